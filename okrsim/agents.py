@@ -1,0 +1,253 @@
+"""Employees and managers.
+
+Each ``Employee`` is a Mesa agent.  Its traits, beliefs and key results live
+in the :class:`Workforce`'s arrays, row ``employee.index``, so that the weekly
+numeric work runs over all employees at once; every row is still one
+employee's own choice, computed from that employee's traits and beliefs by the
+pure functions in :mod:`okrsim.policies.choices`.  ``Employee`` exposes its
+row (traits, beliefs, targets, progress) and can explain its last choices.
+
+Trait distributions and their sources are documented in ``docs/ODD.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from okrsim.params import WEEKS_PER_QUARTER, Behaviour
+from okrsim.policies import choices
+from okrsim.policies.curves import Array
+
+if TYPE_CHECKING:
+    from okrsim.model import OKRModel
+
+
+def lognormal_with_mean(
+    rng: np.random.Generator, mean: float, log_sd: float, size: int
+) -> Array:
+    """Draws with the given arithmetic mean: ``exp(N(ln m − s²/2, s))`` (0 if m = 0)."""
+    if mean <= 0.0:
+        return np.zeros(size)
+    return np.exp(rng.normal(np.log(mean) - 0.5 * log_sd**2, log_sd, size))
+
+
+@dataclass
+class Workforce:
+    """All employees' traits, beliefs and key-result state, one row each.
+
+    Traits are drawn once from the ``workforce`` stream; the order of draws is
+    fixed so the same seed gives the same people under any policy.
+    """
+
+    n: int
+    k: int
+    team: Array
+    # traits
+    capability: Array
+    perception: Array
+    risk_aversion: Array
+    honesty_trait: Array
+    intrinsic: Array
+    prosociality: Array
+    mum_cost: Array
+    # beliefs and habits (learned)
+    capability_belief: Array
+    honesty: Array
+    audit_belief: Array
+    raise_credit_belief: Array
+    ratchet_belief: Array
+    kr_plan: Array
+    help_belief: Array
+    blocked_loss_belief: Array
+    # key-result state, shape (n, k)
+    target: Array = field(init=False)
+    expected: Array = field(init=False)
+    progress: Array = field(init=False)
+    reported: Array = field(init=False)
+    shading: Array = field(init=False)
+    blocked: Array = field(init=False)
+    raised: Array = field(init=False)
+    exposed: Array = field(init=False)
+    onset_week: Array = field(init=False)
+    par: Array = field(init=False)
+    # weekly choices, shape (n, 4): kr, bau, help, explore
+    effort: Array = field(init=False)
+    weights: Array = field(init=False)
+    raise_gain: Array = field(init=False)
+    report_gain: Array = field(init=False)
+    target_utilities: Array = field(init=False)
+    # wellbeing and non-OKR work
+    stress: Array = field(init=False)
+    backlog: Array = field(init=False)
+    bau_done: Array = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = (self.n, self.k)
+        self.target = np.ones(shape)
+        self.expected = np.ones(shape)
+        self.progress = np.zeros(shape)
+        self.reported = np.zeros(shape)
+        self.shading = np.zeros(shape)
+        self.blocked = np.zeros(shape, dtype=bool)
+        self.raised = np.zeros(shape, dtype=bool)
+        self.exposed = np.zeros(shape, dtype=bool)
+        self.onset_week = np.zeros(shape, dtype=np.int64)
+        self.par = np.ones(shape)
+        self.effort = np.full((self.n, len(choices.ACTIVITIES)), 0.25)
+        self.weights = np.ones((self.n, len(choices.ACTIVITIES)))
+        self.raise_gain = np.zeros(shape)
+        self.report_gain = np.zeros(shape)
+        self.target_utilities = np.zeros((self.n, choices.TARGET_GRID.size))
+        self.stress = np.zeros(self.n)
+        self.backlog = np.zeros(self.n)
+        self.bau_done = np.zeros(self.n)
+
+    @classmethod
+    def draw(
+        cls,
+        rng: np.random.Generator,
+        behaviour: Behaviour,
+        *,
+        n_teams: int,
+        team_size: int,
+        krs: int,
+        kr_plan: float,
+        help_prior: float,
+        blocked_loss_prior: float,
+    ) -> Workforce:
+        """Draw a workforce: traits once, beliefs at their priors.
+
+        Capability is log-normal with mean 1 (performance distributions are
+        right-skewed; O'Boyle & Aguinis 2012 — the log-sd is an assumption).
+        Self-knowledge error is log-normal around the truth (Dunning, Heath &
+        Suls 2004: self-assessments correlate only modestly with performance).
+        Risk aversion, honesty cost, intrinsic motivation and prosociality are
+        log-normal around their means (heterogeneous; assumption).
+        """
+        n = n_teams * team_size
+        b = behaviour
+        capability = lognormal_with_mean(rng, 1.0, b.capability_sd, n)
+        knowledge_error = rng.normal(0.0, b.self_knowledge_sd, n)
+        perception = np.exp(rng.normal(0.0, 0.5 * b.self_knowledge_sd, n))
+        risk_aversion = lognormal_with_mean(rng, b.risk_aversion_mean, 0.5, n)
+        honesty = lognormal_with_mean(rng, b.honesty_cost_mean, 0.6, n)
+        intrinsic = lognormal_with_mean(rng, b.intrinsic_motivation_mean, 0.4, n)
+        prosociality = lognormal_with_mean(rng, b.prosociality_mean, 0.5, n)
+        mum_cost = lognormal_with_mean(rng, b.mum_cost_mean, 0.5, n)
+        return cls(
+            n=n,
+            k=krs,
+            team=np.repeat(np.arange(n_teams), team_size),
+            capability=capability,
+            perception=perception,
+            risk_aversion=risk_aversion,
+            honesty_trait=honesty,
+            intrinsic=intrinsic,
+            prosociality=prosociality,
+            mum_cost=mum_cost,
+            capability_belief=capability * np.exp(knowledge_error),
+            honesty=honesty.copy(),
+            audit_belief=np.zeros(n),
+            raise_credit_belief=np.zeros(n),
+            ratchet_belief=np.zeros(n),
+            kr_plan=np.full(n, kr_plan),
+            help_belief=np.full(n, help_prior),
+            blocked_loss_belief=np.full(n, blocked_loss_prior),
+        )
+
+    def weekly_forecast(self, *, focus: float, overhead: float) -> Array:
+        """Each employee's own forecast of a key result's weekly output, shape (n, 1).
+
+        ``ĉ × planned key-result share × (1 − overhead) × focus / K``, less the
+        share of output its blockers usually cost, plus the help it usually
+        receives — all three learned from its own quarters.
+        """
+        own = self.capability_belief * self.kr_plan * (1.0 - overhead) * focus
+        own = own * (1.0 - self.blocked_loss_belief)
+        return ((own + self.help_belief) / self.k)[:, None]
+
+
+class Employee(mesa.Agent):
+    """One employee: a view on a row of the :class:`Workforce`.
+
+    The model makes the weekly choices for all rows at once; this class is how
+    one employee is inspected (dashboard, notebooks) and explained.
+    """
+
+    def __init__(self, model: OKRModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def workforce(self) -> Workforce:
+        return self.model.workforce  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def team(self) -> int:
+        return int(self.workforce.team[self.index])
+
+    def traits(self) -> dict[str, float]:
+        w, i = self.workforce, self.index
+        return {
+            "capability": float(w.capability[i]),
+            "risk_aversion": float(w.risk_aversion[i]),
+            "honesty_cost": float(w.honesty_trait[i]),
+            "intrinsic_motivation": float(w.intrinsic[i]),
+            "prosociality": float(w.prosociality[i]),
+            "mum_cost": float(w.mum_cost[i]),
+        }
+
+    def beliefs(self) -> dict[str, float]:
+        w, i = self.workforce, self.index
+        return {
+            "capability_belief": float(w.capability_belief[i]),
+            "honesty_habit": float(w.honesty[i]),
+            "audit_belief": float(w.audit_belief[i]),
+            "raise_credit_belief": float(w.raise_credit_belief[i]),
+            "ratchet_belief": float(w.ratchet_belief[i]),
+        }
+
+    def key_results(self) -> list[dict[str, Any]]:
+        w, i = self.workforce, self.index
+        return [
+            {
+                "kr": j,
+                "target": float(w.target[i, j]),
+                "expected": float(w.expected[i, j]),
+                "true_progress": float(w.progress[i, j]),
+                "reported_progress": float(w.reported[i, j]),
+                "blocked": bool(w.blocked[i, j]),
+                "raised": bool(w.raised[i, j]),
+            }
+            for j in range(w.k)
+        ]
+
+    def explain(self) -> dict[str, Any]:
+        """Why this employee chose what it chose: the options and their payoffs."""
+        w, i = self.workforce, self.index
+        return {
+            "target_options": dict(
+                zip(choices.TARGET_GRID.round(3).tolist(), w.target_utilities[i].tolist(), strict=True)
+            ),
+            "effort_weights": dict(zip(choices.ACTIVITIES, w.weights[i].tolist(), strict=True)),
+            "effort_shares": dict(zip(choices.ACTIVITIES, w.effort[i].tolist(), strict=True)),
+            "raise_gain": w.raise_gain[i].tolist(),
+            "report_shading": w.shading[i].tolist(),
+            "report_gain": w.report_gain[i].tolist(),
+        }
+
+
+class Manager(mesa.Agent):
+    """A team's manager: judges, negotiates targets, audits, responds to blockers.
+
+    The manager's behaviour is the policy's (``judgment.*``, ``okr.*``); the
+    manager's own estimate of each report's capability is noisy.
+    """
+
+    def __init__(self, model: OKRModel, team: int) -> None:
+        super().__init__(model)
+        self.team = team

@@ -1,0 +1,187 @@
+"""Metrics, named once and used everywhere (columns, CLI tables, charts).
+
+Each quarter yields one row of model-level metrics, computed from the
+per-employee quarter table, which holds the ground truth and what the
+organisation measured side by side.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from okrsim.policies.curves import Array
+
+#: The canonical metrics, with what each one means.
+METRICS: Final[dict[str, str]] = {
+    "sandbagging_index": "1 − target / own expected output (mean over key results; > 0 = lowballed)",
+    "attainment": "measured (reported) attainment, reported output / target",
+    "true_attainment": "true output / target",
+    "true_value": "true value delivered per employee-week",
+    "reporting_bias": "reported − true progress at check-ins, as a share of target",
+    "biased_report_share": "share of check-ins whose report misstates progress by > 10 %",
+    "optimistic_report_ratio": "optimistic / pessimistic biased check-ins",
+    "blocker_latency_weeks": "weeks from a blocker's onset until it is raised (or clears unraised)",
+    "hidden_blocker_share": "share of blocked key-result weeks with the blocker hidden",
+    "help_share": "share of working time spent helping colleagues",
+    "bau_share": "share of working time on non-OKR (business-as-usual) work",
+    "exploration_share": "share of working time on exploration",
+    "incident_backlog": "neglected non-OKR work outstanding per employee",
+    "breakthrough_rate": "exploration breakthroughs per employee-quarter",
+    "goodhart_corr": "correlation across employees of measured OKR score with true contribution",
+    "rating_accuracy": "correlation across employees of rating with true contribution",
+    "watermelon_share": "share of key-result check-ins reported green while truly red",
+    "stress": "mean stress (0–1)",
+    "wellbeing": "1 − stress",
+    "overhead_share": "share of time on negotiation and status work",
+    "target_revisions": "mid-quarter target revisions per employee-quarter",
+    "dependency_delay_weeks": "key-result weeks stalled by an upstream team, per employee-quarter",
+    "capability": "mean true capability",
+}
+
+#: Watermelon-board tile codes: reported status × true status.
+GREEN_GREEN, WATERMELON, RED_RED, OTHER = 0, 1, 2, 3
+
+
+def tile_codes(reported_pace: Array, true_pace: Array, *, green: float, red: float) -> Array:
+    """Classify key results by reported and true progress relative to pace."""
+    rep_green = reported_pace >= green
+    true_red = true_pace < red
+    codes = np.full(reported_pace.shape, OTHER, dtype=np.int8)
+    codes[rep_green & (true_pace >= green)] = GREEN_GREEN
+    codes[rep_green & true_red] = WATERMELON
+    codes[(reported_pace < red) & true_red] = RED_RED
+    return codes
+
+
+def corr(x: Array, y: Array) -> float:
+    """Pearson correlation, NaN when either side has no variance or data."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 3:
+        return float("nan")
+    xs, ys = x[ok], y[ok]
+    if xs.std() < 1e-12 or ys.std() < 1e-12:
+        return float("nan")
+    return float(np.corrcoef(xs, ys)[0, 1])
+
+
+def employee_quarter(
+    *,
+    quarter: int,
+    team: Array,
+    target: Array,
+    expected: Array,
+    true_output: Array,
+    reported_output: Array,
+    attainment: Array,
+    true_attainment: Array,
+    score: Array,
+    judged: Array,
+    rating: Array,
+    true_contribution: Array,
+    true_value: Array,
+    effort: Array,
+    help_given: Array,
+    help_received: Array,
+    raises: Array,
+    incidents: Array,
+    breakthroughs: Array,
+    stress: Array,
+    capability: Array,
+    biased_reports: Array,
+    optimistic_reports: Array,
+    reports: Array,
+    bias: Array,
+    revisions: Array,
+    dependency_weeks: Array,
+    overhead: Array | float,
+) -> pd.DataFrame:
+    """One row per employee: true values and measured values side by side."""
+    n = team.size
+    return pd.DataFrame(
+        {
+            "quarter": np.full(n, quarter),
+            "employee": np.arange(n),
+            "team": team,
+            "target": target,
+            "expected_output": expected,
+            "sandbagging_index": 1.0 - target / expected,
+            "true_output": true_output,
+            "reported_output": reported_output,
+            "attainment": attainment,
+            "true_attainment": true_attainment,
+            "score": score,
+            "judged": judged,
+            "rating": rating,
+            "true_contribution": true_contribution,
+            "true_value": true_value,
+            "kr_share": effort[:, 0],
+            "bau_share": effort[:, 1],
+            "help_share": effort[:, 2],
+            "exploration_share": effort[:, 3],
+            "help_given": help_given,
+            "help_received": help_received,
+            "raises": raises,
+            "incidents": incidents,
+            "breakthroughs": breakthroughs,
+            "stress": stress,
+            "capability": capability,
+            "biased_reports": biased_reports,
+            "optimistic_reports": optimistic_reports,
+            "reports": reports,
+            "reporting_bias": bias,
+            "target_revisions": revisions,
+            "dependency_delay_weeks": dependency_weeks,
+            "overhead_share": np.broadcast_to(overhead, (n,)),
+        }
+    )
+
+
+def quarter_metrics(
+    employees: pd.DataFrame,
+    *,
+    weekly: pd.DataFrame,
+    latencies: Array,
+    hidden_weeks: float,
+    blocked_weeks: float,
+    krs: int,
+) -> dict[str, float]:
+    """The canonical metrics for one quarter, from its employee table and weeks."""
+    e = employees
+    biased = float(e["biased_reports"].sum())
+    optimistic = float(e["optimistic_reports"].sum())
+    pessimistic = biased - optimistic
+    weeks = len(weekly)
+    return {
+        "quarter": int(e["quarter"].iloc[0]),
+        "sandbagging_index": _mean(e["sandbagging_index"]),
+        "attainment": _mean(e["attainment"]),
+        "true_attainment": _mean(e["true_attainment"]),
+        "true_value": float(e["true_value"].sum() / (len(e) * max(weeks, 1))),
+        "reporting_bias": _mean(e["reporting_bias"]),
+        "biased_report_share": biased / max(float(e["reports"].sum()), 1.0),
+        "optimistic_report_ratio": optimistic / max(pessimistic, 1.0),
+        "blocker_latency_weeks": float(latencies.mean()) if latencies.size else 0.0,
+        "hidden_blocker_share": hidden_weeks / blocked_weeks if blocked_weeks else 0.0,
+        "help_share": _mean(e["help_share"]),
+        "bau_share": _mean(e["bau_share"]),
+        "exploration_share": _mean(e["exploration_share"]),
+        "incident_backlog": float(weekly["incident_backlog"].mean()),
+        "breakthrough_rate": _mean(e["breakthroughs"]),
+        "goodhart_corr": corr(e["score"].to_numpy(float), e["true_contribution"].to_numpy(float)),
+        "rating_accuracy": corr(e["rating"].to_numpy(float), e["true_contribution"].to_numpy(float)),
+        "watermelon_share": float(weekly["watermelon_share"].mean()),
+        "stress": _mean(e["stress"]),
+        "wellbeing": 1.0 - _mean(e["stress"]),
+        "overhead_share": _mean(e["overhead_share"]),
+        "target_revisions": _mean(e["target_revisions"]),
+        "dependency_delay_weeks": float(e["dependency_delay_weeks"].sum() / (len(e) * krs)),
+        "capability": _mean(e["capability"]),
+    }
+
+
+def _mean(col: pd.Series) -> float:
+    values = col.to_numpy(float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")

@@ -1,0 +1,841 @@
+"""The organisation as a Mesa model: one step is one week, 13 weeks a quarter.
+
+Weekly, in this order (see ``docs/ODD.md`` for every rule's source):
+
+1. at a quarter's start: the policy in force is read (schedule applied),
+   targets are set under the target rule, the quarter's tallies reset;
+2. exogenous blockers appear (environment stream, fixed shapes);
+3. employees decide whether to raise each hidden blocker;
+4. employees split the week between key results, non-OKR work, helping and
+   exploration;
+5. work happens: true output, help, non-OKR backlog, breakthroughs, blocker
+   clearing — the ground truth;
+6. employees report progress at the check-in; managers audit some reports;
+7. at a quarter's end: scores, judged ratings, pay; ratchets; learning and
+   imitation; capability growth and erosion.
+
+The organisation inside the model acts only on what it measures (reports,
+scores, judged observations); the model logs the ground truth beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from okrsim import metrics
+from okrsim.agents import Employee, Manager, Workforce
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies import choices
+from okrsim.policies.choices import Payoff
+from okrsim.policies.curves import Array, curve_for
+from okrsim.policies.rating import expected_band, forced_distribution, rank_slope, rating
+from okrsim.seeding import RunSeed, streams
+
+#: Planned key-result share of the week before an employee has any history
+#: (assumption: about half the week on OKR work, the rest BAU and other work).
+INITIAL_KR_PLAN = 0.6
+#: Help an employee expects to receive per week before any history (assumption).
+INITIAL_HELP = 0.1
+#: Reported / perceived progress beyond which an audit counts a report as inflated.
+AUDIT_TOLERANCE = 0.1
+#: Weekly stress carry-over (an exponential average over ~12 weeks; assumption).
+STRESS_MEMORY = 0.92
+#: Status thresholds on progress / on-pace progress (a traffic-light convention).
+GREEN, RED = 0.9, 0.7
+#: Week of the quarter at which targets may be revised, when revision is allowed.
+REVISION_WEEK = 6
+
+
+class OKRModel(mesa.Model):
+    """An organisation running OKRs under a compensation policy.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario (world, policy, horizon).
+    seed
+        An int, a ``SeedSequence`` or a :class:`~okrsim.seeding.RunSeed`; every
+        random draw of the run comes from its named streams.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | RunSeed = 0):
+        self.run_seed = RunSeed.of(seed)
+        self.streams = streams(self.run_seed)
+        super().__init__(rng=self.streams["mesa"])
+        self.base_scenario = scenario
+        self.in_force = scenario  # the scenario in force; changes with the schedule
+        s = scenario
+        self.n_quarters = s.horizon.quarters
+        self.krs = s.okr.krs_per_person
+        self.workforce = Workforce.draw(
+            self.streams["workforce"],
+            s.behaviour,
+            n_teams=s.org.n_teams,
+            team_size=s.org.team_size,
+            krs=self.krs,
+            kr_plan=INITIAL_KR_PLAN,
+            help_prior=INITIAL_HELP,
+            blocked_loss_prior=s.env.blocker_severity
+            * s.env.blocker_rate
+            / (s.env.blocker_rate + s.env.self_resolve_rate),
+        )
+        wf = self.workforce
+        self.employees = [Employee(self, i) for i in range(wf.n)]
+        self.managers = [Manager(self, t) for t in range(s.org.n_teams)]
+        self.team_size = s.org.team_size
+        self.n_teams = s.org.n_teams
+        # Org structure from the environment stream: dependencies and shared KRs.
+        env_rng = self.streams["environment"]
+        self.dependencies = nx.gnp_random_graph(
+            s.org.n_teams, s.org.dependency_density, directed=True, seed=env_rng
+        )
+        self.upstream = np.full(s.org.n_teams, -1)
+        for team in range(s.org.n_teams):
+            ups = sorted(self.dependencies.predecessors(team))
+            if ups:
+                self.upstream[team] = ups[int(env_rng.integers(len(ups)))]
+        self.shared = (env_rng.random((wf.n, self.krs)) < s.org.shared_kr_share) & (
+            self.upstream[wf.team] >= 0
+        )[:, None]
+        self.aspirational = env_rng.random((wf.n, self.krs)) < s.okr.aspirational_share
+        # Priors about the organisation (then learned from what peers experience).
+        wf.audit_belief[:] = s.judgment.audit_probability
+        wf.raise_credit_belief[:] = s.judgment.risk_weight - s.judgment.blocker_penalty
+        wf.ratchet_belief[:] = float(s.okr.target_rule == "ratchet")
+        # Public figures every employee knows (org means), refreshed quarterly.
+        self.value_scale = WEEKS_PER_QUARTER * 1.2
+        self.help_scale = WEEKS_PER_QUARTER * 0.1
+        self.week = 0  # weeks completed
+        self.quarter = 0  # quarters started
+        self.payoff: Payoff = self._payoff(s)
+        self.tally: dict[str, Array] = {}
+        self.last_rating = np.ones(wf.n)
+        self.year_scores: list[Array] = []
+        self.weekly_rows: list[dict[str, float]] = []
+        self.quarter_rows: list[dict[str, float]] = []
+        self.employee_frames: list[pd.DataFrame] = []
+        self.tiles = np.zeros((wf.n, self.krs), dtype=np.int8)
+        self.running = True
+
+    # -- the policy as payoffs ---------------------------------------------
+    @staticmethod
+    def _payoff(s: Scenario) -> Payoff:
+        j = s.judgment
+        coupling = s.comp.coupling if s.okr.enabled else 0.0
+        return Payoff(
+            curve=curve_for(s.comp),
+            coupling=coupling,
+            rank_weight=float(s.comp.evaluation == "relative"),
+            team_weight=float(s.comp.evaluation == "team"),
+            contribution_weight=j.contribution_weight,
+            help_weight=j.help_weight,
+            risk_weight=j.risk_weight,
+            ambition_weight=j.ambition_weight if s.okr.enabled else 0.0,
+            failure_tolerance=j.failure_tolerance,
+            accuracy=j.accuracy,
+            context_weight=j.okr_context_weight if (j.use_okr_context and s.okr.enabled) else 0.0,
+            inflation_penalty=j.inflation_penalty,
+            ratchet_strength=s.okr.ratchet_strength
+            if (s.okr.target_rule == "ratchet" and s.okr.enabled)
+            else 0.0,
+        )
+
+    @property
+    def week_in_quarter(self) -> int:
+        return self.week % WEEKS_PER_QUARTER
+
+    @property
+    def overhead(self) -> float:
+        """Share of a week spent on status reporting (no output)."""
+        return self.in_force.okr.status_hours if self.in_force.okr.enabled else 0.0
+
+    def _negotiation_hours(self) -> float:
+        """Share of this week spent negotiating targets (first week of a negotiated quarter)."""
+        okr = self.in_force.okr
+        if okr.enabled and okr.target_rule == "negotiated" and self.week_in_quarter == 0:
+            return min(okr.negotiation_hours * self.krs, 0.9)
+        return 0.0
+
+    def _weekly_forecast(self) -> Array:
+        return self.workforce.weekly_forecast(focus=self.focus, overhead=self.overhead)
+
+    @property
+    def focus(self) -> float:
+        """Output efficiency when attention is split across K key results."""
+        return 1.0 / (1.0 + self.in_force.okr.switching_cost * (self.krs - 1))
+
+    # -- Mesa step ------------------------------------------------------------
+    def step(self) -> None:
+        if self.week_in_quarter == 0:
+            self.start_quarter()
+        draws = self.draw_week()
+        self.blockers_appear(draws["onset"])
+        self.surface_blockers()
+        self.allocate_effort()
+        self.work(draws)
+        self.check_in(draws["audit"])
+        if self.in_force.okr.revision_allowed and self.week_in_quarter == REVISION_WEEK:
+            self.revise_targets()
+        self.week += 1
+        self.record_week()
+        if self.week_in_quarter == 0:
+            self.end_quarter()
+            if self.quarter >= self.n_quarters:
+                self.running = False
+
+    def run(self) -> None:
+        """Run the whole horizon."""
+        while self.running:
+            self.step()
+
+    # -- quarter start --------------------------------------------------------
+    def start_quarter(self) -> None:
+        self.quarter += 1
+        s = self.in_force = self.base_scenario.at_quarter(self.quarter)
+        self.payoff = self._payoff(s)
+        wf = self.workforce
+        self.tally = {
+            name: np.zeros(wf.n)
+            for name in (
+                "kr_output",
+                "kr_own",
+                "kr_stalled",
+                "kr_effort",
+                "value",
+                "contribution",
+                "help_given",
+                "help_received",
+                "raises",
+                "incidents",
+                "breakthroughs",
+                "biased_reports",
+                "optimistic_reports",
+                "reports",
+                "bias",
+                "dependency_weeks",
+                "revisions",
+                "caught",
+                "overhead",
+            )
+        }
+        self.tally["effort"] = np.zeros((wf.n, len(choices.ACTIVITIES)))
+        self.tally["hidden_weeks"] = np.zeros(1)
+        self.tally["blocked_weeks"] = np.zeros(1)
+        self.latencies: list[Array] = []
+        wf.progress[:] = 0.0
+        wf.reported[:] = 0.0
+        wf.exposed[:] = False
+        wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record
+        wf.par[:] = np.where(self.aspirational, s.okr.aspirational_par, 1.0)
+        wf.expected[:] = self._weekly_forecast() * WEEKS_PER_QUARTER
+        if s.okr.enabled:
+            self.set_targets()
+        else:
+            wf.target[:] = np.nan
+
+    def set_targets(self, progress: Array | None = None, weeks_left: int = WEEKS_PER_QUARTER) -> None:
+        """Targets under the rule in force; ``progress`` given for a mid-quarter revision."""
+        s, wf, p = self.in_force, self.workforce, self.payoff
+        done = np.zeros_like(wf.expected) if progress is None else progress
+        expected = done + wf.expected * weeks_left / WEEKS_PER_QUARTER
+        rel_sd = self._relative_sd(weeks_left)
+        tau, utilities = choices.choose_target(
+            rel_sd,
+            payoff=p,
+            extrinsic=s.behaviour.extrinsic_weight,
+            risk_aversion=wf.risk_aversion,
+            honesty_cost=wf.honesty,
+        )
+        wf.target_utilities[:] = utilities
+        own = tau[:, None] * expected
+        rule = s.okr.target_rule
+        manager_view = self._manager_estimate() * (weeks_left / WEEKS_PER_QUARTER) + done
+        if rule == "negotiated" and progress is None:
+            ask = s.okr.assigned_stretch * manager_view
+            target = own + s.okr.negotiation_pressure * (ask - own)
+        elif rule == "assigned" and progress is None:
+            target = s.okr.assigned_stretch * manager_view
+        elif rule == "ratchet" and progress is None and self.quarter > 1 and np.all(wf.target > 0):
+            if s.okr.no_ratchet_commitment:
+                target = own
+            else:
+                # next target moves towards last quarter's reported output
+                target = wf.target + s.okr.ratchet_strength * (self.last_reported - wf.target)
+        else:
+            target = own
+        wf.target[:] = np.maximum(target / wf.par, 1e-6)
+        if progress is None:
+            wf.expected[:] = expected
+
+    def _manager_estimate(self) -> Array:
+        """A manager's noisy estimate of each report's quarterly output per KR."""
+        s, wf = self.in_force, self.workforce
+        noise_sd = 0.3 * (1.0 - s.judgment.accuracy)
+        noise = np.exp(self.streams["audit"].normal(0.0, noise_sd, wf.n))
+        weekly = wf.capability * noise * INITIAL_KR_PLAN * (1.0 - self.overhead) * self.focus
+        return (weekly / self.krs * WEEKS_PER_QUARTER)[:, None] * np.ones((1, self.krs))
+
+    def _relative_sd(self, weeks_left: int) -> Array:
+        """An employee's uncertainty about its quarter's output, relative to the mean.
+
+        Weekly luck averages out over the weeks left; one's own capability
+        estimate does not (its error is the self-knowledge sd); blockers add a
+        spread of their own (assumption: ``severity·√(rate·weeks)/weeks``).
+        Under annual reviews a quarter is a quarter of the score, so what the
+        formula risks shrinks by √4.
+        """
+        s = self.in_force
+        weeks = max(weeks_left, 1)
+        luck = s.behaviour.luck_sd / np.sqrt(weeks)
+        blockers = s.env.blocker_severity * np.sqrt(s.env.blocker_rate * weeks) / weeks * 3.0
+        sd = np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2)
+        if s.comp.review_cadence == "annual":
+            sd = sd / 2.0
+        return np.full(self.workforce.n, sd)
+
+    def revise_targets(self) -> None:
+        """Mid-quarter: each employee may re-state its target given progress so far."""
+        wf = self.workforce
+        before = wf.target.copy()
+        self.set_targets(progress=wf.progress.copy(), weeks_left=WEEKS_PER_QUARTER - REVISION_WEEK)
+        changed = np.abs(wf.target - before) > 0.05 * before
+        self.tally["revisions"] += changed.sum(axis=1)
+
+    # -- weekly exogenous draws ------------------------------------------------
+    def draw_week(self) -> dict[str, Array]:
+        """This week's exogenous draws, in fixed shapes whatever anyone chooses."""
+        env, audit = self.streams["environment"], self.streams["audit"]
+        n, k = self.workforce.n, self.krs
+        luck = np.maximum(env.normal(1.0, self.in_force.behaviour.luck_sd, n), 0.0)
+        return {
+            "luck": luck,
+            "onset": env.random((n, k)),
+            "resolve": env.random((n, k)),
+            "breakthrough": env.random(n),
+            "audit": audit.random((n, k)),
+        }
+
+    # -- blockers -------------------------------------------------------------
+    def blockers_appear(self, onset_u: Array) -> None:
+        wf = self.workforce
+        new = ~wf.blocked & (onset_u < self.in_force.env.blocker_rate)
+        wf.blocked |= new
+        wf.raised &= ~new
+        wf.onset_week[new] = self.week
+
+    def surface_blockers(self) -> None:
+        """Each employee weighs raising each hidden blocker (expected-utility choice)."""
+        s, wf, p = self.in_force, self.workforce, self.payoff
+        hidden = wf.blocked & ~wf.raised
+        wf.raise_gain[:] = 0.0
+        if not hidden.any():
+            return
+        weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter
+        raised_rate = min(1.0, s.env.raised_resolve_rate + s.judgment.coach_help)
+        saved_weeks = choices.expected_blocked_weeks(
+            s.env.self_resolve_rate, weeks_left
+        ) - choices.expected_blocked_weeks(raised_rate, weeks_left)
+        weekly_output = (
+            wf.capability_belief * wf.effort[:, 0] * (1.0 - self.overhead) * self.focus / self.krs
+        )[:, None]
+        output_saved = saved_weeks * s.env.blocker_severity * weekly_output
+        value = self._value_per_output()
+        credit = s.behaviour.extrinsic_weight * p.judged * wf.raise_credit_belief / self.krs
+        gain = choices.raise_gain(
+            output_saved,
+            value,
+            judged_credit=credit[:, None],
+            inflation_option=wf.report_gain,
+            mum_cost=wf.mum_cost[:, None],
+        )
+        wf.raise_gain[:] = np.where(hidden, gain, 0.0)
+        now = hidden & (gain > 0)
+        if now.any():
+            wf.raised |= now
+            self.latencies.append((self.week - wf.onset_week[now]).astype(float))
+            self.tally["raises"] += now.sum(axis=1)
+
+    # -- effort ---------------------------------------------------------------
+    def _attainment_outlook(self) -> tuple[Array, Array]:
+        """Each employee's expected final attainment per KR and its sd (true, as perceived)."""
+        wf = self.workforce
+        weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter
+        weekly = self._weekly_forecast()
+        target = wf.target * wf.par
+        mu = (wf.progress * wf.perception[:, None] + weekly * weeks_left) / target
+        sd = self._relative_sd(weeks_left)[:, None] * weekly * weeks_left / target
+        return mu, np.maximum(sd, 0.02)
+
+    def _value_per_output(self) -> Array:
+        """Rating-equivalent utility of one more unit of output on each KR, shape (n, k).
+
+        Formula: ``c·f'(A)/(K·T)`` (own score), diluted over the team under
+        team evaluation, through the rank under relative evaluation, less the
+        ratchet's claw-back; judgment: contribution share; intrinsic: value
+        times the goal's pull (Heath, Larrick & Wu 1999).
+        """
+        s, wf, p = self.in_force, self.workforce, self.payoff
+        x = s.behaviour.extrinsic_weight
+        align = self._alignment()
+        judged = p.judged * p.contribution_weight * align / self.value_scale
+        intrinsic = wf.intrinsic[:, None] * align / self.value_scale
+        if not s.okr.enabled:
+            return x * judged + intrinsic * np.ones((1, self.krs))
+        mu, sd = self._attainment_outlook()
+        mu_rep = mu * (1.0 + wf.shading)
+        target = wf.target * wf.par
+        own = choices.formula_marginal(p.curve, mu_rep, sd) / (self.krs * target)
+        team_mean = self._team_mean(mu_rep.mean(axis=1))[:, None]
+        team = choices.formula_marginal(p.curve, team_mean, sd / np.sqrt(self.team_size)) / (
+            self.krs * target * self.team_size
+        )
+        rank = rank_slope(
+            mu_rep.mean(axis=1), self._team_mean(mu_rep.mean(axis=1)), self._team_sd(mu_rep.mean(axis=1))
+        )[:, None] / (self.krs * target)
+        formula = (1 - p.rank_weight - p.team_weight) * own + p.team_weight * team + p.rank_weight * rank
+        ratchet = (
+            p.ratchet_strength
+            * wf.ratchet_belief[:, None]
+            * choices.formula_marginal(p.curve, 1.0, sd)
+            / (self.krs * target)
+        )
+        context = p.context_weight / (self.krs * target)
+        extrinsic = p.coupling * (formula - ratchet) + p.judged * context + judged
+        pull = s.behaviour.goal_pull * choices.goal_pull(
+            mu, sd, loss_aversion=s.behaviour.loss_aversion
+        ) * wf.intrinsic[:, None] / (self.krs * target) * np.where(self.aspirational, 0.7, 1.0)
+        return x * extrinsic + intrinsic + pull
+
+    def allocate_effort(self) -> None:
+        """Each employee splits its week to maximise its perceived payoff.
+
+        An activity's weight is its believed marginal utility at the agent's
+        own productivity: extrinsic (formula and judgment, as the policy
+        defines them, times ``behaviour.extrinsic_weight``) plus intrinsic
+        (the true value it creates; for help also the prosocial value).  Key-
+        result work is linear; the others saturate (:func:`choices.effort_shares`).
+        """
+        s, wf, p = self.in_force, self.workforce, self.payoff
+        env = s.env
+        x = s.behaviour.extrinsic_weight
+        c_hat = wf.capability_belief
+        stall = 1.0 - env.blocker_severity * wf.blocked
+        w_kr = c_hat * self.focus * (self._value_per_output() * stall).mean(axis=1)
+        value_motive = x * p.judged * p.contribution_weight + wf.intrinsic
+        # Non-OKR work: what is needed this week (demand + backlog) saturates it;
+        # neglect turns into backlog that causes incidents.
+        w_bau = value_motive * c_hat * (env.bau_value + env.incident_cost) / self.value_scale
+        s_bau = (env.bau_demand + wf.backlog) / c_hat
+        # Help: value to colleagues, judged credit, and the formula's view of
+        # colleagues' results (a gain under team evaluation, a loss under ranking).
+        w_help = (
+            (value_motive + wf.prosociality) * c_hat * env.help_value / self.value_scale
+            + x * p.judged * p.help_weight * c_hat / self.help_scale
+            + x * p.coupling * self._formula_value_of_help()
+        )
+        s_help = np.full(wf.n, env.help_saturation)
+        # Exploration: rare breakthroughs, the first ideas the most promising; risky,
+        # so discounted by risk aversion (assumption).
+        payoff_explore = env.breakthrough_rate * env.breakthrough_value / env.exploration_scale
+        w_explore = value_motive * payoff_explore / ((1.0 + wf.risk_aversion) * self.value_scale)
+        s_explore = np.full(wf.n, env.exploration_scale)
+        weights = np.stack([w_bau, w_help, w_explore], axis=1)
+        wf.weights[:] = np.column_stack([w_kr, weights])
+        wf.effort[:] = choices.effort_shares(w_kr, weights, np.stack([s_bau, s_help, s_explore], axis=1))
+
+    def _formula_value_of_help(self) -> Array:
+        """Formula score per unit of help: team gain minus rank loss (0 for own attainment)."""
+        s, wf, p = self.in_force, self.workforce, self.payoff
+        if not s.okr.enabled or p.coupling == 0 or (p.team_weight == 0 and p.rank_weight == 0):
+            return np.zeros(wf.n)
+        mu, sd = self._attainment_outlook()
+        mu_rep = (mu * (1.0 + wf.shading)).mean(axis=1)
+        target = (wf.target * wf.par).mean(axis=1)
+        # a colleague's attainment rises by help's value over their key results' targets
+        lift = wf.capability_belief * s.env.help_value / (self.krs * target)
+        team_mean = self._team_mean(mu_rep)
+        rank_loss = rank_slope(mu_rep, team_mean, self._team_sd(mu_rep)) * lift / (self.team_size - 1)
+        team_gain = choices.formula_marginal(
+            p.curve, team_mean, sd.mean(axis=1) / np.sqrt(self.team_size)
+        ) * lift / self.team_size
+        return p.team_weight * team_gain - p.rank_weight * rank_loss
+
+    def _alignment(self) -> float:
+        s = self.in_force
+        return s.env.alignment if s.okr.enabled else s.env.unaligned_alignment
+
+    def _team_mean(self, x: Array) -> Array:
+        sums = np.bincount(self.workforce.team, weights=x, minlength=self.n_teams)
+        return (sums / self.team_size)[self.workforce.team]
+
+    def _team_sd(self, x: Array) -> Array:
+        dev = x - self._team_mean(x)
+        var = np.bincount(self.workforce.team, weights=dev * dev, minlength=self.n_teams)
+        return np.sqrt(var / self.team_size + 1e-4)[self.workforce.team]
+
+    # -- work: the ground truth ---------------------------------------------------
+    def work(self, draws: dict[str, Array]) -> None:
+        """The week's ground truth: output, help, non-OKR work, breakthroughs, blockers."""
+        s, wf, env = self.in_force, self.workforce, self.in_force.env
+        overhead = self.overhead + self._negotiation_hours()
+        self.tally["overhead"] += overhead
+        self.tally["effort"] += wf.effort
+        k, bau, help_, explore = (wf.effort * (1.0 - overhead)).T
+        productivity = wf.capability * draws["luck"]
+        if env.shock_quarter == self.quarter:
+            productivity = productivity * (1.0 - env.shock_size)
+        # A KR that needs an upstream team's result stalls while that team is behind.
+        dep_blocked = self._dependency_blocked()
+        self.tally["dependency_weeks"] += dep_blocked.sum(axis=1)
+        stall = 1.0 - env.blocker_severity * np.maximum(wf.blocked, dep_blocked)
+        # Help: each teammate receives an equal part of the team's help; its value
+        # saturates (help_value·sat·(1 − e^{−r/sat})).
+        help_out = productivity * help_
+        received = (self._team_mean(help_out) * self.team_size - help_out) / (self.team_size - 1)
+        boost = env.help_value * env.help_saturation * -np.expm1(-received / env.help_saturation)
+        own_kr = productivity * k * self.focus
+        self.tally["kr_own"] += own_kr
+        self.tally["kr_effort"] += k * self.focus
+        kr_out = (own_kr / self.krs)[:, None] * stall
+        self.tally["kr_stalled"] += kr_out.sum(axis=1)
+        kr_out = kr_out + (boost / self.krs)[:, None]
+        wf.progress += kr_out
+        # Non-OKR work meets the most urgent needs first; the rest becomes backlog,
+        # and backlog causes incidents (Holmström & Milgrom's unmeasured task).
+        need = env.bau_demand + wf.backlog
+        done = productivity * bau
+        wf.bau_done[:] = done
+        met = need * -np.expm1(-done / np.maximum(need, 1e-9))
+        wf.backlog[:] = (need - met) * (1.0 - env.backlog_decay)
+        incidents = env.incident_cost * wf.backlog
+        # Exploration: an exogenous uniform against a choice-driven hazard.
+        hazard = env.breakthrough_rate * -np.expm1(-explore / env.exploration_scale)
+        breakthrough = draws["breakthrough"] < hazard
+        # Blockers clear: raised ones faster (the manager's coaching, colleagues' help).
+        rate = np.where(
+            wf.raised,
+            env.raised_resolve_rate + s.judgment.coach_help + np.minimum(received, 1.0)[:, None],
+            env.self_resolve_rate,
+        )
+        cleared = wf.blocked & (draws["resolve"] < rate)
+        never_raised = cleared & ~wf.raised
+        if never_raised.any():
+            self.latencies.append((self.week + 1 - wf.onset_week[never_raised]).astype(float))
+        self.tally["hidden_weeks"] += (wf.blocked & ~wf.raised).sum()
+        self.tally["blocked_weeks"] += wf.blocked.sum()
+        wf.blocked &= ~cleared
+        wf.raised &= wf.blocked
+        # Value created this week, and each employee's own contribution to it
+        # (help is credited to the helpers, pro rata within the team).
+        align = self._alignment()
+        value = (
+            align * kr_out.sum(axis=1)
+            + env.bau_value * met
+            - incidents
+            + env.breakthrough_value * breakthrough
+        )
+        contribution = value - align * boost + align * self._share_back(help_out, boost)
+        t = self.tally
+        t["kr_output"] += kr_out.sum(axis=1)
+        t["value"] += value
+        t["contribution"] += contribution
+        t["help_given"] += help_out
+        t["help_received"] += boost
+        t["incidents"] += incidents
+        t["breakthroughs"] += breakthrough
+        self._update_stress(overhead)
+        self._week_value = value
+
+    def _update_stress(self, overhead: float) -> None:
+        """Stress: pay at risk times the chance of missing, plus overhead (assumption)."""
+        wf = self.workforce
+        if self.in_force.okr.enabled:
+            mu, sd = self._attainment_outlook()
+            miss = choices.goal_pull(mu, sd, loss_aversion=2.0).mean(axis=1) - 1.0
+        else:
+            miss = np.zeros(wf.n)
+        pressure = self.payoff.coupling * miss * (1.0 + wf.risk_aversion) / 2.0 + overhead
+        wf.stress[:] = STRESS_MEMORY * wf.stress + (1.0 - STRESS_MEMORY) * np.clip(pressure, 0.0, 1.0)
+
+    def _share_back(self, given: Array, received_value: Array) -> Array:
+        """Credit each helper with the value its help created, pro rata within its team."""
+        team = self.workforce.team
+        total_given = np.bincount(team, weights=given, minlength=self.n_teams)
+        total_value = np.bincount(team, weights=received_value, minlength=self.n_teams)
+        rate = np.divide(total_value, total_given, out=np.zeros(self.n_teams), where=total_given > 0)
+        return given * rate[team]
+
+    def _dependency_blocked(self) -> Array:
+        """KRs held this week by an upstream team running behind (true pace < red)."""
+        wf = self.workforce
+        if self.upstream.max() < 0 or self.week_in_quarter < 2 or not self.in_force.okr.enabled:
+            return np.zeros((wf.n, self.krs), dtype=bool)
+        pace = wf.progress.sum(axis=1) / np.maximum(
+            (wf.target * wf.par).sum(axis=1) * self.week_in_quarter / WEEKS_PER_QUARTER, 1e-9
+        )
+        team_pace = np.bincount(wf.team, weights=pace, minlength=self.n_teams) / self.team_size
+        up = self.upstream[wf.team]
+        behind = (up >= 0) & (team_pace[np.maximum(up, 0)] < RED)
+        needs = np.zeros((wf.n, self.krs), dtype=bool)
+        needs[:, 0] = True  # each employee's first KR depends on the upstream team
+        return needs & behind[:, None] | (self.shared & behind[:, None])
+
+    # -- check-in ---------------------------------------------------------------
+    def check_in(self, audit_u: Array) -> None:
+        """Weekly check-in: each employee reports; managers audit some reports."""
+        s, wf, p = self.in_force, self.workforce, self.payoff
+        perceived = wf.progress * wf.perception[:, None]
+        if not s.okr.enabled:
+            wf.reported[:] = perceived
+            return
+        mu, sd = self._attainment_outlook()
+        target = wf.target * wf.par
+        weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter - 1
+        catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
+        formula_share = p.coupling * (1.0 - p.rank_weight) / self.krs
+        judged_per_attainment = (
+            p.judged
+            * (p.contribution_weight * (1.0 - p.accuracy) * self._alignment() * target / self.value_scale
+               + p.context_weight / self.krs)
+        )
+        ratchet = p.coupling * p.ratchet_strength * wf.ratchet_belief[:, None] * (
+            choices.formula_marginal(p.curve, 1.0, sd)
+        ) / self.krs
+        shading, gain = choices.choose_shading(
+            mu,
+            sd,
+            payoff=p,
+            formula_share=formula_share,
+            judged_per_attainment=judged_per_attainment,
+            catch_probability=catch,
+            ratchet_per_attainment=ratchet,
+            extrinsic=s.behaviour.extrinsic_weight,
+            honesty_cost=wf.honesty[:, None],
+        )
+        on_record = wf.raised | wf.exposed
+        wf.shading[:] = np.where(on_record, 0.0, shading)
+        wf.report_gain[:] = np.where(on_record, 0.0, gain)
+        wf.reported[:] = np.where(on_record, wf.progress, perceived * (1.0 + wf.shading))
+        # Audits: a checked report that overstates the truth is corrected and marked.
+        audited = audit_u < s.judgment.audit_probability
+        caught = audited & (wf.reported > wf.progress * (1.0 + AUDIT_TOLERANCE) + 1e-9)
+        if caught.any():
+            excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
+            self.tally["caught"] += excess.sum(axis=1)
+            wf.exposed |= caught
+            wf.reported[:] = np.where(caught, wf.progress, wf.reported)
+        # Statuses against pace: reported vs true, for watermelons and bias.
+        pace = target * (self.week_in_quarter + 1) / WEEKS_PER_QUARTER
+        true_ratio = wf.progress / pace
+        rep_ratio = wf.reported / pace
+        self.tiles[:] = metrics.tile_codes(rep_ratio, true_ratio, green=GREEN, red=RED)
+        bias = (wf.reported - wf.progress) / target
+        self.tally["bias"] += bias.mean(axis=1)
+        biased = np.abs(wf.reported - wf.progress) > AUDIT_TOLERANCE * np.maximum(wf.progress, 1e-9)
+        self.tally["biased_reports"] += biased.sum(axis=1)
+        self.tally["optimistic_reports"] += (biased & (wf.reported > wf.progress)).sum(axis=1)
+        self.tally["reports"] += self.krs
+
+    # -- quarter end --------------------------------------------------------------
+    def end_quarter(self) -> None:
+        s, wf, p = self.in_force, self.workforce, self.payoff
+        t = self.tally
+        n = wf.n
+        if s.okr.enabled:
+            target = wf.target * wf.par
+            measured = wf.reported / target
+            true_att = wf.progress / target
+            shared_partner = self._team_mean(measured.mean(axis=1))
+            own_score = p.curve(measured).mean(axis=1)
+            team_score = p.curve(self._team_mean(measured.mean(axis=1)))
+            own_score = np.where(self.shared.any(axis=1), 0.5 * own_score + 0.5 * p.curve(shared_partner), own_score)
+            if p.rank_weight > 0:
+                score = forced_distribution(own_score, wf.team)
+            elif p.team_weight > 0:
+                score = team_score
+            else:
+                score = own_score
+        else:
+            measured = true_att = np.full((n, self.krs), np.nan)
+            score = np.zeros(n)
+        # Judgment: what the manager sees of contribution (truth blurred by reports).
+        reported_extra = self._alignment() * np.nan_to_num(wf.reported - wf.progress).sum(axis=1)
+        seen = t["contribution"] + (1.0 - p.accuracy) * reported_extra
+        noise = self.streams["audit"].normal(0.0, 0.3 * (1.0 - p.accuracy), n)
+        mean_contribution = max(float(t["contribution"].mean()), 1e-9)
+        mean_help = max(float(t["help_given"].mean()), 1e-9)
+        tau = np.nan_to_num(wf.target * wf.par / wf.expected, nan=1.0).mean(axis=1)
+        shortfall = np.nan_to_num(np.maximum(1.0 - true_att, 0.0)).mean(axis=1)
+        penalty_per_raise = s.judgment.blocker_penalty
+        judged = (
+            p.contribution_weight * seen / mean_contribution
+            + p.help_weight * t["help_given"] / mean_help
+            + (p.risk_weight - penalty_per_raise) * t["raises"] / self.krs
+            + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
+            + p.context_weight * np.nan_to_num(measured.mean(axis=1))
+            - p.inflation_penalty * t["caught"]
+            + noise
+        )
+        # Annual reviews settle the formula on the year's mean score.
+        self.year_scores.append(score)
+        settle = s.comp.review_cadence == "quarterly" or self.quarter % 4 == 0 or self.quarter == self.n_quarters
+        if settle:
+            score_settled = np.mean(self.year_scores, axis=0)
+            self.year_scores = []
+            ratings = rating(score_settled, judged, coupling=p.coupling)
+            self.last_rating = ratings
+        else:
+            ratings = self.last_rating
+        true_value = t["value"] / WEEKS_PER_QUARTER
+        self.record_quarter(measured, true_att, score, judged, ratings)
+        # Ratchet: the organisation keeps last quarter's reported output for the rule.
+        self.last_reported = wf.reported * wf.par
+        if settle:
+            self.learn(ratings)
+        self.develop()
+        # Public figures for next quarter's weighing.
+        self.value_scale = max(float(t["contribution"].mean()), 1.0)
+        self.help_scale = max(float(t["help_given"].mean()), 0.05)
+        del true_value
+
+    def learn(self, ratings: Array) -> None:
+        """Beliefs move towards what peers' outcomes show; some copy better-paid peers.
+
+        * audit belief → the share of the team's reports that were checked;
+        * credit for raising → rating effect of a raised blocker seen in the
+          team (judged credit minus the manager's mark), when anyone raised;
+        * ratchet belief → whether the organisation actually ratcheted;
+        * capability belief → own realised output rate;
+        * imitation (Braganza 2022's selection on the proxy): with probability
+          ``imitation_probability`` copy a random teammate's habits (honesty
+          and beliefs) if that teammate was rated higher.
+        """
+        s, wf = self.in_force, self.workforce
+        eta = s.behaviour.learning_rate
+        t = self.tally
+        team_raises = np.bincount(wf.team, weights=t["raises"], minlength=self.n_teams)[wf.team]
+        seen_credit = s.judgment.risk_weight - s.judgment.blocker_penalty
+        wf.raise_credit_belief[:] = np.where(
+            team_raises > 0, (1 - eta) * wf.raise_credit_belief + eta * seen_credit, wf.raise_credit_belief
+        )
+        wf.audit_belief[:] = (1 - eta) * wf.audit_belief + eta * s.judgment.audit_probability
+        ratcheted = float(s.okr.target_rule == "ratchet" and not s.okr.no_ratchet_commitment)
+        wf.ratchet_belief[:] = (1 - eta) * wf.ratchet_belief + eta * ratcheted
+        wf.kr_plan[:] = (1 - eta) * wf.kr_plan + eta * t["effort"][:, 0] / WEEKS_PER_QUARTER
+        wf.help_belief[:] = (1 - eta) * wf.help_belief + eta * t["help_received"] / WEEKS_PER_QUARTER
+        loss = 1.0 - t["kr_stalled"] / np.maximum(t["kr_own"], 1e-9)
+        wf.blocked_loss_belief[:] = np.where(
+            t["kr_own"] > 0, (1 - eta) * wf.blocked_loss_belief + eta * loss, wf.blocked_loss_belief
+        )
+        worked = t["kr_effort"] > 0.5
+        observed = t["kr_own"] / np.maximum(t["kr_effort"], 1e-9)
+        wf.capability_belief[:] = np.where(
+            worked, (1 - eta) * wf.capability_belief + eta * observed, wf.capability_belief
+        )
+        rng = self.streams["decisions"]
+        imitate_u = rng.random(wf.n)
+        offset = rng.integers(1, self.team_size, wf.n)
+        peer = wf.team * self.team_size + (np.arange(wf.n) % self.team_size + offset) % self.team_size
+        copy = (imitate_u < s.behaviour.imitation_probability) & (ratings[peer] > ratings)
+        for arr in (wf.honesty, wf.audit_belief, wf.raise_credit_belief):
+            arr[:] = np.where(copy, arr[peer], arr)
+
+    def develop(self) -> None:
+        """Capability grows with exploration and erodes under sustained stress (assumption)."""
+        s, wf = self.in_force, self.workforce
+        explore = self.tally["effort"][:, 3] / WEEKS_PER_QUARTER
+        growth = s.env.capability_growth * explore - s.env.pressure_erosion * wf.stress
+        wf.capability *= 1.0 + growth
+        wf.capability_belief *= 1.0 + growth
+
+    # -- records -------------------------------------------------------------------
+    def record_week(self) -> None:
+        wf = self.workforce
+        target = wf.target * wf.par
+        week_fraction = (self.week_in_quarter or WEEKS_PER_QUARTER) / WEEKS_PER_QUARTER
+        row = {
+            "week": self.week,
+            "quarter": self.quarter,
+            "true_value": float(self._week_value.mean()),
+            "reported_progress": float(np.nanmean(wf.reported / target)),
+            "true_progress": float(np.nanmean(wf.progress / target)),
+            "expected_progress": week_fraction,
+            "help_share": float(wf.effort[:, 2].mean()),
+            "bau_share": float(wf.effort[:, 1].mean()),
+            "exploration_share": float(wf.effort[:, 3].mean()),
+            "kr_share": float(wf.effort[:, 0].mean()),
+            "blocked_share": float(wf.blocked.mean()),
+            "hidden_blocker_share": float((wf.blocked & ~wf.raised).sum() / max(wf.blocked.sum(), 1)),
+            "watermelon_share": float((self.tiles == metrics.WATERMELON).mean()),
+            "stress": float(wf.stress.mean()),
+            "incident_backlog": float(wf.backlog.mean()),
+        }
+        self.weekly_rows.append(row)
+
+    def record_quarter(
+        self, measured: Array, true_att: Array, score: Array, judged: Array, ratings: Array
+    ) -> None:
+        wf, t = self.workforce, self.tally
+        frame = metrics.employee_quarter(
+            quarter=self.quarter,
+            team=wf.team,
+            target=(wf.target * wf.par).sum(axis=1),
+            expected=wf.expected.sum(axis=1),
+            true_output=wf.progress.sum(axis=1),
+            reported_output=wf.reported.sum(axis=1),
+            attainment=np.nanmean(measured, axis=1) if self.in_force.okr.enabled else measured[:, 0],
+            true_attainment=np.nanmean(true_att, axis=1) if self.in_force.okr.enabled else true_att[:, 0],
+            score=score,
+            judged=judged,
+            rating=ratings,
+            true_contribution=t["contribution"],
+            true_value=t["value"],
+            effort=t["effort"] / WEEKS_PER_QUARTER,
+            help_given=t["help_given"],
+            help_received=t["help_received"],
+            raises=t["raises"],
+            incidents=t["incidents"],
+            breakthroughs=t["breakthroughs"],
+            stress=wf.stress,
+            capability=wf.capability,
+            biased_reports=t["biased_reports"],
+            optimistic_reports=t["optimistic_reports"],
+            reports=t["reports"],
+            bias=t["bias"] / WEEKS_PER_QUARTER,
+            revisions=t["revisions"],
+            dependency_weeks=t["dependency_weeks"],
+            overhead=t["overhead"] / WEEKS_PER_QUARTER,
+        )
+        self.employee_frames.append(frame)
+        latencies = np.concatenate(self.latencies) if self.latencies else np.array([])
+        weeks = self.weekly_rows[-WEEKS_PER_QUARTER:]
+        self.quarter_rows.append(
+            metrics.quarter_metrics(
+                frame,
+                weekly=pd.DataFrame(weeks),
+                latencies=latencies,
+                hidden_weeks=float(t["hidden_weeks"][0]),
+                blocked_weeks=float(t["blocked_weeks"][0]),
+                krs=self.krs,
+            )
+        )
+
+    # -- results -------------------------------------------------------------------
+    def weekly_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.weekly_rows)
+
+    def quarterly_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.quarter_rows)
+
+    def employee_frame(self) -> pd.DataFrame:
+        if not self.employee_frames:
+            return pd.DataFrame()
+        return pd.concat(self.employee_frames, ignore_index=True)
+
+    def describe(self) -> dict[str, Any]:
+        return {"employees": self.workforce.n, "teams": self.n_teams, "krs": self.krs}

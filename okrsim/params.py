@@ -1,0 +1,458 @@
+"""The validated, frozen ``Scenario``: every input of a run in one place.
+
+A scenario is the world (``org``, ``env``, ``behaviour``: the uncertainties) plus
+the policy (``okr``, ``comp``, ``judgment``, ``schedule``: the levers) plus the
+run's ``horizon``.  One name everywhere: the TOML key ``comp.coupling`` is the
+pydantic field ``Scenario.comp.coupling``, the sweep axis, the data column and
+the dashboard label's source.
+
+Every override — a CLI flag, a sweep axis, a dashboard control, a scheduled
+policy change — goes back through :meth:`Scenario.model_validate`, so no value
+can skip its bounds.  The sources of the defaults are in ``docs/ODD.md``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+WEEKS_PER_QUARTER = 13
+
+
+class ScenarioError(ValueError):
+    """A scenario (or experiment) file or override that cannot be used.
+
+    The message names the file, the dotted key and what was expected, so a
+    command-line front end can print it as it is and exit with code 2.
+    """
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Org(_Group):
+    """The organisation's shape (an uncertainty, not a lever)."""
+
+    n_teams: int = Field(12, ge=1, le=500, description="Number of teams, one manager each")
+    team_size: int = Field(8, ge=2, le=50, description="Employees per team")
+    dependency_density: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Probability that a team depends on another team's key result",
+    )
+    shared_kr_share: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Share of each team's key results owned jointly with the team it depends on",
+    )
+
+
+class Okr(_Group):
+    """How objectives and key results are set and run (levers)."""
+
+    enabled: bool = Field(True, description="Whether the organisation runs OKRs at all")
+    krs_per_person: int = Field(2, ge=1, le=8, description="Key results each employee owns")
+    switching_cost: float = Field(
+        0.08, ge=0.0, le=0.5,
+        description="Output lost per extra key result juggled (focus split)",
+    )
+    target_rule: Literal["self_set", "negotiated", "assigned", "ratchet"] = Field(
+        "self_set", description="Who sets the quarterly target and how",
+    )
+    negotiation_pressure: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="How far a negotiated target moves from the employee's offer to the manager's ask",
+    )
+    negotiation_hours: float = Field(
+        0.04, ge=0.0, le=0.3,
+        description="Share of the first week spent negotiating each key result's target",
+    )
+    assigned_stretch: float = Field(
+        1.2, ge=0.3, le=3.0,
+        description="Assigned target as a multiple of the manager's estimate of capability",
+    )
+    ratchet_strength: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="How far next quarter's target moves towards this quarter's achieved output",
+    )
+    no_ratchet_commitment: bool = Field(
+        False, description="The organisation promises not to raise targets on last quarter's results",
+    )
+    aspirational_share: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Share of key results that are aspirational (expected ~0.7) rather than committed",
+    )
+    aspirational_par: float = Field(
+        0.7, ge=0.3, le=1.0, description="Attainment that counts as full marks on an aspirational KR",
+    )
+    revision_allowed: bool = Field(
+        False, description="Whether targets may be revised mid-quarter",
+    )
+    status_hours: float = Field(
+        0.02, ge=0.0, le=0.2, description="Share of every week spent on status reporting",
+    )
+
+
+class Comp(_Group):
+    """How ratings and pay are computed from what the organisation measures (levers)."""
+
+    coupling: float = Field(
+        0.3, ge=0.0, le=1.0,
+        description="Share of the rating taken formulaically from OKR attainment",
+    )
+    bonus_curve: Literal["linear", "step", "floor_cap", "none"] = Field(
+        "linear", description="Shape of the formulaic score as a function of attainment",
+    )
+    step_threshold: float = Field(
+        1.0, ge=0.1, le=2.0, description="Attainment at which the step curve pays out",
+    )
+    floor: float = Field(
+        0.5, ge=0.0, le=1.0, description="Attainment below which the floor-and-cap curve pays nothing",
+    )
+    cap: float = Field(
+        1.5, ge=1.0, le=3.0, description="Attainment above which the linear and floor-and-cap curves stop paying",
+    )
+    evaluation: Literal["absolute", "relative", "team"] = Field(
+        "absolute", description="Own result, rank among peers, or the team's shared result",
+    )
+    review_cadence: Literal["quarterly", "annual"] = Field(
+        "quarterly", description="How often ratings and bonuses are settled",
+    )
+
+    @model_validator(mode="after")
+    def _floor_below_cap(self) -> Self:
+        if self.floor >= self.cap:
+            raise ValueError(f"comp.floor ({self.floor}) must be below comp.cap ({self.cap})")
+        return self
+
+
+class Judgment(_Group):
+    """What a manager's judgment values and how well it sees (levers)."""
+
+    contribution_weight: float = Field(
+        1.0, ge=0.0, le=3.0, description="Weight on observed true contribution",
+    )
+    risk_weight: float = Field(
+        0.15, ge=0.0, le=2.0, description="Credit for raising blockers early",
+    )
+    help_weight: float = Field(
+        0.25, ge=0.0, le=2.0, description="Credit for helping colleagues",
+    )
+    ambition_weight: float = Field(
+        0.05, ge=0.0, le=2.0, description="Credit for setting ambitious targets",
+    )
+    failure_tolerance: float = Field(
+        0.7, ge=0.0, le=1.0,
+        description="1 = a missed ambitious target costs nothing in judgment; 0 = it costs fully",
+    )
+    accuracy: float = Field(
+        0.7, ge=0.0, le=1.0,
+        description="How well the manager sees true contribution rather than reports (1 = perfectly)",
+    )
+    use_okr_context: bool = Field(
+        False, description="Whether reported OKR attainment informs the judged rating",
+    )
+    okr_context_weight: float = Field(
+        0.3, ge=0.0, le=2.0, description="Weight of reported attainment in judgment, when used",
+    )
+    blocker_penalty: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Mark against an employee per raised blocker (0 = coach, high = auditor)",
+    )
+    coach_help: float = Field(
+        0.3, ge=0.0, le=1.0, description="Extra weekly resolution chance a manager adds to a raised blocker",
+    )
+    audit_probability: float = Field(
+        0.05, ge=0.0, le=1.0, description="Chance per week that a report is checked against the truth",
+    )
+    inflation_penalty: float = Field(
+        0.5, ge=0.0, le=3.0, description="Rating lost per unit of attainment inflation caught",
+    )
+
+
+class Behaviour(_Group):
+    """Distributions of the workforce's traits and how agents learn (uncertainties)."""
+
+    capability_sd: float = Field(0.25, ge=0.0, le=1.0, description="Log-sd of true capability")
+    luck_sd: float = Field(0.25, ge=0.0, le=1.0, description="Sd of week-to-week productivity luck")
+    self_knowledge_sd: float = Field(
+        0.12, ge=0.0, le=1.0, description="Log-sd of the error in one's own capability estimate",
+    )
+    risk_aversion_mean: float = Field(
+        1.5, ge=0.0, le=10.0, description="Mean absolute risk aversion over the rating",
+    )
+    honesty_cost_mean: float = Field(
+        1.2, ge=0.0, le=20.0, description="Mean psychological cost of a misstatement (per squared unit)",
+    )
+    intrinsic_motivation_mean: float = Field(
+        1.0, ge=0.0, le=5.0, description="Mean weight on the true value of one's work",
+    )
+    prosociality_mean: float = Field(
+        0.5, ge=0.0, le=5.0, description="Mean weight on the value one's help creates for others",
+    )
+    mum_cost_mean: float = Field(
+        0.02, ge=0.0, le=1.0, description="Mean discomfort of delivering bad news (rating units)",
+    )
+    extrinsic_weight: float = Field(
+        1.5, ge=0.0, le=10.0, description="Weight on the rating relative to intrinsic motives",
+    )
+    goal_pull: float = Field(
+        0.6, ge=0.0, le=5.0, description="Strength of a target as a reference point for effort",
+    )
+    loss_aversion: float = Field(
+        2.25, ge=1.0, le=5.0, description="Slope of falling short of a goal relative to exceeding it",
+    )
+    learning_rate: float = Field(
+        0.3, ge=0.0, le=1.0, description="Weight of a quarter's evidence in updated beliefs",
+    )
+    imitation_probability: float = Field(
+        0.1, ge=0.0, le=1.0, description="Chance per quarter of copying a better-paid peer's habits",
+    )
+
+
+class Env(_Group):
+    """The work and its shocks (uncertainties)."""
+
+    blocker_rate: float = Field(
+        0.05, ge=0.0, le=1.0, description="Chance per key result per week that a blocker appears",
+    )
+    blocker_severity: float = Field(
+        0.7, ge=0.0, le=1.0, description="Share of a key result's output a blocker stops",
+    )
+    self_resolve_rate: float = Field(
+        0.12, ge=0.01, le=1.0, description="Weekly chance a hidden blocker clears by itself",
+    )
+    raised_resolve_rate: float = Field(
+        0.35, ge=0.01, le=1.0, description="Weekly chance a raised blocker clears",
+    )
+    bau_demand: float = Field(
+        0.25, ge=0.0, le=1.0, description="Non-OKR work needed per employee-week (capability units)",
+    )
+    bau_value: float = Field(1.2, ge=0.0, le=5.0, description="Value of a unit of non-OKR work done")
+    incident_cost: float = Field(
+        0.5, ge=0.0, le=5.0, description="Value lost per week per unit of neglected non-OKR backlog",
+    )
+    backlog_decay: float = Field(
+        0.15, ge=0.0, le=1.0, description="Share of the non-OKR backlog that clears itself per week",
+    )
+    help_value: float = Field(
+        1.6, ge=0.0, le=5.0, description="Value of a unit of help to the colleague who gets it",
+    )
+    help_saturation: float = Field(
+        0.15, ge=0.01, le=1.0, description="Help received per week at which its value halves",
+    )
+    breakthrough_rate: float = Field(
+        0.12, ge=0.0, le=1.0, description="Weekly breakthrough hazard per unit of exploration",
+    )
+    breakthrough_value: float = Field(
+        6.0, ge=0.0, le=100.0, description="Value of an exploration breakthrough",
+    )
+    exploration_scale: float = Field(
+        0.1, ge=0.01, le=1.0,
+        description="Exploration share of the week at which new ideas start running out",
+    )
+    capability_growth: float = Field(
+        0.02, ge=0.0, le=0.5, description="Capability gained per quarter of full-time exploration",
+    )
+    pressure_erosion: float = Field(
+        0.01, ge=0.0, le=0.5, description="Capability lost per quarter at full stress",
+    )
+    alignment: float = Field(
+        1.0, ge=0.0, le=1.0, description="Strategic value of key-result work when OKRs set shared goals",
+    )
+    unaligned_alignment: float = Field(
+        0.55, ge=0.0, le=1.0, description="Strategic value of goal-directed work with no shared OKRs",
+    )
+    shock_quarter: int = Field(
+        0, ge=0, le=200, description="Quarter of a market shock (0 = none)",
+    )
+    shock_size: float = Field(
+        0.4, ge=0.0, le=1.0, description="Share of output a market shock removes for its quarter",
+    )
+
+
+class Horizon(_Group):
+    """How long a run lasts."""
+
+    quarters: int = Field(8, ge=1, le=200, description="Quarters simulated (13 weeks each)")
+
+
+class ScheduledChange(_Group):
+    """A policy change taking effect at the start of a quarter."""
+
+    quarter: int = Field(ge=1, le=200, description="Quarter (1-based) from which the change holds")
+    set: dict[str, Any] = Field(description="Dotted scenario keys and their new values")
+
+
+class Scenario(_Group):
+    """Everything one run needs. Frozen; overrides go back through validation."""
+
+    org: Org = Org()
+    okr: Okr = Okr()
+    comp: Comp = Comp()
+    judgment: Judgment = Judgment()
+    behaviour: Behaviour = Behaviour()
+    env: Env = Env()
+    horizon: Horizon = Horizon()
+    schedule: tuple[ScheduledChange, ...] = Field(
+        (), description="Policy changes over time, applied at the start of their quarter",
+    )
+
+    @model_validator(mode="after")
+    def _schedule_is_valid(self) -> Self:
+        for i, change in enumerate(self.schedule):
+            where = f"schedule[{i}]"
+            if change.quarter > self.horizon.quarters:
+                raise ValueError(
+                    f"{where}.quarter = {change.quarter} is beyond horizon.quarters "
+                    f"= {self.horizon.quarters}"
+                )
+            for key in change.set:
+                if key.split(".", 1)[0] in {"schedule", "horizon", "org", "behaviour"}:
+                    raise ValueError(
+                        f"{where}.set: '{key}' cannot change mid-run "
+                        "(only okr, comp, judgment and env keys can)"
+                    )
+                if not _is_field(key):
+                    raise ValueError(f"{where}.set: unknown key '{key}'")
+            # The change must itself give a valid scenario.
+            self.with_overrides(change.set)
+        return self
+
+    # -- construction ---------------------------------------------------
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Scenario:
+        """Load a scenario file; keys it does not set keep their defaults.
+
+        Raises
+        ------
+        ScenarioError
+            Naming the file, the dotted key and what was expected.
+        """
+        return cls.from_mapping(read_toml(path), source=str(path))
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<scenario>") -> Scenario:
+        """Validate a nested mapping (as read from TOML) into a scenario."""
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise ScenarioError(describe_validation_error(exc, source)) from None
+
+    def with_overrides(
+        self, overrides: Mapping[str, Any], *, source: str = "<override>"
+    ) -> Scenario:
+        """A new scenario with dotted keys replaced, validated like a file.
+
+        ``scenario.with_overrides({"comp.coupling": 0.8})``
+        """
+        data = self.model_dump(mode="python")
+        for key, value in overrides.items():
+            if not _is_field(key):
+                raise ScenarioError(f"{source}: unknown key '{key}'")
+            set_dotted(data, key, value)
+        return type(self).from_mapping(data, source=source)
+
+    # -- views ----------------------------------------------------------
+    @property
+    def n_employees(self) -> int:
+        return self.org.n_teams * self.org.team_size
+
+    def flat(self) -> dict[str, Any]:
+        """The scalar fields as ``{"comp.coupling": 0.3, ...}`` (schedule left out)."""
+        return dict(_flatten(self.model_dump(mode="json", exclude={"schedule"})))
+
+    def at_quarter(self, quarter: int) -> Scenario:
+        """The scenario in force during ``quarter`` (1-based), schedule applied."""
+        current = self
+        for change in sorted(self.schedule, key=lambda c: c.quarter):
+            if change.quarter <= quarter:
+                current = current.with_overrides(change.set, source=f"schedule@{change.quarter}")
+        return current
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning every I/O or syntax problem into ScenarioError."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(f"{p}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{p}: is a directory, expected a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{p}: malformed TOML: {exc}") from None
+
+
+def describe_validation_error(exc: ValidationError, source: str) -> str:
+    """One line per problem: ``file: key = value is out of range [lo, hi]``."""
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        ctx = err.get("ctx") or {}
+        value = err.get("input")
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            lines.append(f"{source}: unknown key '{key}'")
+        elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+            lo, hi = _bounds_of(err["loc"])
+            lines.append(f"{source}: {key} = {value!r} is out of range [{lo}, {hi}]")
+        elif kind == "literal_error":
+            lines.append(
+                f"{source}: {key} = {value!r} is not one of {ctx.get('expected', '?')}"
+            )
+        elif kind == "missing":
+            lines.append(f"{source}: {key} is required")
+        elif kind == "value_error":
+            lines.append(f"{source}: {err['msg'].removeprefix('Value error, ')}")
+        else:
+            lines.append(f"{source}: {key} = {value!r}: {err['msg'].lower()}")
+    return "\n".join(lines)
+
+
+def field_info(dotted: str) -> Any:
+    """The pydantic ``FieldInfo`` behind a dotted key (bounds, description)."""
+    group, _, name = dotted.partition(".")
+    model = Scenario.model_fields[group].annotation
+    return model.model_fields[name]  # type: ignore[union-attr]
+
+
+def bounds(dotted: str) -> tuple[float | None, float | None]:
+    """``(ge, le)`` of a numeric field, read from its metadata."""
+    lo = hi = None
+    for meta in field_info(dotted).metadata:
+        lo = getattr(meta, "ge", lo)
+        hi = getattr(meta, "le", hi)
+    return lo, hi
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    group, _, name = key.partition(".")
+    data.setdefault(group, {})[name] = value
+
+
+def _bounds_of(loc: tuple[Any, ...]) -> tuple[float | None, float | None]:
+    try:
+        return bounds(".".join(str(p) for p in loc[:2]))
+    except (KeyError, AttributeError):
+        return (None, None)
+
+
+def _is_field(dotted: str) -> bool:
+    group, _, name = dotted.partition(".")
+    info = Scenario.model_fields.get(group)
+    annotation = getattr(info, "annotation", None)
+    fields = getattr(annotation, "model_fields", None)
+    return bool(name) and fields is not None and name in fields
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

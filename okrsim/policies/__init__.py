@@ -1,0 +1,1 @@
+"""Pure policy maths: score curves, ratings and the agents' choices (no Mesa, no I/O)."""

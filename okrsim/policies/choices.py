@@ -1,0 +1,303 @@
+"""The four weekly and quarterly choices, as expected-utility maximisation.
+
+Each function is one agent's decision written with numpy broadcasting, so the
+same code answers for one employee (the dashboard's inspector asks "why?") and
+for the whole workforce at once (the model's weekly step).  Nothing here knows
+a policy's name: the policy arrives only as numbers — the coupling weight, the
+score curve, what judgment values — and the agent weighs the payoffs they
+define against its own traits and beliefs.
+
+Units: utilities are in *rating units* (a typical quarterly rating is about 1);
+effort is a share of the working week; output is in capability units (an
+average employee produces 1 per full week).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy.special import ndtr
+
+from okrsim.policies.curves import Array, Curve, cara, quantile_nodes
+
+#: Target multiples an employee weighs (target / own expected output).
+TARGET_GRID = np.linspace(0.5, 1.6, 23)
+#: Report shadings an employee weighs (reported / perceived progress − 1).
+SHADING_GRID = np.round(np.arange(-0.2, 0.61, 0.05), 2)
+#: Activities a week is split between, in this order everywhere.
+ACTIVITIES = ("kr", "bau", "help", "explore")
+
+_NODES = quantile_nodes(16)
+
+
+@dataclass(frozen=True)
+class Payoff:
+    """The payoff a policy defines, as numbers an agent can weigh.
+
+    Built once per quarter from the scenario in force; the agents never see the
+    scenario itself.
+    """
+
+    curve: Curve
+    coupling: float  # share of rating from the curve of attainment
+    rank_weight: float  # 1 = the formula scores rank among peers, 0 = own attainment
+    team_weight: float  # 1 = the formula scores the team's attainment
+    contribution_weight: float
+    help_weight: float
+    risk_weight: float
+    ambition_weight: float
+    failure_tolerance: float
+    accuracy: float
+    context_weight: float  # weight of reported attainment in judgment (0 if unused)
+    inflation_penalty: float
+    ratchet_strength: float  # how far next target follows achieved output (0 = none)
+
+    @property
+    def judged(self) -> float:
+        """Share of the rating that comes from judgment."""
+        return 1.0 - self.coupling
+
+
+# -- target setting ------------------------------------------------------------
+def target_utility(
+    tau: ArrayLike,
+    rel_sd: ArrayLike,
+    *,
+    payoff: Payoff,
+    extrinsic: ArrayLike,
+    risk_aversion: ArrayLike,
+    honesty_cost: ArrayLike,
+) -> Array:
+    """Expected utility of proposing a target ``tau`` × one's expected output.
+
+    .. math::
+
+        U(τ) = X\\,[c\\,E\\,u_ρ(f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
+               - h\\,(τ-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
+
+    with ``c`` the coupling, ``f`` the score curve, ``u_ρ`` CARA utility,
+    ``φ`` the failure tolerance and ``h`` the honesty cost of stating a target
+    one does not believe (a forecast is a statement; assumption after Gneezy
+    2005's cost of lying).  Goals are weighed as the agent expects to report
+    them (honestly); effort responds to the target later.  ``tau`` broadcasts
+    against the other arguments (append an axis to score a grid).
+    """
+    tau = np.asarray(tau, dtype=float)
+    rel_sd = np.asarray(rel_sd, dtype=float)[..., None]
+    attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
+    rho = np.asarray(risk_aversion, dtype=float)[..., None]
+    formula = cara(payoff.curve(attainment), rho).mean(axis=-1)
+    shortfall = np.maximum(1.0 - attainment, 0.0).mean(axis=-1)
+    ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
+    context = payoff.context_weight * attainment.mean(axis=-1)
+    extrinsic_u = payoff.coupling * (1.0 - payoff.rank_weight) * formula + payoff.judged * (
+        ambition + context
+    )
+    return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (tau - 1.0) ** 2
+
+
+def choose_target(
+    rel_sd: ArrayLike,
+    *,
+    payoff: Payoff,
+    extrinsic: ArrayLike,
+    risk_aversion: ArrayLike,
+    honesty_cost: ArrayLike,
+) -> tuple[Array, Array]:
+    """The utility-maximising target multiple and the utilities of every option.
+
+    Returns ``(tau, utilities)`` where ``utilities[..., g]`` is the expected
+    utility of ``TARGET_GRID[g]``.  Under a rank-based formula the own target
+    does not move one's rank's expected value (peers face the same grading),
+    so only the judged part and the honesty cost remain.
+    """
+    expand = (..., None)
+    utilities = target_utility(
+        TARGET_GRID,
+        np.asarray(rel_sd, dtype=float)[expand],
+        payoff=payoff,
+        extrinsic=np.asarray(extrinsic, dtype=float)[expand],
+        risk_aversion=np.asarray(risk_aversion, dtype=float)[expand],
+        honesty_cost=np.asarray(honesty_cost, dtype=float)[expand],
+    )
+    return TARGET_GRID[np.argmax(utilities, axis=-1)], utilities
+
+
+# -- weekly effort ---------------------------------------------------------------
+def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLike) -> Array:
+    """The week split that maximises the agent's perceived payoff.
+
+    Key-result work pays ``w₀`` per unit of effort (linear); every other
+    activity ``j`` has diminishing returns, ``w_j·s_j·(1 − e^{−e_j/s_j})``
+    (non-OKR needs get met, colleagues' needs for help saturate, exploration
+    ideas run out; assumption).  Maximising the sum subject to ``Σ e = 1``
+    gives ``w_j·e^{−e_j/s_j} = λ`` for every active activity, so
+
+    ``e_j = s_j·ln(w_j/λ)⁺``, with ``λ = w₀`` while key-result work takes the rest.
+
+    If the saturating activities alone would fill the week, ``λ`` rises above
+    ``w₀`` (found by bisection) and key-result work gets nothing.  Raising the
+    payoff of the measured task lowers every unmeasured one
+    (Holmström & Milgrom 1991).  Returns shares ``(…, 1 + J)``, key results first.
+    """
+    w = np.maximum(np.asarray(weights, dtype=float), 1e-12)
+    w0 = np.broadcast_to(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12), w.shape[:-1])
+    sc = np.broadcast_to(np.asarray(scales, dtype=float), w.shape)
+
+    def fill(log_lam: Array, w: Array, sc: Array) -> Array:
+        return sc * np.maximum(np.log(w) - log_lam[..., None], 0.0)
+
+    others = fill(np.log(w0), w, sc)
+    over = others.sum(axis=-1) > 1.0
+    if np.any(over):
+        wo, so = w[over], sc[over]
+        lo, hi = np.log(w0[over]), np.log(wo.max(axis=-1))
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            too_much = fill(mid, wo, so).sum(axis=-1) > 1.0
+            lo = np.where(too_much, mid, lo)
+            hi = np.where(too_much, hi, mid)
+        part = fill(hi, wo, so)
+        others[over] = part / np.maximum(part.sum(axis=-1, keepdims=True), 1e-12)
+    kr = 1.0 - others.sum(axis=-1)
+    return np.concatenate([kr[..., None], others], axis=-1)
+
+
+def formula_marginal(
+    curve: Curve, mu_attainment: ArrayLike, sd_attainment: ArrayLike
+) -> Array:
+    """Expected formulaic score per unit of attainment gained, ``dE[f(A)]/dμ``."""
+    return curve.marginal(mu_attainment, sd_attainment)
+
+
+def goal_pull(
+    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float
+) -> Array:
+    """Motivation a target adds to its work, ``1 + (λ − 1)·P(A < 1)``.
+
+    A goal is a reference point (Heath, Larrick & Wu 1999): a unit of progress
+    below it is felt ``λ`` times as much as one above it (λ ≈ 2.25, Tversky &
+    Kahneman 1992), so harder goals pull more effort until they are missed for
+    sure — performance rises with difficulty and levels off (Locke & Latham 2002).
+    """
+    z = (1.0 - np.asarray(mu_attainment, dtype=float)) / np.maximum(
+        np.asarray(sd_attainment, dtype=float), 1e-9
+    )
+    return 1.0 + (loss_aversion - 1.0) * ndtr(z)
+
+
+# -- blocker surfacing -----------------------------------------------------------
+def expected_blocked_weeks(resolve_rate: ArrayLike, weeks_left: ArrayLike) -> Array:
+    """Expected weeks a blocker still blocks, geometric clearing capped by the quarter.
+
+    ``Σ_{t=0}^{n-1} (1 − r)^t = (1 − (1 − r)^n) / r``.
+    """
+    r = np.clip(np.asarray(resolve_rate, dtype=float), 1e-6, 1.0)
+    n = np.asarray(weeks_left, dtype=float)
+    return (1.0 - (1.0 - r) ** n) / r
+
+
+def raise_gain(
+    output_saved: ArrayLike,
+    value_per_output: ArrayLike,
+    *,
+    judged_credit: ArrayLike,
+    inflation_option: ArrayLike,
+    mum_cost: ArrayLike,
+) -> Array:
+    """Net utility of raising a blocker now rather than keeping it hidden.
+
+    Raising clears the blocker sooner (``output_saved`` × the value of a unit
+    of that key result's output) and earns whatever judgment credits or
+    penalises (``judged_credit``, the agent's learned belief), but puts the
+    bad news on the record: the key result must be reported truthfully from
+    then on, losing the ``inflation_option``, and delivering bad news has its
+    own discomfort (the MUM effect, Tesser & Rosen 1975).  Raise iff > 0.
+    """
+    return (
+        np.asarray(output_saved) * np.asarray(value_per_output)
+        + np.asarray(judged_credit)
+        - np.asarray(inflation_option)
+        - np.asarray(mum_cost)
+    )
+
+
+# -- progress reporting ----------------------------------------------------------
+def report_utility(
+    shading: ArrayLike,
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    payoff: Payoff,
+    formula_share: ArrayLike,
+    judged_per_attainment: ArrayLike,
+    catch_probability: ArrayLike,
+    ratchet_per_attainment: ArrayLike,
+    extrinsic: ArrayLike,
+    honesty_cost: ArrayLike,
+) -> Array:
+    """Expected utility of reporting progress shaded by ``shading`` (0 = as perceived).
+
+    The graded attainment is what is reported, ``(1+s)·A``; the formula pays
+    ``formula_share · E f((1+s)A)``; a manager who partly relies on reports
+    credits ``judged_per_attainment · s·μ``; an audit that catches inflation
+    costs ``inflation_penalty · s⁺·μ`` with probability ``catch_probability``;
+    a ratchet raises next quarter's target with reported output
+    (``ratchet_per_attainment``, ≥ 0, the score lost per unit reported); and
+    misstating costs ``h·s²`` (Gneezy 2005's cost of lying; quadratic by
+    assumption).  Snow, Keil & Wallace (2007) found status reports biased
+    about 60 % of the time, optimistic 2 : 1 — the pattern this must yield.
+    """
+    s = np.asarray(shading, dtype=float)
+    mu = np.asarray(mu_attainment, dtype=float)
+    reported_mu = (1.0 + s) * mu
+    formula = np.asarray(formula_share) * payoff.curve.expected(
+        reported_mu, (1.0 + s) * np.asarray(sd_attainment, dtype=float)
+    )
+    judged = np.asarray(judged_per_attainment) * s * mu
+    caught = np.asarray(catch_probability) * payoff.inflation_penalty * np.maximum(s, 0.0) * mu
+    ratchet = np.asarray(ratchet_per_attainment) * reported_mu
+    extrinsic_u = formula + judged - caught - ratchet
+    return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * s**2
+
+
+def choose_shading(
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    payoff: Payoff,
+    formula_share: ArrayLike,
+    judged_per_attainment: ArrayLike,
+    catch_probability: ArrayLike,
+    ratchet_per_attainment: ArrayLike,
+    extrinsic: ArrayLike,
+    honesty_cost: ArrayLike,
+) -> tuple[Array, Array]:
+    """The utility-maximising shading and its gain over reporting as perceived.
+
+    Returns ``(shading, gain)``; ``gain`` ≥ 0 is the value of the option to
+    shade, which a raised blocker or a caught report takes away.
+    """
+    expand = (..., None)
+
+    def lift(x: ArrayLike) -> Array:
+        return np.asarray(x, dtype=float)[expand]
+
+    utilities = report_utility(
+        SHADING_GRID,
+        lift(mu_attainment),
+        lift(sd_attainment),
+        payoff=payoff,
+        formula_share=lift(formula_share),
+        judged_per_attainment=lift(judged_per_attainment),
+        catch_probability=lift(catch_probability),
+        ratchet_per_attainment=lift(ratchet_per_attainment),
+        extrinsic=lift(extrinsic),
+        honesty_cost=lift(honesty_cost),
+    )
+    best = np.argmax(utilities, axis=-1)
+    honest = int(np.flatnonzero(SHADING_GRID == 0.0)[0])
+    gain = np.take_along_axis(utilities, best[..., None], axis=-1)[..., 0] - utilities[..., honest]
+    return SHADING_GRID[best], gain

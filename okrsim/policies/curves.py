@@ -1,0 +1,121 @@
+"""Bonus curves: the formulaic score as a function of OKR attainment.
+
+A curve is piecewise linear with possible jumps, written as a sum of *ramps*
+``slope · max(a − knot, 0)`` and *steps* ``height · 1{a ≥ knot}``.  That one
+representation gives, in closed form for attainment ``A ~ Normal(μ, σ²)``:
+
+* the expected score ``E[f(A)]`` (for a ramp, ``σ·φ(z) + (μ − k)·Φ(z)``; for a
+  step, ``h·Φ(z)``, with ``z = (μ − k)/σ``), and
+* its derivative in ``μ`` (``Φ(z)`` per unit ramp slope, ``h·φ(z)/σ`` per step),
+
+which is what an agent weighs when it decides how hard to work on a key result
+or how much to shade a report.  For risk-averse target choice, expectations of
+any utility of the score are taken over fixed standard-normal quantile nodes.
+
+Shapes (attainment ``a`` = measured progress / target):
+
+``linear``     ``min(a, cap)`` — Jensen (2003)'s remedy is linearity; the cap
+               is the common practice of capping payouts (assumption: 1.25).
+``step``       ``1{a ≥ threshold}`` — an all-or-nothing bonus (Jensen 2003's
+               example of a kink that invites gaming).
+``floor_cap``  ``0`` below the floor, then ``a`` up to the cap — the common
+               "threshold, target, maximum" plan (Murphy 2001; assumption on
+               the values 0.5 and 1.25).
+``none``       ``0`` — nothing depends on attainment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr, ndtri
+
+from okrsim.params import Comp
+
+Array = NDArray[np.float64]
+
+_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A piecewise-linear score curve: ``Σ slope·(a−k)⁺ + Σ height·1{a ≥ k}``."""
+
+    ramps: tuple[tuple[float, float], ...] = ()  # (knot, slope)
+    steps: tuple[tuple[float, float], ...] = ()  # (knot, height)
+
+    def __call__(self, a: ArrayLike) -> Array:
+        a = np.asarray(a, dtype=float)
+        out = np.zeros_like(a)
+        for knot, slope in self.ramps:
+            out += slope * np.maximum(a - knot, 0.0)
+        for knot, height in self.steps:
+            out += height * (a >= knot)
+        return out
+
+    @property
+    def top(self) -> float:
+        """The largest score the curve pays (its value at large attainment)."""
+        slope_sum = sum(s for _, s in self.ramps)
+        if slope_sum > 1e-12:
+            return float("inf")
+        return float(self(np.array([1e6]))[0])
+
+    def expected(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
+        """``E[f(A)]`` for ``A ~ Normal(mu, sigma²)``, elementwise."""
+        mu = np.asarray(mu, dtype=float)
+        sigma = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
+        out = np.zeros(np.broadcast(mu, sigma).shape)
+        for knot, slope in self.ramps:
+            z = (mu - knot) / sigma
+            out += slope * (sigma * _pdf(z) + (mu - knot) * ndtr(z))
+        for knot, height in self.steps:
+            out += height * ndtr((mu - knot) / sigma)
+        return out
+
+    def marginal(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
+        """``d E[f(A)] / d mu``: the expected score gained per unit of attainment."""
+        mu = np.asarray(mu, dtype=float)
+        sigma = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
+        out = np.zeros(np.broadcast(mu, sigma).shape)
+        for knot, slope in self.ramps:
+            out += slope * ndtr((mu - knot) / sigma)
+        for knot, height in self.steps:
+            out += height * _pdf((mu - knot) / sigma) / sigma
+        return out
+
+
+def curve_for(comp: Comp) -> Curve:
+    """The score curve a compensation policy defines."""
+    match comp.bonus_curve:
+        case "linear":
+            return Curve(ramps=((0.0, 1.0), (comp.cap, -1.0)))
+        case "step":
+            return Curve(steps=((comp.step_threshold, 1.0),))
+        case "floor_cap":
+            return Curve(
+                ramps=((comp.floor, 1.0), (comp.cap, -1.0)),
+                steps=((comp.floor, comp.floor),),
+            )
+        case "none":
+            return Curve()
+    raise AssertionError(comp.bonus_curve)  # pragma: no cover - Literal exhausts it
+
+
+def quantile_nodes(n: int = 16) -> Array:
+    """Equiprobable standard-normal nodes ``Φ⁻¹((q + ½)/n)`` for expectations."""
+    return ndtri((np.arange(n) + 0.5) / n)
+
+
+def cara(x: ArrayLike, risk_aversion: ArrayLike) -> Array:
+    """Constant-absolute-risk-aversion utility ``(1 − e^{−ρx})/ρ`` (→ ``x`` as ρ → 0)."""
+    x = np.asarray(x, dtype=float)
+    rho = np.asarray(risk_aversion, dtype=float)
+    safe = np.where(np.abs(rho) < 1e-6, 1.0, rho)
+    return np.where(np.abs(rho) < 1e-6, x, -np.expm1(-safe * x) / safe)
+
+
+def _pdf(z: Array) -> Array:
+    return np.exp(-0.5 * z * z) / _SQRT_2PI

@@ -1,0 +1,70 @@
+"""``run(scenario, seed)``: one simulation, returned as tidy tables.
+
+This is the entry point every front end and the sweeps layer call.  It does no
+I/O; :mod:`okrsim.store` writes results to disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from okrsim.metrics import METRICS
+from okrsim.model import OKRModel
+from okrsim.params import Scenario
+from okrsim.seeding import RunSeed
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run's results.
+
+    Attributes
+    ----------
+    weekly
+        One row per week: model-level series (progress reported vs true, effort
+        shares, blockers, watermelons, stress, value).
+    quarterly
+        One row per quarter, a ``quarter`` column and one column per metric.
+    employees
+        One row per employee per quarter: targets, true and reported output,
+        scores, ratings and true contribution side by side.
+    seed
+        The seed that rebuilds this run exactly.
+    """
+
+    scenario: Scenario
+    seed: RunSeed
+    weekly: pd.DataFrame
+    quarterly: pd.DataFrame
+    employees: pd.DataFrame
+    summary: dict[str, float] = field(init=False)
+    final: dict[str, float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        q = self.quarterly
+        names = [m for m in METRICS if m in q.columns]
+        summary = {m: float(np.nanmean(q[m])) if q[m].notna().any() else float("nan") for m in names}
+        final = {m: float(q[m].iloc[-1]) for m in names}
+        object.__setattr__(self, "summary", summary)
+        object.__setattr__(self, "final", final)
+
+
+def run(scenario: Scenario, seed: int | np.random.SeedSequence | RunSeed = 0) -> RunResult:
+    """Simulate ``scenario`` over its horizon with the given seed.
+
+    The same scenario and seed give bit-identical results in any process.
+    ``summary`` holds each metric's mean over the horizon's quarters and
+    ``final`` its value in the last quarter.
+    """
+    model = OKRModel(scenario, seed)
+    model.run()
+    return RunResult(
+        scenario=scenario,
+        seed=model.run_seed,
+        weekly=model.weekly_frame(),
+        quarterly=model.quarterly_frame(),
+        employees=model.employee_frame(),
+    )

@@ -1,0 +1,72 @@
+"""One ``SeedSequence`` per run, split into named, independent streams.
+
+Every random draw in a run comes from one of these streams:
+
+``workforce``
+    traits drawn once (capability, self-knowledge error, risk aversion, …) and
+    the team structure — the same people whatever the policy.
+``environment``
+    exogenous weekly draws: luck, blocker onsets and clearings, breakthroughs,
+    the dependency network.  Drawn in fixed shapes every week whether or not an
+    agent's choice makes use of them, so they never depend on choices.
+``decisions``
+    the randomness in agents' own choices (whom to imitate).
+``audit``
+    which reports a manager checks, and the noise in judged ratings.
+``mesa``
+    seeds the Mesa model's own ``rng``/``random`` for anything Mesa draws.
+
+Two scenarios that differ only in policy, run with the same seed, therefore
+face the same workforce and the same shocks (common random numbers), and the
+difference between them is the policy's effect, not noise.
+
+Child streams are spawned with fixed spawn keys by *name*, not by order of
+use, so adding a stream never shifts the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+STREAMS: Final = ("workforce", "environment", "decisions", "audit", "mesa")
+
+
+@dataclass(frozen=True)
+class RunSeed:
+    """What rebuilds a run's randomness exactly: entropy and spawn key."""
+
+    entropy: int
+    spawn_key: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, seed: int | np.random.SeedSequence | RunSeed) -> RunSeed:
+        if isinstance(seed, RunSeed):
+            return seed
+        if isinstance(seed, np.random.SeedSequence):
+            entropy = seed.entropy
+            if not isinstance(entropy, int):
+                raise TypeError("a run's SeedSequence must have integer entropy")
+            return cls(entropy, tuple(int(k) for k in seed.spawn_key))
+        return cls(int(seed))
+
+    def sequence(self) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
+
+
+def streams(seed: int | np.random.SeedSequence | RunSeed) -> dict[str, np.random.Generator]:
+    """The run's named generators, each from its own child SeedSequence."""
+    root = RunSeed.of(seed)
+    return {
+        name: np.random.default_rng(
+            np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, index))
+        )
+        for index, name in enumerate(STREAMS)
+    }
+
+
+def replication_seeds(root: int, n: int) -> list[RunSeed]:
+    """Seeds for ``n`` replications, planned up front by index from ``root``."""
+    return [RunSeed.of(child) for child in np.random.SeedSequence(root).spawn(n)]
