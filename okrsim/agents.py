@@ -35,6 +35,16 @@ def lognormal_with_mean(
     return np.exp(rng.normal(np.log(mean) - 0.5 * log_sd**2, log_sd, size))
 
 
+def regressive(capability: Array, regression: float) -> Array:
+    """A self-assessment pulled towards the average: ``c^(1 − κ)`` (mean capability 1).
+
+    Estimates of one's own performance are regressive — the able underrate
+    and the less able overrate themselves (Kruger & Dunning 1999; Moore &
+    Healy 2008); ``κ`` is how far towards the mean (assumption: 0.3).
+    """
+    return np.power(np.maximum(capability, 1e-9), 1.0 - regression)
+
+
 @dataclass
 class Workforce:
     """All employees' traits, beliefs and key-result state, one row each.
@@ -134,7 +144,7 @@ class Workforce:
         knowledge_error = rng.normal(0.0, b.self_knowledge_sd, n)
         perception = np.exp(rng.normal(0.0, 0.5 * b.self_knowledge_sd, n))
         risk_aversion = lognormal_with_mean(rng, b.risk_aversion_mean, 0.5, n)
-        honesty = lognormal_with_mean(rng, b.honesty_cost_mean, 0.6, n)
+        honesty = lognormal_with_mean(rng, b.honesty_cost_mean, 0.8, n)
         intrinsic = lognormal_with_mean(rng, b.intrinsic_motivation_mean, 0.4, n)
         prosociality = lognormal_with_mean(rng, b.prosociality_mean, 0.5, n)
         mum_cost = lognormal_with_mean(rng, b.mum_cost_mean, 0.5, n)
@@ -149,7 +159,8 @@ class Workforce:
             intrinsic=intrinsic,
             prosociality=prosociality,
             mum_cost=mum_cost,
-            capability_belief=capability * np.exp(knowledge_error),
+            capability_belief=regressive(capability, b.self_assessment_regression)
+            * np.exp(knowledge_error),
             honesty=honesty.copy(),
             audit_belief=np.zeros(n),
             raise_credit_belief=np.zeros(n),

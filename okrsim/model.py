@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from okrsim import metrics
-from okrsim.agents import Employee, Manager, Workforce
+from okrsim.agents import Employee, Manager, Workforce, regressive
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
@@ -41,8 +41,11 @@ from okrsim.seeding import RunSeed, streams
 INITIAL_KR_PLAN = 0.6
 #: Help an employee expects to receive per week before any history (assumption).
 INITIAL_HELP = 0.1
-#: Reported / perceived progress beyond which an audit counts a report as inflated.
-AUDIT_TOLERANCE = 0.1
+#: Overstatement (share of target) beyond which an audit counts a report as inflated.
+AUDIT_TOLERANCE = 0.05
+#: Misstatement (share of true progress) beyond which a check-in counts as biased,
+#: the threshold behind Snow, Keil & Wallace (2007)'s "biased" reports (assumption: 10 %).
+BIAS_TOLERANCE = 0.1
 #: Weekly stress carry-over (an exponential average over ~12 weeks; assumption).
 STRESS_MEMORY = 0.92
 #: Status thresholds on progress / on-pace progress (a traffic-light convention).
@@ -249,7 +252,7 @@ class OKRModel(mesa.Model):
             payoff=p,
             extrinsic=s.behaviour.extrinsic_weight,
             risk_aversion=wf.risk_aversion,
-            honesty_cost=wf.honesty,
+            honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
         )
         wf.target_utilities[:] = utilities
         own = tau[:, None] * expected
@@ -387,7 +390,7 @@ class OKRModel(mesa.Model):
         if not s.okr.enabled:
             return x * judged + intrinsic * np.ones((1, self.krs))
         mu, sd = self._attainment_outlook()
-        mu_rep = mu * (1.0 + wf.shading)
+        mu_rep = mu + wf.shading
         target = wf.target * wf.par
         own = choices.formula_marginal(p.curve, mu_rep, sd) / (self.krs * target)
         team_mean = self._team_mean(mu_rep.mean(axis=1))[:, None]
@@ -454,7 +457,7 @@ class OKRModel(mesa.Model):
         if not s.okr.enabled or p.coupling == 0 or (p.team_weight == 0 and p.rank_weight == 0):
             return np.zeros(wf.n)
         mu, sd = self._attainment_outlook()
-        mu_rep = (mu * (1.0 + wf.shading)).mean(axis=1)
+        mu_rep = (mu + wf.shading).mean(axis=1)
         target = (wf.target * wf.par).mean(axis=1)
         # a colleague's attainment rises by help's value over their key results' targets
         lift = wf.capability_belief * s.env.help_value / (self.krs * target)
@@ -539,7 +542,13 @@ class OKRModel(mesa.Model):
             - incidents
             + env.breakthrough_value * breakthrough
         )
-        contribution = value - align * boost + align * self._share_back(help_out, boost)
+        # A breakthrough is luck; the contribution is the exploration's expected value.
+        contribution = (
+            value
+            - align * boost
+            + align * self._share_back(help_out, boost)
+            + env.breakthrough_value * (hazard - breakthrough)
+        )
         t = self.tally
         t["kr_output"] += kr_out.sum(axis=1)
         t["value"] += value
@@ -598,11 +607,7 @@ class OKRModel(mesa.Model):
         weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter - 1
         catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
         formula_share = p.coupling * (1.0 - p.rank_weight) / self.krs
-        judged_per_attainment = (
-            p.judged
-            * (p.contribution_weight * (1.0 - p.accuracy) * self._alignment() * target / self.value_scale
-               + p.context_weight / self.krs)
-        )
+        judged_per_attainment = p.judged * p.context_weight / self.krs
         ratchet = p.coupling * p.ratchet_strength * wf.ratchet_belief[:, None] * (
             choices.formula_marginal(p.curve, 1.0, sd)
         ) / self.krs
@@ -620,10 +625,10 @@ class OKRModel(mesa.Model):
         on_record = wf.raised | wf.exposed
         wf.shading[:] = np.where(on_record, 0.0, shading)
         wf.report_gain[:] = np.where(on_record, 0.0, gain)
-        wf.reported[:] = np.where(on_record, wf.progress, perceived * (1.0 + wf.shading))
+        wf.reported[:] = np.where(on_record, wf.progress, np.maximum(perceived + wf.shading * target, 0.0))
         # Audits: a checked report that overstates the truth is corrected and marked.
         audited = audit_u < s.judgment.audit_probability
-        caught = audited & (wf.reported > wf.progress * (1.0 + AUDIT_TOLERANCE) + 1e-9)
+        caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
         if caught.any():
             excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
             self.tally["caught"] += excess.sum(axis=1)
@@ -636,7 +641,7 @@ class OKRModel(mesa.Model):
         self.tiles[:] = metrics.tile_codes(rep_ratio, true_ratio, green=GREEN, red=RED)
         bias = (wf.reported - wf.progress) / target
         self.tally["bias"] += bias.mean(axis=1)
-        biased = np.abs(wf.reported - wf.progress) > AUDIT_TOLERANCE * np.maximum(wf.progress, 1e-9)
+        biased = np.abs(wf.reported - wf.progress) > BIAS_TOLERANCE * np.maximum(wf.progress, 1e-9)
         self.tally["biased_reports"] += biased.sum(axis=1)
         self.tally["optimistic_reports"] += (biased & (wf.reported > wf.progress)).sum(axis=1)
         self.tally["reports"] += self.krs
@@ -663,11 +668,13 @@ class OKRModel(mesa.Model):
         else:
             measured = true_att = np.full((n, self.krs), np.nan)
             score = np.zeros(n)
-        # Judgment: what the manager sees of contribution (truth blurred by reports).
-        reported_extra = self._alignment() * np.nan_to_num(wf.reported - wf.progress).sum(axis=1)
-        seen = t["contribution"] + (1.0 - p.accuracy) * reported_extra
-        noise = self.streams["audit"].normal(0.0, 0.3 * (1.0 - p.accuracy), n)
+        # Judgment: the manager sees true contribution (exploration by its promise,
+        # not its luck) through observation noise whose sd is half of (1 − accuracy)
+        # of the mean contribution (idiosyncratic rater effects are large; Scullen,
+        # Mount & Goff 2000; the scale is an assumption).
         mean_contribution = max(float(t["contribution"].mean()), 1e-9)
+        noise = self.streams["audit"].normal(0.0, 0.5 * (1.0 - p.accuracy), n)
+        seen = t["contribution"] + noise * mean_contribution
         mean_help = max(float(t["help_given"].mean()), 1e-9)
         tau = np.nan_to_num(wf.target * wf.par / wf.expected, nan=1.0).mean(axis=1)
         shortfall = np.nan_to_num(np.maximum(1.0 - true_att, 0.0)).mean(axis=1)
@@ -679,7 +686,6 @@ class OKRModel(mesa.Model):
             + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
             + p.context_weight * np.nan_to_num(measured.mean(axis=1))
             - p.inflation_penalty * t["caught"]
-            + noise
         )
         # Annual reviews settle the formula on the year's mean score.
         self.year_scores.append(score)
@@ -733,7 +739,9 @@ class OKRModel(mesa.Model):
             t["kr_own"] > 0, (1 - eta) * wf.blocked_loss_belief + eta * loss, wf.blocked_loss_belief
         )
         worked = t["kr_effort"] > 0.5
-        observed = t["kr_own"] / np.maximum(t["kr_effort"], 1e-9)
+        observed = regressive(
+            t["kr_own"] / np.maximum(t["kr_effort"], 1e-9), s.behaviour.self_assessment_regression
+        )
         wf.capability_belief[:] = np.where(
             worked, (1 - eta) * wf.capability_belief + eta * observed, wf.capability_belief
         )

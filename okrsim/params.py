@@ -166,7 +166,7 @@ class Judgment(_Group):
         0.3, ge=0.0, le=1.0, description="Extra weekly resolution chance a manager adds to a raised blocker",
     )
     audit_probability: float = Field(
-        0.05, ge=0.0, le=1.0, description="Chance per week that a report is checked against the truth",
+        0.02, ge=0.0, le=1.0, description="Chance per week that a report is checked against the truth",
     )
     inflation_penalty: float = Field(
         0.5, ge=0.0, le=3.0, description="Rating lost per unit of attainment inflation caught",
@@ -181,11 +181,19 @@ class Behaviour(_Group):
     self_knowledge_sd: float = Field(
         0.12, ge=0.0, le=1.0, description="Log-sd of the error in one's own capability estimate",
     )
+    self_assessment_regression: float = Field(
+        0.3, ge=0.0, le=1.0,
+        description="How far beliefs about one's own capability are pulled towards the average",
+    )
     risk_aversion_mean: float = Field(
         1.5, ge=0.0, le=10.0, description="Mean absolute risk aversion over the rating",
     )
     honesty_cost_mean: float = Field(
         1.2, ge=0.0, le=20.0, description="Mean psychological cost of a misstatement (per squared unit)",
+    )
+    target_scrutiny: float = Field(
+        4.0, ge=0.0, le=50.0,
+        description="How many times a misstated target weighs a misstated check-in (targets stay in view)",
     )
     intrinsic_motivation_mean: float = Field(
         1.0, ge=0.0, le=5.0, description="Mean weight on the true value of one's work",

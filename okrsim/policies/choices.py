@@ -20,11 +20,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
-from okrsim.policies.curves import Array, Curve, cara, quantile_nodes
+from okrsim.policies.curves import Array, Curve, quantile_nodes
 
 #: Target multiples an employee weighs (target / own expected output).
 TARGET_GRID = np.linspace(0.5, 1.6, 23)
-#: Report shadings an employee weighs (reported / perceived progress − 1).
+#: Report shadings an employee weighs (reported − perceived progress, share of target).
 SHADING_GRID = np.round(np.arange(-0.2, 0.61, 0.05), 2)
 #: Activities a week is split between, in this order everywhere.
 ACTIVITIES = ("kr", "bau", "help", "explore")
@@ -60,6 +60,13 @@ class Payoff:
         return 1.0 - self.coupling
 
 
+def certainty_equivalent(score: ArrayLike, risk_aversion: ArrayLike) -> Array:
+    """``E f − ρ/2·Var f`` over the last axis (equiprobable quantile nodes)."""
+    score = np.asarray(score, dtype=float)
+    rho = np.asarray(risk_aversion, dtype=float)
+    return score.mean(axis=-1) - 0.5 * rho * score.var(axis=-1)
+
+
 # -- target setting ------------------------------------------------------------
 def target_utility(
     tau: ArrayLike,
@@ -74,10 +81,12 @@ def target_utility(
 
     .. math::
 
-        U(τ) = X\\,[c\\,E\\,u_ρ(f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
+        U(τ) = X\\,[c\\,CE_ρ(f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
                - h\\,(τ-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
 
-    with ``c`` the coupling, ``f`` the score curve, ``u_ρ`` CARA utility,
+    with ``c`` the coupling, ``f`` the score curve, ``CE_ρ`` its certainty
+    equivalent ``E f − ρ/2·Var f`` (CARA utility with normal noise; the form
+    Holmström & Milgrom 1991 use),
     ``φ`` the failure tolerance and ``h`` the honesty cost of stating a target
     one does not believe (a forecast is a statement; assumption after Gneezy
     2005's cost of lying).  Goals are weighed as the agent expects to report
@@ -87,8 +96,8 @@ def target_utility(
     tau = np.asarray(tau, dtype=float)
     rel_sd = np.asarray(rel_sd, dtype=float)[..., None]
     attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
-    rho = np.asarray(risk_aversion, dtype=float)[..., None]
-    formula = cara(payoff.curve(attainment), rho).mean(axis=-1)
+    score = payoff.curve(attainment)
+    formula = certainty_equivalent(score, risk_aversion)
     shortfall = np.maximum(1.0 - attainment, 0.0).mean(axis=-1)
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
     context = payoff.context_weight * attainment.mean(axis=-1)
@@ -240,10 +249,13 @@ def report_utility(
 ) -> Array:
     """Expected utility of reporting progress shaded by ``shading`` (0 = as perceived).
 
-    The graded attainment is what is reported, ``(1+s)·A``; the formula pays
-    ``formula_share · E f((1+s)A)``; a manager who partly relies on reports
-    credits ``judged_per_attainment · s·μ``; an audit that catches inflation
-    costs ``inflation_penalty · s⁺·μ`` with probability ``catch_probability``;
+    Shading is in attainment units: the report claims ``s`` of the target more
+    (or less) than the employee perceives, so an early-quarter claim of "on
+    track" can hide a stalled key result.  The graded attainment is what is
+    reported, ``A + s``; the formula pays ``formula_share · E f(A + s)``;
+    judgment that uses reported attainment credits ``judged_per_attainment · s``;
+    an audit that catches inflation costs ``inflation_penalty · s⁺`` with
+    probability ``catch_probability``;
     a ratchet raises next quarter's target with reported output
     (``ratchet_per_attainment``, ≥ 0, the score lost per unit reported); and
     misstating costs ``h·s²`` (Gneezy 2005's cost of lying; quadratic by
@@ -252,12 +264,10 @@ def report_utility(
     """
     s = np.asarray(shading, dtype=float)
     mu = np.asarray(mu_attainment, dtype=float)
-    reported_mu = (1.0 + s) * mu
-    formula = np.asarray(formula_share) * payoff.curve.expected(
-        reported_mu, (1.0 + s) * np.asarray(sd_attainment, dtype=float)
-    )
-    judged = np.asarray(judged_per_attainment) * s * mu
-    caught = np.asarray(catch_probability) * payoff.inflation_penalty * np.maximum(s, 0.0) * mu
+    reported_mu = mu + s
+    formula = np.asarray(formula_share) * payoff.curve.expected(reported_mu, sd_attainment)
+    judged = np.asarray(judged_per_attainment) * s
+    caught = np.asarray(catch_probability) * payoff.inflation_penalty * np.maximum(s, 0.0)
     ratchet = np.asarray(ratchet_per_attainment) * reported_mu
     extrinsic_u = formula + judged - caught - ratchet
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * s**2

@@ -9,8 +9,8 @@ representation gives, in closed form for attainment ``A ~ Normal(μ, σ²)``:
 * its derivative in ``μ`` (``Φ(z)`` per unit ramp slope, ``h·φ(z)/σ`` per step),
 
 which is what an agent weighs when it decides how hard to work on a key result
-or how much to shade a report.  For risk-averse target choice, expectations of
-any utility of the score are taken over fixed standard-normal quantile nodes.
+or how much to shade a report.  For risk-averse target choice, the score's mean
+and variance are taken over fixed standard-normal quantile nodes.
 
 Shapes (attainment ``a`` = measured progress / target):
 
@@ -107,14 +107,6 @@ def curve_for(comp: Comp) -> Curve:
 def quantile_nodes(n: int = 16) -> Array:
     """Equiprobable standard-normal nodes ``Φ⁻¹((q + ½)/n)`` for expectations."""
     return ndtri((np.arange(n) + 0.5) / n)
-
-
-def cara(x: ArrayLike, risk_aversion: ArrayLike) -> Array:
-    """Constant-absolute-risk-aversion utility ``(1 − e^{−ρx})/ρ`` (→ ``x`` as ρ → 0)."""
-    x = np.asarray(x, dtype=float)
-    rho = np.asarray(risk_aversion, dtype=float)
-    safe = np.where(np.abs(rho) < 1e-6, 1.0, rho)
-    return np.where(np.abs(rho) < 1e-6, x, -np.expm1(-safe * x) / safe)
 
 
 def _pdf(z: Array) -> Array:
