@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from okrsim.params import WEEKS_PER_QUARTER, Behaviour
+from okrsim.params import Behaviour
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
@@ -26,9 +26,7 @@ if TYPE_CHECKING:
     from okrsim.model import OKRModel
 
 
-def lognormal_with_mean(
-    rng: np.random.Generator, mean: float, log_sd: float, size: int
-) -> Array:
+def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
     """Draws with the given arithmetic mean: ``exp(N(ln m − s²/2, s))`` (0 if m = 0)."""
     if mean <= 0.0:
         return np.zeros(size)
@@ -195,7 +193,7 @@ class Employee(mesa.Agent):
 
     @property
     def workforce(self) -> Workforce:
-        return self.model.workforce  # type: ignore[attr-defined,no-any-return]
+        return self.model.workforce
 
     @property
     def team(self) -> int:
@@ -242,7 +240,11 @@ class Employee(mesa.Agent):
         w, i = self.workforce, self.index
         return {
             "target_options": dict(
-                zip(choices.TARGET_GRID.round(3).tolist(), w.target_utilities[i].tolist(), strict=True)
+                zip(
+                    choices.TARGET_GRID.round(3).tolist(),
+                    w.target_utilities[i].tolist(),
+                    strict=True,
+                )
             ),
             "effort_weights": dict(zip(choices.ACTIVITIES, w.weights[i].tolist(), strict=True)),
             "effort_shares": dict(zip(choices.ACTIVITIES, w.effort[i].tolist(), strict=True)),

@@ -98,8 +98,13 @@ def compare(
     bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress, leave=False)
     for name, r, rs, summary, quarterly, weekly in _execute(tasks, workers):
         rows.append(
-            {"scenario": name, "replication": r, "seed_entropy": rs.entropy,
-             "spawn_key": ",".join(map(str, rs.spawn_key)), **summary}
+            {
+                "scenario": name,
+                "replication": r,
+                "seed_entropy": rs.entropy,
+                "spawn_key": ",".join(map(str, rs.spawn_key)),
+                **summary,
+            }
         )
         quarters.append(quarterly.assign(scenario=name, replication=r))
         weeks.append(weekly.assign(scenario=name, replication=r))
@@ -108,7 +113,9 @@ def compare(
     runs = pd.DataFrame(rows).sort_values(["scenario", "replication"], ignore_index=True)
     weekly_all = pd.concat(weeks, ignore_index=True)
     weekly_mean = (
-        weekly_all.drop(columns="replication").groupby(["scenario", "week"], sort=False).mean()
+        weekly_all.drop(columns="replication")
+        .groupby(["scenario", "week"], sort=False)
+        .mean()
         .reset_index()
     )
     return Comparison(

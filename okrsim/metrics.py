@@ -7,6 +7,7 @@ organisation measured side by side.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import numpy as np
@@ -16,7 +17,7 @@ from okrsim.policies.curves import Array
 
 #: The canonical metrics, with what each one means.
 METRICS: Final[dict[str, str]] = {
-    "sandbagging_index": "1 − target / own expected output (mean over key results; > 0 = lowballed)",
+    "sandbagging_index": "1 − target / own expected output (> 0 = targets set low)",
     "attainment": "measured (reported) attainment, reported output / target",
     "true_attainment": "true output / target",
     "true_value": "true value delivered per employee-week",
@@ -142,7 +143,7 @@ def employee_quarter(
 def quarter_metrics(
     employees: pd.DataFrame,
     *,
-    weekly: pd.DataFrame,
+    weekly: Mapping[str, Array],
     latencies: Array,
     hidden_weeks: float,
     blocked_weeks: float,
@@ -153,7 +154,7 @@ def quarter_metrics(
     biased = float(e["biased_reports"].sum())
     optimistic = float(e["optimistic_reports"].sum())
     pessimistic = biased - optimistic
-    weeks = len(weekly)
+    weeks = len(weekly["week"])
     return {
         "quarter": int(e["quarter"].iloc[0]),
         "sandbagging_index": _mean(e["sandbagging_index"]),
@@ -168,11 +169,13 @@ def quarter_metrics(
         "help_share": _mean(e["help_share"]),
         "bau_share": _mean(e["bau_share"]),
         "exploration_share": _mean(e["exploration_share"]),
-        "incident_backlog": float(weekly["incident_backlog"].mean()),
+        "incident_backlog": float(np.mean(weekly["incident_backlog"])),
         "breakthrough_rate": _mean(e["breakthroughs"]),
         "goodhart_corr": corr(e["score"].to_numpy(float), e["true_contribution"].to_numpy(float)),
-        "rating_accuracy": corr(e["rating"].to_numpy(float), e["true_contribution"].to_numpy(float)),
-        "watermelon_share": float(weekly["watermelon_share"].mean()),
+        "rating_accuracy": corr(
+            e["rating"].to_numpy(float), e["true_contribution"].to_numpy(float)
+        ),
+        "watermelon_share": float(np.mean(weekly["watermelon_share"])),
         "stress": _mean(e["stress"]),
         "wellbeing": 1.0 - _mean(e["stress"]),
         "overhead_share": _mean(e["overhead_share"]),

@@ -20,6 +20,7 @@ scores, judged observations); the model logs the ground truth beside it.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import mesa
@@ -33,7 +34,7 @@ from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, curve_for
-from okrsim.policies.rating import expected_band, forced_distribution, rank_slope, rating
+from okrsim.policies.rating import forced_distribution, rank_slope, rating
 from okrsim.seeding import RunSeed, streams
 
 #: Planned key-result share of the week before an employee has any history
@@ -52,6 +53,30 @@ STRESS_MEMORY = 0.92
 GREEN, RED = 0.9, 0.7
 #: Week of the quarter at which targets may be revised, when revision is allowed.
 REVISION_WEEK = 6
+
+
+#: Weekly model-level series (DataCollector reporters), in column order.
+WEEKLY_SERIES = (
+    "week",
+    "quarter",
+    "true_value",
+    "reported_progress",
+    "true_progress",
+    "expected_progress",
+    "kr_share",
+    "help_share",
+    "bau_share",
+    "exploration_share",
+    "blocked_share",
+    "hidden_blocker_share",
+    "watermelon_share",
+    "stress",
+    "incident_backlog",
+)
+
+
+def _week_value(model: OKRModel, *, name: str) -> float:
+    return model.week_row[name]
 
 
 class OKRModel(mesa.Model):
@@ -119,7 +144,10 @@ class OKRModel(mesa.Model):
         self.tally: dict[str, Array] = {}
         self.last_rating = np.ones(wf.n)
         self.year_scores: list[Array] = []
-        self.weekly_rows: list[dict[str, float]] = []
+        self.week_row: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(_week_value, name=name) for name in WEEKLY_SERIES}
+        )
         self.quarter_rows: list[dict[str, float]] = []
         self.employee_frames: list[pd.DataFrame] = []
         self.tiles = np.zeros((wf.n, self.krs), dtype=np.int8)
@@ -178,9 +206,13 @@ class OKRModel(mesa.Model):
             self.start_quarter()
         draws = self.draw_week()
         self.blockers_appear(draws["onset"])
+        self.outlook = self._attainment_outlook()
+        self.per_output = self._value_per_output()
         self.surface_blockers()
         self.allocate_effort()
         self.work(draws)
+        self.outlook = self._attainment_outlook()
+        self.update_stress()
         self.check_in(draws["audit"])
         if self.in_force.okr.revision_allowed and self.week_in_quarter == REVISION_WEEK:
             self.revise_targets()
@@ -241,7 +273,9 @@ class OKRModel(mesa.Model):
         else:
             wf.target[:] = np.nan
 
-    def set_targets(self, progress: Array | None = None, weeks_left: int = WEEKS_PER_QUARTER) -> None:
+    def set_targets(
+        self, progress: Array | None = None, weeks_left: int = WEEKS_PER_QUARTER
+    ) -> None:
         """Targets under the rule in force; ``progress`` given for a mid-quarter revision."""
         s, wf, p = self.in_force, self.workforce, self.payoff
         done = np.zeros_like(wf.expected) if progress is None else progress
@@ -283,7 +317,7 @@ class OKRModel(mesa.Model):
         weekly = wf.capability * noise * INITIAL_KR_PLAN * (1.0 - self.overhead) * self.focus
         return (weekly / self.krs * WEEKS_PER_QUARTER)[:, None] * np.ones((1, self.krs))
 
-    def _relative_sd(self, weeks_left: int) -> Array:
+    def _relative_sd(self, weeks_left: int) -> float:
         """An employee's uncertainty about its quarter's output, relative to the mean.
 
         Weekly luck averages out over the weeks left; one's own capability
@@ -299,7 +333,7 @@ class OKRModel(mesa.Model):
         sd = np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2)
         if s.comp.review_cadence == "annual":
             sd = sd / 2.0
-        return np.full(self.workforce.n, sd)
+        return float(sd)
 
     def revise_targets(self) -> None:
         """Mid-quarter: each employee may re-state its target given progress so far."""
@@ -347,7 +381,7 @@ class OKRModel(mesa.Model):
             wf.capability_belief * wf.effort[:, 0] * (1.0 - self.overhead) * self.focus / self.krs
         )[:, None]
         output_saved = saved_weeks * s.env.blocker_severity * weekly_output
-        value = self._value_per_output()
+        value = self.per_output
         credit = s.behaviour.extrinsic_weight * p.judged * wf.raise_credit_belief / self.krs
         gain = choices.raise_gain(
             output_saved,
@@ -371,16 +405,17 @@ class OKRModel(mesa.Model):
         weekly = self._weekly_forecast()
         target = wf.target * wf.par
         mu = (wf.progress * wf.perception[:, None] + weekly * weeks_left) / target
-        sd = self._relative_sd(weeks_left)[:, None] * weekly * weeks_left / target
+        sd = self._relative_sd(weeks_left) * weekly * weeks_left / target
         return mu, np.maximum(sd, 0.02)
 
     def _value_per_output(self) -> Array:
         """Rating-equivalent utility of one more unit of output on each KR, shape (n, k).
 
-        Formula: ``c·f'(A)/(K·T)`` (own score), diluted over the team under
-        team evaluation, through the rank under relative evaluation, less the
-        ratchet's claw-back; judgment: contribution share; intrinsic: value
-        times the goal's pull (Heath, Larrick & Wu 1999).
+        Formula: ``c·f'(A)/(K·T)`` for one's own score; under team evaluation
+        the team's mean attainment's marginal, diluted over the team; under
+        relative evaluation the rank's slope; less the ratchet's claw-back of
+        next quarter's score.  Judgment: the contribution share.  Intrinsic:
+        the value created, plus the goal's pull (Heath, Larrick & Wu 1999).
         """
         s, wf, p = self.in_force, self.workforce, self.payoff
         x = s.behaviour.extrinsic_weight
@@ -389,29 +424,40 @@ class OKRModel(mesa.Model):
         intrinsic = wf.intrinsic[:, None] * align / self.value_scale
         if not s.okr.enabled:
             return x * judged + intrinsic * np.ones((1, self.krs))
-        mu, sd = self._attainment_outlook()
-        mu_rep = mu + wf.shading
-        target = wf.target * wf.par
-        own = choices.formula_marginal(p.curve, mu_rep, sd) / (self.krs * target)
-        team_mean = self._team_mean(mu_rep.mean(axis=1))[:, None]
-        team = choices.formula_marginal(p.curve, team_mean, sd / np.sqrt(self.team_size)) / (
-            self.krs * target * self.team_size
+        mu, sd = self.outlook
+        per_unit = 1.0 / (self.krs * wf.target * wf.par)
+        formula = np.zeros_like(mu)
+        if p.coupling > 0:
+            mu_rep = mu + wf.shading
+            own_weight = 1.0 - p.rank_weight - p.team_weight
+            if own_weight > 0:
+                formula += own_weight * choices.formula_marginal(p.curve, mu_rep, sd)
+            mine = mu_rep.mean(axis=1)
+            if p.team_weight > 0:
+                team_sd = sd / np.sqrt(self.team_size)
+                team_mean = self._team_mean(mine)[:, None]
+                formula += (
+                    p.team_weight
+                    * choices.formula_marginal(p.curve, team_mean, team_sd)
+                    / self.team_size
+                )
+            if p.rank_weight > 0:
+                slope = rank_slope(mine, self._team_mean(mine), self._team_sd(mine))
+                formula += p.rank_weight * slope[:, None]
+            if p.ratchet_strength > 0:
+                formula -= (
+                    p.ratchet_strength
+                    * wf.ratchet_belief[:, None]
+                    * choices.formula_marginal(p.curve, 1.0, sd)
+                )
+        extrinsic = (p.coupling * formula + p.judged * p.context_weight) * per_unit + judged
+        pull = (
+            s.behaviour.goal_pull
+            * choices.goal_pull(mu, sd, loss_aversion=s.behaviour.loss_aversion)
+            * wf.intrinsic[:, None]
+            * per_unit
+            * np.where(self.aspirational, 0.7, 1.0)
         )
-        rank = rank_slope(
-            mu_rep.mean(axis=1), self._team_mean(mu_rep.mean(axis=1)), self._team_sd(mu_rep.mean(axis=1))
-        )[:, None] / (self.krs * target)
-        formula = (1 - p.rank_weight - p.team_weight) * own + p.team_weight * team + p.rank_weight * rank
-        ratchet = (
-            p.ratchet_strength
-            * wf.ratchet_belief[:, None]
-            * choices.formula_marginal(p.curve, 1.0, sd)
-            / (self.krs * target)
-        )
-        context = p.context_weight / (self.krs * target)
-        extrinsic = p.coupling * (formula - ratchet) + p.judged * context + judged
-        pull = s.behaviour.goal_pull * choices.goal_pull(
-            mu, sd, loss_aversion=s.behaviour.loss_aversion
-        ) * wf.intrinsic[:, None] / (self.krs * target) * np.where(self.aspirational, 0.7, 1.0)
         return x * extrinsic + intrinsic + pull
 
     def allocate_effort(self) -> None:
@@ -428,7 +474,7 @@ class OKRModel(mesa.Model):
         x = s.behaviour.extrinsic_weight
         c_hat = wf.capability_belief
         stall = 1.0 - env.blocker_severity * wf.blocked
-        w_kr = c_hat * self.focus * (self._value_per_output() * stall).mean(axis=1)
+        w_kr = c_hat * self.focus * (self.per_output * stall).mean(axis=1)
         value_motive = x * p.judged * p.contribution_weight + wf.intrinsic
         # Non-OKR work: what is needed this week (demand + backlog) saturates it;
         # neglect turns into backlog that causes incidents.
@@ -449,23 +495,29 @@ class OKRModel(mesa.Model):
         s_explore = np.full(wf.n, env.exploration_scale)
         weights = np.stack([w_bau, w_help, w_explore], axis=1)
         wf.weights[:] = np.column_stack([w_kr, weights])
-        wf.effort[:] = choices.effort_shares(w_kr, weights, np.stack([s_bau, s_help, s_explore], axis=1))
+        wf.effort[:] = choices.effort_shares(
+            w_kr, weights, np.stack([s_bau, s_help, s_explore], axis=1)
+        )
 
     def _formula_value_of_help(self) -> Array:
         """Formula score per unit of help: team gain minus rank loss (0 for own attainment)."""
         s, wf, p = self.in_force, self.workforce, self.payoff
         if not s.okr.enabled or p.coupling == 0 or (p.team_weight == 0 and p.rank_weight == 0):
             return np.zeros(wf.n)
-        mu, sd = self._attainment_outlook()
+        mu, sd = self.outlook
         mu_rep = (mu + wf.shading).mean(axis=1)
         target = (wf.target * wf.par).mean(axis=1)
         # a colleague's attainment rises by help's value over their key results' targets
         lift = wf.capability_belief * s.env.help_value / (self.krs * target)
         team_mean = self._team_mean(mu_rep)
-        rank_loss = rank_slope(mu_rep, team_mean, self._team_sd(mu_rep)) * lift / (self.team_size - 1)
-        team_gain = choices.formula_marginal(
-            p.curve, team_mean, sd.mean(axis=1) / np.sqrt(self.team_size)
-        ) * lift / self.team_size
+        rank_loss = (
+            rank_slope(mu_rep, team_mean, self._team_sd(mu_rep)) * lift / (self.team_size - 1)
+        )
+        team_gain = (
+            choices.formula_marginal(p.curve, team_mean, sd.mean(axis=1) / np.sqrt(self.team_size))
+            * lift
+            / self.team_size
+        )
         return p.team_weight * team_gain - p.rank_weight * rank_loss
 
     def _alignment(self) -> float:
@@ -557,26 +609,30 @@ class OKRModel(mesa.Model):
         t["help_received"] += boost
         t["incidents"] += incidents
         t["breakthroughs"] += breakthrough
-        self._update_stress(overhead)
         self._week_value = value
 
-    def _update_stress(self, overhead: float) -> None:
+    def update_stress(self) -> None:
         """Stress: pay at risk times the chance of missing, plus overhead (assumption)."""
         wf = self.workforce
+        overhead = self.overhead + self._negotiation_hours()
         if self.in_force.okr.enabled:
-            mu, sd = self._attainment_outlook()
+            mu, sd = self.outlook
             miss = choices.goal_pull(mu, sd, loss_aversion=2.0).mean(axis=1) - 1.0
         else:
             miss = np.zeros(wf.n)
         pressure = self.payoff.coupling * miss * (1.0 + wf.risk_aversion) / 2.0 + overhead
-        wf.stress[:] = STRESS_MEMORY * wf.stress + (1.0 - STRESS_MEMORY) * np.clip(pressure, 0.0, 1.0)
+        wf.stress[:] = STRESS_MEMORY * wf.stress + (1.0 - STRESS_MEMORY) * np.clip(
+            pressure, 0.0, 1.0
+        )
 
     def _share_back(self, given: Array, received_value: Array) -> Array:
         """Credit each helper with the value its help created, pro rata within its team."""
         team = self.workforce.team
         total_given = np.bincount(team, weights=given, minlength=self.n_teams)
         total_value = np.bincount(team, weights=received_value, minlength=self.n_teams)
-        rate = np.divide(total_value, total_given, out=np.zeros(self.n_teams), where=total_given > 0)
+        rate = np.divide(
+            total_value, total_given, out=np.zeros(self.n_teams), where=total_given > 0
+        )
         return given * rate[team]
 
     def _dependency_blocked(self) -> Array:
@@ -602,15 +658,19 @@ class OKRModel(mesa.Model):
         if not s.okr.enabled:
             wf.reported[:] = perceived
             return
-        mu, sd = self._attainment_outlook()
+        mu, sd = self.outlook
         target = wf.target * wf.par
         weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter - 1
         catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
         formula_share = p.coupling * (1.0 - p.rank_weight) / self.krs
         judged_per_attainment = p.judged * p.context_weight / self.krs
-        ratchet = p.coupling * p.ratchet_strength * wf.ratchet_belief[:, None] * (
-            choices.formula_marginal(p.curve, 1.0, sd)
-        ) / self.krs
+        ratchet = (
+            p.coupling
+            * p.ratchet_strength
+            * wf.ratchet_belief[:, None]
+            * (choices.formula_marginal(p.curve, 1.0, sd))
+            / self.krs
+        )
         shading, gain = choices.choose_shading(
             mu,
             sd,
@@ -625,7 +685,9 @@ class OKRModel(mesa.Model):
         on_record = wf.raised | wf.exposed
         wf.shading[:] = np.where(on_record, 0.0, shading)
         wf.report_gain[:] = np.where(on_record, 0.0, gain)
-        wf.reported[:] = np.where(on_record, wf.progress, np.maximum(perceived + wf.shading * target, 0.0))
+        wf.reported[:] = np.where(
+            on_record, wf.progress, np.maximum(perceived + wf.shading * target, 0.0)
+        )
         # Audits: a checked report that overstates the truth is corrected and marked.
         audited = audit_u < s.judgment.audit_probability
         caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
@@ -658,7 +720,9 @@ class OKRModel(mesa.Model):
             shared_partner = self._team_mean(measured.mean(axis=1))
             own_score = p.curve(measured).mean(axis=1)
             team_score = p.curve(self._team_mean(measured.mean(axis=1)))
-            own_score = np.where(self.shared.any(axis=1), 0.5 * own_score + 0.5 * p.curve(shared_partner), own_score)
+            own_score = np.where(
+                self.shared.any(axis=1), 0.5 * own_score + 0.5 * p.curve(shared_partner), own_score
+            )
             if p.rank_weight > 0:
                 score = forced_distribution(own_score, wf.team)
             elif p.team_weight > 0:
@@ -689,7 +753,11 @@ class OKRModel(mesa.Model):
         )
         # Annual reviews settle the formula on the year's mean score.
         self.year_scores.append(score)
-        settle = s.comp.review_cadence == "quarterly" or self.quarter % 4 == 0 or self.quarter == self.n_quarters
+        settle = (
+            s.comp.review_cadence == "quarterly"
+            or self.quarter % 4 == 0
+            or self.quarter == self.n_quarters
+        )
         if settle:
             score_settled = np.mean(self.year_scores, axis=0)
             self.year_scores = []
@@ -727,13 +795,17 @@ class OKRModel(mesa.Model):
         team_raises = np.bincount(wf.team, weights=t["raises"], minlength=self.n_teams)[wf.team]
         seen_credit = s.judgment.risk_weight - s.judgment.blocker_penalty
         wf.raise_credit_belief[:] = np.where(
-            team_raises > 0, (1 - eta) * wf.raise_credit_belief + eta * seen_credit, wf.raise_credit_belief
+            team_raises > 0,
+            (1 - eta) * wf.raise_credit_belief + eta * seen_credit,
+            wf.raise_credit_belief,
         )
         wf.audit_belief[:] = (1 - eta) * wf.audit_belief + eta * s.judgment.audit_probability
         ratcheted = float(s.okr.target_rule == "ratchet" and not s.okr.no_ratchet_commitment)
         wf.ratchet_belief[:] = (1 - eta) * wf.ratchet_belief + eta * ratcheted
         wf.kr_plan[:] = (1 - eta) * wf.kr_plan + eta * t["effort"][:, 0] / WEEKS_PER_QUARTER
-        wf.help_belief[:] = (1 - eta) * wf.help_belief + eta * t["help_received"] / WEEKS_PER_QUARTER
+        wf.help_belief[:] = (1 - eta) * wf.help_belief + eta * t[
+            "help_received"
+        ] / WEEKS_PER_QUARTER
         loss = 1.0 - t["kr_stalled"] / np.maximum(t["kr_own"], 1e-9)
         wf.blocked_loss_belief[:] = np.where(
             t["kr_own"] > 0, (1 - eta) * wf.blocked_loss_belief + eta * loss, wf.blocked_loss_belief
@@ -748,7 +820,9 @@ class OKRModel(mesa.Model):
         rng = self.streams["decisions"]
         imitate_u = rng.random(wf.n)
         offset = rng.integers(1, self.team_size, wf.n)
-        peer = wf.team * self.team_size + (np.arange(wf.n) % self.team_size + offset) % self.team_size
+        peer = (
+            wf.team * self.team_size + (np.arange(wf.n) % self.team_size + offset) % self.team_size
+        )
         copy = (imitate_u < s.behaviour.imitation_probability) & (ratings[peer] > ratings)
         for arr in (wf.honesty, wf.audit_belief, wf.raise_credit_belief):
             arr[:] = np.where(copy, arr[peer], arr)
@@ -778,12 +852,15 @@ class OKRModel(mesa.Model):
             "exploration_share": float(wf.effort[:, 3].mean()),
             "kr_share": float(wf.effort[:, 0].mean()),
             "blocked_share": float(wf.blocked.mean()),
-            "hidden_blocker_share": float((wf.blocked & ~wf.raised).sum() / max(wf.blocked.sum(), 1)),
+            "hidden_blocker_share": float(
+                (wf.blocked & ~wf.raised).sum() / max(wf.blocked.sum(), 1)
+            ),
             "watermelon_share": float((self.tiles == metrics.WATERMELON).mean()),
             "stress": float(wf.stress.mean()),
             "incident_backlog": float(wf.backlog.mean()),
         }
-        self.weekly_rows.append(row)
+        self.week_row = row
+        self.datacollector.collect(self)
 
     def record_quarter(
         self, measured: Array, true_att: Array, score: Array, judged: Array, ratings: Array
@@ -796,8 +873,12 @@ class OKRModel(mesa.Model):
             expected=wf.expected.sum(axis=1),
             true_output=wf.progress.sum(axis=1),
             reported_output=wf.reported.sum(axis=1),
-            attainment=np.nanmean(measured, axis=1) if self.in_force.okr.enabled else measured[:, 0],
-            true_attainment=np.nanmean(true_att, axis=1) if self.in_force.okr.enabled else true_att[:, 0],
+            attainment=np.nanmean(measured, axis=1)
+            if self.in_force.okr.enabled
+            else measured[:, 0],
+            true_attainment=np.nanmean(true_att, axis=1)
+            if self.in_force.okr.enabled
+            else true_att[:, 0],
             score=score,
             judged=judged,
             rating=ratings,
@@ -821,11 +902,14 @@ class OKRModel(mesa.Model):
         )
         self.employee_frames.append(frame)
         latencies = np.concatenate(self.latencies) if self.latencies else np.array([])
-        weeks = self.weekly_rows[-WEEKS_PER_QUARTER:]
+        weeks = {
+            name: np.asarray(values[-WEEKS_PER_QUARTER:])
+            for name, values in self.datacollector.model_vars.items()
+        }
         self.quarter_rows.append(
             metrics.quarter_metrics(
                 frame,
-                weekly=pd.DataFrame(weeks),
+                weekly=weeks,
                 latencies=latencies,
                 hidden_weeks=float(t["hidden_weeks"][0]),
                 blocked_weeks=float(t["blocked_weeks"][0]),
@@ -835,7 +919,8 @@ class OKRModel(mesa.Model):
 
     # -- results -------------------------------------------------------------------
     def weekly_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.weekly_rows)
+        """The weekly model series Mesa's DataCollector gathered, one row per week."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def quarterly_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.quarter_rows)

@@ -41,11 +41,15 @@ class Org(_Group):
     n_teams: int = Field(12, ge=1, le=500, description="Number of teams, one manager each")
     team_size: int = Field(8, ge=2, le=50, description="Employees per team")
     dependency_density: float = Field(
-        0.0, ge=0.0, le=1.0,
+        0.0,
+        ge=0.0,
+        le=1.0,
         description="Probability that a team depends on another team's key result",
     )
     shared_kr_share: float = Field(
-        0.0, ge=0.0, le=1.0,
+        0.0,
+        ge=0.0,
+        le=1.0,
         description="Share of each team's key results owned jointly with the team it depends on",
     )
 
@@ -56,43 +60,64 @@ class Okr(_Group):
     enabled: bool = Field(True, description="Whether the organisation runs OKRs at all")
     krs_per_person: int = Field(2, ge=1, le=8, description="Key results each employee owns")
     switching_cost: float = Field(
-        0.08, ge=0.0, le=0.5,
+        0.08,
+        ge=0.0,
+        le=0.5,
         description="Output lost per extra key result juggled (focus split)",
     )
     target_rule: Literal["self_set", "negotiated", "assigned", "ratchet"] = Field(
-        "self_set", description="Who sets the quarterly target and how",
+        "self_set",
+        description="Who sets the quarterly target and how",
     )
     negotiation_pressure: float = Field(
-        0.5, ge=0.0, le=1.0,
-        description="How far a negotiated target moves from the employee's offer to the manager's ask",
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="How far a negotiated target moves from the employee's offer to the manager's",
     )
     negotiation_hours: float = Field(
-        0.04, ge=0.0, le=0.3,
+        0.04,
+        ge=0.0,
+        le=0.3,
         description="Share of the first week spent negotiating each key result's target",
     )
     assigned_stretch: float = Field(
-        1.2, ge=0.3, le=3.0,
+        1.2,
+        ge=0.3,
+        le=3.0,
         description="Assigned target as a multiple of the manager's estimate of capability",
     )
     ratchet_strength: float = Field(
-        0.5, ge=0.0, le=1.0,
+        0.5,
+        ge=0.0,
+        le=1.0,
         description="How far next quarter's target moves towards this quarter's achieved output",
     )
     no_ratchet_commitment: bool = Field(
-        False, description="The organisation promises not to raise targets on last quarter's results",
+        False,
+        description="The organisation promises not to raise targets on last quarter's results",
     )
     aspirational_share: float = Field(
-        0.0, ge=0.0, le=1.0,
-        description="Share of key results that are aspirational (expected ~0.7) rather than committed",
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of key results that are aspirational (expected ~0.7), not committed",
     )
     aspirational_par: float = Field(
-        0.7, ge=0.3, le=1.0, description="Attainment that counts as full marks on an aspirational KR",
+        0.7,
+        ge=0.3,
+        le=1.0,
+        description="Attainment that counts as full marks on an aspirational KR",
     )
     revision_allowed: bool = Field(
-        False, description="Whether targets may be revised mid-quarter",
+        False,
+        description="Whether targets may be revised mid-quarter",
     )
     status_hours: float = Field(
-        0.02, ge=0.0, le=0.2, description="Share of every week spent on status reporting",
+        0.02,
+        ge=0.0,
+        le=0.2,
+        description="Share of every week spent on status reporting",
     )
 
 
@@ -100,26 +125,40 @@ class Comp(_Group):
     """How ratings and pay are computed from what the organisation measures (levers)."""
 
     coupling: float = Field(
-        0.3, ge=0.0, le=1.0,
+        0.3,
+        ge=0.0,
+        le=1.0,
         description="Share of the rating taken formulaically from OKR attainment",
     )
     bonus_curve: Literal["linear", "step", "floor_cap", "none"] = Field(
-        "linear", description="Shape of the formulaic score as a function of attainment",
+        "linear",
+        description="Shape of the formulaic score as a function of attainment",
     )
     step_threshold: float = Field(
-        1.0, ge=0.1, le=2.0, description="Attainment at which the step curve pays out",
+        1.0,
+        ge=0.1,
+        le=2.0,
+        description="Attainment at which the step curve pays out",
     )
     floor: float = Field(
-        0.5, ge=0.0, le=1.0, description="Attainment below which the floor-and-cap curve pays nothing",
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Attainment below which the floor-and-cap curve pays nothing",
     )
     cap: float = Field(
-        1.5, ge=1.0, le=3.0, description="Attainment above which the linear and floor-and-cap curves stop paying",
+        1.5,
+        ge=1.0,
+        le=3.0,
+        description="Attainment above which the linear and floor-and-cap curves stop paying",
     )
     evaluation: Literal["absolute", "relative", "team"] = Field(
-        "absolute", description="Own result, rank among peers, or the team's shared result",
+        "absolute",
+        description="Own result, rank among peers, or the team's shared result",
     )
     review_cadence: Literal["quarterly", "annual"] = Field(
-        "quarterly", description="How often ratings and bonuses are settled",
+        "quarterly",
+        description="How often ratings and bonuses are settled",
     )
 
     @model_validator(mode="after")
@@ -133,43 +172,74 @@ class Judgment(_Group):
     """What a manager's judgment values and how well it sees (levers)."""
 
     contribution_weight: float = Field(
-        1.0, ge=0.0, le=3.0, description="Weight on observed true contribution",
+        1.0,
+        ge=0.0,
+        le=3.0,
+        description="Weight on observed true contribution",
     )
     risk_weight: float = Field(
-        0.15, ge=0.0, le=2.0, description="Credit for raising blockers early",
+        0.15,
+        ge=0.0,
+        le=2.0,
+        description="Credit for raising blockers early",
     )
     help_weight: float = Field(
-        0.25, ge=0.0, le=2.0, description="Credit for helping colleagues",
+        0.25,
+        ge=0.0,
+        le=2.0,
+        description="Credit for helping colleagues",
     )
     ambition_weight: float = Field(
-        0.05, ge=0.0, le=2.0, description="Credit for setting ambitious targets",
+        0.05,
+        ge=0.0,
+        le=2.0,
+        description="Credit for setting ambitious targets",
     )
     failure_tolerance: float = Field(
-        0.7, ge=0.0, le=1.0,
+        0.7,
+        ge=0.0,
+        le=1.0,
         description="1 = a missed ambitious target costs nothing in judgment; 0 = it costs fully",
     )
     accuracy: float = Field(
-        0.7, ge=0.0, le=1.0,
-        description="How well the manager sees true contribution rather than reports (1 = perfectly)",
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="How well the manager sees true contribution (1 = without noise)",
     )
     use_okr_context: bool = Field(
-        False, description="Whether reported OKR attainment informs the judged rating",
+        False,
+        description="Whether reported OKR attainment informs the judged rating",
     )
     okr_context_weight: float = Field(
-        0.3, ge=0.0, le=2.0, description="Weight of reported attainment in judgment, when used",
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="Weight of reported attainment in judgment, when used",
     )
     blocker_penalty: float = Field(
-        0.0, ge=0.0, le=1.0,
+        0.0,
+        ge=0.0,
+        le=1.0,
         description="Mark against an employee per raised blocker (0 = coach, high = auditor)",
     )
     coach_help: float = Field(
-        0.3, ge=0.0, le=1.0, description="Extra weekly resolution chance a manager adds to a raised blocker",
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Extra weekly resolution chance a manager adds to a raised blocker",
     )
     audit_probability: float = Field(
-        0.02, ge=0.0, le=1.0, description="Chance per week that a report is checked against the truth",
+        0.02,
+        ge=0.0,
+        le=1.0,
+        description="Chance per week that a report is checked against the truth",
     )
     inflation_penalty: float = Field(
-        0.5, ge=0.0, le=3.0, description="Rating lost per unit of attainment inflation caught",
+        0.5,
+        ge=0.0,
+        le=3.0,
+        description="Rating lost per unit of attainment inflation caught",
     )
 
 
@@ -179,45 +249,82 @@ class Behaviour(_Group):
     capability_sd: float = Field(0.25, ge=0.0, le=1.0, description="Log-sd of true capability")
     luck_sd: float = Field(0.25, ge=0.0, le=1.0, description="Sd of week-to-week productivity luck")
     self_knowledge_sd: float = Field(
-        0.12, ge=0.0, le=1.0, description="Log-sd of the error in one's own capability estimate",
+        0.12,
+        ge=0.0,
+        le=1.0,
+        description="Log-sd of the error in one's own capability estimate",
     )
     self_assessment_regression: float = Field(
-        0.3, ge=0.0, le=1.0,
+        0.3,
+        ge=0.0,
+        le=1.0,
         description="How far beliefs about one's own capability are pulled towards the average",
     )
     risk_aversion_mean: float = Field(
-        1.5, ge=0.0, le=10.0, description="Mean absolute risk aversion over the rating",
+        1.5,
+        ge=0.0,
+        le=10.0,
+        description="Mean absolute risk aversion over the rating",
     )
     honesty_cost_mean: float = Field(
-        1.2, ge=0.0, le=20.0, description="Mean psychological cost of a misstatement (per squared unit)",
+        1.2,
+        ge=0.0,
+        le=20.0,
+        description="Mean psychological cost of a misstatement (per squared unit)",
     )
     target_scrutiny: float = Field(
-        4.0, ge=0.0, le=50.0,
-        description="How many times a misstated target weighs a misstated check-in (targets stay in view)",
+        4.0,
+        ge=0.0,
+        le=50.0,
+        description="Times a misstated target weighs a misstated check-in (it stays in view)",
     )
     intrinsic_motivation_mean: float = Field(
-        1.0, ge=0.0, le=5.0, description="Mean weight on the true value of one's work",
+        1.0,
+        ge=0.0,
+        le=5.0,
+        description="Mean weight on the true value of one's work",
     )
     prosociality_mean: float = Field(
-        0.5, ge=0.0, le=5.0, description="Mean weight on the value one's help creates for others",
+        0.5,
+        ge=0.0,
+        le=5.0,
+        description="Mean weight on the value one's help creates for others",
     )
     mum_cost_mean: float = Field(
-        0.02, ge=0.0, le=1.0, description="Mean discomfort of delivering bad news (rating units)",
+        0.02,
+        ge=0.0,
+        le=1.0,
+        description="Mean discomfort of delivering bad news (rating units)",
     )
     extrinsic_weight: float = Field(
-        1.5, ge=0.0, le=10.0, description="Weight on the rating relative to intrinsic motives",
+        1.5,
+        ge=0.0,
+        le=10.0,
+        description="Weight on the rating relative to intrinsic motives",
     )
     goal_pull: float = Field(
-        0.6, ge=0.0, le=5.0, description="Strength of a target as a reference point for effort",
+        0.6,
+        ge=0.0,
+        le=5.0,
+        description="Strength of a target as a reference point for effort",
     )
     loss_aversion: float = Field(
-        2.25, ge=1.0, le=5.0, description="Slope of falling short of a goal relative to exceeding it",
+        2.25,
+        ge=1.0,
+        le=5.0,
+        description="Slope of falling short of a goal relative to exceeding it",
     )
     learning_rate: float = Field(
-        0.3, ge=0.0, le=1.0, description="Weight of a quarter's evidence in updated beliefs",
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Weight of a quarter's evidence in updated beliefs",
     )
     imitation_probability: float = Field(
-        0.1, ge=0.0, le=1.0, description="Chance per quarter of copying a better-paid peer's habits",
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Chance per quarter of copying a better-paid peer's habits",
     )
 
 
@@ -225,60 +332,115 @@ class Env(_Group):
     """The work and its shocks (uncertainties)."""
 
     blocker_rate: float = Field(
-        0.05, ge=0.0, le=1.0, description="Chance per key result per week that a blocker appears",
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Chance per key result per week that a blocker appears",
     )
     blocker_severity: float = Field(
-        0.7, ge=0.0, le=1.0, description="Share of a key result's output a blocker stops",
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Share of a key result's output a blocker stops",
     )
     self_resolve_rate: float = Field(
-        0.12, ge=0.01, le=1.0, description="Weekly chance a hidden blocker clears by itself",
+        0.12,
+        ge=0.01,
+        le=1.0,
+        description="Weekly chance a hidden blocker clears by itself",
     )
     raised_resolve_rate: float = Field(
-        0.35, ge=0.01, le=1.0, description="Weekly chance a raised blocker clears",
+        0.35,
+        ge=0.01,
+        le=1.0,
+        description="Weekly chance a raised blocker clears",
     )
     bau_demand: float = Field(
-        0.25, ge=0.0, le=1.0, description="Non-OKR work needed per employee-week (capability units)",
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description="Non-OKR work needed per employee-week (capability units)",
     )
-    bau_value: float = Field(1.2, ge=0.0, le=5.0, description="Value of a unit of non-OKR work done")
+    bau_value: float = Field(
+        1.2, ge=0.0, le=5.0, description="Value of a unit of non-OKR work done"
+    )
     incident_cost: float = Field(
-        0.5, ge=0.0, le=5.0, description="Value lost per week per unit of neglected non-OKR backlog",
+        0.5,
+        ge=0.0,
+        le=5.0,
+        description="Value lost per week per unit of neglected non-OKR backlog",
     )
     backlog_decay: float = Field(
-        0.15, ge=0.0, le=1.0, description="Share of the non-OKR backlog that clears itself per week",
+        0.15,
+        ge=0.0,
+        le=1.0,
+        description="Share of the non-OKR backlog that clears itself per week",
     )
     help_value: float = Field(
-        1.6, ge=0.0, le=5.0, description="Value of a unit of help to the colleague who gets it",
+        1.6,
+        ge=0.0,
+        le=5.0,
+        description="Value of a unit of help to the colleague who gets it",
     )
     help_saturation: float = Field(
-        0.15, ge=0.01, le=1.0, description="Help received per week at which its value halves",
+        0.15,
+        ge=0.01,
+        le=1.0,
+        description="Help received per week at which its value halves",
     )
     breakthrough_rate: float = Field(
-        0.12, ge=0.0, le=1.0, description="Weekly breakthrough hazard per unit of exploration",
+        0.12,
+        ge=0.0,
+        le=1.0,
+        description="Weekly breakthrough hazard per unit of exploration",
     )
     breakthrough_value: float = Field(
-        6.0, ge=0.0, le=100.0, description="Value of an exploration breakthrough",
+        6.0,
+        ge=0.0,
+        le=100.0,
+        description="Value of an exploration breakthrough",
     )
     exploration_scale: float = Field(
-        0.1, ge=0.01, le=1.0,
+        0.1,
+        ge=0.01,
+        le=1.0,
         description="Exploration share of the week at which new ideas start running out",
     )
     capability_growth: float = Field(
-        0.02, ge=0.0, le=0.5, description="Capability gained per quarter of full-time exploration",
+        0.02,
+        ge=0.0,
+        le=0.5,
+        description="Capability gained per quarter of full-time exploration",
     )
     pressure_erosion: float = Field(
-        0.01, ge=0.0, le=0.5, description="Capability lost per quarter at full stress",
+        0.01,
+        ge=0.0,
+        le=0.5,
+        description="Capability lost per quarter at full stress",
     )
     alignment: float = Field(
-        1.0, ge=0.0, le=1.0, description="Strategic value of key-result work when OKRs set shared goals",
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Strategic value of key-result work when OKRs set shared goals",
     )
     unaligned_alignment: float = Field(
-        0.55, ge=0.0, le=1.0, description="Strategic value of goal-directed work with no shared OKRs",
+        0.55,
+        ge=0.0,
+        le=1.0,
+        description="Strategic value of goal-directed work with no shared OKRs",
     )
     shock_quarter: int = Field(
-        0, ge=0, le=200, description="Quarter of a market shock (0 = none)",
+        0,
+        ge=0,
+        le=200,
+        description="Quarter of a market shock (0 = none)",
     )
     shock_size: float = Field(
-        0.4, ge=0.0, le=1.0, description="Share of output a market shock removes for its quarter",
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Share of output a market shock removes for its quarter",
     )
 
 
@@ -306,7 +468,8 @@ class Scenario(_Group):
     env: Env = Env()
     horizon: Horizon = Horizon()
     schedule: tuple[ScheduledChange, ...] = Field(
-        (), description="Policy changes over time, applied at the start of their quarter",
+        (),
+        description="Policy changes over time, applied at the start of their quarter",
     )
 
     @model_validator(mode="after")
@@ -326,8 +489,17 @@ class Scenario(_Group):
                     )
                 if not _is_field(key):
                     raise ValueError(f"{where}.set: unknown key '{key}'")
-            # The change must itself give a valid scenario.
-            self.with_overrides(change.set)
+            # The change must itself give a valid scenario (checked without the
+            # schedule, which would otherwise validate itself again).
+            unscheduled = self.model_dump(mode="python", exclude={"schedule"})
+            for key, value in change.set.items():
+                set_dotted(unscheduled, key, value)
+            try:
+                type(self).model_validate(unscheduled)
+            except ValidationError as exc:
+                raise ValueError(
+                    f"{where}.set: " + describe_validation_error(exc, "").removeprefix(": ")
+                ) from None
         return self
 
     # -- construction ---------------------------------------------------
@@ -410,9 +582,7 @@ def describe_validation_error(exc: ValidationError, source: str) -> str:
             lo, hi = _bounds_of(err["loc"])
             lines.append(f"{source}: {key} = {value!r} is out of range [{lo}, {hi}]")
         elif kind == "literal_error":
-            lines.append(
-                f"{source}: {key} = {value!r} is not one of {ctx.get('expected', '?')}"
-            )
+            lines.append(f"{source}: {key} = {value!r} is not one of {ctx.get('expected', '?')}")
         elif kind == "missing":
             lines.append(f"{source}: {key} is required")
         elif kind == "value_error":

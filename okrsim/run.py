@@ -46,7 +46,9 @@ class RunResult:
     def __post_init__(self) -> None:
         q = self.quarterly
         names = [m for m in METRICS if m in q.columns]
-        summary = {m: float(np.nanmean(q[m])) if q[m].notna().any() else float("nan") for m in names}
+        summary = {
+            m: float(np.nanmean(q[m])) if q[m].notna().any() else float("nan") for m in names
+        }
         final = {m: float(q[m].iloc[-1]) for m in names}
         object.__setattr__(self, "summary", summary)
         object.__setattr__(self, "final", final)

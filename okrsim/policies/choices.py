@@ -29,7 +29,7 @@ SHADING_GRID = np.round(np.arange(-0.2, 0.61, 0.05), 2)
 #: Activities a week is split between, in this order everywhere.
 ACTIVITIES = ("kr", "bau", "help", "explore")
 
-_NODES = quantile_nodes(16)
+_NODES = quantile_nodes(12)
 
 
 @dataclass(frozen=True)
@@ -60,17 +60,10 @@ class Payoff:
         return 1.0 - self.coupling
 
 
-def certainty_equivalent(score: ArrayLike, risk_aversion: ArrayLike) -> Array:
-    """``E f − ρ/2·Var f`` over the last axis (equiprobable quantile nodes)."""
-    score = np.asarray(score, dtype=float)
-    rho = np.asarray(risk_aversion, dtype=float)
-    return score.mean(axis=-1) - 0.5 * rho * score.var(axis=-1)
-
-
 # -- target setting ------------------------------------------------------------
 def target_utility(
     tau: ArrayLike,
-    rel_sd: ArrayLike,
+    rel_sd: float,
     *,
     payoff: Payoff,
     extrinsic: ArrayLike,
@@ -94,21 +87,34 @@ def target_utility(
     against the other arguments (append an axis to score a grid).
     """
     tau = np.asarray(tau, dtype=float)
-    rel_sd = np.asarray(rel_sd, dtype=float)[..., None]
-    attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
-    score = payoff.curve(attainment)
-    formula = certainty_equivalent(score, risk_aversion)
-    shortfall = np.maximum(1.0 - attainment, 0.0).mean(axis=-1)
+    mean_score, var_score, shortfall, mean_attainment = target_moments(tau, float(rel_sd), payoff)
+    formula = mean_score - 0.5 * np.asarray(risk_aversion, dtype=float) * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
-    context = payoff.context_weight * attainment.mean(axis=-1)
+    context = payoff.context_weight * mean_attainment
     extrinsic_u = payoff.coupling * (1.0 - payoff.rank_weight) * formula + payoff.judged * (
         ambition + context
     )
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (tau - 1.0) ** 2
 
 
+def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array, Array]:
+    """Mean and variance of the score, expected shortfall and mean attainment for targets ``tau``.
+
+    They depend only on the target multiple and the relative uncertainty, not
+    on who weighs them, so they are computed once per grid and shared.
+    """
+    attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
+    score = payoff.curve(attainment)
+    return (
+        score.mean(axis=-1),
+        score.var(axis=-1),
+        np.maximum(1.0 - attainment, 0.0).mean(axis=-1),
+        attainment.mean(axis=-1),
+    )
+
+
 def choose_target(
-    rel_sd: ArrayLike,
+    rel_sd: float,
     *,
     payoff: Payoff,
     extrinsic: ArrayLike,
@@ -118,18 +124,18 @@ def choose_target(
     """The utility-maximising target multiple and the utilities of every option.
 
     Returns ``(tau, utilities)`` where ``utilities[..., g]`` is the expected
-    utility of ``TARGET_GRID[g]``.  Under a rank-based formula the own target
-    does not move one's rank's expected value (peers face the same grading),
-    so only the judged part and the honesty cost remain.
+    utility of ``TARGET_GRID[g]`` for each agent (agents along the leading
+    axes of ``risk_aversion`` and ``honesty_cost``).  Under a rank-based
+    formula one's own target does not move one's expected rank (peers are
+    graded the same way), so only the judged part and the honesty cost remain.
     """
-    expand = (..., None)
     utilities = target_utility(
         TARGET_GRID,
-        np.asarray(rel_sd, dtype=float)[expand],
+        rel_sd,
         payoff=payoff,
-        extrinsic=np.asarray(extrinsic, dtype=float)[expand],
-        risk_aversion=np.asarray(risk_aversion, dtype=float)[expand],
-        honesty_cost=np.asarray(honesty_cost, dtype=float)[expand],
+        extrinsic=np.asarray(extrinsic, dtype=float)[..., None],
+        risk_aversion=np.asarray(risk_aversion, dtype=float)[..., None],
+        honesty_cost=np.asarray(honesty_cost, dtype=float)[..., None],
     )
     return TARGET_GRID[np.argmax(utilities, axis=-1)], utilities
 
@@ -163,7 +169,7 @@ def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLik
     if np.any(over):
         wo, so = w[over], sc[over]
         lo, hi = np.log(w0[over]), np.log(wo.max(axis=-1))
-        for _ in range(50):
+        for _ in range(30):
             mid = 0.5 * (lo + hi)
             too_much = fill(mid, wo, so).sum(axis=-1) > 1.0
             lo = np.where(too_much, mid, lo)
@@ -174,16 +180,12 @@ def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLik
     return np.concatenate([kr[..., None], others], axis=-1)
 
 
-def formula_marginal(
-    curve: Curve, mu_attainment: ArrayLike, sd_attainment: ArrayLike
-) -> Array:
+def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: ArrayLike) -> Array:
     """Expected formulaic score per unit of attainment gained, ``dE[f(A)]/dμ``."""
     return curve.marginal(mu_attainment, sd_attainment)
 
 
-def goal_pull(
-    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float
-) -> Array:
+def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float) -> Array:
     """Motivation a target adds to its work, ``1 + (λ − 1)·P(A < 1)``.
 
     A goal is a reference point (Heath, Larrick & Wu 1999): a unit of progress
@@ -285,29 +287,59 @@ def choose_shading(
     extrinsic: ArrayLike,
     honesty_cost: ArrayLike,
 ) -> tuple[Array, Array]:
-    """The utility-maximising shading and its gain over reporting as perceived.
+    """The utility-maximising shading on :data:`SHADING_GRID` and its gain over none.
 
     Returns ``(shading, gain)``; ``gain`` ≥ 0 is the value of the option to
     shade, which a raised blocker or a caught report takes away.
+
+    The search is exact on the grid's even points, then looks at the two odd
+    neighbours of the best one.  Shading down can only pay when reported
+    output raises future targets (a ratchet) or reports lower pay, so without
+    those the negative half of the grid is skipped; with no payoff from the
+    report at all the answer is 0.
     """
-    expand = (..., None)
-
-    def lift(x: ArrayLike) -> Array:
-        return np.asarray(x, dtype=float)[expand]
-
-    utilities = report_utility(
-        SHADING_GRID,
-        lift(mu_attainment),
-        lift(sd_attainment),
-        payoff=payoff,
-        formula_share=lift(formula_share),
-        judged_per_attainment=lift(judged_per_attainment),
-        catch_probability=lift(catch_probability),
-        ratchet_per_attainment=lift(ratchet_per_attainment),
-        extrinsic=lift(extrinsic),
-        honesty_cost=lift(honesty_cost),
+    mu = np.asarray(mu_attainment, dtype=float)
+    formula_share = np.asarray(formula_share, dtype=float)
+    judged = np.asarray(judged_per_attainment, dtype=float)
+    ratchet = np.asarray(ratchet_per_attainment, dtype=float)
+    if not (np.any(formula_share > 0) or np.any(judged != 0) or np.any(ratchet != 0)):
+        return np.zeros(mu.shape), np.zeros(mu.shape)
+    grid = (
+        SHADING_GRID
+        if np.any(ratchet > 0) or np.any(judged < 0)
+        else SHADING_GRID[SHADING_GRID >= 0]
     )
-    best = np.argmax(utilities, axis=-1)
-    honest = int(np.flatnonzero(SHADING_GRID == 0.0)[0])
-    gain = np.take_along_axis(utilities, best[..., None], axis=-1)[..., 0] - utilities[..., honest]
-    return SHADING_GRID[best], gain
+    step = float(grid[1] - grid[0])
+
+    def utility(shading: ArrayLike) -> Array:
+        def lift(x: ArrayLike) -> Array:
+            return np.asarray(x, dtype=float)[..., None]
+
+        return report_utility(
+            shading,
+            lift(mu),
+            lift(sd_attainment),
+            payoff=payoff,
+            formula_share=lift(formula_share),
+            judged_per_attainment=lift(judged),
+            catch_probability=lift(catch_probability),
+            ratchet_per_attainment=lift(ratchet),
+            extrinsic=lift(extrinsic),
+            honesty_cost=lift(honesty_cost),
+        )
+
+    coarse = grid[::2]
+    u_coarse = utility(coarse)
+    best = coarse[np.argmax(u_coarse, axis=-1)]
+    u_best = u_coarse.max(axis=-1)
+    neighbours = np.clip(best[..., None] + np.array([-step, step]), grid[0], grid[-1])
+    u_near = utility(neighbours)
+    take = u_near.max(axis=-1) > u_best
+    shading = np.where(
+        take,
+        np.take_along_axis(neighbours, np.argmax(u_near, axis=-1)[..., None], -1)[..., 0],
+        best,
+    )
+    honest = int(np.flatnonzero(coarse == 0.0)[0])
+    gain = np.maximum(u_near.max(axis=-1), u_best) - u_coarse[..., honest]
+    return np.round(shading, 2), gain

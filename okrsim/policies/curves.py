@@ -27,6 +27,7 @@ Shapes (attainment ``a`` = measured progress / target):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,7 +35,7 @@ from scipy.special import ndtr, ndtri
 
 from okrsim.params import Comp
 
-Array = NDArray[np.float64]
+Array = NDArray[Any]
 
 _SQRT_2PI = float(np.sqrt(2.0 * np.pi))
 
@@ -65,25 +66,25 @@ class Curve:
 
     def expected(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
         """``E[f(A)]`` for ``A ~ Normal(mu, sigma²)``, elementwise."""
-        mu = np.asarray(mu, dtype=float)
-        sigma = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
-        out = np.zeros(np.broadcast(mu, sigma).shape)
+        m: Array = np.asarray(mu, dtype=float)
+        sd: Array = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
+        out = np.zeros(np.broadcast(m, sd).shape)
         for knot, slope in self.ramps:
-            z = (mu - knot) / sigma
-            out += slope * (sigma * _pdf(z) + (mu - knot) * ndtr(z))
+            z = (m - knot) / sd
+            out += slope * (sd * _pdf(z) + (m - knot) * ndtr(z))
         for knot, height in self.steps:
-            out += height * ndtr((mu - knot) / sigma)
+            out += height * ndtr((m - knot) / sd)
         return out
 
     def marginal(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
         """``d E[f(A)] / d mu``: the expected score gained per unit of attainment."""
-        mu = np.asarray(mu, dtype=float)
-        sigma = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
-        out = np.zeros(np.broadcast(mu, sigma).shape)
+        m: Array = np.asarray(mu, dtype=float)
+        sd: Array = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
+        out = np.zeros(np.broadcast(m, sd).shape)
         for knot, slope in self.ramps:
-            out += slope * ndtr((mu - knot) / sigma)
+            out += slope * ndtr((m - knot) / sd)
         for knot, height in self.steps:
-            out += height * _pdf((mu - knot) / sigma) / sigma
+            out += height * _pdf((m - knot) / sd) / sd
         return out
 
 

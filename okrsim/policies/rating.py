@@ -6,6 +6,8 @@ manager's judged rating, and the rating that blends them.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr, ndtri
@@ -51,7 +53,7 @@ def band_of_percentile(pct: ArrayLike) -> Array:
     pct = np.asarray(pct, dtype=float)
     out = np.full_like(pct, RANK_BANDS[0][1])
     edge = 0.0
-    for (share, _), (_, nxt) in zip(RANK_BANDS[:-1], RANK_BANDS[1:], strict=True):
+    for (share, _), (_, nxt) in pairwise(RANK_BANDS):
         edge += share
         out = np.where(pct >= edge, nxt, out)
     return out
@@ -78,7 +80,7 @@ def rank_slope(own: ArrayLike, peer_mean: ArrayLike, peer_sd: ArrayLike) -> Arra
     s = np.maximum(np.asarray(peer_sd, dtype=float), 1e-9)
     out = np.zeros(np.broadcast(own, peer_mean, s).shape)
     edge = 0.0
-    for (share, score), (_, nxt) in zip(RANK_BANDS[:-1], RANK_BANDS[1:], strict=True):
+    for (share, score), (_, nxt) in pairwise(RANK_BANDS):
         edge += share
         q = np.asarray(peer_mean) + s * float(ndtri(edge))
         z = (own - q) / s

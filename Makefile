@@ -1,0 +1,50 @@
+# okrsim — `make demo` runs a policy comparison, `make test` runs the whole suite.
+# Both create .venv and install everything they need on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+OUT    ?= out
+
+.PHONY: demo test lint typecheck pytest bench browser-deps clean help
+
+help:
+	@echo "make demo   - coupled vs decoupled comparison: prints a table, writes $(OUT)/demo/report.html"
+	@echo "make test   - ruff, mypy and the whole pytest suite (installs Chromium for browser tests)"
+	@echo "make bench  - speed benchmarks (benchmarks/*.py)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "okrsim needs Python >= 3.12 (found %s); set PYTHON=python3.12" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/okrsim compare scenarios/decoupled.toml scenarios/coupled.toml \
+		--reps 20 --seed 2026 --out $(OUT)/demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check okrsim tests benchmarks
+	$(BIN)/ruff format --check okrsim tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) browser-deps
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,252 @@
+"""The ``okrsim`` command line: parse → Scenario → run → show.
+
+Every command's bad input (unknown key, out-of-range or wrongly typed value,
+malformed TOML, missing file) ends with one ``error:`` line naming the file,
+the dotted key and what was expected, and exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from okrsim.params import Scenario, ScenarioError
+
+EXIT_BAD_INPUT = 2
+
+HEADLINE_METRICS = (
+    "sandbagging_index",
+    "attainment",
+    "true_value",
+    "reporting_bias",
+    "blocker_latency_weeks",
+    "hidden_blocker_share",
+    "help_share",
+    "bau_share",
+    "exploration_share",
+    "goodhart_corr",
+    "rating_accuracy",
+    "watermelon_share",
+    "stress",
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="okrsim",
+        description=(
+            "An agent-based model of what happens when OKR attainment drives ratings and pay. "
+            "Scenarios are TOML files (see scenarios/README.md); results are Parquet and HTML."
+        ),
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "run",
+        help="simulate one scenario and write its results",
+        description="Simulate one scenario with one seed; write weekly.parquet, quarterly.parquet, "
+        "employees.parquet and manifest.json to --out.",
+    )
+    p.add_argument("scenario", help="scenario TOML file (keys not set keep their defaults)")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    p.add_argument("--out", default="out/run", help="output directory (default out/run)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. --set comp.coupling=0.5 (repeatable)",
+    )
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser(
+        "compare",
+        help="paired replications of two or more scenarios, with a report",
+        description="Run every scenario --reps times with common random numbers (replication r "
+        "of every scenario shares a seed), print each metric's paired difference against the "
+        "first scenario with a 95 %% CI and Cohen's d, and write comparison.csv, runs.parquet "
+        "and report.html to --out.",
+    )
+    p.add_argument(
+        "scenarios", nargs="+", help="two or more scenario TOML files; the first is the reference"
+    )
+    p.add_argument("--reps", type=int, default=20, help="paired replications (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--out", default="out/compare", help="output directory (default out/compare)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="parallel processes (default: all cores); results do not depend on it",
+    )
+    p.add_argument(
+        "--quarters", type=int, default=None, help="override horizon.quarters for every scenario"
+    )
+    p.add_argument(
+        "--metrics", default=None, help="comma-separated metrics to print (default: headline set)"
+    )
+    p.set_defaults(handler=cmd_compare)
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Commands of the layers above the core (sweeps, dashboard, report, validate)."""
+    out = []
+    for module in ("okrsim.experiments.cli", "okrsim.dashboard.cli", "okrsim.validation.cli"):
+        try:
+            mod = __import__(module, fromlist=["add_commands"])
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue
+            raise
+        out.append(mod.add_commands)
+    return out
+
+
+# -- commands -------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from okrsim.run import run
+    from okrsim.store import write_run
+
+    scenario = load(args.scenario, args.set)
+    started = time.perf_counter()
+    result = run(scenario, args.seed)
+    out = write_run(result, args.out, source=args.scenario)
+    q = result.quarterly
+    print(f"{args.scenario}: {scenario.n_employees} employees, {len(q)} quarters, seed {args.seed}")
+    print(_format_summary(result.summary))
+    print(f"wrote {out}/ in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from okrsim.compare import compare
+    from okrsim.report import comparison_report, write
+    from okrsim.store import write_parquet
+
+    if len(args.scenarios) < 2:
+        raise ScenarioError("compare: give at least two scenario files")
+    if args.reps < 2:
+        raise ScenarioError(f"--reps = {args.reps} is out of range: need at least 2 replications")
+    overrides = [] if args.quarters is None else [f"horizon.quarters={args.quarters}"]
+    scenarios = {}
+    for path in args.scenarios:
+        name = Path(path).stem
+        if name in scenarios:
+            name = path
+        scenarios[name] = load(path, overrides)
+    metrics = _metric_list(args.metrics)
+    workers = args.workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    comparison = compare(scenarios, reps=args.reps, seed=args.seed, workers=workers, progress=True)
+    elapsed = time.perf_counter() - started
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    comparison.table.to_csv(out / "comparison.csv", index=False)
+    write_parquet(comparison.runs, out / "runs.parquet")
+    write_parquet(comparison.quarterly, out / "quarterly.parquet")
+    write_parquet(comparison.weekly, out / "weekly.parquet")
+    write(comparison_report(comparison), out / "report.html")
+    print(_format_comparison(comparison.table, metrics))
+    n = len(comparison.runs)
+    print(
+        f"{n} runs ({args.reps} paired replications × {len(scenarios)} scenarios) in "
+        f"{elapsed:.1f} s; wrote {out}/comparison.csv and {out}/report.html"
+    )
+    return 0
+
+
+# -- helpers ----------------------------------------------------------------------
+def load(path: str, overrides: Sequence[str] = ()) -> Scenario:
+    """Load a scenario file and apply ``KEY=VALUE`` overrides through validation."""
+    scenario = Scenario.from_toml(path)
+    if overrides:
+        scenario = scenario.with_overrides(parse_overrides(overrides), source=path)
+    return scenario
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, object]:
+    """``["comp.coupling=0.5"]`` → ``{"comp.coupling": 0.5}`` (values parsed as TOML)."""
+    import tomllib
+
+    out: dict[str, object] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(f"--set {item!r}: expected KEY=VALUE, e.g. comp.coupling=0.5")
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        out[key.strip()] = value
+    return out
+
+
+def _metric_list(spec: str | None) -> list[str]:
+    from okrsim.metrics import METRICS
+
+    if spec is None:
+        return list(HEADLINE_METRICS)
+    names = [m.strip() for m in spec.split(",") if m.strip()]
+    unknown = [m for m in names if m not in METRICS]
+    if unknown:
+        raise ScenarioError(
+            f"--metrics: unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}"
+        )
+    return names
+
+
+def _format_summary(summary: dict[str, float]) -> str:
+    rows = [(m, summary[m]) for m in HEADLINE_METRICS if m in summary]
+    width = max(len(m) for m, _ in rows)
+    return "\n".join(f"  {m:<{width}}  {v:9.4f}" for m, v in rows)
+
+
+def _format_comparison(table: pd.DataFrame, metrics: Sequence[str]) -> str:
+    t = table[table["metric"].isin(metrics)].copy()
+    t["metric"] = pd.Categorical(t["metric"], categories=list(metrics), ordered=True)
+    t = t.sort_values(["scenario_b", "metric"])
+    lines = []
+    for b_name, frame in t.groupby("scenario_b", sort=False, observed=True):
+        a_name = frame["scenario_a"].iloc[0]
+        lines.append(f"\n{b_name} vs {a_name} (diff = {b_name} − {a_name}, 95 % CI, Cohen's d)")
+        lines.append(
+            f"  {'metric':<24}{a_name[:12]:>12}{b_name[:12]:>12}{'diff':>10}{'95 % CI':>22}{'d':>8}"
+        )
+        for _, r in frame.iterrows():
+            ci = f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
+            lines.append(
+                f"  {r['metric']:<24}{r['mean_a']:>12.3f}{r['mean_b']:>12.3f}{r['diff']:>+10.3f}"
+                f"{ci:>22}{r['cohens_d']:>8.2f}"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

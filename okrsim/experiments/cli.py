@@ -1,0 +1,363 @@
+"""``okrsim sweep``, ``okrsim rerun`` and ``okrsim analyze``.
+
+:func:`add_commands` registers the three subcommands on the main parser's
+subparsers; each handler takes the parsed arguments, returns an exit code,
+and raises :class:`~okrsim.params.ScenarioError` for bad input (printed by
+the main entry point as ``error: <message>`` with exit code 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from okrsim.params import ScenarioError
+
+SWEEP_HELP = """\
+Run an experiment file: every design point × replication, streamed to
+Parquet in DIR (default out/sweeps/NAME). Every design point is validated
+before the first run; seeds are planned by run index, so the rows do not
+depend on the executor, the number of workers or the chunking.
+
+A run that raises is recorded in DIR/failures.parquet and the sweep goes on.
+Interrupt it (Ctrl-C, or a killed job) and continue with --resume: only the
+missing runs are run, and the result equals an uninterrupted sweep.
+
+Results: DIR/runs/*.parquet (one row per run: run_id, point_id, replication,
+seed_entropy, spawn_key, the swept keys, the outcomes), DIR/design.parquet,
+DIR/manifest.json, DIR/failures.parquet, DIR/series/*.parquet if the
+experiment asks for quarterly series. Readable by pandas, polars, DuckDB, R.
+"""
+
+SWEEP_EXAMPLES = """\
+examples:
+  okrsim sweep experiments/coupling_sweep.toml
+  okrsim sweep experiments/coupling_sweep.toml --workers 4 -o out/coupling
+  okrsim sweep experiments/coupling_sweep.toml -o out/coupling --resume
+  okrsim sweep experiments/sensitivity.toml --executor dask --scheduler tcp://10.0.0.5:8786
+  okrsim sweep experiments/sensitivity.toml --executor dask --scheduler-file ~/scheduler.json
+"""
+
+RERUN_HELP = """\
+Run one stored run again from the sweep directory alone (base scenario and
+design point from the manifest, seed from the run index) and compare it with
+the stored row column by column. Exit code 0 if the row is reproduced
+exactly, 1 if any column differs.
+"""
+
+ANALYZE_HELP = """\
+Analyse a stored sweep. Writes DIR/analysis.html (self-contained plotly) and
+DIR/analysis/*.csv:
+
+  point_means.csv      per design point and metric: n, mean, sd, 95 % t-CI
+  sobol.csv            sobol designs: S1 and ST with 95 % bootstrap CIs
+                       (replications averaged per point first)
+  morris.csv           morris designs: mu, mu*, mu* CI, sigma
+  prim_trajectory.csv  with --where: PRIM peeling trajectory (coverage,
+  prim_box.csv         density, mass) and the selected box's limits
+
+--where is evaluated on the per-point means; metric names are plain, swept
+keys are backquoted: --where "true_value < 0.9 and `comp.coupling` > 0.2".
+"""
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register ``sweep``, ``rerun`` and ``analyze`` on an argparse subparsers object."""
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    sweep = subparsers.add_parser(
+        "sweep",
+        help="run an experiment file (a parameter sweep) into a Parquet store",
+        description=SWEEP_HELP,
+        epilog=SWEEP_EXAMPLES,
+        formatter_class=fmt,
+    )
+    sweep.add_argument("experiment", metavar="EXPERIMENT.toml", help="experiment file")
+    sweep.add_argument(
+        "-o", "--out", metavar="DIR", help="sweep directory (default: out/sweeps/<experiment name>)"
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in DIR; refuses if DIR holds a different experiment",
+    )
+    sweep.add_argument(
+        "--retry-failed", action="store_true", help="with --resume: run recorded failures again"
+    )
+    sweep.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="local process pool (default), a Dask cluster, or serial in this process",
+    )
+    sweep.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help=f"local pool size (default: all cores, here {os.cpu_count()})",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Dask scheduler address (with --executor dask)",
+    )
+    sweep.add_argument(
+        "--scheduler-file", metavar="FILE", help="Dask scheduler file (with --executor dask)"
+    )
+    sweep.add_argument(
+        "--chunk-size",
+        type=_positive,
+        metavar="N",
+        help="runs per task (default: about 8 tasks per worker, at most 64 "
+        "runs); results do not depend on it",
+    )
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate the experiment and show the plan; run nothing",
+    )
+    sweep.set_defaults(func=sweep_command)
+
+    rerun = subparsers.add_parser(
+        "rerun",
+        help="rebuild one run of a stored sweep and check it matches",
+        description=RERUN_HELP,
+        formatter_class=fmt,
+    )
+    rerun.add_argument("dir", metavar="DIR", help="sweep directory")
+    rerun.add_argument("run_id", metavar="RUN_ID", type=_non_negative, help="run to rebuild")
+    rerun.add_argument("--json", action="store_true", help="print the rebuilt row as JSON")
+    rerun.set_defaults(func=rerun_command)
+
+    analyze = subparsers.add_parser(
+        "analyze",
+        help="point means with CIs, Sobol/Morris indices, PRIM; HTML + CSV",
+        description=ANALYZE_HELP,
+        formatter_class=fmt,
+    )
+    analyze.add_argument("dir", metavar="DIR", help="sweep directory")
+    analyze.add_argument(
+        "--metric",
+        action="append",
+        metavar="NAME",
+        help="analyse this metric (repeatable; default: every stored metric)",
+    )
+    analyze.add_argument(
+        "--where", metavar="EXPR", help='PRIM condition on the point means, e.g. "true_value < 0.9"'
+    )
+    analyze.add_argument(
+        "--min-coverage",
+        type=_unit,
+        default=0.5,
+        metavar="C",
+        help="PRIM: select the densest box with at least this coverage (default 0.5)",
+    )
+    analyze.add_argument(
+        "--peel-alpha",
+        type=_open_unit,
+        default=0.05,
+        metavar="A",
+        help="PRIM: share peeled per step (default 0.05)",
+    )
+    analyze.set_defaults(func=analyze_command)
+
+
+# -- handlers ---------------------------------------------------------------
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    """Plan, validate and run a sweep; print the one-line summary."""
+    from okrsim.experiments.executors import make_backend
+    from okrsim.experiments.plan import plan_sweep
+    from okrsim.experiments.sweep import SweepInterrupted, run_sweep
+
+    if args.retry_failed and not args.resume:
+        raise ScenarioError("sweep: --retry-failed only makes sense with --resume")
+    if args.executor == "dask":
+        if not (args.scheduler or args.scheduler_file):
+            raise ScenarioError(
+                "sweep: --executor dask needs --scheduler tcp://HOST:PORT or --scheduler-file "
+                "FILE (see docs/cluster.md)"
+            )
+        if args.scheduler and args.scheduler_file:
+            raise ScenarioError("sweep: give --scheduler or --scheduler-file, not both")
+        if args.workers:
+            raise ScenarioError(
+                "sweep: --workers sets the local pool; a Dask cluster's size "
+                "is set where its workers are started"
+            )
+    elif args.scheduler or args.scheduler_file:
+        raise ScenarioError("sweep: --scheduler/--scheduler-file need --executor dask")
+    if args.executor == "serial" and args.workers not in (None, 1):
+        raise ScenarioError("sweep: --executor serial runs one run at a time; drop --workers")
+
+    plan = plan_sweep(args.experiment)
+    out = Path(args.out) if args.out else Path("out") / "sweeps" / plan.experiment.name
+    if args.dry_run:
+        exp = plan.experiment
+        print(
+            f"{exp.path}: {plan.design.kind} design, {plan.n_points} points × "
+            f"{plan.replications} replications = {plan.n_runs} runs "
+            f"(seed {exp.seed}, crn = {str(exp.crn).lower()}); all points valid"
+        )
+        for axis in plan.design.axes:
+            print(f"  axis {axis.key}: {_axis_text(axis.describe())}")
+        print(f"  outcomes: {exp.outcomes.statistic} of {', '.join(exp.metrics)}")
+        print(f"  would write to {out}; design hash {plan.design_hash[:16]}")
+        return 0
+    try:
+        backend = make_backend(
+            args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            scheduler_file=args.scheduler_file,
+        )
+    except OSError as exc:
+        raise ScenarioError(f"sweep: cannot reach the Dask scheduler: {exc}") from None
+    try:
+        summary = run_sweep(
+            plan,
+            out,
+            backend,
+            resume=args.resume,
+            retry_failed=args.retry_failed,
+            chunk_size=args.chunk_size,
+            progress=not args.no_progress,
+        )
+    except SweepInterrupted as stop:
+        print(stop.summary.line(), file=sys.stderr)
+        return 130
+    finally:
+        backend.close()
+    print(summary.line())
+    return 0
+
+
+def rerun_command(args: argparse.Namespace) -> int:
+    """Rebuild one run and compare it with the stored row."""
+    from okrsim.experiments.sweep import rerun
+
+    result = rerun(args.dir, args.run_id)
+    if args.json:
+        print(json.dumps(result.fresh, default=str, indent=2, allow_nan=True))
+    elif result.fresh is not None:
+        width = max(len(k) for k in result.fresh)
+        for k, v in result.fresh.items():
+            print(f"{k:<{width}}  {v}")
+    if result.fresh is None:
+        print(f"run {args.run_id} raised again:\n{result.error}", file=sys.stderr)
+    if result.identical:
+        what = (
+            "its failure reproduced"
+            if result.fresh is None
+            else f"identical to the stored row ({len(result.fresh)} columns)"
+        )
+        print(f"run {args.run_id}: {what}", file=sys.stderr)
+        return 0
+    if result.stored is None and result.stored_failure is None:
+        print(
+            f"run {args.run_id}: not stored yet (the sweep is incomplete); nothing to compare",
+            file=sys.stderr,
+        )
+        return 1
+    if result.stored is None:
+        print(f"run {args.run_id}: stored as a failure, but succeeded now", file=sys.stderr)
+        return 1
+    if result.fresh is None:
+        print(f"run {args.run_id}: stored as a row, but raised now", file=sys.stderr)
+        return 1
+    print(f"run {args.run_id}: differs from the stored row:", file=sys.stderr)
+    for column, old, new in result.differences:
+        print(f"  {column}: stored {old!r}, rerun {new!r}", file=sys.stderr)
+    return 1
+
+
+def analyze_command(args: argparse.Namespace) -> int:
+    """Write the analysis; report where, and the PRIM box if asked for."""
+    from okrsim.experiments.analysis import analyze
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = analyze(
+            args.dir,
+            metrics=args.metric,
+            where=args.where,
+            min_coverage=args.min_coverage,
+            peel_alpha=args.peel_alpha,
+        )
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for w in {str(w.message) for w in caught}:
+        print(f"warning: {w}", file=sys.stderr)
+    for name, path in result.csvs.items():
+        print(f"{name:<18} {path}")
+    print(f"{'html':<18} {result.html}")
+    if result.prim_box is not None:
+        box = result.prim_box
+        print(
+            f"prim: {args.where!r}: step {box.step}, coverage {box.coverage:.2f}, "
+            f"density {box.density:.2f}, mass {box.mass:.2f}: {box.describe()}"
+        )
+    return 0
+
+
+# -- argument types ------------------------------------------------------------
+
+
+def _axis_text(d: dict[str, Any]) -> str:
+    if "values" in d:
+        return f"values {d['values']}"
+    steps = f", {d['steps']} steps" if d.get("steps") else ""
+    return f"[{d['low']}, {d['high']}]{steps}"
+
+
+def _positive(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _unit(text: str) -> float:
+    value = _float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
+
+
+def _open_unit(text: str) -> float:
+    value = _float(text)
+    if not 0.0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 0.5), got {text!r}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value

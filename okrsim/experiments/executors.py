@@ -1,0 +1,241 @@
+"""Where runs execute: in-process, on a local process pool, or on a Dask cluster.
+
+The backends are interchangeable (EMA Workbench's evaluators are the model):
+each takes a :class:`~okrsim.experiments.plan.Chunk` and returns a
+:class:`concurrent.futures.Future` of its :class:`ChunkResult`.  Workers only
+compute; the driver alone writes to the store, so a task that Dask runs twice
+after a worker dies is still stored once.
+
+Results never depend on the backend: every run's seed was fixed by the plan.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import json
+import math
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from okrsim.experiments.plan import Chunk, RunTask
+from okrsim.params import Scenario
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back: one row per run, series rows, failures."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    series: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def resolve_runner(path: str) -> Callable[..., Any]:
+    """``"package.module:function"`` → the function."""
+    module, _, name = path.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+def execute(
+    task: RunTask, base: Scenario, chunk: Chunk, runner: Callable[..., Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run one planned run and turn its result into a row (and series rows).
+
+    The row is ``ids, swept values, outcomes``; outcomes are the last
+    quarter's values (``statistic = "final"``) or the horizon's means.
+    """
+    scenario = base.with_overrides(task.point, source=f"run {task.run_id}")
+    result = runner(scenario, task.seed)
+    values = result.final if chunk.statistic == "final" else result.summary
+    row = {**task.ids(), **task.point, **{m: float(values[m]) for m in chunk.metrics}}
+    series: list[dict[str, Any]] = []
+    if chunk.series:
+        quarterly = result.quarterly
+        ids = {"run_id": task.run_id, "point_id": task.point_id, "replication": task.replication}
+        for record in quarterly[["quarter", *chunk.metrics]].to_dict(orient="records"):
+            series.append(
+                {
+                    **ids,
+                    "quarter": int(record["quarter"]),
+                    **{m: float(record[m]) for m in chunk.metrics},
+                }
+            )
+    return row, series
+
+
+def failure_row(task: RunTask, error: BaseException, tb: str) -> dict[str, Any]:
+    """A failure record: the run's identity, its parameters and the traceback."""
+    return {
+        **task.ids(),
+        **task.point,
+        "parameters": json.dumps(task.point, sort_keys=True),
+        "error": f"{type(error).__name__}: {error}",
+        "traceback": tb,
+    }
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Run every task of a chunk; a run that raises becomes a failure record.
+
+    This is the function every backend executes (module-level so that it
+    pickles by reference).
+    """
+    runner = resolve_runner(chunk.runner)
+    base = Scenario.from_mapping(chunk.base, source="the sweep's base scenario")
+    out = ChunkResult()
+    for task in chunk.tasks:
+        try:
+            row, series = execute(task, base, chunk, runner)
+        except Exception as exc:
+            out.failures.append(failure_row(task, exc, traceback.format_exc()))
+            continue
+        out.rows.append(row)
+        out.series.extend(series)
+    return out
+
+
+class Backend(Protocol):
+    """An executor of chunks."""
+
+    name: str
+
+    @property
+    def workers(self) -> int:
+        """How many chunks can run at once (used to size chunks and the queue)."""
+        ...
+
+    def submit(self, chunk: Chunk) -> cf.Future[ChunkResult]: ...
+
+    def close(self, *, cancel: bool = False) -> None: ...
+
+
+class SerialBackend:
+    """Runs each chunk in the driver's own process, at submission time.
+
+    For debugging and as the reference the other backends must match.
+    """
+
+    name = "serial"
+    workers = 1
+
+    def submit(self, chunk: Chunk) -> cf.Future[ChunkResult]:
+        future: cf.Future[ChunkResult] = cf.Future()
+        try:
+            future.set_result(run_chunk(chunk))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def close(self, *, cancel: bool = False) -> None:
+        return None
+
+
+class PoolBackend:
+    """A local process pool, the default: ``workers`` processes, no set-up.
+
+    Worker processes come from a ``forkserver`` (not ``fork``), which is safe
+    when the driver has threads (tqdm's monitor, a Dask client).  If a worker
+    process dies, the pool is rebuilt for the chunks still to come.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self._workers = workers or os.cpu_count() or 1
+        self._context = multiprocessing.get_context("forkserver")
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            max_workers=self._workers, mp_context=self._context, initializer=_ignore_sigint
+        )
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def submit(self, chunk: Chunk) -> cf.Future[ChunkResult]:
+        try:
+            return self._pool.submit(run_chunk, chunk)
+        except cf.process.BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(run_chunk, chunk)
+
+    def close(self, *, cancel: bool = False) -> None:
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the driver, which cancels and stores cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class DaskBackend:
+    """A Dask distributed cluster, reached through ``Client.get_executor()``.
+
+    Give the scheduler's address (``tcp://host:8786``) or its scheduler file.
+    The scheduler re-runs the tasks of a worker that dies on the remaining
+    workers, so the sweep completes; see ``docs/cluster.md``.
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        scheduler_file: str | None = None,
+        wait_for_workers: float = 60.0,
+    ) -> None:
+        from distributed import Client
+
+        if (address is None) == (scheduler_file is None):
+            raise ValueError("give exactly one of a scheduler address and a scheduler file")
+        self._client = Client(address, scheduler_file=scheduler_file, timeout="30s")
+        self._client.wait_for_workers(1, timeout=wait_for_workers)
+        self._executor = self._client.get_executor(pure=False)
+        self._counted_at = -math.inf
+        self._threads = 1
+
+    @property
+    def workers(self) -> int:
+        # The cluster can grow or shrink (adaptive jobqueue clusters, dead workers).
+        if time.monotonic() - self._counted_at > 5.0:
+            info = self._client.scheduler_info(n_workers=-1)
+            threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+            self._threads = max(threads, 1)
+            self._counted_at = time.monotonic()
+        return self._threads
+
+    def submit(self, chunk: Chunk) -> cf.Future[ChunkResult]:
+        return self._executor.submit(run_chunk, chunk)
+
+    def close(self, *, cancel: bool = False) -> None:
+        self._executor.shutdown(wait=not cancel)
+        self._client.close()
+
+
+def make_backend(
+    name: str,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+) -> Backend:
+    """The backend ``name`` (``local``, ``dask`` or ``serial``)."""
+    if name == "serial":
+        return SerialBackend()
+    if name == "local":
+        return PoolBackend(workers)
+    if name == "dask":
+        return DaskBackend(scheduler, scheduler_file=scheduler_file)
+    raise ValueError(f"unknown executor {name!r}")

@@ -1,0 +1,324 @@
+"""The sweep driver: plan → dispatch chunks → store each as it lands.
+
+"Run, save, then analyse" (EMA Workbench): the driver keeps a bounded queue
+of chunks in flight (twice the number of workers), writes each finished
+chunk to the store at once and forgets it, so its memory stays flat however
+many runs the sweep has.  A run that raises is a failure record; a chunk
+lost to the infrastructure (a worker process that died, a lost Dask worker
+after Dask's own retries) is resubmitted up to ``max_retries`` times and then
+recorded as failures.  Nothing aborts the sweep but the user.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import sys
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from tqdm import tqdm
+
+from okrsim.experiments.executors import Backend, ChunkResult, failure_row, run_chunk
+from okrsim.experiments.plan import Chunk, Plan, RunTask, spawn_key_for, spawn_key_text
+from okrsim.experiments.store import FAILURES, Store
+from okrsim.params import ScenarioError
+
+#: Largest chunk a worker gets by default: big enough to amortise dispatch,
+#: small enough that an interrupted sweep loses little.
+MAX_CHUNK = 64
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a sweep did, for the one-line summary and for callers."""
+
+    name: str
+    out: Path
+    total: int
+    already: int
+    done: int
+    failed: int
+    failed_total: int
+    seconds: float
+    executor: str
+    workers: int
+    interrupted: bool = False
+
+    @property
+    def rate(self) -> float:
+        """Runs (completed or failed) per second of wall time in this session."""
+        return (self.done + self.failed) / self.seconds if self.seconds > 0 else math.nan
+
+    @property
+    def complete(self) -> bool:
+        return self.already + self.done + self.failed == self.total
+
+    def line(self) -> str:
+        """``name: N runs done, F failed, T s, R runs/s (executor × W) → DIR``."""
+        head = "interrupted" if self.interrupted else "done"
+        text = (
+            f"{self.name}: {self.done} runs {head}, {self.failed} failed, "
+            f"{self.seconds:.1f} s, {self.rate:.2f} runs/s "
+            f"({self.executor} × {self.workers}) → {self.out}"
+        )
+        if self.already:
+            text += f" ({self.already} already stored)"
+        if self.interrupted:
+            left = self.total - self.already - self.done - self.failed
+            text += f"; {left} left, resume with --resume"
+        elif self.failed_total:
+            text += f"; failures in {self.out / FAILURES}"
+        return text
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep; everything finished before it is stored."""
+
+    def __init__(self, summary: SweepSummary) -> None:
+        super().__init__(summary.line())
+        self.summary = summary
+
+
+def default_chunk_size(n_runs: int, workers: int) -> int:
+    """About eight chunks per worker, at most :data:`MAX_CHUNK` runs each."""
+    return max(1, min(MAX_CHUNK, math.ceil(n_runs / (8 * max(workers, 1)))))
+
+
+def run_sweep(
+    plan: Plan,
+    out: str | Path,
+    backend: Backend,
+    *,
+    resume: bool = False,
+    retry_failed: bool = False,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    max_retries: int = 2,
+) -> SweepSummary:
+    """Run every missing run of ``plan`` on ``backend``, storing rows in ``out``.
+
+    Parameters
+    ----------
+    resume
+        Continue the sweep already in ``out`` (it must be of the same
+        experiment); without it, ``out`` must be new or empty.
+    retry_failed
+        With ``resume``, run recorded failures again.
+    chunk_size
+        Runs per task; by default :func:`default_chunk_size`.  The rows do not
+        depend on it.
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C, after cancelling queued chunks and storing finished ones.
+    ScenarioError
+        If ``out`` cannot take this sweep.
+    """
+    store = Store.prepare(out, plan, resume=resume)
+    with store.lock():
+        if retry_failed:
+            store.forget_failures(store.failed_ids())
+        done_ids = store.completed_ids() | store.failed_ids()
+        already = len(done_ids)
+        missing = plan.n_runs - already
+        size = chunk_size or default_chunk_size(missing, backend.workers)
+        todo = (i for i in range(plan.n_runs) if i not in done_ids)
+        chunks = plan.chunks(todo, size)
+        retry: deque[tuple[Chunk, int]] = deque()
+        pending: dict[cf.Future[ChunkResult], tuple[Chunk, int]] = {}
+        done = failed = 0
+        interrupted = False
+        bar = tqdm(
+            total=plan.n_runs,
+            initial=already,
+            unit="run",
+            desc=plan.experiment.name,
+            file=sys.stderr,
+            disable=not progress,
+            smoothing=0.05,
+            mininterval=0.5,
+            dynamic_ncols=True,
+        )
+        start = time.perf_counter()
+        store.update_status(state="running", started=_stamp())
+
+        def fill() -> None:
+            while len(pending) < 2 * backend.workers:
+                if retry:
+                    chunk, attempts = retry.popleft()
+                else:
+                    next_chunk = next(chunks, None)
+                    if next_chunk is None:
+                        return
+                    chunk, attempts = next_chunk, 0
+                pending[backend.submit(chunk)] = (chunk, attempts)
+
+        try:
+            fill()
+            while pending:
+                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    chunk, attempts = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except Exception as exc:
+                        if attempts < max_retries:
+                            retry.append((chunk, attempts + 1))
+                            continue
+                        tb = "".join(traceback.format_exception(exc))
+                        result = ChunkResult(
+                            failures=[failure_row(t, exc, tb) for t in chunk.tasks]
+                        )
+                    store.write_chunk(result)
+                    done += len(result.rows)
+                    failed += len(result.failures)
+                    bar.update(len(chunk.tasks))
+                    if failed:
+                        bar.set_postfix(failed=failed, refresh=False)
+                fill()
+        except KeyboardInterrupt:
+            interrupted = True
+            backend.close(cancel=True)
+        finally:
+            bar.close()
+        seconds = time.perf_counter() - start
+        failed_total = store.consolidate_failures()
+        summary = SweepSummary(
+            name=plan.experiment.name,
+            out=store.root,
+            total=plan.n_runs,
+            already=already,
+            done=done,
+            failed=failed,
+            failed_total=failed_total,
+            seconds=seconds,
+            executor=backend.name,
+            workers=backend.workers,
+            interrupted=interrupted,
+        )
+        stored = len(store.completed_ids())
+        store.update_status(
+            state="interrupted" if interrupted else "complete" if summary.complete else "partial",
+            runs_stored=stored,
+            failures=failed_total,
+            last_session_seconds=round(seconds, 3),
+            last_session_runs_per_s=round(summary.rate, 3),
+            executor=backend.name,
+            workers=backend.workers,
+        )
+    if interrupted:
+        raise SweepInterrupted(summary)
+    return summary
+
+
+def _stamp() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """A stored run rebuilt from its recorded seed and parameters.
+
+    ``stored`` is the row in the store (``None`` if the run is not stored),
+    ``fresh`` the row the rerun produced (``None`` if it raised: ``error``).
+    """
+
+    run_id: int
+    stored: dict[str, Any] | None
+    fresh: dict[str, Any] | None
+    error: str | None
+    stored_failure: str | None
+
+    @property
+    def differences(self) -> list[tuple[str, Any, Any]]:
+        """``(column, stored, fresh)`` for every column that differs."""
+        if self.stored is None or self.fresh is None:
+            return []
+        return [
+            (k, self.stored.get(k), self.fresh.get(k))
+            for k in dict.fromkeys([*self.stored, *self.fresh])
+            if not _same(self.stored.get(k), self.fresh.get(k))
+        ]
+
+    @property
+    def identical(self) -> bool:
+        if self.fresh is not None:
+            return self.stored is not None and not self.differences
+        # A recorded failure that fails again is reproduced too.
+        return self.stored is None and self.stored_failure is not None and self.error is not None
+
+
+def rerun(root: str | Path, run_id: int) -> Rerun:
+    """Run ``run_id`` of the sweep in ``root`` again, from the store alone.
+
+    The scenario is the manifest's base scenario with the run's design point
+    applied; the seed is rebuilt from the run index exactly as planned, and
+    checked against the stored ``seed_entropy``/``spawn_key``.
+
+    Raises
+    ------
+    ScenarioError
+        If ``root`` is not a sweep or ``run_id`` is not one of its runs.
+    """
+    store = Store.open(root)
+    manifest = store.manifest
+    plan = manifest["plan"]
+    n_runs = int(manifest["n_runs"])
+    if not 0 <= run_id < n_runs:
+        raise ScenarioError(
+            f"{store.root}: run {run_id} does not exist (runs are 0 … {n_runs - 1})"
+        )
+    replications = int(plan["replications"])
+    point_id, replication = divmod(run_id, replications)
+    keys = [a["key"] for a in plan["axes"]]
+    design = store.read_design()
+    record = design[design["point_id"] == point_id].to_dict(orient="records")[0]
+    point = {k: _plain(record[k]) for k in keys}
+    key = spawn_key_for(run_id, replication, crn=bool(plan["crn"]))
+    task = RunTask(run_id, point_id, replication, int(plan["seed"]), key, point)
+    stored = store.find_run(run_id)
+    failure = store.find_failure(run_id)
+    recorded = stored or failure
+    if recorded is not None and (
+        recorded["seed_entropy"] != task.seed_entropy
+        or recorded["spawn_key"] != spawn_key_text(task.spawn_key)
+    ):
+        raise ScenarioError(
+            f"{store.root}: run {run_id} was stored with seed {recorded['seed_entropy']} "
+            f"/ {recorded['spawn_key']}, not the planned {task.seed_entropy} / "
+            f"{spawn_key_text(task.spawn_key)}: the store is inconsistent"
+        )
+    chunk = Chunk(
+        plan["base_scenario"],
+        tuple(plan["metrics"]),
+        plan["statistic"],
+        False,
+        plan["runner"],
+        (task,),
+    )
+    result = run_chunk(chunk)
+    fresh = None
+    error = None
+    if result.rows:
+        table = pa.Table.from_pylist(result.rows, schema=store.schema("runs"))
+        fresh = table.to_pylist()[0]
+    else:
+        error = result.failures[0]["traceback"]
+    return Rerun(run_id, stored, fresh, error, None if failure is None else failure["traceback"])
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b) and type(a) is type(b)
