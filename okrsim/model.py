@@ -268,6 +268,7 @@ class OKRModel(mesa.Model):
         wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record
         wf.par[:] = np.where(self.aspirational, s.okr.aspirational_par, 1.0)
         wf.expected[:] = self._weekly_forecast() * WEEKS_PER_QUARTER
+        self.manager_view = self._manager_estimate()
         if s.okr.enabled:
             self.set_targets()
         else:
@@ -291,7 +292,7 @@ class OKRModel(mesa.Model):
         wf.target_utilities[:] = utilities
         own = tau[:, None] * expected
         rule = s.okr.target_rule
-        manager_view = self._manager_estimate() * (weeks_left / WEEKS_PER_QUARTER) + done
+        manager_view = self.manager_view * (weeks_left / WEEKS_PER_QUARTER) + done
         if rule == "negotiated" and progress is None:
             ask = s.okr.assigned_stretch * manager_view
             target = own + s.okr.negotiation_pressure * (ask - own)

@@ -1,0 +1,23 @@
+"""Shared fixtures: small scenarios and paired comparisons used by several test modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from okrsim.params import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def baseline() -> Scenario:
+    return Scenario.from_toml(SCENARIOS / "baseline.toml")
+
+
+@pytest.fixture
+def small() -> Scenario:
+    """A small, quick organisation: 3 teams of 5 for 2 quarters."""
+    return Scenario().with_overrides({"org.n_teams": 3, "org.team_size": 5, "horizon.quarters": 2})

@@ -1,0 +1,162 @@
+"""The ``okrsim`` command line, run as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from okrsim.compare import COMPARISON_COLUMNS
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def okrsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "okrsim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_help_lists_every_command():
+    out = okrsim("--help")
+    assert out.returncode == 0
+    for command in ("run", "compare"):
+        assert command in out.stdout
+    for command in ("run", "compare"):
+        sub = okrsim(command, "--help")
+        assert sub.returncode == 0
+        assert "usage:" in sub.stdout
+
+
+def test_run_writes_parquet_and_manifest(tmp_path):
+    out = okrsim(
+        "run",
+        str(SCENARIOS / "coupled.toml"),
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path),
+        "--set",
+        "horizon.quarters=2",
+        "--set",
+        "org.n_teams=3",
+    )
+    assert out.returncode == 0, out.stderr
+    for name in ("weekly.parquet", "quarterly.parquet", "employees.parquet"):
+        assert len(pd.read_parquet(tmp_path / name)) > 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["seed"]["entropy"] == 3
+    assert manifest["scenario"]["comp"]["coupling"] == 0.8
+    assert {"okrsim", "mesa", "numpy"} <= set(manifest["versions"])
+    rows = duckdb.sql(f"select count(*) from '{tmp_path / 'employees.parquet'}'").fetchall()
+    assert rows == [(2 * 3 * 8,)]
+
+
+@pytest.mark.slow
+def test_compare_prints_a_table_and_writes_csv_and_report(tmp_path):
+    out = okrsim(
+        "compare",
+        str(SCENARIOS / "decoupled.toml"),
+        str(SCENARIOS / "coupled.toml"),
+        "--reps",
+        "3",
+        "--seed",
+        "1",
+        "--quarters",
+        "2",
+        "--workers",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert out.returncode == 0, out.stderr
+    assert "coupled vs decoupled" in out.stdout
+    assert "sandbagging_index" in out.stdout
+    table = pd.read_csv(tmp_path / "comparison.csv")
+    assert tuple(table.columns) == COMPARISON_COLUMNS
+    assert set(table["scenario_b"]) == {"coupled"}
+    html = (tmp_path / "report.html").read_text()
+    assert "plotly" in html.lower()
+    assert '<script src="http' not in html
+
+
+def test_compare_results_do_not_depend_on_worker_count(tmp_path):
+    args = [
+        str(SCENARIOS / "decoupled.toml"),
+        str(SCENARIOS / "coupled.toml"),
+        "--reps",
+        "2",
+        "--seed",
+        "5",
+        "--quarters",
+        "1",
+    ]
+    for workers in ("1", "2"):
+        assert (
+            okrsim(
+                "compare", *args, "--workers", workers, "--out", str(tmp_path / workers)
+            ).returncode
+            == 0
+        )
+    one = pd.read_csv(tmp_path / "1" / "comparison.csv")
+    two = pd.read_csv(tmp_path / "2" / "comparison.csv")
+    pd.testing.assert_frame_equal(one, two)
+
+
+BAD = {
+    "unknown key": ("[comp]\ncuopling = 0.5\n", "unknown key 'comp.cuopling'"),
+    "out of range": ("[comp]\ncoupling = 1.7\n", "comp.coupling = 1.7 is out of range [0.0, 1.0]"),
+    "wrong type": ('[org]\nn_teams = "many"\n', "org.n_teams = 'many'"),
+    "malformed": ("[comp\ncoupling = 0.5\n", "malformed TOML"),
+    "unknown lever value": (
+        '[comp]\nevaluation = "vibes"\n',
+        "comp.evaluation = 'vibes' is not one of",
+    ),
+    "schedule beyond horizon": (
+        '[horizon]\nquarters = 4\n[[schedule]]\nquarter = 6\nset = { "comp.coupling" = 0.0 }\n',
+        "schedule[0].quarter = 6 is beyond horizon.quarters = 4",
+    ),
+    "schedule unknown key": (
+        '[[schedule]]\nquarter = 2\nset = { "comp.nope" = 0.0 }\n',
+        "unknown key 'comp.nope'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_bad_input_exits_2_naming_file_and_key(tmp_path, case, command):
+    text, expected = BAD[case]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    files = [str(bad)] if command == "run" else [str(SCENARIOS / "decoupled.toml"), str(bad)]
+    out = okrsim(command, *files, "--out", str(tmp_path / "out"))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith("error: ")
+    assert str(bad) in out.stderr
+    assert expected in out.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    out = okrsim("run", str(tmp_path / "nowhere.toml"))
+    assert out.returncode == 2
+    assert "nowhere.toml: file not found" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_bad_override_exits_2(tmp_path):
+    out = okrsim(
+        "run", str(SCENARIOS / "baseline.toml"), "--set", "comp.coupling=2", "--out", str(tmp_path)
+    )
+    assert out.returncode == 2
+    assert "comp.coupling = 2 is out of range" in out.stderr

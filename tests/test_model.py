@@ -1,0 +1,102 @@
+"""The Mesa model: structure, records, and mechanisms that need no statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from okrsim.agents import Employee, Manager
+from okrsim.metrics import METRICS
+from okrsim.model import WEEKLY_SERIES, OKRModel
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.run import run
+
+
+def test_model_has_mesa_agents_and_runs_its_horizon(small):
+    model = OKRModel(small, 1)
+    assert len(model.agents_by_type[Employee]) == small.n_employees
+    assert len(model.agents_by_type[Manager]) == small.org.n_teams
+    model.run()
+    assert model.week == small.horizon.quarters * WEEKS_PER_QUARTER
+    assert not model.running
+
+
+def test_results_hold_truth_and_measure_side_by_side(small):
+    result = run(small, 3)
+    assert list(result.weekly.columns) == list(WEEKLY_SERIES)
+    assert len(result.weekly) == small.horizon.quarters * WEEKS_PER_QUARTER
+    assert len(result.quarterly) == small.horizon.quarters
+    assert len(result.employees) == small.horizon.quarters * small.n_employees
+    for column in (
+        "true_output",
+        "reported_output",
+        "attainment",
+        "true_attainment",
+        "rating",
+        "true_contribution",
+    ):
+        assert column in result.employees
+    for metric in METRICS:
+        assert metric in result.quarterly
+    assert np.isfinite(result.summary["true_value"])
+
+
+def test_sandbagging_index_is_zero_when_nothing_rewards_a_target(small):
+    neutral = small.with_overrides(
+        {"comp.coupling": 0.0, "judgment.ambition_weight": 0.0, "judgment.use_okr_context": False}
+    )
+    result = run(neutral, 2)
+    assert result.employees["sandbagging_index"].abs().max() < 1e-9
+
+
+def test_a_neutral_policy_leaves_reports_unshaded(small):
+    neutral = small.with_overrides({"comp.coupling": 0.0, "judgment.use_okr_context": False})
+    model = OKRModel(neutral, 2)
+    model.run()
+    assert np.all(model.workforce.shading == 0.0)
+
+
+def test_employee_explains_its_choices(small):
+    model = OKRModel(small, 4)
+    for _ in range(3):
+        model.step()
+    employee = model.agents_by_type[Employee].to_list()[0]
+    why = employee.explain()
+    assert set(why["effort_shares"]) == {"kr", "bau", "help", "explore"}
+    assert sum(why["effort_shares"].values()) == pytest.approx(1.0)
+    best = max(why["target_options"], key=why["target_options"].get)
+    assert employee.key_results()[0]["target"] > 0
+    assert best > 0
+    assert set(employee.traits()) >= {"capability", "honesty_cost"}
+    assert set(employee.beliefs()) >= {"audit_belief", "ratchet_belief"}
+
+
+def test_weekly_series_come_from_mesas_datacollector(small):
+    model = OKRModel(small, 1)
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == model.week
+    pd.testing.assert_frame_equal(frame.reset_index(drop=True), model.weekly_frame())
+
+
+def test_true_value_is_not_what_is_reported(baseline):
+    """The organisation sees reports; the model keeps the truth beside them."""
+    coupled = baseline.with_overrides({"comp.coupling": 0.8, "horizon.quarters": 2})
+    e = run(coupled, 1).employees
+    assert (e["reported_output"] - e["true_output"]).abs().mean() > 0
+
+
+def test_capability_growth_and_erosion_move_capability():
+    s = Scenario().with_overrides(
+        {
+            "org.n_teams": 2,
+            "horizon.quarters": 4,
+            "env.capability_growth": 0.5,
+            "env.pressure_erosion": 0.0,
+        }
+    )
+    model = OKRModel(s, 1)
+    start = model.workforce.capability.copy()
+    model.run()
+    assert np.all(model.workforce.capability >= start)

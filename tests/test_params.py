@@ -1,0 +1,125 @@
+"""Scenario loading and validation: partial files, bounds, and clear errors."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from okrsim.params import Scenario, ScenarioError, bounds
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_partial_file_keeps_defaults(tmp_path):
+    s = Scenario.from_toml(write(tmp_path, "[comp]\ncoupling = 0.9\n"))
+    assert s.comp.coupling == 0.9
+    assert s.org == Scenario().org
+
+
+def test_baseline_file_writes_out_every_field_at_its_default():
+    data = tomllib.loads((SCENARIOS / "baseline.toml").read_text())
+    for group, info in Scenario.model_fields.items():
+        if group == "schedule":
+            continue
+        assert set(data[group]) == set(info.annotation.model_fields), group  # type: ignore[union-attr]
+    assert Scenario.from_toml(SCENARIOS / "baseline.toml") == Scenario()
+
+
+def test_every_field_has_a_description_and_numeric_fields_have_bounds():
+    for group, info in Scenario.model_fields.items():
+        if group == "schedule":
+            continue
+        for name, field in info.annotation.model_fields.items():  # type: ignore[union-attr]
+            assert field.description, f"{group}.{name} has no description"
+            if field.annotation in (int, float):
+                lo, hi = bounds(f"{group}.{name}")
+                assert lo is not None, f"{group}.{name} has no lower bound"
+                assert hi is not None, f"{group}.{name} has no upper bound"
+
+
+def test_scenario_is_frozen():
+    s = Scenario()
+    with pytest.raises(ValidationError, match="frozen"):
+        s.comp.coupling = 0.5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[comp]\ncoupling = 1.7\n", "comp.coupling = 1.7 is out of range [0.0, 1.0]"),
+        ("[comp]\ncuopling = 0.5\n", "unknown key 'comp.cuopling'"),
+        ("[compensation]\ncoupling = 0.5\n", "unknown key 'compensation'"),
+        ('[comp]\ncoupling = "high"\n', "comp.coupling = 'high'"),
+        ('[comp]\nbonus_curve = "exponential"\n', "comp.bonus_curve = 'exponential' is not one of"),
+        ("[org]\nn_teams = 2.5\n", "org.n_teams = 2.5"),
+        ("[comp]\ncoupling = \n", "malformed TOML"),
+        ("[comp]\nfloor = 1.0\ncap = 1.0\n", "comp.floor (1.0) must be below comp.cap (1.0)"),
+    ],
+)
+def test_bad_scenario_names_file_key_and_expectation(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_toml(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert expected in message
+
+
+def test_missing_file_is_a_scenario_error(tmp_path):
+    with pytest.raises(ScenarioError, match="file not found"):
+        Scenario.from_toml(tmp_path / "nope.toml")
+
+
+def test_overrides_are_validated():
+    s = Scenario()
+    assert s.with_overrides({"comp.coupling": 0.4}).comp.coupling == 0.4
+    with pytest.raises(ScenarioError, match=r"comp.coupling = -0.1 is out of range"):
+        s.with_overrides({"comp.coupling": -0.1})
+    with pytest.raises(ScenarioError, match=r"unknown key 'comp\.nope'"):
+        s.with_overrides({"comp.nope": 1})
+
+
+def test_schedule_applies_from_its_quarter(tmp_path):
+    path = write(
+        tmp_path,
+        '[comp]\ncoupling = 0.8\n[[schedule]]\nquarter = 3\nset = { "comp.coupling" = 0.0 }\n',
+    )
+    s = Scenario.from_toml(path)
+    assert s.at_quarter(2).comp.coupling == 0.8
+    assert s.at_quarter(3).comp.coupling == 0.0
+    assert s.at_quarter(8).comp.coupling == 0.0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ('quarter = 12\nset = { "comp.coupling" = 0.0 }', "schedule[0].quarter = 12 is beyond"),
+        ('quarter = 2\nset = { "comp.couplin" = 0.0 }', "unknown key 'comp.couplin'"),
+        ('quarter = 2\nset = { "org.n_teams" = 3 }', "cannot change mid-run"),
+        ('quarter = 2\nset = { "comp.coupling" = 3.0 }', "comp.coupling = 3.0 is out of range"),
+    ],
+)
+def test_bad_schedule_is_rejected(tmp_path, change, expected):
+    path = write(tmp_path, f"[horizon]\nquarters = 8\n[[schedule]]\n{change}\n")
+    with pytest.raises(ScenarioError, match=expected.replace("[", r"\[").replace("(", r"\(")):
+        Scenario.from_toml(path)
+
+
+def test_flat_uses_dotted_names():
+    flat = Scenario().flat()
+    assert flat["comp.coupling"] == Scenario().comp.coupling
+    assert "schedule" not in flat
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_scenario_file_loads(path):
+    Scenario.from_toml(path)

@@ -1,0 +1,260 @@
+"""Pure policy maths: score curves, ratings and the agents' choice functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from okrsim.params import Comp
+from okrsim.policies import choices
+from okrsim.policies.choices import Payoff
+from okrsim.policies.curves import curve_for
+from okrsim.policies.rating import (
+    RANK_BANDS,
+    band_of_percentile,
+    expected_band,
+    forced_distribution,
+    rank_slope,
+    rating,
+)
+
+CURVES = ["linear", "step", "floor_cap", "none"]
+attainments = st.floats(min_value=-1.0, max_value=4.0, allow_nan=False)
+
+
+def payoff(**changes: float) -> Payoff:
+    base = dict(
+        curve=curve_for(Comp()),
+        coupling=0.5,
+        rank_weight=0.0,
+        team_weight=0.0,
+        contribution_weight=1.0,
+        help_weight=0.25,
+        risk_weight=0.15,
+        ambition_weight=0.05,
+        failure_tolerance=0.7,
+        accuracy=0.7,
+        context_weight=0.0,
+        inflation_penalty=0.5,
+        ratchet_strength=0.0,
+    )
+    base.update(changes)
+    return Payoff(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", CURVES)
+@given(a=attainments, b=attainments)
+def test_pay_never_falls_as_attainment_rises(name, a, b):
+    curve = curve_for(Comp(bonus_curve=name))
+    lo, hi = sorted((a, b))
+    assert curve(hi) >= curve(lo) - 1e-12
+
+
+@pytest.mark.parametrize("name", CURVES)
+@given(a=attainments)
+def test_score_is_bounded_by_the_cap(name, a):
+    comp = Comp(bonus_curve=name)
+    value = float(curve_for(comp)(a))
+    assert 0.0 <= value <= max(comp.cap, 1.0) + 1e-12
+
+
+@pytest.mark.parametrize("name", CURVES)
+@settings(max_examples=25, deadline=None)
+@given(mu=st.floats(0.0, 2.5), sigma=st.floats(0.02, 0.6))
+def test_expected_score_matches_monte_carlo(name, mu, sigma):
+    curve = curve_for(Comp(bonus_curve=name))
+    draws = np.random.default_rng(0).normal(mu, sigma, 200_000)
+    assert float(curve.expected(mu, sigma)) == pytest.approx(curve(draws).mean(), abs=6e-3)
+
+
+@pytest.mark.parametrize("name", CURVES)
+@settings(max_examples=25, deadline=None)
+@given(mu=st.floats(0.0, 2.5), sigma=st.floats(0.05, 0.6))
+def test_marginal_is_the_derivative_of_the_expectation(name, mu, sigma):
+    curve = curve_for(Comp(bonus_curve=name))
+    h = 1e-5
+    numeric = (curve.expected(mu + h, sigma) - curve.expected(mu - h, sigma)) / (2 * h)
+    assert float(curve.marginal(mu, sigma)) == pytest.approx(float(numeric), abs=1e-4)
+    assert float(curve.marginal(mu, sigma)) >= 0.0
+
+
+def test_rating_blends_formula_and_judgment():
+    assert rating(1.2, 0.8, coupling=0.0) == pytest.approx(0.8)
+    assert rating(1.2, 0.8, coupling=1.0) == pytest.approx(1.2)
+    assert rating(1.2, 0.8, coupling=0.25) == pytest.approx(0.9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rho=st.floats(0.0, 5.0), h=st.floats(0.1, 10.0), sd=st.floats(0.05, 0.5))
+def test_with_coupling_zero_the_target_does_not_depend_on_the_bonus_curve(rho, h, sd):
+    taus = {
+        name: choices.choose_target(
+            sd,
+            payoff=payoff(coupling=0.0, curve=curve_for(Comp(bonus_curve=name))),
+            extrinsic=1.5,
+            risk_aversion=rho,
+            honesty_cost=h,
+        )[0]
+        for name in CURVES
+    }
+    assert len({float(t) for t in taus.values()}) == 1
+
+
+def test_with_nothing_to_gain_the_target_is_the_honest_forecast():
+    tau, _ = choices.choose_target(
+        0.2,
+        payoff=payoff(coupling=0.0, ambition_weight=0.0, context_weight=0.0),
+        extrinsic=1.5,
+        risk_aversion=np.array([0.5, 2.0]),
+        honesty_cost=np.array([0.5, 5.0]),
+    )
+    np.testing.assert_array_equal(tau, [1.0, 1.0])
+
+
+def test_coupling_lowers_the_chosen_target():
+    kw = dict(extrinsic=1.5, risk_aversion=1.0, honesty_cost=4.0)
+    low = [
+        float(choices.choose_target(0.2, payoff=payoff(coupling=c), **kw)[0]) for c in (0, 0.5, 1)
+    ]
+    assert low[0] > low[1] > low[2]
+
+
+def test_more_honest_agents_sandbag_less_under_coupling():
+    tau, _ = choices.choose_target(
+        0.2,
+        payoff=payoff(coupling=1.0),
+        extrinsic=1.5,
+        risk_aversion=1.0,
+        honesty_cost=np.array([1.0, 4.0, 16.0]),
+    )
+    assert tau[0] < tau[1] < tau[2] <= 1.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    w0=st.floats(0.01, 10.0),
+    w=st.lists(st.floats(0.001, 20.0), min_size=3, max_size=3),
+    s=st.lists(st.floats(0.01, 1.0), min_size=3, max_size=3),
+)
+def test_effort_shares_are_a_partition_of_the_week(w0, w, s):
+    shares = choices.effort_shares(w0, np.array(w), np.array(s))
+    assert shares.shape == (4,)
+    assert np.all(shares >= -1e-9)
+    assert shares.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(w0=st.floats(0.05, 5.0), w=st.lists(st.floats(0.05, 5.0), min_size=3, max_size=3))
+def test_a_higher_payoff_on_measured_work_never_raises_unmeasured_work(w0, w):
+    s = np.array([0.2, 0.15, 0.1])
+    before = choices.effort_shares(w0, np.array(w), s)
+    after = choices.effort_shares(w0 * 1.5, np.array(w), s)
+    assert np.all(after[1:] <= before[1:] + 1e-9)
+    assert after[0] >= before[0] - 1e-9
+
+
+def test_goal_pull_rises_with_difficulty_and_levels_off():
+    mus = np.array([2.0, 1.2, 1.0, 0.8, 0.5, 0.2])
+    pull = choices.goal_pull(mus, 0.1, loss_aversion=2.25)
+    assert np.all(np.diff(pull) >= 0)
+    assert pull[-1] == pytest.approx(2.25, abs=1e-6)
+    assert pull[0] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_expected_blocked_weeks_shrinks_with_resolution_rate():
+    slow = choices.expected_blocked_weeks(0.1, 10)
+    fast = choices.expected_blocked_weeks(0.5, 10)
+    assert slow > fast > 0
+    assert choices.expected_blocked_weeks(1.0, 10) == pytest.approx(1.0)
+
+
+def test_raising_pays_when_saved_output_outweighs_the_lost_option():
+    gain = choices.raise_gain(
+        np.array([1.0, 1.0]),
+        0.1,
+        judged_credit=0.0,
+        inflation_option=np.array([0.05, 0.2]),
+        mum_cost=0.0,
+    )
+    assert gain[0] > 0 > gain[1]
+
+
+def test_no_payoff_from_a_report_means_an_honest_report():
+    shading, gain = choices.choose_shading(
+        np.array([0.6, 1.0]),
+        0.1,
+        payoff=payoff(coupling=0.0),
+        formula_share=0.0,
+        judged_per_attainment=0.0,
+        catch_probability=0.1,
+        ratchet_per_attainment=0.0,
+        extrinsic=1.5,
+        honesty_cost=1.0,
+    )
+    np.testing.assert_array_equal(shading, 0.0)
+    np.testing.assert_array_equal(gain, 0.0)
+
+
+def test_a_formula_paying_on_reports_invites_inflation_that_honesty_cost_limits():
+    kw = dict(
+        payoff=payoff(coupling=1.0),
+        formula_share=0.5,
+        judged_per_attainment=0.0,
+        catch_probability=0.0,
+        ratchet_per_attainment=0.0,
+        extrinsic=1.5,
+    )
+    shading, _ = choices.choose_shading(
+        np.full(3, 0.9), 0.1, honesty_cost=np.array([0.5, 2, 20]), **kw
+    )
+    assert shading[0] > shading[1] > shading[2] >= 0
+
+
+def test_a_ratchet_makes_under_reporting_pay():
+    shading, _ = choices.choose_shading(
+        np.array([1.3]),
+        0.1,
+        payoff=payoff(coupling=1.0),
+        formula_share=0.0,
+        judged_per_attainment=0.0,
+        catch_probability=0.0,
+        ratchet_per_attainment=0.5,
+        extrinsic=1.5,
+        honesty_cost=1.0,
+    )
+    assert shading[0] < 0
+
+
+def test_audits_deter_inflation():
+    kw = dict(
+        payoff=payoff(coupling=1.0, inflation_penalty=2.0),
+        formula_share=0.5,
+        judged_per_attainment=0.0,
+        ratchet_per_attainment=0.0,
+        extrinsic=1.5,
+        honesty_cost=1.0,
+    )
+    free, _ = choices.choose_shading(np.array([0.9]), 0.1, catch_probability=0.0, **kw)
+    watched, _ = choices.choose_shading(np.array([0.9]), 0.1, catch_probability=0.5, **kw)
+    assert watched[0] < free[0]
+
+
+def test_forced_distribution_fills_the_bands_within_each_group():
+    scores = np.arange(20.0)
+    groups = np.repeat([0, 1], 10)
+    bands = forced_distribution(scores, groups)
+    for g in (0, 1):
+        got = np.sort(bands[groups == g])
+        assert list(got) == [0.5] + [1.0] * 7 + [1.25] * 2
+    assert sum(share for share, _ in RANK_BANDS) == pytest.approx(1.0)
+
+
+def test_a_colleagues_gain_lowers_ones_expected_band():
+    own = 1.0
+    before = expected_band(own, 1.0, 0.1)
+    after = expected_band(own, 1.05, 0.1)  # peers did better
+    assert after <= before
+    assert rank_slope(own, 1.0, 0.1) > 0
+    assert band_of_percentile(np.array([0.05, 0.5, 0.95])).tolist() == [0.5, 1.0, 1.25]
