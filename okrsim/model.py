@@ -34,7 +34,7 @@ from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, curve_for
-from okrsim.policies.rating import forced_distribution, rank_slope, rating
+from okrsim.policies.rating import forced_distribution, rank_curve, rating
 from okrsim.seeding import RunSeed, streams
 
 #: Planned key-result share of the week before an employee has any history
@@ -73,6 +73,12 @@ WEEKLY_SERIES = (
     "stress",
     "incident_backlog",
 )
+
+
+def _nanmean(x: Array) -> float:
+    """Mean of the finite entries; NaN when there are none (no targets without OKRs)."""
+    finite = np.isfinite(x)
+    return float(x[finite].mean()) if finite.any() else float("nan")
 
 
 def _week_value(model: OKRModel, *, name: str) -> float:
@@ -127,9 +133,9 @@ class OKRModel(mesa.Model):
             ups = sorted(self.dependencies.predecessors(team))
             if ups:
                 self.upstream[team] = ups[int(env_rng.integers(len(ups)))]
-        self.shared = (env_rng.random((wf.n, self.krs)) < s.org.shared_kr_share) & (
-            self.upstream[wf.team] >= 0
-        )[:, None]
+        up = self.upstream[wf.team]
+        self.supplier = np.where(up >= 0, up * s.org.team_size + np.arange(wf.n) % s.org.team_size, -1)
+        self.shared = (env_rng.random((wf.n, self.krs)) < s.org.shared_kr_share) & (up >= 0)[:, None]
         self.aspirational = env_rng.random((wf.n, self.krs)) < s.okr.aspirational_share
         # Priors about the organisation (then learned from what peers experience).
         wf.audit_belief[:] = s.judgment.audit_probability
@@ -140,6 +146,7 @@ class OKRModel(mesa.Model):
         self.help_scale = WEEKS_PER_QUARTER * 0.1
         self.week = 0  # weeks completed
         self.quarter = 0  # quarters started
+        self.peer_attainment = (1.0, 0.15)
         self.payoff: Payoff = self._payoff(s)
         self.tally: dict[str, Array] = {}
         self.last_rating = np.ones(wf.n)
@@ -154,12 +161,20 @@ class OKRModel(mesa.Model):
         self.running = True
 
     # -- the policy as payoffs ---------------------------------------------
-    @staticmethod
-    def _payoff(s: Scenario) -> Payoff:
+    def _payoff(self, s: Scenario) -> Payoff:
+        """The payoffs the scenario in force defines, as the agents can weigh them.
+
+        Under relative evaluation the score is one's band in the team's forced
+        distribution, which an agent weighs as a step curve whose steps sit at
+        the peers' results at the band edges (:func:`rank_curve`), using last
+        quarter's spread of reported attainment (public knowledge).
+        """
         j = s.judgment
         coupling = s.comp.coupling if s.okr.enabled else 0.0
+        self.absolute_curve = curve_for(s.comp)
+        relative = s.comp.evaluation == "relative"
         return Payoff(
-            curve=curve_for(s.comp),
+            curve=rank_curve(*self.peer_attainment) if relative else self.absolute_curve,
             coupling=coupling,
             rank_weight=float(s.comp.evaluation == "relative"),
             team_weight=float(s.comp.evaluation == "team"),
@@ -420,7 +435,10 @@ class OKRModel(mesa.Model):
         """
         s, wf, p = self.in_force, self.workforce, self.payoff
         x = s.behaviour.extrinsic_weight
-        align = self._alignment()
+        # Goal-directed work is valued as if it were aligned with strategy: without
+        # shared OKRs nobody can tell which of it is (the "motion without outcomes"
+        # claim; assumption), so only its true value falls.
+        align = s.env.alignment
         judged = p.judged * p.contribution_weight * align / self.value_scale
         intrinsic = wf.intrinsic[:, None] * align / self.value_scale
         if not s.okr.enabled:
@@ -430,21 +448,17 @@ class OKRModel(mesa.Model):
         formula = np.zeros_like(mu)
         if p.coupling > 0:
             mu_rep = mu + wf.shading
-            own_weight = 1.0 - p.rank_weight - p.team_weight
+            own_weight = 1.0 - p.team_weight
             if own_weight > 0:
                 formula += own_weight * choices.formula_marginal(p.curve, mu_rep, sd)
-            mine = mu_rep.mean(axis=1)
             if p.team_weight > 0:
+                team_mean = self._team_mean(mu_rep.mean(axis=1))[:, None]
                 team_sd = sd / np.sqrt(self.team_size)
-                team_mean = self._team_mean(mine)[:, None]
                 formula += (
                     p.team_weight
                     * choices.formula_marginal(p.curve, team_mean, team_sd)
                     / self.team_size
                 )
-            if p.rank_weight > 0:
-                slope = rank_slope(mine, self._team_mean(mine), self._team_sd(mine))
-                formula += p.rank_weight * slope[:, None]
             if p.ratchet_strength > 0:
                 formula -= (
                     p.ratchet_strength
@@ -473,9 +487,10 @@ class OKRModel(mesa.Model):
         s, wf, p = self.in_force, self.workforce, self.payoff
         env = s.env
         x = s.behaviour.extrinsic_weight
-        c_hat = wf.capability_belief
+        # Juggling many key results costs focus on everything one does.
+        c_hat = wf.capability_belief * self.focus
         stall = 1.0 - env.blocker_severity * wf.blocked
-        w_kr = c_hat * self.focus * (self.per_output * stall).mean(axis=1)
+        w_kr = c_hat * (self.per_output * stall).mean(axis=1)
         value_motive = x * p.judged * p.contribution_weight + wf.intrinsic
         # Non-OKR work: what is needed this week (demand + backlog) saturates it;
         # neglect turns into backlog that causes incidents.
@@ -510,12 +525,12 @@ class OKRModel(mesa.Model):
         target = (wf.target * wf.par).mean(axis=1)
         # a colleague's attainment rises by help's value over their key results' targets
         lift = wf.capability_belief * s.env.help_value / (self.krs * target)
+        spread = sd.mean(axis=1)
+        # lifting a colleague moves the peers one is ranked against
+        rank_loss = p.curve.marginal(mu_rep, spread) * lift / (self.team_size - 1)
         team_mean = self._team_mean(mu_rep)
-        rank_loss = (
-            rank_slope(mu_rep, team_mean, self._team_sd(mu_rep)) * lift / (self.team_size - 1)
-        )
         team_gain = (
-            choices.formula_marginal(p.curve, team_mean, sd.mean(axis=1) / np.sqrt(self.team_size))
+            choices.formula_marginal(p.curve, team_mean, spread / np.sqrt(self.team_size))
             * lift
             / self.team_size
         )
@@ -542,7 +557,7 @@ class OKRModel(mesa.Model):
         self.tally["overhead"] += overhead
         self.tally["effort"] += wf.effort
         k, bau, help_, explore = (wf.effort * (1.0 - overhead)).T
-        productivity = wf.capability * draws["luck"]
+        productivity = wf.capability * draws["luck"] * self.focus
         if env.shock_quarter == self.quarter:
             productivity = productivity * (1.0 - env.shock_size)
         # A KR that needs an upstream team's result stalls while that team is behind.
@@ -554,7 +569,7 @@ class OKRModel(mesa.Model):
         help_out = productivity * help_
         received = (self._team_mean(help_out) * self.team_size - help_out) / (self.team_size - 1)
         boost = env.help_value * env.help_saturation * -np.expm1(-received / env.help_saturation)
-        own_kr = productivity * k * self.focus
+        own_kr = productivity * k
         self.tally["kr_own"] += own_kr
         self.tally["kr_effort"] += k * self.focus
         kr_out = (own_kr / self.krs)[:, None] * stall
@@ -593,14 +608,14 @@ class OKRModel(mesa.Model):
             align * kr_out.sum(axis=1)
             + env.bau_value * met
             - incidents
-            + env.breakthrough_value * breakthrough
+            + align * env.breakthrough_value * breakthrough
         )
         # A breakthrough is luck; the contribution is the exploration's expected value.
         contribution = (
             value
             - align * boost
             + align * self._share_back(help_out, boost)
-            + env.breakthrough_value * (hazard - breakthrough)
+            + align * env.breakthrough_value * (hazard - breakthrough)
         )
         t = self.tally
         t["kr_output"] += kr_out.sum(axis=1)
@@ -637,19 +652,21 @@ class OKRModel(mesa.Model):
         return given * rate[team]
 
     def _dependency_blocked(self) -> Array:
-        """KRs held this week by an upstream team running behind (true pace < red)."""
+        """Key results stalled this week because the colleague they depend on is blocked.
+
+        Each employee of a dependent team relies on the colleague in the same
+        position of the upstream team: its first key result (and any key result
+        shared with that team) stalls while that colleague's first key result is
+        blocked — hidden blockers upstream spread delay downstream.
+        """
         wf = self.workforce
-        if self.upstream.max() < 0 or self.week_in_quarter < 2 or not self.in_force.okr.enabled:
-            return np.zeros((wf.n, self.krs), dtype=bool)
-        pace = wf.progress.sum(axis=1) / np.maximum(
-            (wf.target * wf.par).sum(axis=1) * self.week_in_quarter / WEEKS_PER_QUARTER, 1e-9
-        )
-        team_pace = np.bincount(wf.team, weights=pace, minlength=self.n_teams) / self.team_size
-        up = self.upstream[wf.team]
-        behind = (up >= 0) & (team_pace[np.maximum(up, 0)] < RED)
-        needs = np.zeros((wf.n, self.krs), dtype=bool)
-        needs[:, 0] = True  # each employee's first KR depends on the upstream team
-        return needs & behind[:, None] | (self.shared & behind[:, None])
+        out = np.zeros((wf.n, self.krs), dtype=bool)
+        has = self.supplier >= 0
+        if not has.any():
+            return out
+        upstream_blocked = np.where(has, wf.blocked[np.maximum(self.supplier, 0), 0], False)
+        out[:, 0] = upstream_blocked
+        return out | (self.shared & upstream_blocked[:, None])
 
     # -- check-in ---------------------------------------------------------------
     def check_in(self, audit_u: Array) -> None:
@@ -663,7 +680,7 @@ class OKRModel(mesa.Model):
         target = wf.target * wf.par
         weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter - 1
         catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
-        formula_share = p.coupling * (1.0 - p.rank_weight) / self.krs
+        formula_share = p.coupling / self.krs
         judged_per_attainment = p.judged * p.context_weight / self.krs
         ratchet = (
             p.coupling
@@ -718,14 +735,16 @@ class OKRModel(mesa.Model):
             target = wf.target * wf.par
             measured = wf.reported / target
             true_att = wf.progress / target
-            shared_partner = self._team_mean(measured.mean(axis=1))
-            own_score = p.curve(measured).mean(axis=1)
-            team_score = p.curve(self._team_mean(measured.mean(axis=1)))
-            own_score = np.where(
-                self.shared.any(axis=1), 0.5 * own_score + 0.5 * p.curve(shared_partner), own_score
-            )
+            team_measured = np.bincount(
+                wf.team, weights=measured.mean(axis=1), minlength=self.n_teams
+            ) / self.team_size
+            shared_partner = team_measured[np.maximum(self.upstream[wf.team], 0)]
+            # A shared key result is graded on both owners' results.
+            graded = np.where(self.shared, 0.5 * measured + 0.5 * shared_partner[:, None], measured)
+            own_score = self.absolute_curve(graded).mean(axis=1)
+            team_score = self.absolute_curve(self._team_mean(graded.mean(axis=1)))
             if p.rank_weight > 0:
-                score = forced_distribution(own_score, wf.team)
+                score = forced_distribution(graded.mean(axis=1), wf.team)
             elif p.team_weight > 0:
                 score = team_score
             else:
@@ -774,6 +793,9 @@ class OKRModel(mesa.Model):
             self.learn(ratings)
         self.develop()
         # Public figures for next quarter's weighing.
+        if s.okr.enabled:
+            finite = measured[np.isfinite(measured)]
+            self.peer_attainment = (float(finite.mean()), max(float(finite.std()), 0.02))
         self.value_scale = max(float(t["contribution"].mean()), 1.0)
         self.help_scale = max(float(t["help_given"].mean()), 0.05)
         del true_value
@@ -845,8 +867,8 @@ class OKRModel(mesa.Model):
             "week": self.week,
             "quarter": self.quarter,
             "true_value": float(self._week_value.mean()),
-            "reported_progress": float(np.nanmean(wf.reported / target)),
-            "true_progress": float(np.nanmean(wf.progress / target)),
+            "reported_progress": _nanmean(wf.reported / target),
+            "true_progress": _nanmean(wf.progress / target),
             "expected_progress": week_fraction,
             "help_share": float(wf.effort[:, 2].mean()),
             "bau_share": float(wf.effort[:, 1].mean()),

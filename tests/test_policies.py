@@ -14,9 +14,8 @@ from okrsim.policies.curves import curve_for
 from okrsim.policies.rating import (
     RANK_BANDS,
     band_of_percentile,
-    expected_band,
     forced_distribution,
-    rank_slope,
+    rank_curve,
     rating,
 )
 
@@ -251,10 +250,14 @@ def test_forced_distribution_fills_the_bands_within_each_group():
     assert sum(share for share, _ in RANK_BANDS) == pytest.approx(1.0)
 
 
-def test_a_colleagues_gain_lowers_ones_expected_band():
-    own = 1.0
-    before = expected_band(own, 1.0, 0.1)
-    after = expected_band(own, 1.05, 0.1)  # peers did better
-    assert after <= before
-    assert rank_slope(own, 1.0, 0.1) > 0
+def test_rank_curve_is_the_forced_distribution_seen_from_one_employee():
+    curve = rank_curve(1.0, 0.2)
+    # far below every peer: bottom band; far above: top band
+    assert float(curve(-5.0)) == pytest.approx(0.5)
+    assert float(curve(5.0)) == pytest.approx(1.25)
+    assert float(curve(1.0)) == pytest.approx(1.0)  # the median peer is in the middle band
+    # one's expected band rises with one's own result ...
+    assert curve.marginal(1.1, 0.1) > 0
+    # ... and falls when peers do better (the curve's steps move right)
+    assert rank_curve(1.1, 0.2).expected(1.2, 0.1) < curve.expected(1.2, 0.1)
     assert band_of_percentile(np.array([0.05, 0.5, 0.95])).tolist() == [0.5, 1.0, 1.25]

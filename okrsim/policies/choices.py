@@ -42,7 +42,7 @@ class Payoff:
 
     curve: Curve
     coupling: float  # share of rating from the curve of attainment
-    rank_weight: float  # 1 = the formula scores rank among peers, 0 = own attainment
+    rank_weight: float  # 1 = the formula scores one's band among peers (curve is the rank's)
     team_weight: float  # 1 = the formula scores the team's attainment
     contribution_weight: float
     help_weight: float
@@ -91,7 +91,7 @@ def target_utility(
     formula = mean_score - 0.5 * np.asarray(risk_aversion, dtype=float) * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
     context = payoff.context_weight * mean_attainment
-    extrinsic_u = payoff.coupling * (1.0 - payoff.rank_weight) * formula + payoff.judged * (
+    extrinsic_u = payoff.coupling * formula + payoff.judged * (
         ambition + context
     )
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (tau - 1.0) ** 2
@@ -125,9 +125,9 @@ def choose_target(
 
     Returns ``(tau, utilities)`` where ``utilities[..., g]`` is the expected
     utility of ``TARGET_GRID[g]`` for each agent (agents along the leading
-    axes of ``risk_aversion`` and ``honesty_cost``).  Under a rank-based
-    formula one's own target does not move one's expected rank (peers are
-    graded the same way), so only the judged part and the honesty cost remain.
+    axes of ``risk_aversion`` and ``honesty_cost``).  Under a forced
+    distribution the curve is the rank's step curve: a lower target still
+    lifts one's attainment past peers.
     """
     utilities = target_utility(
         TARGET_GRID,

@@ -46,10 +46,12 @@ class Curve:
 
     ramps: tuple[tuple[float, float], ...] = ()  # (knot, slope)
     steps: tuple[tuple[float, float], ...] = ()  # (knot, height)
+    base: float = 0.0  # the score below every knot
+    blur: float = 0.0  # uncertainty about where the knots are (adds to sigma)
 
     def __call__(self, a: ArrayLike) -> Array:
         a = np.asarray(a, dtype=float)
-        out = np.zeros_like(a)
+        out = np.full_like(a, self.base)
         for knot, slope in self.ramps:
             out += slope * np.maximum(a - knot, 0.0)
         for knot, height in self.steps:
@@ -67,8 +69,8 @@ class Curve:
     def expected(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
         """``E[f(A)]`` for ``A ~ Normal(mu, sigma²)``, elementwise."""
         m: Array = np.asarray(mu, dtype=float)
-        sd: Array = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
-        out = np.zeros(np.broadcast(m, sd).shape)
+        sd: Array = np.maximum(np.hypot(np.asarray(sigma, dtype=float), self.blur), 1e-9)
+        out = np.full(np.broadcast(m, sd).shape, self.base)
         for knot, slope in self.ramps:
             z = (m - knot) / sd
             out += slope * (sd * _pdf(z) + (m - knot) * ndtr(z))
@@ -79,7 +81,7 @@ class Curve:
     def marginal(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
         """``d E[f(A)] / d mu``: the expected score gained per unit of attainment."""
         m: Array = np.asarray(mu, dtype=float)
-        sd: Array = np.maximum(np.asarray(sigma, dtype=float), 1e-9)
+        sd: Array = np.maximum(np.hypot(np.asarray(sigma, dtype=float), self.blur), 1e-9)
         out = np.zeros(np.broadcast(m, sd).shape)
         for knot, slope in self.ramps:
             out += slope * ndtr((m - knot) / sd)

@@ -12,12 +12,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr, ndtri
 
-from okrsim.policies.curves import Array
+from okrsim.policies.curves import Array, Curve
 
 #: Forced distribution for ``comp.evaluation = "relative"``: (share, score) bands,
 #: bottom first — the 10/70/20 split of "vitality curve" stack ranking
 #: (Welch 2001; the bands' scores are an assumption).
 RANK_BANDS: tuple[tuple[float, float], ...] = ((0.1, 0.5), (0.7, 1.0), (0.2, 1.25))
+
+
+#: Uncertainty of a band edge within a small team, as a share of the peers' spread.
+EDGE_UNCERTAINTY = 0.5
 
 
 def rating(score: ArrayLike, judged: ArrayLike, *, coupling: float) -> Array:
@@ -59,30 +63,19 @@ def band_of_percentile(pct: ArrayLike) -> Array:
     return out
 
 
-def expected_band(own: ArrayLike, peer_mean: ArrayLike, peer_sd: ArrayLike) -> Array:
-    """Expected band score when peers' results are ``Normal(peer_mean, peer_sd²)``.
+def rank_curve(peer_mean: float, peer_sd: float) -> Curve:
+    """The forced distribution as a score curve of one's own result.
 
-    ``own``'s percentile is ``Φ((own − m)/s)``; the band is read off that
-    percentile.  Smooth enough for an agent to weigh marginal changes.
+    With peers' results ``Normal(m, s²)``, one moves up a band on passing the
+    peers' result at that band's edge, ``q_b = m + s·Φ⁻¹(edge_b)``: a step
+    curve with steps ``Δ_b`` at ``q_b`` on top of the bottom band's score.
+    In a team of a handful the band edges are themselves uncertain (where the
+    second-best colleague ends up), so the steps are blurred by
+    :data:`EDGE_UNCERTAINTY` × the peers' spread (assumption).
     """
-    pct = ndtr((np.asarray(own, dtype=float) - peer_mean) / np.maximum(peer_sd, 1e-9))
-    return band_of_percentile(pct)
-
-
-def rank_slope(own: ArrayLike, peer_mean: ArrayLike, peer_sd: ArrayLike) -> Array:
-    """Expected band score per unit of own result, smoothed over band edges.
-
-    ``d/dx Σ_b Δ_b·Φ((x − q_b)/s)`` where ``q_b`` are the peers' results at the
-    band edges and ``Δ_b`` the jumps: positive for oneself, and by the same
-    token the loss one suffers per unit that one lifts a single peer.
-    """
-    own = np.asarray(own, dtype=float)
-    s = np.maximum(np.asarray(peer_sd, dtype=float), 1e-9)
-    out = np.zeros(np.broadcast(own, peer_mean, s).shape)
+    steps = []
     edge = 0.0
     for (share, score), (_, nxt) in pairwise(RANK_BANDS):
         edge += share
-        q = np.asarray(peer_mean) + s * float(ndtri(edge))
-        z = (own - q) / s
-        out += (nxt - score) * np.exp(-0.5 * z * z) / (s * np.sqrt(2.0 * np.pi))
-    return out
+        steps.append((peer_mean + peer_sd * float(ndtri(edge)), nxt - score))
+    return Curve(steps=tuple(steps), base=RANK_BANDS[0][1], blur=EDGE_UNCERTAINTY * peer_sd)

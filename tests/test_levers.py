@@ -1,0 +1,340 @@
+"""Every policy lever acts through payoffs, beliefs or the environment.
+
+Each lever gets a check of its mechanism at the decision level (the same
+agents in the same state choose differently) or a paired comparison with
+common random numbers; none relies on a per-policy behaviour constant.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from okrsim.cli import main
+from okrsim.compare import compare
+from okrsim.model import REVISION_WEEK, OKRModel
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies import choices
+from okrsim.policies.curves import curve_for
+from okrsim.run import run
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SMALL = {"org.n_teams": 4, "org.team_size": 6}
+
+
+def scenario(**overrides: object) -> Scenario:
+    return Scenario().with_overrides(
+        {**SMALL, **{k.replace("__", "."): v for k, v in overrides.items()}}
+    )
+
+
+def paired(a: Scenario, b: Scenario, reps: int = 8, seed: int = 11):
+    return compare({"a": a, "b": b}, reps=reps, seed=seed).table.set_index("metric")
+
+
+def mid_quarter(s: Scenario, weeks: int = 20, seed: int = 1) -> OKRModel:
+    model = OKRModel(s, seed)
+    for _ in range(weeks):
+        model.step()
+    return model
+
+
+def reweigh(model: OKRModel, s: Scenario) -> np.ndarray:
+    """The week's effort split the same agents would choose under scenario ``s``."""
+    model.in_force = s
+    model.payoff = model._payoff(s)
+    model.outlook = model._attainment_outlook()
+    model.per_output = model._value_per_output()
+    model.allocate_effort()
+    return model.workforce.effort.copy()
+
+
+# -- 1. evaluation basis -----------------------------------------------------------
+def test_under_relative_evaluation_helping_lowers_ones_expected_rank():
+    model = mid_quarter(scenario(comp__coupling=0.5, comp__evaluation="relative"))
+    model.outlook = model._attainment_outlook()
+    assert np.all(model._formula_value_of_help() <= 0)
+    assert model._formula_value_of_help().mean() < 0
+
+
+def test_relative_evaluation_makes_the_same_people_help_less():
+    absolute = scenario(comp__coupling=0.5)
+    relative = absolute.with_overrides({"comp.evaluation": "relative"})
+    model = mid_quarter(relative)
+    help_relative = reweigh(model, relative)[:, 2].mean()
+    help_absolute = reweigh(model, absolute)[:, 2].mean()
+    assert help_relative < help_absolute
+
+
+def test_team_evaluation_rewards_helping():
+    model = mid_quarter(scenario(comp__coupling=0.5, comp__evaluation="team"))
+    model.outlook = model._attainment_outlook()
+    assert model._formula_value_of_help().mean() > 0
+    table = paired(
+        scenario(comp__coupling=0.5), scenario(comp__coupling=0.5, comp__evaluation="team")
+    )
+    assert table.loc["help_share", "ci_low"] > 0
+
+
+# -- 2. target rules -----------------------------------------------------------------
+def test_negotiated_targets_sit_between_offer_and_ask_and_cost_hours():
+    s = scenario(
+        okr__target_rule="negotiated", okr__negotiation_pressure=0.5, okr__assigned_stretch=1.5
+    )
+    model = OKRModel(s, 2)
+    model.step()
+    wf = model.workforce
+    ask = s.okr.assigned_stretch * model.manager_view
+    assert np.all(wf.target >= np.minimum(ask, wf.expected * 0.5) - 1e-9)
+    assert np.all(wf.target <= np.maximum(ask, wf.expected * choices.TARGET_GRID[-1]) + 1e-9)
+    table = paired(scenario(), s, reps=3)
+    assert table.loc["overhead_share", "diff"] > 0
+
+
+def test_assigned_stretch_targets_sit_above_what_people_expect():
+    result = run(scenario(okr__target_rule="assigned", okr__assigned_stretch=1.4), 3)
+    assert result.summary["sandbagging_index"] < -0.1
+
+
+def test_ratchet_moves_next_target_towards_last_reported_output():
+    s = scenario(okr__target_rule="ratchet", okr__ratchet_strength=0.5, comp__coupling=0.5)
+    model = OKRModel(s, 4)
+    for _ in range(WEEKS_PER_QUARTER):
+        model.step()
+    before, reported = model.workforce.target.copy(), model.last_reported.copy()
+    model.step()
+    expected = before + 0.5 * (reported - before)
+    np.testing.assert_allclose(model.workforce.target, expected / model.workforce.par)
+
+
+def test_ratchet_belief_makes_ahead_employees_hold_back_key_result_work():
+    s = scenario(okr__target_rule="ratchet", okr__ratchet_strength=1.0, comp__coupling=0.8)
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER + 10)
+    believed = reweigh(model, s)[:, 0]
+    model.workforce.ratchet_belief[:] = 0.0
+    unafraid = reweigh(model, s)[:, 0]
+    assert believed.mean() < unafraid.mean()
+
+
+def test_a_kept_no_ratchet_promise_is_believed_more_each_quarter():
+    s = scenario(okr__target_rule="ratchet", okr__no_ratchet_commitment=True, comp__coupling=0.5)
+    model = OKRModel(s, 5)
+    beliefs = []
+    for _ in range(4):
+        for _ in range(WEEKS_PER_QUARTER):
+            model.step()
+        beliefs.append(model.workforce.ratchet_belief.mean())
+    assert beliefs[0] < 1.0
+    assert all(b1 < b0 for b0, b1 in zip(beliefs, beliefs[1:], strict=False))
+
+
+# -- 3. review cadence and failure tolerance --------------------------------------------
+def test_annual_reviews_settle_ratings_once_a_year():
+    result = run(scenario(comp__review_cadence="annual", horizon__quarters=4), 6)
+    ratings = result.employees.pivot(index="employee", columns="quarter", values="rating")
+    first_three = ratings[[1, 2, 3]]
+    assert (first_three.nunique(axis=1) == 1).all()
+    assert not np.allclose(ratings[3], ratings[4])
+
+
+def test_annual_reviews_lower_stress():
+    table = paired(
+        scenario(comp__coupling=0.5), scenario(comp__coupling=0.5, comp__review_cadence="annual")
+    )
+    assert table.loc["stress", "ci_high"] < 0
+
+
+def test_failure_intolerance_lowers_ambition_where_judgment_counts():
+    kw = dict(extrinsic=1.5, risk_aversion=1.0, honesty_cost=1.0)
+    tolerant = choices.choose_target(0.3, payoff=_payoff(failure_tolerance=1.0), **kw)[0]
+    harsh = choices.choose_target(0.3, payoff=_payoff(failure_tolerance=0.0), **kw)[0]
+    assert harsh < tolerant
+
+
+def _payoff(**changes: float) -> choices.Payoff:
+    from okrsim.params import Comp
+
+    base = dict(
+        curve=curve_for(Comp()),
+        coupling=0.0,
+        rank_weight=0.0,
+        team_weight=0.0,
+        contribution_weight=1.0,
+        help_weight=0.25,
+        risk_weight=0.15,
+        ambition_weight=0.5,
+        failure_tolerance=0.7,
+        accuracy=0.7,
+        context_weight=0.0,
+        inflation_penalty=0.5,
+        ratchet_strength=0.0,
+    )
+    base.update(changes)
+    return choices.Payoff(**base)  # type: ignore[arg-type]
+
+
+# -- 4. OKR design -------------------------------------------------------------------
+def test_more_key_results_cost_focus_and_value():
+    table = paired(scenario(okr__krs_per_person=1), scenario(okr__krs_per_person=6))
+    assert table.loc["true_value", "ci_high"] < 0
+
+
+def test_aspirational_key_results_get_stretch_targets():
+    model = OKRModel(scenario(okr__aspirational_share=0.5, comp__coupling=0.0), 7)
+    model.step()
+    wf = model.workforce
+    asp = model.aspirational
+    assert asp.any()
+    assert asp.all() is np.False_ or (~asp).any()
+    ratio = wf.target / wf.expected
+    assert ratio[asp].mean() > ratio[~asp].mean() * 1.3
+
+
+def test_revisions_happen_only_when_allowed():
+    frozen = run(scenario(okr__revision_allowed=False, comp__coupling=0.5), 8)
+    agile = run(scenario(okr__revision_allowed=True, comp__coupling=0.5), 8)
+    assert frozen.summary["target_revisions"] == 0
+    assert agile.summary["target_revisions"] > 0
+    assert REVISION_WEEK < WEEKS_PER_QUARTER
+
+
+@pytest.mark.slow
+def test_no_okrs_delivers_less_true_value_than_decoupled_okrs():
+    decoupled = Scenario.from_toml(SCENARIOS / "decoupled.toml")
+    no_okrs = Scenario.from_toml(SCENARIOS / "no_okrs.toml")
+    table = compare({"decoupled": decoupled, "no_okrs": no_okrs}, reps=10, seed=3).table
+    row = table.set_index("metric").loc["true_value"]
+    assert row["ci_high"] < 0
+    busy = table.set_index("metric").loc["help_share"]
+    assert busy["mean_b"] > 0  # still busy: motion without outcomes
+
+
+# -- 5. manager style ------------------------------------------------------------------
+def test_auditor_managers_delay_the_raising_of_blockers():
+    coach = scenario(comp__coupling=0.5, judgment__blocker_penalty=0.0, judgment__coach_help=0.5)
+    auditor = scenario(comp__coupling=0.5, judgment__blocker_penalty=0.3, judgment__coach_help=0.0)
+    table = paired(coach, auditor)
+    assert table.loc["blocker_latency_weeks", "ci_low"] > 0
+
+
+def test_frequent_audits_deter_inflated_reports():
+    table = paired(
+        scenario(comp__coupling=0.8, judgment__audit_probability=0.0),
+        scenario(comp__coupling=0.8, judgment__audit_probability=0.15),
+    )
+    assert table.loc["reporting_bias", "ci_high"] < 0
+
+
+def test_beliefs_about_raising_are_learned_from_what_peers_experience():
+    model = OKRModel(scenario(comp__coupling=0.5, judgment__blocker_penalty=0.4), 9)
+    prior = model.workforce.raise_credit_belief.copy()
+    model.run()
+    assert not np.allclose(prior, model.workforce.raise_credit_belief) or np.allclose(
+        prior, model.in_force.judgment.risk_weight - 0.4
+    )
+
+
+# -- 6. organisation and environment -------------------------------------------------
+def test_dependencies_spread_delay_downstream():
+    result = run(scenario(org__dependency_density=0.5, org__shared_kr_share=0.5), 10)
+    assert result.summary["dependency_delay_weeks"] > 0
+    assert run(scenario(), 10).summary["dependency_delay_weeks"] == 0
+
+
+def test_a_market_shock_hits_its_quarter_only():
+    calm = run(scenario(horizon__quarters=4), 12).quarterly.set_index("quarter")
+    shocked = run(scenario(horizon__quarters=4, env__shock_quarter=2), 12).quarterly.set_index(
+        "quarter"
+    )
+    assert shocked.loc[2, "true_value"] < calm.loc[2, "true_value"] * 0.8
+    assert shocked.loc[1, "true_value"] == calm.loc[1, "true_value"]
+
+
+def test_stress_lowers_wellbeing_under_pressure():
+    table = paired(
+        scenario(comp__coupling=0.0), scenario(comp__coupling=1.0, comp__bonus_curve="step"), reps=4
+    )
+    assert table.loc["wellbeing", "ci_high"] < 0
+
+
+# -- 7. policy schedule -----------------------------------------------------------------
+def test_schedule_applies_at_its_quarter_and_keeps_what_agents_learned():
+    s = Scenario.from_mapping(
+        {
+            "org": {"n_teams": 4, "team_size": 6},
+            "comp": {"coupling": 0.8},
+            "horizon": {"quarters": 4},
+            "schedule": [{"quarter": 3, "set": {"comp.coupling": 0.0}}],
+        },
+        source="test",
+    )
+    model = OKRModel(s, 13)
+    couplings = []
+    for quarter in range(1, 5):
+        if quarter == 3:
+            learned = (model.workforce.honesty.copy(), model.workforce.capability_belief.copy())
+        model.step()
+        couplings.append(model.payoff.coupling)
+        if quarter == 3:
+            np.testing.assert_array_equal(model.workforce.honesty, learned[0])
+            np.testing.assert_array_equal(model.workforce.capability_belief, learned[1])
+        for _ in range(WEEKS_PER_QUARTER - 1):
+            model.step()
+    assert couplings == [0.8, 0.8, 0.0, 0.0]
+    fresh = OKRModel(s.with_overrides({"comp.coupling": 0.0}), 13).workforce
+    assert not np.allclose(fresh.capability_belief, model.workforce.capability_belief)
+
+
+# -- the scenario library ---------------------------------------------------------------
+LIBRARY = sorted(SCENARIOS.glob("*.toml"))
+
+
+def test_the_library_has_every_situation_and_a_readme_line_for_each():
+    names = {p.stem for p in LIBRARY}
+    wanted = {
+        "relative_ranking",
+        "team_bonus",
+        "ratchet",
+        "no_ratchet_commitment",
+        "assigned_stretch",
+        "annual_review",
+        "too_many_okrs",
+        "no_okrs",
+        "auditor_managers",
+        "coach_managers",
+        "market_shock",
+        "cross_team_dependencies",
+        "decouple_in_year_two",
+    }
+    assert wanted <= names
+    readme = (SCENARIOS / "README.md").read_text()
+    for name in names:
+        assert f"`{name}.toml`" in readme
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_every_scenario_runs_8_quarters_and_round_trips_through_okrsim_run(path, tmp_path, capsys):
+    loaded = Scenario.from_toml(path)
+    quarters = max(8, loaded.horizon.quarters)
+    code = main(
+        [
+            "run",
+            str(path),
+            "--seed",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--set",
+            f"horizon.quarters={quarters}",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    again = Scenario.from_mapping(manifest["scenario"], source="manifest")
+    assert again == loaded.with_overrides({"horizon.quarters": quarters})
+    quarterly = __import__("pandas").read_parquet(tmp_path / "quarterly.parquet")
+    assert len(quarterly) == quarters
