@@ -134,8 +134,10 @@ class OKRModel(mesa.Model):
             if ups:
                 self.upstream[team] = ups[int(env_rng.integers(len(ups)))]
         up = self.upstream[wf.team]
-        self.supplier = np.where(up >= 0, up * s.org.team_size + np.arange(wf.n) % s.org.team_size, -1)
-        self.shared = (env_rng.random((wf.n, self.krs)) < s.org.shared_kr_share) & (up >= 0)[:, None]
+        position = np.arange(wf.n) % s.org.team_size
+        self.supplier = np.where(up >= 0, up * s.org.team_size + position, -1)
+        shared_draw = env_rng.random((wf.n, self.krs)) < s.org.shared_kr_share
+        self.shared = shared_draw & (up >= 0)[:, None]
         self.aspirational = env_rng.random((wf.n, self.krs)) < s.okr.aspirational_share
         # Priors about the organisation (then learned from what peers experience).
         wf.audit_belief[:] = s.judgment.audit_probability
@@ -735,9 +737,10 @@ class OKRModel(mesa.Model):
             target = wf.target * wf.par
             measured = wf.reported / target
             true_att = wf.progress / target
-            team_measured = np.bincount(
-                wf.team, weights=measured.mean(axis=1), minlength=self.n_teams
-            ) / self.team_size
+            team_measured = (
+                np.bincount(wf.team, weights=measured.mean(axis=1), minlength=self.n_teams)
+                / self.team_size
+            )
             shared_partner = team_measured[np.maximum(self.upstream[wf.team], 0)]
             # A shared key result is graded on both owners' results.
             graded = np.where(self.shared, 0.5 * measured + 0.5 * shared_partner[:, None], measured)

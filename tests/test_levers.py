@@ -8,6 +8,7 @@ common random numbers; none relies on a per-policy behaviour constant.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -128,7 +129,7 @@ def test_a_kept_no_ratchet_promise_is_believed_more_each_quarter():
             model.step()
         beliefs.append(model.workforce.ratchet_belief.mean())
     assert beliefs[0] < 1.0
-    assert all(b1 < b0 for b0, b1 in zip(beliefs, beliefs[1:], strict=False))
+    assert all(b1 < b0 for b0, b1 in pairwise(beliefs))
 
 
 # -- 3. review cadence and failure tolerance --------------------------------------------

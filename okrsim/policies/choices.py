@@ -91,9 +91,7 @@ def target_utility(
     formula = mean_score - 0.5 * np.asarray(risk_aversion, dtype=float) * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
     context = payoff.context_weight * mean_attainment
-    extrinsic_u = payoff.coupling * formula + payoff.judged * (
-        ambition + context
-    )
+    extrinsic_u = payoff.coupling * formula + payoff.judged * (ambition + context)
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (tau - 1.0) ** 2
 
 
