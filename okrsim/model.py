@@ -125,7 +125,7 @@ class OKRModel(mesa.Model):
         self.n_teams = s.org.n_teams
         # Org structure from the environment stream: dependencies and shared KRs.
         env_rng = self.streams["environment"]
-        self.dependencies = nx.gnp_random_graph(
+        self.dependencies = nx.fast_gnp_random_graph(
             s.org.n_teams, s.org.dependency_density, directed=True, seed=env_rng
         )
         self.upstream = np.full(s.org.n_teams, -1)
