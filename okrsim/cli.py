@@ -233,8 +233,8 @@ def _format_comparison(table: pd.DataFrame, metrics: Sequence[str]) -> str:
     t["metric"] = pd.Categorical(t["metric"], categories=list(metrics), ordered=True)
     t = t.sort_values(["scenario_b", "metric"])
     lines = []
-    for b_name, frame in t.groupby("scenario_b", sort=False, observed=True):
-        a_name = frame["scenario_a"].iloc[0]
+    for b_key, frame in t.groupby("scenario_b", sort=False, observed=True):
+        a_name, b_name = str(frame["scenario_a"].iloc[0]), str(b_key)
         lines.append(f"\n{b_name} vs {a_name} (diff = {b_name} − {a_name}, 95 % CI, Cohen's d)")
         lines.append(
             f"  {'metric':<24}{a_name[:12]:>12}{b_name[:12]:>12}{'diff':>10}{'95 % CI':>22}{'d':>8}"
