@@ -66,7 +66,7 @@ class Workforce:
     capability_belief: Array
     honesty: Array
     audit_belief: Array
-    raise_credit_belief: Array
+    bad_news_belief: Array
     ratchet_belief: Array
     kr_plan: Array
     help_belief: Array
@@ -161,7 +161,7 @@ class Workforce:
             * np.exp(knowledge_error),
             honesty=honesty.copy(),
             audit_belief=np.zeros(n),
-            raise_credit_belief=np.zeros(n),
+            bad_news_belief=np.full(n, behaviour.bad_news_prior),
             ratchet_belief=np.zeros(n),
             kr_plan=np.full(n, kr_plan),
             help_belief=np.full(n, help_prior),
@@ -216,7 +216,7 @@ class Employee(mesa.Agent):
             "capability_belief": float(w.capability_belief[i]),
             "honesty_habit": float(w.honesty[i]),
             "audit_belief": float(w.audit_belief[i]),
-            "raise_credit_belief": float(w.raise_credit_belief[i]),
+            "bad_news_belief": float(w.bad_news_belief[i]),
             "ratchet_belief": float(w.ratchet_belief[i]),
         }
 

@@ -141,7 +141,6 @@ class OKRModel(mesa.Model):
         self.aspirational = env_rng.random((wf.n, self.krs)) < s.okr.aspirational_share
         # Priors about the organisation (then learned from what peers experience).
         wf.audit_belief[:] = s.judgment.audit_probability
-        wf.raise_credit_belief[:] = s.judgment.risk_weight - s.judgment.blocker_penalty
         wf.ratchet_belief[:] = float(s.okr.target_rule == "ratchet")
         # Public figures every employee knows (org means), refreshed quarterly.
         self.value_scale = WEEKS_PER_QUARTER * 1.2
@@ -230,7 +229,7 @@ class OKRModel(mesa.Model):
         self.work(draws)
         self.outlook = self._attainment_outlook()
         self.update_stress()
-        self.check_in(draws["audit"])
+        self.check_in(draws["audit"], draws["misperception"])
         if self.in_force.okr.revision_allowed and self.week_in_quarter == REVISION_WEEK:
             self.revise_targets()
         self.week += 1
@@ -272,6 +271,7 @@ class OKRModel(mesa.Model):
                 "dependency_weeks",
                 "revisions",
                 "caught",
+                "red_reports",
                 "overhead",
             )
         }
@@ -373,6 +373,7 @@ class OKRModel(mesa.Model):
             "resolve": env.random((n, k)),
             "breakthrough": env.random(n),
             "audit": audit.random((n, k)),
+            "misperception": env.standard_normal((n, k)),
         }
 
     # -- blockers -------------------------------------------------------------
@@ -400,7 +401,12 @@ class OKRModel(mesa.Model):
         )[:, None]
         output_saved = saved_weeks * s.env.blocker_severity * weekly_output
         value = self.per_output
-        credit = s.behaviour.extrinsic_weight * p.judged * wf.raise_credit_belief / self.krs
+        credit = (
+            s.behaviour.extrinsic_weight
+            * p.judged
+            * (s.judgment.risk_weight - wf.bad_news_belief)
+            / self.krs
+        )
         gain = choices.raise_gain(
             output_saved,
             value,
@@ -671,10 +677,16 @@ class OKRModel(mesa.Model):
         return out | (self.shared & upstream_blocked[:, None])
 
     # -- check-in ---------------------------------------------------------------
-    def check_in(self, audit_u: Array) -> None:
-        """Weekly check-in: each employee reports; managers audit some reports."""
+    def check_in(self, audit_u: Array, misperception: Array) -> None:
+        """Weekly check-in: each employee reports; managers audit some reports.
+
+        An employee sees its own progress through a lasting bias of its own and
+        this week's misjudgement (log-sd ``behaviour.progress_noise_sd``), so
+        even an honest report can be off either way; shading comes on top.
+        """
         s, wf, p = self.in_force, self.workforce, self.payoff
-        perceived = wf.progress * wf.perception[:, None]
+        noise = s.behaviour.progress_noise_sd * misperception
+        perceived = wf.progress * wf.perception[:, None] * np.exp(noise)
         if not s.okr.enabled:
             wf.reported[:] = perceived
             return
@@ -691,6 +703,11 @@ class OKRModel(mesa.Model):
             * (choices.formula_marginal(p.curve, 1.0, sd))
             / self.krs
         )
+        # A red status is bad news: the shading below which this week's report
+        # shows red, and what the employee believes red costs in judgment.
+        pace_share = (self.week_in_quarter + 1) / WEEKS_PER_QUARTER
+        red_below = RED * pace_share - perceived / target
+        red_penalty = p.judged * wf.bad_news_belief[:, None] / (WEEKS_PER_QUARTER * self.krs)
         shading, gain = choices.choose_shading(
             mu,
             sd,
@@ -699,6 +716,8 @@ class OKRModel(mesa.Model):
             judged_per_attainment=judged_per_attainment,
             catch_probability=catch,
             ratchet_per_attainment=ratchet,
+            red_below=red_below,
+            red_penalty=red_penalty,
             extrinsic=s.behaviour.extrinsic_weight,
             honesty_cost=wf.honesty[:, None],
         )
@@ -721,6 +740,7 @@ class OKRModel(mesa.Model):
         true_ratio = wf.progress / pace
         rep_ratio = wf.reported / pace
         self.tiles[:] = metrics.tile_codes(rep_ratio, true_ratio, green=GREEN, red=RED)
+        self.tally["red_reports"] += (rep_ratio < RED).sum(axis=1)
         bias = (wf.reported - wf.progress) / target
         self.tally["bias"] += bias.mean(axis=1)
         biased = np.abs(wf.reported - wf.progress) > BIAS_TOLERANCE * np.maximum(wf.progress, 1e-9)
@@ -765,11 +785,11 @@ class OKRModel(mesa.Model):
         mean_help = max(float(t["help_given"].mean()), 1e-9)
         tau = np.nan_to_num(wf.target * wf.par / wf.expected, nan=1.0).mean(axis=1)
         shortfall = np.nan_to_num(np.maximum(1.0 - true_att, 0.0)).mean(axis=1)
-        penalty_per_raise = s.judgment.blocker_penalty
+        bad_news = t["raises"] + t["red_reports"] / WEEKS_PER_QUARTER
         judged = (
             p.contribution_weight * seen / mean_contribution
             + p.help_weight * t["help_given"] / mean_help
-            + (p.risk_weight - penalty_per_raise) * t["raises"] / self.krs
+            + (p.risk_weight * t["raises"] - s.judgment.blocker_penalty * bad_news) / self.krs
             + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
             + p.context_weight * np.nan_to_num(measured.mean(axis=1))
             - p.inflation_penalty * t["caught"]
@@ -807,8 +827,9 @@ class OKRModel(mesa.Model):
         """Beliefs move towards what peers' outcomes show; some copy better-paid peers.
 
         * audit belief → the share of the team's reports that were checked;
-        * credit for raising → rating effect of a raised blocker seen in the
-          team (judged credit minus the manager's mark), when anyone raised;
+        * bad news → the mark the manager puts on a raised blocker or a red
+          report, seen whenever a teammate brought bad news (if nobody does,
+          the fear stays: Tesser & Rosen 1975's MUM effect feeds itself);
         * ratchet belief → whether the organisation actually ratcheted;
         * capability belief → own realised output rate;
         * imitation (Braganza 2022's selection on the proxy): with probability
@@ -818,12 +839,13 @@ class OKRModel(mesa.Model):
         s, wf = self.in_force, self.workforce
         eta = s.behaviour.learning_rate
         t = self.tally
-        team_raises = np.bincount(wf.team, weights=t["raises"], minlength=self.n_teams)[wf.team]
-        seen_credit = s.judgment.risk_weight - s.judgment.blocker_penalty
-        wf.raise_credit_belief[:] = np.where(
-            team_raises > 0,
-            (1 - eta) * wf.raise_credit_belief + eta * seen_credit,
-            wf.raise_credit_belief,
+        # What a manager does with bad news is seen when a teammate brings some.
+        news = t["raises"] + t["red_reports"]
+        team_news = np.bincount(wf.team, weights=news, minlength=self.n_teams)[wf.team]
+        wf.bad_news_belief[:] = np.where(
+            team_news > 0,
+            (1 - eta) * wf.bad_news_belief + eta * s.judgment.blocker_penalty,
+            wf.bad_news_belief,
         )
         wf.audit_belief[:] = (1 - eta) * wf.audit_belief + eta * s.judgment.audit_probability
         ratcheted = float(s.okr.target_rule == "ratchet" and not s.okr.no_ratchet_commitment)
@@ -850,7 +872,7 @@ class OKRModel(mesa.Model):
             wf.team * self.team_size + (np.arange(wf.n) % self.team_size + offset) % self.team_size
         )
         copy = (imitate_u < s.behaviour.imitation_probability) & (ratings[peer] > ratings)
-        for arr in (wf.honesty, wf.audit_belief, wf.raise_credit_belief):
+        for arr in (wf.honesty, wf.audit_belief, wf.bad_news_belief):
             arr[:] = np.where(copy, arr[peer], arr)
 
     def develop(self) -> None:

@@ -221,7 +221,7 @@ class Judgment(_Group):
         0.0,
         ge=0.0,
         le=1.0,
-        description="Mark against an employee per raised blocker (0 = coach, high = auditor)",
+        description="Mark per piece of bad news: a raised blocker or a red report (auditor > 0)",
     )
     coach_help: float = Field(
         0.3,
@@ -253,6 +253,12 @@ class Behaviour(_Group):
         ge=0.0,
         le=1.0,
         description="Log-sd of the error in one's own capability estimate",
+    )
+    progress_noise_sd: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Log-sd of a week's misjudgement of one's own progress",
     )
     self_assessment_regression: float = Field(
         0.3,
@@ -295,6 +301,12 @@ class Behaviour(_Group):
         ge=0.0,
         le=1.0,
         description="Mean discomfort of delivering bad news (rating units)",
+    )
+    bad_news_prior: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Mark against one's rating one expects for bad news before seeing any",
     )
     extrinsic_weight: float = Field(
         1.5,

@@ -229,13 +229,12 @@ def test_frequent_audits_deter_inflated_reports():
     assert table.loc["reporting_bias", "ci_high"] < 0
 
 
-def test_beliefs_about_raising_are_learned_from_what_peers_experience():
-    model = OKRModel(scenario(comp__coupling=0.5, judgment__blocker_penalty=0.4), 9)
-    prior = model.workforce.raise_credit_belief.copy()
+def test_what_a_manager_does_with_bad_news_is_learned_from_peers():
+    s = scenario(comp__coupling=0.5, judgment__blocker_penalty=0.4, behaviour__bad_news_prior=0.1)
+    model = OKRModel(s, 9)
+    assert np.allclose(model.workforce.bad_news_belief, 0.1)
     model.run()
-    assert not np.allclose(prior, model.workforce.raise_credit_belief) or np.allclose(
-        prior, model.in_force.judgment.risk_weight - 0.4
-    )
+    assert model.workforce.bad_news_belief.mean() > 0.2  # moved towards the manager's 0.4
 
 
 # -- 6. organisation and environment -------------------------------------------------

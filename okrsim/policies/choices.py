@@ -246,6 +246,8 @@ def report_utility(
     ratchet_per_attainment: ArrayLike,
     extrinsic: ArrayLike,
     honesty_cost: ArrayLike,
+    red_below: ArrayLike = -np.inf,
+    red_penalty: ArrayLike = 0.0,
 ) -> Array:
     """Expected utility of reporting progress shaded by ``shading`` (0 = as perceived).
 
@@ -257,9 +259,10 @@ def report_utility(
     an audit that catches inflation costs ``inflation_penalty · s⁺`` with
     probability ``catch_probability``;
     a ratchet raises next quarter's target with reported output
-    (``ratchet_per_attainment``, ≥ 0, the score lost per unit reported); and
-    misstating costs ``h·s²`` (Gneezy 2005's cost of lying; quadratic by
-    assumption).  Snow, Keil & Wallace (2007) found status reports biased
+    (``ratchet_per_attainment``, ≥ 0, the score lost per unit reported); a
+    report that shows red (any ``s < red_below``) costs the mark the employee
+    expects for bad news, ``red_penalty``; and misstating costs ``h·s²``
+    (Gneezy 2005's cost of lying; quadratic by assumption).  Snow, Keil & Wallace (2007) found status reports biased
     about 60 % of the time, optimistic 2 : 1 — the pattern this must yield.
     """
     s = np.asarray(shading, dtype=float)
@@ -269,7 +272,8 @@ def report_utility(
     judged = np.asarray(judged_per_attainment) * s
     caught = np.asarray(catch_probability) * payoff.inflation_penalty * np.maximum(s, 0.0)
     ratchet = np.asarray(ratchet_per_attainment) * reported_mu
-    extrinsic_u = formula + judged - caught - ratchet
+    red = np.asarray(red_penalty) * (s < np.asarray(red_below))
+    extrinsic_u = formula + judged - caught - ratchet - red
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * s**2
 
 
@@ -284,6 +288,8 @@ def choose_shading(
     ratchet_per_attainment: ArrayLike,
     extrinsic: ArrayLike,
     honesty_cost: ArrayLike,
+    red_below: ArrayLike = -np.inf,
+    red_penalty: ArrayLike = 0.0,
 ) -> tuple[Array, Array]:
     """The utility-maximising shading on :data:`SHADING_GRID` and its gain over none.
 
@@ -300,7 +306,9 @@ def choose_shading(
     formula_share = np.asarray(formula_share, dtype=float)
     judged = np.asarray(judged_per_attainment, dtype=float)
     ratchet = np.asarray(ratchet_per_attainment, dtype=float)
-    if not (np.any(formula_share > 0) or np.any(judged != 0) or np.any(ratchet != 0)):
+    red_penalty = np.asarray(red_penalty, dtype=float)
+    paid = (formula_share, judged, ratchet, red_penalty)
+    if not any(np.any(x != 0) for x in paid):
         return np.zeros(mu.shape), np.zeros(mu.shape)
     grid = (
         SHADING_GRID
@@ -324,6 +332,8 @@ def choose_shading(
             ratchet_per_attainment=lift(ratchet),
             extrinsic=lift(extrinsic),
             honesty_cost=lift(honesty_cost),
+            red_below=lift(red_below),
+            red_penalty=lift(red_penalty),
         )
 
     coarse = grid[::2]
