@@ -262,8 +262,9 @@ def report_utility(
     (``ratchet_per_attainment``, ≥ 0, the score lost per unit reported); a
     report that shows red (any ``s < red_below``) costs the mark the employee
     expects for bad news, ``red_penalty``; and misstating costs ``h·s²``
-    (Gneezy 2005's cost of lying; quadratic by assumption).  Snow, Keil & Wallace (2007) found status reports biased
-    about 60 % of the time, optimistic 2 : 1 — the pattern this must yield.
+    (Gneezy 2005's cost of lying; quadratic by assumption).  Snow, Keil &
+    Wallace (2007) found status reports biased about 60 % of the time,
+    optimistic 2 : 1 — the climate the defaults are calibrated to.
     """
     s = np.asarray(shading, dtype=float)
     mu = np.asarray(mu_attainment, dtype=float)
