@@ -315,12 +315,13 @@ class OKRModel(mesa.Model):
             target = own + s.okr.negotiation_pressure * (ask - own)
         elif rule == "assigned" and progress is None:
             target = s.okr.assigned_stretch * manager_view
-        elif rule == "ratchet" and progress is None and self.quarter > 1 and np.all(wf.target > 0):
+        elif rule == "ratchet" and progress is None and self.quarter > 1:
             if s.okr.no_ratchet_commitment:
                 target = own
             else:
-                # next target moves towards last quarter's reported output
-                target = wf.target + s.okr.ratchet_strength * (self.last_reported - wf.target)
+                # the target moves from the employee's own towards last quarter's
+                # reported output (Weitzman 1980's ratchet, strength α)
+                target = own + s.okr.ratchet_strength * (self.last_reported - own)
         else:
             target = own
         wf.target[:] = np.maximum(target / wf.par, 1e-6)
@@ -811,7 +812,7 @@ class OKRModel(mesa.Model):
         true_value = t["value"] / WEEKS_PER_QUARTER
         self.record_quarter(measured, true_att, score, judged, ratings)
         # Ratchet: the organisation keeps last quarter's reported output for the rule.
-        self.last_reported = wf.reported * wf.par
+        self.last_reported = wf.reported.copy()
         if settle:
             self.learn(ratings)
         self.develop()

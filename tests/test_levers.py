@@ -100,15 +100,28 @@ def test_assigned_stretch_targets_sit_above_what_people_expect():
     assert result.summary["sandbagging_index"] < -0.1
 
 
-def test_ratchet_moves_next_target_towards_last_reported_output():
-    s = scenario(okr__target_rule="ratchet", okr__ratchet_strength=0.5, comp__coupling=0.5)
+def test_a_full_ratchet_sets_the_next_target_at_last_reported_output():
+    s = scenario(okr__target_rule="ratchet", okr__ratchet_strength=1.0, comp__coupling=0.5)
     model = OKRModel(s, 4)
     for _ in range(WEEKS_PER_QUARTER):
         model.step()
-    before, reported = model.workforce.target.copy(), model.last_reported.copy()
+    reported = model.workforce.reported.copy()
     model.step()
-    expected = before + 0.5 * (reported - before)
-    np.testing.assert_allclose(model.workforce.target, expected / model.workforce.par)
+    np.testing.assert_allclose(model.workforce.target * model.workforce.par, reported)
+
+
+def test_a_ratchet_of_strength_zero_is_self_set_targets():
+    self_set = run(scenario(comp__coupling=0.5, horizon__quarters=3), 4)
+    ratchet0 = run(
+        scenario(
+            comp__coupling=0.5,
+            horizon__quarters=3,
+            okr__target_rule="ratchet",
+            okr__ratchet_strength=0.0,
+        ),
+        4,
+    )
+    assert self_set.employees.equals(ratchet0.employees)
 
 
 def test_ratchet_belief_makes_ahead_employees_hold_back_key_result_work():
