@@ -20,7 +20,7 @@ from okrsim.policies.rating import (
 )
 
 CURVES = ["linear", "step", "floor_cap", "none"]
-attainments = st.floats(min_value=-1.0, max_value=4.0, allow_nan=False)
+attainments = st.floats(min_value=0.0, max_value=4.0, allow_nan=False)  # never negative
 
 
 def payoff(**changes: float) -> Payoff:

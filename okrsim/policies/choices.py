@@ -151,7 +151,7 @@ def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLik
     ``e_j = s_j·ln(w_j/λ)⁺``, with ``λ = w₀`` while key-result work takes the rest.
 
     If the saturating activities alone would fill the week, ``λ`` rises above
-    ``w₀`` (found by bisection) and key-result work gets nothing.  Raising the
+    ``w₀`` (solved exactly by water-filling) and key-result work gets nothing.  Raising the
     payoff of the measured task lowers every unmeasured one
     (Holmström & Milgrom 1991).  Returns shares ``(…, 1 + J)``, key results first.
     """
@@ -165,15 +165,15 @@ def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLik
     others = fill(np.log(w0), w, sc)
     over = others.sum(axis=-1) > 1.0
     if np.any(over):
-        wo, so = w[over], sc[over]
-        lo, hi = np.log(w0[over]), np.log(wo.max(axis=-1))
-        for _ in range(30):
-            mid = 0.5 * (lo + hi)
-            too_much = fill(mid, wo, so).sum(axis=-1) > 1.0
-            lo = np.where(too_much, mid, lo)
-            hi = np.where(too_much, hi, mid)
-        part = fill(hi, wo, so)
-        others[over] = part / np.maximum(part.sum(axis=-1, keepdims=True), 1e-12)
+        # Water-filling: with the active activities A, Σ_A s_j (ln w_j − ln λ) = 1
+        # gives ln λ; drop those with w_j ≤ λ and repeat (at most J times).
+        log_w, so = np.log(w[over]), sc[over]
+        active = np.ones(log_w.shape, dtype=bool)
+        for _ in range(log_w.shape[-1]):
+            weight = np.where(active, so, 0.0)
+            log_lam = ((weight * log_w).sum(axis=-1) - 1.0) / weight.sum(axis=-1)
+            active = log_w > log_lam[..., None]
+        others[over] = so * np.maximum(log_w - log_lam[..., None], 0.0)
     kr = 1.0 - others.sum(axis=-1)
     return np.concatenate([kr[..., None], others], axis=-1)
 
@@ -267,14 +267,21 @@ def report_utility(
     optimistic 2 : 1 — the climate the defaults are calibrated to.
     """
     s = np.asarray(shading, dtype=float)
-    mu = np.asarray(mu_attainment, dtype=float)
-    reported_mu = mu + s
-    formula = np.asarray(formula_share) * payoff.curve.expected(reported_mu, sd_attainment)
-    judged = np.asarray(judged_per_attainment) * s
-    caught = np.asarray(catch_probability) * payoff.inflation_penalty * np.maximum(s, 0.0)
-    ratchet = np.asarray(ratchet_per_attainment) * reported_mu
-    red = np.asarray(red_penalty) * (s < np.asarray(red_below))
-    extrinsic_u = formula + judged - caught - ratchet - red
+    reported_mu = np.asarray(mu_attainment, dtype=float) + s
+    share, per_att, ratchet, red_cost = (
+        np.asarray(x, dtype=float)
+        for x in (formula_share, judged_per_attainment, ratchet_per_attainment, red_penalty)
+    )
+    # Terms a policy leaves at zero are skipped: this runs for every key result weekly.
+    extrinsic_u = -np.asarray(catch_probability) * payoff.inflation_penalty * np.maximum(s, 0.0)
+    if np.any(share):
+        extrinsic_u = extrinsic_u + share * payoff.curve.expected(reported_mu, sd_attainment)
+    if np.any(per_att):
+        extrinsic_u = extrinsic_u + per_att * s
+    if np.any(ratchet):
+        extrinsic_u = extrinsic_u - ratchet * reported_mu
+    if np.any(red_cost):
+        extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(red_below))
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * s**2
 
 
@@ -297,8 +304,8 @@ def choose_shading(
     Returns ``(shading, gain)``; ``gain`` ≥ 0 is the value of the option to
     shade, which a raised blocker or a caught report takes away.
 
-    The search is exact on the grid's even points, then looks at the two odd
-    neighbours of the best one.  Shading down can only pay when reported
+    The search scores every third point of the grid, then the two neighbours
+    of the best one.  Shading down can only pay when reported
     output raises future targets (a ratchet) or reports lower pay, so without
     those the negative half of the grid is skipped; with no payoff from the
     report at all the answer is 0.
@@ -337,7 +344,8 @@ def choose_shading(
             red_penalty=lift(red_penalty),
         )
 
-    coarse = grid[::2]
+    zero = int(np.flatnonzero(grid == 0.0)[0])
+    coarse = grid[zero % 3 :: 3]
     u_coarse = utility(coarse)
     best = coarse[np.argmax(u_coarse, axis=-1)]
     u_best = u_coarse.max(axis=-1)

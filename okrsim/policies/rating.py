@@ -43,12 +43,13 @@ def forced_distribution(scores: ArrayLike, groups: ArrayLike) -> Array:
     """
     scores = np.asarray(scores, dtype=float)
     groups = np.asarray(groups)
+    order = np.lexsort((scores, groups))  # by group, then score (stable)
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[starts, sorted_groups.size])
+    rank = np.arange(sorted_groups.size) - np.repeat(starts, sizes)
     out = np.empty_like(scores)
-    for g in np.unique(groups):
-        idx = np.flatnonzero(groups == g)
-        order = idx[np.argsort(scores[idx], kind="stable")]
-        pct = (np.arange(order.size) + 0.5) / order.size
-        out[order] = band_of_percentile(pct)
+    out[order] = band_of_percentile((rank + 0.5) / np.repeat(sizes, sizes))
     return out
 
 
