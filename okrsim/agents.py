@@ -27,10 +27,12 @@ if TYPE_CHECKING:
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
-    """Draws with the given arithmetic mean: ``exp(N(ln m − s²/2, s))`` (0 if m = 0)."""
-    if mean <= 0.0:
-        return np.zeros(size)
-    return np.exp(rng.normal(np.log(mean) - 0.5 * log_sd**2, log_sd, size))
+    """Draws with the given arithmetic mean: ``m·exp(N(−s²/2, s))`` (all 0 if m = 0).
+
+    The normal draws are made whatever the mean, so the draws that follow do
+    not shift when a trait is switched off.
+    """
+    return mean * np.exp(rng.normal(-0.5 * log_sd**2, log_sd, size))
 
 
 def regressive(capability: Array, regression: float) -> Array:
@@ -255,10 +257,12 @@ class Employee(mesa.Agent):
 
 
 class Manager(mesa.Agent):
-    """A team's manager: judges, negotiates targets, audits, responds to blockers.
+    """A team's manager.
 
-    The manager's behaviour is the policy's (``judgment.*``, ``okr.*``); the
-    manager's own estimate of each report's capability is noisy.
+    Managers are alike: their judging, negotiating, auditing and response to
+    bad news are the policy's (``judgment.*``, ``okr.*``) and are computed by
+    the model for all teams at once; what differs between teams is whom they
+    manage and the noise in what they see.
     """
 
     def __init__(self, model: OKRModel, team: int) -> None:

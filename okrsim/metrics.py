@@ -38,7 +38,7 @@ METRICS: Final[dict[str, str]] = {
     "wellbeing": "1 − stress",
     "overhead_share": "share of time on negotiation and status work",
     "target_revisions": "mid-quarter target revisions per employee-quarter",
-    "dependency_delay_weeks": "key-result weeks stalled by an upstream team, per employee-quarter",
+    "dependency_delay_weeks": "weeks a key result stalls on an upstream colleague, per KR-quarter",
     "capability": "mean true capability",
 }
 
@@ -117,7 +117,7 @@ def employee_quarter(
             "judged": judged,
             "rating": rating,
             "true_contribution": true_contribution,
-            "true_value": true_value,
+            "value_delivered": true_value,
             "kr_share": effort[:, 0],
             "bau_share": effort[:, 1],
             "help_share": effort[:, 2],
@@ -160,7 +160,7 @@ def quarter_metrics(
         "sandbagging_index": _mean(e["sandbagging_index"]),
         "attainment": _mean(e["attainment"]),
         "true_attainment": _mean(e["true_attainment"]),
-        "true_value": float(e["true_value"].sum() / (len(e) * max(weeks, 1))),
+        "true_value": float(e["value_delivered"].sum() / (len(e) * max(weeks, 1))),
         "reporting_bias": _mean(e["reporting_bias"]),
         "biased_report_share": biased / max(float(e["reports"].sum()), 1.0),
         "optimistic_report_ratio": optimistic / max(pessimistic, 1.0),

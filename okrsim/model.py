@@ -30,7 +30,7 @@ import pandas as pd
 
 from okrsim import metrics
 from okrsim.agents import Employee, Manager, Workforce, regressive
-from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.params import WEEKS_PER_QUARTER, Scenario, bounds
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, curve_for
@@ -38,7 +38,7 @@ from okrsim.policies.rating import forced_distribution, rank_curve, rating
 from okrsim.seeding import RunSeed, streams
 
 #: Planned key-result share of the week before an employee has any history
-#: (assumption: about half the week on OKR work, the rest BAU and other work).
+#: (assumption: 60 %, near what people settle at; learned from then on).
 INITIAL_KR_PLAN = 0.6
 #: Help an employee expects to receive per week before any history (assumption).
 INITIAL_HELP = 0.1
@@ -51,6 +51,9 @@ BIAS_TOLERANCE = 0.1
 STRESS_MEMORY = 0.92
 #: Status thresholds on progress / on-pace progress (a traffic-light convention).
 GREEN, RED = 0.9, 0.7
+#: Key-result draws are made for the most key results a person can own and cut to
+#: size, so organisations with different numbers of key results share their luck.
+MAX_KRS = int(bounds("okr.krs_per_person")[1] or 8)
 #: Week of the quarter at which targets may be revised, when revision is allowed.
 REVISION_WEEK = 6
 
@@ -136,9 +139,10 @@ class OKRModel(mesa.Model):
         up = self.upstream[wf.team]
         position = np.arange(wf.n) % s.org.team_size
         self.supplier = np.where(up >= 0, up * s.org.team_size + position, -1)
-        shared_draw = env_rng.random((wf.n, self.krs)) < s.org.shared_kr_share
+        shared_draw = env_rng.random((wf.n, MAX_KRS))[:, : self.krs] < s.org.shared_kr_share
         self.shared = shared_draw & (up >= 0)[:, None]
-        self.aspirational = env_rng.random((wf.n, self.krs)) < s.okr.aspirational_share
+        aspirational_u = env_rng.random((wf.n, MAX_KRS))[:, : self.krs]
+        self.aspirational = aspirational_u < s.okr.aspirational_share
         # Priors about the organisation (then learned from what peers experience).
         wf.audit_belief[:] = s.judgment.audit_probability
         wf.ratchet_belief[:] = float(s.okr.target_rule == "ratchet")
@@ -152,6 +156,7 @@ class OKRModel(mesa.Model):
         self.tally: dict[str, Array] = {}
         self.last_rating = np.ones(wf.n)
         self.year_scores: list[Array] = []
+        self.year_judged: list[Array] = []
         self.week_row: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(_week_value, name=name) for name in WEEKLY_SERIES}
@@ -179,6 +184,7 @@ class OKRModel(mesa.Model):
             coupling=coupling,
             rank_weight=float(s.comp.evaluation == "relative"),
             team_weight=float(s.comp.evaluation == "team"),
+            team_size=s.org.team_size,
             contribution_weight=j.contribution_weight,
             help_weight=j.help_weight,
             risk_weight=j.risk_weight,
@@ -214,7 +220,8 @@ class OKRModel(mesa.Model):
     @property
     def focus(self) -> float:
         """Output efficiency when attention is split across K key results."""
-        return 1.0 / (1.0 + self.in_force.okr.switching_cost * (self.krs - 1))
+        okr = self.in_force.okr
+        return 1.0 / (1.0 + okr.switching_cost * (self.krs - 1)) if okr.enabled else 1.0
 
     # -- Mesa step ------------------------------------------------------------
     def step(self) -> None:
@@ -227,7 +234,7 @@ class OKRModel(mesa.Model):
         self.surface_blockers()
         self.allocate_effort()
         self.work(draws)
-        self.outlook = self._attainment_outlook()
+        self.outlook = self._attainment_outlook(worked=True)
         self.update_stress()
         self.check_in(draws["audit"], draws["misperception"])
         if self.in_force.okr.revision_allowed and self.week_in_quarter == REVISION_WEEK:
@@ -272,6 +279,7 @@ class OKRModel(mesa.Model):
                 "revisions",
                 "caught",
                 "red_reports",
+                "audits",
                 "overhead",
             )
         }
@@ -299,6 +307,8 @@ class OKRModel(mesa.Model):
         done = np.zeros_like(wf.expected) if progress is None else progress
         expected = done + wf.expected * weeks_left / WEEKS_PER_QUARTER
         rel_sd = self._relative_sd(weeks_left)
+        if s.comp.review_cadence == "annual":
+            rel_sd /= 2.0  # a quarter is a quarter of the settled score: √4 less risk
         tau, utilities = choices.choose_target(
             rel_sd,
             payoff=p,
@@ -310,7 +320,7 @@ class OKRModel(mesa.Model):
         own = tau[:, None] * expected
         rule = s.okr.target_rule
         manager_view = self.manager_view * (weeks_left / WEEKS_PER_QUARTER) + done
-        if rule == "negotiated" and progress is None:
+        if rule == "negotiated":
             ask = s.okr.assigned_stretch * manager_view
             target = own + s.okr.negotiation_pressure * (ask - own)
         elif rule == "assigned" and progress is None:
@@ -341,24 +351,27 @@ class OKRModel(mesa.Model):
 
         Weekly luck averages out over the weeks left; one's own capability
         estimate does not (its error is the self-knowledge sd); blockers add a
-        spread of their own (assumption: ``severity·√(rate·weeks)/weeks``).
-        Under annual reviews a quarter is a quarter of the score, so what the
-        formula risks shrinks by √4.
+        spread of their own (assumption: ``3·severity·√(rate·weeks)/weeks``).
         """
         s = self.in_force
         weeks = max(weeks_left, 1)
         luck = s.behaviour.luck_sd / np.sqrt(weeks)
         blockers = s.env.blocker_severity * np.sqrt(s.env.blocker_rate * weeks) / weeks * 3.0
-        sd = np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2)
-        if s.comp.review_cadence == "annual":
-            sd = sd / 2.0
-        return float(sd)
+        return float(np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2))
 
     def revise_targets(self) -> None:
-        """Mid-quarter: each employee may re-state its target given progress so far."""
+        """Mid-quarter: where employees set their targets, they may re-state them.
+
+        Assigned and ratcheted targets are the organisation's and stay; a
+        self-set target is re-chosen given progress so far, a negotiated one
+        re-blends the new offer with the manager's ask for the rest of the quarter.
+        """
         wf = self.workforce
+        if self.in_force.okr.target_rule in ("assigned", "ratchet"):
+            return
         before = wf.target.copy()
-        self.set_targets(progress=wf.progress.copy(), weeks_left=WEEKS_PER_QUARTER - REVISION_WEEK)
+        weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
+        self.set_targets(progress=wf.progress.copy(), weeks_left=weeks_left)
         changed = np.abs(wf.target - before) > 0.05 * before
         self.tally["revisions"] += changed.sum(axis=1)
 
@@ -370,11 +383,11 @@ class OKRModel(mesa.Model):
         luck = np.maximum(env.normal(1.0, self.in_force.behaviour.luck_sd, n), 0.0)
         return {
             "luck": luck,
-            "onset": env.random((n, k)),
-            "resolve": env.random((n, k)),
+            "onset": env.random((n, MAX_KRS))[:, :k],
+            "resolve": env.random((n, MAX_KRS))[:, :k],
             "breakthrough": env.random(n),
-            "audit": audit.random((n, k)),
-            "misperception": env.standard_normal((n, k)),
+            "audit": audit.random((n, MAX_KRS))[:, :k],
+            "misperception": env.standard_normal((n, MAX_KRS))[:, :k],
         }
 
     # -- blockers -------------------------------------------------------------
@@ -423,10 +436,13 @@ class OKRModel(mesa.Model):
             self.tally["raises"] += now.sum(axis=1)
 
     # -- effort ---------------------------------------------------------------
-    def _attainment_outlook(self) -> tuple[Array, Array]:
-        """Each employee's expected final attainment per KR and its sd (true, as perceived)."""
+    def _attainment_outlook(self, *, worked: bool = False) -> tuple[Array, Array]:
+        """Each employee's expected final attainment per KR and its sd (as perceived).
+
+        ``worked``: this week's work is done and counts as progress, not outlook.
+        """
         wf = self.workforce
-        weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter
+        weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter - int(worked)
         weekly = self._weekly_forecast()
         target = wf.target * wf.par
         mu = (wf.progress * wf.perception[:, None] + weekly * weeks_left) / target
@@ -480,7 +496,7 @@ class OKRModel(mesa.Model):
             * choices.goal_pull(mu, sd, loss_aversion=s.behaviour.loss_aversion)
             * wf.intrinsic[:, None]
             * per_unit
-            * np.where(self.aspirational, 0.7, 1.0)
+            * wf.par  # an aspirational goal pulls less: falling short is expected
         )
         return x * extrinsic + intrinsic + pull
 
@@ -552,11 +568,6 @@ class OKRModel(mesa.Model):
     def _team_mean(self, x: Array) -> Array:
         sums = np.bincount(self.workforce.team, weights=x, minlength=self.n_teams)
         return (sums / self.team_size)[self.workforce.team]
-
-    def _team_sd(self, x: Array) -> Array:
-        dev = x - self._team_mean(x)
-        var = np.bincount(self.workforce.team, weights=dev * dev, minlength=self.n_teams)
-        return np.sqrt(var / self.team_size + 1e-4)[self.workforce.team]
 
     # -- work: the ground truth ---------------------------------------------------
     def work(self, draws: dict[str, Array]) -> None:
@@ -690,12 +701,16 @@ class OKRModel(mesa.Model):
         perceived = wf.progress * wf.perception[:, None] * np.exp(noise)
         if not s.okr.enabled:
             wf.reported[:] = perceived
+            wf.shading[:] = 0.0
+            wf.report_gain[:] = 0.0
+            self.tiles[:] = metrics.OTHER
+            self.tally["reports"] += self.krs
             return
         mu, sd = self.outlook
         target = wf.target * wf.par
         weeks_left = WEEKS_PER_QUARTER - self.week_in_quarter - 1
         catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
-        formula_share = p.coupling / self.krs
+        formula_share = p.coupling * p.own_share / self.krs
         judged_per_attainment = p.judged * p.context_weight / self.krs
         ratchet = (
             p.coupling
@@ -730,6 +745,7 @@ class OKRModel(mesa.Model):
         )
         # Audits: a checked report that overstates the truth is corrected and marked.
         audited = audit_u < s.judgment.audit_probability
+        self.tally["audits"] += audited.sum(axis=1)
         caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
         if caught.any():
             excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
@@ -785,7 +801,7 @@ class OKRModel(mesa.Model):
         seen = t["contribution"] + noise * mean_contribution
         mean_help = max(float(t["help_given"].mean()), 1e-9)
         tau = np.nan_to_num(wf.target * wf.par / wf.expected, nan=1.0).mean(axis=1)
-        shortfall = np.nan_to_num(np.maximum(1.0 - true_att, 0.0)).mean(axis=1)
+        shortfall = np.nan_to_num(np.maximum(1.0 - measured, 0.0)).mean(axis=1)
         bad_news = t["raises"] + t["red_reports"] / WEEKS_PER_QUARTER
         judged = (
             p.contribution_weight * seen / mean_contribution
@@ -793,28 +809,31 @@ class OKRModel(mesa.Model):
             + (p.risk_weight * t["raises"] - s.judgment.blocker_penalty * bad_news) / self.krs
             + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
             + p.context_weight * np.nan_to_num(measured.mean(axis=1))
-            - p.inflation_penalty * t["caught"]
+            - p.inflation_penalty * t["caught"]  # the judged part bears it
         )
-        # Annual reviews settle the formula on the year's mean score.
+        # Annual reviews settle on the year's mean score and judgment.
         self.year_scores.append(score)
+        self.year_judged.append(judged)
         settle = (
             s.comp.review_cadence == "quarterly"
             or self.quarter % 4 == 0
             or self.quarter == self.n_quarters
         )
         if settle:
-            score_settled = np.mean(self.year_scores, axis=0)
-            self.year_scores = []
-            ratings = rating(score_settled, judged, coupling=p.coupling)
+            ratings = rating(
+                np.mean(self.year_scores, axis=0),
+                np.mean(self.year_judged, axis=0),
+                coupling=p.coupling,
+            )
+            self.year_scores, self.year_judged = [], []
             self.last_rating = ratings
         else:
             ratings = self.last_rating
-        true_value = t["value"] / WEEKS_PER_QUARTER
         self.record_quarter(measured, true_att, score, judged, ratings)
         # Ratchet: the organisation keeps last quarter's reported output for the rule.
         self.last_reported = wf.reported.copy()
-        if settle:
-            self.learn(ratings)
+        self.learn()
+        self.imitate(ratings, settled=settle)
         self.develop()
         # Public figures for next quarter's weighing.
         if s.okr.enabled:
@@ -822,56 +841,58 @@ class OKRModel(mesa.Model):
             self.peer_attainment = (float(finite.mean()), max(float(finite.std()), 0.02))
         self.value_scale = max(float(t["contribution"].mean()), 1.0)
         self.help_scale = max(float(t["help_given"].mean()), 0.05)
-        del true_value
 
-    def learn(self, ratings: Array) -> None:
-        """Beliefs move towards what peers' outcomes show; some copy better-paid peers.
+    def learn(self) -> None:
+        """Beliefs move towards what each employee saw this quarter.
 
-        * audit belief → the share of the team's reports that were checked;
-        * bad news → the mark the manager puts on a raised blocker or a red
-          report, seen whenever a teammate brought bad news (if nobody does,
-          the fear stays: Tesser & Rosen 1975's MUM effect feeds itself);
-        * ratchet belief → whether the organisation actually ratcheted;
-        * capability belief → own realised output rate;
-        * imitation (Braganza 2022's selection on the proxy): with probability
-          ``imitation_probability`` copy a random teammate's habits (honesty
-          and beliefs) if that teammate was rated higher.
+        * audit belief → the share of the team's reports the manager checked;
+        * bad news → the mark the manager put on the team's raised blockers and
+          red reports, seen only when a teammate brought bad news (if nobody
+          does, the fear stays: Tesser & Rosen 1975's MUM effect feeds itself);
+        * ratchet belief → whether the organisation ratcheted this quarter;
+        * own work → planned key-result share, help received, output lost to
+          blockers, and capability (seen regressively, Moore & Healy 2008).
         """
         s, wf = self.in_force, self.workforce
         eta = s.behaviour.learning_rate
         t = self.tally
-        # What a manager does with bad news is seen when a teammate brings some.
+
+        def toward(belief: Array, seen: Array | float, where: Array | bool = True) -> None:
+            belief[:] = np.where(where, (1 - eta) * belief + eta * seen, belief)
+
         news = t["raises"] + t["red_reports"]
         team_news = np.bincount(wf.team, weights=news, minlength=self.n_teams)[wf.team]
-        wf.bad_news_belief[:] = np.where(
-            team_news > 0,
-            (1 - eta) * wf.bad_news_belief + eta * s.judgment.blocker_penalty,
-            wf.bad_news_belief,
-        )
-        wf.audit_belief[:] = (1 - eta) * wf.audit_belief + eta * s.judgment.audit_probability
-        ratcheted = float(s.okr.target_rule == "ratchet" and not s.okr.no_ratchet_commitment)
-        wf.ratchet_belief[:] = (1 - eta) * wf.ratchet_belief + eta * ratcheted
-        wf.kr_plan[:] = (1 - eta) * wf.kr_plan + eta * t["effort"][:, 0] / WEEKS_PER_QUARTER
-        wf.help_belief[:] = (1 - eta) * wf.help_belief + eta * t[
-            "help_received"
-        ] / WEEKS_PER_QUARTER
+        toward(wf.bad_news_belief, s.judgment.blocker_penalty, team_news > 0)
+        team_audits = np.bincount(wf.team, weights=t["audits"], minlength=self.n_teams)
+        team_reports = np.bincount(wf.team, weights=t["reports"], minlength=self.n_teams)
+        seen_rate = (team_audits / np.maximum(team_reports, 1.0))[wf.team]
+        toward(wf.audit_belief, seen_rate, team_reports[wf.team] > 0)
+        ratcheted = s.okr.enabled and s.okr.target_rule == "ratchet"
+        toward(wf.ratchet_belief, float(ratcheted and not s.okr.no_ratchet_commitment))
+        toward(wf.kr_plan, t["effort"][:, 0] / WEEKS_PER_QUARTER)
+        toward(wf.help_belief, t["help_received"] / WEEKS_PER_QUARTER)
         loss = 1.0 - t["kr_stalled"] / np.maximum(t["kr_own"], 1e-9)
-        wf.blocked_loss_belief[:] = np.where(
-            t["kr_own"] > 0, (1 - eta) * wf.blocked_loss_belief + eta * loss, wf.blocked_loss_belief
-        )
-        worked = t["kr_effort"] > 0.5
-        observed = regressive(
-            t["kr_own"] / np.maximum(t["kr_effort"], 1e-9), s.behaviour.self_assessment_regression
-        )
-        wf.capability_belief[:] = np.where(
-            worked, (1 - eta) * wf.capability_belief + eta * observed, wf.capability_belief
-        )
+        toward(wf.blocked_loss_belief, loss, t["kr_own"] > 0)
+        observed = t["kr_own"] / np.maximum(t["kr_effort"], 1e-9)
+        seen = regressive(observed, s.behaviour.self_assessment_regression)
+        toward(wf.capability_belief, seen, t["kr_effort"] > 0.5)
+
+    def imitate(self, ratings: Array, *, settled: bool) -> None:
+        """Some copy a better-rated teammate's habits (Braganza 2022's selection on the proxy).
+
+        With probability ``imitation_probability`` an employee looks at a random
+        teammate and, if that teammate was rated higher at the last review,
+        copies its honesty habit and its beliefs about audits and bad news.
+        The draws are made every quarter (fixed shapes) and used at reviews.
+        """
+        s, wf = self.in_force, self.workforce
         rng = self.streams["decisions"]
         imitate_u = rng.random(wf.n)
         offset = rng.integers(1, self.team_size, wf.n)
-        peer = (
-            wf.team * self.team_size + (np.arange(wf.n) % self.team_size + offset) % self.team_size
-        )
+        if not settled:
+            return
+        position = (np.arange(wf.n) % self.team_size + offset) % self.team_size
+        peer = wf.team * self.team_size + position
         copy = (imitate_u < s.behaviour.imitation_probability) & (ratings[peer] > ratings)
         for arr in (wf.honesty, wf.audit_belief, wf.bad_news_belief):
             arr[:] = np.where(copy, arr[peer], arr)

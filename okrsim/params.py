@@ -44,13 +44,13 @@ class Org(_Group):
         0.0,
         ge=0.0,
         le=1.0,
-        description="Probability that a team depends on another team's key result",
+        description="Chance that a team depends on another (one upstream team is used)",
     )
     shared_kr_share: float = Field(
         0.0,
         ge=0.0,
         le=1.0,
-        description="Share of each team's key results owned jointly with the team it depends on",
+        description="Chance a dependent team's key result is shared with its upstream team",
     )
 
 
@@ -91,7 +91,7 @@ class Okr(_Group):
         0.5,
         ge=0.0,
         le=1.0,
-        description="How far next quarter's target moves towards this quarter's achieved output",
+        description="How far the next target moves from one's own to last reported output",
     )
     no_ratchet_commitment: bool = Field(
         False,
@@ -181,7 +181,7 @@ class Judgment(_Group):
         0.15,
         ge=0.0,
         le=2.0,
-        description="Credit for raising blockers early",
+        description="Credit per blocker raised (rather than hidden)",
     )
     help_weight: float = Field(
         0.25,
@@ -398,13 +398,13 @@ class Env(_Group):
         0.15,
         ge=0.01,
         le=1.0,
-        description="Help received per week at which its value halves",
+        description="Scale at which the value of help received saturates",
     )
     breakthrough_rate: float = Field(
         0.12,
         ge=0.0,
         le=1.0,
-        description="Weekly breakthrough hazard per unit of exploration",
+        description="Weekly breakthrough chance at saturated exploration",
     )
     breakthrough_value: float = Field(
         6.0,
@@ -462,6 +462,11 @@ class Horizon(_Group):
     quarters: int = Field(8, ge=1, le=200, description="Quarters simulated (13 weeks each)")
 
 
+#: What a schedule cannot change: the organisation's shape, its people and the run.
+FIXED_GROUPS = frozenset({"schedule", "horizon", "org", "behaviour"})
+FIXED_KEYS = frozenset({"okr.krs_per_person", "okr.aspirational_share"})
+
+
 class ScheduledChange(_Group):
     """A policy change taking effect at the start of a quarter."""
 
@@ -485,6 +490,15 @@ class Scenario(_Group):
     )
 
     @model_validator(mode="after")
+    def _shock_within_horizon(self) -> Self:
+        if self.env.shock_quarter > self.horizon.quarters:
+            raise ValueError(
+                f"env.shock_quarter = {self.env.shock_quarter} is beyond horizon.quarters "
+                f"= {self.horizon.quarters}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _schedule_is_valid(self) -> Self:
         for i, change in enumerate(self.schedule):
             where = f"schedule[{i}]"
@@ -494,10 +508,10 @@ class Scenario(_Group):
                     f"= {self.horizon.quarters}"
                 )
             for key in change.set:
-                if key.split(".", 1)[0] in {"schedule", "horizon", "org", "behaviour"}:
+                if key.split(".", 1)[0] in FIXED_GROUPS or key in FIXED_KEYS:
                     raise ValueError(
-                        f"{where}.set: '{key}' cannot change mid-run "
-                        "(only okr, comp, judgment and env keys can)"
+                        f"{where}.set: '{key}' cannot change mid-run (the organisation's "
+                        "shape and people are fixed; other okr, comp, judgment and env keys can)"
                     )
                 if not _is_field(key):
                     raise ValueError(f"{where}.set: unknown key '{key}'")

@@ -3,16 +3,20 @@
 Every random draw in a run comes from one of these streams:
 
 ``workforce``
-    traits drawn once (capability, self-knowledge error, risk aversion, …) and
-    the team structure — the same people whatever the policy.
+    traits drawn once (capability, self-knowledge error, perception bias, risk
+    aversion, honesty, motivation, prosociality, fear of bad news) — the same
+    people whatever the policy.  Teams are filled in order, without draws.
 ``environment``
-    exogenous weekly draws: luck, blocker onsets and clearings, breakthroughs,
-    the dependency network.  Drawn in fixed shapes every week whether or not an
-    agent's choice makes use of them, so they never depend on choices.
+    the dependency network, shared and aspirational key results, and the
+    weekly draws: luck, blocker onsets and clearings, breakthroughs, and each
+    employee's misjudgement of its own progress.  Drawn in fixed shapes every
+    week (key-result draws for the most key results a person can own) whether
+    or not a choice uses them, so they never depend on choices.
 ``decisions``
-    the randomness in agents' own choices (whom to imitate).
+    the randomness in agents' own choices (whether and whom to imitate).
 ``audit``
-    which reports a manager checks, and the noise in judged ratings.
+    which reports a manager checks, managers' estimates of capability and the
+    noise in judged ratings.
 ``mesa``
     seeds the Mesa model's own ``rng``/``random`` for anything Mesa draws.
 

@@ -176,6 +176,7 @@ def _payoff(**changes: float) -> choices.Payoff:
         coupling=0.0,
         rank_weight=0.0,
         team_weight=0.0,
+        team_size=8,
         contribution_weight=1.0,
         help_weight=0.25,
         risk_weight=0.15,

@@ -105,12 +105,21 @@ def test_schedule_applies_from_its_quarter(tmp_path):
         ('quarter = 12\nset = { "comp.coupling" = 0.0 }', "schedule[0].quarter = 12 is beyond"),
         ('quarter = 2\nset = { "comp.couplin" = 0.0 }', "unknown key 'comp.couplin'"),
         ('quarter = 2\nset = { "org.n_teams" = 3 }', "cannot change mid-run"),
+        ('quarter = 2\nset = { "okr.krs_per_person" = 3 }', "cannot change mid-run"),
         ('quarter = 2\nset = { "comp.coupling" = 3.0 }', "comp.coupling = 3.0 is out of range"),
     ],
 )
 def test_bad_schedule_is_rejected(tmp_path, change, expected):
     path = write(tmp_path, f"[horizon]\nquarters = 8\n[[schedule]]\n{change}\n")
     with pytest.raises(ScenarioError, match=expected.replace("[", r"\[").replace("(", r"\(")):
+        Scenario.from_toml(path)
+
+
+def test_a_shock_beyond_the_horizon_is_refused(tmp_path):
+    path = write(tmp_path, "[horizon]\nquarters = 4\n[env]\nshock_quarter = 6\n")
+    with pytest.raises(
+        ScenarioError, match=r"env\.shock_quarter = 6 is beyond horizon\.quarters = 4"
+    ):
         Scenario.from_toml(path)
 
 

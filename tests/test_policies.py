@@ -29,6 +29,7 @@ def payoff(**changes: float) -> Payoff:
         coupling=0.5,
         rank_weight=0.0,
         team_weight=0.0,
+        team_size=8,
         contribution_weight=1.0,
         help_weight=0.25,
         risk_weight=0.15,
@@ -226,9 +227,9 @@ def test_a_ratchet_makes_under_reporting_pay():
     assert shading[0] < 0
 
 
-def test_audits_deter_inflation():
+def test_audits_deter_inflation_where_judgment_counts():
     kw = dict(
-        payoff=payoff(coupling=1.0, inflation_penalty=2.0),
+        payoff=payoff(coupling=0.5, inflation_penalty=2.0),
         formula_share=0.5,
         judged_per_attainment=0.0,
         ratchet_per_attainment=0.0,

@@ -44,6 +44,7 @@ class Payoff:
     coupling: float  # share of rating from the curve of attainment
     rank_weight: float  # 1 = the formula scores one's band among peers (curve is the rank's)
     team_weight: float  # 1 = the formula scores the team's attainment
+    team_size: int  # colleagues one's own result is averaged with under team evaluation
     contribution_weight: float
     help_weight: float
     risk_weight: float
@@ -58,6 +59,11 @@ class Payoff:
     def judged(self) -> float:
         """Share of the rating that comes from judgment."""
         return 1.0 - self.coupling
+
+    @property
+    def own_share(self) -> float:
+        """How much of the formula's score one's own result moves (1/n of a team's mean)."""
+        return 1.0 - self.team_weight * (1.0 - 1.0 / self.team_size)
 
 
 # -- target setting ------------------------------------------------------------
@@ -91,7 +97,9 @@ def target_utility(
     formula = mean_score - 0.5 * np.asarray(risk_aversion, dtype=float) * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
     context = payoff.context_weight * mean_attainment
-    extrinsic_u = payoff.coupling * formula + payoff.judged * (ambition + context)
+    extrinsic_u = payoff.coupling * payoff.own_share * formula + payoff.judged * (
+        ambition + context
+    )
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (tau - 1.0) ** 2
 
 
@@ -273,7 +281,9 @@ def report_utility(
         for x in (formula_share, judged_per_attainment, ratchet_per_attainment, red_penalty)
     )
     # Terms a policy leaves at zero are skipped: this runs for every key result weekly.
-    extrinsic_u = -np.asarray(catch_probability) * payoff.inflation_penalty * np.maximum(s, 0.0)
+    # a caught report costs in the judged part of the rating
+    caught = payoff.judged * payoff.inflation_penalty * np.maximum(s, 0.0)
+    extrinsic_u = -np.asarray(catch_probability) * caught
     if np.any(share):
         extrinsic_u = extrinsic_u + share * payoff.curve.expected(reported_mu, sd_attainment)
     if np.any(per_att):
