@@ -722,7 +722,7 @@ class OKRModel(mesa.Model):
         # A red status is bad news: the shading below which this week's report
         # shows red, and what the employee believes red costs in judgment.
         pace_share = (self.week_in_quarter + 1) / WEEKS_PER_QUARTER
-        red_below = RED * pace_share - perceived / target
+        red_below = RED - perceived / (target * pace_share)
         red_penalty = p.judged * wf.bad_news_belief[:, None] / (WEEKS_PER_QUARTER * self.krs)
         shading, gain = choices.choose_shading(
             mu,
@@ -741,7 +741,9 @@ class OKRModel(mesa.Model):
         wf.shading[:] = np.where(on_record, 0.0, shading)
         wf.report_gain[:] = np.where(on_record, 0.0, gain)
         wf.reported[:] = np.where(
-            on_record, wf.progress, np.maximum(perceived + wf.shading * target, 0.0)
+            on_record,
+            wf.progress,
+            np.maximum(perceived + wf.shading * target * pace_share, 0.0),
         )
         # Audits: a checked report that overstates the truth is corrected and marked.
         audited = audit_u < s.judgment.audit_probability
@@ -837,8 +839,10 @@ class OKRModel(mesa.Model):
         self.develop()
         # Public figures for next quarter's weighing.
         if s.okr.enabled:
-            finite = measured[np.isfinite(measured)]
-            self.peer_attainment = (float(finite.mean()), max(float(finite.std()), 0.02))
+            # ranks are by each employee's mean attainment: its spread is what
+            # one is ranked against
+            per_person = measured.mean(axis=1)
+            self.peer_attainment = (float(per_person.mean()), max(float(per_person.std()), 0.02))
         self.value_scale = max(float(t["contribution"].mean()), 1.0)
         self.help_scale = max(float(t["help_given"].mean()), 0.05)
 

@@ -255,7 +255,7 @@ class Behaviour(_Group):
         description="Log-sd of the error in one's own capability estimate",
     )
     progress_noise_sd: float = Field(
-        0.1,
+        0.2,
         ge=0.0,
         le=1.0,
         description="Log-sd of a week's misjudgement of one's own progress",

@@ -61,13 +61,21 @@ def test_under_relative_evaluation_helping_lowers_ones_expected_rank():
     assert model._formula_value_of_help().mean() < 0
 
 
-def test_relative_evaluation_makes_the_same_people_help_less():
+def test_relative_evaluation_lowers_the_weight_the_same_people_put_on_helping():
     absolute = scenario(comp__coupling=0.5)
     relative = absolute.with_overrides({"comp.evaluation": "relative"})
     model = mid_quarter(relative)
-    help_relative = reweigh(model, relative)[:, 2].mean()
-    help_absolute = reweigh(model, absolute)[:, 2].mean()
-    assert help_relative < help_absolute
+    reweigh(model, relative)
+    help_weight_relative = model.workforce.weights[:, 2].copy()
+    reweigh(model, absolute)
+    assert np.all(help_weight_relative <= model.workforce.weights[:, 2] + 1e-12)
+    assert help_weight_relative.mean() < model.workforce.weights[:, 2].mean()
+
+
+def test_people_help_less_under_stack_ranking_than_under_a_team_bonus():
+    ranked = scenario(comp__coupling=0.5, comp__evaluation="relative")
+    table = paired(ranked, ranked.with_overrides({"comp.evaluation": "team"}))
+    assert table.loc["help_share", "ci_low"] > 0
 
 
 def test_team_evaluation_rewards_helping():

@@ -259,9 +259,9 @@ def report_utility(
 ) -> Array:
     """Expected utility of reporting progress shaded by ``shading`` (0 = as perceived).
 
-    Shading is in attainment units: the report claims ``s`` of the target more
-    (or less) than the employee perceives, so an early-quarter claim of "on
-    track" can hide a stalled key result.  The graded attainment is what is
+    Shading is in units of on-pace progress: the report claims ``s`` of the
+    progress due by now more (or less) than the employee perceives, so the
+    status it shows moves by ``s`` and the final report by ``s`` of the target.  The graded attainment is what is
     reported, ``A + s``; the formula pays ``formula_share · E f(A + s)``;
     judgment that uses reported attainment credits ``judged_per_attainment · s``;
     an audit that catches inflation costs ``inflation_penalty · s⁺`` with
