@@ -261,8 +261,9 @@ def report_utility(
 
     Shading is in units of on-pace progress: the report claims ``s`` of the
     progress due by now more (or less) than the employee perceives, so the
-    status it shows moves by ``s`` and the final report by ``s`` of the target.  The graded attainment is what is
-    reported, ``A + s``; the formula pays ``formula_share · E f(A + s)``;
+    status it shows moves by ``s`` and the final report by ``s`` of the target.
+    The graded attainment is what is reported, ``A + s``; the formula pays
+    ``formula_share · E f(A + s)``;
     judgment that uses reported attainment credits ``judged_per_attainment · s``;
     an audit that catches inflation costs ``inflation_penalty · s⁺`` with
     probability ``catch_probability``;
