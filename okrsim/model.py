@@ -429,7 +429,13 @@ class OKRModel(mesa.Model):
             mum_cost=wf.mum_cost[:, None],
         )
         wf.raise_gain[:] = np.where(hidden, gain, 0.0)
-        now = hidden & (gain > 0)
+        delay = choices.delay_cost_weeks(s.env.self_resolve_rate, raised_rate, weeks_left)
+        now = hidden & choices.raise_now(
+            gain,
+            cost=wf.report_gain + wf.mum_cost[:, None] - credit[:, None],
+            delay_loss=delay * s.env.blocker_severity * weekly_output * value,
+            self_rate=s.env.self_resolve_rate,
+        )
         if now.any():
             wf.raised |= now
             self.latencies.append((self.week - wf.onset_week[now]).astype(float))
@@ -693,11 +699,14 @@ class OKRModel(mesa.Model):
         """Weekly check-in: each employee reports; managers audit some reports.
 
         An employee sees its own progress through a lasting bias of its own and
-        this week's misjudgement (log-sd ``behaviour.progress_noise_sd``), so
-        even an honest report can be off either way; shading comes on top.
+        this week's misjudgement, so even an honest report can be off either
+        way; shading comes on top.  The misjudgement (log-sd
+        ``behaviour.progress_noise_sd`` at the start) shrinks as the work nears
+        its end and becomes visible, ``√(weeks left / 13)`` (assumption).
         """
         s, wf, p = self.in_force, self.workforce, self.payoff
-        noise = s.behaviour.progress_noise_sd * misperception
+        visible = np.sqrt((WEEKS_PER_QUARTER - self.week_in_quarter) / WEEKS_PER_QUARTER)
+        noise = s.behaviour.progress_noise_sd * visible * misperception
         perceived = wf.progress * wf.perception[:, None] * np.exp(noise)
         if not s.okr.enabled:
             wf.reported[:] = perceived

@@ -255,10 +255,10 @@ class Behaviour(_Group):
         description="Log-sd of the error in one's own capability estimate",
     )
     progress_noise_sd: float = Field(
-        0.2,
+        0.3,
         ge=0.0,
         le=1.0,
-        description="Log-sd of a week's misjudgement of one's own progress",
+        description="Log-sd of misjudging one's own progress early in a quarter",
     )
     self_assessment_regression: float = Field(
         0.3,
@@ -297,13 +297,13 @@ class Behaviour(_Group):
         description="Mean weight on the value one's help creates for others",
     )
     mum_cost_mean: float = Field(
-        0.02,
+        0.05,
         ge=0.0,
         le=1.0,
         description="Mean discomfort of delivering bad news (rating units)",
     )
     bad_news_prior: float = Field(
-        0.1,
+        0.2,
         ge=0.0,
         le=1.0,
         description="Mark against one's rating one expects for bad news before seeing any",

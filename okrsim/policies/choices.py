@@ -241,6 +241,32 @@ def raise_gain(
     )
 
 
+def delay_cost_weeks(self_rate: ArrayLike, raised_rate: ArrayLike, weeks_left: ArrayLike) -> Array:
+    """Extra blocked weeks from raising a blocker a week later rather than now.
+
+    ``1 + (1 − r_self)·W(r_raised, n − 1) − W(r_raised, n)`` with ``W`` the
+    expected blocked weeks of :func:`expected_blocked_weeks`.
+    """
+    n = np.asarray(weeks_left, dtype=float)
+    later = 1.0 + (1.0 - np.asarray(self_rate)) * expected_blocked_weeks(raised_rate, n - 1.0)
+    return later - expected_blocked_weeks(raised_rate, n)
+
+
+def raise_now(
+    gain: ArrayLike, *, cost: ArrayLike, delay_loss: ArrayLike, self_rate: ArrayLike
+) -> Array:
+    """Raise this week iff raising beats never raising *and* beats waiting a week.
+
+    Waiting a week saves the cost of raising (bad news, the lost option to
+    shade the report, the discomfort) if the blocker clears by itself, with
+    chance ``self_rate``, and loses a week's faster clearing (``delay_loss``).
+    Hoping a problem goes away before telling anyone is the MUM effect's
+    "wait and see" (Tesser & Rosen 1975; one-week look-ahead: assumption).
+    """
+    wait_value = np.asarray(self_rate) * np.asarray(cost) - np.asarray(delay_loss)
+    return (np.asarray(gain) > 0) & (wait_value < 0)
+
+
 # -- progress reporting ----------------------------------------------------------
 def report_utility(
     shading: ArrayLike,
