@@ -362,38 +362,35 @@ def choose_shading(
     )
     step = float(grid[1] - grid[0])
 
-    def utility(shading: ArrayLike) -> Array:
-        def lift(x: ArrayLike) -> Array:
-            return np.asarray(x, dtype=float)[..., None]
-
+    def utility(shading: Array) -> Array:
+        # options along the leading axis: reductions over them stay elementwise
         return report_utility(
             shading,
-            lift(mu),
-            lift(sd_attainment),
+            mu,
+            sd_attainment,
             payoff=payoff,
-            formula_share=lift(formula_share),
-            judged_per_attainment=lift(judged),
-            catch_probability=lift(catch_probability),
-            ratchet_per_attainment=lift(ratchet),
-            extrinsic=lift(extrinsic),
-            honesty_cost=lift(honesty_cost),
-            red_below=lift(red_below),
-            red_penalty=lift(red_penalty),
+            formula_share=formula_share,
+            judged_per_attainment=judged,
+            catch_probability=catch_probability,
+            ratchet_per_attainment=ratchet,
+            extrinsic=extrinsic,
+            honesty_cost=honesty_cost,
+            red_below=red_below,
+            red_penalty=red_penalty,
         )
 
     zero = int(np.flatnonzero(grid == 0.0)[0])
     coarse = grid[zero % 3 :: 3]
-    u_coarse = utility(coarse)
-    best = coarse[np.argmax(u_coarse, axis=-1)]
-    u_best = u_coarse.max(axis=-1)
-    neighbours = np.clip(best[..., None] + np.array([-step, step]), grid[0], grid[-1])
+    shape = (-1,) + (1,) * mu.ndim
+    u_coarse = utility(coarse.reshape(shape))
+    pick = np.argmax(u_coarse, axis=0)
+    best = coarse[pick]
+    u_best = np.take_along_axis(u_coarse, pick[None], 0)[0]
+    neighbours = np.clip(best + np.array([-step, step]).reshape(shape), grid[0], grid[-1])
     u_near = utility(neighbours)
-    take = u_near.max(axis=-1) > u_best
-    shading = np.where(
-        take,
-        np.take_along_axis(neighbours, np.argmax(u_near, axis=-1)[..., None], -1)[..., 0],
-        best,
-    )
+    near = np.argmax(u_near, axis=0)
+    u_near_best = np.take_along_axis(u_near, near[None], 0)[0]
+    shading = np.where(u_near_best > u_best, np.take_along_axis(neighbours, near[None], 0)[0], best)
     honest = int(np.flatnonzero(coarse == 0.0)[0])
-    gain = np.maximum(u_near.max(axis=-1), u_best) - u_coarse[..., honest]
+    gain = np.maximum(u_near_best, u_best) - u_coarse[honest]
     return np.round(shading, 2), gain
