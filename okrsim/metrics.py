@@ -40,6 +40,13 @@ METRICS: Final[dict[str, str]] = {
     "target_revisions": "mid-quarter target revisions per employee-quarter",
     "dependency_delay_weeks": "weeks a key result stalls on an upstream colleague, per KR-quarter",
     "capability": "mean true capability",
+    "kr_output": "true key-result output per employee-week",
+    "aligned_output": "key-result output times its strategic alignment, per employee-week",
+    "kr_share_when_ahead": "key-result share of time late in a quarter once a target is met",
+    "target_error": "|true attainment − 1|: how far results land from targets",
+    "just_met_share": "share of key results that end just above target (1.0 to 1.1)",
+    "hidden_reported_progress": "reported progress / target on late-quarter hidden-blocked KRs",
+    "hidden_true_progress": "true progress / target on late-quarter hidden-blocked KRs",
 }
 
 #: Watermelon-board tile codes: reported status × true status.
@@ -68,76 +75,20 @@ def corr(x: Array, y: Array) -> float:
     return float(np.corrcoef(xs, ys)[0, 1])
 
 
-def employee_quarter(
-    *,
-    quarter: int,
-    team: Array,
-    target: Array,
-    expected: Array,
-    true_output: Array,
-    reported_output: Array,
-    attainment: Array,
-    true_attainment: Array,
-    score: Array,
-    judged: Array,
-    rating: Array,
-    true_contribution: Array,
-    true_value: Array,
-    effort: Array,
-    help_given: Array,
-    help_received: Array,
-    raises: Array,
-    incidents: Array,
-    breakthroughs: Array,
-    stress: Array,
-    capability: Array,
-    biased_reports: Array,
-    optimistic_reports: Array,
-    reports: Array,
-    bias: Array,
-    revisions: Array,
-    dependency_weeks: Array,
-    overhead: Array | float,
-) -> pd.DataFrame:
-    """One row per employee: true values and measured values side by side."""
-    n = team.size
-    return pd.DataFrame(
-        {
-            "quarter": np.full(n, quarter),
-            "employee": np.arange(n),
-            "team": team,
-            "target": target,
-            "expected_output": expected,
-            "sandbagging_index": 1.0 - target / expected,
-            "true_output": true_output,
-            "reported_output": reported_output,
-            "attainment": attainment,
-            "true_attainment": true_attainment,
-            "score": score,
-            "judged": judged,
-            "rating": rating,
-            "true_contribution": true_contribution,
-            "value_delivered": true_value,
-            "kr_share": effort[:, 0],
-            "bau_share": effort[:, 1],
-            "help_share": effort[:, 2],
-            "exploration_share": effort[:, 3],
-            "help_given": help_given,
-            "help_received": help_received,
-            "raises": raises,
-            "incidents": incidents,
-            "breakthroughs": breakthroughs,
-            "stress": stress,
-            "capability": capability,
-            "biased_reports": biased_reports,
-            "optimistic_reports": optimistic_reports,
-            "reports": reports,
-            "reporting_bias": bias,
-            "target_revisions": revisions,
-            "dependency_delay_weeks": dependency_weeks,
-            "overhead_share": np.broadcast_to(overhead, (n,)),
-        }
+def employee_quarter(quarter: int, columns: Mapping[str, Array | float]) -> pd.DataFrame:
+    """One row per employee: true values and measured values side by side.
+
+    ``columns`` maps column names to per-employee arrays (scalars broadcast);
+    ``quarter``, ``employee`` and ``sandbagging_index`` (from ``target`` and
+    ``expected_output``) are added.
+    """
+    n = len(np.asarray(columns["team"]))
+    frame = pd.DataFrame(
+        {"quarter": np.full(n, quarter), "employee": np.arange(n)}
+        | {name: np.broadcast_to(values, (n,)) for name, values in columns.items()}
     )
+    frame.insert(5, "sandbagging_index", 1.0 - frame["target"] / frame["expected_output"])
+    return frame
 
 
 def quarter_metrics(
@@ -148,6 +99,8 @@ def quarter_metrics(
     hidden_weeks: float,
     blocked_weeks: float,
     krs: int,
+    hidden_reported: float = float("nan"),
+    hidden_true: float = float("nan"),
 ) -> dict[str, float]:
     """The canonical metrics for one quarter, from its employee table and weeks."""
     e = employees
@@ -182,6 +135,13 @@ def quarter_metrics(
         "target_revisions": _mean(e["target_revisions"]),
         "dependency_delay_weeks": float(e["dependency_delay_weeks"].sum() / (len(e) * krs)),
         "capability": _mean(e["capability"]),
+        "kr_output": float(e["kr_output"].sum() / (len(e) * max(weeks, 1))),
+        "aligned_output": float(e["aligned_output"].sum() / (len(e) * max(weeks, 1))),
+        "kr_share_when_ahead": _mean(e["kr_share_when_ahead"]),
+        "target_error": _mean(e["target_error"]),
+        "just_met_share": _mean(e["just_met_share"]),
+        "hidden_reported_progress": hidden_reported,
+        "hidden_true_progress": hidden_true,
     }
 
 

@@ -54,6 +54,8 @@ GREEN, RED = 0.9, 0.7
 #: Key-result draws are made for the most key results a person can own and cut to
 #: size, so organisations with different numbers of key results share their luck.
 MAX_KRS = int(bounds("okr.krs_per_person")[1] or 8)
+#: First week (0-based) of a quarter's last four, where late-quarter behaviour is read.
+LATE_WEEK = 9
 #: Week of the quarter at which targets may be revised, when revision is allowed.
 REVISION_WEEK = 6
 
@@ -280,11 +282,15 @@ class OKRModel(mesa.Model):
                 "caught",
                 "red_reports",
                 "audits",
+                "late_ahead_kr",
+                "late_ahead_weeks",
                 "overhead",
             )
         }
         self.tally["effort"] = np.zeros((wf.n, len(choices.ACTIVITIES)))
         self.tally["hidden_weeks"] = np.zeros(1)
+        for name in ("hidden_reported", "hidden_true", "hidden_seen"):
+            self.tally[name] = np.zeros(1)
         self.tally["blocked_weeks"] = np.zeros(1)
         self.latencies: list[Array] = []
         wf.progress[:] = 0.0
@@ -769,6 +775,16 @@ class OKRModel(mesa.Model):
         rep_ratio = wf.reported / pace
         self.tiles[:] = metrics.tile_codes(rep_ratio, true_ratio, green=GREEN, red=RED)
         self.tally["red_reports"] += (rep_ratio < RED).sum(axis=1)
+        if self.week_in_quarter >= LATE_WEEK:
+            # effort once a target is met (the ratchet's restraint), and how hidden
+            # blockers look in reports against the truth (the 90 % syndrome)
+            ahead = (wf.reported >= target).all(axis=1)
+            self.tally["late_ahead_kr"] += np.where(ahead, wf.effort[:, 0], 0.0)
+            self.tally["late_ahead_weeks"] += ahead
+            hidden = wf.blocked & ~wf.raised
+            self.tally["hidden_reported"] += (wf.reported / target)[hidden].sum()
+            self.tally["hidden_true"] += (wf.progress / target)[hidden].sum()
+            self.tally["hidden_seen"] += hidden.sum()
         bias = (wf.reported - wf.progress) / target
         self.tally["bias"] += bias.mean(axis=1)
         biased = np.abs(wf.reported - wf.progress) > BIAS_TOLERANCE * np.maximum(wf.progress, 1e-9)
@@ -949,39 +965,52 @@ class OKRModel(mesa.Model):
         self, measured: Array, true_att: Array, score: Array, judged: Array, ratings: Array
     ) -> None:
         wf, t = self.workforce, self.tally
+        enabled = self.in_force.okr.enabled
+        target = wf.target * wf.par
         frame = metrics.employee_quarter(
-            quarter=self.quarter,
-            team=wf.team,
-            target=(wf.target * wf.par).sum(axis=1),
-            expected=wf.expected.sum(axis=1),
-            true_output=wf.progress.sum(axis=1),
-            reported_output=wf.reported.sum(axis=1),
-            attainment=np.nanmean(measured, axis=1)
-            if self.in_force.okr.enabled
-            else measured[:, 0],
-            true_attainment=np.nanmean(true_att, axis=1)
-            if self.in_force.okr.enabled
-            else true_att[:, 0],
-            score=score,
-            judged=judged,
-            rating=ratings,
-            true_contribution=t["contribution"],
-            true_value=t["value"],
-            effort=t["effort"] / WEEKS_PER_QUARTER,
-            help_given=t["help_given"],
-            help_received=t["help_received"],
-            raises=t["raises"],
-            incidents=t["incidents"],
-            breakthroughs=t["breakthroughs"],
-            stress=wf.stress,
-            capability=wf.capability,
-            biased_reports=t["biased_reports"],
-            optimistic_reports=t["optimistic_reports"],
-            reports=t["reports"],
-            bias=t["bias"] / WEEKS_PER_QUARTER,
-            revisions=t["revisions"],
-            dependency_weeks=t["dependency_weeks"],
-            overhead=t["overhead"] / WEEKS_PER_QUARTER,
+            self.quarter,
+            {
+                "team": wf.team,
+                "target": target.sum(axis=1),
+                "expected_output": wf.expected.sum(axis=1),
+                "true_output": wf.progress.sum(axis=1),
+                "reported_output": wf.reported.sum(axis=1),
+                "attainment": np.nanmean(measured, axis=1) if enabled else measured[:, 0],
+                "true_attainment": np.nanmean(true_att, axis=1) if enabled else true_att[:, 0],
+                "score": score,
+                "judged": judged,
+                "rating": ratings,
+                "true_contribution": t["contribution"],
+                "value_delivered": t["value"],
+                "kr_output": t["kr_output"],
+                "aligned_output": self._alignment() * t["kr_output"],
+                "kr_share": t["effort"][:, 0] / WEEKS_PER_QUARTER,
+                "bau_share": t["effort"][:, 1] / WEEKS_PER_QUARTER,
+                "help_share": t["effort"][:, 2] / WEEKS_PER_QUARTER,
+                "exploration_share": t["effort"][:, 3] / WEEKS_PER_QUARTER,
+                "kr_share_when_ahead": np.divide(
+                    t["late_ahead_kr"],
+                    t["late_ahead_weeks"],
+                    out=np.full(wf.n, np.nan),
+                    where=t["late_ahead_weeks"] > 0,
+                ),
+                "target_error": np.abs(true_att - 1.0).mean(axis=1),
+                "just_met_share": ((true_att >= 1.0) & (true_att < 1.1)).mean(axis=1),
+                "help_given": t["help_given"],
+                "help_received": t["help_received"],
+                "raises": t["raises"],
+                "incidents": t["incidents"],
+                "breakthroughs": t["breakthroughs"],
+                "stress": wf.stress,
+                "capability": wf.capability,
+                "biased_reports": t["biased_reports"],
+                "optimistic_reports": t["optimistic_reports"],
+                "reports": t["reports"],
+                "reporting_bias": t["bias"] / WEEKS_PER_QUARTER,
+                "target_revisions": t["revisions"],
+                "dependency_delay_weeks": t["dependency_weeks"],
+                "overhead_share": t["overhead"] / WEEKS_PER_QUARTER,
+            },
         )
         self.employee_frames.append(frame)
         latencies = np.concatenate(self.latencies) if self.latencies else np.array([])
@@ -997,6 +1026,8 @@ class OKRModel(mesa.Model):
                 hidden_weeks=float(t["hidden_weeks"][0]),
                 blocked_weeks=float(t["blocked_weeks"][0]),
                 krs=self.krs,
+                hidden_reported=t["hidden_reported"][0] / max(t["hidden_seen"][0], 1.0),
+                hidden_true=t["hidden_true"][0] / max(t["hidden_seen"][0], 1.0),
             )
         )
 
