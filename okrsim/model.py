@@ -503,11 +503,14 @@ class OKRModel(mesa.Model):
                     * choices.formula_marginal(p.curve, 1.0, sd)
                 )
         extrinsic = (p.coupling * formula + p.judged * p.context_weight) * per_unit + judged
+        # The goal's pull is over output relative to the target, Y − T (Heath,
+        # Larrick & Wu 1999), in units of one's expected output: an easy target
+        # does not make each unit of output count for more.
         pull = (
             s.behaviour.goal_pull
             * choices.goal_pull(mu, sd, loss_aversion=s.behaviour.loss_aversion)
             * wf.intrinsic[:, None]
-            * per_unit
+            / (self.krs * wf.expected)
             * wf.par  # an aspirational goal pulls less: falling short is expected
         )
         return x * extrinsic + intrinsic + pull

@@ -147,7 +147,7 @@ class Comp(_Group):
         description="Attainment below which the floor-and-cap curve pays nothing",
     )
     cap: float = Field(
-        1.5,
+        1.2,
         ge=1.0,
         le=3.0,
         description="Attainment above which the linear and floor-and-cap curves stop paying",

@@ -15,12 +15,12 @@ and variance are taken over fixed standard-normal quantile nodes.
 Shapes (attainment ``a`` = measured progress / target):
 
 ``linear``     ``min(a, cap)`` — Jensen (2003)'s remedy is linearity; the cap
-               is the common practice of capping payouts (assumption: 1.5).
+               is the common practice of capping payouts (assumption: 1.2).
 ``step``       ``1{a ≥ threshold}`` — an all-or-nothing bonus (Jensen 2003's
                example of a kink that invites gaming).
 ``floor_cap``  ``0`` below the floor, then ``a`` up to the cap — the common
                "threshold, target, maximum" plan (Murphy 2001; assumption on
-               the values 0.5 and 1.5).
+               the values 0.5 and 1.2).
 ``none``       ``0`` — nothing depends on attainment.
 """
 
