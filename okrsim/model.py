@@ -27,6 +27,7 @@ import mesa
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from okrsim import metrics
 from okrsim.agents import Employee, Manager, Workforce, regressive
@@ -668,7 +669,7 @@ class OKRModel(mesa.Model):
         overhead = self.overhead + self._negotiation_hours()
         if self.in_force.okr.enabled:
             mu, sd = self.outlook
-            miss = choices.goal_pull(mu, sd, loss_aversion=2.0).mean(axis=1) - 1.0
+            miss = ndtr((1.0 - mu) / sd).mean(axis=1)  # the chance of missing the target
         else:
             miss = np.zeros(wf.n)
         pressure = self.payoff.coupling * miss * (1.0 + wf.risk_aversion) / 2.0 + overhead

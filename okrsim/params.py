@@ -255,7 +255,7 @@ class Behaviour(_Group):
         description="Log-sd of the error in one's own capability estimate",
     )
     progress_noise_sd: float = Field(
-        0.3,
+        0.25,
         ge=0.0,
         le=1.0,
         description="Log-sd of misjudging one's own progress early in a quarter",

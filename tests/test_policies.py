@@ -155,12 +155,14 @@ def test_a_higher_payoff_on_measured_work_never_raises_unmeasured_work(w0, w):
     assert after[0] >= before[0] - 1e-9
 
 
-def test_goal_pull_rises_with_difficulty_and_levels_off():
-    mus = np.array([2.0, 1.2, 1.0, 0.8, 0.5, 0.2])
-    pull = choices.goal_pull(mus, 0.1, loss_aversion=2.25)
-    assert np.all(np.diff(pull) >= 0)
-    assert pull[-1] == pytest.approx(2.25, abs=1e-6)
+def test_goal_pull_rises_with_difficulty_then_fades_out_of_reach():
+    mus = np.array([2.0, 1.2, 1.0, 0.8, 0.7])
+    pull = choices.goal_pull(mus, 0.05, loss_aversion=2.25)
+    assert np.all(np.diff(pull) >= 0)  # harder (lower expected attainment) pulls more ...
+    assert pull[-1] == pytest.approx(2.25, abs=1e-3)
     assert pull[0] == pytest.approx(1.0, abs=1e-6)
+    hopeless = choices.goal_pull(0.2, 0.05, loss_aversion=2.25)
+    assert hopeless == pytest.approx(1.0, abs=1e-3)  # ... until it is out of reach
 
 
 def test_expected_blocked_weeks_shrinks_with_resolution_rate():

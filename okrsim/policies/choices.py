@@ -191,18 +191,25 @@ def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: Arra
     return curve.marginal(mu_attainment, sd_attainment)
 
 
+#: How far below a goal (share of the target) a shortfall still pulls effort.
+GOAL_REACH = 0.3
+
+
 def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float) -> Array:
-    """Motivation a target adds to its work, ``1 + (λ − 1)·P(A < 1)``.
+    """Motivation a target adds to its work, ``1 + (λ − 1)·P(1 − r < A < 1)``.
 
     A goal is a reference point (Heath, Larrick & Wu 1999): a unit of progress
     below it is felt ``λ`` times as much as one above it (λ ≈ 2.25, Tversky &
-    Kahneman 1992), so harder goals pull more effort until they are missed for
-    sure — performance rises with difficulty and levels off (Locke & Latham 2002).
+    Kahneman 1992), so harder goals pull more effort.  Sensitivity diminishes
+    with distance: a goal missed by more than :data:`GOAL_REACH` of the target
+    pulls no more than none (commitment to a goal out of reach falls; Locke &
+    Latham 2002; the reach is an assumption) — so performance rises with
+    difficulty and then levels off.
     """
-    z = (1.0 - np.asarray(mu_attainment, dtype=float)) / np.maximum(
-        np.asarray(sd_attainment, dtype=float), 1e-9
-    )
-    return 1.0 + (loss_aversion - 1.0) * ndtr(z)
+    mu = np.asarray(mu_attainment, dtype=float)
+    sd = np.maximum(np.asarray(sd_attainment, dtype=float), 1e-9)
+    within_reach = ndtr((1.0 - mu) / sd) - ndtr((1.0 - GOAL_REACH - mu) / sd)
+    return 1.0 + (loss_aversion - 1.0) * within_reach
 
 
 # -- blocker surfacing -----------------------------------------------------------
