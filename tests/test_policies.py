@@ -156,12 +156,13 @@ def test_a_higher_payoff_on_measured_work_never_raises_unmeasured_work(w0, w):
 
 
 def test_goal_pull_rises_with_difficulty_then_fades_out_of_reach():
-    mus = np.array([2.0, 1.2, 1.0, 0.8, 0.7])
-    pull = choices.goal_pull(mus, 0.05, loss_aversion=2.25)
+    reach = choices.GOAL_REACH
+    mus = np.array([2.0, 1.2, 1.0, 1.0 - reach / 2])
+    pull = choices.goal_pull(mus, 0.02, loss_aversion=2.25)
     assert np.all(np.diff(pull) >= 0)  # harder (lower expected attainment) pulls more ...
     assert pull[-1] == pytest.approx(2.25, abs=1e-3)
     assert pull[0] == pytest.approx(1.0, abs=1e-6)
-    hopeless = choices.goal_pull(0.2, 0.05, loss_aversion=2.25)
+    hopeless = choices.goal_pull(1.0 - 2 * reach, 0.02, loss_aversion=2.25)
     assert hopeless == pytest.approx(1.0, abs=1e-3)  # ... until it is out of reach
 
 
