@@ -731,13 +731,15 @@ class OKRModel(mesa.Model):
         catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
         formula_share = p.coupling * p.own_share / self.krs
         judged_per_attainment = p.judged * p.context_weight / self.krs
-        ratchet = (
-            p.coupling
-            * p.ratchet_strength
-            * wf.ratchet_belief[:, None]
-            * (choices.formula_marginal(p.curve, 1.0, sd))
-            / self.krs
-        )
+        ratchet: Array | float = 0.0
+        if p.coupling * p.ratchet_strength > 0:
+            ratchet = (
+                p.coupling
+                * p.ratchet_strength
+                * wf.ratchet_belief[:, None]
+                * choices.formula_marginal(p.curve, 1.0, sd)
+                / self.krs
+            )
         # A red status is bad news: the shading below which this week's report
         # shows red, and what the employee believes red costs in judgment.
         pace_share = (self.week_in_quarter + 1) / WEEKS_PER_QUARTER

@@ -25,7 +25,7 @@ from okrsim.policies.curves import Array, Curve, quantile_nodes
 #: Target multiples an employee weighs (target / own expected output).
 TARGET_GRID = np.linspace(0.5, 1.6, 23)
 #: Report shadings an employee weighs (reported − perceived progress, share of target).
-SHADING_GRID = np.round(np.arange(-0.2, 0.61, 0.05), 2)
+SHADING_GRID = np.round(np.arange(-0.2, 0.51, 0.05), 2)
 #: Activities a week is split between, in this order everywhere.
 ACTIVITIES = ("kr", "bau", "help", "explore")
 
