@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from okrsim.compare import compare
     from okrsim.report import comparison_report, write
-    from okrsim.store import write_parquet
+    from okrsim.store import write_json, write_parquet
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare: give at least two scenario files")
@@ -169,6 +169,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     comparison.table.to_csv(out / "comparison.csv", index=False)
+    write_json(
+        {name: s.model_dump(mode="json") for name, s in comparison.scenarios.items()},
+        out / "scenarios.json",
+    )
     write_parquet(comparison.runs, out / "runs.parquet")
     write_parquet(comparison.quarterly, out / "quarterly.parquet")
     write_parquet(comparison.weekly, out / "weekly.parquet")

@@ -50,19 +50,22 @@ METRICS: Final[dict[str, str]] = {
     "hidden_true_progress": "true progress / target on late-quarter hidden-blocked KRs",
 }
 
-#: Watermelon-board tile codes: reported status × true status.
-GREEN_GREEN, WATERMELON, RED_RED, OTHER = 0, 1, 2, 3
+#: Traffic-light status of a key result's progress against pace: on track at
+#: ≥ GREEN of the progress due by now, off track below RED, at risk between
+#: (a common status convention; the thresholds are assumptions).
+GREEN, RED = 0.9, 0.7
+ON_TRACK, AT_RISK, OFF_TRACK, NO_TARGET = 0, 1, 2, 3
 
 
-def tile_codes(reported_pace: Array, true_pace: Array, *, green: float, red: float) -> Array:
-    """Classify key results by reported and true progress relative to pace."""
-    rep_green = reported_pace >= green
-    true_red = true_pace < red
-    codes = np.full(reported_pace.shape, OTHER, dtype=np.int8)
-    codes[rep_green & (true_pace >= green)] = GREEN_GREEN
-    codes[rep_green & true_red] = WATERMELON
-    codes[(reported_pace < red) & true_red] = RED_RED
-    return codes
+def status_codes(pace_ratio: Array, *, green: float = GREEN, red: float = RED) -> Array:
+    """Status of each key result from progress / progress due; no target where undefined."""
+    codes = np.where(pace_ratio >= green, ON_TRACK, np.where(pace_ratio < red, OFF_TRACK, AT_RISK))
+    return np.where(np.isfinite(pace_ratio), codes, NO_TARGET).astype(np.int8)
+
+
+def watermelons(reported_status: Array, true_status: Array) -> Array:
+    """Key results reported on track while truly off track: green outside, red inside."""
+    return (reported_status == ON_TRACK) & (true_status == OFF_TRACK)
 
 
 def corr(x: Array, y: Array) -> float:

@@ -50,8 +50,6 @@ AUDIT_TOLERANCE = 0.05
 BIAS_TOLERANCE = 0.1
 #: Weekly stress carry-over (an exponential average over ~12 weeks; assumption).
 STRESS_MEMORY = 0.92
-#: Status thresholds on progress / on-pace progress (a traffic-light convention).
-GREEN, RED = 0.9, 0.7
 #: Key-result draws are made for the most key results a person can own and cut to
 #: size, so organisations with different numbers of key results share their luck.
 MAX_KRS = int(bounds("okr.krs_per_person")[1] or 8)
@@ -65,6 +63,7 @@ REVISION_WEEK = 6
 WEEKLY_SERIES = (
     "week",
     "quarter",
+    "sandbagging_index",
     "true_value",
     "reported_progress",
     "true_progress",
@@ -166,7 +165,9 @@ class OKRModel(mesa.Model):
         )
         self.quarter_rows: list[dict[str, float]] = []
         self.employee_frames: list[pd.DataFrame] = []
-        self.tiles = np.zeros((wf.n, self.krs), dtype=np.int8)
+        # each key result's status at the last check-in: as reported, and in truth
+        self.reported_status = np.full((wf.n, self.krs), metrics.NO_TARGET, dtype=np.int8)
+        self.true_status = self.reported_status.copy()
         self.running = True
 
     # -- the policy as payoffs ---------------------------------------------
@@ -722,7 +723,8 @@ class OKRModel(mesa.Model):
             wf.reported[:] = perceived
             wf.shading[:] = 0.0
             wf.report_gain[:] = 0.0
-            self.tiles[:] = metrics.OTHER
+            self.reported_status[:] = metrics.NO_TARGET
+            self.true_status[:] = metrics.NO_TARGET
             self.tally["reports"] += self.krs
             return
         mu, sd = self.outlook
@@ -743,7 +745,7 @@ class OKRModel(mesa.Model):
         # A red status is bad news: the shading below which this week's report
         # shows red, and what the employee believes red costs in judgment.
         pace_share = (self.week_in_quarter + 1) / WEEKS_PER_QUARTER
-        red_below = RED - perceived / (target * pace_share)
+        red_below = metrics.RED - perceived / (target * pace_share)
         red_penalty = p.judged * wf.bad_news_belief[:, None] / (WEEKS_PER_QUARTER * self.krs)
         shading, gain = choices.choose_shading(
             mu,
@@ -779,8 +781,9 @@ class OKRModel(mesa.Model):
         pace = target * (self.week_in_quarter + 1) / WEEKS_PER_QUARTER
         true_ratio = wf.progress / pace
         rep_ratio = wf.reported / pace
-        self.tiles[:] = metrics.tile_codes(rep_ratio, true_ratio, green=GREEN, red=RED)
-        self.tally["red_reports"] += (rep_ratio < RED).sum(axis=1)
+        self.reported_status[:] = metrics.status_codes(rep_ratio)
+        self.true_status[:] = metrics.status_codes(true_ratio)
+        self.tally["red_reports"] += (self.reported_status == metrics.OFF_TRACK).sum(axis=1)
         if self.week_in_quarter >= LATE_WEEK:
             # effort once a target is met (the ratchet's restraint), and how hidden
             # blockers look in reports against the truth (the 90 % syndrome)
@@ -945,9 +948,12 @@ class OKRModel(mesa.Model):
         wf = self.workforce
         target = wf.target * wf.par
         week_fraction = (self.week_in_quarter or WEEKS_PER_QUARTER) / WEEKS_PER_QUARTER
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sandbagging = 1.0 - target.sum(axis=1) / wf.expected.sum(axis=1)
         row = {
             "week": self.week,
             "quarter": self.quarter,
+            "sandbagging_index": _nanmean(sandbagging),
             "true_value": float(self._week_value.mean()),
             "reported_progress": _nanmean(wf.reported / target),
             "true_progress": _nanmean(wf.progress / target),
@@ -960,7 +966,9 @@ class OKRModel(mesa.Model):
             "hidden_blocker_share": float(
                 (wf.blocked & ~wf.raised).sum() / max(wf.blocked.sum(), 1)
             ),
-            "watermelon_share": float((self.tiles == metrics.WATERMELON).mean()),
+            "watermelon_share": float(
+                metrics.watermelons(self.reported_status, self.true_status).mean()
+            ),
             "stress": float(wf.stress.mean()),
             "incident_backlog": float(wf.backlog.mean()),
         }

@@ -1,0 +1,64 @@
+"""A plotly chart for Solara whose browser code loads once per page, not once per chart.
+
+plotly's ``FigureWidget`` is an anywidget whose front end is one 5 MB module
+(plotly.js included) shipped as text with every widget; the browser evaluates
+it again for each chart, about a second and a half apiece on a projector
+laptop.  :class:`SharedBundleFigureWidget` is the same widget with a one-line
+front end that imports that module from a URL instead, so the browser fetches
+and evaluates it once and reuses it for every chart.  The module is served
+from the installed plotly package under Solara's ``/static/assets/``, so the
+page still needs nothing from outside this machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+import solara
+import solara.server.settings
+
+#: plotly's front-end module, as installed with the plotly package.
+BUNDLE_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+BUNDLE = "widgetbundle.js"
+
+_LOADER = f"""
+const root = (window.solara && window.solara.rootPath) || "";
+const bundle = await import(new URL(root + "/static/assets/{BUNDLE}", location.origin).href);
+export default bundle.default;
+"""
+
+
+def serve_bundle() -> None:
+    """Let Solara serve plotly's package data (the front-end module) under /static/assets/."""
+    locations = solara.server.settings.assets.extra_locations
+    if str(BUNDLE_DIR) not in locations:
+        locations.append(str(BUNDLE_DIR))
+
+
+class SharedBundleFigureWidget(go.FigureWidget):
+    """plotly's ``FigureWidget``, loading its browser module by URL (cached by the browser)."""
+
+    _esm = _LOADER
+
+
+@solara.component
+def FigurePlotly(fig: go.Figure):
+    """Show ``fig``; a new figure updates the chart in place (data and layout).
+
+    Like :func:`solara.FigurePlotly` but with :class:`SharedBundleFigureWidget`.
+    Keys a new layout lacks are not removed from the chart's layout, so every
+    version of a chart should carry the same annotations and shapes.
+    """
+    element = SharedBundleFigureWidget.element()
+
+    def update() -> None:
+        widget: SharedBundleFigureWidget = solara.get_widget(element)
+        widget.layout = fig.layout
+        before = len(widget.data)
+        widget.add_traces(fig.data)
+        widget.data = widget.data[before:]
+
+    solara.use_effect(update, [fig])
+    return element

@@ -1,0 +1,330 @@
+"""Twin organisations: one seed, two policies, stepped in lockstep as one Mesa model.
+
+Two :class:`~okrsim.model.OKRModel` runs built with the same seed meet the same
+workforce and the same shocks (common random numbers), so whatever differs
+between them week by week is the policies' doing, not luck.  Mesa's SolaraViz
+controller drives one model; :class:`TwinOrganisations` is that model: its
+``step`` advances both organisations one week, and its readers return tidy
+frames with an ``organisation`` column that the figure builders in
+:mod:`okrsim.figures` overlay.
+
+Each organisation is a preset (a scenario file) with the facilitator's lever
+settings and the shared world settings applied through
+:meth:`Scenario.with_overrides`, i.e. validated like a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from okrsim.dashboard.controls import lever_controls, values
+from okrsim.metrics import METRICS
+from okrsim.model import WEEKLY_SERIES, OKRModel
+from okrsim.params import Scenario, ScenarioError
+from okrsim.policies.curves import Array
+
+#: The twins' names, in drawing order (first colour, second colour).
+ORGANISATIONS = ("A", "B")
+#: Presets the twins start from: the reference and the policy under discussion.
+DEFAULT_PRESETS = ("decoupled.toml", "coupled.toml")
+#: Environment variable naming the scenario library directory.
+LIBRARY_ENV = "OKRSIM_SCENARIOS"
+
+
+def library_dir() -> Path:
+    """The scenario library: ``$OKRSIM_SCENARIOS``, else ``./scenarios``, else the repository's."""
+    if os.environ.get(LIBRARY_ENV):
+        return Path(os.environ[LIBRARY_ENV])
+    here = Path.cwd() / "scenarios"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def scenario_library(directory: Path | None = None, *extra: str | Path) -> dict[str, str]:
+    """Every scenario file of the library (and any ``extra`` files), ``{name: path}``.
+
+    Names are file stems, sorted; an extra file whose stem is taken keeps its path
+    as its name.
+    """
+    root = directory or library_dir()
+    found = {p.stem: str(p) for p in sorted(root.glob("*.toml"))}
+    for path in extra:
+        p = Path(path)
+        if str(p.resolve()) in {str(Path(v).resolve()) for v in found.values()}:
+            continue
+        found[p.stem if p.stem not in found else str(p)] = str(p)
+    return found
+
+
+def twin_scenario(
+    preset: str | Path, levers: Mapping[str, Any], world: Mapping[str, Any]
+) -> Scenario:
+    """A preset file with lever and world settings applied, validated.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the key and what was expected.
+    """
+    base = Scenario.from_toml(preset)
+    settings = {**levers, **world}
+    if not settings:
+        return base
+    return base.with_overrides(
+        settings, source=f"{Path(preset).name} with the dashboard's settings"
+    )
+
+
+def key_result_statuses(model: OKRModel) -> tuple[Array, Array]:
+    """Reported and true status of every key result at the last check-in, shape (n, K)."""
+    return model.reported_status, model.true_status
+
+
+@dataclass
+class Twin:
+    """One of the two organisations: its label, scenario and model."""
+
+    label: str
+    preset: str
+    scenario: Scenario
+    model: OKRModel
+
+    def step(self) -> None:
+        self.model.step()
+
+
+class TwinOrganisations(mesa.Model):
+    """Two organisations, one seed, two policies, stepped together one week at a time.
+
+    Parameters
+    ----------
+    preset_a, preset_b
+        Scenario files the organisations start from.
+    levers_a, levers_b
+        ``{dotted key: value}`` lever settings applied to each preset.
+    world
+        Settings both share (organisation size, horizon).
+    seed
+        The one seed of both runs: the same people and the same luck.
+
+    A setting that does not validate against its preset is left out and the
+    reason is kept in :attr:`notes` for the page to show; the organisation then
+    runs its preset as the file has it.
+    """
+
+    def __init__(
+        self,
+        preset_a: str = "",
+        preset_b: str = "",
+        levers_a: Mapping[str, Any] | None = None,
+        levers_b: Mapping[str, Any] | None = None,
+        world: Mapping[str, Any] | None = None,
+        seed: int = 0,
+    ) -> None:
+        # Mesa's own generator is unused: each organisation draws from its named streams.
+        super().__init__(rng=seed)
+        library = library_dir()
+        presets = [
+            preset or str(library / default)
+            for preset, default in zip((preset_a, preset_b), DEFAULT_PRESETS, strict=True)
+        ]
+        self.seed = int(seed)
+        self.settings: dict[str, Any] = {
+            "preset_a": presets[0],
+            "preset_b": presets[1],
+            "levers_a": dict(levers_a or {}),
+            "levers_b": dict(levers_b or {}),
+            "world": dict(world or {}),
+            "seed": self.seed,
+        }
+        self.notes: list[str] = []
+        self.twins = [
+            self._build(name, preset, self.settings[f"levers_{name.lower()}"])
+            for name, preset in zip(ORGANISATIONS, presets, strict=True)
+        ]
+        self._cache: dict[str, Any] = {}
+        self.running = True
+
+    def _build(self, name: str, preset: str, levers: Mapping[str, Any]) -> Twin:
+        world = self.settings["world"]
+        try:
+            scenario = twin_scenario(preset, levers, world)
+        except ScenarioError as exc:
+            self.notes.append(f"Organisation {name}: {exc} — running {Path(preset).name} as is.")
+            scenario = Scenario.from_toml(preset)
+        own = Scenario.from_toml(preset)
+        adjusted = values(own, lever_controls()) != values(scenario, lever_controls())
+        label = f"{name}: {Path(preset).stem}{'*' if adjusted else ''}"
+        return Twin(label, preset, scenario, OKRModel(scenario, self.seed))
+
+    # -- Mesa -------------------------------------------------------------------------
+    def step(self) -> None:
+        """One week in both organisations (one that has reached its horizon waits)."""
+        for twin in self.twins:
+            if twin.model.running:
+                twin.step()
+        self._cache.clear()
+        self.running = any(t.model.running for t in self.twins)
+
+    # -- readers ----------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        return [t.label for t in self.twins]
+
+    @property
+    def week(self) -> int:
+        return max(t.model.week for t in self.twins)
+
+    @property
+    def quarter(self) -> int:
+        return max(t.model.quarter for t in self.twins)
+
+    @property
+    def n_employees(self) -> int:
+        return min(t.model.workforce.n for t in self.twins)
+
+    def weekly(self) -> pd.DataFrame:
+        """Weekly series of both (``WEEKLY_SERIES`` and ``organisation``)."""
+        if "weekly" not in self._cache:
+            frames = []
+            for t in self.twins:
+                frame = t.model.weekly_frame().reindex(columns=list(WEEKLY_SERIES))
+                frames.append(frame.assign(organisation=t.label))
+            self._cache["weekly"] = pd.concat(frames, ignore_index=True)
+        weekly: pd.DataFrame = self._cache["weekly"]
+        return weekly
+
+    def quarterly(self) -> pd.DataFrame:
+        """One row per finished quarter and organisation, every metric."""
+        if "quarterly" not in self._cache:
+            columns = ["quarter", *METRICS]
+            frames = [
+                t.model.quarterly_frame().reindex(columns=columns).assign(organisation=t.label)
+                for t in self.twins
+            ]
+            self._cache["quarterly"] = pd.concat(frames, ignore_index=True)
+        quarterly: pd.DataFrame = self._cache["quarterly"]
+        return quarterly
+
+    def ratings(self) -> pd.DataFrame:
+        """The latest review: rating and true contribution per employee and organisation."""
+        frames = []
+        for t in self.twins:
+            if t.model.employee_frames:
+                latest = t.model.employee_frames[-1]
+                frames.append(
+                    latest[["employee", "rating", "true_contribution"]].assign(organisation=t.label)
+                )
+        if not frames:
+            return pd.DataFrame(columns=["employee", "rating", "true_contribution", "organisation"])
+        return pd.concat(frames, ignore_index=True)
+
+    def board(self) -> pd.DataFrame:
+        """One row per key result and organisation: reported and true status."""
+        frames = []
+        for t in self.twins:
+            wf = t.model.workforce
+            reported, true = key_result_statuses(t.model)
+            n, k = reported.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "organisation": t.label,
+                        "employee": np.repeat(np.arange(n), k),
+                        "team": np.repeat(wf.team, k),
+                        "kr": np.tile(np.arange(k), n),
+                        "reported_status": reported.ravel(),
+                        "true_status": true.ravel(),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    # -- one employee -----------------------------------------------------------------
+    def employee(self, index: int) -> list[dict[str, Any]]:
+        """One employee in both organisations: traits, beliefs, key results and why.
+
+        The same index is the same person in both (same seed, same draws), so the
+        two entries show one person under two policies.
+        """
+        out = []
+        for t in self.twins:
+            person = t.model.employees[index]
+            out.append(
+                {
+                    "organisation": t.label,
+                    "team": person.team,
+                    "traits": person.traits(),
+                    "beliefs": person.beliefs(),
+                    "key_results": person.key_results(),
+                    "explain": person.explain(),
+                    "targets_set": t.model.week > 0 and t.scenario.okr.enabled,
+                }
+            )
+        return out
+
+    def target_options(self, index: int) -> pd.DataFrame:
+        """The target options one employee weighed at the quarter's start, per organisation."""
+        rows = []
+        for view in self.employee(index):
+            if not view["targets_set"]:
+                continue
+            for multiple, utility in view["explain"]["target_options"].items():
+                rows.append(
+                    {
+                        "organisation": view["organisation"],
+                        "target_multiple": float(multiple),
+                        "utility": float(utility),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["organisation", "target_multiple", "utility"])
+
+    def effort_split(self, index: int) -> pd.DataFrame:
+        """One employee's split of this week across the activities, per organisation."""
+        rows = [
+            {"organisation": view["organisation"], "activity": activity, "share": share}
+            for view in self.employee(index)
+            for activity, share in view["explain"]["effort_shares"].items()
+        ]
+        return pd.DataFrame(rows, columns=["organisation", "activity", "share"])
+
+
+def _payoff(value: float) -> str:
+    return f"{round(value, 2) + 0.0:.2f}"  # + 0.0: no "-0.00"
+
+
+def why(view: Mapping[str, Any]) -> str:
+    """One employee's target and report choices in words, with the payoffs weighed.
+
+    The target is the option of highest expected payoff; it is compared with
+    the honest option (a target of what they expect to deliver).
+    """
+    explain = view["explain"]
+    if not view["targets_set"]:
+        return "no targets (yet)."
+    options = explain["target_options"]
+    chosen = max(options, key=options.__getitem__)
+    honest = min(options, key=lambda m: abs(float(m) - 1.0))
+    target = f"set targets at {float(chosen):.0%} of what they expect to deliver"
+    if chosen != honest:
+        target += (
+            f" (payoff {_payoff(options[chosen])}, against {_payoff(options[honest])} "
+            f"for {float(honest):.0%})"
+        )
+    shading = np.asarray(explain["report_shading"], dtype=float)
+    if np.any(shading > 0):
+        report = f"reports up to {shading.max():.0%} of target above the truth"
+    elif np.any(shading < 0):
+        report = f"reports up to {-shading.min():.0%} of target below the truth"
+    else:
+        report = "reports progress as they see it"
+    return f"{target}; {report}."

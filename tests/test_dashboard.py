@@ -1,0 +1,281 @@
+"""The workshop dashboard in a real browser: ``okrsim dashboard`` driven in Debian's Chromium.
+
+The test suite starts the command itself on a free loopback port (offline
+asset settings, no outside host reachable) and opens it at 1280×720, the
+size of a projected workshop screen.  Each ``open_page`` is a new browser
+context, so a new Solara session with its own twin organisations.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import (
+    SOLARA_OFFLINE_ENV,
+    Server,
+    WatchedPage,
+    clipped_charts,
+    mesa_button,
+    mesa_time,
+    plotly_traces,
+    serve,
+    set_slider,
+    wait_for,
+)
+from playwright.sync_api import expect
+
+from okrsim.params import Scenario
+
+pytest_plugins = ["browser_plugin"]
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT / "scenarios"
+OKRSIM = Path(sys.executable).with_name("okrsim")
+LOAD_TIMEOUT_MS = 30_000
+TABS = ("Ambition & honesty", "Blockers & time", "Value & ratings", "Watermelon board")
+SANDBAGGING = "Ambition: how far targets sit below what people expect to deliver"
+BOARD = "Watermelon board: outer square = reported status, inner mark = true status"
+
+
+@pytest.fixture(scope="module")
+def dashboard() -> Iterator[Server]:
+    command = [str(OKRSIM), "dashboard", "--host", "127.0.0.1", "--port", "{port}"]
+    with serve(command, env=SOLARA_OFFLINE_ENV, name="okrsim-dashboard") as server:
+        yield server
+
+
+def open_dashboard(open_page: Any, server: Server) -> WatchedPage:
+    """A fresh session, once the model and the first tab's two charts are drawn."""
+    watched: WatchedPage = open_page(server.url)
+    expect(mesa_time(watched.page)).to_have_text("Time: 0.0", timeout=LOAD_TIMEOUT_MS)
+    wait_for(lambda: len(plotly_traces(watched.page)), lambda n: n >= 2, what="the first charts")
+    return watched
+
+
+_SHOWN_JS = """
+() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map(el => el.getBoundingClientRect().width > 0)
+"""
+
+
+def shown_charts(page: Any) -> list[dict[str, Any]] | None:
+    """The charts on the open tab (a hidden tab's charts have no size).
+
+    None if a chart came or went between the two reads.
+    """
+    charts, shown = plotly_traces(page), page.evaluate(_SHOWN_JS)
+    if len(charts) != len(shown):
+        return None
+    return [c for c, visible in zip(charts, shown, strict=True) if visible]
+
+
+def clipped(page: Any) -> list[str]:
+    """Charts on the open tab cut off by their container or the 1280×720 window."""
+    return [c for c in clipped_charts(page) if "drawn 0x0" not in c]  # 0x0: a hidden tab
+
+
+def chart(page: Any, title: str) -> dict[str, Any]:
+    return next(c for c in plotly_traces(page) if c["title"] == title)
+
+
+def series(page: Any, title: str, name: str) -> list[float] | None:
+    """One trace's y values; None while a redraw briefly holds old and new traces."""
+    traces = [t for t in chart(page, title)["traces"] if t["name"] == name]
+    return traces[0]["y"] if len(traces) == 1 else None
+
+
+def open_tab(page: Any, name: str, charts: int) -> list[dict[str, Any]]:
+    page.get_by_role("tab", name=name).click()
+    return wait_for(
+        lambda: shown_charts(page),
+        lambda shown: (
+            shown is not None and len(shown) == charts and all(c["traces"] for c in shown)
+        ),
+        what=f"{charts} charts on {name!r}",
+    )
+
+
+def step_weeks(dash: WatchedPage, weeks: int) -> None:
+    """One Step of ``weeks`` weeks (13 at most), set with the weeks-per-step slider."""
+    set_slider(dash.page, "weeks per step", weeks)
+    dash.settle()  # the slider's value must reach the server before Step
+    mesa_button(dash.page, "step").click()
+    expect(mesa_time(dash.page)).to_have_text(f"Time: {weeks}.0")
+
+
+def test_page_loads_offline_titled_unclipped_and_clean(open_page, dashboard):
+    dash = open_dashboard(open_page, dashboard)
+    dash.page.wait_for_load_state("networkidle")
+    titles = [c["title"] for c in shown_charts(dash.page) or []]
+    assert titles == [SANDBAGGING, "Reported (solid) vs true (dotted) progress on key results"]
+    for which in ("reset", "play", "step"):
+        expect(mesa_button(dash.page, which)).to_be_enabled()
+    # no control moved a preset's value on its way into the page
+    expect(dash.page.get_by_text("Settings changed")).to_have_count(0)
+
+    step_weeks(dash, 13)
+    for tab, count in zip(TABS, (2, 2, 2, 1), strict=True):
+        shown = open_tab(dash.page, tab, count)
+        assert all(c["title"] for c in shown), f"untitled chart on {tab!r}"
+        assert clipped(dash.page) == []
+    inspector = open_tab(dash.page, "Employee inspector", 2)
+    assert [c["title"] for c in inspector][1] == "How they split this week"
+    assert clipped(dash.page) == []
+    open_tab(dash.page, "Ambition & honesty", 2)
+    dash.page.wait_for_timeout(300)  # let the last redraw land before the picture
+    dash.screenshot("dashboard")
+    dash.assert_clean()
+
+
+def test_step_advances_the_charts(open_page, dashboard):
+    dash = open_dashboard(open_page, dashboard)
+    assert chart(dash.page, SANDBAGGING)["traces"] == []  # week 0: no targets yet
+
+    mesa_button(dash.page, "step").click()
+    expect(mesa_time(dash.page)).to_have_text("Time: 1.0")
+    wait_for(
+        lambda: series(dash.page, SANDBAGGING, "B: coupled"),
+        lambda y: y is not None and len(y) == 1,
+        what="one week of targets",
+    )
+    mesa_button(dash.page, "step").click()
+    expect(mesa_time(dash.page)).to_have_text("Time: 2.0")
+    wait_for(
+        lambda: series(dash.page, SANDBAGGING, "B: coupled"),
+        lambda y: y is not None and len(y) == 2,
+        what="two weeks of targets",
+    )
+    # coupled pay sets targets below what people expect to deliver; decoupled does not
+    coupled = series(dash.page, SANDBAGGING, "B: coupled")
+    decoupled = series(dash.page, SANDBAGGING, "A: decoupled")
+    assert coupled is not None
+    assert decoupled is not None
+    assert min(coupled) > max(decoupled) + 0.05
+    dash.assert_clean()
+
+
+def test_the_twin_view_shows_both_organisations_in_every_chart(open_page, dashboard):
+    dash = open_dashboard(open_page, dashboard)
+    step_weeks(dash, 13)  # a finished quarter: ratings and quarterly points exist
+    for tab, count in zip(TABS, (2, 2, 2, 1), strict=True):
+        for shown in open_tab(dash.page, tab, count):
+            organisations = {
+                t["name"].split(":")[0] for t in shown["traces"] if ":" in (t["name"] or "")
+            }
+            assert organisations == {"A", "B"}, shown["title"]
+            assert all(t["x"] for t in shown["traces"] if (t["name"] or "")[:2] in ("A:", "B:"))
+    dash.assert_clean()
+
+
+def test_the_watermelon_board_has_one_tile_per_key_result(open_page, dashboard):
+    dash = open_dashboard(open_page, dashboard)
+    mesa_button(dash.page, "step").click()
+    expect(mesa_time(dash.page)).to_have_text("Time: 1.0")
+    open_tab(dash.page, "Watermelon board", 1)
+
+    def tiles(page: Any) -> dict[str, int]:
+        return {
+            t["name"]: len(t["x"])
+            for t in chart(page, BOARD)["traces"]
+            if t["name"].endswith("status")
+        }
+
+    s = Scenario.from_toml(LIBRARY / "coupled.toml")
+    per_org = s.org.n_teams * s.org.team_size * s.okr.krs_per_person
+    expected = {
+        f"{org}: {status} status": per_org
+        for org in ("A: decoupled", "B: coupled")
+        for status in ("reported", "true")
+    }
+    wait_for(lambda: tiles(dash.page), lambda found: found == expected, what="a full board")
+
+    # a smaller organisation, applied by Reset: the board follows the key results
+    set_slider(dash.page.locator(".okrsim-world"), "org.n_teams", 3)
+    dash.settle()
+    mesa_button(dash.page, "reset").click()
+    expect(mesa_time(dash.page)).to_have_text("Time: 0.0")
+    mesa_button(dash.page, "step").click()
+    expect(mesa_time(dash.page)).to_have_text("Time: 1.0")
+    smaller = {name: 3 * s.org.team_size * s.okr.krs_per_person for name in expected}
+    wait_for(lambda: tiles(dash.page), lambda found: found == smaller, what="a smaller board")
+    dash.assert_clean()
+
+
+def test_a_changed_lever_takes_effect_on_reset(open_page, dashboard):
+    """B's coupling set to 0: after Reset, B is decoupled too, and so identical to A."""
+    dash = open_dashboard(open_page, dashboard)
+    b_card = dash.page.locator(".okrsim-org-b")
+    set_slider(b_card, "comp.coupling", 0.0)
+    dash.settle()
+    expect(dash.page.get_by_text("Settings changed: press Reset to apply them.")).to_be_visible()
+    mesa_button(dash.page, "reset").click()
+    expect(mesa_time(dash.page)).to_have_text("Time: 0.0")
+    step_weeks(dash, 3)
+
+    def both(page: Any) -> tuple[list[float] | None, list[float] | None]:
+        return series(page, SANDBAGGING, "A: decoupled"), series(page, SANDBAGGING, "B: coupled*")
+
+    a, b = wait_for(
+        lambda: both(dash.page),
+        lambda ab: ab[0] is not None and ab[1] is not None and len(ab[1]) == 3,
+        what="B relabelled as adjusted, with three weeks",
+    )
+    assert a == b  # same people, same luck, now the same policy
+    dash.assert_clean()
+
+
+def test_the_preset_picker_lists_every_scenario_file(open_page, dashboard):
+    dash = open_dashboard(open_page, dashboard)
+    dash.page.locator(".okrsim-org-b .okrsim-preset").click()
+    options = dash.page.get_by_role("option")
+    expect(options).to_have_count(len(list(LIBRARY.glob("*.toml"))))
+    listed = sorted(options.all_inner_texts())
+    assert listed == sorted(p.stem for p in LIBRARY.glob("*.toml"))
+
+    dash.page.get_by_role("option", name="ratchet", exact=True).click()
+    dash.settle()
+    mesa_button(dash.page, "reset").click()
+    mesa_button(dash.page, "step").click()
+    expect(mesa_time(dash.page)).to_have_text("Time: 1.0")
+    wait_for(
+        lambda: series(dash.page, SANDBAGGING, "B: ratchet"),
+        lambda y: y is not None and len(y) == 1,
+        what="organisation B running the ratchet preset",
+    )
+    dash.assert_clean()
+
+
+def test_two_sessions_do_not_disturb_each_other(open_page, dashboard):
+    first = open_dashboard(open_page, dashboard)
+    second = open_dashboard(open_page, dashboard)
+
+    for week in (1, 2, 3):
+        mesa_button(first.page, "step").click()
+        expect(mesa_time(first.page)).to_have_text(f"Time: {week}.0")
+    wait_for(
+        lambda: series(first.page, SANDBAGGING, "A: decoupled"),
+        lambda y: y is not None and len(y) == 3,
+        what="three weeks in the first session",
+    )
+    # the other session's model has not moved ...
+    expect(mesa_time(second.page)).to_have_text("Time: 0.0")
+    assert chart(second.page, SANDBAGGING)["traces"] == []
+    # ... steps from its own start, and its Reset leaves the first alone
+    mesa_button(second.page, "step").click()
+    expect(mesa_time(second.page)).to_have_text("Time: 1.0")
+    wait_for(
+        lambda: series(second.page, SANDBAGGING, "A: decoupled"),
+        lambda y: y is not None and len(y) == 1,
+        what="one week in the second session",
+    )
+    mesa_button(second.page, "reset").click()
+    expect(mesa_time(second.page)).to_have_text("Time: 0.0")
+    expect(mesa_time(first.page)).to_have_text("Time: 3.0")
+    assert len(series(first.page, SANDBAGGING, "A: decoupled") or []) == 3
+    first.assert_clean()
+    second.assert_clean()

@@ -1,0 +1,149 @@
+"""Twin organisations: one seed, two policies, stepped together as one Mesa model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from okrsim import metrics
+from okrsim.dashboard.twins import (
+    TwinOrganisations,
+    key_result_statuses,
+    scenario_library,
+    twin_scenario,
+    why,
+)
+from okrsim.metrics import NO_TARGET, OFF_TRACK, ON_TRACK, status_codes
+from okrsim.model import OKRModel
+from okrsim.params import Scenario, ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT / "scenarios"
+SMALL = {"org.n_teams": 3, "org.team_size": 4, "horizon.quarters": 2}
+
+
+def test_the_library_lists_every_scenario_file():
+    library = scenario_library(LIBRARY)
+    assert sorted(library) == sorted(p.stem for p in LIBRARY.glob("*.toml"))
+    assert {"coupled", "decoupled", "baseline"} <= set(library)
+
+
+def test_a_file_outside_the_library_joins_it(tmp_path):
+    extra = tmp_path / "ours.toml"
+    extra.write_text("[comp]\ncoupling = 0.4\n")
+    library = scenario_library(LIBRARY, extra)
+    assert library["ours"] == str(extra)
+
+
+def test_twins_meet_the_same_people_and_the_same_luck():
+    model = TwinOrganisations(world=SMALL, seed=7)
+    a, b = (t.model for t in model.twins)
+    assert np.array_equal(a.workforce.capability, b.workforce.capability)
+    assert np.array_equal(a.workforce.honesty_trait, b.workforce.honesty_trait)
+    assert model.labels == ["A: decoupled", "B: coupled"]
+
+
+def test_the_same_policy_twice_gives_identical_organisations():
+    coupled = str(LIBRARY / "coupled.toml")
+    model = TwinOrganisations(preset_a=coupled, preset_b=coupled, world=SMALL, seed=2)
+    for _ in range(14):
+        model.step()
+    weekly = model.weekly()
+    a = weekly[weekly["organisation"] == model.labels[0]].drop(columns="organisation")
+    b = weekly[weekly["organisation"] == model.labels[1]].drop(columns="organisation")
+    assert a.reset_index(drop=True).equals(b.reset_index(drop=True))
+
+
+def test_one_step_is_one_week_in_both_and_stops_at_the_horizon():
+    model = TwinOrganisations(world={**SMALL, "horizon.quarters": 1}, seed=1)
+    while model.running:
+        model.step()
+    assert model.steps == 13
+    assert [t.model.week for t in model.twins] == [13, 13]
+    assert len(model.weekly()) == 2 * 13
+    assert list(model.quarterly()["quarter"]) == [1, 1]
+
+
+def test_reset_rebuilds_the_same_twins_from_their_settings():
+    """Mesa's Reset calls ``type(model)(**parameters)``: the settings rebuild the model."""
+    model = TwinOrganisations(levers_b={"comp.coupling": 0.5}, world=SMALL, seed=4)
+    again = TwinOrganisations(**model.settings)
+    for m in (model, again):
+        for _ in range(3):
+            m.step()
+    assert model.weekly().equals(again.weekly())
+    assert model.labels == again.labels == ["A: decoupled", "B: coupled*"]
+
+
+def test_levers_and_world_settings_go_through_validation():
+    scenario = twin_scenario(LIBRARY / "coupled.toml", {"comp.coupling": 0.5}, SMALL)
+    assert scenario.comp.coupling == 0.5
+    assert scenario.org.n_teams == 3
+    with pytest.raises(ScenarioError, match=r"comp.coupling = 1.5 is out of range"):
+        twin_scenario(LIBRARY / "coupled.toml", {"comp.coupling": 1.5}, {})
+
+
+def test_a_setting_its_preset_refuses_is_noted_and_the_preset_runs_as_it_is():
+    model = TwinOrganisations(
+        preset_b=str(LIBRARY / "decouple_in_year_two.toml"),
+        world={"horizon.quarters": 2},
+        seed=0,
+    )
+    (note,) = model.notes
+    assert "Organisation B" in note
+    assert "beyond horizon.quarters" in note
+    assert model.twins[1].scenario == Scenario.from_toml(LIBRARY / "decouple_in_year_two.toml")
+
+
+def test_statuses_follow_the_models_check_in_rule():
+    ratio = np.array([1.2, 0.9, 0.8, 0.69, np.nan])
+    assert status_codes(ratio).tolist() == [ON_TRACK, ON_TRACK, 1, OFF_TRACK, NO_TARGET]
+
+
+@pytest.mark.parametrize("preset", ["coupled.toml", "market_shock.toml"])
+def test_the_board_agrees_with_the_models_watermelon_tiles(preset):
+    scenario = Scenario.from_toml(LIBRARY / preset).with_overrides({"org.n_teams": 4})
+    model = OKRModel(scenario, 3)
+    for _ in range(30):
+        model.step()
+        reported, true = key_result_statuses(model)
+        watermelon = (reported == ON_TRACK) & (true == OFF_TRACK)
+        assert np.array_equal(
+            watermelon, metrics.watermelons(model.reported_status, model.true_status)
+        )
+
+
+def test_the_board_has_one_row_per_key_result_before_and_after_week_one():
+    model = TwinOrganisations(world=SMALL, seed=0)
+    n = 3 * 4 * Scenario().okr.krs_per_person
+    board = model.board()
+    assert len(board) == 2 * n
+    assert set(board["reported_status"]) == {NO_TARGET}
+    model.step()
+    board = model.board()
+    assert len(board) == 2 * n
+    assert NO_TARGET not in set(board["reported_status"])
+
+
+def test_without_okrs_every_key_result_has_no_target():
+    model = TwinOrganisations(preset_b=str(LIBRARY / "no_okrs.toml"), world=SMALL, seed=0)
+    model.step()
+    board = model.board()
+    no_okrs = board[board["organisation"] == "B: no_okrs"]
+    assert set(no_okrs["true_status"]) == {NO_TARGET}
+    assert model.target_options(0)["organisation"].tolist().count("B: no_okrs") == 0
+
+
+def test_the_inspector_explains_one_person_in_both_organisations():
+    model = TwinOrganisations(world=SMALL, seed=5)
+    model.step()
+    a, b = model.employee(2)
+    assert a["traits"] == b["traits"]  # the same person
+    assert len(a["key_results"]) == Scenario().okr.krs_per_person
+    assert "set targets at" in why(b)
+    options = model.target_options(2)
+    assert len(options) == 2 * len(a["explain"]["target_options"])
+    split = model.effort_split(2)
+    assert split.groupby("organisation")["share"].sum().round(6).tolist() == [1.0, 1.0]
