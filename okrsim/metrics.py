@@ -43,7 +43,7 @@ METRICS: Final[dict[str, str]] = {
     "capability": "mean true capability",
     "kr_output": "true key-result output per employee-week",
     "aligned_output": "key-result output times its strategic alignment, per employee-week",
-    "kr_share_when_ahead": "key-result share of time late in a quarter once a target is met",
+    "kr_share_when_ahead": "key-result share late in a quarter once reports meet every target",
     "target_error": "|true attainment − 1|: how far results land from targets",
     "just_met_share": "share of key results that end just above target (1.0 to 1.1)",
     "hidden_reported_progress": "reported progress / target on late-quarter hidden-blocked KRs",

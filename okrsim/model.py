@@ -86,6 +86,11 @@ def _nanmean(x: Array) -> float:
     return float(x[finite].mean()) if finite.any() else float("nan")
 
 
+def _ratio(total: float, count: float) -> float:
+    """A mean from its total and count; NaN when nothing was counted."""
+    return total / count if count > 0 else float("nan")
+
+
 def _week_value(model: OKRModel, *, name: str) -> float:
     return model.week_row[name]
 
@@ -379,7 +384,8 @@ class OKRModel(mesa.Model):
             return
         before = wf.target.copy()
         weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
-        self.set_targets(progress=wf.progress.copy(), weeks_left=weeks_left)
+        # both sides see the reported progress, not the truth
+        self.set_targets(progress=wf.reported.copy(), weeks_left=weeks_left)
         changed = np.abs(wf.target - before) > 0.05 * before
         self.tally["revisions"] += changed.sum(axis=1)
 
@@ -836,7 +842,8 @@ class OKRModel(mesa.Model):
         noise = self.streams["audit"].normal(0.0, 0.5 * (1.0 - p.accuracy), n)
         seen = t["contribution"] + noise * mean_contribution
         mean_help = max(float(t["help_given"].mean()), 1e-9)
-        tau = np.nan_to_num(wf.target * wf.par / wf.expected, nan=1.0).mean(axis=1)
+        # ambition as the manager sees it: the target against the manager's estimate
+        tau = np.nan_to_num(wf.target * wf.par / self.manager_view, nan=1.0).mean(axis=1)
         shortfall = np.nan_to_num(np.maximum(1.0 - measured, 0.0)).mean(axis=1)
         bad_news = t["raises"] + t["red_reports"] / WEEKS_PER_QUARTER
         judged = (
@@ -1009,7 +1016,9 @@ class OKRModel(mesa.Model):
                     where=t["late_ahead_weeks"] > 0,
                 ),
                 "target_error": np.abs(true_att - 1.0).mean(axis=1),
-                "just_met_share": ((true_att >= 1.0) & (true_att < 1.1)).mean(axis=1),
+                "just_met_share": np.where(
+                    np.isfinite(true_att), (true_att >= 1.0) & (true_att < 1.1), np.nan
+                ).mean(axis=1),
                 "help_given": t["help_given"],
                 "help_received": t["help_received"],
                 "raises": t["raises"],
@@ -1040,8 +1049,8 @@ class OKRModel(mesa.Model):
                 hidden_weeks=float(t["hidden_weeks"][0]),
                 blocked_weeks=float(t["blocked_weeks"][0]),
                 krs=self.krs,
-                hidden_reported=t["hidden_reported"][0] / max(t["hidden_seen"][0], 1.0),
-                hidden_true=t["hidden_true"][0] / max(t["hidden_seen"][0], 1.0),
+                hidden_reported=_ratio(t["hidden_reported"][0], t["hidden_seen"][0]),
+                hidden_true=_ratio(t["hidden_true"][0], t["hidden_seen"][0]),
             )
         )
 

@@ -336,7 +336,7 @@ class Behaviour(_Group):
         0.1,
         ge=0.0,
         le=1.0,
-        description="Chance per quarter of copying a better-paid peer's habits",
+        description="Chance at each review of copying a better-rated peer's habits",
     )
 
 

@@ -24,7 +24,7 @@ from okrsim.policies.curves import Array, Curve, quantile_nodes
 
 #: Target multiples an employee weighs (target / own expected output).
 TARGET_GRID = np.linspace(0.5, 1.6, 23)
-#: Report shadings an employee weighs (reported − perceived progress, share of target).
+#: Report shadings an employee weighs (reported − perceived, in units of on-pace progress).
 SHADING_GRID = np.round(np.arange(-0.2, 0.51, 0.05), 2)
 #: Activities a week is split between, in this order everywhere.
 ACTIVITIES = ("kr", "bau", "help", "explore")
@@ -53,7 +53,7 @@ class Payoff:
     accuracy: float
     context_weight: float  # weight of reported attainment in judgment (0 if unused)
     inflation_penalty: float
-    ratchet_strength: float  # how far next target follows achieved output (0 = none)
+    ratchet_strength: float  # how far the next target moves to last reported output (0 = none)
 
     @property
     def judged(self) -> float:
@@ -80,10 +80,12 @@ def target_utility(
 
     .. math::
 
-        U(τ) = X\\,[c\\,CE_ρ(f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
-               - h\\,(τ-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
+        U(τ) = X\\,[c\\,o\\,CE_ρ(f(A)) + (1-c)\\,(ω_{amb}((τ-1) - (1-φ)E(1-A)^+)
+               + ω_{ctx} E A)] - h\\,(τ-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
 
-    with ``c`` the coupling, ``f`` the score curve, ``CE_ρ`` its certainty
+    with ``c`` the coupling, ``o`` the share of the score one's own result
+    moves (1, or 1/n under team evaluation), ``ω_ctx`` the weight judgment
+    gives reported attainment, ``f`` the score curve, ``CE_ρ`` its certainty
     equivalent ``E f − ρ/2·Var f`` (CARA utility with normal noise; the form
     Holmström & Milgrom 1991 use),
     ``φ`` the failure tolerance and ``h`` the honesty cost of stating a target
@@ -202,7 +204,7 @@ def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversi
     below it is felt ``λ`` times as much as one above it (λ ≈ 2.25, Tversky &
     Kahneman 1992), so harder goals pull more effort.  Sensitivity diminishes
     with distance: a goal missed by more than :data:`GOAL_REACH` of the target
-    pulls no more than none (commitment to a goal out of reach falls; Locke &
+    pulls no harder than a goal already met (commitment to a goal out of reach falls; Locke &
     Latham 2002; the reach is an assumption) — so performance rises with
     difficulty and then levels off.
     """
@@ -298,8 +300,8 @@ def report_utility(
     The graded attainment is what is reported, ``A + s``; the formula pays
     ``formula_share · E f(A + s)``;
     judgment that uses reported attainment credits ``judged_per_attainment · s``;
-    an audit that catches inflation costs ``inflation_penalty · s⁺`` with
-    probability ``catch_probability``;
+    an audit that catches inflation costs ``(1 − c)·inflation_penalty · s⁺``
+    (in the judged part of the rating) with probability ``catch_probability``;
     a ratchet raises next quarter's target with reported output
     (``ratchet_per_attainment``, ≥ 0, the score lost per unit reported); a
     report that shows red (any ``s < red_below``) costs the mark the employee
