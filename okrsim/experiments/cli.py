@@ -1,9 +1,10 @@
 """``okrsim sweep``, ``okrsim rerun`` and ``okrsim analyze``.
 
 :func:`add_commands` registers the three subcommands on the main parser's
-subparsers; each handler takes the parsed arguments, returns an exit code,
-and raises :class:`~okrsim.params.ScenarioError` for bad input (printed by
-the main entry point as ``error: <message>`` with exit code 2).
+subparsers (``okrsim.cli`` calls it); each sets ``handler``, which takes the
+parsed arguments, returns an exit code, and raises
+:class:`~okrsim.params.ScenarioError` for bad input (printed by the main
+entry point as ``error: <message>`` with exit code 2).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def add_commands(subparsers: Any) -> None:
     sweep.add_argument(
         "--resume",
         action="store_true",
-        help="continue the sweep in DIR; refuses if DIR holds a different experiment",
+        help="continue the sweep in DIR (or start it if DIR is new); refuses if DIR holds "
+        "a different experiment",
     )
     sweep.add_argument(
         "--retry-failed", action="store_true", help="with --resume: run recorded failures again"
@@ -111,11 +113,19 @@ def add_commands(subparsers: Any) -> None:
         "--scheduler-file", metavar="FILE", help="Dask scheduler file (with --executor dask)"
     )
     sweep.add_argument(
+        "--wait",
+        type=_positive,
+        default=60,
+        metavar="S",
+        help="with --executor dask: seconds to wait for the scheduler file and a first "
+        "worker (default 60)",
+    )
+    sweep.add_argument(
         "--chunk-size",
         type=_positive,
         metavar="N",
-        help="runs per task (default: about 8 tasks per worker, at most 64 "
-        "runs); results do not depend on it",
+        help="runs per task (default: adapted to take about 2 s of worker time, at most 64 "
+        "runs, smaller near the end); results do not depend on it",
     )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.add_argument(
@@ -123,7 +133,7 @@ def add_commands(subparsers: Any) -> None:
         action="store_true",
         help="validate the experiment and show the plan; run nothing",
     )
-    sweep.set_defaults(func=sweep_command)
+    sweep.set_defaults(handler=sweep_command)
 
     rerun = subparsers.add_parser(
         "rerun",
@@ -134,7 +144,7 @@ def add_commands(subparsers: Any) -> None:
     rerun.add_argument("dir", metavar="DIR", help="sweep directory")
     rerun.add_argument("run_id", metavar="RUN_ID", type=_non_negative, help="run to rebuild")
     rerun.add_argument("--json", action="store_true", help="print the rebuilt row as JSON")
-    rerun.set_defaults(func=rerun_command)
+    rerun.set_defaults(handler=rerun_command)
 
     analyze = subparsers.add_parser(
         "analyze",
@@ -166,7 +176,7 @@ def add_commands(subparsers: Any) -> None:
         metavar="A",
         help="PRIM: share peeled per step (default 0.05)",
     )
-    analyze.set_defaults(func=analyze_command)
+    analyze.set_defaults(handler=analyze_command)
 
 
 # -- handlers ---------------------------------------------------------------
@@ -218,6 +228,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             scheduler_file=args.scheduler_file,
+            wait=args.wait,
         )
     except OSError as exc:
         raise ScenarioError(f"sweep: cannot reach the Dask scheduler: {exc}") from None

@@ -35,6 +35,8 @@ class ChunkResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     series: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: Worker time spent on the chunk's runs (sizes later chunks; not stored).
+    seconds: float = 0.0
 
 
 def resolve_runner(path: str) -> Callable[..., Any]:
@@ -88,6 +90,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     This is the function every backend executes (module-level so that it
     pickles by reference).
     """
+    start = time.perf_counter()
     runner = resolve_runner(chunk.runner)
     base = Scenario.from_mapping(chunk.base, source="the sweep's base scenario")
     out = ChunkResult()
@@ -99,6 +102,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             continue
         out.rows.append(row)
         out.series.extend(series)
+    out.seconds = time.perf_counter() - start
     return out
 
 
@@ -183,8 +187,10 @@ class DaskBackend:
     """A Dask distributed cluster, reached through ``Client.get_executor()``.
 
     Give the scheduler's address (``tcp://host:8786``) or its scheduler file.
-    The scheduler re-runs the tasks of a worker that dies on the remaining
-    workers, so the sweep completes; see ``docs/cluster.md``.
+    The scheduler file, and then a first worker, are waited for up to
+    ``wait_for_workers`` seconds.  The scheduler re-runs the tasks of a worker
+    that dies on the remaining workers, so the sweep completes; see
+    ``docs/cluster.md``.
     """
 
     name = "dask"
@@ -200,8 +206,14 @@ class DaskBackend:
 
         if (address is None) == (scheduler_file is None):
             raise ValueError("give exactly one of a scheduler address and a scheduler file")
+        if scheduler_file is not None:
+            _wait_for_file(scheduler_file, wait_for_workers)
         self._client = Client(address, scheduler_file=scheduler_file, timeout="30s")
-        self._client.wait_for_workers(1, timeout=wait_for_workers)
+        try:
+            self._client.wait_for_workers(1, timeout=wait_for_workers)
+        except BaseException:
+            self._client.close()
+            raise
         self._executor = self._client.get_executor(pure=False)
         self._counted_at = -math.inf
         self._threads = 1
@@ -224,12 +236,22 @@ class DaskBackend:
         self._client.close()
 
 
+def _wait_for_file(path: str, timeout: float) -> None:
+    """Wait for a scheduler file (a batch job may start the scheduler alongside the driver)."""
+    deadline = time.monotonic() + timeout
+    while not (os.path.isfile(path) and os.path.getsize(path) > 0):
+        if time.monotonic() > deadline:
+            raise FileNotFoundError(f"no scheduler file {path} after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 def make_backend(
     name: str,
     *,
     workers: int | None = None,
     scheduler: str | None = None,
     scheduler_file: str | None = None,
+    wait: float = 60.0,
 ) -> Backend:
     """The backend ``name`` (``local``, ``dask`` or ``serial``)."""
     if name == "serial":
@@ -237,5 +259,5 @@ def make_backend(
     if name == "local":
         return PoolBackend(workers)
     if name == "dask":
-        return DaskBackend(scheduler, scheduler_file=scheduler_file)
+        return DaskBackend(scheduler, scheduler_file=scheduler_file, wait_for_workers=wait)
     raise ValueError(f"unknown executor {name!r}")

@@ -22,7 +22,9 @@ before any run starts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -127,27 +129,27 @@ class Plan:
             run_id, point_id, replication, self.experiment.seed, key, self.points[point_id]
         )
 
+    def chunk(self, run_ids: Iterable[int]) -> Chunk:
+        """The planned runs ``run_ids`` as one chunk of work."""
+        out = self.experiment.outcomes
+        return Chunk(
+            self._base,
+            self.experiment.metrics,
+            out.statistic,
+            out.series,
+            self.runner,
+            tuple(self.task(i) for i in run_ids),
+        )
+
     def chunks(self, run_ids: Iterable[int], size: int) -> Iterator[Chunk]:
         """Consecutive runs from ``run_ids`` grouped ``size`` at a time, built lazily."""
-        base = self.experiment.base.model_dump(mode="json")
-        out = self.experiment.outcomes
-        batch: list[RunTask] = []
-        for run_id in run_ids:
-            batch.append(self.task(run_id))
-            if len(batch) == size:
-                yield Chunk(
-                    base,
-                    self.experiment.metrics,
-                    out.statistic,
-                    out.series,
-                    self.runner,
-                    tuple(batch),
-                )
-                batch = []
-        if batch:
-            yield Chunk(
-                base, self.experiment.metrics, out.statistic, out.series, self.runner, tuple(batch)
-            )
+        ids = iter(run_ids)
+        while batch := list(itertools.islice(ids, size)):
+            yield self.chunk(batch)
+
+    @functools.cached_property
+    def _base(self) -> dict[str, Any]:
+        return self.experiment.base.model_dump(mode="json")
 
     def describe(self) -> dict[str, Any]:
         """Everything that determines the rows, JSON-ready; hashed into ``design_hash``."""

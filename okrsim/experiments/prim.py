@@ -102,7 +102,7 @@ def prim(
     limits = dict(full)
     total = int(y.sum())
     inside = everything
-    boxes = [_box(0, inside, y, total, limits, full)]
+    boxes = [_box(0, inside, y, total, dict(limits), full)]
     min_points = max(1, int(np.ceil(min_mass * n)))
     while total and boxes[-1].density < 1.0:
         best: tuple[float, int, np.ndarray, str, str] | None = None

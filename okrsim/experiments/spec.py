@@ -296,8 +296,8 @@ def experiment_from_mapping(
                 f"{source}: axes: a table design takes its axes from the CSV's columns; "
                 "remove [axes]"
             )
-        else:
-            table, axes = _read_table(exp.table, root, base, source, problems)
+        elif exp.table is not None:
+            table, axes = _read_table(exp.table, root, source, problems)
     else:
         raw_axes = _flatten_keys(spec.axes, "axes", problems, source)
         for key, value in raw_axes.items():
@@ -497,9 +497,8 @@ def _axis(
 
 
 def _read_table(
-    name: str | None, root: Path, base: Scenario, source: str, problems: list[str]
+    name: str, root: Path, source: str, problems: list[str]
 ) -> tuple[pd.DataFrame | None, list[Axis]]:
-    assert name is not None
     path = root / name if not Path(name).is_absolute() else Path(name)
     where = f"{source}: experiment.table = {name!r}"
     try:

@@ -7,6 +7,8 @@ Layout of a sweep directory ``DIR``::
     runs/part-*.parquet    one tidy row per completed run
     series/part-*.parquet  one row per run and quarter (if outcomes.series)
     failures.parquet       one row per failed run: ids, parameters, error, traceback
+    failures/part-*.parquet  failures while a session runs, gathered into
+                           failures.parquet when it ends (or is interrupted)
 
 Every part is written to a hidden temporary name, flushed to disk and then
 renamed (``os.replace``), so a reader — or a resumed sweep — never sees half
@@ -17,8 +19,8 @@ parts are written before its runs part, and series parts without a matching
 runs part are discarded on resume, so an interrupted sweep resumed gives
 exactly the rows of an uninterrupted one.
 
-The driver holds one chunk's rows at a time, so its memory does not grow
-with the number of runs.
+The driver writes each chunk as it arrives and keeps only the chunks in
+flight, so its memory does not grow with the number of runs.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from okrsim.params import ScenarioError
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
 FAILURES = "failures.parquet"
+LOCK = ".lock"
 _ID_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("run_id", pa.int64()),
     ("point_id", pa.int64()),
@@ -140,39 +143,39 @@ class Store:
         store.manifest  # noqa: B018 - read and check it now, not on first use
         return store
 
-    @classmethod
-    def prepare(cls, root: str | Path, plan: Plan, *, resume: bool) -> Store:
-        """A store ready for ``plan``'s runs: new, or an existing one to resume.
+    def prepare(self, plan: Plan, *, resume: bool) -> None:
+        """Make the directory ready for ``plan``'s runs: new, or an existing sweep to resume.
+
+        Call it holding :meth:`lock`, so that no other driver is writing here
+        while incomplete files are discarded.
 
         Raises
         ------
         ScenarioError
-            If ``root`` already holds a sweep and ``resume`` is false; if it
-            holds a sweep of a different experiment (the design hash differs);
-            or if it is a non-empty directory that holds no sweep.
+            If the directory already holds a sweep and ``resume`` is false; if
+            it holds a sweep of a different experiment (the design hash
+            differs); or if it is a non-empty directory that holds no sweep.
         """
-        store = cls(root)
-        exists = (store.root / MANIFEST).is_file()
+        exists = (self.root / MANIFEST).is_file()
         if exists and not resume:
             raise ScenarioError(
-                f"{store.root}: already holds a sweep; pass --resume to continue it, "
+                f"{self.root}: already holds a sweep; pass --resume to continue it, "
                 "or choose another output directory"
             )
         if exists:
-            store.check_matches(plan)
-            store.discard_incomplete()
-            return store
-        if store.root.exists() and any(store.root.iterdir()):
+            self.check_matches(plan)
+            self.discard_incomplete()
+            return
+        if self.root.exists() and any(p.name != LOCK for p in self.root.iterdir()):
             raise ScenarioError(
-                f"{store.root}: exists and is not empty, but holds no sweep ({MANIFEST}); "
+                f"{self.root}: exists and is not empty, but holds no sweep ({MANIFEST}); "
                 "choose another output directory"
             )
-        store.create(plan)
-        return store
+        self.create(plan)
 
     def create(self, plan: Plan) -> None:
         """Write the manifest and the design of a new sweep."""
-        for d in (self.root, self.runs_dir, self.failures_dir):
+        for d in (self.root, self.runs_dir):
             d.mkdir(parents=True, exist_ok=True)
         if plan.experiment.outcomes.series:
             self.series_dir.mkdir(exist_ok=True)
@@ -311,7 +314,7 @@ class Store:
         killed driver never leaves a stale lock behind.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("w") as fh:
+        with (self.root / LOCK).open("w") as fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -371,6 +374,9 @@ class Store:
         self._write_atomic(table, self.root / FAILURES)
         for p in paths:
             p.unlink()
+        # The parts' directory is recreated by the next chunk that fails.
+        with contextlib.suppress(OSError):
+            self.failures_dir.rmdir()
         return table.num_rows
 
     # -- reading ------------------------------------------------------------

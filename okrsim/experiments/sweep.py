@@ -12,6 +12,7 @@ recorded as failures.  Nothing aborts the sweep but the user.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import math
 import sys
 import time
@@ -85,9 +86,39 @@ class SweepInterrupted(KeyboardInterrupt):
         self.summary = summary
 
 
-def default_chunk_size(n_runs: int, workers: int) -> int:
-    """About eight chunks per worker, at most :data:`MAX_CHUNK` runs each."""
-    return max(1, min(MAX_CHUNK, math.ceil(n_runs / (8 * max(workers, 1)))))
+class ChunkSizer:
+    """How many runs the next chunk gets: fixed, or adapted to the measured run time.
+
+    Adaptive sizing starts with single runs, then aims at chunks of about
+    ``target_seconds`` of worker time (amortising dispatch, most of all on
+    Dask) but never more than a quarter of the remaining runs per worker, so
+    the last chunks are small and no worker idles at the end while another
+    finishes a long chunk.  The rows do not depend on the chunk sizes.
+    """
+
+    def __init__(self, fixed: int | None = None, *, target_seconds: float = 2.0) -> None:
+        self.fixed = fixed
+        self.target_seconds = target_seconds
+        self._seconds = 0.0
+        self._runs = 0
+
+    def observe(self, result: ChunkResult) -> None:
+        """Record a finished chunk's worker time."""
+        n = len(result.rows) + len(result.failures)
+        if n and result.seconds > 0:
+            self._seconds += result.seconds
+            self._runs += n
+
+    def size(self, remaining: int, workers: int) -> int:
+        """Runs for the next chunk, with ``remaining`` runs not yet submitted."""
+        if self.fixed is not None:
+            return self.fixed
+        if not self._runs:
+            return 1
+        per_run = self._seconds / self._runs
+        by_time = round(self.target_seconds / per_run) if per_run > 0 else MAX_CHUNK
+        by_tail = math.ceil(remaining / (4 * max(workers, 1)))
+        return max(1, min(MAX_CHUNK, by_time, by_tail))
 
 
 def run_sweep(
@@ -111,8 +142,8 @@ def run_sweep(
     retry_failed
         With ``resume``, run recorded failures again.
     chunk_size
-        Runs per task; by default :func:`default_chunk_size`.  The rows do not
-        depend on it.
+        Runs per task; by default adapted as it goes (:class:`ChunkSizer`).
+        The rows do not depend on it.
 
     Raises
     ------
@@ -121,16 +152,16 @@ def run_sweep(
     ScenarioError
         If ``out`` cannot take this sweep.
     """
-    store = Store.prepare(out, plan, resume=resume)
+    store = Store(out)
     with store.lock():
+        store.prepare(plan, resume=resume)
         if retry_failed:
             store.forget_failures(store.failed_ids())
         done_ids = store.completed_ids() | store.failed_ids()
         already = len(done_ids)
-        missing = plan.n_runs - already
-        size = chunk_size or default_chunk_size(missing, backend.workers)
+        unsubmitted = plan.n_runs - already
+        sizer = ChunkSizer(chunk_size)
         todo = (i for i in range(plan.n_runs) if i not in done_ids)
-        chunks = plan.chunks(todo, size)
         retry: deque[tuple[Chunk, int]] = deque()
         pending: dict[cf.Future[ChunkResult], tuple[Chunk, int]] = {}
         done = failed = 0
@@ -150,14 +181,17 @@ def run_sweep(
         store.update_status(state="running", started=_stamp())
 
         def fill() -> None:
-            while len(pending) < 2 * backend.workers:
+            nonlocal unsubmitted
+            workers = backend.workers
+            while len(pending) < 2 * workers:
                 if retry:
                     chunk, attempts = retry.popleft()
                 else:
-                    next_chunk = next(chunks, None)
-                    if next_chunk is None:
+                    ids = list(itertools.islice(todo, sizer.size(unsubmitted, workers)))
+                    if not ids:
                         return
-                    chunk, attempts = next_chunk, 0
+                    chunk, attempts = plan.chunk(ids), 0
+                    unsubmitted -= len(ids)
                 pending[backend.submit(chunk)] = (chunk, attempts)
 
         try:
@@ -177,6 +211,7 @@ def run_sweep(
                             failures=[failure_row(t, exc, tb) for t in chunk.tasks]
                         )
                     store.write_chunk(result)
+                    sizer.observe(result)
                     done += len(result.rows)
                     failed += len(result.failures)
                     bar.update(len(chunk.tasks))

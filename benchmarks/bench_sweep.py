@@ -1,0 +1,180 @@
+"""Sweep throughput and parallel efficiency, and the driver's memory at scale.
+
+Two measurements (not a timed test; run by hand):
+
+1. **Throughput.** A 200-run sweep of the baseline scenario at 100 employees
+   (10 teams of 10) × 12 quarters, on the local pool with 1 and with 2
+   workers, and on a 2-worker Dask ``LocalCluster`` (loopback).  Prints
+   runs/s and parallel efficiency ``rate(2) / (2 · rate(1))``.
+   Targets: ≥ 85 % on the local pool, ≥ 80 % on Dask.
+2. **Driver memory.** Peak resident memory of the driver process alone (not
+   its workers) for a 200-run and a 10,000-run sweep of a tiny scenario
+   (10 employees, 2 quarters), each in a fresh process.  Target: the
+   10,000-run peak within 1.5× of the 200-run peak — results stream to disk.
+
+Wall time includes starting the workers and their first imports, as a user
+would see it.
+
+    python benchmarks/bench_sweep.py [--runs 200] [--repeat 3] [--memory-runs 10000]
+                                     [--skip-dask] [--skip-memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend
+from okrsim.experiments.plan import plan_sweep
+from okrsim.experiments.store import Store
+from okrsim.experiments.sweep import run_sweep
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+
+
+def experiment(directory: Path, name: str, runs: int, settings: str) -> Path:
+    """A one-point experiment of ``runs`` replications (independent seeds)."""
+    path = directory / f"{name}.toml"
+    path.write_text(
+        textwrap.dedent(f"""
+        [experiment]
+        name = "{name}"
+        base = "{BASELINE}"
+        replications = {runs}
+        seed = 2026
+        crn = false
+
+        [set]
+        {settings}
+
+        [outcomes]
+        metrics = ["sandbagging_index", "true_value", "reporting_bias", "rating_accuracy"]
+        """)
+    )
+    return path
+
+
+def throughput(path: Path, out: Path, backend: Backend) -> float:
+    """Runs per second of one sweep, workers' start-up included.
+
+    Prints the 1-minute load average before it, because other work on the
+    machine skews parallel efficiency (a load above 0.5 means it was not idle).
+    """
+    print(f"  ({backend.name} × {backend.workers}: load average {os.getloadavg()[0]:.2f})")
+    try:
+        start = time.perf_counter()
+        summary = run_sweep(plan_sweep(path), out, backend, progress=False)
+        seconds = time.perf_counter() - start
+    finally:
+        backend.close()
+    if summary.failed:
+        first = Store.open(out).read_failures()["traceback"].iloc[0]
+        raise SystemExit(f"{summary.failed} runs failed; the first:\n{first}")
+    return summary.done / seconds
+
+
+#: Runs one sweep on a 2-worker pool and prints the driver's peak RSS (KiB).
+_MEMORY_PROBE = """
+import json, resource, sys
+from okrsim.experiments.executors import PoolBackend
+from okrsim.experiments.plan import plan_sweep
+from okrsim.experiments.store import Store
+from okrsim.experiments.sweep import run_sweep
+
+backend = PoolBackend(workers=2)
+try:
+    summary = run_sweep(plan_sweep(sys.argv[1]), sys.argv[2], backend, progress=False)
+finally:
+    backend.close()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"runs": summary.done, "peak_kib": peak, "seconds": summary.seconds}))
+"""
+
+
+def driver_peak(path: Path, out: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(path), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200, help="runs per throughput sweep")
+    parser.add_argument("--memory-runs", type=int, default=10_000, help="runs of the big sweep")
+    parser.add_argument("--skip-dask", action="store_true", help="no Dask LocalCluster")
+    parser.add_argument("--skip-memory", action="store_true", help="no memory measurement")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="throughput: best of this many sweeps each"
+    )
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        big = experiment(
+            root,
+            "throughput",
+            args.runs,
+            "org.n_teams = 10\n        org.team_size = 10\n        horizon.quarters = 12",
+        )
+        rates: dict[str, float] = {}
+
+        def best(name: str, rate: float) -> None:
+            rates[name] = max(rate, rates.get(name, 0.0))
+
+        for i in range(args.repeat):
+            best("pool x1", throughput(big, root / f"p1-{i}", PoolBackend(workers=1)))
+            best("pool x2", throughput(big, root / f"p2-{i}", PoolBackend(workers=2)))
+            if not args.skip_dask:
+                from distributed import LocalCluster
+
+                with LocalCluster(
+                    host="127.0.0.1",
+                    processes=True,
+                    n_workers=2,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                ) as cluster:
+                    backend = DaskBackend(cluster.scheduler_address)
+                    best("dask x2", throughput(big, root / f"d2-{i}", backend))
+        print(f"\n{args.runs} runs, 100 employees × 12 quarters (best of {args.repeat}):")
+        for name, rate in rates.items():
+            print(f"  {name:<8} {rate:6.2f} runs/s")
+        pool = rates["pool x2"] / (2 * rates["pool x1"])
+        print(f"  efficiency pool 1→2: {pool:.0%} (target ≥ 85 %)")
+        if "dask x2" in rates:
+            print(
+                f"  efficiency Dask vs pool x1: {rates['dask x2'] / (2 * rates['pool x1']):.0%} "
+                "(target ≥ 80 %)"
+            )
+
+        if not args.skip_memory:
+            tiny = "org.n_teams = 5\n        org.team_size = 2\n        horizon.quarters = 2"
+            small = driver_peak(experiment(root, "mem_small", 200, tiny), root / "m1")
+            large = driver_peak(experiment(root, "mem_large", args.memory_runs, tiny), root / "m2")
+            ratio = large["peak_kib"] / small["peak_kib"]
+            print("\ndriver peak memory, 10 employees × 2 quarters, 2-worker pool:")
+            for m in (small, large):
+                print(
+                    f"  {int(m['runs']):>6} runs: {m['peak_kib'] / 1024:7.1f} MiB "
+                    f"({m['runs'] / m['seconds']:.0f} runs/s)"
+                )
+            print(f"  ratio: {ratio:.2f} (target ≤ 1.5)")
+
+
+if __name__ == "__main__":
+    main()

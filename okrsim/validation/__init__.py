@@ -1,0 +1,1 @@
+"""Pattern-oriented validation: does the model reproduce what research on targets found?"""
