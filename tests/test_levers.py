@@ -176,6 +176,15 @@ def test_failure_intolerance_lowers_ambition_where_judgment_counts():
     assert harsh < tolerant
 
 
+def test_an_intolerant_manager_gets_lower_targets_from_the_same_people():
+    tolerant = scenario(
+        comp__coupling=0.0, judgment__ambition_weight=0.5, judgment__failure_tolerance=1.0
+    )
+    harsh = tolerant.with_overrides({"judgment.failure_tolerance": 0.0})
+    table = paired(tolerant, harsh, reps=4)
+    assert table.loc["sandbagging_index", "ci_low"] > 0
+
+
 def _payoff(**changes: float) -> choices.Payoff:
     from okrsim.params import Comp
 
