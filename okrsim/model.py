@@ -35,7 +35,7 @@ from okrsim.params import WEEKS_PER_QUARTER, Scenario, bounds
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, curve_for
-from okrsim.policies.rating import forced_distribution, rank_curve, rating
+from okrsim.policies.rating import forced_distribution, rating
 from okrsim.seeding import RunSeed, streams
 
 #: Planned key-result share of the week before an employee has any history
@@ -177,35 +177,9 @@ class OKRModel(mesa.Model):
 
     # -- the policy as payoffs ---------------------------------------------
     def _payoff(self, s: Scenario) -> Payoff:
-        """The payoffs the scenario in force defines, as the agents can weigh them.
-
-        Under relative evaluation the score is one's band in the team's forced
-        distribution, which an agent weighs as a step curve whose steps sit at
-        the peers' results at the band edges (:func:`rank_curve`), using last
-        quarter's spread of reported attainment (public knowledge).
-        """
-        j = s.judgment
-        coupling = s.comp.coupling if s.okr.enabled else 0.0
+        """The payoffs the scenario in force defines (see :func:`choices.payoff_for`)."""
         self.absolute_curve = curve_for(s.comp)
-        relative = s.comp.evaluation == "relative"
-        return Payoff(
-            curve=rank_curve(*self.peer_attainment) if relative else self.absolute_curve,
-            coupling=coupling,
-            rank_weight=float(s.comp.evaluation == "relative"),
-            team_weight=float(s.comp.evaluation == "team"),
-            team_size=s.org.team_size,
-            contribution_weight=j.contribution_weight,
-            help_weight=j.help_weight,
-            risk_weight=j.risk_weight,
-            ambition_weight=j.ambition_weight if s.okr.enabled else 0.0,
-            failure_tolerance=j.failure_tolerance,
-            accuracy=j.accuracy,
-            context_weight=j.okr_context_weight if (j.use_okr_context and s.okr.enabled) else 0.0,
-            inflation_penalty=j.inflation_penalty,
-            ratchet_strength=s.okr.ratchet_strength
-            if (s.okr.target_rule == "ratchet" and s.okr.enabled)
-            else 0.0,
-        )
+        return choices.payoff_for(s, peer_attainment=self.peer_attainment)
 
     @property
     def week_in_quarter(self) -> int:

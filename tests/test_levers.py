@@ -19,7 +19,6 @@ from okrsim.compare import compare
 from okrsim.model import REVISION_WEEK, OKRModel
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
-from okrsim.policies.curves import curve_for
 from okrsim.run import run
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -171,8 +170,15 @@ def test_annual_reviews_lower_stress():
 
 def test_failure_intolerance_lowers_ambition_where_judgment_counts():
     kw = dict(extrinsic=1.5, risk_aversion=1.0, honesty_cost=1.0)
-    tolerant = choices.choose_target(0.3, payoff=_payoff(failure_tolerance=1.0), **kw)[0]
-    harsh = choices.choose_target(0.3, payoff=_payoff(failure_tolerance=0.0), **kw)[0]
+    base = scenario(comp__coupling=0.0, judgment__ambition_weight=0.5)
+    tolerant, harsh = (
+        choices.choose_target(
+            0.3,
+            payoff=choices.payoff_for(base.with_overrides({"judgment.failure_tolerance": t})),
+            **kw,
+        )[0]
+        for t in (1.0, 0.0)
+    )
     assert harsh < tolerant
 
 
@@ -183,29 +189,6 @@ def test_an_intolerant_manager_gets_lower_targets_from_the_same_people():
     harsh = tolerant.with_overrides({"judgment.failure_tolerance": 0.0})
     table = paired(tolerant, harsh, reps=4)
     assert table.loc["sandbagging_index", "ci_low"] > 0
-
-
-def _payoff(**changes: float) -> choices.Payoff:
-    from okrsim.params import Comp
-
-    base = dict(
-        curve=curve_for(Comp()),
-        coupling=0.0,
-        rank_weight=0.0,
-        team_weight=0.0,
-        team_size=8,
-        contribution_weight=1.0,
-        help_weight=0.25,
-        risk_weight=0.15,
-        ambition_weight=0.5,
-        failure_tolerance=0.7,
-        accuracy=0.7,
-        context_weight=0.0,
-        inflation_penalty=0.5,
-        ratchet_strength=0.0,
-    )
-    base.update(changes)
-    return choices.Payoff(**base)  # type: ignore[arg-type]
 
 
 # -- 4. OKR design -------------------------------------------------------------------

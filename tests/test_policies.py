@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from okrsim.params import Comp
+from okrsim.params import Comp, Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import curve_for
@@ -23,25 +23,10 @@ CURVES = ["linear", "step", "floor_cap", "none"]
 attainments = st.floats(min_value=0.0, max_value=4.0, allow_nan=False)  # never negative
 
 
-def payoff(**changes: float) -> Payoff:
-    base = dict(
-        curve=curve_for(Comp()),
-        coupling=0.5,
-        rank_weight=0.0,
-        team_weight=0.0,
-        team_size=8,
-        contribution_weight=1.0,
-        help_weight=0.25,
-        risk_weight=0.15,
-        ambition_weight=0.05,
-        failure_tolerance=0.7,
-        accuracy=0.7,
-        context_weight=0.0,
-        inflation_penalty=0.5,
-        ratchet_strength=0.0,
-    )
-    base.update(changes)
-    return Payoff(**base)  # type: ignore[arg-type]
+def payoff(**changes: object) -> Payoff:
+    """The payoff of a scenario with ``comp.coupling`` 0.5 and the given overrides."""
+    keys = {"comp.coupling": 0.5} | {k.replace("__", "."): v for k, v in changes.items()}
+    return choices.payoff_for(Scenario().with_overrides(keys))
 
 
 @pytest.mark.parametrize("name", CURVES)
@@ -92,7 +77,7 @@ def test_with_coupling_zero_the_target_does_not_depend_on_the_bonus_curve(rho, h
     taus = {
         name: choices.choose_target(
             sd,
-            payoff=payoff(coupling=0.0, curve=curve_for(Comp(bonus_curve=name))),
+            payoff=payoff(comp__coupling=0.0, comp__bonus_curve=name),
             extrinsic=1.5,
             risk_aversion=rho,
             honesty_cost=h,
@@ -105,7 +90,7 @@ def test_with_coupling_zero_the_target_does_not_depend_on_the_bonus_curve(rho, h
 def test_with_nothing_to_gain_the_target_is_the_honest_forecast():
     tau, _ = choices.choose_target(
         0.2,
-        payoff=payoff(coupling=0.0, ambition_weight=0.0, context_weight=0.0),
+        payoff=payoff(comp__coupling=0.0, judgment__ambition_weight=0.0),
         extrinsic=1.5,
         risk_aversion=np.array([0.5, 2.0]),
         honesty_cost=np.array([0.5, 5.0]),
@@ -116,7 +101,8 @@ def test_with_nothing_to_gain_the_target_is_the_honest_forecast():
 def test_coupling_lowers_the_chosen_target():
     kw = dict(extrinsic=1.5, risk_aversion=1.0, honesty_cost=4.0)
     low = [
-        float(choices.choose_target(0.2, payoff=payoff(coupling=c), **kw)[0]) for c in (0, 0.5, 1)
+        float(choices.choose_target(0.2, payoff=payoff(comp__coupling=c), **kw)[0])
+        for c in (0, 0.5, 1)
     ]
     assert low[0] > low[1] > low[2]
 
@@ -124,7 +110,7 @@ def test_coupling_lowers_the_chosen_target():
 def test_more_honest_agents_sandbag_less_under_coupling():
     tau, _ = choices.choose_target(
         0.2,
-        payoff=payoff(coupling=1.0),
+        payoff=payoff(comp__coupling=1.0),
         extrinsic=1.5,
         risk_aversion=1.0,
         honesty_cost=np.array([1.0, 4.0, 16.0]),
@@ -188,7 +174,7 @@ def test_no_payoff_from_a_report_means_an_honest_report():
     shading, gain = choices.choose_shading(
         np.array([0.6, 1.0]),
         0.1,
-        payoff=payoff(coupling=0.0),
+        payoff=payoff(comp__coupling=0.0),
         formula_share=0.0,
         judged_per_attainment=0.0,
         catch_probability=0.1,
@@ -202,7 +188,7 @@ def test_no_payoff_from_a_report_means_an_honest_report():
 
 def test_a_formula_paying_on_reports_invites_inflation_that_honesty_cost_limits():
     kw = dict(
-        payoff=payoff(coupling=1.0),
+        payoff=payoff(comp__coupling=1.0),
         formula_share=0.5,
         judged_per_attainment=0.0,
         catch_probability=0.0,
@@ -219,7 +205,7 @@ def test_a_ratchet_makes_under_reporting_pay():
     shading, _ = choices.choose_shading(
         np.array([1.3]),
         0.1,
-        payoff=payoff(coupling=1.0),
+        payoff=payoff(comp__coupling=1.0),
         formula_share=0.0,
         judged_per_attainment=0.0,
         catch_probability=0.0,
@@ -232,7 +218,7 @@ def test_a_ratchet_makes_under_reporting_pay():
 
 def test_audits_deter_inflation_where_judgment_counts():
     kw = dict(
-        payoff=payoff(coupling=0.5, inflation_penalty=2.0),
+        payoff=payoff(comp__coupling=0.5, judgment__inflation_penalty=2.0),
         formula_share=0.5,
         judged_per_attainment=0.0,
         ratchet_per_attainment=0.0,

@@ -20,7 +20,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
-from okrsim.policies.curves import Array, Curve, quantile_nodes
+from okrsim.params import Scenario
+from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
+from okrsim.policies.rating import rank_curve
 
 #: Target multiples an employee weighs (target / own expected output).
 TARGET_GRID = np.linspace(0.5, 1.6, 23)
@@ -64,6 +66,38 @@ class Payoff:
     def own_share(self) -> float:
         """How much of the formula's score one's own result moves (1/n of a team's mean)."""
         return 1.0 - self.team_weight * (1.0 - 1.0 / self.team_size)
+
+
+def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] = (1.0, 0.15)) -> Payoff:
+    """The payoffs a scenario's policy defines, as the agents can weigh them.
+
+    Without OKRs nothing is coupled, ambitious or ratcheted.  Under relative
+    evaluation the score is one's band in the team's forced distribution,
+    weighed as a step curve whose steps sit at the peers' results at the band
+    edges (:func:`~okrsim.policies.rating.rank_curve`), from last quarter's
+    mean and spread of employees' reported attainment (public knowledge).
+    """
+    s, j = scenario, scenario.judgment
+    okrs = s.okr.enabled
+    relative = s.comp.evaluation == "relative"
+    return Payoff(
+        curve=rank_curve(*peer_attainment) if relative else curve_for(s.comp),
+        coupling=s.comp.coupling if okrs else 0.0,
+        rank_weight=float(relative),
+        team_weight=float(s.comp.evaluation == "team"),
+        team_size=s.org.team_size,
+        contribution_weight=j.contribution_weight,
+        help_weight=j.help_weight,
+        risk_weight=j.risk_weight,
+        ambition_weight=j.ambition_weight if okrs else 0.0,
+        failure_tolerance=j.failure_tolerance,
+        accuracy=j.accuracy,
+        context_weight=j.okr_context_weight if (j.use_okr_context and okrs) else 0.0,
+        inflation_penalty=j.inflation_penalty,
+        ratchet_strength=s.okr.ratchet_strength
+        if (s.okr.target_rule == "ratchet" and okrs)
+        else 0.0,
+    )
 
 
 # -- target setting ------------------------------------------------------------
