@@ -727,19 +727,17 @@ class OKRModel(mesa.Model):
         pace_share = (self.week_in_quarter + 1) / WEEKS_PER_QUARTER
         red_below = metrics.RED - perceived / (target * pace_share)
         red_penalty = p.judged * wf.bad_news_belief[:, None] / (WEEKS_PER_QUARTER * self.krs)
-        shading, gain = choices.choose_shading(
-            mu,
-            sd,
-            payoff=p,
+        stakes = choices.ReportStakes(
             formula_share=formula_share,
             judged_per_attainment=judged_per_attainment,
             catch_probability=catch,
             ratchet_per_attainment=ratchet,
-            red_below=red_below,
-            red_penalty=red_penalty,
             extrinsic=s.behaviour.extrinsic_weight,
             honesty_cost=wf.honesty[:, None],
+            red_below=red_below,
+            red_penalty=red_penalty,
         )
+        shading, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
         on_record = wf.raised | wf.exposed
         wf.shading[:] = np.where(on_record, 0.0, shading)
         wf.report_gain[:] = np.where(on_record, 0.0, gain)

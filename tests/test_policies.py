@@ -170,33 +170,36 @@ def test_raising_pays_when_saved_output_outweighs_the_lost_option():
     assert gain[0] > 0 > gain[1]
 
 
+def stakes(**changes: object) -> choices.ReportStakes:
+    """Stakes of a report with nothing riding on it but the given changes."""
+    base: dict[str, object] = dict(
+        formula_share=0.0,
+        judged_per_attainment=0.0,
+        catch_probability=0.0,
+        ratchet_per_attainment=0.0,
+        extrinsic=1.5,
+        honesty_cost=1.0,
+    )
+    return choices.ReportStakes(**(base | changes))  # type: ignore[arg-type]
+
+
 def test_no_payoff_from_a_report_means_an_honest_report():
     shading, gain = choices.choose_shading(
         np.array([0.6, 1.0]),
         0.1,
         payoff=payoff(comp__coupling=0.0),
-        formula_share=0.0,
-        judged_per_attainment=0.0,
-        catch_probability=0.1,
-        ratchet_per_attainment=0.0,
-        extrinsic=1.5,
-        honesty_cost=1.0,
+        stakes=stakes(catch_probability=0.1),
     )
     np.testing.assert_array_equal(shading, 0.0)
     np.testing.assert_array_equal(gain, 0.0)
 
 
 def test_a_formula_paying_on_reports_invites_inflation_that_honesty_cost_limits():
-    kw = dict(
-        payoff=payoff(comp__coupling=1.0),
-        formula_share=0.5,
-        judged_per_attainment=0.0,
-        catch_probability=0.0,
-        ratchet_per_attainment=0.0,
-        extrinsic=1.5,
-    )
     shading, _ = choices.choose_shading(
-        np.full(3, 0.9), 0.1, honesty_cost=np.array([0.5, 2, 20]), **kw
+        np.full(3, 0.9),
+        0.1,
+        payoff=payoff(comp__coupling=1.0),
+        stakes=stakes(formula_share=0.5, honesty_cost=np.array([0.5, 2, 20])),
     )
     assert shading[0] > shading[1] > shading[2] >= 0
 
@@ -206,28 +209,31 @@ def test_a_ratchet_makes_under_reporting_pay():
         np.array([1.3]),
         0.1,
         payoff=payoff(comp__coupling=1.0),
-        formula_share=0.0,
-        judged_per_attainment=0.0,
-        catch_probability=0.0,
-        ratchet_per_attainment=0.5,
-        extrinsic=1.5,
-        honesty_cost=1.0,
+        stakes=stakes(ratchet_per_attainment=0.5),
     )
     assert shading[0] < 0
 
 
 def test_audits_deter_inflation_where_judgment_counts():
-    kw = dict(
-        payoff=payoff(comp__coupling=0.5, judgment__inflation_penalty=2.0),
-        formula_share=0.5,
-        judged_per_attainment=0.0,
-        ratchet_per_attainment=0.0,
-        extrinsic=1.5,
-        honesty_cost=1.0,
+    p = payoff(comp__coupling=0.5, judgment__inflation_penalty=2.0)
+    free, _ = choices.choose_shading(
+        np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5)
     )
-    free, _ = choices.choose_shading(np.array([0.9]), 0.1, catch_probability=0.0, **kw)
-    watched, _ = choices.choose_shading(np.array([0.9]), 0.1, catch_probability=0.5, **kw)
+    watched, _ = choices.choose_shading(
+        np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5, catch_probability=0.5)
+    )
     assert watched[0] < free[0]
+
+
+def test_a_red_status_that_costs_something_is_avoided_by_shading_up():
+    shading, _ = choices.choose_shading(
+        np.array([0.8, 0.8]),
+        0.1,
+        payoff=payoff(comp__coupling=0.0),
+        stakes=stakes(red_below=np.array([0.1, 0.1]), red_penalty=np.array([0.0, 0.2])),
+    )
+    assert shading[0] == 0.0
+    assert shading[1] >= 0.1
 
 
 def test_forced_distribution_fills_the_bands_within_each_group():

@@ -311,20 +311,56 @@ def raise_now(
 
 
 # -- progress reporting ----------------------------------------------------------
+@dataclass(frozen=True)
+class ReportStakes:
+    """What rides on a report, per key result (arrays broadcast over agents and KRs).
+
+    ``formula_share``: the formula's weight on the graded attainment;
+    ``judged_per_attainment``: judgment's credit per unit of reported
+    attainment; ``catch_probability``: the chance an audit catches inflation
+    before the quarter ends; ``ratchet_per_attainment``: next quarter's score
+    lost per unit reported (≥ 0); ``red_below``/``red_penalty``: the shading
+    below which this week's report shows red, and the mark expected for it;
+    ``extrinsic``: the weight on the rating; ``honesty_cost``: the cost of
+    misstating, per squared unit.
+    """
+
+    formula_share: ArrayLike
+    judged_per_attainment: ArrayLike
+    catch_probability: ArrayLike
+    ratchet_per_attainment: ArrayLike
+    extrinsic: ArrayLike
+    honesty_cost: ArrayLike
+    red_below: ArrayLike = -np.inf
+    red_penalty: ArrayLike = 0.0
+
+    @property
+    def anything(self) -> bool:
+        """Whether any report could pay or cost anything but honesty."""
+        paid = (
+            self.formula_share,
+            self.judged_per_attainment,
+            self.ratchet_per_attainment,
+            self.red_penalty,
+        )
+        return any(np.any(np.asarray(x) != 0) for x in paid)
+
+    @property
+    def rewards_understatement(self) -> bool:
+        """Whether reporting less than perceived could pay (a ratchet, or negative credit)."""
+        return bool(
+            np.any(np.asarray(self.ratchet_per_attainment) > 0)
+            or np.any(np.asarray(self.judged_per_attainment) < 0)
+        )
+
+
 def report_utility(
     shading: ArrayLike,
     mu_attainment: ArrayLike,
     sd_attainment: ArrayLike,
     *,
     payoff: Payoff,
-    formula_share: ArrayLike,
-    judged_per_attainment: ArrayLike,
-    catch_probability: ArrayLike,
-    ratchet_per_attainment: ArrayLike,
-    extrinsic: ArrayLike,
-    honesty_cost: ArrayLike,
-    red_below: ArrayLike = -np.inf,
-    red_penalty: ArrayLike = 0.0,
+    stakes: ReportStakes,
 ) -> Array:
     """Expected utility of reporting progress shaded by ``shading`` (0 = as perceived).
 
@@ -332,28 +368,27 @@ def report_utility(
     progress due by now more (or less) than the employee perceives, so the
     status it shows moves by ``s`` and the final report by ``s`` of the target.
     The graded attainment is what is reported, ``A + s``; the formula pays
-    ``formula_share · E f(A + s)``;
-    judgment that uses reported attainment credits ``judged_per_attainment · s``;
-    an audit that catches inflation costs ``(1 − c)·inflation_penalty · s⁺``
-    (in the judged part of the rating) with probability ``catch_probability``;
-    a ratchet raises next quarter's target with reported output
-    (``ratchet_per_attainment``, ≥ 0, the score lost per unit reported); a
-    report that shows red (any ``s < red_below``) costs the mark the employee
-    expects for bad news, ``red_penalty``; and misstating costs ``h·s²``
-    (Gneezy 2005's cost of lying; quadratic by assumption).  Snow, Keil &
-    Wallace (2007) found status reports biased about 60 % of the time,
-    optimistic 2 : 1 — the climate the defaults are calibrated to.
+    ``formula_share · E f(A + s)``; judgment that uses reported attainment
+    credits ``judged_per_attainment · s``; an audit that catches inflation
+    costs ``(1 − c)·inflation_penalty · s⁺`` (in the judged part of the
+    rating) with probability ``catch_probability``; a ratchet raises next
+    quarter's target with reported output (``ratchet_per_attainment · (A + s)``);
+    a report that shows red (``s < red_below``) costs ``red_penalty``, the mark
+    the employee expects for bad news; and misstating costs ``h·s²`` (Gneezy
+    2005's cost of lying; quadratic by assumption).  Snow, Keil & Wallace
+    (2007) found status reports biased about 60 % of the time, optimistic
+    2 : 1 — the climate the defaults are calibrated to.
     """
+    k = stakes
     s = np.asarray(shading, dtype=float)
     reported_mu = np.asarray(mu_attainment, dtype=float) + s
     share, per_att, ratchet, red_cost = (
         np.asarray(x, dtype=float)
-        for x in (formula_share, judged_per_attainment, ratchet_per_attainment, red_penalty)
+        for x in (k.formula_share, k.judged_per_attainment, k.ratchet_per_attainment, k.red_penalty)
     )
     # Terms a policy leaves at zero are skipped: this runs for every key result weekly.
-    # a caught report costs in the judged part of the rating
     caught = payoff.judged * payoff.inflation_penalty * np.maximum(s, 0.0)
-    extrinsic_u = -np.asarray(catch_probability) * caught
+    extrinsic_u = -np.asarray(k.catch_probability) * caught
     if np.any(share):
         extrinsic_u = extrinsic_u + share * payoff.curve.expected(reported_mu, sd_attainment)
     if np.any(per_att):
@@ -361,23 +396,12 @@ def report_utility(
     if np.any(ratchet):
         extrinsic_u = extrinsic_u - ratchet * reported_mu
     if np.any(red_cost):
-        extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(red_below))
-    return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * s**2
+        extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(k.red_below))
+    return np.asarray(k.extrinsic) * extrinsic_u - np.asarray(k.honesty_cost) * s**2
 
 
 def choose_shading(
-    mu_attainment: ArrayLike,
-    sd_attainment: ArrayLike,
-    *,
-    payoff: Payoff,
-    formula_share: ArrayLike,
-    judged_per_attainment: ArrayLike,
-    catch_probability: ArrayLike,
-    ratchet_per_attainment: ArrayLike,
-    extrinsic: ArrayLike,
-    honesty_cost: ArrayLike,
-    red_below: ArrayLike = -np.inf,
-    red_penalty: ArrayLike = 0.0,
+    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, payoff: Payoff, stakes: ReportStakes
 ) -> tuple[Array, Array]:
     """The utility-maximising shading on :data:`SHADING_GRID` and its gain over none.
 
@@ -385,42 +409,20 @@ def choose_shading(
     shade, which a raised blocker or a caught report takes away.
 
     The search scores every third point of the grid, then the two neighbours
-    of the best one.  Shading down can only pay when reported
-    output raises future targets (a ratchet) or reports lower pay, so without
-    those the negative half of the grid is skipped; with no payoff from the
-    report at all the answer is 0.
+    of the best one.  Shading down can only pay when reported output raises
+    future targets (a ratchet) or reports lower pay, so without those the
+    negative half of the grid is skipped; with nothing riding on the report
+    the answer is 0.
     """
     mu = np.asarray(mu_attainment, dtype=float)
-    formula_share = np.asarray(formula_share, dtype=float)
-    judged = np.asarray(judged_per_attainment, dtype=float)
-    ratchet = np.asarray(ratchet_per_attainment, dtype=float)
-    red_penalty = np.asarray(red_penalty, dtype=float)
-    paid = (formula_share, judged, ratchet, red_penalty)
-    if not any(np.any(x != 0) for x in paid):
+    if not stakes.anything:
         return np.zeros(mu.shape), np.zeros(mu.shape)
-    grid = (
-        SHADING_GRID
-        if np.any(ratchet > 0) or np.any(judged < 0)
-        else SHADING_GRID[SHADING_GRID >= 0]
-    )
+    grid = SHADING_GRID if stakes.rewards_understatement else SHADING_GRID[SHADING_GRID >= 0]
     step = float(grid[1] - grid[0])
 
     def utility(shading: Array) -> Array:
         # options along the leading axis: reductions over them stay elementwise
-        return report_utility(
-            shading,
-            mu,
-            sd_attainment,
-            payoff=payoff,
-            formula_share=formula_share,
-            judged_per_attainment=judged,
-            catch_probability=catch_probability,
-            ratchet_per_attainment=ratchet,
-            extrinsic=extrinsic,
-            honesty_cost=honesty_cost,
-            red_below=red_below,
-            red_penalty=red_penalty,
-        )
+        return report_utility(shading, mu, sd_attainment, payoff=payoff, stakes=stakes)
 
     zero = int(np.flatnonzero(grid == 0.0)[0])
     coarse = grid[zero % 3 :: 3]
