@@ -594,28 +594,45 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(f"{p}: malformed TOML: {exc}") from None
 
 
-def describe_validation_error(exc: ValidationError, source: str) -> str:
-    """One line per problem: ``file: key = value is out of range [lo, hi]``."""
+def describe_validation_error(exc: ValidationError, source: str, *, prefix: str = "") -> str:
+    """One line per problem: ``file: key = value is out of range [lo, hi]``.
+
+    A scenario key's range comes from its field; any other model's bound (an
+    experiment file's, say) is said as ``must be ≥ lo`` or ``must be ≤ hi``.
+    ``prefix`` is put before every key (``axes.comp.coupling.``).
+    """
     lines = []
     for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        loc = [str(part) for part in err["loc"]]
+        key = prefix + ".".join(loc) if loc else prefix.rstrip(".") or "(top level)"
         ctx = err.get("ctx") or {}
         value = err.get("input")
         kind = err["type"]
+        lo, hi = (None, None) if prefix else _bounds_of(err["loc"])
         if kind == "extra_forbidden":
             lines.append(f"{source}: unknown key '{key}'")
-        elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-            lo, hi = _bounds_of(err["loc"])
+        elif kind in _BOUND_ERRORS and lo is not None and hi is not None:
             lines.append(f"{source}: {key} = {value!r} is out of range [{lo}, {hi}]")
+        elif kind in {"greater_than_equal", "greater_than"}:
+            lines.append(f"{source}: {key} = {value!r} must be ≥ {ctx.get('ge', ctx.get('gt'))}")
+        elif kind in {"less_than_equal", "less_than"}:
+            lines.append(f"{source}: {key} = {value!r} must be ≤ {ctx.get('le', ctx.get('lt'))}")
         elif kind == "literal_error":
             lines.append(f"{source}: {key} = {value!r} is not one of {ctx.get('expected', '?')}")
         elif kind == "missing":
             lines.append(f"{source}: {key} is required")
         elif kind == "value_error":
             lines.append(f"{source}: {err['msg'].removeprefix('Value error, ')}")
+        elif kind == "string_pattern_mismatch":
+            lines.append(
+                f"{source}: {key} = {value!r} may only hold letters, digits, '_', '-' and '.'"
+            )
         else:
             lines.append(f"{source}: {key} = {value!r}: {err['msg'].lower()}")
     return "\n".join(lines)
+
+
+_BOUND_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})
 
 
 def field_info(dotted: str) -> Any:

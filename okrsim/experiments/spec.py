@@ -545,28 +545,5 @@ def _num(v: float) -> str:
 
 
 def _describe(exc: ValidationError, source: str, prefix: str = "") -> str:
-    """One line per problem, in the style of :func:`okrsim.params.describe_validation_error`."""
-    lines = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        key = prefix + ".".join(loc) if loc else prefix.rstrip(".") or "(top level)"
-        value = err.get("input")
-        kind = err["type"]
-        ctx = err.get("ctx") or {}
-        if kind == "extra_forbidden":
-            lines.append(f"{source}: unknown key '{key}'")
-        elif kind in {"greater_than_equal", "greater_than"}:
-            lines.append(f"{source}: {key} = {value!r} must be ≥ {ctx.get('ge', ctx.get('gt'))}")
-        elif kind in {"less_than_equal", "less_than"}:
-            lines.append(f"{source}: {key} = {value!r} must be ≤ {ctx.get('le', ctx.get('lt'))}")
-        elif kind == "literal_error":
-            lines.append(f"{source}: {key} = {value!r} is not one of {ctx.get('expected', '?')}")
-        elif kind == "missing":
-            lines.append(f"{source}: {key} is required")
-        elif kind == "string_pattern_mismatch":
-            lines.append(
-                f"{source}: {key} = {value!r} may only hold letters, digits, '_', '-' and '.'"
-            )
-        else:
-            lines.append(f"{source}: {key} = {value!r}: {err['msg'].lower()}")
-    return "\n".join(lines)
+    """One line per problem, as for scenario files (:func:`params.describe_validation_error`)."""
+    return params.describe_validation_error(exc, source, prefix=prefix)
