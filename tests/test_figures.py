@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 import pytest
 
 from okrsim import figures
-from okrsim.compare import compare
 from okrsim.dashboard.twins import TwinOrganisations
 from okrsim.params import Scenario
 
@@ -126,16 +125,8 @@ def test_target_choice_stars_the_option_of_highest_payoff(twins):
 
 
 @pytest.fixture(scope="module")
-def comparison():
-    base = Scenario().with_overrides({"org.n_teams": 3, "horizon.quarters": 2})
-    return compare(
-        {
-            "decoupled": base.with_overrides({"comp.coupling": 0.0}),
-            "coupled": base.with_overrides({"comp.coupling": 0.8}),
-        },
-        reps=3,
-        seed=5,
-    )
+def comparison(small_comparison):
+    return small_comparison
 
 
 def test_trajectory_figure_has_a_band_and_a_line_per_scenario_and_metric(comparison):

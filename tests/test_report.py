@@ -8,23 +8,12 @@ import plotly.graph_objects as go
 import pytest
 
 from okrsim import figures
-from okrsim.compare import compare
 from okrsim.report import comparison_report, headline_sentences
 
 
 @pytest.fixture(scope="module")
-def comparison():
-    from okrsim.params import Scenario
-
-    base = Scenario().with_overrides({"org.n_teams": 3, "horizon.quarters": 2})
-    return compare(
-        {
-            "decoupled": base.with_overrides({"comp.coupling": 0.0}),
-            "coupled": base.with_overrides({"comp.coupling": 0.8}),
-        },
-        reps=3,
-        seed=2,
-    )
+def comparison(small_comparison):
+    return small_comparison
 
 
 def test_figure_builders_return_titled_figures(comparison):
