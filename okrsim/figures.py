@@ -7,7 +7,7 @@ colour-blindness (Okabe & Ito 2008); every chart has a plain-words title.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -361,6 +361,30 @@ def sandbagging_figure(weekly: pd.DataFrame, *, by: str = "organisation") -> go.
     return layout(fig, "Ambition: how far targets sit below what people expect to deliver")
 
 
+def _two_panels(left: str, right: str) -> go.Figure:
+    """A figure of two side-by-side panels with these titles."""
+    from plotly.subplots import make_subplots
+
+    return make_subplots(rows=1, cols=2, subplot_titles=(left, right), horizontal_spacing=0.12)
+
+
+def _weekly_lines(
+    fig: go.Figure, weekly: pd.DataFrame, by: str, values: Callable[[pd.DataFrame], pd.Series]
+) -> None:
+    """One line per group in the left panel: ``values(frame)`` against the week."""
+    for i, (name, frame) in enumerate(weekly.groupby(by, sort=False)):
+        fig.add_scatter(
+            x=frame["week"],
+            y=values(frame),
+            name=str(name),
+            legendgroup=str(name),
+            mode="lines",
+            line={"color": colour(i), "width": 2},
+            row=1,
+            col=1,
+        )
+
+
 def blockers_figure(
     weekly: pd.DataFrame, quarterly: pd.DataFrame, *, by: str = "organisation"
 ) -> go.Figure:
@@ -369,28 +393,10 @@ def blockers_figure(
     Few key results are blocked in any one week, so the weekly hidden share is
     shown as a 4-week moving average; the latency is one point per quarter.
     """
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(
-            "Blocked key results kept hidden (4-week average)",
-            "Weeks before a blocker is raised",
-        ),
-        horizontal_spacing=0.12,
+    fig = _two_panels(
+        "Blocked key results kept hidden (4-week average)", "Weeks before a blocker is raised"
     )
-    for i, (name, frame) in enumerate(weekly.groupby(by, sort=False)):
-        fig.add_scatter(
-            x=frame["week"],
-            y=frame["hidden_blocker_share"].rolling(4, min_periods=1).mean(),
-            name=str(name),
-            legendgroup=str(name),
-            mode="lines",
-            line={"color": colour(i), "width": 2},
-            row=1,
-            col=1,
-        )
+    _weekly_lines(fig, weekly, by, lambda f: f["hidden_blocker_share"].rolling(4, 1).mean())
     for i, (name, frame) in enumerate(quarterly.groupby(by, sort=False)):
         fig.add_scatter(
             x=frame["quarter"],
@@ -455,25 +461,8 @@ def value_attainment_figure(
     point per finished quarter, reported OKR attainment (x) against true value
     (y) — the Goodhart pattern is a point far right and low.
     """
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=("True value, week by week", "Each quarter: attainment vs true value"),
-        horizontal_spacing=0.12,
-    )
-    for i, (name, frame) in enumerate(weekly.groupby(by, sort=False)):
-        fig.add_scatter(
-            x=frame["week"],
-            y=frame["true_value"],
-            name=str(name),
-            legendgroup=str(name),
-            mode="lines",
-            line={"color": colour(i), "width": 2},
-            row=1,
-            col=1,
-        )
+    fig = _two_panels("True value, week by week", "Each quarter: attainment vs true value")
+    _weekly_lines(fig, weekly, by, lambda f: f["true_value"])
     for i, (name, frame) in enumerate(quarterly.groupby(by, sort=False)):
         fig.add_scatter(
             x=frame["attainment"],
