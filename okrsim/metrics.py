@@ -83,16 +83,13 @@ def employee_quarter(quarter: int, columns: Mapping[str, Array | float]) -> pd.D
     """One row per employee: true values and measured values side by side.
 
     ``columns`` maps column names to per-employee arrays (scalars broadcast);
-    ``quarter``, ``employee`` and ``sandbagging_index`` (from ``target`` and
-    ``expected_output``) are added.
+    ``quarter`` and ``employee`` columns come first.
     """
     n = len(np.asarray(columns["team"]))
-    frame = pd.DataFrame(
-        {"quarter": np.full(n, quarter), "employee": np.arange(n)}
-        | {name: np.broadcast_to(values, (n,)) for name, values in columns.items()}
-    )
-    frame.insert(5, "sandbagging_index", 1.0 - frame["target"] / frame["expected_output"])
-    return frame
+    data = {"quarter": np.full(n, quarter), "employee": np.arange(n)} | {
+        name: np.full(n, v) if np.ndim(v) == 0 else v for name, v in columns.items()
+    }
+    return pd.DataFrame(data, copy=False)
 
 
 def quarter_metrics(

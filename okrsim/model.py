@@ -86,6 +86,12 @@ def _nanmean(x: Array) -> float:
     return float(x[finite].mean()) if finite.any() else float("nan")
 
 
+def _sandbagging(target: Array, expected: Array) -> Array:
+    """Each employee's ``1 − Σ target / Σ own expected output`` (NaN without targets)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 - target.sum(axis=1) / expected.sum(axis=1)
+
+
 def _ratio(total: float, count: float) -> float:
     """A mean from its total and count; NaN when nothing was counted."""
     return total / count if count > 0 else float("nan")
@@ -927,8 +933,7 @@ class OKRModel(mesa.Model):
         wf = self.workforce
         target = wf.target * wf.par
         week_fraction = (self.week_in_quarter or WEEKS_PER_QUARTER) / WEEKS_PER_QUARTER
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sandbagging = 1.0 - target.sum(axis=1) / wf.expected.sum(axis=1)
+        sandbagging = _sandbagging(target, wf.expected)
         row = {
             "week": self.week,
             "quarter": self.quarter,
@@ -966,6 +971,7 @@ class OKRModel(mesa.Model):
                 "team": wf.team,
                 "target": target.sum(axis=1),
                 "expected_output": wf.expected.sum(axis=1),
+                "sandbagging_index": _sandbagging(target, wf.expected),
                 "true_output": wf.progress.sum(axis=1),
                 "reported_output": wf.reported.sum(axis=1),
                 "attainment": np.nanmean(measured, axis=1) if enabled else measured[:, 0],

@@ -428,14 +428,13 @@ def choose_shading(
     coarse = grid[zero % 3 :: 3]
     shape = (-1,) + (1,) * mu.ndim
     u_coarse = utility(coarse.reshape(shape))
-    pick = np.argmax(u_coarse, axis=0)
-    best = coarse[pick]
-    u_best = np.take_along_axis(u_coarse, pick[None], 0)[0]
-    neighbours = np.clip(best + np.array([-step, step]).reshape(shape), grid[0], grid[-1])
-    u_near = utility(neighbours)
-    near = np.argmax(u_near, axis=0)
-    u_near_best = np.take_along_axis(u_near, near[None], 0)[0]
-    shading = np.where(u_near_best > u_best, np.take_along_axis(neighbours, near[None], 0)[0], best)
+    best = coarse[np.argmax(u_coarse, axis=0)]
+    u_best = u_coarse.max(axis=0)
+    below, above = np.clip(best - step, grid[0], grid[-1]), np.clip(best + step, grid[0], grid[-1])
+    u_below, u_above = utility(np.stack([below, above]))
+    nearer = np.where(u_above > u_below, above, below)
+    u_near_best = np.maximum(u_below, u_above)
+    shading = np.where(u_near_best > u_best, nearer, best)
     honest = int(np.flatnonzero(coarse == 0.0)[0])
     gain = np.maximum(u_near_best, u_best) - u_coarse[honest]
     return np.round(shading, 2), gain
