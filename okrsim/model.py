@@ -130,9 +130,10 @@ class OKRModel(mesa.Model):
             krs=self.krs,
             kr_plan=INITIAL_KR_PLAN,
             help_prior=INITIAL_HELP,
+            # output blockers take when they are raised and cleared at the usual pace
             blocked_loss_prior=s.env.blocker_severity
             * s.env.blocker_rate
-            / (s.env.blocker_rate + s.env.self_resolve_rate),
+            / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
         )
         wf = self.workforce
         self.employees = [Employee(self, i) for i in range(wf.n)]
@@ -332,12 +333,20 @@ class OKRModel(mesa.Model):
             wf.expected[:] = expected
 
     def _manager_estimate(self) -> Array:
-        """A manager's noisy estimate of each report's quarterly output per KR."""
+        """A manager's estimate of each report's quarterly output per KR.
+
+        The manager knows what the employee knows of the past quarters (time on
+        key results, help received, output lost to blockers) but judges
+        capability from what it sees of the work: the truth with log-noise of
+        sd ``0.3·(1 − judgment.accuracy)`` instead of the employee's
+        self-assessment (the scale is an assumption).
+        """
         s, wf = self.in_force, self.workforce
         noise_sd = 0.3 * (1.0 - s.judgment.accuracy)
-        noise = np.exp(self.streams["audit"].normal(0.0, noise_sd, wf.n))
-        weekly = wf.capability * noise * INITIAL_KR_PLAN * (1.0 - self.overhead) * self.focus
-        return (weekly / self.krs * WEEKS_PER_QUARTER)[:, None] * np.ones((1, self.krs))
+        seen = wf.capability * np.exp(self.streams["audit"].normal(0.0, noise_sd, wf.n))
+        own = seen * wf.kr_plan * (1.0 - self.overhead) * self.focus
+        weekly = (own * (1.0 - wf.blocked_loss_belief) + wf.help_belief) / self.krs
+        return (weekly * WEEKS_PER_QUARTER)[:, None] * np.ones((1, self.krs))
 
     def _relative_sd(self, weeks_left: int) -> float:
         """An employee's uncertainty about its quarter's output, relative to the mean.

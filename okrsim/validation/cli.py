@@ -51,10 +51,8 @@ def validate_command(args: argparse.Namespace) -> int:
     table = result.table
     for pattern, ok in result.passed.items():
         rows = table[table["pattern"] == pattern]
-        print(
-            f"{'reproduced ' if ok else 'NOT reproduced'}  {pattern:18s} "
-            f"{int(rows['pass'].sum())}/{len(rows)} checks"
-        )
+        verdict = "reproduced" if ok else "partly" if rows["pass"].any() else "NOT reproduced"
+        print(f"{verdict:14s}  {pattern:18s} {int(rows['pass'].sum())}/{len(rows)} checks")
     print(
         f"{len(table)} checks, {int(table['pass'].sum())} passed, "
         f"{time.perf_counter() - started:.0f} s; wrote {result.csv} and {result.html}"

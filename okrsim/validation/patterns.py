@@ -124,6 +124,39 @@ def monotone(
     ]
 
 
+def trend(
+    pattern: str, metric: str, runs: pd.DataFrame, key: str, values: list[float], sign: int
+) -> Check:
+    """``metric`` moves in ``sign``'s direction along ``values``.
+
+    Passes when the mean never steps the other way and the end-to-end paired
+    difference's 95 % CI lies on ``sign``'s side of zero.
+    """
+    column = key.replace(".", "__")
+    means = [at(runs, **{column: v})[metric].mean() for v in values]
+    steps = np.diff(means) * sign
+    ends = contrast(
+        pattern,
+        metric,
+        at(runs, **{column: values[0]}),
+        at(runs, **{column: values[-1]}),
+        sign,
+        f"{key} {values[0]:g} → {values[-1]:g}",
+    )
+    word = "rises" if sign > 0 else "falls"
+    return Check(
+        pattern,
+        metric,
+        f"{word} along {key} (no step back; end-to-end CI {ends.expected[-3:]})",
+        ends.measured,
+        ends.ci_low,
+        ends.ci_high,
+        ends.cohens_d,
+        bool(ends.passed and np.all(steps >= 0)),
+        "means: " + ", ".join(f"{m:.4f}" for m in means),
+    )
+
+
 # -- the patterns ------------------------------------------------------------------------
 COUPLED = {"comp.coupling": 0.8}
 AUDITOR = {
@@ -239,7 +272,7 @@ def _multitask(runs: Runs) -> list[Check]:
 def _measured_vs_real(runs: Runs) -> list[Check]:
     r = runs["coupling"]
     return [
-        *monotone("measured_vs_real", "reporting_bias", r, "comp.coupling", COUPLINGS, +1),
+        trend("measured_vs_real", "reporting_bias", r, "comp.coupling", COUPLINGS, +1),
         contrast(
             "measured_vs_real",
             "goodhart_corr",
