@@ -21,7 +21,6 @@ scores, judged observations); the model logs the ground truth beside it.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import mesa
 import networkx as nx
@@ -1053,6 +1052,3 @@ class OKRModel(mesa.Model):
         if not self.employee_frames:
             return pd.DataFrame()
         return pd.concat(self.employee_frames, ignore_index=True)
-
-    def describe(self) -> dict[str, Any]:
-        return {"employees": self.workforce.n, "teams": self.n_teams, "krs": self.krs}

@@ -64,14 +64,6 @@ class Curve:
             out += height * (a >= knot)
         return out
 
-    @property
-    def top(self) -> float:
-        """The largest score the curve pays (its value at large attainment)."""
-        slope_sum = self.slope + sum(s for _, s in self.ramps)
-        if slope_sum > 1e-12:
-            return float("inf")
-        return float(self(np.array([1e6]))[0])
-
     def expected(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
         """``E[f(A)]`` for ``A ~ Normal(mu, sigma²)``, elementwise."""
         m: Array = np.asarray(mu, dtype=float)
