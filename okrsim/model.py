@@ -262,6 +262,7 @@ class OKRModel(mesa.Model):
                 "breakthroughs",
                 "biased_reports",
                 "optimistic_reports",
+                "slanted_reports",
                 "reports",
                 "bias",
                 "dependency_weeks",
@@ -493,11 +494,7 @@ class OKRModel(mesa.Model):
                     / self.team_size
                 )
             if p.ratchet_strength > 0:
-                formula -= (
-                    p.ratchet_strength
-                    * wf.ratchet_belief[:, None]
-                    * choices.formula_marginal(p.curve, 1.0, sd)
-                )
+                formula -= self._ratchet_claw_back()
         extrinsic = (p.coupling * formula + p.judged * p.context_weight) * per_unit + judged
         # The goal's pull is over output relative to the target, Y − T (Heath,
         # Larrick & Wu 1999), in units of one's expected output: an easy target
@@ -510,6 +507,18 @@ class OKRModel(mesa.Model):
             * wf.par  # an aspirational goal pulls less: falling short is expected
         )
         return x * extrinsic + intrinsic + pull
+
+    def _ratchet_claw_back(self) -> Array:
+        """Next quarter's formula score lost per unit of attainment reported now, shape (n, 1).
+
+        A ratchet moves next quarter's target by ``α`` of what is reported, so
+        each unit reported costs ``α·f'`` at next quarter's target, weighed
+        with a whole quarter's uncertainty (as believed: the ratchet belief).
+        """
+        p, wf = self.payoff, self.workforce
+        next_sd = self._relative_sd(WEEKS_PER_QUARTER)
+        marginal = choices.formula_marginal(p.curve, 1.0, next_sd)
+        return p.ratchet_strength * wf.ratchet_belief[:, None] * marginal
 
     def allocate_effort(self) -> None:
         """Each employee splits its week to maximise its perceived payoff.
@@ -729,13 +738,7 @@ class OKRModel(mesa.Model):
         judged_per_attainment = p.judged * p.context_weight / self.krs
         ratchet: Array | float = 0.0
         if p.coupling * p.ratchet_strength > 0:
-            ratchet = (
-                p.coupling
-                * p.ratchet_strength
-                * wf.ratchet_belief[:, None]
-                * choices.formula_marginal(p.curve, 1.0, sd)
-                / self.krs
-            )
+            ratchet = p.coupling * self._ratchet_claw_back() / self.krs
         # A red status is bad news: the shading below which this week's report
         # shows red, and what the employee believes red costs in judgment.
         pace_share = (self.week_in_quarter + 1) / WEEKS_PER_QUARTER
@@ -755,11 +758,8 @@ class OKRModel(mesa.Model):
         on_record = wf.raised | wf.exposed
         wf.shading[:] = np.where(on_record, 0.0, shading)
         wf.report_gain[:] = np.where(on_record, 0.0, gain)
-        wf.reported[:] = np.where(
-            on_record,
-            wf.progress,
-            np.maximum(perceived + wf.shading * target * pace_share, 0.0),
-        )
+        slant = wf.shading * target * pace_share
+        wf.reported[:] = np.where(on_record, wf.progress, np.maximum(perceived + slant, 0.0))
         # Audits: a checked report that overstates the truth is corrected and marked.
         audited = audit_u < s.judgment.audit_probability
         self.tally["audits"] += audited.sum(axis=1)
@@ -789,6 +789,11 @@ class OKRModel(mesa.Model):
         bias = (wf.reported - wf.progress) / target
         self.tally["bias"] += bias.mean(axis=1)
         biased = np.abs(wf.reported - wf.progress) > BIAS_TOLERANCE * np.maximum(wf.progress, 1e-9)
+        # Snow & Keil (2002) separate *error* (misjudging one's status) from *bias*
+        # (slanting the status one perceives): a slant is a report that departs
+        # from the employee's own perception by more than the same tolerance.
+        slanted = np.abs(slant) > BIAS_TOLERANCE * np.maximum(perceived, 1e-9)
+        self.tally["slanted_reports"] += slanted.sum(axis=1)
         self.tally["biased_reports"] += biased.sum(axis=1)
         self.tally["optimistic_reports"] += (biased & (wf.reported > wf.progress)).sum(axis=1)
         self.tally["reports"] += self.krs
@@ -1001,9 +1006,9 @@ class OKRModel(mesa.Model):
                     out=np.full(wf.n, np.nan),
                     where=t["late_ahead_weeks"] > 0,
                 ),
-                "target_error": np.abs(true_att - 1.0).mean(axis=1),
+                "target_error": np.abs(measured - 1.0).mean(axis=1),
                 "just_met_share": np.where(
-                    np.isfinite(true_att), (true_att >= 1.0) & (true_att < 1.1), np.nan
+                    np.isfinite(measured), (measured >= 1.0) & (measured < 1.1), np.nan
                 ).mean(axis=1),
                 "help_given": t["help_given"],
                 "help_received": t["help_received"],
@@ -1014,6 +1019,7 @@ class OKRModel(mesa.Model):
                 "capability": wf.capability,
                 "biased_reports": t["biased_reports"],
                 "optimistic_reports": t["optimistic_reports"],
+                "slanted_reports": t["slanted_reports"],
                 "reports": t["reports"],
                 "reporting_bias": t["bias"] / WEEKS_PER_QUARTER,
                 "target_revisions": t["revisions"],

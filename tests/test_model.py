@@ -57,6 +57,31 @@ def test_a_neutral_policy_leaves_reports_unshaded(small):
     assert np.all(model.workforce.shading == 0.0)
 
 
+def test_slanted_reports_are_counted_apart_from_honest_error(small):
+    """Misjudgement alone misstates reports; only a paid-for slant counts as slanted."""
+    neutral = run(small.with_overrides({"comp.coupling": 0.0, "judgment.blocker_penalty": 0.0}), 2)
+    assert neutral.summary["biased_report_share"] > 0.2
+    assert neutral.summary["slanted_report_share"] == 0.0
+    coupled = run(small.with_overrides({"comp.coupling": 0.8}), 2)
+    assert 0.0 < coupled.summary["slanted_report_share"] < coupled.summary["biased_report_share"]
+
+
+def test_ratchet_claw_back_is_weighed_with_next_quarters_uncertainty(small):
+    """Under a step curve the claw-back must not grow as this quarter's uncertainty shrinks."""
+    ratchet = small.with_overrides(
+        {"comp.coupling": 0.8, "comp.bonus_curve": "step", "okr.target_rule": "ratchet"}
+    )
+    model = OKRModel(ratchet, 2)
+    early = None
+    for week in range(WEEKS_PER_QUARTER - 1):  # within one quarter
+        model.step()
+        if week == 0:
+            early = model._ratchet_claw_back().copy()
+    assert early is not None
+    assert np.all(early > 0)
+    np.testing.assert_allclose(model._ratchet_claw_back(), early)
+
+
 def test_employee_explains_its_choices(small):
     model = OKRModel(small, 4)
     for _ in range(3):
