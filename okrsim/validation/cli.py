@@ -23,7 +23,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="a smaller organisation, 4 quarters and 6 replications (minutes → seconds)",
+        help="a smaller organisation, 4 quarters and 12 replications (minutes → seconds)",
     )
     p.add_argument(
         "--reps",

@@ -193,13 +193,12 @@ def _ratchet(runs: Runs) -> list[Check]:
 
 
 def _meet_not_beat(runs: Runs) -> list[Check]:
-    r = runs["meet_not_beat"]
-    off, on = at(r, comp__coupling=0.0), at(r, comp__coupling=0.8)
-    label = "coupled − decoupled (bonus for meeting self-set targets)"
+    before, after = runs["goals_before_plan"], runs["goals_under_plan"]
+    label = "under the plan − before (assigned goals, no bonus)"
     return [
-        contrast("meet_not_beat", "sandbagging_index", off, on, +1, label),
-        contrast("meet_not_beat", "target_error", off, on, -1, label),
-        contrast("meet_not_beat", "just_met_share", off, on, +1, label),
+        contrast("meet_not_beat", "sandbagging_index", before, after, +1, label),
+        contrast("meet_not_beat", "target_error", before, after, -1, label),
+        contrast("meet_not_beat", "just_met_share", before, after, +1, label),
     ]
 
 
@@ -286,14 +285,23 @@ def _measured_vs_real(runs: Runs) -> list[Check]:
 
 def _climate(runs: Runs) -> list[Check]:
     base, tough, kind = runs["climate_baseline"], runs["climate_auditor"], runs["climate_coach"]
-    out = [
-        within("climate", "biased_report_share", base, 0.5, 0.7, "baseline (Snow et al.: ~0.6)"),
+    return [
+        # Snow et al.'s "bias" is a deliberate slant of the status one perceives
+        within("climate", "slanted_report_share", base, 0.5, 0.7, "baseline (Snow et al.: ~0.6)"),
+        contrast(
+            "climate", "slanted_report_share", base, tough, +1, "coupled + auditor − baseline"
+        ),
+        contrast("climate", "slanted_report_share", base, kind, -1, "decoupled + coach − baseline"),
+        # reports against the truth: honest error and slant together
+        within("climate", "biased_report_share", base, 0.5, 0.7, "baseline, error + slant (~0.6)"),
         within("climate", "optimistic_report_ratio", base, 1.5, 3.0, "baseline (Snow et al.: ~2)"),
+        contrast(
+            "climate", "optimistic_report_ratio", base, tough, +1, "coupled + auditor − baseline"
+        ),
+        contrast(
+            "climate", "optimistic_report_ratio", base, kind, -1, "decoupled + coach − baseline"
+        ),
     ]
-    for metric in ("biased_report_share", "optimistic_report_ratio"):
-        out.append(contrast("climate", metric, base, tough, +1, "coupled + auditor − baseline"))
-        out.append(contrast("climate", metric, base, kind, -1, "decoupled + coach − baseline"))
-    return out
 
 
 def _hidden_rework(runs: Runs) -> list[Check]:
@@ -361,16 +369,22 @@ PATTERNS: tuple[Pattern, ...] = (
         "meet_not_beat",
         "Meet but not beat",
         "Anderson, Dekker & Sedatole (2010)",
-        "Bonuses tied to self-set goals give lower goals that are met more accurately, "
-        "with attainment piling up just above target.",
+        "A bonus plan on participatively set goals, which also drew on past results, gave "
+        "lower goals that predicted results more accurately: managers met but did not beat them.",
         {
-            "meet_not_beat": {
-                "set": {"comp.bonus_curve": "step"},
-                "axes": {"comp.coupling": [0.0, 0.8]},
-            }
+            # before the plan: the firm's goals, no bonus; under it: a step bonus on
+            # goals the employee proposes and that move with past results
+            "goals_before_plan": {
+                "set": {"comp.bonus_curve": "step", "okr.target_rule": "assigned"},
+                "axes": {"comp.coupling": [0.0]},
+            },
+            "goals_under_plan": {
+                "set": {"comp.bonus_curve": "step", "okr.target_rule": "ratchet"},
+                "axes": {"comp.coupling": [0.8]},
+            },
         },
         _meet_not_beat,
-        ("meet_not_beat", "comp.coupling", "target_error"),
+        ("", "", "just_met_share"),
     ),
     Pattern(
         "goal_difficulty",
@@ -420,15 +434,15 @@ PATTERNS: tuple[Pattern, ...] = (
         "climate",
         "Status-report climate",
         "Snow, Keil & Wallace (2007)",
-        "Project status reports are biased about 60 % of the time, optimistically about "
-        "2 : 1; a punitive climate raises both, a supportive one lowers both.",
+        "Project managers slant the status they perceive in about 60 % of reports, "
+        "optimistically about 2 : 1; a punitive climate raises both, a supportive one lowers both.",
         {
             "climate_baseline": {"axes": {"comp.coupling": [0.3]}},
             "climate_auditor": {"set": AUDITOR, "axes": {"comp.coupling": [0.8]}},
             "climate_coach": {"set": COACH, "axes": {"comp.coupling": [0.0]}},
         },
         _climate,
-        ("", "", "biased_report_share"),
+        ("", "", "slanted_report_share"),
     ),
     Pattern(
         "hidden_rework",

@@ -29,7 +29,7 @@ from okrsim.validation.patterns import PATTERNS, Pattern, Runs
 
 #: Replications, organisation and horizon of a full and a quick validation run.
 FULL = {"replications": 20, "set": {}}
-QUICK = {"replications": 6, "set": {"org.n_teams": 6, "horizon.quarters": 4}}
+QUICK = {"replications": 12, "set": {"org.n_teams": 6, "horizon.quarters": 4}}
 SEED = 20261122
 COLUMNS = ("pattern", "metric", "expected", "measured", "ci_low", "ci_high", "cohens_d", "pass")
 
