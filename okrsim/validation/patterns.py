@@ -174,6 +174,10 @@ COACH = {
 ALPHAS = [0.0, 0.5, 1.0]
 COUPLINGS = [0.0, 0.25, 0.5, 0.75, 1.0]
 STRETCHES = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0]
+#: Sweeps that more than one pattern reads (run once, checked by each).
+COUPLING_SWEEP = {"axes": {"comp.coupling": COUPLINGS}}
+AUDITOR_SWEEP = {"set": AUDITOR, "axes": {"comp.coupling": [0.8]}}
+COACH_SWEEP = {"set": COACH, "axes": {"comp.coupling": [0.0]}}
 
 
 def _ratchet(runs: Runs) -> list[Check]:
@@ -415,7 +419,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Holmström & Milgrom (1991); DeHoratius & Raman (2007)",
         "Incentives on measured tasks draw effort from unmeasured ones: as coupling rises, "
         "non-OKR effort falls and its backlog grows while measured output rises.",
-        {"coupling": {"axes": {"comp.coupling": COUPLINGS}}},
+        {"coupling": COUPLING_SWEEP},
         _multitask,
         ("coupling", "comp.coupling", "bau_share"),
     ),
@@ -426,7 +430,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Under a target regime, official compliance (96 %) far exceeded what patients reported "
         "(77 %): reported attainment exceeds true attainment, more so as coupling rises, and "
         "the measure tracks the truth less well.",
-        {"coupling": {"axes": {"comp.coupling": COUPLINGS}}},
+        {"coupling": COUPLING_SWEEP},
         _measured_vs_real,
         ("coupling", "comp.coupling", "reporting_bias"),
     ),
@@ -438,8 +442,8 @@ PATTERNS: tuple[Pattern, ...] = (
         "optimistically about 2 : 1; a punitive climate raises both, a supportive one lowers both.",
         {
             "climate_baseline": {"axes": {"comp.coupling": [0.3]}},
-            "climate_auditor": {"set": AUDITOR, "axes": {"comp.coupling": [0.8]}},
-            "climate_coach": {"set": COACH, "axes": {"comp.coupling": [0.0]}},
+            "climate_auditor": AUDITOR_SWEEP,
+            "climate_coach": COACH_SWEEP,
         },
         _climate,
         ("", "", "slanted_report_share"),
@@ -452,8 +456,8 @@ PATTERNS: tuple[Pattern, ...] = (
         "with true progress well behind; surfacing is slower under coupled pay with auditor "
         "managers than decoupled with coaches.",
         {
-            "climate_auditor": {"set": AUDITOR, "axes": {"comp.coupling": [0.8]}},
-            "climate_coach": {"set": COACH, "axes": {"comp.coupling": [0.0]}},
+            "climate_auditor": AUDITOR_SWEEP,
+            "climate_coach": COACH_SWEEP,
         },
         _hidden_rework,
         ("", "", "blocker_latency_weeks"),
