@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest bench browser-deps clean help
+.PHONY: demo test lint typecheck pytest bench golden browser-deps clean help
 
 help:
 	@echo "make demo   - coupled vs decoupled comparison: prints a table, writes $(OUT)/demo/report.html"
 	@echo "make test   - ruff, mypy and the whole pytest suite (installs Chromium for browser tests)"
 	@echo "make bench  - speed benchmarks (benchmarks/*.py)"
+	@echo "make golden - regenerate the golden runs (only for an intended change of behaviour)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "okrsim needs Python >= 3.12 (found %s); set PYTHON=python3.12" % sys.version.split()[0])'
@@ -36,6 +37,11 @@ pytest: $(STAMP) browser-deps
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Regenerate the golden runs: only for an intended change of behaviour, in a
+# commit that says which behaviour changed and why.
+golden: $(STAMP)
+	$(BIN)/python tests/golden_runs.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

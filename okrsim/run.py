@@ -1,7 +1,7 @@
 """``run(scenario, seed)``: one simulation, returned as tidy tables.
 
 This is the entry point every front end and the sweeps layer call.  It does no
-I/O; :mod:`okrsim.store` writes results to disk.
+I/O; :mod:`okrsim.run_store` writes results to disk.
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ class RunResult:
         final = {m: float(q[m].iloc[-1]) for m in names}
         object.__setattr__(self, "summary", summary)
         object.__setattr__(self, "final", final)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every result table by the name of the file it is written to."""
+        return {"weekly": self.weekly, "quarterly": self.quarterly, "employees": self.employees}
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence | RunSeed = 0) -> RunResult:

@@ -1,0 +1,69 @@
+"""Writing one run's results to disk: Parquet tables and a manifest.
+
+Parquet files are written by pyarrow and read by pandas, polars, DuckDB and R.
+Every file is written under a temporary name and renamed into place, so a
+reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from okrsim.run import RunResult
+
+
+def versions() -> dict[str, str]:
+    """Versions of okrsim and the libraries that decide its results."""
+    out = {"python": platform.python_version()}
+    for pkg in ("okrsim", "mesa", "numpy", "pandas", "scipy", "pydantic", "pyarrow"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` atomically (temporary name, then rename)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, p)
+    return p
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    """Write JSON atomically, pretty-printed."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, p)
+    return p
+
+
+def write_run(result: RunResult, out: str | Path, *, source: str | None = None) -> Path:
+    """Write ``weekly``, ``quarterly`` and ``employees`` Parquet files and ``manifest.json``."""
+    d = Path(out)
+    write_parquet(result.weekly, d / "weekly.parquet")
+    write_parquet(result.quarterly, d / "quarterly.parquet")
+    write_parquet(result.employees, d / "employees.parquet")
+    write_json(
+        {
+            "scenario_file": source,
+            "scenario": result.scenario.model_dump(mode="json"),
+            "seed": {"entropy": result.seed.entropy, "spawn_key": list(result.seed.spawn_key)},
+            "summary": result.summary,
+            "versions": versions(),
+        },
+        d / "manifest.json",
+    )
+    return d

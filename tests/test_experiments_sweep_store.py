@@ -1,0 +1,301 @@
+"""The sweep store: tidy Parquet rows, failures recorded, resume, rerun, series.
+
+Every test runs the real model (``okrsim.run.run``) on the tiny experiment
+(2 teams × 2 quarters).  ``flaky_run`` wraps the real model and raises for
+one planted design point, to show that a failing run is recorded and does
+not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from pandas.testing import assert_frame_equal
+
+from okrsim.cli import main
+from okrsim.experiments.executors import ChunkResult, PoolBackend, SerialBackend
+from okrsim.experiments.plan import plan_sweep
+from okrsim.experiments.sweep_store import Store
+from okrsim.experiments.sweep import ChunkSizer, run_sweep
+from okrsim.params import Scenario, ScenarioError
+from okrsim.run import RunResult, run
+from okrsim.seeding import RunSeed
+
+REPO = Path(__file__).resolve().parent.parent
+TINY = REPO / "experiments" / "tiny.toml"
+FLAKY = f"{Path(__file__).stem}:flaky_run"
+FAIL_SWITCH = "OKRSIM_TEST_PLANTED_FAILURE"
+
+
+def flaky_run(scenario: Scenario, seed: RunSeed) -> RunResult:
+    """The real model, except that replication 1 at coupling 0.5 raises.
+
+    With ``OKRSIM_TEST_PLANTED_FAILURE=off`` in the environment it never raises
+    (to show that ``--retry-failed`` completes a sweep).
+    """
+    planted = scenario.comp.coupling == 0.5 and RunSeed.of(seed).spawn_key[-1] == 1
+    if planted and os.environ.get(FAIL_SWITCH) != "off":
+        raise RuntimeError("planted failure at coupling 0.5, replication 1")
+    return run(scenario, seed)
+
+
+def cli(*argv: str) -> int:
+    """``okrsim ARGV`` in this process, through the real entry point."""
+    return main(list(argv))
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny experiment, swept serially once for the tests that only read it."""
+    out = tmp_path_factory.mktemp("tiny") / "sweep"
+    run_sweep(plan_sweep(TINY), out, SerialBackend(), progress=False)
+    return out
+
+
+def test_rows_are_tidy_and_complete(tiny_sweep: Path) -> None:
+    runs = Store.open(tiny_sweep).read_runs()
+    plan = plan_sweep(TINY)
+    assert list(runs.columns) == [
+        "run_id",
+        "point_id",
+        "replication",
+        "seed_entropy",
+        "spawn_key",
+        "comp.coupling",
+        "comp.bonus_curve",
+        *plan.experiment.metrics,
+    ]
+    assert runs["run_id"].tolist() == list(range(18))
+    assert (runs["point_id"] == runs["run_id"] // 3).all()
+    assert (runs["replication"] == runs["run_id"] % 3).all()
+    assert (runs["seed_entropy"] == 20240611).all()
+    assert set(runs["spawn_key"]) == {"0/0", "0/1", "0/2"}  # crn: one seed per replication
+    assert runs["comp.coupling"].dtype == "float64"
+
+
+def test_duckdb_and_pandas_read_the_same_rows(tiny_sweep: Path) -> None:
+    pattern = str(tiny_sweep / "runs" / "*.parquet")
+    relation = duckdb.sql(f"SELECT * FROM read_parquet('{pattern}') ORDER BY run_id")
+    assert relation is not None
+    via_duckdb = relation.df()
+    via_pandas = pd.read_parquet(tiny_sweep / "runs").sort_values("run_id").reset_index(drop=True)
+    assert len(via_duckdb) == 18
+    assert_frame_equal(via_duckdb, via_pandas, check_dtype=False, check_exact=True)
+
+
+def test_store_layout_has_manifest_design_and_no_temporary_files(tiny_sweep: Path) -> None:
+    store = Store.open(tiny_sweep)
+    manifest = store.manifest
+    assert manifest["design_hash"] == plan_sweep(TINY).design_hash
+    assert manifest["status"]["state"] == "complete"
+    assert manifest["experiment"]["experiment"]["name"] == "tiny"
+    assert {"numpy", "mesa", "pyarrow"} <= set(manifest["versions"])
+    assert len(store.read_design()) == 6
+    assert pq.read_table(tiny_sweep / "failures.parquet").num_rows == 0
+    assert not list(tiny_sweep.rglob("*.tmp"))
+
+
+def test_a_run_that_raises_is_recorded_and_the_others_complete(tmp_path: Path) -> None:
+    plan = plan_sweep(TINY, runner=FLAKY)
+    backend = PoolBackend(workers=2)
+    try:
+        summary = run_sweep(plan, tmp_path / "s", backend, chunk_size=2, progress=False)
+    finally:
+        backend.close()
+    assert (summary.done, summary.failed) == (16, 2)
+    store = Store.open(tmp_path / "s")
+    failures = store.read_failures()
+    assert failures["run_id"].tolist() == [7, 10]  # coupling 0.5 × {linear, step}, replication 1
+    assert failures["comp.coupling"].tolist() == [0.5, 0.5]
+    assert all("planted failure" in tb for tb in failures["traceback"])
+    assert failures["parameters"].iloc[0] == '{"comp.bonus_curve": "linear", "comp.coupling": 0.5}'
+    runs = store.read_runs()
+    assert len(runs) == 16
+    assert not set(runs["run_id"]) & {7, 10}
+
+
+def test_retry_failed_completes_the_sweep_exactly(
+    tmp_path: Path, tiny_sweep: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = plan_sweep(TINY, runner=FLAKY)
+    out = tmp_path / "s"
+    run_sweep(plan, out, SerialBackend(), progress=False)
+    assert len(Store.open(out).read_failures()) == 2
+    monkeypatch.setenv(FAIL_SWITCH, "off")
+    summary = run_sweep(plan, out, SerialBackend(), resume=True, retry_failed=True, progress=False)
+    assert (summary.already, summary.done, summary.failed) == (16, 2, 0)
+    assert Store.open(out).read_failures().empty
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+
+def test_resume_of_a_complete_sweep_runs_nothing(tmp_path: Path, tiny_sweep: Path) -> None:
+    out = tmp_path / "s"
+    run_sweep(plan_sweep(TINY), out, SerialBackend(), chunk_size=4, progress=False)
+    summary = run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert (summary.already, summary.done) == (18, 0)
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+
+def test_sweep_into_an_existing_sweep_needs_resume(tiny_sweep: Path) -> None:
+    with pytest.raises(ScenarioError, match="already holds a sweep; pass --resume"):
+        run_sweep(plan_sweep(TINY), tiny_sweep, SerialBackend(), progress=False)
+
+
+def test_resume_refuses_a_different_experiment(tiny_sweep: Path, tmp_path: Path) -> None:
+    changed = tmp_path / "tiny.toml"
+    changed.write_text(
+        TINY.read_text()
+        .replace("seed = 20240611", "seed = 5")
+        .replace("org.n_teams = 2", "org.n_teams = 3")
+    )
+    with pytest.raises(ScenarioError) as info:
+        run_sweep(plan_sweep(changed), tiny_sweep, SerialBackend(), resume=True, progress=False)
+    message = str(info.value)
+    assert f"{tiny_sweep}: cannot resume" in message
+    assert "seed" in message
+    assert "base scenario org.n_teams" in message
+
+
+def test_rerun_reproduces_a_row_exactly(
+    tiny_sweep: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("rerun", str(tiny_sweep), "7") == 0
+    captured = capsys.readouterr()
+    assert "run 7: identical to the stored row" in captured.err
+    assert "spawn_key" in captured.out
+
+
+def test_rerun_detects_a_tampered_row(
+    tmp_path: Path, tiny_sweep: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "s"
+    run_sweep(plan_sweep(TINY), out, SerialBackend(), chunk_size=18, progress=False)
+    (part,) = (out / "runs").glob("part-*.parquet")
+    table = pq.read_table(part).to_pandas()
+    table.loc[table["run_id"] == 4, "true_value"] += 1e-12
+    table.to_parquet(part, index=False)
+    assert cli("rerun", str(out), "4") == 1
+    assert "true_value: stored" in capsys.readouterr().err
+    assert cli("rerun", str(out), "5") == 0
+
+
+def test_rerun_of_a_missing_run_id_is_an_input_error(
+    tiny_sweep: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("rerun", str(tiny_sweep), "99") == 2
+    assert "run 99 does not exist (runs are 0 … 17)" in capsys.readouterr().err
+
+
+def test_quarterly_series_are_stored_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "series.toml"
+    path.write_text(
+        textwrap.dedent("""
+        [experiment]
+        name = "series"
+        replications = 2
+        seed = 3
+
+        [set]
+        org.n_teams = 2
+        horizon.quarters = 3
+
+        [axes]
+        comp.coupling = [0.0, 1.0]
+
+        [outcomes]
+        metrics = ["true_value", "sandbagging_index"]
+        statistic = "mean"
+        series = true
+    """)
+    )
+    out = tmp_path / "s"
+    run_sweep(plan_sweep(path), out, SerialBackend(), chunk_size=1, progress=False)
+    store = Store.open(out)
+    series = store.read_series()
+    runs = store.read_runs()
+    assert len(series) == 4 * 3
+    assert series.groupby("run_id")["quarter"].apply(list).tolist() == [[1, 2, 3]] * 4
+    # statistic = "mean": the row holds the mean of its quarterly series.
+    means = series.groupby("run_id")["true_value"].mean()
+    assert runs.set_index("run_id")["true_value"].to_numpy() == pytest.approx(means.to_numpy())
+
+
+def test_sweep_command_prints_a_one_line_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "s"
+    assert cli("sweep", str(TINY), "-o", str(out), "--executor", "serial") == 0
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("tiny: 18 runs done, 0 failed, ")
+    assert "runs/s (serial × 1)" in lines[0]
+    assert "run/s" in captured.err or "s/run" in captured.err  # tqdm's rate on stderr
+
+
+def test_dry_run_validates_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "s"
+    assert cli("sweep", str(TINY), "-o", str(out), "--dry-run") == 0
+    assert "6 points × 3 replications = 18 runs" in capsys.readouterr().out
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--executor", "dask"], "needs --scheduler"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "need --executor dask"),
+        (["--retry-failed"], "only makes sense with --resume"),
+    ],
+)
+def test_inconsistent_sweep_options_are_input_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("sweep", str(TINY), *argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command, phrase in [("sweep", "--resume"), ("rerun", "RUN_ID"), ("analyze", "--where")]:
+        with pytest.raises(SystemExit) as info:
+            cli(command, "--help")
+        assert info.value.code == 0
+        assert phrase in capsys.readouterr().out
+
+
+def test_two_drivers_never_write_to_one_directory(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    with Store(out).lock(), pytest.raises(ScenarioError, match="another sweep is writing"):
+        run_sweep(plan_sweep(TINY), out, SerialBackend(), progress=False)
+
+
+def test_adaptive_chunks_start_small_then_target_two_seconds_and_shrink_at_the_end() -> None:
+    sizer = ChunkSizer()
+    assert sizer.size(remaining=1000, workers=2) == 1
+    sizer.observe(ChunkResult(rows=[{}] * 4, seconds=0.4))  # 0.1 s per run
+    assert sizer.size(remaining=1000, workers=2) == 20  # about 2 s of work
+    assert sizer.size(remaining=40, workers=2) == 5  # a quarter of each worker's share
+    assert ChunkSizer(7).size(remaining=1, workers=2) == 7
+
+
+def test_missing_dask_scheduler_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "scheduler.json"
+    argv = ["--executor", "dask", "--scheduler-file", str(missing), "--wait", "1"]
+    assert cli("sweep", str(TINY), "-o", str(tmp_path / "s"), *argv) == 2
+    assert f"cannot reach the Dask scheduler: no scheduler file {missing}" in (
+        capsys.readouterr().err
+    )
