@@ -33,8 +33,8 @@ from pathlib import Path
 
 from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend
 from okrsim.experiments.plan import plan_sweep
-from okrsim.experiments.store import Store
 from okrsim.experiments.sweep import run_sweep
+from okrsim.experiments.sweep_store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -86,7 +86,7 @@ _MEMORY_PROBE = """
 import json, resource, sys
 from okrsim.experiments.executors import PoolBackend
 from okrsim.experiments.plan import plan_sweep
-from okrsim.experiments.store import Store
+from okrsim.experiments.sweep_store import Store
 from okrsim.experiments.sweep import run_sweep
 
 backend = PoolBackend(workers=2)

@@ -118,7 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Commands of the layers above the core (sweeps, dashboard, report, validate)."""
     out = []
-    for module in ("okrsim.experiments.cli", "okrsim.dashboard.cli", "okrsim.validation.cli"):
+    for module in (
+        "okrsim.experiments.cli",
+        "okrsim.report.cli",
+        "okrsim.dashboard.cli",
+        "okrsim.validation.cli",
+    ):
         try:
             mod = __import__(module, fromlist=["add_commands"])
         except ModuleNotFoundError as exc:
@@ -131,8 +136,8 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 # -- commands -------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
-    from okrsim.run import run
-    from okrsim.store import write_run
+    from okrsim.run_store import write_run
+    from okrsim.simulation import run
 
     scenario = load(args.scenario, args.set)
     started = time.perf_counter()
@@ -146,9 +151,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from okrsim.compare import compare
-    from okrsim.report import comparison_report, write
-    from okrsim.store import write_json, write_parquet
+    from okrsim.comparison import compare
+    from okrsim.report.pages import comparison_report, write
+    from okrsim.run_store import write_json, write_parquet
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare: give at least two scenario files")

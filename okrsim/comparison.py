@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from okrsim.metrics import METRICS
 from okrsim.params import Scenario
-from okrsim.run import run
 from okrsim.seeding import RunSeed, replication_seeds
+from okrsim.simulation import run
 from okrsim.stats import paired_difference
 
 COMPARISON_COLUMNS = (

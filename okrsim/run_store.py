@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from okrsim.run import RunResult
+from okrsim.simulation import RunResult
 
 
 def versions() -> dict[str, str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsim.compare import Comparison, compare
+from okrsim.comparison import Comparison, compare
 from okrsim.params import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]

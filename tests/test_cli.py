@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from okrsim.compare import COMPARISON_COLUMNS
+from okrsim.comparison import COMPARISON_COLUMNS
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsim.compare import compare
+from okrsim.comparison import compare
 from okrsim.params import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

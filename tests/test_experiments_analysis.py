@@ -26,8 +26,8 @@ from okrsim.experiments.executors import SerialBackend
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.prim import prim, select_box
 from okrsim.experiments.spec import Axis
-from okrsim.experiments.store import Store
 from okrsim.experiments.sweep import run_sweep
+from okrsim.experiments.sweep_store import Store
 from okrsim.params import ScenarioError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -29,8 +29,8 @@ from pandas.testing import assert_frame_equal
 
 from okrsim.experiments.executors import DaskBackend, PoolBackend, SerialBackend
 from okrsim.experiments.plan import plan_sweep
-from okrsim.experiments.store import Store
 from okrsim.experiments.sweep import run_sweep
+from okrsim.experiments.sweep_store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "experiments" / "tiny.toml"

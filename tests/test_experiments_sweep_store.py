@@ -1,6 +1,6 @@
 """The sweep store: tidy Parquet rows, failures recorded, resume, rerun, series.
 
-Every test runs the real model (``okrsim.run.run``) on the tiny experiment
+Every test runs the real model (``okrsim.simulation.run``) on the tiny experiment
 (2 teams × 2 quarters).  ``flaky_run`` wraps the real model and raises for
 one planted design point, to show that a failing run is recorded and does
 not stop the others.
@@ -21,11 +21,11 @@ from pandas.testing import assert_frame_equal
 from okrsim.cli import main
 from okrsim.experiments.executors import ChunkResult, PoolBackend, SerialBackend
 from okrsim.experiments.plan import plan_sweep
-from okrsim.experiments.sweep_store import Store
 from okrsim.experiments.sweep import ChunkSizer, run_sweep
+from okrsim.experiments.sweep_store import Store
 from okrsim.params import Scenario, ScenarioError
-from okrsim.run import RunResult, run
 from okrsim.seeding import RunSeed
+from okrsim.simulation import RunResult, run
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "experiments" / "tiny.toml"

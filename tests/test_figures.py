@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from okrsim import figures
 from okrsim.dashboard.twins import TwinOrganisations
 from okrsim.params import Scenario
+from okrsim.report import figures
 
 SMALL_WORLD = {"org.n_teams": 3, "org.team_size": 4, "horizon.quarters": 2}
 

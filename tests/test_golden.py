@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from golden_runs import FINGERPRINTS, SCENARIOS, SEEDS, fingerprints
 
 

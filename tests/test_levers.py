@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from okrsim.cli import main
-from okrsim.compare import compare
+from okrsim.comparison import compare
 from okrsim.model import REVISION_WEEK, OKRModel
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
-from okrsim.run import run
+from okrsim.simulation import run
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = {"org.n_teams": 4, "org.team_size": 6}

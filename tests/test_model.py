@@ -10,7 +10,7 @@ from okrsim.agents import Employee, Manager
 from okrsim.metrics import METRICS
 from okrsim.model import WEEKLY_SERIES, OKRModel
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
-from okrsim.run import run
+from okrsim.simulation import run
 
 
 def test_model_has_mesa_agents_and_runs_its_horizon(small):

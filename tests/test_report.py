@@ -7,8 +7,8 @@ import re
 import plotly.graph_objects as go
 import pytest
 
-from okrsim import figures
-from okrsim.report import comparison_report, headline_sentences
+from okrsim.report import figures
+from okrsim.report.pages import comparison_report, headline_sentences
 
 
 @pytest.fixture(scope="module")

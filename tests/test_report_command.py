@@ -15,9 +15,9 @@ import pytest
 from browser import VIEWPORT, WatchedPage, plotly_traces
 
 from okrsim.cli import main
-from okrsim.compare import compare
+from okrsim.comparison import compare
 from okrsim.params import Scenario
-from okrsim.report import comparison_report, read_comparison, read_sweep, sweep_effects
+from okrsim.report.pages import comparison_report, read_comparison, read_sweep, sweep_effects
 
 pytest_plugins = ["browser_plugin"]
 

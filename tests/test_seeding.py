@@ -8,9 +8,9 @@ import numpy as np
 
 from okrsim.model import OKRModel
 from okrsim.params import Scenario
-from okrsim.run import run
+from okrsim.run_store import write_run
 from okrsim.seeding import STREAMS, RunSeed, replication_seeds, streams
-from okrsim.store import write_run
+from okrsim.simulation import run
 
 
 def test_streams_are_named_independent_and_reproducible():

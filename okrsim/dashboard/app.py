@@ -37,7 +37,6 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
-from okrsim import figures
 from okrsim.dashboard.controls import (
     KEY_LEVERS,
     Control,
@@ -56,6 +55,7 @@ from okrsim.dashboard.twins import (
     why,
 )
 from okrsim.params import WEEKS_PER_QUARTER, Scenario, ScenarioError
+from okrsim.report import figures
 
 #: Environment variable holding ``okrsim dashboard --scenario FILE``.
 SCENARIO_ENV = "OKRSIM_DASHBOARD_SCENARIO"

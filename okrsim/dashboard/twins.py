@@ -6,7 +6,7 @@ between them week by week is the policies' doing, not luck.  Mesa's SolaraViz
 controller drives one model; :class:`TwinOrganisations` is that model: its
 ``step`` advances both organisations one week, and its readers return tidy
 frames with an ``organisation`` column that the figure builders in
-:mod:`okrsim.figures` overlay.
+:mod:`okrsim.report.figures` overlay.
 
 Each organisation is a preset (a scenario file) with the facilitator's lever
 settings and the shared world settings applied through

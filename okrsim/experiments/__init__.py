@@ -1,7 +1,7 @@
 """Sweeps at research scale: experiment files, designs, a resumable Parquet store,
 interchangeable executors (local pool, Dask) and analysis.
 
-The layer sits above :func:`okrsim.run.run` and below the command line::
+The layer sits above :func:`okrsim.simulation.run` and below the command line::
 
     experiment file ─spec─▶ Experiment ─design/plan─▶ Plan (validated points, seeds)
         ─sweep + executors─▶ store (Parquet parts + manifest) ─analysis─▶ CSV + HTML

@@ -37,7 +37,7 @@ from scipy import stats
 from okrsim.experiments import prim as prim_mod
 from okrsim.experiments.design import salib_problem
 from okrsim.experiments.spec import Axis
-from okrsim.experiments.store import Store
+from okrsim.experiments.sweep_store import Store
 from okrsim.params import ScenarioError
 
 CONF = 0.95

@@ -39,7 +39,7 @@ from okrsim.seeding import RunSeed
 #: Spawn key of the runs' seeds under the root seed (the design uses 1).
 RUN_STREAM = 0
 #: The function a run calls: ``module:function(scenario, seed) -> RunResult``.
-DEFAULT_RUNNER = "okrsim.run:run"
+DEFAULT_RUNNER = "okrsim.simulation:run"
 #: Bumped when the meaning of a stored sweep changes; part of the design hash.
 FORMAT = "okrsim-sweep/1"
 #: How many invalid design points an error message lists before summarising.

@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from okrsim.experiments.executors import Backend, ChunkResult, failure_row, run_chunk
 from okrsim.experiments.plan import Chunk, Plan, RunTask, spawn_key_for, spawn_key_text
-from okrsim.experiments.store import FAILURES, Store
+from okrsim.experiments.sweep_store import FAILURES, Store
 from okrsim.params import ScenarioError
 
 #: Largest chunk a worker gets by default: big enough to amortise dispatch,

@@ -23,10 +23,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
-from okrsim.report import figures
 from okrsim.comparison import Comparison
 from okrsim.metrics import METRICS
 from okrsim.params import Scenario, ScenarioError
+from okrsim.report import figures
 
 #: Metrics the headline sentences speak about, with the words for "up" and "down".
 HEADLINES: dict[str, tuple[str, str]] = {

@@ -17,14 +17,14 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from okrsim import figures
 from okrsim.experiments.executors import make_backend
 from okrsim.experiments.plan import plan_experiment
 from okrsim.experiments.spec import experiment_from_mapping
-from okrsim.experiments.store import Store
 from okrsim.experiments.sweep import run_sweep
+from okrsim.experiments.sweep_store import Store
 from okrsim.metrics import METRICS
-from okrsim.report import page, write
+from okrsim.report import figures
+from okrsim.report.pages import page, write
 from okrsim.validation.patterns import PATTERNS, Pattern, Runs
 
 #: Replications, organisation and horizon of a full and a quick validation run.

@@ -1,0 +1,112 @@
+"""The ``okrsim report`` command: one self-contained HTML report.
+
+Registered by :mod:`okrsim.cli` through :func:`add_commands`.  Bad input
+raises :class:`~okrsim.params.ScenarioError`, which the main command prints as
+one ``error:`` line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from okrsim.params import Scenario, ScenarioError
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``report`` to the ``okrsim`` command line."""
+    p = subparsers.add_parser(
+        "report",
+        help="a self-contained HTML report for leadership",
+        description="Write one self-contained HTML report (charts embedded, no network "
+        "requests): the question, the policies compared, the headline differences in plain "
+        "language with 95 %% confidence intervals, the charts and a method note. From two "
+        "or more scenario files (run now, as okrsim compare does), from the --out "
+        "directory of okrsim compare, or from a sweep directory of okrsim sweep.",
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="two or more scenario files A.toml B.toml … (the first is the reference), or "
+        "one SWEEP_DIR (okrsim sweep) or COMPARE_DIR (okrsim compare --out)",
+    )
+    p.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
+    p.add_argument(
+        "--reps", type=int, default=None, help="paired replications for scenario files (default 20)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=None, help="root seed for scenario files (default 0)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="parallel processes for scenario files (default: all cores); results do not "
+        "depend on it",
+    )
+    p.add_argument(
+        "--question", default=None, help="the question the report answers, in one sentence"
+    )
+    p.set_defaults(handler=report_command)
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """Write the report of scenario files, a comparison directory or a sweep directory."""
+    from okrsim import report
+
+    inputs = [Path(p) for p in args.inputs]
+    started = time.perf_counter()
+    directories = [p for p in inputs if p.is_dir()]
+    if directories:
+        if len(inputs) != 1:
+            raise ScenarioError("report: give one results directory, or two or more scenario files")
+        if args.reps is not None or args.seed is not None:
+            raise ScenarioError(
+                "report: --reps and --seed apply to scenario files; a results directory "
+                "already holds its replications"
+            )
+        root = inputs[0]
+        if report.is_sweep_dir(root):
+            text = report.sweep_report(report.read_sweep(root), question=args.question)
+        elif report.is_comparison_dir(root):
+            text = report.comparison_report(report.read_comparison(root), question=args.question)
+        else:
+            raise ScenarioError(
+                f"{root}: neither a sweep directory (manifest.json) nor an okrsim compare "
+                f"directory ({', '.join(report.COMPARE_FILES)})"
+            )
+    else:
+        text = _report_from_scenarios(args)
+    out = report.write(text, args.out)
+    print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _report_from_scenarios(args: argparse.Namespace) -> str:
+    from okrsim.cli import load
+    from okrsim.comparison import compare
+    from okrsim.report.pages import comparison_report
+
+    if len(args.inputs) < 2:
+        raise ScenarioError("report: give at least two scenario files, or one results directory")
+    reps = 20 if args.reps is None else args.reps
+    if reps < 2:
+        raise ScenarioError(f"--reps = {reps} is out of range: need at least 2 replications")
+    scenarios: dict[str, Scenario] = {}
+    for path in args.inputs:
+        name = Path(path).stem
+        scenarios[name if name not in scenarios else path] = load(path)
+    workers = args.workers or os.cpu_count() or 1
+    comparison = compare(
+        scenarios,
+        reps=reps,
+        seed=0 if args.seed is None else args.seed,
+        workers=workers,
+        progress=sys.stderr.isatty(),
+    )
+    return comparison_report(comparison, question=args.question)
