@@ -46,7 +46,10 @@ class RunSeed:
     spawn_key: tuple[int, ...] = ()
 
     @classmethod
-    def of(cls, seed: int | np.random.SeedSequence | RunSeed) -> RunSeed:
+    def of(cls, seed: int | np.random.SeedSequence | RunSeed | None) -> RunSeed:
+        """The run seed of ``seed``; ``None`` draws fresh entropy from the OS."""
+        if seed is None:
+            seed = np.random.SeedSequence()
         if isinstance(seed, RunSeed):
             return seed
         if isinstance(seed, np.random.SeedSequence):
@@ -58,6 +61,10 @@ class RunSeed:
 
     def sequence(self) -> np.random.SeedSequence:
         return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
+
+
+#: What seeds a run: an int, a ``SeedSequence`` or a :class:`RunSeed`.
+SeedLike = int | np.random.SeedSequence | RunSeed
 
 
 def streams(seed: int | np.random.SeedSequence | RunSeed) -> dict[str, np.random.Generator]:

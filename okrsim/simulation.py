@@ -14,7 +14,7 @@ import pandas as pd
 from okrsim.metrics import METRICS
 from okrsim.model import OKRModel
 from okrsim.params import Scenario
-from okrsim.seeding import RunSeed
+from okrsim.seeding import RunSeed, SeedLike
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,14 @@ class RunResult:
     employees
         One row per employee per quarter: targets, true and reported output,
         scores, ratings and true contribution side by side.
+    key_results
+        One row per employee × key result × quarter: target and offer,
+        expected, true and reported output, measured attainment, kind
+        (aspirational, shared, dependent), when it was blocked and raised, its
+        output by third of the quarter, and its last statuses.
+    employee_weeks
+        One row per employee × week (effort split, reported and true progress
+        and blocker flags per key result); empty unless ``weekly_detail``.
     seed
         The seed that rebuilds this run exactly.
     """
@@ -40,6 +48,8 @@ class RunResult:
     weekly: pd.DataFrame
     quarterly: pd.DataFrame
     employees: pd.DataFrame
+    key_results: pd.DataFrame = field(default_factory=pd.DataFrame)
+    employee_weeks: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict[str, float] = field(init=False)
     final: dict[str, float] = field(init=False)
 
@@ -54,18 +64,26 @@ class RunResult:
         object.__setattr__(self, "final", final)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every result table by the name of the file it is written to."""
-        return {"weekly": self.weekly, "quarterly": self.quarterly, "employees": self.employees}
+        """Every result table by the name of the file it is written to (empty ones left out)."""
+        tables = {
+            "weekly": self.weekly,
+            "quarterly": self.quarterly,
+            "employees": self.employees,
+            "key_results": self.key_results,
+            "employee_weeks": self.employee_weeks,
+        }
+        return {name: frame for name, frame in tables.items() if not frame.empty}
 
 
-def run(scenario: Scenario, seed: int | np.random.SeedSequence | RunSeed = 0) -> RunResult:
+def run(scenario: Scenario, seed: SeedLike = 0, *, weekly_detail: bool = False) -> RunResult:
     """Simulate ``scenario`` over its horizon with the given seed.
 
     The same scenario and seed give bit-identical results in any process.
     ``summary`` holds each metric's mean over the horizon's quarters and
-    ``final`` its value in the last quarter.
+    ``final`` its value in the last quarter.  ``weekly_detail`` adds one row
+    per employee × week (``employee_weeks``).
     """
-    model = OKRModel(scenario, seed)
+    model = OKRModel(scenario, seed, weekly_detail=weekly_detail)
     model.run()
     return RunResult(
         scenario=scenario,
@@ -73,4 +91,6 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence | RunSeed = 0) ->
         weekly=model.weekly_frame(),
         quarterly=model.quarterly_frame(),
         employees=model.employee_frame(),
+        key_results=model.key_result_frame(),
+        employee_weeks=model.employee_week_frame(),
     )

@@ -111,7 +111,8 @@ def test_the_board_agrees_with_the_models_watermelon_tiles(preset):
         reported, true = key_result_statuses(model)
         watermelon = (reported == ON_TRACK) & (true == OFF_TRACK)
         assert np.array_equal(
-            watermelon, metrics.watermelons(model.reported_status, model.true_status)
+            watermelon,
+            metrics.watermelons(model.workforce.reported_status, model.workforce.true_status),
         )
 
 

@@ -16,7 +16,15 @@ import pytest
 
 from okrsim.cli import main
 from okrsim.comparison import compare
-from okrsim.model import REVISION_WEEK, OKRModel
+from okrsim.model import OKRModel
+from okrsim.model.effort_allocation import (
+    allocate_effort,
+    formula_value_of_help,
+    value_per_output,
+)
+from okrsim.model.in_force import InForce
+from okrsim.model.outlook import attainment_outlook
+from okrsim.model.target_setting import REVISION_WEEK
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.simulation import run
@@ -44,20 +52,26 @@ def mid_quarter(s: Scenario, weeks: int = 20, seed: int = 1) -> OKRModel:
 
 def reweigh(model: OKRModel, s: Scenario) -> np.ndarray:
     """The week's effort split the same agents would choose under scenario ``s``."""
-    model.in_force = s
-    model.payoff = model._payoff(s)
-    model.outlook = model._attainment_outlook()
-    model.per_output = model._value_per_output()
-    model.allocate_effort()
-    return model.workforce.effort.copy()
+    wf, org = model.workforce, model.org
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    outlook = attainment_outlook(wf, policy, model.week_in_quarter)
+    per_output = value_per_output(wf, org, policy, outlook, model.public)
+    allocate_effort(wf, org, policy, outlook, per_output, model.public)
+    return wf.effort.copy()
+
+
+def help_value(model: OKRModel) -> np.ndarray:
+    """The formula's score per unit of help, as the model's agents now see it."""
+    wf, policy = model.workforce, model.policy
+    outlook = attainment_outlook(wf, policy, model.week_in_quarter)
+    return formula_value_of_help(wf, model.org, policy, outlook)
 
 
 # -- 1. evaluation basis -----------------------------------------------------------
 def test_under_relative_evaluation_helping_lowers_ones_expected_rank():
     model = mid_quarter(scenario(comp__coupling=0.5, comp__evaluation="relative"))
-    model.outlook = model._attainment_outlook()
-    assert np.all(model._formula_value_of_help() <= 0)
-    assert model._formula_value_of_help().mean() < 0
+    assert np.all(help_value(model) <= 0)
+    assert help_value(model).mean() < 0
 
 
 def test_relative_evaluation_lowers_the_weight_the_same_people_put_on_helping():
@@ -79,8 +93,7 @@ def test_people_help_less_under_stack_ranking_than_under_a_team_bonus():
 
 def test_team_evaluation_rewards_helping():
     model = mid_quarter(scenario(comp__coupling=0.5, comp__evaluation="team"))
-    model.outlook = model._attainment_outlook()
-    assert model._formula_value_of_help().mean() > 0
+    assert help_value(model).mean() > 0
     table = paired(
         scenario(comp__coupling=0.5), scenario(comp__coupling=0.5, comp__evaluation="team")
     )
@@ -201,7 +214,7 @@ def test_aspirational_key_results_get_stretch_targets():
     model = OKRModel(scenario(okr__aspirational_share=0.5, comp__coupling=0.0), 7)
     model.step()
     wf = model.workforce
-    asp = model.aspirational
+    asp = model.org.aspirational
     assert asp.any()
     assert asp.all() is np.False_ or (~asp).any()
     ratio = wf.target / wf.expected
@@ -291,7 +304,7 @@ def test_schedule_applies_at_its_quarter_and_keeps_what_agents_learned():
         if quarter == 3:
             learned = (model.workforce.honesty.copy(), model.workforce.capability_belief.copy())
         model.step()
-        couplings.append(model.payoff.coupling)
+        couplings.append(model.policy.payoff.coupling)
         if quarter == 3:
             np.testing.assert_array_equal(model.workforce.honesty, learned[0])
             np.testing.assert_array_equal(model.workforce.capability_belief, learned[1])

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from okrsim.agents import Employee, Manager
 from okrsim.metrics import METRICS
-from okrsim.model import WEEKLY_SERIES, OKRModel
+from okrsim.model import WEEKLY_SERIES, Employee, Manager, OKRModel
+from okrsim.model.outlook import ratchet_claw_back
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.simulation import run
 
@@ -76,10 +76,10 @@ def test_ratchet_claw_back_is_weighed_with_next_quarters_uncertainty(small):
     for week in range(WEEKS_PER_QUARTER - 1):  # within one quarter
         model.step()
         if week == 0:
-            early = model._ratchet_claw_back().copy()
+            early = ratchet_claw_back(model.workforce, model.policy).copy()
     assert early is not None
     assert np.all(early > 0)
-    np.testing.assert_allclose(model._ratchet_claw_back(), early)
+    np.testing.assert_allclose(ratchet_claw_back(model.workforce, model.policy), early)
 
 
 def test_employee_explains_its_choices(small):

@@ -57,7 +57,7 @@ def test_policies_with_the_same_seed_share_the_workforce(small):
     a, b = (OKRModel(s, 5) for s in _policy_pair(small))
     for name in ("capability", "risk_aversion", "honesty_trait", "intrinsic", "prosociality"):
         np.testing.assert_array_equal(getattr(a.workforce, name), getattr(b.workforce, name))
-    assert list(a.dependencies.edges) == list(b.dependencies.edges)
+    assert list(a.org.dependencies.edges) == list(b.org.dependencies.edges)
 
 
 def test_policies_with_the_same_seed_face_the_same_shocks(small):

@@ -86,7 +86,7 @@ def twin_scenario(
 
 def key_result_statuses(model: OKRModel) -> tuple[Array, Array]:
     """Reported and true status of every key result at the last check-in, shape (n, K)."""
-    return model.reported_status, model.true_status
+    return model.workforce.reported_status, model.workforce.true_status
 
 
 @dataclass

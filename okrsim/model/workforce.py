@@ -1,29 +1,25 @@
-"""Employees and managers.
+"""The workforce: every employee's traits, beliefs and key results, one row each.
 
-Each ``Employee`` is a Mesa agent.  Its traits, beliefs and key results live
-in the :class:`Workforce`'s arrays, row ``employee.index``, so that the weekly
-numeric work runs over all employees at once; every row is still one
-employee's own choice, computed from that employee's traits and beliefs by the
-pure functions in :mod:`okrsim.policies.choices`.  ``Employee`` exposes its
-row (traits, beliefs, targets, progress) and can explain its last choices.
+A struct of arrays, so that the weekly numeric work runs over all employees
+at once; every row is still one employee's own state and its choices are
+computed from that row alone by the pure functions in
+:mod:`okrsim.policies.choices`.  :class:`~okrsim.model.agents.Employee` is the
+Mesa agent that views one row.
 
-Trait distributions and their sources are documented in ``docs/ODD.md``.
+Trait distributions and their sources: docs/ODD.md §2.2 (state variables) and
+§5 (initialisation).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 
+from okrsim import metrics
 from okrsim.params import Behaviour
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
-
-if TYPE_CHECKING:
-    from okrsim.model import OKRModel
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
@@ -75,6 +71,7 @@ class Workforce:
     blocked_loss_belief: Array
     # key-result state, shape (n, k)
     target: Array = field(init=False)
+    offer: Array = field(init=False)  # the employee's own target, before any rule moved it
     expected: Array = field(init=False)
     progress: Array = field(init=False)
     reported: Array = field(init=False)
@@ -84,6 +81,9 @@ class Workforce:
     exposed: Array = field(init=False)
     onset_week: Array = field(init=False)
     par: Array = field(init=False)
+    # each key result's status at the last check-in: as reported, and in truth
+    reported_status: Array = field(init=False)
+    true_status: Array = field(init=False)
     # weekly choices, shape (n, 4): kr, bau, help, explore
     effort: Array = field(init=False)
     weights: Array = field(init=False)
@@ -98,6 +98,7 @@ class Workforce:
     def __post_init__(self) -> None:
         shape = (self.n, self.k)
         self.target = np.ones(shape)
+        self.offer = np.ones(shape)
         self.expected = np.ones(shape)
         self.progress = np.zeros(shape)
         self.reported = np.zeros(shape)
@@ -107,6 +108,8 @@ class Workforce:
         self.exposed = np.zeros(shape, dtype=bool)
         self.onset_week = np.zeros(shape, dtype=np.int64)
         self.par = np.ones(shape)
+        self.reported_status = np.full(shape, metrics.NO_TARGET, dtype=np.int8)
+        self.true_status = self.reported_status.copy()
         self.effort = np.full((self.n, len(choices.ACTIVITIES)), 0.25)
         self.weights = np.ones((self.n, len(choices.ACTIVITIES)))
         self.raise_gain = np.zeros(shape)
@@ -180,91 +183,3 @@ class Workforce:
         own = self.capability_belief * self.kr_plan * (1.0 - overhead) * focus
         own = own * (1.0 - self.blocked_loss_belief)
         return ((own + self.help_belief) / self.k)[:, None]
-
-
-class Employee(mesa.Agent):
-    """One employee: a view on a row of the :class:`Workforce`.
-
-    The model makes the weekly choices for all rows at once; this class is how
-    one employee is inspected (dashboard, notebooks) and explained.
-    """
-
-    def __init__(self, model: OKRModel, index: int) -> None:
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def workforce(self) -> Workforce:
-        return self.model.workforce
-
-    @property
-    def team(self) -> int:
-        return int(self.workforce.team[self.index])
-
-    def traits(self) -> dict[str, float]:
-        w, i = self.workforce, self.index
-        return {
-            "capability": float(w.capability[i]),
-            "risk_aversion": float(w.risk_aversion[i]),
-            "honesty_cost": float(w.honesty_trait[i]),
-            "intrinsic_motivation": float(w.intrinsic[i]),
-            "prosociality": float(w.prosociality[i]),
-            "mum_cost": float(w.mum_cost[i]),
-        }
-
-    def beliefs(self) -> dict[str, float]:
-        w, i = self.workforce, self.index
-        return {
-            "capability_belief": float(w.capability_belief[i]),
-            "honesty_habit": float(w.honesty[i]),
-            "audit_belief": float(w.audit_belief[i]),
-            "bad_news_belief": float(w.bad_news_belief[i]),
-            "ratchet_belief": float(w.ratchet_belief[i]),
-        }
-
-    def key_results(self) -> list[dict[str, Any]]:
-        w, i = self.workforce, self.index
-        return [
-            {
-                "kr": j,
-                "target": float(w.target[i, j]),
-                "expected": float(w.expected[i, j]),
-                "true_progress": float(w.progress[i, j]),
-                "reported_progress": float(w.reported[i, j]),
-                "blocked": bool(w.blocked[i, j]),
-                "raised": bool(w.raised[i, j]),
-            }
-            for j in range(w.k)
-        ]
-
-    def explain(self) -> dict[str, Any]:
-        """Why this employee chose what it chose: the options and their payoffs."""
-        w, i = self.workforce, self.index
-        return {
-            "target_options": dict(
-                zip(
-                    choices.TARGET_GRID.round(3).tolist(),
-                    w.target_utilities[i].tolist(),
-                    strict=True,
-                )
-            ),
-            "effort_weights": dict(zip(choices.ACTIVITIES, w.weights[i].tolist(), strict=True)),
-            "effort_shares": dict(zip(choices.ACTIVITIES, w.effort[i].tolist(), strict=True)),
-            "raise_gain": w.raise_gain[i].tolist(),
-            "report_shading": w.shading[i].tolist(),
-            "report_gain": w.report_gain[i].tolist(),
-        }
-
-
-class Manager(mesa.Agent):
-    """A team's manager.
-
-    Managers are alike: their judging, negotiating, auditing and response to
-    bad news are the policy's (``judgment.*``, ``okr.*``) and are computed by
-    the model for all teams at once; what differs between teams is whom they
-    manage and the noise in what they see.
-    """
-
-    def __init__(self, model: OKRModel, team: int) -> None:
-        super().__init__(model)
-        self.team = team

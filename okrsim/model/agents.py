@@ -1,0 +1,124 @@
+"""Employees and managers: Mesa agents viewing their rows of the workforce.
+
+The model makes every week's choices for all employees at once, from the
+arrays of :class:`~okrsim.model.workforce.Workforce`; an :class:`Employee` is
+how one employee is inspected (dashboard, notebooks, Mesa's DataCollector)
+and explained.  docs/ODD.md §2.1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+
+from okrsim.model.workforce import Workforce
+from okrsim.policies import choices
+
+
+class Employee(mesa.Agent):
+    """One employee: a view on row ``index`` of the :class:`Workforce`."""
+
+    def __init__(self, model: mesa.Model, workforce: Workforce, index: int) -> None:
+        super().__init__(model)
+        self.workforce = workforce
+        self.index = index
+
+    @property
+    def team(self) -> int:
+        return int(self.workforce.team[self.index])
+
+    # -- per-employee series (Mesa agent reporters) -----------------------------
+    @property
+    def kr_share(self) -> float:
+        return float(self.workforce.effort[self.index, 0])
+
+    @property
+    def stress(self) -> float:
+        return float(self.workforce.stress[self.index])
+
+    @property
+    def reported_progress(self) -> float:
+        """Reported output so far over the quarter's targets."""
+        w, i = self.workforce, self.index
+        return float(w.reported[i].sum() / (w.target[i] * w.par[i]).sum())
+
+    @property
+    def true_progress(self) -> float:
+        """True output so far over the quarter's targets."""
+        w, i = self.workforce, self.index
+        return float(w.progress[i].sum() / (w.target[i] * w.par[i]).sum())
+
+    @property
+    def hidden_blockers(self) -> int:
+        w, i = self.workforce, self.index
+        return int((w.blocked[i] & ~w.raised[i]).sum())
+
+    # -- inspection ----------------------------------------------------------------
+    def traits(self) -> dict[str, float]:
+        w, i = self.workforce, self.index
+        return {
+            "capability": float(w.capability[i]),
+            "risk_aversion": float(w.risk_aversion[i]),
+            "honesty_cost": float(w.honesty_trait[i]),
+            "intrinsic_motivation": float(w.intrinsic[i]),
+            "prosociality": float(w.prosociality[i]),
+            "mum_cost": float(w.mum_cost[i]),
+        }
+
+    def beliefs(self) -> dict[str, float]:
+        w, i = self.workforce, self.index
+        return {
+            "capability_belief": float(w.capability_belief[i]),
+            "honesty_habit": float(w.honesty[i]),
+            "audit_belief": float(w.audit_belief[i]),
+            "bad_news_belief": float(w.bad_news_belief[i]),
+            "ratchet_belief": float(w.ratchet_belief[i]),
+        }
+
+    def key_results(self) -> list[dict[str, Any]]:
+        w, i = self.workforce, self.index
+        return [
+            {
+                "kr": j,
+                "target": float(w.target[i, j]),
+                "expected": float(w.expected[i, j]),
+                "true_progress": float(w.progress[i, j]),
+                "reported_progress": float(w.reported[i, j]),
+                "blocked": bool(w.blocked[i, j]),
+                "raised": bool(w.raised[i, j]),
+            }
+            for j in range(w.k)
+        ]
+
+    def explain(self) -> dict[str, Any]:
+        """Why this employee chose what it chose: the options and their payoffs."""
+        w, i = self.workforce, self.index
+        return {
+            "target_options": dict(
+                zip(
+                    choices.TARGET_GRID.round(3).tolist(),
+                    w.target_utilities[i].tolist(),
+                    strict=True,
+                )
+            ),
+            "effort_weights": dict(zip(choices.ACTIVITIES, w.weights[i].tolist(), strict=True)),
+            "effort_shares": dict(zip(choices.ACTIVITIES, w.effort[i].tolist(), strict=True)),
+            "raise_gain": w.raise_gain[i].tolist(),
+            "report_shading": w.shading[i].tolist(),
+            "report_gain": w.report_gain[i].tolist(),
+        }
+
+
+class Manager(mesa.Agent):
+    """A team's manager.
+
+    Managers are alike: their judging, negotiating, auditing and response to
+    bad news are the policy's (``judgment.*``, ``okr.*``) and are computed for
+    all teams at once; what differs between teams is whom they manage and the
+    noise in what they see.
+    """
+
+    def __init__(self, model: mesa.Model, team: int) -> None:
+        super().__init__(model)
+        self.team = team

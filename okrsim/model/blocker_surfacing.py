@@ -1,0 +1,83 @@
+"""Blockers: they appear, and each employee decides whether to raise them.
+
+Blockers strike key results from the environment stream at
+``env.blocker_rate`` a week.  Raising one brings the manager's coaching and
+colleagues' help (it clears faster) but puts bad news on the record; an
+employee weighs the output saved and the judged credit for raising against
+the option to keep reporting progress and its own fear of bad news (Tesser &
+Rosen 1975's MUM effect), and may wait a week when bad news may pass
+(:func:`okrsim.policies.choices.raise_gain`, :func:`~okrsim.policies.choices.raise_now`).
+
+docs/ODD.md §7.3 (blocker surfacing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from okrsim.model.in_force import InForce
+from okrsim.model.tally import Tally
+from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.policies import choices
+from okrsim.policies.curves import Array
+
+
+def blockers_appear(wf: Workforce, policy: InForce, onset_u: Array, week: int) -> None:
+    """New blockers strike unblocked key results; their onset week is kept."""
+    new = ~wf.blocked & (onset_u < policy.scenario.env.blocker_rate)
+    wf.blocked |= new
+    wf.raised &= ~new
+    wf.onset_week[new] = week
+
+
+def surface_blockers(
+    wf: Workforce,
+    policy: InForce,
+    per_output: Array,
+    tally: Tally,
+    *,
+    week: int,
+    week_in_quarter: int,
+) -> None:
+    """Each employee weighs raising each hidden blocker (expected-utility choice)."""
+    s, p, krs = policy.scenario, policy.payoff, policy.krs
+    hidden = wf.blocked & ~wf.raised
+    wf.raise_gain[:] = 0.0
+    if not hidden.any():
+        return
+    weeks_left = WEEKS_PER_QUARTER - week_in_quarter
+    raised_rate = min(1.0, s.env.raised_resolve_rate + s.judgment.coach_help)
+    saved_weeks = choices.expected_blocked_weeks(
+        s.env.self_resolve_rate, weeks_left
+    ) - choices.expected_blocked_weeks(raised_rate, weeks_left)
+    weekly_output = (
+        wf.capability_belief * wf.effort[:, 0] * (1.0 - policy.overhead) * policy.focus / krs
+    )[:, None]
+    output_saved = saved_weeks * s.env.blocker_severity * weekly_output
+    credit = (
+        s.behaviour.extrinsic_weight
+        * p.judged
+        * (s.judgment.risk_weight - wf.bad_news_belief)
+        / krs
+    )
+    gain = choices.raise_gain(
+        output_saved,
+        per_output,
+        judged_credit=credit[:, None],
+        inflation_option=wf.report_gain,
+        mum_cost=wf.mum_cost[:, None],
+    )
+    wf.raise_gain[:] = np.where(hidden, gain, 0.0)
+    delay = choices.delay_cost_weeks(s.env.self_resolve_rate, raised_rate, weeks_left)
+    now = hidden & choices.raise_now(
+        gain,
+        cost=wf.report_gain + wf.mum_cost[:, None] - credit[:, None],
+        delay_loss=delay * s.env.blocker_severity * weekly_output * per_output,
+        self_rate=s.env.self_resolve_rate,
+    )
+    if now.any():
+        wf.raised |= now
+        tally.latencies.append((week - wf.onset_week[now]).astype(float))
+        tally.raises += now.sum(axis=1)
+        tally.raise_week[now & (tally.raise_week < 0)] = week_in_quarter

@@ -1,0 +1,138 @@
+"""Check-in: each employee reports its progress; managers audit some reports.
+
+An employee sees its own progress through a lasting bias of its own and this
+week's misjudgement, so even an honest report can be off either way; a
+deliberate shading comes on top, chosen by weighing the formula's and
+judgment's reward for reported attainment against the honesty cost, the
+chance of an audit and, under a ratchet, next quarter's target
+(:func:`okrsim.policies.choices.choose_shading`).  A checked report that
+overstates the truth is corrected and marked.  Each report's status against
+pace (green, amber, red) is recorded beside the true status.
+
+docs/ODD.md §7.6 (check-in).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from okrsim import metrics
+from okrsim.model.in_force import InForce
+from okrsim.model.outlook import Outlook, ratchet_claw_back
+from okrsim.model.tally import Tally
+from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.policies import choices
+from okrsim.policies.curves import Array
+
+#: Overstatement (share of target) beyond which an audit counts a report as inflated.
+AUDIT_TOLERANCE = 0.05
+#: Misstatement (share of true progress) beyond which a check-in counts as biased,
+#: the threshold behind Snow, Keil & Wallace (2007)'s "biased" reports (assumption: 10 %).
+BIAS_TOLERANCE = 0.1
+#: First week (0-based) of a quarter's last four, where late-quarter behaviour is read.
+LATE_WEEK = 9
+
+
+def perceived_progress(
+    wf: Workforce, policy: InForce, misperception: Array, week_in_quarter: int
+) -> Array:
+    """Progress as the employee sees it.
+
+    The misjudgement (log-sd ``behaviour.progress_noise_sd`` at the start)
+    shrinks as the work nears its end and becomes visible,
+    ``√(weeks left / 13)`` (assumption).
+    """
+    visible = np.sqrt((WEEKS_PER_QUARTER - week_in_quarter) / WEEKS_PER_QUARTER)
+    noise = policy.scenario.behaviour.progress_noise_sd * visible * misperception
+    return wf.progress * wf.perception[:, None] * np.exp(noise)
+
+
+def check_in(
+    wf: Workforce,
+    policy: InForce,
+    outlook: Outlook,
+    tally: Tally,
+    *,
+    audit_u: Array,
+    misperception: Array,
+    week_in_quarter: int,
+) -> None:
+    """The weekly check-in: reports, audits, statuses and their tallies."""
+    s, p, krs = policy.scenario, policy.payoff, policy.krs
+    perceived = perceived_progress(wf, policy, misperception, week_in_quarter)
+    if not s.okr.enabled:
+        wf.reported[:] = perceived
+        wf.shading[:] = 0.0
+        wf.report_gain[:] = 0.0
+        wf.reported_status[:] = metrics.NO_TARGET
+        wf.true_status[:] = metrics.NO_TARGET
+        tally.reports += krs
+        return
+    mu, sd = outlook
+    target = wf.target * wf.par
+    weeks_left = WEEKS_PER_QUARTER - week_in_quarter - 1
+    catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
+    formula_share = p.coupling * p.own_share / krs
+    judged_per_attainment = p.judged * p.context_weight / krs
+    ratchet: Array | float = 0.0
+    if p.coupling * p.ratchet_strength > 0:
+        ratchet = p.coupling * ratchet_claw_back(wf, policy) / krs
+    # A red status is bad news: the shading below which this week's report
+    # shows red, and what the employee believes red costs in judgment.
+    pace_share = (week_in_quarter + 1) / WEEKS_PER_QUARTER
+    red_below = metrics.RED - perceived / (target * pace_share)
+    red_penalty = p.judged * wf.bad_news_belief[:, None] / (WEEKS_PER_QUARTER * krs)
+    stakes = choices.ReportStakes(
+        formula_share=formula_share,
+        judged_per_attainment=judged_per_attainment,
+        catch_probability=catch,
+        ratchet_per_attainment=ratchet,
+        extrinsic=s.behaviour.extrinsic_weight,
+        honesty_cost=wf.honesty[:, None],
+        red_below=red_below,
+        red_penalty=red_penalty,
+    )
+    shading, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
+    on_record = wf.raised | wf.exposed
+    wf.shading[:] = np.where(on_record, 0.0, shading)
+    wf.report_gain[:] = np.where(on_record, 0.0, gain)
+    slant = wf.shading * target * pace_share
+    wf.reported[:] = np.where(on_record, wf.progress, np.maximum(perceived + slant, 0.0))
+    # Audits: a checked report that overstates the truth is corrected and marked.
+    audited = audit_u < s.judgment.audit_probability
+    tally.audits += audited.sum(axis=1)
+    caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
+    if caught.any():
+        excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
+        tally.caught += excess.sum(axis=1)
+        wf.exposed |= caught
+        wf.reported[:] = np.where(caught, wf.progress, wf.reported)
+    # Statuses against pace: reported vs true, for watermelons and bias.
+    pace = target * (week_in_quarter + 1) / WEEKS_PER_QUARTER
+    true_ratio = wf.progress / pace
+    rep_ratio = wf.reported / pace
+    wf.reported_status[:] = metrics.status_codes(rep_ratio)
+    wf.true_status[:] = metrics.status_codes(true_ratio)
+    tally.red_reports += (wf.reported_status == metrics.OFF_TRACK).sum(axis=1)
+    if week_in_quarter >= LATE_WEEK:
+        # effort once a target is met (the ratchet's restraint), and how hidden
+        # blockers look in reports against the truth (the 90 % syndrome)
+        ahead = (wf.reported >= target).all(axis=1)
+        tally.late_ahead_kr += np.where(ahead, wf.effort[:, 0], 0.0)
+        tally.late_ahead_weeks += ahead
+        hidden = wf.blocked & ~wf.raised
+        tally.hidden_reported += (wf.reported / target)[hidden].sum()
+        tally.hidden_true += (wf.progress / target)[hidden].sum()
+        tally.hidden_seen += hidden.sum()
+    bias = (wf.reported - wf.progress) / target
+    tally.bias += bias.mean(axis=1)
+    biased = np.abs(wf.reported - wf.progress) > BIAS_TOLERANCE * np.maximum(wf.progress, 1e-9)
+    # Snow & Keil (2002) separate *error* (misjudging one's status) from *bias*
+    # (slanting the status one perceives): a slant is a report that departs
+    # from the employee's own perception by more than the same tolerance.
+    slanted = np.abs(slant) > BIAS_TOLERANCE * np.maximum(perceived, 1e-9)
+    tally.slanted_reports += slanted.sum(axis=1)
+    tally.biased_reports += biased.sum(axis=1)
+    tally.optimistic_reports += (biased & (wf.reported > wf.progress)).sum(axis=1)
+    tally.reports += krs

@@ -1,0 +1,83 @@
+"""Learning and imitation: beliefs and habits move with what each employee saw.
+
+At each review every employee moves its beliefs a step ``behaviour.learning_rate``
+towards what it saw this quarter; some copy the habits and beliefs of a
+better-rated teammate (Braganza 2022's selection on the proxy), so culture
+drifts towards what the rating rewards.
+
+docs/ODD.md §7.8 (learning and imitation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from okrsim.model.in_force import InForce
+from okrsim.model.organisation import Organisation
+from okrsim.model.tally import Tally
+from okrsim.model.workforce import Workforce, regressive
+from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.policies.curves import Array
+
+
+def learn(wf: Workforce, org: Organisation, policy: InForce, tally: Tally) -> None:
+    """Beliefs move towards what each employee saw this quarter.
+
+    * audit belief → the share of the team's reports the manager checked;
+    * bad news → the mark the manager put on the team's raised blockers and
+      red reports, seen only when a teammate brought bad news (if nobody
+      does, the fear stays: Tesser & Rosen 1975's MUM effect feeds itself);
+    * ratchet belief → whether the organisation ratcheted this quarter;
+    * own work → planned key-result share, help received, output lost to
+      blockers, and capability (seen regressively, Moore & Healy 2008).
+    """
+    s = policy.scenario
+    eta = s.behaviour.learning_rate
+    t = tally
+
+    def toward(belief: Array, seen: Array | float, where: Array | bool = True) -> None:
+        belief[:] = np.where(where, (1 - eta) * belief + eta * seen, belief)
+
+    news = t.raises + t.red_reports
+    team_news = org.team_total(news)[wf.team]
+    toward(wf.bad_news_belief, s.judgment.blocker_penalty, team_news > 0)
+    team_audits = org.team_total(t.audits)
+    team_reports = org.team_total(t.reports)
+    seen_rate = (team_audits / np.maximum(team_reports, 1.0))[wf.team]
+    toward(wf.audit_belief, seen_rate, team_reports[wf.team] > 0)
+    ratcheted = s.okr.enabled and s.okr.target_rule == "ratchet"
+    toward(wf.ratchet_belief, float(ratcheted and not s.okr.no_ratchet_commitment))
+    toward(wf.kr_plan, t.effort[:, 0] / WEEKS_PER_QUARTER)
+    toward(wf.help_belief, t.help_received / WEEKS_PER_QUARTER)
+    loss = 1.0 - t.kr_stalled / np.maximum(t.kr_own, 1e-9)
+    toward(wf.blocked_loss_belief, loss, t.kr_own > 0)
+    observed = t.kr_own / np.maximum(t.kr_effort, 1e-9)
+    seen = regressive(observed, s.behaviour.self_assessment_regression)
+    toward(wf.capability_belief, seen, t.kr_effort > 0.5)
+
+
+def imitate(
+    wf: Workforce,
+    org: Organisation,
+    policy: InForce,
+    ratings: Array,
+    *,
+    settled: bool,
+    rng: np.random.Generator,
+) -> None:
+    """Some copy a better-rated teammate's habits.
+
+    With probability ``imitation_probability`` an employee looks at a random
+    teammate and, if that teammate was rated higher at the last review,
+    copies its honesty habit and its beliefs about audits and bad news.
+    The draws are made every quarter (fixed shapes) and used at reviews.
+    """
+    imitate_u = rng.random(wf.n)
+    offset = rng.integers(1, org.team_size, wf.n)
+    if not settled:
+        return
+    position = (np.arange(wf.n) % org.team_size + offset) % org.team_size
+    peer = wf.team * org.team_size + position
+    copy = (imitate_u < policy.scenario.behaviour.imitation_probability) & (ratings[peer] > ratings)
+    for arr in (wf.honesty, wf.audit_belief, wf.bad_news_belief):
+        arr[:] = np.where(copy, arr[peer], arr)

@@ -1,0 +1,306 @@
+"""The organisation as a Mesa model: one step is one week, 13 weeks a quarter.
+
+:meth:`OKRModel.step` is docs/ODD.md §3's process overview; each process is a
+submodel of its own module (ODD §7).  The organisation inside the model acts
+only on what it measures (reports, scores, judged observations); the model
+logs the ground truth beside it.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from okrsim.model import (
+    blocker_surfacing,
+    check_in,
+    development,
+    effort_allocation,
+    learning,
+    outlook,
+    quarter_review,
+    records,
+    target_setting,
+    work,
+)
+from okrsim.model.agents import Employee, Manager
+from okrsim.model.in_force import InForce
+from okrsim.model.organisation import MAX_KRS, Organisation, PublicFigures
+from okrsim.model.tally import Tally
+from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies.curves import Array
+from okrsim.seeding import RunSeed, SeedLike, streams
+
+#: Planned key-result share of the week before an employee has any history
+#: (assumption: 60 %, near what people settle at; learned from then on).
+INITIAL_KR_PLAN = 0.6
+#: Help an employee expects to receive per week before any history (assumption).
+INITIAL_HELP = 0.1
+
+#: Per-employee series Mesa's DataCollector gathers when agent reporters are on.
+AGENT_REPORTERS = ("kr_share", "stress", "reported_progress", "true_progress", "hidden_blockers")
+
+
+def _week_value(model: OKRModel, *, name: str) -> float:
+    return model.week_row[name]
+
+
+class OKRModel(mesa.Model):
+    """An organisation running OKRs under a compensation policy.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario (world, policy, horizon); the default scenario
+        if not given.
+    rng
+        The run's seed: an int, a ``SeedSequence``, a
+        :class:`~okrsim.seeding.RunSeed`, or ``None`` for fresh entropy (kept
+        in ``run_seed``, so the run can be rebuilt).  Every random draw of the
+        run comes from its named streams (:mod:`okrsim.seeding`).
+    agent_reporters
+        Also gather per-employee weekly series through Mesa's DataCollector
+        (:data:`AGENT_REPORTERS`); off by default, as it costs a Python call
+        per employee and week.
+    weekly_detail
+        Keep one row per employee × week (:class:`records.WeeklyDetail`).
+    **overrides
+        Dotted scenario keys (``comp.coupling=0.5``), validated like any
+        override — what ``mesa.batch_run(OKRModel, parameters={...})`` passes.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        rng: SeedLike | None = None,
+        *,
+        agent_reporters: bool = False,
+        weekly_detail: bool = False,
+        **overrides: Any,
+    ) -> None:
+        scenario = scenario if scenario is not None else Scenario()
+        if overrides:
+            scenario = scenario.with_overrides(overrides, source="OKRModel")
+        self.run_seed = RunSeed.of(rng)
+        self.streams = streams(self.run_seed)
+        super().__init__(rng=self.streams["mesa"])
+        s = self.base_scenario = scenario
+        self.n_quarters = s.horizon.quarters
+        self.workforce = Workforce.draw(
+            self.streams["workforce"],
+            s.behaviour,
+            n_teams=s.org.n_teams,
+            team_size=s.org.team_size,
+            krs=s.okr.krs_per_person,
+            kr_plan=INITIAL_KR_PLAN,
+            help_prior=INITIAL_HELP,
+            # output blockers take when they are raised and cleared at the usual pace
+            blocked_loss_prior=s.env.blocker_severity
+            * s.env.blocker_rate
+            / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
+        )
+        wf = self.workforce
+        self.employees = [Employee(self, wf, i) for i in range(wf.n)]
+        self.managers = [Manager(self, t) for t in range(s.org.n_teams)]
+        self.org = Organisation.draw(self.streams["environment"], s)
+        # Priors about the organisation (then learned from what peers experience).
+        wf.audit_belief[:] = s.judgment.audit_probability
+        wf.ratchet_belief[:] = float(s.okr.target_rule == "ratchet")
+        self.week = 0  # weeks completed
+        self.quarter = 0  # quarters started
+        self.public = PublicFigures()
+        self.policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
+        self.tally = Tally(wf.n, wf.k)
+        self.year = quarter_review.YearBook(last_rating=np.ones(wf.n))
+        self.manager_view = np.ones((wf.n, wf.k))
+        self.last_reported: Array | None = None
+        self.outlook: outlook.Outlook = (np.ones((wf.n, wf.k)), np.ones((wf.n, wf.k)))
+        self.per_output = np.zeros((wf.n, wf.k))
+        self.week_value = np.zeros(wf.n)
+        self.week_row: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                name: partial(_week_value, name=name) for name in records.WEEKLY_SERIES
+            },
+            agenttype_reporters={Employee: {name: name for name in AGENT_REPORTERS}}
+            if agent_reporters
+            else None,
+        )
+        self.weekly_detail = records.WeeklyDetail() if weekly_detail else None
+        self.quarter_rows: list[dict[str, float]] = []
+        self.employee_frames: list[pd.DataFrame] = []
+        self.key_result_frames: list[pd.DataFrame] = []
+        self.running = True
+
+    @property
+    def in_force(self) -> Scenario:
+        """The scenario in force this quarter."""
+        return self.policy.scenario
+
+    @property
+    def week_in_quarter(self) -> int:
+        return self.week % WEEKS_PER_QUARTER
+
+    # -- the schedule (docs/ODD.md §3) ---------------------------------------------
+    def step(self) -> None:
+        """One week."""
+        wf, org = self.workforce, self.org
+        wiq = self.week_in_quarter
+        if wiq == 0:
+            self.start_quarter()
+        policy, tally = self.policy, self.tally
+        draws = self.draw_week()
+        blocker_surfacing.blockers_appear(wf, policy, draws["onset"], self.week)
+        tally.note(tally.blocked_week, wf.blocked, wiq)
+        self.outlook = outlook.attainment_outlook(wf, policy, wiq)
+        self.per_output = effort_allocation.value_per_output(
+            wf, org, policy, self.outlook, self.public
+        )
+        blocker_surfacing.surface_blockers(
+            wf, policy, self.per_output, tally, week=self.week, week_in_quarter=wiq
+        )
+        effort_allocation.allocate_effort(
+            wf, org, policy, self.outlook, self.per_output, self.public
+        )
+        self.week_value = work.work(
+            wf, org, policy, draws, tally, quarter=self.quarter, week=self.week, week_in_quarter=wiq
+        )
+        self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
+        work.update_stress(wf, policy, self.outlook, week_in_quarter=wiq)
+        check_in.check_in(
+            wf,
+            policy,
+            self.outlook,
+            tally,
+            audit_u=draws["audit"],
+            misperception=draws["misperception"],
+            week_in_quarter=wiq,
+        )
+        if policy.scenario.okr.revision_allowed and wiq == target_setting.REVISION_WEEK:
+            tally.revisions += target_setting.revise_targets(
+                wf, policy, manager_view=self.manager_view
+            )
+        self.week += 1
+        self.record_week()
+        if self.week_in_quarter == 0:
+            self.end_quarter()
+            if self.quarter >= self.n_quarters:
+                self.running = False
+
+    def run(self) -> None:
+        """Run the whole horizon."""
+        while self.running:
+            self.step()
+
+    def start_quarter(self) -> None:
+        """The policy in force is read, the tallies reset and targets set."""
+        self.quarter += 1
+        s = self.base_scenario.at_quarter(self.quarter)
+        self.policy = policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
+        wf = self.workforce
+        wf.progress[:] = 0.0
+        wf.reported[:] = 0.0
+        wf.exposed[:] = False
+        wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record
+        self.tally = Tally.start(wf.blocked, wf.raised)
+        target_setting.quarter_expectations(wf, policy, self.org.aspirational)
+        self.manager_view = target_setting.manager_estimate(wf, policy, self.streams["audit"])
+        if s.okr.enabled:
+            target_setting.set_targets(
+                wf, policy, manager_view=self.manager_view, last_reported=self.last_reported
+            )
+        else:
+            wf.target[:] = np.nan
+            wf.offer[:] = np.nan
+
+    def draw_week(self) -> dict[str, Array]:
+        """This week's exogenous draws, in fixed shapes whatever anyone chooses."""
+        env, audit = self.streams["environment"], self.streams["audit"]
+        n, k = self.workforce.n, self.org.krs
+        luck = np.maximum(env.normal(1.0, self.in_force.behaviour.luck_sd, n), 0.0)
+        return {
+            "luck": luck,
+            "onset": env.random((n, MAX_KRS))[:, :k],
+            "resolve": env.random((n, MAX_KRS))[:, :k],
+            "breakthrough": env.random(n),
+            "audit": audit.random((n, MAX_KRS))[:, :k],
+            "misperception": env.standard_normal((n, MAX_KRS))[:, :k],
+        }
+
+    def end_quarter(self) -> None:
+        """Review, records, then learning, imitation and development."""
+        wf, org, policy, tally = self.workforce, self.org, self.policy, self.tally
+        review = quarter_review.review(
+            wf,
+            org,
+            policy,
+            tally,
+            self.year,
+            manager_view=self.manager_view,
+            rng=self.streams["audit"],
+            quarter=self.quarter,
+            n_quarters=self.n_quarters,
+        )
+        self.record_quarter(review)
+        # Ratchet: the organisation keeps last quarter's reported output for the rule.
+        self.last_reported = wf.reported.copy()
+        learning.learn(wf, org, policy, tally)
+        learning.imitate(
+            wf, org, policy, review.ratings, settled=review.settled, rng=self.streams["decisions"]
+        )
+        development.develop(wf, policy, tally)
+        quarter_review.refresh_public_figures(
+            self.public, review, tally, okrs_enabled=policy.scenario.okr.enabled
+        )
+
+    # -- records (docs/ODD.md §7.10) -------------------------------------------------
+    def record_week(self) -> None:
+        self.week_row = records.week_row(
+            self.workforce,
+            self.week_value,
+            week=self.week,
+            quarter=self.quarter,
+            week_in_quarter=self.week_in_quarter,
+        )
+        self.datacollector.collect(self)
+        if self.weekly_detail is not None:
+            self.weekly_detail.record(self.workforce, week=self.week, quarter=self.quarter)
+
+    def record_quarter(self, review: quarter_review.Review) -> None:
+        wf, tally = self.workforce, self.tally
+        frame = records.employee_frame(self.quarter, wf, self.policy, tally, review)
+        self.employee_frames.append(frame)
+        self.key_result_frames.append(
+            records.key_result_frame(self.quarter, wf, self.org, tally, review)
+        )
+        weeks = {
+            name: np.asarray(values[-WEEKS_PER_QUARTER:])
+            for name, values in self.datacollector.model_vars.items()
+        }
+        self.quarter_rows.append(records.quarter_row(frame, weeks, tally, krs=self.org.krs))
+
+    def weekly_frame(self) -> pd.DataFrame:
+        """The weekly model series Mesa's DataCollector gathered, one row per week."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def quarterly_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.quarter_rows)
+
+    def employee_frame(self) -> pd.DataFrame:
+        return _concat(self.employee_frames)
+
+    def key_result_frame(self) -> pd.DataFrame:
+        return _concat(self.key_result_frames)
+
+    def employee_week_frame(self) -> pd.DataFrame:
+        """One row per employee × week (empty unless built with ``weekly_detail``)."""
+        return self.weekly_detail.frame() if self.weekly_detail is not None else pd.DataFrame()
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,70 @@
+"""What employees expect: their quarter's attainment and its uncertainty.
+
+Every weekly choice weighs the same forecast: each key result's expected final
+attainment and its spread, as the employee perceives them (own forecast of
+weekly output, learned from past quarters; progress so far as perceived).
+The ratchet's claw-back — next quarter's score lost per unit reported now —
+is weighed with a whole quarter's uncertainty.
+
+docs/ODD.md §4.6 (prediction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from okrsim.model.in_force import InForce
+from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies import choices
+from okrsim.policies.curves import Array
+
+#: Each key result's expected final attainment and its sd, shape (n, k) each.
+Outlook = tuple[Array, Array]
+
+
+def relative_sd(scenario: Scenario, weeks_left: int) -> float:
+    """An employee's uncertainty about its quarter's output, relative to the mean.
+
+    Weekly luck averages out over the weeks left; one's own capability
+    estimate does not (its error is the self-knowledge sd); blockers add a
+    spread of their own (assumption: ``3·severity·√(rate·weeks)/weeks``).
+    """
+    s = scenario
+    weeks = max(weeks_left, 1)
+    luck = s.behaviour.luck_sd / np.sqrt(weeks)
+    blockers = s.env.blocker_severity * np.sqrt(s.env.blocker_rate * weeks) / weeks * 3.0
+    return float(np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2))
+
+
+def weekly_forecast(wf: Workforce, policy: InForce) -> Array:
+    """Each employee's own forecast of a key result's weekly output, shape (n, 1)."""
+    return wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead)
+
+
+def attainment_outlook(
+    wf: Workforce, policy: InForce, week_in_quarter: int, *, worked: bool = False
+) -> Outlook:
+    """Each employee's expected final attainment per key result and its sd (as perceived).
+
+    ``worked``: this week's work is done and counts as progress, not outlook.
+    """
+    weeks_left = WEEKS_PER_QUARTER - week_in_quarter - int(worked)
+    weekly = weekly_forecast(wf, policy)
+    target = wf.target * wf.par
+    mu = (wf.progress * wf.perception[:, None] + weekly * weeks_left) / target
+    sd = relative_sd(policy.scenario, weeks_left) * weekly * weeks_left / target
+    return mu, np.maximum(sd, 0.02)
+
+
+def ratchet_claw_back(wf: Workforce, policy: InForce) -> Array:
+    """Next quarter's formula score lost per unit of attainment reported now, shape (n, 1).
+
+    A ratchet moves next quarter's target by ``α`` of what is reported, so
+    each unit reported costs ``α·f'`` at next quarter's target, weighed
+    with a whole quarter's uncertainty (as believed: the ratchet belief).
+    """
+    p = policy.payoff
+    next_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
+    marginal = choices.formula_marginal(p.curve, 1.0, next_sd)
+    return p.ratchet_strength * wf.ratchet_belief[:, None] * marginal

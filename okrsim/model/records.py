@@ -1,0 +1,247 @@
+"""Records: the truth beside the measure, week by week and quarter by quarter.
+
+Weekly, the model-level series Mesa's DataCollector gathers; at each review,
+one row per employee (targets, true and reported output, scores, ratings and
+true contribution side by side), one row per employee × key result (the
+target and the offer behind it, expected, true and reported output, when it
+was blocked and raised, its output by third of the quarter, its last
+statuses), and the quarter's metrics (:mod:`okrsim.metrics`).  On request,
+one row per employee × week (:class:`WeeklyDetail`).
+
+docs/ODD.md §7.10 (records).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from okrsim import metrics
+from okrsim.model.in_force import InForce
+from okrsim.model.organisation import Organisation
+from okrsim.model.quarter_review import Review
+from okrsim.model.tally import THIRD_STARTS, Tally
+from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.policies.choices import ACTIVITIES
+from okrsim.policies.curves import Array
+
+#: Weekly model-level series (DataCollector reporters), in column order.
+WEEKLY_SERIES = (
+    "week",
+    "quarter",
+    "sandbagging_index",
+    "true_value",
+    "reported_progress",
+    "true_progress",
+    "expected_progress",
+    "kr_share",
+    "help_share",
+    "bau_share",
+    "exploration_share",
+    "blocked_share",
+    "hidden_blocker_share",
+    "watermelon_share",
+    "stress",
+    "incident_backlog",
+)
+
+
+def nanmean(x: Array) -> float:
+    """Mean of the finite entries; NaN when there are none (no targets without OKRs)."""
+    finite = np.isfinite(x)
+    return float(x[finite].mean()) if finite.any() else float("nan")
+
+
+def sandbagging(target: Array, expected: Array) -> Array:
+    """Each employee's ``1 − Σ target / Σ own expected output`` (NaN without targets)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 - target.sum(axis=1) / expected.sum(axis=1)
+
+
+def _ratio(total: float, count: float) -> float:
+    """A mean from its total and count; NaN when nothing was counted."""
+    return total / count if count > 0 else float("nan")
+
+
+def week_row(
+    wf: Workforce, week_value: Array, *, week: int, quarter: int, week_in_quarter: int
+) -> dict[str, float]:
+    """The week's model-level series (:data:`WEEKLY_SERIES`), after its check-in."""
+    target = wf.target * wf.par
+    week_fraction = (week_in_quarter or WEEKS_PER_QUARTER) / WEEKS_PER_QUARTER
+    return {
+        "week": week,
+        "quarter": quarter,
+        "sandbagging_index": nanmean(sandbagging(target, wf.expected)),
+        "true_value": float(week_value.mean()),
+        "reported_progress": nanmean(wf.reported / target),
+        "true_progress": nanmean(wf.progress / target),
+        "expected_progress": week_fraction,
+        "help_share": float(wf.effort[:, 2].mean()),
+        "bau_share": float(wf.effort[:, 1].mean()),
+        "exploration_share": float(wf.effort[:, 3].mean()),
+        "kr_share": float(wf.effort[:, 0].mean()),
+        "blocked_share": float(wf.blocked.mean()),
+        "hidden_blocker_share": float((wf.blocked & ~wf.raised).sum() / max(wf.blocked.sum(), 1)),
+        "watermelon_share": float(metrics.watermelons(wf.reported_status, wf.true_status).mean()),
+        "stress": float(wf.stress.mean()),
+        "incident_backlog": float(wf.backlog.mean()),
+    }
+
+
+def employee_frame(
+    quarter: int, wf: Workforce, policy: InForce, tally: Tally, review: Review
+) -> pd.DataFrame:
+    """One row per employee for the quarter: the truth and the measure side by side."""
+    t = tally
+    enabled = policy.scenario.okr.enabled
+    target = wf.target * wf.par
+    measured, true_att = review.measured, review.true_attainment
+    return metrics.employee_quarter(
+        quarter,
+        {
+            "team": wf.team,
+            "target": target.sum(axis=1),
+            "expected_output": wf.expected.sum(axis=1),
+            "sandbagging_index": sandbagging(target, wf.expected),
+            "true_output": wf.progress.sum(axis=1),
+            "reported_output": wf.reported.sum(axis=1),
+            "attainment": np.nanmean(measured, axis=1) if enabled else measured[:, 0],
+            "true_attainment": np.nanmean(true_att, axis=1) if enabled else true_att[:, 0],
+            "score": review.score,
+            "judged": review.judged,
+            "rating": review.ratings,
+            "true_contribution": t.contribution,
+            "value_delivered": t.value,
+            "kr_output": t.kr_output,
+            "aligned_output": policy.alignment * t.kr_output,
+            "kr_share": t.effort[:, 0] / WEEKS_PER_QUARTER,
+            "bau_share": t.effort[:, 1] / WEEKS_PER_QUARTER,
+            "help_share": t.effort[:, 2] / WEEKS_PER_QUARTER,
+            "exploration_share": t.effort[:, 3] / WEEKS_PER_QUARTER,
+            "kr_share_when_ahead": np.divide(
+                t.late_ahead_kr,
+                t.late_ahead_weeks,
+                out=np.full(wf.n, np.nan),
+                where=t.late_ahead_weeks > 0,
+            ),
+            "target_error": np.abs(measured - 1.0).mean(axis=1),
+            "just_met_share": np.where(
+                np.isfinite(measured), (measured >= 1.0) & (measured < 1.1), np.nan
+            ).mean(axis=1),
+            "help_given": t.help_given,
+            "help_received": t.help_received,
+            "raises": t.raises,
+            "incidents": t.incidents,
+            "breakthroughs": t.breakthroughs,
+            "stress": wf.stress,
+            "capability": wf.capability,
+            "biased_reports": t.biased_reports,
+            "optimistic_reports": t.optimistic_reports,
+            "slanted_reports": t.slanted_reports,
+            "reports": t.reports,
+            "reporting_bias": t.bias / WEEKS_PER_QUARTER,
+            "target_revisions": t.revisions,
+            "dependency_delay_weeks": t.dependency_weeks,
+            "overhead_share": t.overhead / WEEKS_PER_QUARTER,
+        },
+    )
+
+
+def quarter_row(
+    employees: pd.DataFrame, weeks: dict[str, Array], tally: Tally, *, krs: int
+) -> dict[str, float]:
+    """The quarter's metrics from its employee table and its weekly series."""
+    t = tally
+    return metrics.quarter_metrics(
+        employees,
+        weekly=weeks,
+        latencies=t.latency_weeks(),
+        hidden_weeks=float(t.hidden_weeks),
+        blocked_weeks=float(t.blocked_weeks),
+        krs=krs,
+        hidden_reported=_ratio(t.hidden_reported, t.hidden_seen),
+        hidden_true=_ratio(t.hidden_true, t.hidden_seen),
+    )
+
+
+def key_result_frame(
+    quarter: int, wf: Workforce, org: Organisation, tally: Tally, review: Review
+) -> pd.DataFrame:
+    """One row per employee × key result for the quarter (NaN targets without OKRs)."""
+    n, k = wf.n, org.krs
+    target = wf.target * wf.par
+    columns: dict[str, Array] = {
+        "quarter": np.full(n * k, quarter),
+        "employee": np.repeat(np.arange(n), k),
+        "team": np.repeat(wf.team, k),
+        "kr": np.tile(np.arange(k), n),
+        "target": target.ravel(),
+        "offer": wf.offer.ravel(),
+        "expected_output": wf.expected.ravel(),
+        "true_output": wf.progress.ravel(),
+        "reported_output": wf.reported.ravel(),
+        "attainment": review.measured.ravel(),
+        "aspirational": org.aspirational.ravel(),
+        "shared": org.shared.ravel(),
+        # the first key result waits on the upstream colleague, as do shared ones
+        "dependent": (np.repeat(org.supplier >= 0, k) & (np.tile(np.arange(k), n) == 0))
+        | org.shared.ravel(),
+        "first_blocked_week": tally.blocked_week.ravel() + 1,
+        "raised_week": tally.raise_week.ravel() + 1,
+    }
+    for third, start in enumerate(THIRD_STARTS):
+        end = THIRD_STARTS[third + 1] if third + 1 < len(THIRD_STARTS) else WEEKS_PER_QUARTER
+        columns[f"output_weeks_{start + 1}_{end}"] = tally.kr_output_by_third[:, :, third].ravel()
+    columns["reported_status"] = wf.reported_status.ravel()
+    columns["true_status"] = wf.true_status.ravel()
+    frame = pd.DataFrame(columns, copy=True)  # the state arrays change next quarter
+    for name in ("first_blocked_week", "raised_week"):
+        frame[name] = frame[name].where(frame[name] > 0).astype("Int64")
+    frame["reported_status"] = _status_names(frame["reported_status"])
+    frame["true_status"] = _status_names(frame["true_status"])
+    return frame
+
+
+STATUS_NAMES = {
+    metrics.ON_TRACK: "on_track",
+    metrics.AT_RISK: "at_risk",
+    metrics.OFF_TRACK: "off_track",
+    metrics.NO_TARGET: "no_target",
+}
+
+
+def _status_names(codes: pd.Series) -> pd.Series:
+    return codes.map(STATUS_NAMES)
+
+
+class WeeklyDetail:
+    """One row per employee × week: effort split, progress per key result, blockers."""
+
+    def __init__(self) -> None:
+        self._weeks: list[dict[str, Array]] = []
+
+    def record(self, wf: Workforce, *, week: int, quarter: int) -> None:
+        row: dict[str, Array] = {
+            "week": np.full(wf.n, week),
+            "quarter": np.full(wf.n, quarter),
+            "employee": np.arange(wf.n),
+            "team": wf.team,
+        }
+        for j, activity in enumerate(ACTIVITIES):
+            row[f"{activity}_share"] = wf.effort[:, j].copy()
+        for j in range(wf.k):
+            row[f"reported_kr{j + 1}"] = wf.reported[:, j].copy()
+            row[f"true_kr{j + 1}"] = wf.progress[:, j].copy()
+            row[f"blocked_kr{j + 1}"] = wf.blocked[:, j].copy()
+            row[f"raised_kr{j + 1}"] = wf.raised[:, j].copy()
+        self._weeks.append(row)
+
+    def frame(self) -> pd.DataFrame:
+        if not self._weeks:
+            return pd.DataFrame()
+        names = list(self._weeks[0])
+        return pd.DataFrame(
+            {name: np.concatenate([w[name] for w in self._weeks]) for name in names}, copy=False
+        )

@@ -1,0 +1,101 @@
+"""The quarter's running tallies: what happened to each employee, summed over weeks.
+
+Every submodel adds to the tally of the quarter in progress; the quarter's
+review, learning and records read it, and a new quarter starts a new one.
+The tally is the model's bookkeeping of the ground truth beside the
+organisation's measures; nothing in it is seen by agents unless a submodel
+says so.
+
+docs/ODD.md §7.10 (records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from okrsim.policies.choices import ACTIVITIES
+from okrsim.policies.curves import Array
+
+#: The quarter's thirds by week of the quarter (0-based): weeks 1–4, 5–9, 10–13.
+THIRD_STARTS = (0, 4, 9)
+
+
+@dataclass
+class Tally:
+    """Per-employee sums over the quarter so far (shape (n,) unless noted)."""
+
+    n: int
+    k: int
+    # work: the ground truth
+    kr_output: Array = field(init=False)
+    kr_own: Array = field(init=False)
+    kr_stalled: Array = field(init=False)
+    kr_effort: Array = field(init=False)
+    value: Array = field(init=False)
+    contribution: Array = field(init=False)
+    help_given: Array = field(init=False)
+    help_received: Array = field(init=False)
+    incidents: Array = field(init=False)
+    breakthroughs: Array = field(init=False)
+    dependency_weeks: Array = field(init=False)
+    overhead: Array = field(init=False)
+    # blockers and check-ins
+    raises: Array = field(init=False)
+    biased_reports: Array = field(init=False)
+    optimistic_reports: Array = field(init=False)
+    slanted_reports: Array = field(init=False)
+    reports: Array = field(init=False)
+    bias: Array = field(init=False)
+    caught: Array = field(init=False)
+    red_reports: Array = field(init=False)
+    audits: Array = field(init=False)
+    late_ahead_kr: Array = field(init=False)
+    late_ahead_weeks: Array = field(init=False)
+    revisions: Array = field(init=False)
+    # effort by activity, shape (n, 4)
+    effort: Array = field(init=False)
+    # per key result, shape (n, k): the week (of the quarter, 0-based) it was
+    # first blocked and first raised (−1: never), and its output by third, (n, k, 3)
+    blocked_week: Array = field(init=False)
+    raise_week: Array = field(init=False)
+    kr_output_by_third: Array = field(init=False)
+    # organisation-wide counts
+    hidden_weeks: float = 0.0
+    blocked_weeks: float = 0.0
+    hidden_reported: float = 0.0
+    hidden_true: float = 0.0
+    hidden_seen: float = 0.0
+    latencies: list[Array] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if not f.init and f.type == "Array":
+                setattr(self, f.name, np.zeros(self.n))
+        self.effort = np.zeros((self.n, len(ACTIVITIES)))
+        self.blocked_week = np.full((self.n, self.k), -1, dtype=np.int64)
+        self.raise_week = np.full((self.n, self.k), -1, dtype=np.int64)
+        self.kr_output_by_third = np.zeros((self.n, self.k, len(THIRD_STARTS)))
+
+    @classmethod
+    def start(cls, blocked: Array, raised: Array) -> Tally:
+        """A new quarter's tally; blockers carried over count from its first week."""
+        n, k = blocked.shape
+        tally = cls(n, k)
+        tally.note(tally.blocked_week, blocked, 0)
+        tally.note(tally.raise_week, raised, 0)
+        return tally
+
+    @staticmethod
+    def note(first_week: Array, happened: Array, week_in_quarter: int) -> None:
+        """Record ``week_in_quarter`` where something first happened this quarter."""
+        first_week[happened & (first_week < 0)] = week_in_quarter
+
+    @staticmethod
+    def third(week_in_quarter: int) -> int:
+        """Which third of the quarter a week (0-based) falls in."""
+        return int(np.searchsorted(THIRD_STARTS, week_in_quarter, side="right")) - 1
+
+    def latency_weeks(self) -> Array:
+        return np.concatenate(self.latencies) if self.latencies else np.array([])
