@@ -90,7 +90,8 @@ def employee_quarter(quarter: int, columns: Mapping[str, Array | float]) -> pd.D
     data = {"quarter": np.full(n, quarter), "employee": np.arange(n)} | {
         name: np.full(n, v) if np.ndim(v) == 0 else v for name, v in columns.items()
     }
-    return pd.DataFrame(data, copy=False)
+    # copied: some columns are the workforce's state arrays, which change later
+    return pd.DataFrame(data, copy=True)
 
 
 def quarter_metrics(

@@ -125,3 +125,15 @@ def test_capability_growth_and_erosion_move_capability():
     start = model.workforce.capability.copy()
     model.run()
     assert np.all(model.workforce.capability >= start)
+
+
+def test_each_quarters_records_keep_that_quarters_state(small):
+    """Stress and capability on record for a quarter are that quarter's, not the run's end."""
+    model = OKRModel(small.with_overrides({"env.capability_growth": 0.5}), 1)
+    for _ in range(WEEKS_PER_QUARTER):
+        model.step()
+    stress = model.workforce.stress.copy()
+    first = model.employee_frames[0]
+    model.run()
+    np.testing.assert_array_equal(first["stress"], stress)
+    assert not np.array_equal(first["capability"], model.workforce.capability)
