@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="simulate one scenario and write its results",
         description="Simulate one scenario with one seed; write weekly.parquet, quarterly.parquet, "
-        "employees.parquet and manifest.json to --out.",
+        "employees.parquet, key_results.parquet and manifest.json to --out (docs/DATA.md "
+        "describes every column).",
     )
     p.add_argument("scenario", help="scenario TOML file (keys not set keep their defaults)")
     p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
@@ -79,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="override a scenario key, e.g. --set comp.coupling=0.5 (repeatable)",
+    )
+    p.add_argument(
+        "--weekly-detail",
+        action="store_true",
+        help="also write employee_weeks.parquet: one row per employee and week (effort split, "
+        "reported and true progress and blockers per key result)",
     )
     p.set_defaults(handler=cmd_run)
 
@@ -141,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load(args.scenario, args.set)
     started = time.perf_counter()
-    result = run(scenario, args.seed)
+    result = run(scenario, args.seed, weekly_detail=args.weekly_detail)
     out = write_run(result, args.out, source=args.scenario)
     q = result.quarterly
     print(f"{args.scenario}: {scenario.n_employees} employees, {len(q)} quarters, seed {args.seed}")

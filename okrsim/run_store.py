@@ -51,16 +51,21 @@ def write_json(data: Any, path: str | Path) -> Path:
 
 
 def write_run(result: RunResult, out: str | Path, *, source: str | None = None) -> Path:
-    """Write ``weekly``, ``quarterly`` and ``employees`` Parquet files and ``manifest.json``."""
+    """Write every result table as ``<name>.parquet``, and ``manifest.json``.
+
+    ``weekly``, ``quarterly``, ``employees`` and ``key_results`` always;
+    ``employee_weeks`` when the run kept weekly detail.
+    """
     d = Path(out)
-    write_parquet(result.weekly, d / "weekly.parquet")
-    write_parquet(result.quarterly, d / "quarterly.parquet")
-    write_parquet(result.employees, d / "employees.parquet")
+    tables = result.tables()
+    for name, frame in tables.items():
+        write_parquet(frame, d / f"{name}.parquet")
     write_json(
         {
             "scenario_file": source,
             "scenario": result.scenario.model_dump(mode="json"),
             "seed": {"entropy": result.seed.entropy, "spawn_key": list(result.seed.spawn_key)},
+            "files": sorted(f"{name}.parquet" for name in tables),
             "summary": result.summary,
             "versions": versions(),
         },

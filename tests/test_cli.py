@@ -61,6 +61,34 @@ def test_run_writes_parquet_and_manifest(tmp_path):
     assert rows == [(2 * 3 * 8,)]
 
 
+def test_run_writes_one_row_per_key_result_and_weekly_detail_on_request(tmp_path):
+    """Researchers read behaviour from files, never from the model's arrays."""
+    out = okrsim(
+        "run",
+        str(SCENARIOS / "coupled.toml"),
+        "--out",
+        str(tmp_path),
+        "--set",
+        "horizon.quarters=2",
+        "--set",
+        "org.n_teams=3",
+        "--weekly-detail",
+    )
+    assert out.returncode == 0, out.stderr
+    krs = pd.read_parquet(tmp_path / "key_results.parquet")
+    assert len(krs) == 2 * 3 * 8 * 2  # quarters × employees × key results
+    thirds = krs[["output_weeks_1_4", "output_weeks_5_9", "output_weeks_10_13"]].sum(axis=1)
+    assert (thirds - krs["true_output"]).abs().max() < 1e-9
+    assert (krs["offer"] > 0).all()
+    assert set(krs["reported_status"]) <= {"on_track", "at_risk", "off_track"}
+    weeks = pd.read_parquet(tmp_path / "employee_weeks.parquet")
+    assert len(weeks) == 2 * 13 * 3 * 8
+    shares = weeks[["kr_share", "bau_share", "help_share", "explore_share"]].sum(axis=1)
+    assert (shares - 1.0).abs().max() < 1e-9
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "employee_weeks.parquet" in manifest["files"]
+
+
 @pytest.mark.slow
 def test_compare_prints_a_table_and_writes_csv_and_report(tmp_path):
     out = okrsim(
