@@ -39,7 +39,7 @@ def test_rng_takes_an_int_a_seed_sequence_or_none():
 def test_dotted_keyword_arguments_are_validated_overrides():
     model = OKRModel(rng=1, **{"comp.coupling": 0.3, **SMALL})
     assert model.base_scenario.comp.coupling == 0.3
-    with pytest.raises(ValueError, match="comp.coupling"):
+    with pytest.raises(ValueError, match=r"comp\.coupling"):
         OKRModel(rng=1, **{"comp.coupling": 3.0})
 
 
