@@ -244,7 +244,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         )
     except SweepInterrupted as stop:
         print(stop.summary.line(), file=sys.stderr)
-        return 130
+        return 128 + stop.signal
     finally:
         backend.close()
     print(summary.line())
