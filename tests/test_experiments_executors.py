@@ -13,6 +13,7 @@ All with the real model; the "medium" experiment (6 teams × 4 quarters,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -284,3 +286,81 @@ def test_interrupted_and_killed_driver_resumes_to_the_uninterrupted_rows(
     assert not list(out.rglob("*.tmp"))
     assert Store.open(out).manifest["status"]["state"] == "complete"
     assert_same_rows(out, reference)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid``: forkserver, pool workers, resource tracker."""
+    try:
+        return {p.pid for p in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def wait_until_gone(pids: set[int], timeout: float = 15) -> set[int]:
+    """``pids`` still running (not zombies) after waiting up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = set()
+        for pid in pids:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    alive.add(pid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def resume_to_the_end(path: Path, out: Path, reference: Path, common: tuple[str, ...]) -> None:
+    proc = driver("sweep", str(path), *common, "--resume")
+    _, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 0, stderr
+    assert Store.open(out).manifest["status"]["state"] == "complete"
+    assert_same_rows(out, reference)
+
+
+def test_sigterm_stops_the_sweep_like_ctrl_c_and_takes_the_workers_down(
+    tmp_path: Path, medium: tuple[Path, Path]
+) -> None:
+    path, reference = medium
+    out = tmp_path / "terminated"
+    common = ("-o", str(out), "--workers", "2", "--chunk-size", "2", "--no-progress")
+    proc = driver("sweep", str(path), *common)
+    try:
+        wait_for_parts(out, 2, proc)
+        family = descendants(proc.pid)
+        assert len(family) >= 3, "expected a forkserver and two workers"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert "resume with --resume" in stderr
+    status = Store.open(out).manifest["status"]
+    assert (status["state"], status["signal"]) == ("interrupted", "SIGTERM")
+    assert 0 < len(rows(out)) < 48
+    assert not wait_until_gone(family, timeout=10)
+    resume_to_the_end(path, out, reference, common)
+
+
+def test_workers_of_a_killed_driver_exit_by_themselves(
+    tmp_path: Path, medium: tuple[Path, Path]
+) -> None:
+    path, reference = medium
+    out = tmp_path / "orphaned"
+    # Large chunks: without the watch, each worker would compute for many seconds more.
+    common = ("-o", str(out), "--workers", "2", "--chunk-size", "6", "--no-progress")
+    proc = driver("sweep", str(path), *common)
+    try:
+        wait_for_parts(out, 1, proc)
+        family = descendants(proc.pid)
+        assert len(family) >= 3, "expected a forkserver and two workers"
+        proc.send_signal(signal.SIGKILL)  # the driver alone, not its process group
+        proc.wait(timeout=30)
+        left = wait_until_gone(family, timeout=10)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not left, f"still running 10 s after the driver died: {left}"
+    assert Store.open(out).manifest["status"]["state"] == "running"  # nobody could say otherwise
+    resume_to_the_end(path, out, reference, common)

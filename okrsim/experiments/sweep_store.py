@@ -666,7 +666,7 @@ class Store:
             self._vanished = True  # moved by a compaction or quarantine since it was listed
             return None
         except (OSError, pa.ArrowException) as exc:
-            self._damaged(path, _why(exc))
+            self._damaged(path, _why(exc).replace(f" '{path}'", ""))
             return None
         # Same column names, and types that convert safely (a part rewritten
         # by pandas stores strings as large_string).

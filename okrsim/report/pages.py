@@ -395,7 +395,7 @@ def read_sweep(path: str | Path) -> Sweep:
     plan = manifest["plan"]
     runs = store.read_runs()
     if runs.empty:
-        raise ScenarioError(f"{root}: the sweep has no completed runs yet (runs/ is empty)")
+        raise ScenarioError(f"{root}: the sweep has no readable completed runs yet")
     failures = len(store.read_failures())
     experiment = manifest.get("experiment", {}).get("experiment", {})
     return Sweep(
