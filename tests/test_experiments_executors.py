@@ -134,8 +134,15 @@ def test_local_pool_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) 
 def test_dask_local_cluster_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) -> None:
     from distributed import LocalCluster
 
+    # Every HTTP server on loopback and a free port: dashboard_address=None
+    # still serves health checks, on 0.0.0.0:8787.
     with LocalCluster(
-        host="127.0.0.1", processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+        host="127.0.0.1",
+        processes=True,
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address="127.0.0.1:0",
+        worker_dashboard_address="127.0.0.1:0",
     ) as cluster:
         backend = DaskBackend(cluster.scheduler_address)
         try:
@@ -162,7 +169,8 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[b
                     "127.0.0.1",
                     "--port",
                     "0",
-                    "--no-dashboard",
+                    "--dashboard-address",
+                    "127.0.0.1:0",
                     "--scheduler-file",
                     str(scheduler_file),
                 ],
@@ -187,7 +195,8 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[b
                         "--nthreads",
                         "1",
                         "--no-nanny",
-                        "--no-dashboard",
+                        "--dashboard-address",
+                        "127.0.0.1:0",
                         "--host",
                         "127.0.0.1",
                         "--name",
