@@ -371,5 +371,7 @@ def test_workers_of_a_killed_driver_exit_by_themselves(
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
     assert not left, f"still running 10 s after the driver died: {left}"
-    assert Store.open(out).manifest["status"]["state"] == "running"  # nobody could say otherwise
+    store = Store.open(out)
+    assert store.manifest["status"]["state"] == "running"  # the driver had no chance to say
+    assert store.state == "interrupted"  # but it no longer holds the lock
     resume_to_the_end(path, out, reference, common)

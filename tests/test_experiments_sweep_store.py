@@ -283,6 +283,17 @@ def test_two_drivers_never_write_to_one_directory(tmp_path: Path) -> None:
         run_sweep(plan_sweep(TINY), out, SerialBackend(), progress=False)
 
 
+def test_a_running_sweep_whose_driver_is_gone_reads_as_interrupted(
+    parted: Path, tmp_path: Path
+) -> None:
+    out, _ = damaged_copy(parted, tmp_path)
+    store = Store.open(out)
+    assert store.manifest["status"]["state"] == "running"  # as a killed driver leaves it
+    assert store.state == "interrupted"
+    with Store(out).lock():
+        assert store.state == "running"
+
+
 def test_adaptive_chunks_start_small_then_target_two_seconds_and_shrink_at_the_end() -> None:
     sizer = ChunkSizer()
     assert sizer.size(remaining=1000, workers=2) == 1

@@ -12,7 +12,6 @@ recorded as failures.  Nothing aborts the sweep but the user.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import itertools
 import math
 import signal
@@ -21,7 +20,6 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,34 +96,37 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the driver's main thread to stop a sweep as Ctrl-C does."""
 
 
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
+class _SigtermInterrupts:
     """Turn SIGTERM (``kill``, a batch system's walltime, ``docker stop``) into an interrupt.
 
     The default action would end the driver at once: the manifest would say
     "running" and the pool's workers would finish their chunks for nobody.
-    Raised as an interrupt, it takes the Ctrl-C path: cancel, take the
-    workers down, store what finished, mark the sweep "interrupted".  Only the
-    first SIGTERM interrupts; later ones do not cut that clean-up short.
-    Signal handlers can only be set from the main thread; elsewhere the
-    default stays.
+    Raised as an interrupt while runs are dispatched (:attr:`armed`), it takes
+    the Ctrl-C path: cancel, take the workers down, store what finished,
+    mark the sweep "interrupted".  Once disarmed — after the first SIGTERM,
+    or when every run has landed — a SIGTERM does not cut the store's
+    clean-up short.  Handlers can only be set from the main thread; elsewhere
+    the default action stays.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    fired = False
 
-    def interrupt(signum: int, frame: object) -> None:
-        nonlocal fired
-        if not fired:
-            fired = True
+    def __init__(self) -> None:
+        self.armed = True
+        self._previous: Any = None
+        self._installed = threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> _SigtermInterrupts:
+        if self._installed:
+            self._previous = signal.signal(signal.SIGTERM, self._interrupt)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        if self.armed:
+            self.armed = False
             raise _Terminated
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class ChunkSizer:
@@ -200,7 +201,7 @@ def run_sweep(
     """
     store = Store(out)
     stopped_by: signal.Signals | None = None
-    with store.lock(), _sigterm_interrupts():
+    with store.lock(), _SigtermInterrupts() as sigterm:
         store.prepare(plan, resume=resume)
         if retry_failed:
             store.forget_failures(store.failed_ids())
@@ -270,6 +271,7 @@ def run_sweep(
             stopped_by = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
             backend.close(cancel=True)
         finally:
+            sigterm.armed = False
             bar.close()
         seconds = time.perf_counter() - start
         failed_total = store.consolidate_failures()

@@ -271,6 +271,28 @@ class Store:
         self._replace_bytes(self.root / MANIFEST, text.encode())
         self._manifest = manifest
 
+    @property
+    def state(self) -> str:
+        """The sweep's state: ``complete``, ``partial``, ``interrupted`` or ``running``.
+
+        A driver killed outright (SIGKILL, a lost node) cannot update the
+        manifest, which then still says "running"; but the kernel released
+        its lock, so a "running" sweep that nobody holds locked is reported
+        as "interrupted".
+        """
+        state = str(self.manifest.get("status", {}).get("state", "unknown"))
+        if state != "running":
+            return state
+        try:
+            with (self.root / LOCK).open("rb") as fh:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        except BlockingIOError:
+            return "running"
+        except OSError:
+            pass
+        return "interrupted"
+
     def update_status(self, **status: Any) -> None:
         manifest = dict(self.manifest)
         manifest["status"] = {**manifest.get("status", {}), **status, "updated": _now()}
