@@ -442,6 +442,8 @@ def tamper(out: Path, damage: str) -> None:
         (out / "design.parquet").unlink()
     elif damage == "design garbage":
         (out / "design.parquet").write_bytes(b"garbage")
+    elif damage == "design overwritten":
+        shutil.copy(out / "failures.parquet", out / "design.parquet")
     elif damage == "manifest without plan":
         manifest = json.loads((out / "manifest.json").read_text())
         del manifest["plan"]
@@ -459,6 +461,7 @@ def tamper(out: Path, damage: str) -> None:
         "failures garbage",
         "design deleted",
         "design garbage",
+        "design overwritten",
         "manifest without plan",
         "manifest truncated",
         "runs removed",

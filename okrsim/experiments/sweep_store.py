@@ -9,6 +9,7 @@ Layout of a sweep directory ``DIR``::
     failures.parquet       one row per failed run: ids, parameters, error, traceback
     failures/part-*.parquet  failures while a session runs, gathered into
                            failures.parquet when it ends (or is interrupted)
+    quarantine/            parts that could not be read, moved aside
 
 Every part is written to a hidden temporary name, flushed to disk and then
 renamed (``os.replace``), so a reader — or a resumed sweep — never sees half
@@ -20,7 +21,15 @@ runs part are discarded on resume, so an interrupted sweep resumed gives
 exactly the rows of an uninterrupted one.
 
 The driver writes each chunk as it arrives and keeps only the chunks in
-flight, so its memory does not grow with the number of runs.
+flight, so its memory does not grow with the number of runs.  When every
+run has landed, the parts are compacted into a few files
+(:meth:`Store.compact`), crash-safely.
+
+Damage is survived, not trusted: a part that cannot be read (truncated,
+emptied, overwritten) is skipped by readers with a :class:`StoreWarning` and,
+by a resumed sweep, moved to ``quarantine/`` so that its runs are run again;
+a run stored twice counts once; a lost ``design.parquet`` is planned again
+from the manifest's experiment.
 """
 
 from __future__ import annotations
@@ -182,17 +191,7 @@ class Store:
         if exists:
             self.check_matches(plan)
             self.discard_incomplete()
-            try:
-                pq.read_metadata(self.root / DESIGN)
-            except (OSError, pa.ArrowException) as exc:
-                missing = not (self.root / DESIGN).exists()
-                reason = "is missing" if missing else f"is unreadable ({_why(exc)})"
-                self._write_design(plan)
-                warnings.warn(
-                    f"{self.root / DESIGN}: {reason}; rewrote it from the experiment",
-                    StoreWarning,
-                    stacklevel=2,
-                )
+            self._repair_design(plan)
             return
         if self.root.exists() and any(p.name != LOCK for p in self.root.iterdir()):
             raise ScenarioError(
@@ -229,6 +228,20 @@ class Store:
 
     def _write_design(self, plan: Plan) -> None:
         self._write_atomic(self._design_table(plan), self.root / DESIGN)
+
+    def _repair_design(self, plan: Plan) -> None:
+        """Rewrite ``design.parquet`` from ``plan`` if it is missing, unreadable or altered."""
+        path = self.root / DESIGN
+        try:
+            same = pq.read_table(path).equals(self._design_table(plan))
+            problem = None if same else "differs from the experiment's design"
+        except (OSError, pa.ArrowException) as exc:
+            problem = _design_damage(path, exc)
+        if problem is not None:
+            self._write_design(plan)
+            warnings.warn(
+                f"{path}: {problem}; rewrote it from the experiment", StoreWarning, stacklevel=3
+            )
 
     @staticmethod
     def _design_table(plan: Plan) -> pa.Table:
@@ -575,11 +588,14 @@ class Store:
         """
         path = self.root / DESIGN
         try:
-            return pq.read_table(path).to_pandas()
+            frame = pq.read_table(path).to_pandas()
         except (OSError, pa.ArrowException) as exc:
-            reason = "is missing" if not path.exists() else f"is unreadable ({_why(exc)})"
-        table = self.rebuild_design(reason)
-        return table.to_pandas()
+            return self.rebuild_design(_design_damage(path, exc)).to_pandas()
+        plan = self.manifest["plan"]
+        keys = {"point_id", *(str(a.get("key")) for a in plan["axes"] if isinstance(a, dict))}
+        if not keys <= set(frame.columns) or len(frame) != self.manifest.get("n_points"):
+            return self.rebuild_design("does not hold the sweep's design points").to_pandas()
+        return frame
 
     def rebuild_design(self, reason: str) -> pa.Table:
         """``design.parquet`` rebuilt from the manifest's experiment, and written back if locked.
@@ -758,10 +774,16 @@ def _manifest_problem(manifest: Any) -> str | None:
         "design_hash": str,
         "n_runs": int,
         "plan": dict,
+        "plan.name": str,
+        "plan.design": str,
         "plan.axes": list,
         "plan.metrics": list,
+        "plan.statistic": str,
         "plan.replications": int,
         "plan.seed": int,
+        "plan.crn": bool,
+        "plan.runner": str,
+        "plan.base_scenario": dict,
         "columns": dict,
         "columns.runs": list,
         "columns.series": list,
@@ -771,8 +793,11 @@ def _manifest_problem(manifest: Any) -> str | None:
         value: Any = manifest
         for key in dotted.split("."):
             value = value.get(key) if isinstance(value, dict) else None
-        if not isinstance(value, kind) or isinstance(value, bool):
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             return f"{dotted}: expected {kind.__name__}, found {type(value).__name__}"
+    for i, axis in enumerate(manifest["plan"]["axes"]):
+        if not (isinstance(axis, dict) and isinstance(axis.get("key"), str) and "kind" in axis):
+            return f"plan.axes[{i}]: expected an axis with a key and a kind"
     try:
         for table in ("runs", "series", "failures"):
             _schema_from_json(manifest["columns"][table])
@@ -793,6 +818,11 @@ def _sync_dir(d: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _design_damage(path: Path, exc: BaseException) -> str:
+    """Why ``design.parquet`` could not be read, as a predicate for messages."""
+    return "is missing" if not path.exists() else f"is unreadable ({_why(exc)})"
 
 
 def _why(exc: BaseException) -> str:
