@@ -327,29 +327,43 @@ def resume_to_the_end(path: Path, out: Path, reference: Path, common: tuple[str,
     assert_same_rows(out, reference)
 
 
+@contextlib.contextmanager
+def pool_sweep_under_way(
+    path: Path, out: Path, common: tuple[str, ...], parts_first: int
+) -> Iterator[tuple[subprocess.Popen[str], set[int]]]:
+    """A driver on a 2-process pool, once ``parts_first`` parts landed, and its processes.
+
+    Whatever the test does, its process group is killed at the end.
+    """
+    proc = driver("sweep", str(path), *common)
+    try:
+        wait_for_parts(out, parts_first, proc)
+        family = descendants(proc.pid)
+        assert len(family) >= 3, "expected a forkserver and two workers"
+        yield proc, family
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
 def test_sigterm_stops_the_sweep_like_ctrl_c_and_takes_the_workers_down(
     tmp_path: Path, medium: tuple[Path, Path]
 ) -> None:
     path, reference = medium
     out = tmp_path / "terminated"
     common = ("-o", str(out), "--workers", "2", "--chunk-size", "2", "--no-progress")
-    proc = driver("sweep", str(path), *common)
-    try:
-        wait_for_parts(out, 2, proc)
-        family = descendants(proc.pid)
-        assert len(family) >= 3, "expected a forkserver and two workers"
+    with pool_sweep_under_way(path, out, common, parts_first=2) as (proc, family):
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        left = wait_until_gone(family, timeout=10)
     assert proc.returncode == 128 + signal.SIGTERM, stderr
     assert "Traceback" not in stderr
     assert "resume with --resume" in stderr
+    assert not left, f"still running 10 s after the driver stopped: {left}"
     status = Store.open(out).manifest["status"]
     assert (status["state"], status["signal"]) == ("interrupted", "SIGTERM")
     assert 0 < len(rows(out)) < 48
-    assert not wait_until_gone(family, timeout=10)
     resume_to_the_end(path, out, reference, common)
 
 
@@ -360,16 +374,10 @@ def test_workers_of_a_killed_driver_exit_by_themselves(
     out = tmp_path / "orphaned"
     # Large chunks: without the watch, each worker would compute for many seconds more.
     common = ("-o", str(out), "--workers", "2", "--chunk-size", "6", "--no-progress")
-    proc = driver("sweep", str(path), *common)
-    try:
-        wait_for_parts(out, 1, proc)
-        family = descendants(proc.pid)
-        assert len(family) >= 3, "expected a forkserver and two workers"
+    with pool_sweep_under_way(path, out, common, parts_first=1) as (proc, family):
         proc.send_signal(signal.SIGKILL)  # the driver alone, not its process group
         proc.wait(timeout=30)
         left = wait_until_gone(family, timeout=10)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
     assert not left, f"still running 10 s after the driver died: {left}"
     store = Store.open(out)
     assert store.manifest["status"]["state"] == "running"  # the driver had no chance to say
