@@ -567,3 +567,32 @@ def test_a_compaction_cut_short_is_rolled_back_or_completed_on_resume(
     assert_frame_equal(
         Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
     )
+
+
+def test_a_damaged_series_part_takes_its_runs_part_aside_so_both_are_run_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "series.toml"
+    path.write_text(TINY.read_text().replace("[outcomes]", "[outcomes]\nseries = true"))
+    plan = plan_sweep(path)
+    reference = tmp_path / "reference"
+    run_sweep(plan, reference, SerialBackend(), progress=False)
+    out = tmp_path / "s"
+    store = Store(out)
+    store.create(plan)
+    for chunk in plan.chunks(range(plan.n_runs), 3):
+        store.write_chunk(run_chunk(chunk))
+    (victim,) = (out / "series").glob("part-000000003-*.parquet")
+    victim.write_bytes(b"")
+    with pytest.warns(StoreWarning) as caught:
+        summary = run_sweep(plan, out, SerialBackend(), resume=True, progress=False)
+    messages = [str(w.message) for w in caught]
+    assert any(f"series/{victim.name}: cannot be read" in m for m in messages)
+    assert any(
+        f"runs/{victim.name}: cannot be read: its series part is damaged" in m for m in messages
+    )
+    assert (summary.already, summary.done) == (15, 3)
+    assert (out / "quarantine" / "series" / victim.name).is_file()
+    assert (out / "quarantine" / "runs" / victim.name).is_file()
+    for read in (Store.read_runs, Store.read_series):
+        assert_frame_equal(read(Store.open(out)), read(Store.open(reference)), check_exact=True)
