@@ -161,7 +161,7 @@ class Store:
         Raises
         ------
         ScenarioError
-            If ``root`` holds no sweep.
+            If ``root`` holds no sweep, or its manifest is damaged.
         """
         store = cls(root)
         if not (store.root / MANIFEST).is_file():
@@ -421,6 +421,7 @@ class Store:
             if d.is_dir():
                 for tmp in d.glob(".*.tmp"):
                     tmp.unlink(missing_ok=True)
+        # Read every runs part whole: damage past a valid footer only shows so.
         for _ in self._tables(self.runs_dir, "runs"):
             pass
         if self.series_dir.is_dir():
@@ -664,6 +665,8 @@ class Store:
         key = ["run_id", "quarter"] if kind == "series" and "quarter" in frame else ["run_id"]
         frame = frame.sort_values("run_id", kind="stable")
         doubled = frame.duplicated(key)
+        # A failure may be recorded in a part and in failures.parquet (a
+        # session interrupted while gathering them): expected, so silent.
         if doubled.any() and kind != "failures":
             runs = frame.loc[doubled, "run_id"].unique()
             shown = ", ".join(map(str, runs[:10])) + (" …" if len(runs) > 10 else "")
