@@ -530,6 +530,7 @@ class Store:
                 shutil.rmtree(new, ignore_errors=True)
             raise
         self._replace_bytes(self.root / COMPACTING, json.dumps({"parts": files}).encode())
+        _sync_dir(self.root)  # the commit point is on disk before any rename
         self._finish_compaction()
         return len(files)
 
