@@ -13,6 +13,7 @@ All with the real model; the "medium" experiment (6 teams × 4 quarters,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -132,8 +134,15 @@ def test_local_pool_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) 
 def test_dask_local_cluster_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) -> None:
     from distributed import LocalCluster
 
+    # Every HTTP server on loopback and a free port: dashboard_address=None
+    # still serves health checks, on 0.0.0.0:8787.
     with LocalCluster(
-        host="127.0.0.1", processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+        host="127.0.0.1",
+        processes=True,
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address="127.0.0.1:0",
+        worker_dashboard_address="127.0.0.1:0",
     ) as cluster:
         backend = DaskBackend(cluster.scheduler_address)
         try:
@@ -160,7 +169,8 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[b
                     "127.0.0.1",
                     "--port",
                     "0",
-                    "--no-dashboard",
+                    "--dashboard-address",
+                    "127.0.0.1:0",
                     "--scheduler-file",
                     str(scheduler_file),
                 ],
@@ -185,7 +195,8 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[b
                         "--nthreads",
                         "1",
                         "--no-nanny",
-                        "--no-dashboard",
+                        "--dashboard-address",
+                        "127.0.0.1:0",
                         "--host",
                         "127.0.0.1",
                         "--name",
@@ -284,3 +295,91 @@ def test_interrupted_and_killed_driver_resumes_to_the_uninterrupted_rows(
     assert not list(out.rglob("*.tmp"))
     assert Store.open(out).manifest["status"]["state"] == "complete"
     assert_same_rows(out, reference)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid``: forkserver, pool workers, resource tracker."""
+    try:
+        return {p.pid for p in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def wait_until_gone(pids: set[int], timeout: float = 15) -> set[int]:
+    """``pids`` still running (not zombies) after waiting up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = set()
+        for pid in pids:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    alive.add(pid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def resume_to_the_end(path: Path, out: Path, reference: Path, common: tuple[str, ...]) -> None:
+    proc = driver("sweep", str(path), *common, "--resume")
+    _, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 0, stderr
+    assert Store.open(out).manifest["status"]["state"] == "complete"
+    assert_same_rows(out, reference)
+
+
+@contextlib.contextmanager
+def pool_sweep_under_way(
+    path: Path, out: Path, common: tuple[str, ...], parts_first: int
+) -> Iterator[tuple[subprocess.Popen[str], set[int]]]:
+    """A driver on a 2-process pool, once ``parts_first`` parts landed, and its processes.
+
+    Whatever the test does, its process group is killed at the end.
+    """
+    proc = driver("sweep", str(path), *common)
+    try:
+        wait_for_parts(out, parts_first, proc)
+        family = descendants(proc.pid)
+        assert len(family) >= 3, "expected a forkserver and two workers"
+        yield proc, family
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+def test_sigterm_stops_the_sweep_like_ctrl_c_and_takes_the_workers_down(
+    tmp_path: Path, medium: tuple[Path, Path]
+) -> None:
+    path, reference = medium
+    out = tmp_path / "terminated"
+    common = ("-o", str(out), "--workers", "2", "--chunk-size", "2", "--no-progress")
+    with pool_sweep_under_way(path, out, common, parts_first=2) as (proc, family):
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        left = wait_until_gone(family, timeout=10)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert "resume with --resume" in stderr
+    assert not left, f"still running 10 s after the driver stopped: {left}"
+    status = Store.open(out).manifest["status"]
+    assert (status["state"], status["signal"]) == ("interrupted", "SIGTERM")
+    assert 0 < len(rows(out)) < 48
+    resume_to_the_end(path, out, reference, common)
+
+
+def test_workers_of_a_killed_driver_exit_by_themselves(
+    tmp_path: Path, medium: tuple[Path, Path]
+) -> None:
+    path, reference = medium
+    out = tmp_path / "orphaned"
+    # Large chunks: without the watch, each worker would compute for many seconds more.
+    common = ("-o", str(out), "--workers", "2", "--chunk-size", "6", "--no-progress")
+    with pool_sweep_under_way(path, out, common, parts_first=1) as (proc, family):
+        proc.send_signal(signal.SIGKILL)  # the driver alone, not its process group
+        proc.wait(timeout=30)
+        left = wait_until_gone(family, timeout=10)
+    assert not left, f"still running 10 s after the driver died: {left}"
+    store = Store.open(out)
+    assert store.manifest["status"]["state"] == "running"  # the driver had no chance to say
+    assert store.state == "interrupted"  # but it no longer holds the lock
+    resume_to_the_end(path, out, reference, common)

@@ -8,7 +8,9 @@ not stop the others.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -19,10 +21,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from okrsim.cli import main
-from okrsim.experiments.executors import ChunkResult, PoolBackend, SerialBackend
+from okrsim.experiments.executors import ChunkResult, PoolBackend, SerialBackend, run_chunk
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep import ChunkSizer, run_sweep
-from okrsim.experiments.sweep_store import Store
+from okrsim.experiments.sweep_store import Store, StoreWarning
 from okrsim.params import Scenario, ScenarioError
 from okrsim.seeding import RunSeed
 from okrsim.simulation import RunResult, run
@@ -281,6 +283,17 @@ def test_two_drivers_never_write_to_one_directory(tmp_path: Path) -> None:
         run_sweep(plan_sweep(TINY), out, SerialBackend(), progress=False)
 
 
+def test_a_running_sweep_whose_driver_is_gone_reads_as_interrupted(
+    parted: Path, tmp_path: Path
+) -> None:
+    out, _ = damaged_copy(parted, tmp_path)
+    store = Store.open(out)
+    assert store.manifest["status"]["state"] == "running"  # as a killed driver leaves it
+    assert store.state == "interrupted"
+    with Store(out).lock():
+        assert store.state == "running"
+
+
 def test_adaptive_chunks_start_small_then_target_two_seconds_and_shrink_at_the_end() -> None:
     sizer = ChunkSizer()
     assert sizer.size(remaining=1000, workers=2) == 1
@@ -299,3 +312,287 @@ def test_missing_dask_scheduler_is_an_input_error(
     assert f"cannot reach the Dask scheduler: no scheduler file {missing}" in (
         capsys.readouterr().err
     )
+
+
+# -- damage: every reader copes, resume repairs ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def parted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny sweep as an interrupted driver leaves it: six parts of three runs each.
+
+    Written chunk by chunk through the store, as the driver writes them, so no
+    compaction has merged the parts yet.
+    """
+    out = tmp_path_factory.mktemp("parted") / "sweep"
+    plan = plan_sweep(TINY)
+    store = Store(out)
+    store.create(plan)
+    for chunk in plan.chunks(range(plan.n_runs), 3):
+        store.write_chunk(run_chunk(chunk))
+    store.consolidate_failures()
+    return out
+
+
+def damaged_copy(parted: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of ``parted`` and its part holding runs 6–8 (the one the tests damage)."""
+    out = tmp_path / "sweep"
+    shutil.copytree(parted, out)
+    (victim,) = (out / "runs").glob("part-000000006-*.parquet")
+    return out, victim
+
+
+DAMAGES = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "emptied": lambda p: p.write_bytes(b""),
+    "garbage": lambda p: p.write_bytes(b"\x00not parquet\xff" * 40),
+    "another table": lambda p: shutil.copy(p.parent.parent / "failures.parquet", p),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_an_unreadable_part_is_skipped_by_readers_and_quarantined_and_rerun_on_resume(
+    damage: str, parted: Path, tiny_sweep: Path, tmp_path: Path
+) -> None:
+    out, victim = damaged_copy(parted, tmp_path)
+    DAMAGES[damage](victim)
+    with pytest.warns(StoreWarning, match=rf"{victim.name}: skipped, cannot be read"):
+        runs = Store.open(out).read_runs()
+    assert sorted(set(range(18)) - set(runs["run_id"])) == [6, 7, 8]
+
+    with pytest.warns(StoreWarning, match=rf"{victim.name}: cannot be read: .*moved to"):
+        summary = run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert (summary.already, summary.done) == (15, 3)
+    assert (out / "quarantine" / "runs" / victim.name).is_file()
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+
+def test_a_duplicated_part_counts_its_runs_once(
+    parted: Path, tiny_sweep: Path, tmp_path: Path
+) -> None:
+    out, victim = damaged_copy(parted, tmp_path)
+    shutil.copy(victim, victim.with_name("part-000000006-copy.parquet"))
+    with pytest.warns(StoreWarning, match=r"3 duplicate rows of 3 run ids \(6, 7, 8\)"):
+        runs = Store.open(out).read_runs()
+    assert runs["run_id"].tolist() == list(range(18))
+    summary = run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert (summary.already, summary.done) == (18, 0)
+    # Completing the sweep compacted it into one file without the duplicates.
+    assert len(list((out / "runs").glob("*.parquet"))) == 1
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+
+def test_a_garbage_failures_file_is_quarantined_and_its_failures_run_again(
+    tmp_path: Path,
+) -> None:
+    plan = plan_sweep(TINY, runner=FLAKY)
+    out = tmp_path / "s"
+    run_sweep(plan, out, SerialBackend(), progress=False)
+    (out / "failures.parquet").write_bytes(b"PAR1 garbage")
+    with pytest.warns(StoreWarning, match="failures.parquet: skipped"):
+        assert Store.open(out).read_failures().empty
+    with pytest.warns(StoreWarning, match="failures.parquet: cannot be read"):
+        summary = run_sweep(plan, out, SerialBackend(), resume=True, progress=False)
+    assert (summary.already, summary.done, summary.failed) == (16, 0, 2)
+    assert Store.open(out).read_failures()["run_id"].tolist() == [7, 10]
+    assert (out / "quarantine" / "failures.parquet").is_file()
+
+
+def test_a_deleted_design_is_rebuilt_from_the_manifest(
+    parted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = damaged_copy(parted, tmp_path)
+    expected = Store.open(out).read_design()
+    (out / "design.parquet").unlink()
+    with pytest.warns(StoreWarning, match="design.parquet: is missing; rebuilt it"):
+        assert_frame_equal(Store.open(out).read_design(), expected, check_exact=True)
+    assert cli("rerun", str(out), "4") == 0
+    assert "design.parquet: is missing" in capsys.readouterr().err
+    with pytest.warns(StoreWarning, match="rewrote it"):
+        run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert_frame_equal(pq.read_table(out / "design.parquet").to_pandas(), expected)
+
+
+def test_a_design_that_cannot_be_rebuilt_is_refused_with_the_reason(
+    parted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = damaged_copy(parted, tmp_path)
+    (out / "design.parquet").unlink()
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["experiment"]["experiment"]["seed"] = 1  # no longer the sweep's experiment
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert cli("analyze", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {out / 'design.parquet'}: is missing and cannot be rebuilt")
+    assert "plans a different design" in err
+
+
+def tamper(out: Path, damage: str) -> None:
+    """Damage the sweep in ``out`` the way ``damage`` names."""
+    if damage in DAMAGES:
+        (victim,) = (out / "runs").glob("part-000000006-*.parquet")
+        DAMAGES[damage](victim)
+    elif damage == "failures garbage":
+        (out / "failures.parquet").write_bytes(b"garbage")
+    elif damage == "design deleted":
+        (out / "design.parquet").unlink()
+    elif damage == "design garbage":
+        (out / "design.parquet").write_bytes(b"garbage")
+    elif damage == "design overwritten":
+        shutil.copy(out / "failures.parquet", out / "design.parquet")
+    elif damage == "manifest without plan":
+        manifest = json.loads((out / "manifest.json").read_text())
+        del manifest["plan"]
+        (out / "manifest.json").write_text(json.dumps(manifest))
+    elif damage == "manifest truncated":
+        (out / "manifest.json").write_text('{"format": 1, "plan": {')
+    elif damage == "runs removed":
+        shutil.rmtree(out / "runs")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        *DAMAGES,
+        "failures garbage",
+        "design deleted",
+        "design garbage",
+        "design overwritten",
+        "manifest without plan",
+        "manifest truncated",
+        "runs removed",
+    ],
+)
+def test_analyze_rerun_and_report_never_traceback_on_a_damaged_store(
+    damage: str, parted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = damaged_copy(parted, tmp_path)
+    tamper(out, damage)
+    for argv in (
+        ["analyze", str(out)],
+        ["rerun", str(out), "7"],
+        ["report", str(out), "--out", str(tmp_path / "report.html")],
+    ):
+        code = cli(*argv)  # an uncaught exception would fail the test here
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.startswith(("error:", "warning:"))]
+        if code == 2:
+            assert len([line for line in lines if line.startswith("error:")]) == 1, err
+        else:
+            assert code in (0, 1), err
+        if damage.startswith("manifest"):
+            assert code == 2
+            assert "manifest.json" in err
+
+
+# -- compaction -----------------------------------------------------------------
+
+
+def test_a_completed_sweep_is_compacted_and_resumes_after_it(
+    parted: Path, tiny_sweep: Path, tmp_path: Path
+) -> None:
+    out, _ = damaged_copy(parted, tmp_path)
+    assert len(list((out / "runs").glob("part-*.parquet"))) == 6
+    run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    (part,) = (out / "runs").glob("part-*.parquet")
+    assert pq.read_metadata(part).num_rows == 18
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".lock",
+        "design.parquet",
+        "failures.parquet",
+        "manifest.json",
+        "runs",
+    ]
+    summary = run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert (summary.already, summary.done) == (18, 0)
+    assert cli("rerun", str(out), "11") == 0
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+
+def test_compaction_splits_at_its_row_limit_and_keeps_series_paired(tmp_path: Path) -> None:
+    path = tmp_path / "series.toml"
+    path.write_text(TINY.read_text().replace("[outcomes]", "[outcomes]\nseries = true"))
+    plan = plan_sweep(path)
+    out = tmp_path / "s"
+    store = Store(out)
+    store.create(plan)
+    for chunk in plan.chunks(range(plan.n_runs), 2):
+        store.write_chunk(run_chunk(chunk))
+    runs, series = store.read_runs(), store.read_series()
+    with store.lock():
+        assert store.compact(rows_per_file=8) == 3  # 8 + 8 + 2 runs
+    names = sorted(p.name for p in (out / "runs").glob("*.parquet"))
+    assert names == sorted(p.name for p in (out / "series").glob("*.parquet"))
+    assert [pq.read_metadata(out / "runs" / n).num_rows for n in names] == [8, 8, 2]
+    assert_frame_equal(store.read_runs(), runs, check_exact=True)
+    assert_frame_equal(store.read_series(), series, check_exact=True)
+
+
+def test_a_compaction_cut_short_is_rolled_back_or_completed_on_resume(
+    parted: Path, tiny_sweep: Path, tmp_path: Path
+) -> None:
+    # Cut short before its commit point: the staging directory is dropped.
+    out, _ = damaged_copy(parted, tmp_path / "before")
+    (out / "runs.compacted").mkdir()
+    (out / "runs.compacted" / "part-000000000-cdead.parquet").write_bytes(b"half a file")
+    assert len(Store.open(out).read_runs()) == 18
+    run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert not (out / "runs.compacted").exists()
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+    # Cut short between its two renames: readers see the merged parts, resume finishes.
+    merged, _ = damaged_copy(parted, tmp_path / "merged")
+    with Store(merged).lock():
+        Store(merged).compact()
+    out, _ = damaged_copy(parted, tmp_path / "between")
+    shutil.move(merged / "runs", out / "runs.compacted")
+    (out / "compacting.json").write_text("{}")
+    (out / "runs").rename(out / "runs.replaced")
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+    summary = run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert (summary.already, summary.done) == (18, 0)
+    assert not {"runs.compacted", "runs.replaced", "compacting.json"} & {
+        p.name for p in out.iterdir()
+    }
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+
+def test_a_damaged_series_part_takes_its_runs_part_aside_so_both_are_run_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "series.toml"
+    path.write_text(TINY.read_text().replace("[outcomes]", "[outcomes]\nseries = true"))
+    plan = plan_sweep(path)
+    reference = tmp_path / "reference"
+    run_sweep(plan, reference, SerialBackend(), progress=False)
+    out = tmp_path / "s"
+    store = Store(out)
+    store.create(plan)
+    for chunk in plan.chunks(range(plan.n_runs), 3):
+        store.write_chunk(run_chunk(chunk))
+    (victim,) = (out / "series").glob("part-000000003-*.parquet")
+    victim.write_bytes(b"")
+    with pytest.warns(StoreWarning) as caught:
+        summary = run_sweep(plan, out, SerialBackend(), resume=True, progress=False)
+    messages = [str(w.message) for w in caught]
+    assert any(f"series/{victim.name}: cannot be read" in m for m in messages)
+    assert any(
+        f"runs/{victim.name}: cannot be read: its series part is damaged" in m for m in messages
+    )
+    assert (summary.already, summary.done) == (15, 3)
+    assert (out / "quarantine" / "series" / victim.name).is_file()
+    assert (out / "quarantine" / "runs" / victim.name).is_file()
+    for read in (Store.read_runs, Store.read_series):
+        assert_frame_equal(read(Store.open(out)), read(Store.open(reference)), check_exact=True)

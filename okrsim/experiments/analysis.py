@@ -320,7 +320,7 @@ def analyze(
     if where:
         _prim(result, wide, keys, where, store.root, min_coverage, peel_alpha, min_mass, out_dir)
 
-    write_html(result, manifest, axes, n_runs=len(runs), n_failed=n_failed)
+    write_html(result, manifest, axes, n_runs=len(runs), n_failed=n_failed, state=store.state)
     return result
 
 
@@ -384,8 +384,13 @@ def write_html(
     *,
     n_runs: int,
     n_failed: int,
+    state: str,
 ) -> Path:
-    """One self-contained page: summary, warnings, then a section per analysis."""
+    """One self-contained page: summary, warnings, then a section per analysis.
+
+    ``state`` is the sweep's (:attr:`Store.state`), which may differ from the
+    manifest's when a driver died without updating it.
+    """
     plan = manifest["plan"]
     figures: list[tuple[str, str, go.Figure | None, pd.DataFrame | None]] = []
     figures.append(
@@ -450,7 +455,6 @@ def write_html(
     if first:  # no figure at all: still embed plotly.js so the page is uniform
         parts.append(go.Figure().to_html(full_html=False, include_plotlyjs=True))
 
-    status = manifest.get("status", {})
     facts = {
         "experiment": manifest.get("experiment_file"),
         "design": f"{plan['design']} — {manifest.get('n_points')} points × "
@@ -458,7 +462,7 @@ def write_html(
         "runs stored": f"{n_runs} of {manifest.get('n_runs')} ({n_failed} failed)",
         "seed": plan["seed"],
         "design hash": manifest.get("design_hash", "")[:16],
-        "status": status.get("state", "?"),
+        "status": state,
         "created": manifest.get("created"),
     }
     rows = "".join(

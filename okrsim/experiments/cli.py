@@ -27,8 +27,10 @@ before the first run; seeds are planned by run index, so the rows do not
 depend on the executor, the number of workers or the chunking.
 
 A run that raises is recorded in DIR/failures.parquet and the sweep goes on.
-Interrupt it (Ctrl-C, or a killed job) and continue with --resume: only the
-missing runs are run, and the result equals an uninterrupted sweep.
+Interrupt it (Ctrl-C, SIGTERM, or a killed job) and continue with --resume:
+only the missing runs are run, and the result equals an uninterrupted sweep.
+A part file that cannot be read is moved to DIR/quarantine/ on --resume and
+its runs are run again. A completed sweep's parts are merged into a few files.
 
 Results: DIR/runs/*.parquet (one row per run: run_id, point_id, replication,
 seed_entropy, spawn_key, the swept keys, the outcomes), DIR/design.parquet,
@@ -244,7 +246,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         )
     except SweepInterrupted as stop:
         print(stop.summary.line(), file=sys.stderr)
-        return 130
+        return 128 + stop.signal
     finally:
         backend.close()
     print(summary.line())

@@ -17,7 +17,9 @@ import json
 import math
 import multiprocessing
 import os
+import select
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -148,6 +150,12 @@ class PoolBackend:
     Worker processes come from a ``forkserver`` (not ``fork``), which is safe
     when the driver has threads (tqdm's monitor, a Dask client).  If a worker
     process dies, the pool is rebuilt for the chunks still to come.
+
+    The workers never outlive the driver: each watches the driver's process
+    (:func:`_exit_with_driver`) and exits as soon as it is gone, however it
+    died, and ``close(cancel=True)`` stops them mid-chunk.  The forkserver
+    and multiprocessing's resource tracker end by themselves once the driver
+    and the workers are gone.
     """
 
     name = "local"
@@ -159,7 +167,10 @@ class PoolBackend:
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(
-            max_workers=self._workers, mp_context=self._context, initializer=_ignore_sigint
+            max_workers=self._workers,
+            mp_context=self._context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
 
     @property
@@ -175,12 +186,59 @@ class PoolBackend:
             return self._pool.submit(run_chunk, chunk)
 
     def close(self, *, cancel: bool = False) -> None:
+        """Shut the pool down; with ``cancel``, drop queued chunks and stop running ones."""
+        # ProcessPoolExecutor only learns to terminate its workers in Python 3.14
+        # (terminate_workers); before that, its process table is the way in.
+        processes = list(getattr(self._pool, "_processes", {}).values()) if cancel else []
         self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the driver, which cancels and stores cleanly."""
+def _start_worker(driver_pid: int) -> None:
+    """Set a pool worker up: Ctrl-C is the driver's, and the worker dies with the driver.
+
+    Ctrl-C reaches the whole process group; the driver alone handles it
+    (cancels and stores cleanly), so workers ignore it.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_with_driver, args=(driver_pid,), name="okrsim-driver-watch", daemon=True
+    ).start()
+
+
+def _exit_with_driver(driver_pid: int) -> None:
+    """Block until the driver process ends, then end this worker at once.
+
+    A worker's parent is the forkserver, not the driver, so ``os.getppid()``
+    and ``PR_SET_PDEATHSIG`` would watch the wrong process.  A pidfd (Linux
+    5.3+) becomes readable when the driver exits, even if it was SIGKILLed
+    and not yet reaped, and cannot be confused by a reused pid; elsewhere
+    the driver's pid is polled once a second.  Nobody would store the
+    worker's results, so it leaves without clean-up (``os._exit``).
+    """
+    try:
+        fd = os.pidfd_open(driver_pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        while _alive(driver_pid):
+            time.sleep(1.0)
+        os._exit(1)
+    select.select([fd], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class DaskBackend:

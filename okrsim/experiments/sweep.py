@@ -14,7 +14,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import itertools
 import math
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -79,11 +81,52 @@ class SweepSummary:
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep; everything finished before it is stored."""
+    """Ctrl-C or SIGTERM during a sweep; everything finished before it is stored.
 
-    def __init__(self, summary: SweepSummary) -> None:
+    ``signal`` is the signal that stopped it (``SIGINT`` for Ctrl-C).
+    """
+
+    def __init__(self, summary: SweepSummary, sig: signal.Signals = signal.SIGINT) -> None:
         super().__init__(summary.line())
         self.summary = summary
+        self.signal = sig
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the driver's main thread to stop a sweep as Ctrl-C does."""
+
+
+class _SigtermInterrupts:
+    """Turn SIGTERM (``kill``, a batch system's walltime, ``docker stop``) into an interrupt.
+
+    The default action would end the driver at once: the manifest would say
+    "running" and the pool's workers would finish their chunks for nobody.
+    Raised as an interrupt while runs are dispatched (:attr:`armed`), it takes
+    the Ctrl-C path: cancel, take the workers down, store what finished,
+    mark the sweep "interrupted".  Once disarmed — after the first SIGTERM,
+    or when every run has landed — a SIGTERM does not cut the store's
+    clean-up short.  Handlers can only be set from the main thread; elsewhere
+    the default action stays.
+    """
+
+    def __init__(self) -> None:
+        self.armed = True
+        self._previous: Any = None
+        self._installed = threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> _SigtermInterrupts:
+        if self._installed:
+            self._previous = signal.signal(signal.SIGTERM, self._interrupt)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        if self.armed:
+            self.armed = False
+            raise _Terminated
 
 
 class ChunkSizer:
@@ -145,15 +188,20 @@ def run_sweep(
         Runs per task; by default adapted as it goes (:class:`ChunkSizer`).
         The rows do not depend on it.
 
+    When every run is stored or recorded as failed, the runs' parts are
+    compacted into a few files (:meth:`Store.compact`).
+
     Raises
     ------
     SweepInterrupted
-        On Ctrl-C, after cancelling queued chunks and storing finished ones.
+        On Ctrl-C or SIGTERM, after cancelling queued chunks, stopping the
+        workers and storing finished chunks.
     ScenarioError
         If ``out`` cannot take this sweep.
     """
     store = Store(out)
-    with store.lock():
+    stopped_by: signal.Signals | None = None
+    with store.lock(), _SigtermInterrupts() as sigterm:
         store.prepare(plan, resume=resume)
         if retry_failed:
             store.forget_failures(store.failed_ids())
@@ -218,10 +266,12 @@ def run_sweep(
                     if failed:
                         bar.set_postfix(failed=failed, refresh=False)
                 fill()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             interrupted = True
+            stopped_by = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
             backend.close(cancel=True)
         finally:
+            sigterm.armed = False
             bar.close()
         seconds = time.perf_counter() - start
         failed_total = store.consolidate_failures()
@@ -239,8 +289,11 @@ def run_sweep(
             interrupted=interrupted,
         )
         stored = len(store.completed_ids())
+        if summary.complete and not interrupted:
+            store.compact()
         store.update_status(
             state="interrupted" if interrupted else "complete" if summary.complete else "partial",
+            signal=None if stopped_by is None else stopped_by.name,
             runs_stored=stored,
             failures=failed_total,
             last_session_seconds=round(seconds, 3),
@@ -248,8 +301,8 @@ def run_sweep(
             executor=backend.name,
             workers=backend.workers,
         )
-    if interrupted:
-        raise SweepInterrupted(summary)
+    if stopped_by is not None:
+        raise SweepInterrupted(summary, stopped_by)
     return summary
 
 

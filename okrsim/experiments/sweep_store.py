@@ -9,6 +9,7 @@ Layout of a sweep directory ``DIR``::
     failures.parquet       one row per failed run: ids, parameters, error, traceback
     failures/part-*.parquet  failures while a session runs, gathered into
                            failures.parquet when it ends (or is interrupted)
+    quarantine/            parts that could not be read, moved aside
 
 Every part is written to a hidden temporary name, flushed to disk and then
 renamed (``os.replace``), so a reader — or a resumed sweep — never sees half
@@ -20,7 +21,15 @@ runs part are discarded on resume, so an interrupted sweep resumed gives
 exactly the rows of an uninterrupted one.
 
 The driver writes each chunk as it arrives and keeps only the chunks in
-flight, so its memory does not grow with the number of runs.
+flight, so its memory does not grow with the number of runs.  When every
+run has landed, the parts are compacted into a few files
+(:meth:`Store.compact`), crash-safely.
+
+Damage is survived, not trusted: a part that cannot be read (truncated,
+emptied, overwritten) is skipped by readers with a :class:`StoreWarning` and,
+by a resumed sweep, moved to ``quarantine/`` so that its runs are run again;
+a run stored twice counts once; a lost ``design.parquet`` is planned again
+from the manifest's experiment.
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ import json
 import os
 import platform
 import secrets
+import shutil
+import warnings
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
@@ -39,6 +50,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from okrsim.experiments.executors import ChunkResult
@@ -49,6 +61,12 @@ MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
 FAILURES = "failures.parquet"
 LOCK = ".lock"
+#: Written when a compaction's merged parts are complete: its commit point.
+COMPACTING = "compacting.json"
+#: Where parts that cannot be read are moved, under their directory's name.
+QUARANTINE = "quarantine"
+#: Runs per file after compaction (about 40 MB of rows with 20 outcomes).
+ROWS_PER_FILE = 250_000
 _ID_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("run_id", pa.int64()),
     ("point_id", pa.int64()),
@@ -117,6 +135,10 @@ def versions() -> dict[str, str]:
     return out
 
 
+class StoreWarning(UserWarning):
+    """Damage found in a sweep directory, and what was done about it."""
+
+
 class Store:
     """Reads and writes one sweep directory."""
 
@@ -126,6 +148,10 @@ class Store:
         self.series_dir = self.root / "series"
         self.failures_dir = self.root / "failures"
         self._manifest: dict[str, Any] | None = None
+        #: True while this process holds :meth:`lock`: only then are damaged parts moved.
+        self._writer = False
+        self._warned: set[Path] = set()
+        self._vanished = False
 
     # -- opening ----------------------------------------------------------
     @classmethod
@@ -135,7 +161,7 @@ class Store:
         Raises
         ------
         ScenarioError
-            If ``root`` holds no sweep.
+            If ``root`` holds no sweep, or its manifest is damaged.
         """
         store = cls(root)
         if not (store.root / MANIFEST).is_file():
@@ -165,6 +191,7 @@ class Store:
         if exists:
             self.check_matches(plan)
             self.discard_incomplete()
+            self._repair_design(plan)
             return
         if self.root.exists() and any(p.name != LOCK for p in self.root.iterdir()):
             raise ScenarioError(
@@ -200,6 +227,24 @@ class Store:
         self.write_manifest(manifest)
 
     def _write_design(self, plan: Plan) -> None:
+        self._write_atomic(self._design_table(plan), self.root / DESIGN)
+
+    def _repair_design(self, plan: Plan) -> None:
+        """Rewrite ``design.parquet`` from ``plan`` if it is missing, unreadable or altered."""
+        path = self.root / DESIGN
+        try:
+            same = pq.read_table(path).equals(self._design_table(plan))
+            problem = None if same else "differs from the experiment's design"
+        except (OSError, pa.ArrowException) as exc:
+            problem = _design_damage(path, exc)
+        if problem is not None:
+            self._write_design(plan)
+            warnings.warn(
+                f"{path}: {problem}; rewrote it from the experiment", StoreWarning, stacklevel=3
+            )
+
+    @staticmethod
+    def _design_table(plan: Plan) -> pa.Table:
         design = plan.design
         columns: dict[str, Any] = {"point_id": list(range(plan.n_points))}
         fields: list[tuple[str, pa.DataType]] = [("point_id", pa.int64())]
@@ -210,23 +255,56 @@ class Store:
             for j, axis in enumerate(design.axes):
                 columns[f"sample:{axis.key}"] = design.sample[:, j].tolist()
                 fields.append((f"sample:{axis.key}", pa.float64()))
-        self._write_atomic(pa.table(columns, schema=pa.schema(fields)), self.root / DESIGN)
+        return pa.table(columns, schema=pa.schema(fields))
 
     # -- manifest -----------------------------------------------------------
     @property
     def manifest(self) -> dict[str, Any]:
+        """``manifest.json``, checked to hold what the store and its readers use.
+
+        Raises
+        ------
+        ScenarioError
+            If it cannot be read, is not JSON, or lacks a key (named dotted).
+        """
         if self._manifest is None:
             path = self.root / MANIFEST
             try:
-                self._manifest = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ScenarioError(f"{path}: unreadable manifest: {exc}") from None
+                manifest = json.loads(path.read_bytes())
+            except (OSError, ValueError) as exc:
+                raise ScenarioError(f"{path}: unreadable manifest: {_why(exc)}") from None
+            problem = _manifest_problem(manifest)
+            if problem:
+                raise ScenarioError(f"{path}: {problem}; the sweep directory is damaged")
+            self._manifest = manifest
         return self._manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n"
         self._replace_bytes(self.root / MANIFEST, text.encode())
         self._manifest = manifest
+
+    @property
+    def state(self) -> str:
+        """The sweep's state: ``complete``, ``partial``, ``interrupted`` or ``running``.
+
+        A driver killed outright (SIGKILL, a lost node) cannot update the
+        manifest, which then still says "running"; but the kernel released
+        its lock, so a "running" sweep that nobody holds locked is reported
+        as "interrupted".
+        """
+        state = str(self.manifest.get("status", {}).get("state", "unknown"))
+        if state != "running":
+            return state
+        try:
+            with (self.root / LOCK).open("rb") as fh:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        except BlockingIOError:
+            return "running"
+        except OSError:
+            pass
+        return "interrupted"
 
     def update_status(self, **status: Any) -> None:
         manifest = dict(self.manifest)
@@ -311,7 +389,9 @@ class Store:
         """Hold an exclusive lock on the directory while a driver writes to it.
 
         ``flock`` is released by the kernel when the process dies, so a
-        killed driver never leaves a stale lock behind.
+        killed driver never leaves a stale lock behind.  Only the holder of
+        the lock moves damaged parts aside (:meth:`_damaged`); readers skip
+        them.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         with (self.root / LOCK).open("w") as fh:
@@ -321,33 +401,44 @@ class Store:
                 raise ScenarioError(
                     f"{self.root}: another sweep is writing to this directory"
                 ) from None
+            self._writer = True
             try:
                 yield
             finally:
+                self._writer = False
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def discard_incomplete(self) -> None:
-        """Remove temporary files and series parts whose runs part never landed."""
+        """Repair the directory before a session adds to it.
+
+        Finishes or rolls back an interrupted compaction, removes temporary
+        files, quarantines unreadable parts (a damaged series part takes its
+        runs part with it, so those runs are run again), and removes series
+        parts whose runs part never landed.
+        """
+        self._finish_compaction()
         for d in (self.runs_dir, self.series_dir, self.failures_dir, self.root):
             if d.is_dir():
                 for tmp in d.glob(".*.tmp"):
                     tmp.unlink(missing_ok=True)
+        # Read every runs part whole: damage past a valid footer only shows so.
+        for _ in self._tables(self.runs_dir, "runs"):
+            pass
         if self.series_dir.is_dir():
             landed = {p.name for p in self._parts(self.runs_dir)}
             for part in self._parts(self.series_dir):
                 if part.name not in landed:
                     part.unlink()
+                elif self._load(part, "series") is None and (self.runs_dir / part.name).is_file():
+                    self._damaged(self.runs_dir / part.name, "its series part is damaged")
 
     def completed_ids(self) -> set[int]:
         """Run ids with a stored row."""
-        return self._ids(self._parts(self.runs_dir))
+        return self._ids(self._tables(self.runs_dir, "runs", ["run_id"]))
 
     def failed_ids(self) -> set[int]:
         """Run ids with a recorded failure."""
-        paths = list(self._parts(self.failures_dir))
-        if (self.root / FAILURES).is_file():
-            paths.append(self.root / FAILURES)
-        return self._ids(paths)
+        return self._ids(self._failure_tables(["run_id"]))
 
     def forget_failures(self, run_ids: Iterable[int]) -> None:
         """Drop recorded failures (``--retry-failed``) so those runs are run again."""
@@ -363,76 +454,302 @@ class Store:
         """
         schema = self.schema("failures")
         paths = list(self._parts(self.failures_dir))
-        tables = [pq.read_table(p) for p in paths]
-        if (self.root / FAILURES).is_file():
-            tables.insert(0, pq.read_table(self.root / FAILURES))
-        frame = (pa.concat_tables(tables) if tables else schema.empty_table()).to_pandas()
-        frame = frame.drop_duplicates("run_id").sort_values("run_id")
+        frame = self._frame([t for _, t in self._failure_tables()], schema, "failures")
         if exclude:
             frame = frame[~frame["run_id"].isin(exclude)]
         table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         self._write_atomic(table, self.root / FAILURES)
         for p in paths:
-            p.unlink()
+            p.unlink(missing_ok=True)
         # The parts' directory is recreated by the next chunk that fails.
         with contextlib.suppress(OSError):
             self.failures_dir.rmdir()
         return table.num_rows
 
+    # -- compaction ---------------------------------------------------------
+    def compact(self, rows_per_file: int = ROWS_PER_FILE) -> int:
+        """Merge the ``runs`` (and ``series``) parts into files of ``rows_per_file`` runs.
+
+        A sweep writes one part per chunk (hundreds for a long sweep);
+        readers then open one file per part.  The merged parts are written
+        to ``runs.compacted/`` (and ``series.compacted/``) beside the
+        originals, then :data:`COMPACTING` is written — the commit point —
+        and each directory is swapped in with two renames.  A crash before
+        the commit point leaves the originals (the staging directories are
+        removed on the next resume); a crash after it is completed on the
+        next resume.  Either way no row is lost or doubled, and series parts
+        keep the names of their runs parts, as resume expects.
+
+        Call it holding :meth:`lock`.  Returns the number of runs files.
+        """
+        self._finish_compaction()
+        parts = list(self._parts(self.runs_dir))
+        if len(parts) <= 1:
+            return len(parts)
+        staged = {d: _staging(d) for d in (self.runs_dir, self.series_dir) if d.is_dir()}
+        for new in staged.values():
+            shutil.rmtree(new, ignore_errors=True)
+            new.mkdir()
+        seen: set[int] = set()
+        files: list[str] = []
+        writers: dict[Path, pq.ParquetWriter] = {}
+        rows = 0
+        try:
+            for part, runs in self._tables(self.runs_dir, "runs"):
+                fresh = [run_id not in seen for run_id in runs["run_id"].to_pylist()]
+                runs = runs.filter(pa.array(fresh, pa.bool_()))
+                if not runs.num_rows:
+                    continue
+                ids = runs["run_id"]
+                seen.update(ids.to_pylist())
+                if not writers or rows >= rows_per_file:
+                    _close(writers)
+                    name = f"part-{pc.min(ids).as_py():09d}-c{secrets.token_hex(4)}.parquet"
+                    files.append(name)
+                    writers = {
+                        d: pq.ParquetWriter(new / name, self.schema(d.name))
+                        for d, new in staged.items()
+                    }
+                    rows = 0
+                writers[self.runs_dir].write_table(runs)
+                rows += runs.num_rows
+                if self.series_dir in writers:
+                    series = self._load(self.series_dir / part.name, "series")
+                    if series is not None:
+                        series = series.filter(pc.is_in(series["run_id"], ids))
+                        writers[self.series_dir].write_table(series)
+            _close(writers)
+            for new in staged.values():
+                for path in new.iterdir():
+                    with path.open("rb") as fh:
+                        os.fsync(fh.fileno())
+                _sync_dir(new)
+        except BaseException:
+            _close(writers)
+            for new in staged.values():
+                shutil.rmtree(new, ignore_errors=True)
+            raise
+        self._replace_bytes(self.root / COMPACTING, json.dumps({"parts": files}).encode())
+        _sync_dir(self.root)  # the commit point is on disk before any rename
+        self._finish_compaction()
+        return len(files)
+
+    def _finish_compaction(self) -> None:
+        """Swap in committed compacted directories, or drop uncommitted ones."""
+        committed = (self.root / COMPACTING).is_file()
+        for d in (self.runs_dir, self.series_dir):
+            new, old = _staging(d), d.with_name(f"{d.name}.replaced")
+            if committed and new.is_dir():
+                if d.is_dir():
+                    os.replace(d, old)
+                os.replace(new, d)
+            elif not committed:
+                shutil.rmtree(new, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+        _sync_dir(self.root)
+        (self.root / COMPACTING).unlink(missing_ok=True)
+
     # -- reading ------------------------------------------------------------
     def read_runs(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """Every stored run row, sorted by ``run_id``."""
-        return self._read(self.runs_dir, self.schema("runs"), columns)
+        """Every stored run row, sorted by ``run_id``, one per run id."""
+        return self._read(self.runs_dir, "runs", columns)
 
     def read_series(self, columns: list[str] | None = None) -> pd.DataFrame:
         """Every stored series row, sorted by ``run_id`` and ``quarter``."""
-        frame = self._read(self.series_dir, self.schema("series"), columns)
+        frame = self._read(self.series_dir, "series", columns)
         keys = [k for k in ("run_id", "quarter") if k in frame.columns]
         return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
     def read_failures(self) -> pd.DataFrame:
         """Every recorded failure, sorted by ``run_id``."""
-        schema = self.schema("failures")
-        paths = list(self._parts(self.failures_dir))
-        if (self.root / FAILURES).is_file():
-            paths.append(self.root / FAILURES)
-        tables = [pq.read_table(p) for p in paths]
-        frame = (pa.concat_tables(tables) if tables else schema.empty_table()).to_pandas()
-        return frame.drop_duplicates("run_id").sort_values("run_id").reset_index(drop=True)
+        tables = [t for _, t in self._failure_tables()]
+        return self._frame(tables, self.schema("failures"), "failures").reset_index(drop=True)
 
     def find_run(self, run_id: int) -> dict[str, Any] | None:
         """The stored row of ``run_id``, or ``None``."""
-        return self._find(list(self._parts(self.runs_dir)), run_id)
+        return self._find(self._tables(self.runs_dir, "runs"), run_id)
 
     def find_failure(self, run_id: int) -> dict[str, Any] | None:
         """The recorded failure of ``run_id``, or ``None``."""
-        paths = list(self._parts(self.failures_dir))
-        if (self.root / FAILURES).is_file():
-            paths.append(self.root / FAILURES)
-        return self._find(paths, run_id)
+        return self._find(self._failure_tables(), run_id)
 
     @staticmethod
-    def _find(paths: list[Path], run_id: int) -> dict[str, Any] | None:
-        for p in paths:
-            table = pq.read_table(p, filters=[("run_id", "==", run_id)])
-            if table.num_rows:
-                row: dict[str, Any] = table.to_pylist()[0]
+    def _find(tables: Iterable[tuple[Path, pa.Table]], run_id: int) -> dict[str, Any] | None:
+        for _, table in tables:
+            match = table.filter(pc.equal(table["run_id"], run_id))
+            if match.num_rows:
+                row: dict[str, Any] = match.to_pylist()[0]
                 return row
         return None
 
     def read_design(self) -> pd.DataFrame:
-        """The design points (``point_id``, swept values, raw sample coordinates)."""
-        return pq.read_table(self.root / DESIGN).to_pandas()
+        """The design points (``point_id``, swept values, raw sample coordinates).
 
-    def _read(self, d: Path, schema: pa.Schema, columns: list[str] | None) -> pd.DataFrame:
+        A missing or unreadable ``design.parquet`` is rebuilt from the
+        experiment recorded in the manifest (see :meth:`rebuild_design`).
+        """
+        path = self.root / DESIGN
+        try:
+            frame = pq.read_table(path).to_pandas()
+        except (OSError, pa.ArrowException) as exc:
+            return self.rebuild_design(_design_damage(path, exc)).to_pandas()
+        plan = self.manifest["plan"]
+        keys = {"point_id", *(str(a.get("key")) for a in plan["axes"] if isinstance(a, dict))}
+        if not keys <= set(frame.columns) or len(frame) != self.manifest.get("n_points"):
+            return self.rebuild_design("does not hold the sweep's design points").to_pandas()
+        return frame
+
+    def rebuild_design(self, reason: str) -> pa.Table:
+        """``design.parquet`` rebuilt from the manifest's experiment, and written back if locked.
+
+        The design is a function of the experiment, so it is planned again
+        and accepted only if its design hash is the manifest's.
+
+        Raises
+        ------
+        ScenarioError
+            If the experiment cannot be planned again here (a base scenario or
+            table file it names has moved) or plans a different design.
+        """
+        from okrsim.experiments.plan import plan_experiment
+        from okrsim.experiments.spec import experiment_from_mapping
+
+        manifest = self.manifest
+        path = self.root / DESIGN
+        source = str(manifest.get("experiment_file") or self.root / MANIFEST)
+        try:
+            experiment = experiment_from_mapping(
+                manifest["experiment"], source=source, root=Path(source).parent
+            )
+            plan = plan_experiment(experiment, runner=manifest["plan"]["runner"])
+        except (ScenarioError, KeyError, TypeError, OSError) as exc:
+            raise ScenarioError(
+                f"{path}: {reason} and cannot be rebuilt from the manifest's experiment "
+                f"({_why(exc)}); restore it, or run the sweep again into a new directory"
+            ) from None
+        if plan.design_hash != manifest.get("design_hash"):
+            raise ScenarioError(
+                f"{path}: {reason} and cannot be rebuilt: the manifest's experiment now plans "
+                f"a different design (hash {plan.design_hash[:12]} ≠ "
+                f"{str(manifest.get('design_hash'))[:12]}); restore it, or run the sweep "
+                "again into a new directory"
+            )
+        table = self._design_table(plan)
+        action = "rebuilt it"
+        if self._writer:
+            self._write_atomic(table, path)
+            action = "rebuilt and rewrote it"
+        warnings.warn(
+            f"{path}: {reason}; {action} from the manifest's experiment", StoreWarning, stacklevel=2
+        )
+        return table
+
+    def _read(self, d: Path, kind: str, columns: list[str] | None) -> pd.DataFrame:
+        schema = self.schema(kind)
         if columns is not None:
             schema = pa.schema([schema.field(c) for c in columns])
-        tables = [pq.read_table(p, columns=columns) for p in self._parts(d)]
+        # A part listed just before a compaction swapped the directory is gone
+        # when read; read the directory again rather than miss its rows.
+        for _ in range(3):
+            self._vanished = False
+            tables = [t for _, t in self._tables(d, kind, columns)]
+            if not self._vanished:
+                break
+        return self._frame(tables, schema, kind).reset_index(drop=True)
+
+    def _frame(self, tables: list[pa.Table], schema: pa.Schema, kind: str) -> pd.DataFrame:
+        """Tables concatenated, one row per run (per quarter for series), sorted by run id."""
         table = pa.concat_tables(tables) if tables else schema.empty_table()
         frame = table.to_pandas()
-        if "run_id" in frame.columns:
-            frame = frame.sort_values("run_id", kind="stable")
-        return frame.reset_index(drop=True)
+        if "run_id" not in frame.columns:
+            return frame
+        key = ["run_id", "quarter"] if kind == "series" and "quarter" in frame else ["run_id"]
+        frame = frame.sort_values("run_id", kind="stable")
+        doubled = frame.duplicated(key)
+        # A failure may be recorded in a part and in failures.parquet (a
+        # session interrupted while gathering them): expected, so silent.
+        if doubled.any() and kind != "failures":
+            runs = frame.loc[doubled, "run_id"].unique()
+            shown = ", ".join(map(str, runs[:10])) + (" …" if len(runs) > 10 else "")
+            warnings.warn(
+                f"{self.root}: {kind}: {int(doubled.sum())} duplicate rows of {len(runs)} "
+                f"run ids ({shown}) ignored; each run id counts once",
+                StoreWarning,
+                stacklevel=3,
+            )
+        return frame[~doubled]
+
+    def _failure_tables(self, columns: list[str] | None = None) -> Iterator[tuple[Path, pa.Table]]:
+        if (self.root / FAILURES).is_file():
+            table = self._load(self.root / FAILURES, "failures", columns)
+            if table is not None:
+                yield self.root / FAILURES, table
+        yield from self._tables(self.failures_dir, "failures", columns)
+
+    def _tables(
+        self, d: Path, kind: str, columns: list[str] | None = None
+    ) -> Iterator[tuple[Path, pa.Table]]:
+        """Each readable part of ``d`` with its table; damaged parts are set aside."""
+        if not d.is_dir() and (self.root / COMPACTING).is_file():
+            d = _staging(d)  # a compaction is between its two renames
+        for part in self._parts(d):
+            table = self._load(part, kind, columns)
+            if table is not None:
+                yield part, table
+
+    def _load(self, path: Path, kind: str, columns: list[str] | None = None) -> pa.Table | None:
+        """``path`` read as a ``kind`` table; ``None`` (see :meth:`_damaged`) if it cannot be."""
+        expected = self.schema(kind)
+        if columns is not None:
+            expected = pa.schema([expected.field(c) for c in columns])
+        try:
+            table = pq.read_table(path, columns=columns)
+        except FileNotFoundError:
+            self._vanished = True  # moved by a compaction or quarantine since it was listed
+            return None
+        except (OSError, pa.ArrowException) as exc:
+            self._damaged(path, _why(exc).replace(f" '{path}'", ""))
+            return None
+        # Same column names, and types that convert safely (a part rewritten
+        # by pandas stores strings as large_string).
+        if table.schema.names == expected.names:
+            with contextlib.suppress(pa.ArrowException):
+                return table.cast(expected)
+        got = ", ".join(f"{f.name}: {f.type}" for f in list(table.schema)[:6])
+        more = " …" if len(table.schema) > 6 else ""
+        self._damaged(path, f"holds other columns ({got}{more}) than a {kind} part")
+        return None
+
+    def _damaged(self, path: Path, reason: str) -> None:
+        """Warn about a part that cannot be read; move it to ``quarantine/`` if locked.
+
+        Quarantined parts are kept (for inspection), out of every reader's
+        way; the runs they held are missing, so resume runs them again.
+        """
+        if path in self._warned:
+            return
+        self._warned.add(path)
+        if not self._writer:
+            warnings.warn(
+                f"{path}: skipped, cannot be read: {reason}; `okrsim sweep --resume` moves it "
+                "aside and runs its runs again",
+                StoreWarning,
+                stacklevel=4,
+            )
+            return
+        where = self.root / QUARANTINE / path.parent.relative_to(self.root)
+        if path.parent == self.root:
+            where = self.root / QUARANTINE
+        where.mkdir(parents=True, exist_ok=True)
+        target = where / path.name
+        if target.exists():
+            target = where / f"{path.stem}-{secrets.token_hex(4)}{path.suffix}"
+        os.replace(path, target)
+        warnings.warn(
+            f"{path}: cannot be read: {reason}; moved to {target}, its runs will be run again",
+            StoreWarning,
+            stacklevel=4,
+        )
 
     @staticmethod
     def _parts(d: Path) -> Iterator[Path]:
@@ -440,11 +757,82 @@ class Store:
             yield from sorted(d.glob("part-*.parquet"))
 
     @staticmethod
-    def _ids(paths: Iterable[Path]) -> set[int]:
+    def _ids(tables: Iterable[tuple[Path, pa.Table]]) -> set[int]:
         ids: set[int] = set()
-        for p in paths:
-            ids.update(pq.read_table(p, columns=["run_id"]).column(0).to_pylist())
+        for _, table in tables:
+            ids.update(table["run_id"].to_pylist())
         return ids
+
+
+def _close(writers: dict[Path, pq.ParquetWriter]) -> None:
+    for writer in writers.values():
+        writer.close()
+    writers.clear()
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with a manifest's shape (``None`` if nothing)."""
+    if not isinstance(manifest, dict):
+        return "expected a JSON object"
+    needed: dict[str, type] = {
+        "design_hash": str,
+        "n_runs": int,
+        "plan": dict,
+        "plan.name": str,
+        "plan.design": str,
+        "plan.axes": list,
+        "plan.metrics": list,
+        "plan.statistic": str,
+        "plan.replications": int,
+        "plan.seed": int,
+        "plan.crn": bool,
+        "plan.runner": str,
+        "plan.base_scenario": dict,
+        "columns": dict,
+        "columns.runs": list,
+        "columns.series": list,
+        "columns.failures": list,
+    }
+    for dotted, kind in needed.items():
+        value: Any = manifest
+        for key in dotted.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            return f"{dotted}: expected {kind.__name__}, found {type(value).__name__}"
+    for i, axis in enumerate(manifest["plan"]["axes"]):
+        if not (isinstance(axis, dict) and isinstance(axis.get("key"), str) and "kind" in axis):
+            return f"plan.axes[{i}]: expected an axis with a key and a kind"
+    try:
+        for table in ("runs", "series", "failures"):
+            _schema_from_json(manifest["columns"][table])
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"columns: not a list of [name, type] pairs ({_why(exc)})"
+    return None
+
+
+def _staging(d: Path) -> Path:
+    """Where a compaction writes the merged parts of directory ``d``."""
+    return d.with_name(f"{d.name}.compacted")
+
+
+def _sync_dir(d: Path) -> None:
+    """Flush a directory's entries (renames, new files) to disk."""
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _design_damage(path: Path, exc: BaseException) -> str:
+    """Why ``design.parquet`` could not be read, as a predicate for messages."""
+    return "is missing" if not path.exists() else f"is unreadable ({_why(exc)})"
+
+
+def _why(exc: BaseException) -> str:
+    """An exception as one short line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from okrsim.comparison import Comparison
+from okrsim.experiments.sweep_store import Store
 from okrsim.metrics import METRICS
 from okrsim.params import Scenario, ScenarioError
 from okrsim.report import figures
@@ -378,7 +379,10 @@ def is_sweep_dir(path: str | Path) -> bool:
 
 
 def read_sweep(path: str | Path) -> Sweep:
-    """A sweep directory (``manifest.json``, ``runs/part-*.parquet``) read with pandas.
+    """A sweep directory (``manifest.json``, ``runs/part-*.parquet``), read through its store.
+
+    Damaged parts are skipped and duplicate runs counted once, each with a
+    :class:`~okrsim.experiments.sweep_store.StoreWarning`.
 
     Raises
     ------
@@ -386,20 +390,13 @@ def read_sweep(path: str | Path) -> Sweep:
         If there is no manifest, it cannot be read, or no run has completed.
     """
     root = Path(path)
-    try:
-        manifest = json.loads((root / "manifest.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ScenarioError(f"{root}: not a readable sweep directory: {exc}") from None
-    plan = manifest.get("plan", {})
-    parts = sorted((root / "runs").glob("part-*.parquet"))
-    if not parts:
-        raise ScenarioError(f"{root}: the sweep has no completed runs yet (runs/ is empty)")
-    runs = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-    runs = runs.sort_values("run_id", kind="stable", ignore_index=True)
-    failures = 0
-    if (root / "failures.parquet").is_file():
-        failures += len(pd.read_parquet(root / "failures.parquet"))
-    failures += sum(len(pd.read_parquet(p)) for p in (root / "failures").glob("part-*.parquet"))
+    store = Store.open(root)
+    manifest = store.manifest
+    plan = manifest["plan"]
+    runs = store.read_runs()
+    if runs.empty:
+        raise ScenarioError(f"{root}: the sweep has no readable completed runs yet")
+    failures = len(store.read_failures())
     experiment = manifest.get("experiment", {}).get("experiment", {})
     return Sweep(
         path=root,
