@@ -36,14 +36,28 @@ import pyarrow as pa
 from okrsim import params
 from okrsim.metrics import METRICS
 
+#: Units, in the words the introduction of docs/DATA.md defines.
+OUTPUT = "output units (an average employee produces 1 per full week)"
+VALUE = "value units (1 output unit of fully aligned key-result work = 1)"
+RATING = "rating units (1 = target met / average contribution)"
+SHARE = "share 0–1"
+COUNT = "count"
+WEEKS = "weeks"
+NONE = "—"
+SANDBAG = "share of own expected output (0 = target equals it)"
+ATTAINMENT = "ratio to target (1 = target met)"
+QUARTERS = "quarters"
+#: How docs/DATA.md's tables write the units its introduction defines.
+_SHORT: Final = {OUTPUT: "output units", VALUE: "value units", RATING: "rating units"}
+
 #: Unit of each metric in :data:`okrsim.metrics.METRICS` (its meaning lives there).
 #: Output is in output units: an average employee (capability 1) produces 1 per
 #: full week of key-result work; value is in value units, one output unit of
 #: fully aligned key-result work being worth 1.
 METRIC_UNITS: Final[dict[str, str]] = {
-    "sandbagging_index": "share of own expected output (0 = target equals it)",
-    "attainment": "ratio to target (1 = target met)",
-    "true_attainment": "ratio to target (1 = target met)",
+    "sandbagging_index": SANDBAG,
+    "attainment": ATTAINMENT,
+    "true_attainment": ATTAINMENT,
     "true_value": "value units per employee-week",
     "reporting_bias": "share of target",
     "biased_report_share": "share 0–1 of check-ins",
@@ -74,16 +88,6 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "hidden_reported_progress": "ratio to target",
     "hidden_true_progress": "ratio to target",
 }
-
-OUTPUT = "output units (an average employee produces 1 per full week)"
-VALUE = "value units (1 output unit of fully aligned key-result work = 1)"
-RATING = "rating units (1 = target met / average contribution)"
-SHARE = "share 0–1"
-COUNT = "count"
-WEEKS = "weeks"
-NONE = "—"
-#: How docs/DATA.md's tables write the units its introduction defines.
-_SHORT: Final = {OUTPUT: "output units", VALUE: "value units", RATING: "rating units"}
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,15 @@ class DataFile:
 _METRIC = "<metric>"
 _AXIS = "<axis>"
 
+#: Columns that mean the same in every file that has them.
+QUARTER: Final = ("quarter", "quarter of the run, 1-based", QUARTERS)
+EMPLOYEE: Final = ("employee", "employee slot, 0-based", NONE)
+TEAM: Final = ("team", "team, 0-based", NONE)
+
 WEEKLY_COLUMNS: Final = (
     ("week", "week of the run, 1-based; a quarter is 13 weeks", WEEKS),
-    ("quarter", "quarter of the run the week falls in, 1-based", COUNT),
-    ("sandbagging_index", "mean over employees of 1 − Σ target / Σ own expected output", SHARE),
+    ("quarter", "quarter of the run the week falls in, 1-based", QUARTERS),
+    ("sandbagging_index", "mean over employees of 1 − Σ target / Σ own expected output", SANDBAG),
     ("true_value", "true value delivered this week, mean per employee", VALUE),
     ("reported_progress", "reported progress / target, mean over key results", "ratio to target"),
     ("true_progress", "true progress / target, mean over key results", "ratio to target"),
@@ -153,23 +162,23 @@ WEEKLY_COLUMNS: Final = (
 )
 
 EMPLOYEE_COLUMNS: Final = (
-    ("quarter", "quarter of the run, 1-based", COUNT),
-    ("employee", "employee slot, 0-based", NONE),
-    ("team", "team, 0-based", NONE),
+    QUARTER,
+    EMPLOYEE,
+    TEAM,
     ("target", "the quarter's targets, summed over the employee's key results", OUTPUT),
     ("expected_output", "own expected output over the quarter, summed over key results", OUTPUT),
-    ("sandbagging_index", "1 − target / own expected output (> 0 = targets set low)", SHARE),
+    ("sandbagging_index", "1 − target / own expected output (> 0 = targets set low)", SANDBAG),
     ("true_output", "true key-result output over the quarter", OUTPUT),
     ("reported_output", "reported key-result output at the quarter's last check-in", OUTPUT),
     (
         "attainment",
         "measured attainment: reported output / target, mean over key results",
-        "ratio to target (1 = target met)",
+        ATTAINMENT,
     ),
     (
         "true_attainment",
         "true output / target, mean over key results",
-        "ratio to target (1 = target met)",
+        ATTAINMENT,
     ),
     ("score", "formulaic OKR score: the bonus curve (or rank band) of measured attainment", RATING),
     ("judged", "the manager's judged rating for the quarter", RATING),
@@ -225,9 +234,9 @@ EMPLOYEE_COLUMNS: Final = (
 )
 
 KEY_RESULT_COLUMNS: Final = (
-    ("quarter", "quarter of the run, 1-based", COUNT),
-    ("employee", "employee slot, 0-based", NONE),
-    ("team", "team, 0-based", NONE),
+    QUARTER,
+    EMPLOYEE,
+    TEAM,
     ("kr", "key result of the employee, 0-based", NONE),
     ("target", "the quarter's target (empty without OKRs)", OUTPUT),
     ("offer", "the target the employee proposed before negotiation or assignment", OUTPUT),
@@ -237,7 +246,7 @@ KEY_RESULT_COLUMNS: Final = (
     (
         "attainment",
         "measured attainment: reported output / target",
-        "ratio to target (1 = target met)",
+        ATTAINMENT,
     ),
     (
         "aspirational",
@@ -268,9 +277,9 @@ KEY_RESULT_COLUMNS: Final = (
 
 EMPLOYEE_WEEK_COLUMNS: Final = (
     ("week", "week of the run, 1-based", WEEKS),
-    ("quarter", "quarter of the run, 1-based", COUNT),
-    ("employee", "employee slot, 0-based", NONE),
-    ("team", "team, 0-based", NONE),
+    QUARTER,
+    EMPLOYEE,
+    TEAM,
     ("kr_share", "share of the week's effort on key-result work", SHARE),
     ("bau_share", "share of the week's effort on non-OKR work", SHARE),
     ("help_share", "share of the week's effort spent helping", SHARE),
@@ -348,7 +357,7 @@ FILES: Final[tuple[DataFile, ...]] = (
         "Every metric, quarter by quarter.",
         "one row per quarter",
         (
-            ("quarter", "quarter of the run, 1-based", COUNT),
+            QUARTER,
             (_METRIC, "{meaning}", "{unit}"),
         ),
     ),
@@ -412,7 +421,7 @@ FILES: Final[tuple[DataFile, ...]] = (
         "Every metric of every replication, quarter by quarter.",
         "one row per scenario × replication × quarter",
         (
-            ("quarter", "quarter of the run, 1-based", COUNT),
+            QUARTER,
             (_METRIC, "{meaning}", "{unit}"),
             ("scenario", "scenario name (its file's stem)", NONE),
             ("replication", "replication, 0-based", NONE),
@@ -447,7 +456,7 @@ FILES: Final[tuple[DataFile, ...]] = (
         "one row per run × quarter",
         (
             *SWEEP_IDS,
-            ("quarter", "quarter of the run, 1-based", COUNT),
+            QUARTER,
             (_METRIC, "{meaning}", "{unit}"),
         ),
     ),
@@ -473,9 +482,9 @@ FILES: Final[tuple[DataFile, ...]] = (
             (_AXIS, "the point's value of the swept scenario key {axis}: {meaning}", "{unit}"),
             (
                 "sample:<axis>",
-                "the raw sample coordinate behind {axis} (lhs, sobol and morris designs): "
-                "within the axis's range, [high + 1) for integers, or [0, 1) picking one of "
-                "its listed values",
+                "the raw sample coordinate behind {axis} (lhs, sobol and morris designs): in "
+                "the axis's range (to high + 1 for integers, then floored), or in [0, 1) for "
+                "listed values, x picking the floor(x·k)-th of k",
                 "{unit}, or [0, 1) for listed values",
             ),
         ),
@@ -582,8 +591,8 @@ FILES: Final[tuple[DataFile, ...]] = (
     ),
     DataFile(
         "validate/validation.csv",
-        "Each check of each empirical pattern; validate's sweeps are sweep stores "
-        "(validate/sweeps/<name>/, laid out as sweep/ above).",
+        "Each check of each empirical pattern. Each sweep behind the checks is a sweep "
+        "store in `sweeps/<name>/`, with the files of okrsim sweep above.",
         "one row per check",
         (
             ("pattern", "id of the empirical pattern (docs/VALIDATION.md)", NONE),
