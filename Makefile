@@ -7,13 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest bench golden browser-deps clean help
+.PHONY: demo test lint typecheck pytest bench golden data-dictionary browser-deps clean help
 
 help:
 	@echo "make demo   - coupled vs decoupled comparison: prints a table, writes $(OUT)/demo/report.html"
 	@echo "make test   - ruff, mypy and the whole pytest suite (installs Chromium for browser tests)"
 	@echo "make bench  - speed benchmarks (benchmarks/*.py)"
 	@echo "make golden - regenerate the golden runs (only for an intended change of behaviour)"
+	@echo "make data-dictionary - regenerate docs/DATA.md from okrsim/data_dictionary.py"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "okrsim needs Python >= 3.12 (found %s); set PYTHON=python3.12" % sys.version.split()[0])'
@@ -42,6 +43,10 @@ test: lint typecheck pytest
 # commit that says which behaviour changed and why.
 golden: $(STAMP)
 	$(BIN)/python tests/golden_runs.py
+
+# docs/DATA.md is rendered from okrsim/data_dictionary.py; a test keeps them equal.
+data-dictionary: $(STAMP)
+	$(BIN)/python -m okrsim.data_dictionary > docs/DATA.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

@@ -194,9 +194,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         {name: s.model_dump(mode="json") for name, s in comparison.scenarios.items()},
         out / "scenarios.json",
     )
-    write_parquet(comparison.runs, out / "runs.parquet")
-    write_parquet(comparison.quarterly, out / "quarterly.parquet")
-    write_parquet(comparison.weekly, out / "weekly.parquet")
+    write_parquet(comparison.runs, out / "runs.parquet", file="compare/runs.parquet")
+    write_parquet(comparison.quarterly, out / "quarterly.parquet", file="compare/quarterly.parquet")
+    write_parquet(comparison.weekly, out / "weekly.parquet", file="compare/weekly.parquet")
     write(comparison_report(comparison), out / "report.html")
     print(_format_comparison(comparison.table, metrics))
     n = len(comparison.runs)

@@ -1,8 +1,9 @@
 """Writing one run's results to disk: Parquet tables and a manifest.
 
-Parquet files are written by pyarrow and read by pandas, polars, DuckDB and R.
-Every file is written under a temporary name and renamed into place, so a
-reader never sees half a file.
+Parquet files are written by pyarrow and read by pandas, polars, DuckDB and R;
+every column carries its data-dictionary entry (meaning, unit, grain) as
+field metadata (:mod:`okrsim.data_dictionary`).  Every file is written under a
+temporary name and renamed into place, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from okrsim.data_dictionary import annotate
 from okrsim.simulation import RunResult
 
 
@@ -30,12 +34,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` atomically (temporary name, then rename)."""
+def write_parquet(frame: pd.DataFrame, path: str | Path, *, file: str | None = None) -> Path:
+    """Write ``frame`` atomically (temporary name, then rename), every column documented.
+
+    ``file`` is the data-dictionary key of what is written; by default the
+    run's file of the same name (``run/<name>``).  Files of other commands
+    that share a run file's name but not its columns pass theirs, e.g.
+    ``compare/weekly.parquet``.
+
+    Raises
+    ------
+    KeyError
+        If a column is not in the data dictionary.
+    """
     p = Path(path)
+    table = annotate(pa.Table.from_pandas(frame, preserve_index=False), file or f"run/{p.name}")
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
-    frame.to_parquet(tmp, index=False)
+    pq.write_table(table, tmp)
     os.replace(tmp, p)
     return p
 
