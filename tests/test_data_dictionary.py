@@ -162,8 +162,8 @@ def test_the_validation_table_is_documented() -> None:
         dd.describe("validate/validation.csv", column)
 
 
-def test_run_and_compare_parquet_fields_carry_their_entry(written) -> None:
-    for command in ("run", "compare"):
+def test_run_compare_and_sweep_parquet_fields_carry_their_entry(written) -> None:
+    for command in ("run", "compare", "sweep"):
         for key, path in written[command]:
             if path.suffix != ".parquet":
                 continue

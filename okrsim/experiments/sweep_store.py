@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from okrsim.data_dictionary import annotate
 from okrsim.experiments.executors import ChunkResult
 from okrsim.experiments.plan import Plan, canonical_json
 from okrsim.params import ScenarioError
@@ -366,13 +367,26 @@ class Store:
             self._write_atomic(table, self.runs_dir / name)
 
     def _write_atomic(self, table: pa.Table, path: Path) -> None:
+        """Write ``table`` under a temporary name, then rename; every field described."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        table = annotate(table, self._dictionary_key(path))
         with tmp.open("wb") as fh:
             pq.write_table(table, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+
+    def _described_schema(self, directory: Path) -> pa.Schema:
+        """A parts directory's schema with every field's data-dictionary entry."""
+        empty = self.schema(directory.name).empty_table()
+        return annotate(empty, self._dictionary_key(directory / "part.parquet")).schema
+
+    def _dictionary_key(self, path: Path) -> str:
+        """The data dictionary's key for a store file (``sweep/runs/*.parquet``, …)."""
+        if path.parent == self.root:
+            return f"sweep/{path.name}"
+        return f"sweep/{path.parent.name}/*.parquet"
 
     def _replace_bytes(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -507,7 +521,7 @@ class Store:
                     name = f"part-{pc.min(ids).as_py():09d}-c{secrets.token_hex(4)}.parquet"
                     files.append(name)
                     writers = {
-                        d: pq.ParquetWriter(new / name, self.schema(d.name))
+                        d: pq.ParquetWriter(new / name, self._described_schema(d))
                         for d, new in staged.items()
                     }
                     rows = 0
