@@ -625,14 +625,16 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     nesting and dotted keys are bounded (:func:`check_toml_shape`) before
     :mod:`tomllib` sees it.
     """
-    p = Path(path)
+    p = _short(str(path))  # the name as error messages give it
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ScenarioError(f"{p}: file not found") from None
     except OSError as exc:
         raise ScenarioError(f"{p}: cannot open: {exc.strerror}") from None
+    except ValueError:  # a NUL byte in the name
+        raise ScenarioError(f"{shown(str(path))}: not a usable file name") from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
@@ -659,7 +661,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             f"{p}: line {line}: not UTF-8 text (byte {data[exc.start]:#04x} at offset "
             f"{exc.start}); TOML files are UTF-8"
         ) from None
-    return loads_toml(text, str(p))
+    return loads_toml(text, p)
 
 
 def loads_toml(text: str, source: str) -> dict[str, Any]:

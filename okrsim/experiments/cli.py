@@ -129,6 +129,13 @@ def add_commands(subparsers: Any) -> None:
     )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.add_argument(
+        "--max-runs",
+        type=_positive,
+        metavar="N",
+        help="refuse a plan of more than N runs, design points × replications (default "
+        "100,000: okrsim.experiments.plan.DEFAULT_MAX_RUNS)",
+    )
+    sweep.add_argument(
         "--dry-run",
         action="store_true",
         help="validate the experiment and show the plan; run nothing",
@@ -185,7 +192,7 @@ def add_commands(subparsers: Any) -> None:
 def sweep_command(args: argparse.Namespace) -> int:
     """Plan, validate and run a sweep; print the one-line summary."""
     from okrsim.experiments.executors import make_backend
-    from okrsim.experiments.plan import plan_sweep
+    from okrsim.experiments.plan import DEFAULT_MAX_RUNS, plan_sweep
     from okrsim.experiments.sweep import SweepInterrupted, run_sweep
 
     if args.retry_failed and not args.resume:
@@ -208,7 +215,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     if args.executor == "serial" and args.workers not in (None, 1):
         raise ScenarioError("sweep: --executor serial runs one run at a time; drop --workers")
 
-    plan = plan_sweep(args.experiment)
+    plan = plan_sweep(args.experiment, max_runs=args.max_runs or DEFAULT_MAX_RUNS)
     out = Path(args.out) if args.out else Path("out") / "sweeps" / plan.experiment.name
     if args.dry_run:
         exp = plan.experiment
