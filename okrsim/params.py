@@ -595,7 +595,7 @@ class Scenario(_Group):
         data = self.model_dump(mode="python")
         for key, value in overrides.items():
             if not _is_field(key):
-                raise ScenarioError(f"{source}: unknown key '{key}'")
+                raise ScenarioError(f"{source}: unknown key {shown(key)}")
             set_dotted(data, key, value)
         return type(self).from_mapping(data, source=source)
 
@@ -662,6 +662,18 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             f"{exc.start}); TOML files are UTF-8"
         ) from None
     return loads_toml(text, p)
+
+
+def name_exists(path: str | Path) -> bool:
+    """Whether ``path`` names something; ``False`` for names no file can have.
+
+    :meth:`Path.exists` raises for a name too long for the file system or
+    with a NUL byte; for input checks those simply name nothing.
+    """
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def loads_toml(text: str, source: str) -> dict[str, Any]:

@@ -47,14 +47,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from okrsim import params
 from okrsim.params import Scenario, ScenarioError, shown
+from okrsim.seeding import MAX_SEED
 
 DESIGNS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris", "table")
 AxisKind = Literal["float", "int", "bool", "category"]
 
 #: Keys an axis table may hold; any table with one of them is an axis spec.
 _AXIS_FIELDS = frozenset({"low", "high", "steps", "values"})
-#: Largest root seed; seeds are stored in int64 Parquet columns.
-MAX_SEED = 2**63 - 1
 #: Longest experiment name: it names a directory, and file names stop at 255 bytes.
 MAX_NAME_CHARS = 100
 #: Largest design table (CSV) read, in bytes.
@@ -373,17 +372,9 @@ def _base_scenario(base: str | None, root: Path, source: str) -> Scenario:
     if base is None:
         return Scenario()
     path = (root / base) if not Path(base).is_absolute() else Path(base)
-    if not _exists(path):
+    if not params.name_exists(path):
         raise ScenarioError(f"{source}: experiment.base = {shown(base)}: no such file")
     return Scenario.from_toml(path)
-
-
-def _exists(path: Path) -> bool:
-    """Whether ``path`` names something; ``False`` for names no file can have."""
-    try:
-        return path.exists()
-    except (OSError, ValueError):  # too long, or a NUL byte
-        return False
 
 
 def _flatten_keys(
@@ -526,7 +517,7 @@ def _read_table(
 ) -> tuple[pd.DataFrame | None, list[Axis]]:
     path = root / name if not Path(name).is_absolute() else Path(name)
     where = f"{source}: experiment.table = {shown(name)}"
-    if not _exists(path):
+    if not params.name_exists(path):
         problems.append(f"{where}: no such file")
         return None, []
     if not path.is_file():  # a FIFO would block the read forever
