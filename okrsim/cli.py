@@ -1,8 +1,9 @@
 """The ``okrsim`` command line: parse → Scenario → run → show.
 
 Every command's bad input (unknown key, out-of-range or wrongly typed value,
-malformed TOML, missing file) ends with one ``error:`` line naming the file,
-the dotted key and what was expected, and exit code 2 — never a traceback.
+malformed TOML, missing file, a bad flag) ends with one ``error:`` line naming
+the file or flag, the dotted key and what was expected, and exit code 2 —
+never a traceback.
 """
 
 from __future__ import annotations
@@ -14,12 +15,18 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
-from okrsim.params import Scenario, ScenarioError
+from okrsim import arguments
+from okrsim.params import Scenario, ScenarioError, loads_toml, shown
 
 EXIT_BAD_INPUT = 2
+#: Problems an ``error:`` line lists before counting the rest.
+SHOWN_PROBLEMS = 3
+#: Characters of one problem in an ``error:`` line.
+PROBLEM_CHARS = 300
 
 HEADLINE_METRICS = (
     "sandbagging_index",
@@ -40,7 +47,11 @@ HEADLINE_METRICS = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(error_line(str(exc)), file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -52,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _warning_line
             return handler(args)
     except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -63,8 +74,44 @@ def _warning_line(message: Warning | str, *_: object, **__: object) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+class UsageError(Exception):
+    """A flag or argument the parser refused; ``main`` prints it as one ``error:`` line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose refusals are one line, ``--flag: what was expected``.
+
+    argparse prints the usage and exits; here the message is raised as
+    :class:`UsageError` so that :func:`main` ends like every other bad input
+    (and can be called in-process).  Subcommand parsers inherit the class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        flag, sep, rest = message.partition(": ")
+        if flag.startswith("argument ") and sep:
+            message = f"{flag.removeprefix('argument ').split('/')[-1]}: {rest}"
+        else:
+            message = f"{self.prog}: {message}"
+        raise UsageError(message)
+
+
+def error_line(message: str) -> str:
+    """One ``error:`` line from a message of one problem per line.
+
+    The first :data:`SHOWN_PROBLEMS` problems are given, each cut to
+    :data:`PROBLEM_CHARS` characters, and the rest counted, so the line is
+    short whatever the input held.
+    """
+    problems = [p for p in message.splitlines() if p.strip()] or ["(no message)"]
+    shown = [p if len(p) <= PROBLEM_CHARS else p[: PROBLEM_CHARS - 1] + "…" for p in problems]
+    line = "; ".join(shown[:SHOWN_PROBLEMS])
+    if len(problems) > SHOWN_PROBLEMS:
+        line += f"; and {len(problems) - SHOWN_PROBLEMS} more problems"
+    return f"error: {line}"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="okrsim",
         description=(
             "An agent-based model of what happens when OKR attainment drives ratings and pay. "
@@ -81,8 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
         "describes every column).",
     )
     p.add_argument("scenario", help="scenario TOML file (keys not set keep their defaults)")
-    p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
-    p.add_argument("--out", default="out/run", help="output directory (default out/run)")
+    p.add_argument(
+        "--seed", type=arguments.seed, default=0, help="root seed of the run (default 0)"
+    )
+    p.add_argument(
+        "--out",
+        type=arguments.out_dir,
+        default="out/run",
+        help="output directory (default out/run)",
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -109,12 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "scenarios", nargs="+", help="two or more scenario TOML files; the first is the reference"
     )
-    p.add_argument("--reps", type=int, default=20, help="paired replications (default 20)")
-    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    p.add_argument("--out", default="out/compare", help="output directory (default out/compare)")
+    p.add_argument(
+        "--reps", type=arguments.reps, default=20, help="paired replications (default 20)"
+    )
+    p.add_argument("--seed", type=arguments.seed, default=0, help="root seed (default 0)")
+    p.add_argument(
+        "--out",
+        type=arguments.out_dir,
+        default="out/compare",
+        help="output directory (default out/compare)",
+    )
     p.add_argument(
         "--workers",
-        type=int,
+        type=arguments.workers,
         default=0,
         help="parallel processes (default: all cores); results do not depend on it",
     )
@@ -173,15 +234,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare: give at least two scenario files")
-    if args.reps < 2:
-        raise ScenarioError(f"--reps = {args.reps} is out of range: need at least 2 replications")
     overrides = [] if args.quarters is None else [f"horizon.quarters={args.quarters}"]
     scenarios = {}
     for path in args.scenarios:
         name = Path(path).stem
         if name in scenarios:
             name = path
-        scenarios[name] = load(path, overrides)
+        scenarios[name] = load(path, overrides, flag="--quarters")
     metrics = _metric_list(args.metrics)
     workers = args.workers or os.cpu_count() or 1
     started = time.perf_counter()
@@ -208,28 +267,39 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 # -- helpers ----------------------------------------------------------------------
-def load(path: str, overrides: Sequence[str] = ()) -> Scenario:
-    """Load a scenario file and apply ``KEY=VALUE`` overrides through validation."""
+def load(path: str, overrides: Sequence[str] = (), *, flag: str = "--set") -> Scenario:
+    """Load a scenario file and apply ``KEY=VALUE`` overrides through validation.
+
+    A bad override is blamed on ``flag``, not on the file.
+    """
     scenario = Scenario.from_toml(path)
     if overrides:
-        scenario = scenario.with_overrides(parse_overrides(overrides), source=path)
+        scenario = scenario.with_overrides(parse_overrides(overrides, flag=flag), source=flag)
     return scenario
 
 
-def parse_overrides(items: Sequence[str]) -> dict[str, object]:
-    """``["comp.coupling=0.5"]`` → ``{"comp.coupling": 0.5}`` (values parsed as TOML)."""
-    import tomllib
+def parse_overrides(items: Sequence[str], *, flag: str = "--set") -> dict[str, object]:
+    """``["comp.coupling=0.5"]`` → ``{"comp.coupling": 0.5}`` (values parsed as TOML).
 
+    A value that is not TOML is taken as a bare string (``comp.bonus_curve=step``),
+    which validation then accepts only where a string is meant.  A value is
+    one line: a newline would smuggle in more TOML that would be dropped.
+    """
     out: dict[str, object] = {}
     for item in items:
         key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise ScenarioError(f"--set {item!r}: expected KEY=VALUE, e.g. comp.coupling=0.5")
+        key, raw = key.strip(), raw.strip()
+        if not sep or not key:
+            raise ScenarioError(
+                f"{flag}: expected KEY=VALUE, e.g. comp.coupling=0.5, got {shown(item)}"
+            )
+        if "\n" in raw or "\r" in raw:
+            raise ScenarioError(f"{flag}: {shown(key)}: a value is one line, got {shown(raw)}")
         try:
-            value = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw.strip()
-        out[key.strip()] = value
+            value = loads_toml(f"v = {raw}", flag)["v"]
+        except ScenarioError:
+            value = raw
+        out[key] = value
     return out
 
 

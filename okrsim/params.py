@@ -13,6 +13,9 @@ can skip its bounds.  The sources of the defaults are in ``docs/ODD.md``.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,6 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 WEEKS_PER_QUARTER = 13
 
 
+#: Largest scenario or experiment file read, in bytes.
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of arrays and inline tables, and most parts of one dotted key,
+#: in a TOML file or value.  Scenario keys are ``group.field``; an experiment
+#: file's axis is ``[axes]`` + ``comp.coupling = {low = 0, high = 1}``.
+MAX_TOML_DEPTH = 8
+#: Characters of a value an error message quotes before shortening it.
+SHOWN_CHARS = 80
+
+
 class ScenarioError(ValueError):
     """A scenario (or experiment) file or override that cannot be used.
 
@@ -31,8 +44,20 @@ class ScenarioError(ValueError):
     """
 
 
+def shown(value: Any) -> str:
+    """``repr(value)`` shortened to :data:`SHOWN_CHARS` characters for an error message.
+
+    A message quotes the offending value so the user can find it, but a 10 MB
+    value must not make a 10 MB line.
+    """
+    return _short(repr(value))
+
+
 class _Group(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # strict: an int is accepted where a float is meant (TOML writes ``1`` for
+    # 1.0), but never a float for an int, a bool for a number or a string for
+    # either; non-finite numbers are refused before any bound is checked.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Org(_Group):
@@ -486,6 +511,7 @@ class Scenario(_Group):
     horizon: Horizon = Horizon()
     schedule: tuple[ScheduledChange, ...] = Field(
         (),
+        strict=False,  # TOML gives a list; each change inside is still strict
         description="Policy changes over time, applied at the start of their quarter",
     )
 
@@ -500,6 +526,13 @@ class Scenario(_Group):
 
     @model_validator(mode="after")
     def _schedule_is_valid(self) -> Self:
+        """Validate the schedule as the sequence of scenarios it produces.
+
+        Each change is applied on top of the ones before it, in the order
+        :meth:`at_quarter` applies them, and the scenario in force from that
+        quarter on must be valid: ``comp.floor = 1.0`` at quarter 2 and
+        ``comp.cap = 1.0`` at quarter 3 are each fine alone but not together.
+        """
         for i, change in enumerate(self.schedule):
             where = f"schedule[{i}]"
             if change.quarter > self.horizon.quarters:
@@ -510,21 +543,25 @@ class Scenario(_Group):
             for key in change.set:
                 if key.split(".", 1)[0] in FIXED_GROUPS or key in FIXED_KEYS:
                     raise ValueError(
-                        f"{where}.set: '{key}' cannot change mid-run (the organisation's "
+                        f"{where}.set: {shown(key)} cannot change mid-run (the organisation's "
                         "shape and people are fixed; other okr, comp, judgment and env keys can)"
                     )
                 if not _is_field(key):
-                    raise ValueError(f"{where}.set: unknown key '{key}'")
-            # The change must itself give a valid scenario (checked without the
-            # schedule, which would otherwise validate itself again).
-            unscheduled = self.model_dump(mode="python", exclude={"schedule"})
+                    raise ValueError(f"{where}.set: unknown key {shown(key)}")
+        # The scenario in force from each change on (checked without the
+        # schedule, which would otherwise validate itself again).
+        in_force = self.model_dump(mode="python", exclude={"schedule"})
+        order = sorted(range(len(self.schedule)), key=lambda i: self.schedule[i].quarter)
+        for i in order:
+            change = self.schedule[i]
             for key, value in change.set.items():
-                set_dotted(unscheduled, key, value)
+                set_dotted(in_force, key, value)
             try:
-                type(self).model_validate(unscheduled)
+                type(self).model_validate(in_force)
             except ValidationError as exc:
                 raise ValueError(
-                    f"{where}.set: " + describe_validation_error(exc, "").removeprefix(": ")
+                    f"schedule[{i}].set (in force from quarter {change.quarter}): "
+                    + describe_validation_error(exc, "").removeprefix(": ")
                 ) from None
         return self
 
@@ -558,7 +595,7 @@ class Scenario(_Group):
         data = self.model_dump(mode="python")
         for key, value in overrides.items():
             if not _is_field(key):
-                raise ScenarioError(f"{source}: unknown key '{key}'")
+                raise ScenarioError(f"{source}: unknown key {shown(key)}")
             set_dotted(data, key, value)
         return type(self).from_mapping(data, source=source)
 
@@ -581,17 +618,137 @@ class Scenario(_Group):
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning every I/O or syntax problem into ScenarioError."""
-    p = Path(path)
+    """Read a TOML file within bounds, turning every problem into ScenarioError.
+
+    Only a regular file of at most :data:`MAX_FILE_BYTES` is read (a FIFO
+    would block forever, ``/dev/zero`` never ends), it must be UTF-8, and its
+    nesting and dotted keys are bounded (:func:`check_toml_shape`) before
+    :mod:`tomllib` sees it.
+    """
+    p = _short(str(path))  # the name as error messages give it
     try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ScenarioError(f"{p}: file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{p}: is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot open: {exc.strerror}") from None
+    except ValueError:  # a NUL byte in the name
+        raise ScenarioError(f"{shown(str(path))}: not a usable file name") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise ScenarioError(f"{p}: is a directory, expected a TOML file")
+        raise ScenarioError(
+            f"{p}: not a regular file (a FIFO, device or socket); expected a TOML file"
+        )
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ScenarioError(f"{p}: cannot read: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"{p}: larger than {MAX_FILE_BYTES:,} bytes; a scenario or experiment file is "
+            "a few kilobytes of TOML"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(
+            f"{p}: line {line}: not UTF-8 text (byte {data[exc.start]:#04x} at offset "
+            f"{exc.start}); TOML files are UTF-8"
+        ) from None
+    return loads_toml(text, p)
+
+
+def name_exists(path: str | Path) -> bool:
+    """Whether ``path`` names something; ``False`` for names no file can have.
+
+    :meth:`Path.exists` raises for a name too long for the file system or
+    with a NUL byte; for input checks those simply name nothing.
+    """
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def loads_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text from ``source`` (a file or a flag), or raise ScenarioError."""
+    check_toml_shape(text, source)
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: malformed TOML: {exc}") from None
+        raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
+    except ValueError as exc:  # an integer too long to convert (CPython's digit limit)
+        raise ScenarioError(f"{source}: malformed TOML: {str(exc).split(':')[0]}") from None
+    except RecursionError:  # check_toml_shape bounds the nesting first; this is a backstop
+        raise ScenarioError(f"{source}: nested deeper than {MAX_TOML_DEPTH} levels") from None
+
+
+#: Where the shape scan stops: string and comment openers, brackets, key syntax.
+_TOML_SPECIAL = re.compile(r"""\"\"\"|'''|["'#\[\]{}=,.\n]""")
+#: The rest of a string after its opening quote(s), closing quote(s) included.
+#: Written as unrolled loops with possessive repeats, so a 1 MB string is
+#: matched in linear time and constant memory.
+_STRING_REST = {
+    '"""': re.compile(r'[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""', re.DOTALL),
+    "'''": re.compile(r"[^']*+(?:'(?!'')[^']*+)*+'''"),
+    '"': re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"'),
+    "'": re.compile(r"[^'\n]*+'"),
+}
+
+
+def check_toml_shape(text: str, source: str) -> None:
+    """Refuse TOML nested deeper, or with dotted keys longer, than :data:`MAX_TOML_DEPTH`.
+
+    :mod:`tomllib` recurses once per nested array or inline table (1,000
+    levels end in ``RecursionError``) and keeps every prefix of a dotted key
+    (a 50,000-part key takes gigabytes), so both are bounded by a linear scan
+    first.  The scan follows strings, comments, brackets and whether it is in
+    a key or a value; the syntax itself is left to tomllib.
+    """
+    stack: list[str] = []  # open "[" (array) and "{" (inline table) of values
+    in_key = True  # at a line start, in a table header, or after "{" or "," in an inline table
+    parts = 1
+    pos = 0
+    while match := _TOML_SPECIAL.search(text, pos):
+        token, pos = match.group(), match.end()
+        if token in _STRING_REST:
+            rest = _STRING_REST[token].match(text, pos)
+            pos = rest.end() if rest else len(text)
+        elif token == "#":
+            newline = text.find("\n", pos)
+            pos = len(text) if newline < 0 else newline
+        elif token == "." and in_key:
+            parts += 1
+            if parts > MAX_TOML_DEPTH:
+                raise ScenarioError(
+                    f"{source}: line {_line(text, pos)}: a dotted key of more than "
+                    f"{MAX_TOML_DEPTH} parts; scenario keys are group.field"
+                )
+        elif token == "=" and in_key and (not stack or stack[-1] == "{"):
+            in_key, parts = False, 1
+        elif token in "[{" and not in_key:
+            stack.append(token)
+            if len(stack) > MAX_TOML_DEPTH:
+                raise ScenarioError(
+                    f"{source}: line {_line(text, pos)}: arrays or inline tables nested deeper "
+                    f"than {MAX_TOML_DEPTH} levels"
+                )
+            in_key = token == "{"
+        elif token in "]}" and stack:
+            stack.pop()
+            in_key = False
+        elif (token == "," and stack and stack[-1] == "{") or (token == "\n" and not stack):
+            in_key, parts = True, 1  # the next key of an inline table or of the file
+
+
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
 
 
 def describe_validation_error(exc: ValidationError, source: str, *, prefix: str = "") -> str:
@@ -599,37 +756,59 @@ def describe_validation_error(exc: ValidationError, source: str, *, prefix: str 
 
     A scenario key's range comes from its field; any other model's bound (an
     experiment file's, say) is said as ``must be ≥ lo`` or ``must be ≤ hi``.
-    ``prefix`` is put before every key (``axes.comp.coupling.``).
+    ``prefix`` is put before every key (``axes.comp.coupling.``).  Keys and
+    values are quoted shortened to :data:`SHOWN_CHARS` characters.
     """
     lines = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
-        key = prefix + ".".join(loc) if loc else prefix.rstrip(".") or "(top level)"
+        key = _short(prefix + ".".join(loc) if loc else prefix.rstrip(".") or "(top level)")
         ctx = err.get("ctx") or {}
-        value = err.get("input")
+        value = shown(err.get("input"))
         kind = err["type"]
         lo, hi = (None, None) if prefix else _bounds_of(err["loc"])
         if kind == "extra_forbidden":
             lines.append(f"{source}: unknown key '{key}'")
         elif kind in _BOUND_ERRORS and lo is not None and hi is not None:
-            lines.append(f"{source}: {key} = {value!r} is out of range [{lo}, {hi}]")
+            lines.append(f"{source}: {key} = {value} is out of range [{lo}, {hi}]")
         elif kind in {"greater_than_equal", "greater_than"}:
-            lines.append(f"{source}: {key} = {value!r} must be ≥ {ctx.get('ge', ctx.get('gt'))}")
+            lines.append(f"{source}: {key} = {value} must be ≥ {ctx.get('ge', ctx.get('gt'))}")
         elif kind in {"less_than_equal", "less_than"}:
-            lines.append(f"{source}: {key} = {value!r} must be ≤ {ctx.get('le', ctx.get('lt'))}")
+            lines.append(f"{source}: {key} = {value} must be ≤ {ctx.get('le', ctx.get('lt'))}")
         elif kind == "literal_error":
-            lines.append(f"{source}: {key} = {value!r} is not one of {ctx.get('expected', '?')}")
+            lines.append(f"{source}: {key} = {value} is not one of {ctx.get('expected', '?')}")
         elif kind == "missing":
             lines.append(f"{source}: {key} is required")
         elif kind == "value_error":
             lines.append(f"{source}: {err['msg'].removeprefix('Value error, ')}")
         elif kind == "string_pattern_mismatch":
             lines.append(
-                f"{source}: {key} = {value!r} may only hold letters, digits, '_', '-' and '.'"
+                f"{source}: {key} = {value} may only hold letters, digits, '_', '-' and '.'"
             )
+        elif kind in _TYPE_EXPECTED:
+            lines.append(f"{source}: {key} = {value} {_TYPE_EXPECTED[kind]}")
         else:
-            lines.append(f"{source}: {key} = {value!r}: {err['msg'].lower()}")
+            lines.append(f"{source}: {key} = {value}: {_short(err['msg'].lower())}")
     return "\n".join(lines)
+
+
+#: What a strict type error expected, said the way a TOML file would write it.
+_TYPE_EXPECTED = {
+    "int_type": "must be a whole number such as 12 (not 12.0, true or a string)",
+    "float_type": "must be a number such as 0.5 or 1 (not true or a string)",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "finite_number": "must be a finite number (not inf or nan)",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "list_type": "must be an array",
+    "tuple_type": "must be an array",
+}
+
+
+def _short(text: str) -> str:
+    """``text`` cut to :data:`SHOWN_CHARS` characters (a key or message in an error line)."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 _BOUND_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})

@@ -36,6 +36,8 @@ from typing import Final
 import numpy as np
 
 STREAMS: Final = ("workforce", "environment", "decisions", "audit", "mesa")
+#: Largest root seed: seeds are stored in int64 Parquet columns.
+MAX_SEED: Final = 2**63 - 1
 
 
 @dataclass(frozen=True)

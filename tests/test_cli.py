@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from okrsim.cli import main
 from okrsim.comparison import COMPARISON_COLUMNS
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -188,3 +189,56 @@ def test_bad_override_exits_2(tmp_path):
     )
     assert out.returncode == 2
     assert "comp.coupling = 2 is out of range" in out.stderr
+
+
+BAD_FLAGS = {
+    "negative seed": (["--seed", "-1"], "error: --seed: expected a whole number in [0, "),
+    "seed of 5,000 digits": (["--seed", "9" * 5000], "error: --seed: expected a whole number"),
+    "out names a file": (["--out", "{file}"], "is a file; expected a directory"),
+    "out under a file": (["--out", "{file}/run"], "is a file, so nothing can be written under it"),
+    "empty out": (["--out", ""], "error: --out: expected a directory, got an empty name"),
+    "override of 5,000 digits": (
+        ["--set", "comp.coupling=" + "9" * 5000],
+        "error: --set: comp.coupling = '99999",
+    ),
+    "override smuggling a table": (
+        ["--set", "comp.coupling=0.5\n[org]\nn_teams=1"],
+        "error: --set: 'comp.coupling': a value is one line",
+    ),
+    "override given as a string": (
+        ["--set", 'comp.coupling="0.5"'],
+        "error: --set: comp.coupling = '0.5' must be a number",
+    ),
+    "override out of range": (["--set", "comp.coupling=2"], "error: --set: comp.coupling = 2 is"),
+    "override without =": (["--set", "comp.coupling"], "error: --set: expected KEY=VALUE"),
+    "unknown flag": (["--frobnicate"], "error: okrsim: unrecognized arguments: --frobnicate"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FLAGS, ids=list(BAD_FLAGS))
+def test_bad_flags_are_one_error_line_naming_the_flag_before_anything_runs(tmp_path, capsys, case):
+    flags, expected = BAD_FLAGS[case]
+    (tmp_path / "file").write_text("")
+    argv = [f.replace("{file}", str(tmp_path / "file")) for f in flags]
+    assert main(["run", str(SCENARIOS / "baseline.toml"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1
+    assert len(err) < 400
+
+
+def test_a_bad_quarters_flag_is_blamed_on_the_flag(tmp_path, capsys):
+    files = [str(SCENARIOS / "decoupled.toml"), str(SCENARIOS / "coupled.toml")]
+    assert main(["compare", *files, "--quarters", "0", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        "error: --quarters: horizon.quarters = 0 is out of range [1, 200]\n"
+    )
+
+
+def test_many_problems_make_one_line_that_counts_the_rest(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[comp]\n" + "".join(f"nope{i} = 1\n" for i in range(10)))
+    assert main(["run", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.rstrip().endswith("and 7 more problems")

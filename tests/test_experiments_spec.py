@@ -7,6 +7,7 @@ depend only on the run index.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from okrsim.experiments.design import build_design
+from okrsim.experiments.design import build_design, design_size
 from okrsim.experiments.plan import plan_sweep, spawn_key_text
 from okrsim.experiments.spec import load_experiment
 from okrsim.params import ScenarioError
@@ -374,3 +375,86 @@ def test_ready_made_experiments_are_valid(path: Path) -> None:
     if path.name == "coupling_sweep.toml":
         assert plan.replications >= 20
         assert "comp.coupling" in plan.keys
+
+
+# -- strict types and bounded plans ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "axes", "expected"),
+    [
+        ("", "comp.coupling = {low = 0, high = inf, steps = 3}", "high = inf must be a finite"),
+        ("", "comp.coupling = {low = nan, high = 1, steps = 3}", "low = nan must be a finite"),
+        ("", "comp.coupling = {low = 0, high = 1, steps = 3.0}", "steps = 3.0 must be a whole"),
+        ("", 'comp.coupling = ["0.5", 1]', "comp.coupling = '0.5' must be a number"),
+        ('name = "t"\nseed = 1\nreplications = true', "", "replications = True must be a whole"),
+        ('name = "t"\nseed = "7"', "", "experiment.seed = '7' must be a whole number"),
+        (f'name = "{"n" * 101}"\nseed = 1', "", "string should have at most 100 characters"),
+    ],
+)
+def test_experiment_files_are_strict_about_types(
+    tmp_path: Path, head: str, axes: str, expected: str
+) -> None:
+    assert expected in error_of(experiment(tmp_path, head=head, axes=axes))
+
+
+def test_an_int_bound_is_accepted_for_a_float_axis(tmp_path: Path) -> None:
+    plan = plan_sweep(experiment(tmp_path, axes="comp.coupling = {low = 0, high = 1, steps = 2}"))
+    assert [p["comp.coupling"] for p in plan.points] == [0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("head", "axes", "size"),
+    [
+        (
+            'name = "t"\nseed = 1',
+            "comp.coupling = {low = 0, high = 1, steps = 100000}\n"
+            "judgment.accuracy = {low = 0, high = 1, steps = 100000}",
+            "10,000,000,000 design points × 1 replications = 10,000,000,000 runs",
+        ),
+        (
+            'name = "t"\nseed = 1\ndesign = "lhs"\nsamples = 10000000',
+            "comp.coupling = {low = 0, high = 1}",
+            "10,000,000 design points",
+        ),
+        (
+            'name = "t"\nseed = 1\nreplications = 60000',
+            "comp.coupling = {low = 0, high = 1, steps = 10}",
+            "10 design points × 60,000 replications = 600,000 runs",
+        ),
+    ],
+)
+def test_a_plan_over_the_cap_is_refused_with_its_size_before_it_is_built(
+    tmp_path: Path, head: str, axes: str, size: str
+) -> None:
+    message = error_of(experiment(tmp_path, head=head, axes=axes))
+    assert size in message
+    assert "over the cap of 100,000 runs; give --max-runs" in message
+
+
+def test_the_cap_can_be_raised(tmp_path: Path) -> None:
+    path = experiment(tmp_path, head='name = "t"\nseed = 1\nreplications = 4')
+    with pytest.raises(ScenarioError, match="3 design points × 4 replications = 12 runs"):
+        plan_sweep(path, max_runs=11)
+    assert plan_sweep(path, max_runs=12).n_runs == 12
+
+
+@pytest.mark.parametrize("design", ["grid", "lhs", "sobol", "morris"])
+def test_design_size_counts_what_build_design_builds(tmp_path: Path, design: str) -> None:
+    settings = {"grid": "", "lhs": "samples = 7", "sobol": "samples = 4", "morris": "samples = 3"}
+    axes = (
+        "comp.coupling = {low = 0, high = 1, steps = 3}\n"
+        "org.team_size = {low = 2, high = 5, steps = 9}"
+        if design == "grid"
+        else "comp.coupling = {low = 0, high = 1}\norg.team_size = {low = 2, high = 5}"
+    )
+    head = f'name = "t"\nseed = 1\ndesign = "{design}"\n{settings[design]}'
+    exp = load_experiment(experiment(tmp_path, head=head, axes=axes))
+    assert design_size(exp) == len(build_design(exp))
+
+
+def test_a_fifo_as_design_table_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "points.csv")
+    head = 'name = "t"\nseed = 1\ndesign = "table"\ntable = "points.csv"'
+    path = write(tmp_path, f"[experiment]\n{head}\n")
+    assert "experiment.table = 'points.csv': not a regular file" in error_of(path)

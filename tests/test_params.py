@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -132,3 +134,86 @@ def test_flat_uses_dotted_names():
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_scenario_file_loads(path):
     Scenario.from_toml(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[comp]\ncoupling = "0.5"\n', "comp.coupling = '0.5' must be a number"),
+        ("[comp]\ncoupling = true\n", "comp.coupling = True must be a number"),
+        ("[org]\nn_teams = 2.0\n", "org.n_teams = 2.0 must be a whole number"),
+        ('[org]\nn_teams = "7"\n', "org.n_teams = '7' must be a whole number"),
+        ("[okr]\nenabled = 1\n", "okr.enabled = 1 must be true or false"),
+        ("[comp]\ncoupling = nan\n", "comp.coupling = nan must be a finite number"),
+        ("[comp]\ncap = inf\n", "comp.cap = inf must be a finite number"),
+        (
+            '[[schedule]]\nquarter = 2\nset = { "comp.coupling" = "0" }\n',
+            "comp.coupling = '0' must be a number",
+        ),
+    ],
+)
+def test_loading_is_strict_about_types(tmp_path, text, expected):
+    with pytest.raises(ScenarioError, match=re.escape(expected)):
+        Scenario.from_toml(write(tmp_path, text))
+
+
+def test_an_int_is_accepted_where_a_float_is_meant(tmp_path):
+    assert Scenario.from_toml(write(tmp_path, "[comp]\ncoupling = 1\n")).comp.coupling == 1.0
+
+
+def test_a_schedule_is_checked_as_the_scenarios_it_produces(tmp_path):
+    text = (
+        "[horizon]\nquarters = 8\n"
+        '[[schedule]]\nquarter = 3\nset = { "comp.cap" = 1.0 }\n'
+        '[[schedule]]\nquarter = 2\nset = { "comp.floor" = 1.0 }\n'
+    )
+    with pytest.raises(ScenarioError, match=r"schedule\[0\]\.set \(in force from quarter 3\)"):
+        Scenario.from_toml(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"[comp]\ncoupling = 0.5 # caf\xe9\n", "line 2: not UTF-8 text (byte 0xe9"),
+        (b"x = " + b"[" * 1000 + b"]" * 1000, "nested deeper than 8 levels"),
+        (b"x = " + b"{a = " * 1000 + b"1" + b"}" * 1000, "nested deeper than 8 levels"),
+        (b".".join([b"a"] * 50_000) + b" = 1\n", "a dotted key of more than 8 parts"),
+        (b"[" + b".".join([b"1"] * 50_000) + b"]\n", "a dotted key of more than 8 parts"),
+        (b"[comp]\ncoupling = " + b"9" * 5000 + b"\n", "malformed TOML: Exceeds the limit"),
+        (b"# " + b"x" * 1_000_000 + b"\n", "larger than 1,000,000 bytes"),
+    ],
+)
+def test_hostile_files_are_refused_before_parsing(tmp_path, data, expected):
+    path = tmp_path / "hostile.toml"
+    path.write_bytes(data)
+    with pytest.raises(ScenarioError, match=re.escape(expected)):
+        Scenario.from_toml(path)
+
+
+def test_dots_and_brackets_inside_strings_and_comments_do_not_count(tmp_path):
+    text = (
+        "# a.b.c.d.e.f.g.h.i.j [[[[[[[[[[\n"
+        '[comp] # "\n'
+        'bonus_curve = "step" # ]]]]]]]]] a.b.c.d.e.f.g.h.i\n'
+        "[[schedule]]\nquarter = 2\n"
+        'set = { "comp.coupling" = 0.1, \'comp.bonus_curve\' = "linear" }\n'
+    )
+    assert Scenario.from_toml(write(tmp_path, text)).comp.bonus_curve == "step"
+
+
+def test_only_regular_files_are_read(tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(ScenarioError, match="not a regular file"):
+            Scenario.from_toml(path)
+    with pytest.raises(ScenarioError, match="is a directory"):
+        Scenario.from_toml(tmp_path)
+
+
+def test_error_messages_shorten_long_values(tmp_path):
+    path = write(tmp_path, f'[comp]\ncoupling = "{"x" * 100_000}"\n')
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_toml(path)
+    assert len(str(info.value)) < 300
+    assert "x…" in str(info.value)

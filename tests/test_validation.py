@@ -65,4 +65,4 @@ def test_reproduced_patterns_hold_in_the_quick_run(quick):
 
 def test_validate_refuses_too_few_replications(tmp_path, capsys):
     assert main(["validate", "--quick", "--reps", "1", "--out", str(tmp_path)]) == 2
-    assert "--reps = 1" in capsys.readouterr().err
+    assert "--reps: expected a whole number in [2, 100000], got '1'" in capsys.readouterr().err

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
+from okrsim import arguments
 from okrsim.params import ScenarioError
 
 SWEEP_HELP = """\
@@ -83,7 +83,11 @@ def add_commands(subparsers: Any) -> None:
     )
     sweep.add_argument("experiment", metavar="EXPERIMENT.toml", help="experiment file")
     sweep.add_argument(
-        "-o", "--out", metavar="DIR", help="sweep directory (default: out/sweeps/<experiment name>)"
+        "-o",
+        "--out",
+        metavar="DIR",
+        type=arguments.out_dir,
+        help="sweep directory (default: out/sweeps/<experiment name>)",
     )
     sweep.add_argument(
         "--resume",
@@ -102,7 +106,7 @@ def add_commands(subparsers: Any) -> None:
     )
     sweep.add_argument(
         "--workers",
-        type=_positive,
+        type=arguments.positive,
         metavar="N",
         help=f"local pool size (default: all cores, here {os.cpu_count()})",
     )
@@ -116,7 +120,7 @@ def add_commands(subparsers: Any) -> None:
     )
     sweep.add_argument(
         "--wait",
-        type=_positive,
+        type=arguments.positive,
         default=60,
         metavar="S",
         help="with --executor dask: seconds to wait for the scheduler file and a first "
@@ -124,12 +128,19 @@ def add_commands(subparsers: Any) -> None:
     )
     sweep.add_argument(
         "--chunk-size",
-        type=_positive,
+        type=arguments.positive,
         metavar="N",
         help="runs per task (default: adapted to take about 2 s of worker time, at most 64 "
         "runs, smaller near the end); results do not depend on it",
     )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.add_argument(
+        "--max-runs",
+        type=arguments.positive,
+        metavar="N",
+        help="refuse a plan of more than N runs, design points × replications (default "
+        "100,000: okrsim.experiments.plan.DEFAULT_MAX_RUNS)",
+    )
     sweep.add_argument(
         "--dry-run",
         action="store_true",
@@ -144,7 +155,9 @@ def add_commands(subparsers: Any) -> None:
         formatter_class=fmt,
     )
     rerun.add_argument("dir", metavar="DIR", help="sweep directory")
-    rerun.add_argument("run_id", metavar="RUN_ID", type=_non_negative, help="run to rebuild")
+    rerun.add_argument(
+        "run_id", metavar="RUN_ID", type=arguments.non_negative, help="run to rebuild"
+    )
     rerun.add_argument("--json", action="store_true", help="print the rebuilt row as JSON")
     rerun.set_defaults(handler=rerun_command)
 
@@ -166,14 +179,14 @@ def add_commands(subparsers: Any) -> None:
     )
     analyze.add_argument(
         "--min-coverage",
-        type=_unit,
+        type=arguments.unit,
         default=0.5,
         metavar="C",
         help="PRIM: select the densest box with at least this coverage (default 0.5)",
     )
     analyze.add_argument(
         "--peel-alpha",
-        type=_open_unit,
+        type=arguments.open_unit,
         default=0.05,
         metavar="A",
         help="PRIM: share peeled per step (default 0.05)",
@@ -187,7 +200,7 @@ def add_commands(subparsers: Any) -> None:
 def sweep_command(args: argparse.Namespace) -> int:
     """Plan, validate and run a sweep; print the one-line summary."""
     from okrsim.experiments.executors import make_backend
-    from okrsim.experiments.plan import plan_sweep
+    from okrsim.experiments.plan import DEFAULT_MAX_RUNS, plan_sweep
     from okrsim.experiments.sweep import SweepInterrupted, run_sweep
 
     if args.retry_failed and not args.resume:
@@ -210,7 +223,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     if args.executor == "serial" and args.workers not in (None, 1):
         raise ScenarioError("sweep: --executor serial runs one run at a time; drop --workers")
 
-    plan = plan_sweep(args.experiment)
+    plan = plan_sweep(args.experiment, max_runs=args.max_runs or DEFAULT_MAX_RUNS)
     out = Path(args.out) if args.out else Path("out") / "sweeps" / plan.experiment.name
     if args.dry_run:
         exp = plan.experiment
@@ -329,48 +342,3 @@ def _axis_text(d: dict[str, Any]) -> str:
         return f"values {d['values']}"
     steps = f", {d['steps']} steps" if d.get("steps") else ""
     return f"[{d['low']}, {d['high']}]{steps}"
-
-
-def _positive(text: str) -> int:
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
-    return value
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-
-
-def _unit(text: str) -> float:
-    value = _float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
-    return value
-
-
-def _open_unit(text: str) -> float:
-    value = _float(text)
-    if not 0.0 < value < 0.5:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 0.5), got {text!r}")
-    return value
-
-
-def _float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value

@@ -27,6 +27,7 @@ points are a pure function of the experiment file.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,28 @@ def salib_problem(axes: tuple[Axis, ...]) -> dict[str, Any]:
 def design_rng(seed: int) -> np.random.Generator:
     """The design's own generator: child ``(DESIGN_STREAM,)`` of the root seed."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)))
+
+
+def design_size(experiment: Experiment) -> int:
+    """How many points :func:`build_design` gives, counted without building them.
+
+    ``grid``: the product of the axes' level counts; ``lhs``: ``samples``;
+    ``sobol``: ``N·(D+2)``, or ``N·(2D+2)`` with second order; ``morris``:
+    ``samples·(D+1)``; ``table``: the rows.  A plan checks this against its
+    cap before any point is built, so an oversized design costs no memory.
+    """
+    exp = experiment.spec.experiment
+    d = len(experiment.axes)
+    if exp.design == "grid":
+        return math.prod(len(a.grid_values()) for a in experiment.axes)
+    if exp.design == "table":
+        return 0 if experiment.table is None else len(experiment.table)
+    assert exp.samples is not None
+    if exp.design == "lhs":
+        return exp.samples
+    if exp.design == "sobol":
+        return exp.samples * ((2 * d + 2) if exp.second_order else (d + 2))
+    return exp.samples * (d + 1)  # morris
 
 
 def build_design(experiment: Experiment) -> Design:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from okrsim.experiments.design import Design, build_design
+from okrsim.experiments.design import Design, build_design, design_size
 from okrsim.experiments.spec import Experiment, load_experiment
 from okrsim.params import Scenario, ScenarioError
 from okrsim.seeding import RunSeed
@@ -42,6 +42,10 @@ RUN_STREAM = 0
 DEFAULT_RUNNER = "okrsim.simulation:run"
 #: Bumped when the meaning of a stored sweep changes; part of the design hash.
 FORMAT = "okrsim-sweep/1"
+#: Most runs (design points × replications) a plan accepts unless told otherwise;
+#: a sweep's ``--max-runs`` raises it.  Also caps the design points, which are
+#: never more than the runs.
+DEFAULT_MAX_RUNS = 100_000
 #: How many invalid design points an error message lists before summarising.
 _MAX_LISTED = 5
 
@@ -187,20 +191,37 @@ def parse_spawn_key(text: str) -> tuple[int, ...]:
     return tuple(int(k) for k in text.split("/")) if text else ()
 
 
-def plan_sweep(path: str | Path, *, runner: str = DEFAULT_RUNNER) -> Plan:
+def plan_sweep(
+    path: str | Path, *, runner: str = DEFAULT_RUNNER, max_runs: int = DEFAULT_MAX_RUNS
+) -> Plan:
     """Load an experiment file, build its design and validate every point.
 
     Raises
     ------
     ScenarioError
-        If the file is invalid or any design point is not a valid scenario;
-        nothing has run yet when this is raised.
+        If the file is invalid, the plan has more than ``max_runs`` runs, or
+        any design point is not a valid scenario; nothing has run yet when
+        this is raised.
     """
-    return plan_experiment(load_experiment(path), runner=runner)
+    return plan_experiment(load_experiment(path), runner=runner, max_runs=max_runs)
 
 
-def plan_experiment(experiment: Experiment, *, runner: str = DEFAULT_RUNNER) -> Plan:
-    """Build and validate the design of an already-loaded experiment."""
+def plan_experiment(
+    experiment: Experiment, *, runner: str = DEFAULT_RUNNER, max_runs: int = DEFAULT_MAX_RUNS
+) -> Plan:
+    """Build and validate the design of an already-loaded experiment.
+
+    The plan's size is checked against ``max_runs`` first, so a design of
+    10¹⁰ points is refused with its size instead of filling the memory.
+    """
+    n_points = design_size(experiment)
+    n_runs = n_points * experiment.replications
+    if n_runs > max_runs:
+        raise ScenarioError(
+            f"{experiment.path}: experiment: {n_points:,} design points × "
+            f"{experiment.replications:,} replications = {n_runs:,} runs is over the cap of "
+            f"{max_runs:,} runs; give --max-runs {n_runs} to plan it anyway"
+        )
     design = build_design(experiment)
     points = validate_points(experiment.base, design, source=experiment.path)
     plan = Plan(experiment, design, points, runner, "")

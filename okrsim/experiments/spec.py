@@ -46,25 +46,37 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from okrsim import params
-from okrsim.params import Scenario, ScenarioError
+from okrsim.params import Scenario, ScenarioError, shown
+from okrsim.seeding import MAX_SEED
 
 DESIGNS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris", "table")
 AxisKind = Literal["float", "int", "bool", "category"]
 
 #: Keys an axis table may hold; any table with one of them is an axis spec.
 _AXIS_FIELDS = frozenset({"low", "high", "steps", "values"})
-#: Largest root seed; seeds are stored in int64 Parquet columns.
-MAX_SEED = 2**63 - 1
+#: Longest experiment name: it names a directory, and file names stop at 255 bytes.
+MAX_NAME_CHARS = 100
+#: Largest design table (CSV) read, in bytes.
+MAX_TABLE_BYTES = 64_000_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # As for scenarios: an int may stand for a float, nothing else is coerced
+    # (``replications = true`` or ``seed = "7"`` is refused), and numbers are finite.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False
+    )
 
 
 class ExperimentTable(_Strict):
     """The ``[experiment]`` table: design, replications and seeding."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="Short name")
+    name: str = Field(
+        min_length=1,
+        max_length=MAX_NAME_CHARS,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Short name; the default sweep directory is named after it",
+    )
     description: str = Field("", description="The question the experiment answers")
     base: str | None = Field(
         None,
@@ -97,7 +109,11 @@ class ExperimentTable(_Strict):
 class Outcomes(_Strict):
     """The ``[outcomes]`` table: which metrics each run row records."""
 
-    metrics: tuple[str, ...] | None = Field(None, description="Metric names (default: all)")
+    metrics: tuple[str, ...] | None = Field(
+        None,
+        strict=False,  # TOML gives a list; each name must still be a string
+        description="Metric names (default: all)",
+    )
     statistic: Literal["final", "mean"] = Field(
         "final",
         description="final: the last quarter; mean: mean over the horizon's quarters",
@@ -356,8 +372,8 @@ def _base_scenario(base: str | None, root: Path, source: str) -> Scenario:
     if base is None:
         return Scenario()
     path = (root / base) if not Path(base).is_absolute() else Path(base)
-    if not path.is_file():
-        raise ScenarioError(f"{source}: experiment.base = {base!r}: no such file {path}")
+    if not params.name_exists(path):
+        raise ScenarioError(f"{source}: experiment.base = {shown(base)}: no such file")
     return Scenario.from_toml(path)
 
 
@@ -431,7 +447,7 @@ def _axis(
         value = {"values": value}
     if not isinstance(value, Mapping):
         problems.append(
-            f"{where}: expected {{low = …, high = …}} or a list of values, got {value!r}"
+            f"{where}: expected {{low = …, high = …}} or a list of values, got {shown(value)}"
         )
         return None
     try:
@@ -456,7 +472,7 @@ def _axis(
         if len(coerced) != len(spec.values):
             return None
         if len(set(coerced)) != len(coerced):
-            problems.append(f"{where}: values {spec.values!r} repeat a value")
+            problems.append(f"{where}: values {shown(spec.values)} repeat a value")
             return None
         return Axis(key, kind, values=tuple(coerced))
 
@@ -500,14 +516,20 @@ def _read_table(
     name: str, root: Path, source: str, problems: list[str]
 ) -> tuple[pd.DataFrame | None, list[Axis]]:
     path = root / name if not Path(name).is_absolute() else Path(name)
-    where = f"{source}: experiment.table = {name!r}"
+    where = f"{source}: experiment.table = {shown(name)}"
+    if not params.name_exists(path):
+        problems.append(f"{where}: no such file")
+        return None, []
+    if not path.is_file():  # a FIFO would block the read forever
+        problems.append(f"{where}: not a regular file; expected a CSV file")
+        return None, []
+    if path.stat().st_size > MAX_TABLE_BYTES:
+        problems.append(f"{where}: larger than {MAX_TABLE_BYTES:,} bytes")
+        return None, []
     try:
         frame = pd.read_csv(path)
-    except FileNotFoundError:
-        problems.append(f"{where}: no such file {path}")
-        return None, []
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        problems.append(f"{where}: unreadable CSV: {exc}")
+    except (OSError, ValueError) as exc:  # pandas' parser errors are ValueErrors
+        problems.append(f"{where}: unreadable CSV: {_first_line(exc)}")
         return None, []
     if frame.empty:
         problems.append(f"{where}: the table has no rows")
@@ -538,6 +560,11 @@ def _metrics(outcomes: Outcomes, source: str, problems: list[str]) -> tuple[str,
     if len(set(outcomes.metrics)) != len(outcomes.metrics):
         problems.append(f"{source}: outcomes.metrics repeats a metric")
     return tuple(outcomes.metrics)
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return params.shown(lines[0] if lines else type(exc).__name__).strip("'\"")
 
 
 def _num(v: float) -> str:

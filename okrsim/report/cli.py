@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from okrsim import arguments
 from okrsim.params import Scenario, ScenarioError
 
 
@@ -35,16 +36,24 @@ def add_commands(subparsers: Any) -> None:
         help="two or more scenario files A.toml B.toml … (the first is the reference), or "
         "one SWEEP_DIR (okrsim sweep) or COMPARE_DIR (okrsim compare --out)",
     )
-    p.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
     p.add_argument(
-        "--reps", type=int, default=None, help="paired replications for scenario files (default 20)"
+        "--out",
+        type=arguments.out_file,
+        default="report.html",
+        help="HTML file to write (default report.html)",
     )
     p.add_argument(
-        "--seed", type=int, default=None, help="root seed for scenario files (default 0)"
+        "--reps",
+        type=arguments.reps,
+        default=None,
+        help="paired replications for scenario files (default 20)",
+    )
+    p.add_argument(
+        "--seed", type=arguments.seed, default=None, help="root seed for scenario files (default 0)"
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=arguments.workers,
         default=0,
         help="parallel processes for scenario files (default: all cores); results do not "
         "depend on it",
@@ -95,8 +104,6 @@ def _report_from_scenarios(args: argparse.Namespace) -> str:
     if len(args.inputs) < 2:
         raise ScenarioError("report: give at least two scenario files, or one results directory")
     reps = 20 if args.reps is None else args.reps
-    if reps < 2:
-        raise ScenarioError(f"--reps = {reps} is out of range: need at least 2 replications")
     scenarios: dict[str, Scenario] = {}
     for path in args.inputs:
         name = Path(path).stem

@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from okrsim.params import ScenarioError
+from okrsim import arguments
 
 
 def add_commands(subparsers: Any) -> None:
@@ -27,14 +27,16 @@ def add_commands(subparsers: Any) -> None:
     )
     p.add_argument(
         "--reps",
-        type=int,
+        type=arguments.reps,
         default=None,
         help="replications per design point (default 20; 6 with --quick)",
     )
-    p.add_argument("--out", default="out/validation", help="output directory")
+    p.add_argument(
+        "--out", type=arguments.out_dir, default="out/validation", help="output directory"
+    )
     p.add_argument(
         "--workers",
-        type=int,
+        type=arguments.positive,
         default=None,
         help="parallel processes (default: all cores); results do not depend on it",
     )
@@ -44,8 +46,6 @@ def add_commands(subparsers: Any) -> None:
 def validate_command(args: argparse.Namespace) -> int:
     from okrsim.validation.runner import validate
 
-    if args.reps is not None and args.reps < 2:
-        raise ScenarioError(f"--reps = {args.reps} is out of range: need at least 2 replications")
     started = time.perf_counter()
     result = validate(args.out, quick=args.quick, reps=args.reps, workers=args.workers)
     table = result.table
