@@ -42,6 +42,9 @@ HEADLINE_METRICS = (
     "rating_accuracy",
     "watermelon_share",
     "stress",
+    "intensity",
+    "quit_rate",
+    "leaver_capability_ratio",
 )
 
 

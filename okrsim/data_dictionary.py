@@ -69,6 +69,11 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "help_share": "share 0–1 of working time",
     "bau_share": "share 0–1 of working time",
     "exploration_share": "share 0–1 of working time",
+    "visibility_share": "share 0–1 of working time",
+    "intensity": "multiple of a normal week's hours",
+    "quit_rate": "share 0–1 of employees per quarter",
+    "leaver_capability_ratio": "ratio (mean capability / mean capability)",
+    "alignment": "share 0–1 of goal-directed work's full strategic value",
     "incident_backlog": "output units of non-OKR work per employee",
     "breakthrough_rate": "count per employee-quarter",
     "goodhart_corr": "correlation −1–1",
@@ -131,7 +136,7 @@ _AXIS = "<axis>"
 
 #: Columns that mean the same in every file that has them.
 QUARTER: Final = ("quarter", "quarter of the run, 1-based", QUARTERS)
-EMPLOYEE: Final = ("employee", "employee slot, 0-based", NONE)
+EMPLOYEE: Final = ("employee", "employee seat, 0-based (a newcomer takes a leaver's seat)", NONE)
 TEAM: Final = ("team", "team, 0-based", NONE)
 
 WEEKLY_COLUMNS: Final = (
@@ -195,11 +200,24 @@ EMPLOYEE_COLUMNS: Final = (
     ),
     ("value_delivered", "true value the employee's work created over the quarter", VALUE),
     ("kr_output", "true key-result output over the quarter (own work plus help received)", OUTPUT),
-    ("aligned_output", "key-result output times its strategic alignment", OUTPUT),
+    ("aligned_output", "key-result output times its team's strategic alignment", OUTPUT),
+    ("alignment", "the employee's team's strategic alignment this quarter", SHARE),
     ("kr_share", "share of effort on key-result work over the quarter", SHARE),
     ("bau_share", "share of effort on non-OKR work over the quarter", SHARE),
     ("help_share", "share of effort spent helping over the quarter", SHARE),
     ("exploration_share", "share of effort on exploration over the quarter", SHARE),
+    (
+        "visibility_share",
+        "share of effort making one's work visible to the manager over the quarter",
+        SHARE,
+    ),
+    ("intensity", "hours worked over the quarter as a multiple of normal weeks", "multiple"),
+    (
+        "tenure_weeks",
+        "weeks the seat's holder has been in it at the review (negative: still vacant)",
+        WEEKS,
+    ),
+    ("left", "the holder leaves at this review (a newcomer takes the seat)", "true/false"),
     (
         "kr_share_when_ahead",
         "key-result share late in the quarter in weeks when reports met "
@@ -284,6 +302,7 @@ EMPLOYEE_WEEK_COLUMNS: Final = (
     ("bau_share", "share of the week's effort on non-OKR work", SHARE),
     ("help_share", "share of the week's effort spent helping", SHARE),
     ("explore_share", "share of the week's effort on exploration", SHARE),
+    ("visible_share", "share of the week's effort making one's work visible", SHARE),
     ("reported_kr<j>", "reported progress on key result {j} so far this quarter", OUTPUT),
     ("true_kr<j>", "true progress on key result {j} so far this quarter", OUTPUT),
     ("blocked_kr<j>", "key result {j} is blocked", "true/false"),

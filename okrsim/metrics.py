@@ -31,6 +31,11 @@ METRICS: Final[dict[str, str]] = {
     "help_share": "share of working time spent helping colleagues",
     "bau_share": "share of working time on non-OKR (business-as-usual) work",
     "exploration_share": "share of working time on exploration",
+    "visibility_share": "share of working time making one's work visible to the manager",
+    "intensity": "hours worked as a multiple of a normal week (1 = a normal week)",
+    "quit_rate": "share of employees leaving at a review, per quarter",
+    "leaver_capability_ratio": "mean capability of leavers / mean capability of stayers",
+    "alignment": "mean strategic alignment of goal-directed work (1 = aimed exactly)",
     "incident_backlog": "neglected non-OKR work outstanding per employee",
     "breakthrough_rate": "exploration breakthroughs per employee-quarter",
     "goodhart_corr": "correlation across employees of measured OKR score with true contribution",
@@ -128,6 +133,11 @@ def quarter_metrics(
         "help_share": _mean(e["help_share"]),
         "bau_share": _mean(e["bau_share"]),
         "exploration_share": _mean(e["exploration_share"]),
+        "visibility_share": _mean(e["visibility_share"]),
+        "intensity": _mean(e["intensity"]),
+        "quit_rate": _mean(e["left"].astype(float)),
+        "leaver_capability_ratio": _leaver_ratio(e),
+        "alignment": _mean(e["alignment"]),
         "incident_backlog": float(np.mean(weekly["incident_backlog"])),
         "breakthrough_rate": _mean(e["breakthroughs"]),
         "goodhart_corr": corr(e["score"].to_numpy(float), e["true_contribution"].to_numpy(float)),
@@ -154,3 +164,12 @@ def quarter_metrics(
 def _mean(col: pd.Series) -> float:
     values = col.to_numpy(float)
     return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
+def _leaver_ratio(e: pd.DataFrame) -> float:
+    """Mean capability of those who left over that of those who stayed (NaN if none left)."""
+    left = e["left"].to_numpy(bool)
+    if not left.any() or left.all():
+        return float("nan")
+    capability = e["capability"].to_numpy(float)
+    return float(capability[left].mean() / capability[~left].mean())

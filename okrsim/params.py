@@ -234,13 +234,53 @@ class Judgment(_Group):
     )
     use_okr_context: bool = Field(
         False,
-        description="Whether reported OKR attainment informs the judged rating",
+        description="Whether the manager reads reported OKR results as a second signal of "
+        "contribution (weighed by how well they have agreed with what the manager sees)",
     )
-    okr_context_weight: float = Field(
+    observation_noise: float = Field(
+        2.0,
+        ge=0.0,
+        le=10.0,
+        description="Sd of what a manager sees of a week's contribution at accuracy 0 "
+        "(output units per week; scaled by 1 − accuracy)",
+    )
+    recency: float = Field(
         0.3,
         ge=0.0,
-        le=2.0,
-        description="Weight of reported attainment in judgment, when used",
+        le=1.0,
+        description="Recency in judgment: the quarter's last week weighs 1 + r, its first 1 − r",
+    )
+    leniency_sd: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Sd across managers of a lasting leniency in judged ratings (rating units)",
+    )
+    centrality: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="How far a manager pulls judged ratings towards the team's mean",
+    )
+    influence_return: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Output a manager believes it saw per unit of time spent making work "
+        "visible (before saturation); creates no value",
+    )
+    influence_saturation: float = Field(
+        0.05,
+        ge=0.01,
+        le=1.0,
+        description="Share of the week at which visibility work stops registering",
+    )
+    review_hours: float = Field(
+        0.03,
+        ge=0.0,
+        le=0.2,
+        description="Share of a manager's time judging each report, taken from coaching "
+        "(needed for the judged share of the rating)",
     )
     blocker_penalty: float = Field(
         0.0,
@@ -363,6 +403,42 @@ class Behaviour(_Group):
         le=1.0,
         description="Chance at each review of copying a better-rated peer's habits",
     )
+    effort_cost_mean: float = Field(
+        0.24,
+        ge=0.01,
+        le=100.0,
+        description="Mean marginal cost of working a normal week's intensity (rating units)",
+    )
+    hours_elasticity: float = Field(
+        0.5,
+        ge=0.0,
+        le=3.0,
+        description="Elasticity of working intensity to its marginal value",
+    )
+    max_intensity: float = Field(
+        1.3,
+        ge=1.0,
+        le=2.0,
+        description="Most a person can work, as a multiple of a normal week, without stress",
+    )
+    quit_base_rate: float = Field(
+        0.009,
+        ge=0.0,
+        le=0.5,
+        description="Chance per quarter of leaving when paid at one's outside option, unstressed",
+    )
+    quit_pay_sensitivity: float = Field(
+        2.0,
+        ge=0.0,
+        le=20.0,
+        description="Log-odds of leaving per unit of outside option over one's rating",
+    )
+    quit_stress_sensitivity: float = Field(
+        3.0,
+        ge=0.0,
+        le=20.0,
+        description="Log-odds of leaving per unit of stress",
+    )
 
 
 class Env(_Group):
@@ -459,13 +535,50 @@ class Env(_Group):
         1.0,
         ge=0.0,
         le=1.0,
-        description="Strategic value of key-result work when OKRs set shared goals",
+        description="Strategic value of goal-directed work aimed exactly at the strategy",
     )
-    unaligned_alignment: float = Field(
-        0.55,
+    priority_drift: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="Sd per quarter of the drift in each team's estimate of what matters",
+    )
+    strategy_visibility: float = Field(
+        0.1,
         ge=0.0,
         le=1.0,
-        description="Strategic value of goal-directed work with no shared OKRs",
+        description="Share of a team's priority error corrected per quarter without shared "
+        "objectives",
+    )
+    okr_visibility: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Further share corrected per quarter when shared OKRs make priorities visible",
+    )
+    stress_error: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Share of output lost to errors and rework at full stress",
+    )
+    stress_capacity: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the intensity above a normal week lost at full stress",
+    )
+    vacancy_weeks: int = Field(
+        6,
+        ge=0,
+        le=26,
+        description="Weeks a leaver's seat stays empty before the hire starts",
+    )
+    ramp_weeks: int = Field(
+        13,
+        ge=1,
+        le=52,
+        description="Weeks a newcomer takes to reach full productivity (from half)",
     )
     shock_quarter: int = Field(
         0,

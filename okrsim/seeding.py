@@ -15,10 +15,13 @@ Every random draw in a run comes from one of these streams:
 ``decisions``
     the randomness in agents' own choices (whether and whom to imitate).
 ``audit``
-    which reports a manager checks, managers' estimates of capability and the
-    noise in judged ratings.
+    which reports a manager checks, managers' estimates of capability, their
+    lasting leniency and the noise in judged ratings.
 ``mesa``
     seeds the Mesa model's own ``rng``/``random`` for anything Mesa draws.
+``labour``
+    the labour market: each quarter, one candidate per seat (drawn whether
+    or not anyone leaves) and the uniforms that decide who leaves.
 
 Two scenarios that differ only in policy, run with the same seed, therefore
 face the same workforce and the same shocks (common random numbers), and the
@@ -35,7 +38,7 @@ from typing import Final
 
 import numpy as np
 
-STREAMS: Final = ("workforce", "environment", "decisions", "audit", "mesa")
+STREAMS: Final = ("workforce", "environment", "decisions", "audit", "mesa", "labour")
 #: Largest root seed: seeds are stored in int64 Parquet columns.
 MAX_SEED: Final = 2**63 - 1
 

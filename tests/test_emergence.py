@@ -1,35 +1,32 @@
-"""Emergent effects of coupling pay to OKR attainment, with paired replications.
+"""Emergent effects of coupling pay to OKR attainment: mechanisms, not a required answer.
 
 Coupled and decoupled organisations meet the same workforce and the same
-shocks (common random numbers); each effect must show in the paired
-differences with a 95 % confidence interval that excludes zero.  Nothing in
-the agents' code refers to either policy: the effects come from the payoffs.
+shocks (common random numbers).  Nothing in the agents' code refers to either
+policy: the effects come from the payoffs, and they can go either way.  The
+tests here check that each effect follows its mechanism — it appears where
+the payoff that drives it is present and vanishes where it is not — and that
+the sign of coupling's effect on true value is set by the organisation's
+features, not by the model's structure.  Which effects hold for the default
+organisation, and how large they are, is reported in README.md and
+docs/VALIDATION.md, not asserted here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from okrsim.comparison import compare
 from okrsim.params import Scenario
+from okrsim.seeding import replication_seeds
+from okrsim.simulation import run
+from okrsim.stats import mean_ci
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REPS = 12
-
-#: metric → expected sign of (coupled − decoupled)
-EXPECTED = {
-    "sandbagging_index": +1,
-    "attainment": +1,
-    "true_value": -1,
-    "reporting_bias": +1,
-    "blocker_latency_weeks": +1,
-    "help_share": -1,
-    "bau_share": -1,
-    "exploration_share": -1,
-    "goodhart_corr": -1,
-}
+COUPLED, DECOUPLED = {"comp.coupling": 0.8}, {"comp.coupling": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -41,30 +38,54 @@ def coupled_vs_decoupled():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("metric", "sign"), EXPECTED.items())
-def test_coupling_effect_emerges(coupled_vs_decoupled, metric, sign):
-    row = coupled_vs_decoupled.loc[metric]
-    if sign > 0:
-        assert row["ci_low"] > 0, row.to_dict()
-    else:
-        assert row["ci_high"] < 0, row.to_dict()
-
-
-@pytest.fixture(scope="module")
-def coupling_alone(baseline):
-    """Only comp.coupling differs: the judgment, workforce and world are the baseline's."""
-    scenarios = {f"coupling={c}": baseline.with_overrides({"comp.coupling": c}) for c in (0.0, 0.8)}
-    return compare(scenarios, reps=REPS, seed=7).table.set_index("metric")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("metric", "sign"), EXPECTED.items())
-def test_the_coupling_weight_alone_brings_each_effect(coupling_alone, metric, sign):
-    row = coupling_alone.loc[metric]
-    assert (row["ci_low"] > 0) if sign > 0 else (row["ci_high"] < 0), row.to_dict()
-
-
-@pytest.mark.slow
-def test_no_sandbagging_without_coupling(coupled_vs_decoupled):
+def test_nothing_rewards_a_low_target_without_coupling(coupled_vs_decoupled):
+    """Sandbagging needs a formula that pays for attainment: none at coupling 0."""
     row = coupled_vs_decoupled.loc["sandbagging_index"]
     assert abs(row["mean_a"]) < 0.03
+    assert row["ci_low"] > 0
+
+
+@pytest.mark.slow
+def test_inflated_reports_follow_the_pay_for_reported_attainment(coupled_vs_decoupled):
+    assert coupled_vs_decoupled.loc["reporting_bias", "ci_low"] > 0
+    assert coupled_vs_decoupled.loc["attainment", "ci_low"] > 0
+
+
+def coupling_effect(base: Scenario, metric: str, reps: int, seed: int) -> np.ndarray:
+    """Per replication: metric under coupling minus under decoupling (common random numbers)."""
+    seeds = replication_seeds(seed, reps)
+    return np.array(
+        [
+            run(base.with_overrides(COUPLED), s).summary[metric]
+            - run(base.with_overrides(DECOUPLED), s).summary[metric]
+            for s in seeds
+        ]
+    )
+
+
+@pytest.mark.slow
+def test_the_sign_of_couplings_value_effect_is_set_by_the_organisation():
+    """Measurable work, poor judgment and pay-driven people move the effect towards coupling.
+
+    The sales desk (routine, counted work; a manager of twelve who sees
+    little; people in it for the pay) and the product team (interdependent,
+    creative work; close managers; people who care) meet the same seeds.
+    Coupling must do better, relative to decoupling, at the desk than in the
+    product team: a difference of differences with a paired 95 % CI.
+    """
+    desk = Scenario.from_toml(SCENARIOS / "sales_desk.toml")
+    team = Scenario.from_toml(SCENARIOS / "product_team.toml")
+    at_desk = coupling_effect(desk, "true_value", REPS, 2026)
+    in_team = coupling_effect(team, "true_value", REPS, 2026)
+    assert mean_ci(at_desk - in_team)[1] > 0, (at_desk.mean(), in_team.mean())
+
+
+@pytest.mark.slow
+def test_poorer_judgment_moves_couplings_value_effect_towards_coupling(baseline):
+    """The same organisation, only judgment's accuracy lowered: coupling looks better."""
+    sharp = baseline.with_overrides({"judgment.accuracy": 0.9, "horizon.quarters": 4})
+    blunt = sharp.with_overrides({"judgment.accuracy": 0.1})
+    difference = coupling_effect(blunt, "true_value", REPS, 7) - coupling_effect(
+        sharp, "true_value", REPS, 7
+    )
+    assert mean_ci(difference)[1] > 0

@@ -51,7 +51,13 @@ def test_sandbagging_index_is_zero_when_nothing_rewards_a_target(small):
 
 
 def test_a_neutral_policy_leaves_reports_unshaded(small):
-    neutral = small.with_overrides({"comp.coupling": 0.0, "judgment.use_okr_context": False})
+    neutral = small.with_overrides(
+        {
+            "comp.coupling": 0.0,
+            "judgment.use_okr_context": False,
+            "behaviour.bad_news_prior": 0.0,  # nothing to fear from a red report either
+        }
+    )
     model = OKRModel(neutral, 2)
     model.run()
     assert np.all(model.workforce.shading == 0.0)
@@ -72,6 +78,7 @@ def test_ratchet_claw_back_is_weighed_with_next_quarters_uncertainty(small):
         {"comp.coupling": 0.8, "comp.bonus_curve": "step", "okr.target_rule": "ratchet"}
     )
     model = OKRModel(ratchet, 2)
+    model.workforce.ratchet_belief[:] = 1.0  # believes targets follow reports fully
     early = None
     for week in range(WEEKS_PER_QUARTER - 1):  # within one quarter
         model.step()
@@ -88,7 +95,7 @@ def test_employee_explains_its_choices(small):
         model.step()
     employee = model.agents_by_type[Employee].to_list()[0]
     why = employee.explain()
-    assert set(why["effort_shares"]) == {"kr", "bau", "help", "explore"}
+    assert set(why["effort_shares"]) == {"kr", "bau", "help", "explore", "visible"}
     assert sum(why["effort_shares"].values()) == pytest.approx(1.0)
     best = max(why["target_options"], key=why["target_options"].get)
     assert employee.key_results()[0]["target"] > 0
@@ -119,6 +126,9 @@ def test_capability_growth_and_erosion_move_capability():
             "horizon.quarters": 4,
             "env.capability_growth": 0.5,
             "env.pressure_erosion": 0.0,
+            "behaviour.quit_base_rate": 0.0,  # the same people throughout
+            "behaviour.quit_pay_sensitivity": 0.0,
+            "behaviour.quit_stress_sensitivity": 0.0,
         }
     )
     model = OKRModel(s, 1)

@@ -8,15 +8,17 @@ module                          ODD section
 :mod:`~okrsim.model.agents`     §2.1 entities (Mesa agents viewing rows)
 :mod:`~.organisation`           §2.1 teams, dependencies; public figures
 :mod:`~.in_force`               §7.1 policy in force and schedule
-:mod:`~.target_setting`         §7.2 target setting
-:mod:`~.blocker_surfacing`      §7.3 blocker surfacing
-:mod:`~.effort_allocation`      §7.4 effort allocation
-:mod:`~.work`                   §7.5 work: the ground truth (and stress)
-:mod:`~.check_in`               §7.6 check-in
-:mod:`~.quarter_review`         §7.7 quarter review
-:mod:`~.learning`               §7.8 learning and imitation
-:mod:`~.development`            §7.9 development
-:mod:`~.records`, :mod:`~.tally`  §7.10 records
+:mod:`~.alignment`              §7.2 alignment
+:mod:`~.target_setting`         §7.3 target setting
+:mod:`~.blocker_surfacing`      §7.4 blocker surfacing
+:mod:`~.effort_allocation`      §7.5 effort allocation (intensity and split)
+:mod:`~.work`                   §7.6 work: the ground truth (and stress)
+:mod:`~.check_in`               §7.7 check-in
+:mod:`~.quarter_review`         §7.8 quarter review (judgment)
+:mod:`~.turnover`               §7.9 staying or leaving
+:mod:`~.learning`               §7.10 learning and imitation
+:mod:`~.development`            §7.11 development
+:mod:`~.records`, :mod:`~.tally`  §7.12 records
 :mod:`~.outlook`                §4.6 prediction
 ==============================  ===========================================
 """

@@ -8,7 +8,7 @@ the option to keep reporting progress and its own fear of bad news (Tesser &
 Rosen 1975's MUM effect), and may wait a week when bad news may pass
 (:func:`okrsim.policies.choices.raise_gain`, :func:`~okrsim.policies.choices.raise_now`).
 
-docs/ODD.md §7.3 (blocker surfacing).
+docs/ODD.md §7.4 (blocker surfacing).
 """
 
 from __future__ import annotations
@@ -47,12 +47,17 @@ def surface_blockers(
     if not hidden.any():
         return
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter
-    raised_rate = min(1.0, s.env.raised_resolve_rate + s.judgment.coach_help)
+    raised_rate = min(1.0, s.env.raised_resolve_rate + policy.coaching)
     saved_weeks = choices.expected_blocked_weeks(
         s.env.self_resolve_rate, weeks_left
     ) - choices.expected_blocked_weeks(raised_rate, weeks_left)
     weekly_output = (
-        wf.capability_belief * wf.effort[:, 0] * (1.0 - policy.overhead) * policy.focus / krs
+        wf.capability_belief
+        * wf.effort[:, 0]
+        * wf.intensity
+        * (1.0 - policy.overhead)
+        * policy.focus
+        / krs
     )[:, None]
     output_saved = saved_weeks * s.env.blocker_severity * weekly_output
     credit = (

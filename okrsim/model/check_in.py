@@ -9,7 +9,7 @@ chance of an audit and, under a ratchet, next quarter's target
 overstates the truth is corrected and marked.  Each report's status against
 pace (green, amber, red) is recorded beside the true status.
 
-docs/ODD.md §7.6 (check-in).
+docs/ODD.md §7.7 (check-in).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from okrsim import metrics
 from okrsim.model.in_force import InForce
+from okrsim.model.organisation import PublicFigures
 from okrsim.model.outlook import Outlook, ratchet_claw_back
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -52,6 +53,7 @@ def check_in(
     wf: Workforce,
     policy: InForce,
     outlook: Outlook,
+    public: PublicFigures,
     tally: Tally,
     *,
     audit_u: Array,
@@ -74,10 +76,17 @@ def check_in(
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter - 1
     catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
     formula_share = p.coupling * p.own_share / krs
-    judged_per_attainment = p.judged * p.context_weight / krs
-    ratchet: Array | float = 0.0
-    if p.coupling * p.ratchet_strength > 0:
-        ratchet = p.coupling * ratchet_claw_back(wf, policy) / krs
+    # judgment that reads reported results credits a unit of reported
+    # attainment on a key result as that much of its target's value
+    judged_per_attainment = (
+        p.judged
+        * p.contribution_weight
+        * public.reported_weight
+        * s.env.alignment
+        * target
+        / public.value_scale
+    )
+    ratchet = p.coupling * ratchet_claw_back(wf, policy) / krs
     # A red status is bad news: the shading below which this week's report
     # shows red, and what the employee believes red costs in judgment.
     pace_share = (week_in_quarter + 1) / WEEKS_PER_QUARTER

@@ -4,7 +4,7 @@
 each quarter; employees know their own growth, so the belief about one's
 capability moves with it.  Both rates are assumptions.
 
-docs/ODD.md §7.9 (development).
+docs/ODD.md §7.11 (development).
 """
 
 from __future__ import annotations

@@ -1,15 +1,21 @@
-"""Effort allocation: each employee splits its week to maximise its perceived payoff.
+"""Effort allocation: how hard to work, and how to split the week.
 
 An activity's weight is its believed marginal utility at the agent's own
-productivity: extrinsic (formula and judgment, as the policy defines them,
-times ``behaviour.extrinsic_weight``) plus intrinsic (the true value it
-creates; for help also the prosocial value).  Key-result work is linear; the
-others saturate, so the split is found by water-filling
-(:func:`okrsim.policies.choices.effort_shares`).  The value of one more unit
-of key-result output (:func:`value_per_output`) is also what a blocker's
-delay costs in :mod:`okrsim.model.blocker_surfacing`.
+productivity: extrinsic (formula and judgment, as the policy defines them and
+as judgment was seen to work at the last review, times
+``behaviour.extrinsic_weight``) plus intrinsic (the true value it creates;
+for help also the prosocial value).  Key-result work is linear; the others —
+non-OKR work, helping, exploring and making one's work visible to the
+manager (an influence activity that creates no value; Milgrom 1988) —
+saturate, so the split is found by water-filling
+(:func:`okrsim.policies.choices.effort_split`), which also gives the marginal
+value of an hour.  Intensity (how hard, 1 = a normal week) equates that value
+with the convex personal cost of effort
+(:func:`okrsim.policies.choices.intensity`); stress lowers the ceiling.  The
+value of one more unit of key-result output (:func:`value_per_output`) is
+also what a blocker's delay costs in :mod:`okrsim.model.blocker_surfacing`.
 
-docs/ODD.md §7.4 (effort allocation).
+docs/ODD.md §7.5 (effort allocation).
 """
 
 from __future__ import annotations
@@ -32,16 +38,18 @@ def value_per_output(
     Formula: ``c·f'(A)/(K·T)`` for one's own score; under team evaluation
     the team's mean attainment's marginal, diluted over the team; under
     relative evaluation the rank's slope; less the ratchet's claw-back of
-    next quarter's score.  Judgment: the contribution share.  Intrinsic:
-    the value created, plus the goal's pull (Heath, Larrick & Wu 1999).
+    next quarter's score, as believed.  Judgment: the contribution share, as
+    much of it as reached ratings at the last review (through observation and
+    reported results).  Intrinsic: the value created, plus the goal's pull
+    (Heath, Larrick & Wu 1999).
     """
     s, p, krs = policy.scenario, policy.payoff, policy.krs
     x = s.behaviour.extrinsic_weight
-    # Goal-directed work is valued as if it were aligned with strategy: without
-    # shared OKRs nobody can tell which of it is (the "motion without outcomes"
-    # claim; assumption), so only its true value falls.
+    # Goal-directed work is valued as if it were aimed right: a team does not
+    # see its own priority error (okrsim.model.alignment).
     align = s.env.alignment
-    judged = p.judged * p.contribution_weight * align / public.value_scale
+    credit = public.seen_weight + public.reported_weight
+    judged = p.judged * p.contribution_weight * credit * align / public.value_scale
     intrinsic = wf.intrinsic[:, None] * align / public.value_scale
     if not s.okr.enabled:
         return x * judged + intrinsic * np.ones((1, krs))
@@ -61,9 +69,8 @@ def value_per_output(
                 * choices.formula_marginal(p.curve, team_mean, team_sd)
                 / org.team_size
             )
-        if p.ratchet_strength > 0:
-            formula -= ratchet_claw_back(wf, policy)
-    extrinsic = (p.coupling * formula + p.judged * p.context_weight) * per_unit + judged
+        formula -= ratchet_claw_back(wf, policy)
+    extrinsic = p.coupling * formula * per_unit + judged
     # The goal's pull is over output relative to the target, Y − T (Heath,
     # Larrick & Wu 1999), in units of one's expected output: an easy target
     # does not make each unit of output count for more.
@@ -109,23 +116,25 @@ def allocate_effort(
     per_output: Array,
     public: PublicFigures,
 ) -> None:
-    """Each employee splits its week between key results, non-OKR work, helping, exploring."""
+    """Each employee chooses its intensity and splits its time between the activities."""
     s, p = policy.scenario, policy.payoff
-    env = s.env
-    x = s.behaviour.extrinsic_weight
-    # Juggling many key results costs focus on everything one does.
+    env, b, j = s.env, s.behaviour, s.judgment
+    x = b.extrinsic_weight
+    # Juggling many streams of work costs focus on everything one does.
     c_hat = wf.capability_belief * policy.focus
     stall = 1.0 - env.blocker_severity * wf.blocked
     w_kr = c_hat * (per_output * stall).mean(axis=1)
-    value_motive = x * p.judged * p.contribution_weight + wf.intrinsic
+    # Rating units per unit of value contributed, as judgment was seen to credit it.
+    judged_per_value = p.judged * p.contribution_weight * public.seen_weight / public.value_scale
+    value_motive = x * judged_per_value + wf.intrinsic / public.value_scale
     # Non-OKR work: what is needed this week (demand + backlog) saturates it;
     # neglect turns into backlog that causes incidents.
-    w_bau = value_motive * c_hat * (env.bau_value + env.incident_cost) / public.value_scale
+    w_bau = value_motive * c_hat * (env.bau_value + env.incident_cost)
     s_bau = (env.bau_demand + wf.backlog) / c_hat
     # Help: value to colleagues, judged credit, and the formula's view of
     # colleagues' results (a gain under team evaluation, a loss under ranking).
     w_help = (
-        (value_motive + wf.prosociality) * c_hat * env.help_value / public.value_scale
+        (value_motive + wf.prosociality / public.value_scale) * c_hat * env.help_value
         + x * p.judged * p.help_weight * c_hat / public.help_scale
         + x * p.coupling * formula_value_of_help(wf, org, policy, outlook)
     )
@@ -133,10 +142,34 @@ def allocate_effort(
     # Exploration: rare breakthroughs, the first ideas the most promising; risky,
     # so discounted by risk aversion (assumption).
     payoff_explore = env.breakthrough_rate * env.breakthrough_value / env.exploration_scale
-    w_explore = value_motive * payoff_explore / ((1.0 + wf.risk_aversion) * public.value_scale)
+    w_explore = value_motive * payoff_explore / (1.0 + wf.risk_aversion)
     s_explore = np.full(wf.n, env.exploration_scale)
-    weights = np.stack([w_bau, w_help, w_explore], axis=1)
-    wf.weights[:] = np.column_stack([w_kr, weights])
-    wf.effort[:] = choices.effort_shares(
-        w_kr, weights, np.stack([s_bau, s_help, s_explore], axis=1)
+    # Visibility: time making one's work visible adds to what the manager
+    # believes it saw, unshrunk by the manager's doubt about its own view (a
+    # halo; Milgrom 1988's influence activity); it creates no value.
+    w_visible = np.full(
+        wf.n,
+        x
+        * p.judged
+        * p.contribution_weight
+        * (1.0 - j.centrality)  # a central manager compresses the halo with the rest
+        * j.influence_return
+        / public.value_scale,
     )
+    s_visible = np.full(wf.n, j.influence_saturation)
+    weights = np.stack([w_bau, w_help, w_explore, w_visible], axis=1)
+    scales = np.stack([s_bau, s_help, s_explore, s_visible], axis=1)
+    # How hard: the marginal value of an hour of a normal week against the
+    # cost of effort; stress takes capacity above a normal week.
+    _, value_of_time = choices.effort_split(w_kr, weights, scales)
+    ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
+    wf.intensity[:] = choices.intensity(
+        value_of_time * (1.0 - policy.overhead),
+        wf.effort_cost,
+        elasticity=b.hours_elasticity,
+        ceiling=ceiling,
+    )
+    wf.weights[:] = np.column_stack([w_kr, weights])
+    # The split of the hours worked: the saturating activities need the same
+    # time whatever the intensity, so their scales are in shares of it.
+    wf.effort[:] = choices.effort_shares(w_kr, weights, scales / wf.intensity[:, None])

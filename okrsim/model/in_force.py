@@ -31,8 +31,9 @@ class InForce:
     absolute_curve
         The bonus curve on one's own attainment (the grade on record).
     focus
-        Output efficiency when attention is split across K key results,
-        ``1 / (1 + switching_cost·(K − 1))`` (1 without OKRs).
+        Output efficiency when goal-directed work is split across K streams,
+        ``1 / (1 + switching_cost·(K − 1))``: the streams are there whether or
+        not they are written down as key results.
     overhead
         Share of every week spent on status reporting (0 without OKRs).
     """
@@ -50,9 +51,7 @@ class InForce:
             scenario=scenario,
             payoff=choices.payoff_for(scenario, peer_attainment=peer_attainment),
             absolute_curve=curve_for(scenario.comp),
-            focus=1.0 / (1.0 + okr.switching_cost * (okr.krs_per_person - 1))
-            if okr.enabled
-            else 1.0,
+            focus=1.0 / (1.0 + okr.switching_cost * (okr.krs_per_person - 1)),
             overhead=okr.status_hours if okr.enabled else 0.0,
         )
 
@@ -61,10 +60,16 @@ class InForce:
         return self.scenario.okr.krs_per_person
 
     @property
-    def alignment(self) -> float:
-        """Strategic alignment of key-result work's true value."""
+    def coaching(self) -> float:
+        """Extra weekly clearing chance a raised blocker gets from its manager.
+
+        A manager's time is finite: judging each report takes
+        ``judgment.review_hours`` of it for the judged share of the rating,
+        and that time is taken from coaching.
+        """
         s = self.scenario
-        return s.env.alignment if s.okr.enabled else s.env.unaligned_alignment
+        judging = self.payoff.judged * s.judgment.review_hours * s.org.team_size
+        return s.judgment.coach_help * max(0.0, 1.0 - judging)
 
     def negotiation_hours(self, week_in_quarter: int) -> float:
         """Share of this week spent negotiating targets (first week of a negotiated quarter)."""

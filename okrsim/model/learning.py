@@ -5,7 +5,7 @@ towards what it saw this quarter; some copy the habits and beliefs of a
 better-rated teammate (Braganza 2022's selection on the proxy), so culture
 drifts towards what the rating rewards.
 
-docs/ODD.md §7.8 (learning and imitation).
+docs/ODD.md §7.10 (learning and imitation).
 """
 
 from __future__ import annotations
@@ -20,15 +20,52 @@ from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
 
 
-def learn(wf: Workforce, org: Organisation, policy: InForce, tally: Tally) -> None:
+def ratchet_seen(wf: Workforce, org: Organisation, last_reported: Array) -> tuple[Array, Array]:
+    """How far the team's targets were seen to follow last quarter's reports.
+
+    Each employee knows, for every key result in its team, the owner's offer,
+    the manager's ask (said in the target conversation), the target set and
+    last quarter's reported output.  Targets moved from offers towards the
+    ask, the reports, or both: the team's least-squares fit of
+    ``T − offer = a·(ask − offer) + b·(reported − offer)`` separates the two,
+    and ``b`` (clipped to [0, 1]) is the ratchet seen.  Returns it, and
+    whether the team's key results let it be told apart (else nothing is
+    seen).
+    """
+    target = wf.target * wf.par
+    dy, d1, d2 = target - wf.offer, wf.ask - wf.offer, last_reported - wf.offer
+    ok = np.isfinite(dy) & np.isfinite(d1) & np.isfinite(d2)
+    dy, d1, d2 = (np.where(ok, v, 0.0) for v in (dy, d1, d2))
+
+    def team_sum(x: Array) -> Array:
+        return org.team_total(x.sum(axis=1))
+
+    s11, s22, s12 = team_sum(d1 * d1), team_sum(d2 * d2), team_sum(d1 * d2)
+    s1y, s2y = team_sum(d1 * dy), team_sum(d2 * dy)
+    det = s11 * s22 - s12**2
+    scale = np.maximum(s11 * s22, 1e-300)
+    usable = det > 1e-6 * scale
+    pull = np.where(usable, (s11 * s2y - s12 * s1y) / np.where(usable, det, 1.0), 0.0)
+    return np.clip(pull, 0.0, 1.0)[wf.team], usable[wf.team]
+
+
+def learn(
+    wf: Workforce,
+    org: Organisation,
+    policy: InForce,
+    tally: Tally,
+    *,
+    last_reported: Array | None,
+) -> None:
     """Beliefs move towards what each employee saw this quarter.
 
     * audit belief → the share of the team's reports the manager checked;
     * bad news → the mark the manager put on the team's raised blockers and
       red reports, seen only when a teammate brought bad news (if nobody
       does, the fear stays: Tesser & Rosen 1975's MUM effect feeds itself);
-    * ratchet belief → whether the organisation ratcheted this quarter;
-    * own work → planned key-result share, help received, output lost to
+    * ratchet belief → how far the team's targets were seen to move from
+      their owners' offers towards last quarter's reported output;
+    * own work → planned key-result time, help received, output lost to
       blockers, and capability (seen regressively, Moore & Healy 2008).
     """
     s = policy.scenario
@@ -45,9 +82,10 @@ def learn(wf: Workforce, org: Organisation, policy: InForce, tally: Tally) -> No
     team_reports = org.team_total(t.reports)
     seen_rate = (team_audits / np.maximum(team_reports, 1.0))[wf.team]
     toward(wf.audit_belief, seen_rate, team_reports[wf.team] > 0)
-    ratcheted = s.okr.enabled and s.okr.target_rule == "ratchet"
-    toward(wf.ratchet_belief, float(ratcheted and not s.okr.no_ratchet_commitment))
-    toward(wf.kr_plan, t.effort[:, 0] / WEEKS_PER_QUARTER)
+    if last_reported is not None:
+        seen_pull, seen = ratchet_seen(wf, org, last_reported)
+        toward(wf.ratchet_belief, seen_pull, seen)
+    toward(wf.kr_plan, t.kr_time / WEEKS_PER_QUARTER)
     toward(wf.help_belief, t.help_received / WEEKS_PER_QUARTER)
     loss = 1.0 - t.kr_stalled / np.maximum(t.kr_own, 1e-9)
     toward(wf.blocked_loss_belief, loss, t.kr_own > 0)

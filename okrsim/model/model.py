@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from okrsim.model import (
+    alignment,
     blocker_surfacing,
     check_in,
     development,
@@ -25,6 +26,7 @@ from okrsim.model import (
     quarter_review,
     records,
     target_setting,
+    turnover,
     work,
 )
 from okrsim.model.agents import Employee, Manager
@@ -91,26 +93,14 @@ class OKRModel(mesa.Model):
         super().__init__(rng=self.streams["mesa"])
         s = self.base_scenario = scenario
         self.n_quarters = s.horizon.quarters
-        self.workforce = Workforce.draw(
-            self.streams["workforce"],
-            s.behaviour,
-            n_teams=s.org.n_teams,
-            team_size=s.org.team_size,
-            krs=s.okr.krs_per_person,
-            kr_plan=INITIAL_KR_PLAN,
-            help_prior=INITIAL_HELP,
-            # output blockers take when they are raised and cleared at the usual pace
-            blocked_loss_prior=s.env.blocker_severity
-            * s.env.blocker_rate
-            / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
-        )
+        self.workforce = self.draw_people(self.streams["workforce"])
         wf = self.workforce
         self.employees = [Employee(self, wf, i) for i in range(wf.n)]
         self.managers = [Manager(self, t) for t in range(s.org.n_teams)]
         self.org = Organisation.draw(self.streams["environment"], s)
-        # Priors about the organisation (then learned from what peers experience).
-        wf.audit_belief[:] = s.judgment.audit_probability
-        wf.ratchet_belief[:] = float(s.okr.target_rule == "ratchet")
+        self.priority_error = alignment.initial_error(self.streams["environment"], s, s.org.n_teams)
+        # each manager's lasting leniency (a rater effect; Scullen, Mount & Goff 2000)
+        self.leniency = self.streams["audit"].normal(0.0, s.judgment.leniency_sd, s.org.n_teams)
         self.week = 0  # weeks completed
         self.quarter = 0  # quarters started
         self.public = PublicFigures()
@@ -120,6 +110,7 @@ class OKRModel(mesa.Model):
         self.manager_view = np.ones((wf.n, wf.k))
         self.last_reported: Array | None = None
         self.outlook: outlook.Outlook = (np.ones((wf.n, wf.k)), np.ones((wf.n, wf.k)))
+        self.alignment = alignment.team_alignment(self.priority_error, s)
         self.per_output = np.zeros((wf.n, wf.k))
         self.week_value = np.zeros(wf.n)
         self.week_row: dict[str, float] = {}
@@ -168,14 +159,23 @@ class OKRModel(mesa.Model):
             wf, org, policy, self.outlook, self.per_output, self.public
         )
         self.week_value = work.work(
-            wf, org, policy, draws, tally, quarter=self.quarter, week=self.week, week_in_quarter=wiq
+            wf,
+            org,
+            policy,
+            draws,
+            tally,
+            alignment=self.alignment[org.team],
+            quarter=self.quarter,
+            week=self.week,
+            week_in_quarter=wiq,
         )
         self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
-        work.update_stress(wf, policy, self.outlook, week_in_quarter=wiq)
+        work.update_stress(wf, policy, self.outlook, self.public, week_in_quarter=wiq)
         check_in.check_in(
             wf,
             policy,
             self.outlook,
+            self.public,
             tally,
             audit_u=draws["audit"],
             misperception=draws["misperception"],
@@ -208,6 +208,13 @@ class OKRModel(mesa.Model):
         wf.exposed[:] = False
         wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record
         self.tally = Tally.start(wf.blocked, wf.raised)
+        self.priority_error = alignment.drift(
+            self.priority_error, s, self.streams["environment"].standard_normal(self.org.n_teams)
+        )
+        self.alignment = alignment.team_alignment(self.priority_error, s)
+        wf.availability[:] = turnover.availability(
+            wf.tenure_weeks, weeks=WEEKS_PER_QUARTER, ramp_weeks=s.env.ramp_weeks
+        )
         target_setting.quarter_expectations(wf, policy, self.org.aspirational)
         self.manager_view = target_setting.manager_estimate(wf, policy, self.streams["audit"])
         if s.okr.enabled:
@@ -233,7 +240,7 @@ class OKRModel(mesa.Model):
         }
 
     def end_quarter(self) -> None:
-        """Review, records, then learning, imitation and development."""
+        """Review, records, then learning, imitation, development, leaving and hiring."""
         wf, org, policy, tally = self.workforce, self.org, self.policy, self.tally
         review = quarter_review.review(
             wf,
@@ -242,23 +249,49 @@ class OKRModel(mesa.Model):
             tally,
             self.year,
             manager_view=self.manager_view,
+            leniency=self.leniency,
             rng=self.streams["audit"],
             quarter=self.quarter,
             n_quarters=self.n_quarters,
         )
-        self.record_quarter(review)
+        labour = self.streams["labour"]
+        quit_u = labour.random(wf.n)
+        newcomers = self.draw_people(labour)
+        left = turnover.decide_quits(wf, policy, review.ratings, quit_u=quit_u)
+        self.record_quarter(review, left)
+        learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
         # Ratchet: the organisation keeps last quarter's reported output for the rule.
         self.last_reported = wf.reported.copy()
-        learning.learn(wf, org, policy, tally)
         learning.imitate(
             wf, org, policy, review.ratings, settled=review.settled, rng=self.streams["decisions"]
         )
         development.develop(wf, policy, tally)
+        turnover.hire(wf, policy, left, newcomers)
         quarter_review.refresh_public_figures(
             self.public, review, tally, okrs_enabled=policy.scenario.okr.enabled
         )
 
-    # -- records (docs/ODD.md §7.10) -------------------------------------------------
+    def draw_people(self, rng: np.random.Generator) -> Workforce:
+        """One person per seat from the labour market, with the organisation's priors."""
+        s = self.base_scenario
+        people = Workforce.draw(
+            rng,
+            s.behaviour,
+            n_teams=s.org.n_teams,
+            team_size=s.org.team_size,
+            krs=s.okr.krs_per_person,
+            kr_plan=INITIAL_KR_PLAN,
+            help_prior=INITIAL_HELP,
+            # output blockers take when they are raised and cleared at the usual pace
+            blocked_loss_prior=s.env.blocker_severity
+            * s.env.blocker_rate
+            / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
+        )
+        # what the organisation states of its audits (then learned from what peers see)
+        people.audit_belief[:] = s.judgment.audit_probability
+        return people
+
+    # -- records (docs/ODD.md §7.12) -------------------------------------------------
     def record_week(self) -> None:
         self.week_row = records.week_row(
             self.workforce,
@@ -271,9 +304,11 @@ class OKRModel(mesa.Model):
         if self.weekly_detail is not None:
             self.weekly_detail.record(self.workforce, week=self.week, quarter=self.quarter)
 
-    def record_quarter(self, review: quarter_review.Review) -> None:
+    def record_quarter(self, review: quarter_review.Review, left: Array) -> None:
         wf, tally = self.workforce, self.tally
-        frame = records.employee_frame(self.quarter, wf, self.policy, tally, review)
+        frame = records.employee_frame(
+            self.quarter, wf, self.policy, tally, review, left=left, alignment=self.alignment
+        )
         self.employee_frames.append(frame)
         self.key_result_frames.append(
             records.key_result_frame(self.quarter, wf, self.org, tally, review)

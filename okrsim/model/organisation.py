@@ -118,9 +118,18 @@ class PublicFigures:
     ``value_scale`` and ``help_scale`` are last quarter's mean contribution and
     help given (what a typical quarter's work is worth, the yardstick judgment
     uses); ``peer_attainment`` is the mean and spread of employees' measured
-    attainment, against which a relative ranking places one.
+    attainment, against which a relative ranking places one.  How judgment
+    worked at the last review is seen in how ratings followed work:
+    ``seen_weight`` is the share of a difference in true contribution that
+    reached the judged rating through the manager's observation,
+    ``reported_weight`` the share that reached it through reported OKR
+    results, and ``judged_sd`` the spread of judged ratings around
+    contribution (rating units) — the risk judgment puts on pay.
     """
 
     value_scale: float = WEEKS_PER_QUARTER * 1.2
     help_scale: float = WEEKS_PER_QUARTER * 0.1
     peer_attainment: tuple[float, float] = (1.0, 0.15)
+    seen_weight: float = 1.0
+    reported_weight: float = 0.0
+    judged_sd: float = 0.0

@@ -60,11 +60,12 @@ def attainment_outlook(
 def ratchet_claw_back(wf: Workforce, policy: InForce) -> Array:
     """Next quarter's formula score lost per unit of attainment reported now, shape (n, 1).
 
-    A ratchet moves next quarter's target by ``α`` of what is reported, so
-    each unit reported costs ``α·f'`` at next quarter's target, weighed
-    with a whole quarter's uncertainty (as believed: the ratchet belief).
+    An employee who believes next quarter's target moves by ``α̂`` of what is
+    reported (its ratchet belief, learned from targets seen) expects each
+    unit reported to cost ``α̂·f'`` at next quarter's target, weighed with a
+    whole quarter's uncertainty.
     """
     p = policy.payoff
     next_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
     marginal = choices.formula_marginal(p.curve, 1.0, next_sd)
-    return p.ratchet_strength * wf.ratchet_belief[:, None] * marginal
+    return wf.ratchet_belief[:, None] * marginal

@@ -9,7 +9,7 @@ bad news, ambition against the manager's estimate, reported attainment as
 context, and inflation caught by audits.  The rating blends the two by the
 coupling weight; annual reviews settle on the year's mean of both.
 
-docs/ODD.md §7.7 (quarter review).
+docs/ODD.md §7.8 (quarter review).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Review:
     measured: Array  # measured attainment per key result, shape (n, k)
     true_attainment: Array  # true attainment per key result, shape (n, k)
     score: Array  # formula score
-    judged: Array  # judged rating
+    judgment: Judgment  # judged rating and how judgment worked
     ratings: Array  # the rating in force after this review
     settled: bool  # whether this review settled ratings and pay
 
@@ -74,39 +74,99 @@ def measured_scores(
     return measured, true_att, score
 
 
+@dataclass(frozen=True)
+class Judgment:
+    """The quarter's judged ratings, and how judgment was seen to work."""
+
+    judged: Array  # judged rating per employee (rating units)
+    seen_weight: float  # share of a contribution difference reaching ratings by observation
+    reported_weight: float  # ... by reported OKR results
+    judged_sd: float  # sd of judged ratings around contribution (rating units)
+
+
+def okr_signal(
+    wf: Workforce, org: Organisation, policy: InForce, seen: Array, noise_var: float
+) -> tuple[Array, float, float, float]:
+    """Observation and reported OKR results combined as two signals of contribution.
+
+    Reported key-result output, valued at the strategy's alignment, is the
+    key-result part of contribution; the rest is taken at the team's mean of
+    what the manager saw beyond it.  How informative reports are is judged
+    from how far they disagree with observation across the organisation:
+    ``var(okr − seen) − var(noise)`` is the reports' own error.  The two are
+    combined with inverse-variance weights (the manager as a Bayesian;
+    Baker, Gibbons & Murphy 1994's objective and subjective measures as
+    complements).  Returns the combined signal, its noise variance and the
+    two weights.
+    """
+    reported_value = policy.scenario.env.alignment * wf.reported.sum(axis=1)
+    okr = reported_value + org.team_mean(seen - reported_value)
+    okr_var = max(float(np.var(okr - seen)) - noise_var, 1e-9)
+    precision_seen, precision_okr = 1.0 / max(noise_var, 1e-9), 1.0 / okr_var
+    w_seen = precision_seen / (precision_seen + precision_okr)
+    combined = w_seen * seen + (1.0 - w_seen) * okr
+    return combined, 1.0 / (precision_seen + precision_okr), w_seen, 1.0 - w_seen
+
+
 def judge(
     wf: Workforce,
+    org: Organisation,
     policy: InForce,
     tally: Tally,
     measured: Array,
     *,
     manager_view: Array,
+    leniency: Array,
     rng: np.random.Generator,
-) -> Array:
+) -> Judgment:
     """Each manager's judged rating of each report for the quarter.
 
-    The manager sees true contribution (exploration by its promise, not its
-    luck) through observation noise whose sd is half of (1 − accuracy) of the
-    mean contribution (idiosyncratic rater effects are large; Scullen, Mount &
-    Goff 2000; the scale is an assumption).
+    The manager sees the quarter's true contribution (exploration by its
+    promise, not its luck), its last weeks weighing more (recency), through
+    noise of sd ``observation_noise·(1 − accuracy)·√13`` in output units;
+    under ``use_okr_context`` reported results are a second signal.  It
+    shrinks what it saw towards the mean as far as the noise makes it doubt it
+    (``var(true)/(var(true) + var(noise))``).  Time spent making work visible
+    adds to the impression unshrunk (a halo; Milgrom 1988's influence).
+    Rater effects: each manager's lasting leniency and a pull towards the
+    team's mean (centrality); idiosyncratic rater effects are the largest part
+    of rating variance (Scullen, Mount & Goff 2000; the sizes are
+    assumptions).
     """
-    s, p, krs = policy.scenario, policy.payoff, policy.krs
+    s, p, j, krs = policy.scenario, policy.payoff, policy.scenario.judgment, policy.krs
     t = tally
     mean_contribution = max(float(t.contribution.mean()), 1e-9)
-    noise = rng.normal(0.0, 0.5 * (1.0 - p.accuracy), wf.n)
-    seen = t.contribution + noise * mean_contribution
+    noise_sd = j.observation_noise * (1.0 - j.accuracy) * np.sqrt(WEEKS_PER_QUARTER)
+    seen = t.recent_contribution + noise_sd * rng.standard_normal(wf.n)
+    noise_var = noise_sd**2
+    w_seen, w_reported = 1.0, 0.0
+    if j.use_okr_context and s.okr.enabled:
+        seen, noise_var, w_seen, w_reported = okr_signal(wf, org, policy, seen, noise_var)
+    true_var = max(float(np.var(seen)) - noise_var, 1e-9)
+    shrink = true_var / (true_var + noise_var)
+    estimate = seen.mean() + shrink * (seen - seen.mean())
+    registered = WEEKS_PER_QUARTER * j.influence_saturation
+    halo = j.influence_return * registered * -np.expm1(-t.visible_time / registered)
     mean_help = max(float(t.help_given.mean()), 1e-9)
     # ambition as the manager sees it: the target against the manager's estimate
     tau = np.nan_to_num(wf.target * wf.par / manager_view, nan=1.0).mean(axis=1)
     shortfall = np.nan_to_num(np.maximum(1.0 - measured, 0.0)).mean(axis=1)
     bad_news = t.raises + t.red_reports / WEEKS_PER_QUARTER
-    return (
-        p.contribution_weight * seen / mean_contribution
+    judged = (
+        p.contribution_weight * (estimate + halo) / mean_contribution
         + p.help_weight * t.help_given / mean_help
-        + (p.risk_weight * t.raises - s.judgment.blocker_penalty * bad_news) / krs
+        + (p.risk_weight * t.raises - j.blocker_penalty * bad_news) / krs
         + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
-        + p.context_weight * np.nan_to_num(measured.mean(axis=1))
         - p.inflation_penalty * t.caught  # the judged part bears it
+    )
+    team_mean = org.team_mean(judged)
+    judged = team_mean + (1.0 - j.centrality) * (judged - team_mean) + leniency[org.team]
+    weight = p.contribution_weight * shrink * (1.0 - j.centrality) / mean_contribution
+    return Judgment(
+        judged=judged,
+        seen_weight=shrink * w_seen * (1.0 - j.centrality),
+        reported_weight=shrink * w_reported * (1.0 - j.centrality),
+        judged_sd=float(np.hypot(weight * np.sqrt(noise_var), j.leniency_sd)),
     )
 
 
@@ -118,18 +178,21 @@ def review(
     year: YearBook,
     *,
     manager_view: Array,
+    leniency: Array,
     rng: np.random.Generator,
     quarter: int,
     n_quarters: int,
 ) -> Review:
     """Score, judge and (at a settlement) rate every employee."""
-    s, p = policy.scenario, policy.payoff
+    p = policy.payoff
     measured, true_att, score = measured_scores(wf, org, policy)
-    judged = judge(wf, policy, tally, measured, manager_view=manager_view, rng=rng)
+    judgment = judge(
+        wf, org, policy, tally, measured, manager_view=manager_view, leniency=leniency, rng=rng
+    )
     # Annual reviews settle on the year's mean score and judgment.
     year.scores.append(score)
-    year.judged.append(judged)
-    settle = s.comp.review_cadence == "quarterly" or quarter % 4 == 0 or quarter == n_quarters
+    year.judged.append(judgment.judged)
+    settle = quarter % p.settlement_quarters == 0 or quarter == n_quarters
     if settle:
         ratings = rating(
             np.mean(year.scores, axis=0), np.mean(year.judged, axis=0), coupling=p.coupling
@@ -138,7 +201,7 @@ def review(
         year.last_rating = ratings
     else:
         ratings = year.last_rating
-    return Review(measured, true_att, score, judged, ratings, settle)
+    return Review(measured, true_att, score, judgment, ratings, settle)
 
 
 def refresh_public_figures(
@@ -152,3 +215,6 @@ def refresh_public_figures(
         public.peer_attainment = (float(per_person.mean()), max(float(per_person.std()), 0.02))
     public.value_scale = max(float(tally.contribution.mean()), 1.0)
     public.help_scale = max(float(tally.help_given.mean()), 0.05)
+    public.seen_weight = review.judgment.seen_weight
+    public.reported_weight = review.judgment.reported_weight
+    public.judged_sd = review.judgment.judged_sd

@@ -8,7 +8,7 @@ was blocked and raised, its output by third of the quarter, its last
 statuses), and the quarter's metrics (:mod:`okrsim.metrics`).  On request,
 one row per employee × week (:class:`WeeklyDetail`).
 
-docs/ODD.md §7.10 (records).
+docs/ODD.md §7.12 (records).
 """
 
 from __future__ import annotations
@@ -91,9 +91,20 @@ def week_row(
 
 
 def employee_frame(
-    quarter: int, wf: Workforce, policy: InForce, tally: Tally, review: Review
+    quarter: int,
+    wf: Workforce,
+    policy: InForce,
+    tally: Tally,
+    review: Review,
+    *,
+    left: Array,
+    alignment: Array,
 ) -> pd.DataFrame:
-    """One row per employee for the quarter: the truth and the measure side by side."""
+    """One row per employee for the quarter: the truth and the measure side by side.
+
+    ``left`` marks those who leave at this review; ``alignment`` is each
+    team's strategic alignment this quarter.
+    """
     t = tally
     enabled = policy.scenario.okr.enabled
     target = wf.target * wf.par
@@ -110,16 +121,21 @@ def employee_frame(
             "attainment": np.nanmean(measured, axis=1) if enabled else measured[:, 0],
             "true_attainment": np.nanmean(true_att, axis=1) if enabled else true_att[:, 0],
             "score": review.score,
-            "judged": review.judged,
+            "judged": review.judgment.judged,
             "rating": review.ratings,
             "true_contribution": t.contribution,
             "value_delivered": t.value,
             "kr_output": t.kr_output,
-            "aligned_output": policy.alignment * t.kr_output,
+            "aligned_output": t.aligned_output,
+            "alignment": alignment[wf.team],
             "kr_share": t.effort[:, 0] / WEEKS_PER_QUARTER,
             "bau_share": t.effort[:, 1] / WEEKS_PER_QUARTER,
             "help_share": t.effort[:, 2] / WEEKS_PER_QUARTER,
             "exploration_share": t.effort[:, 3] / WEEKS_PER_QUARTER,
+            "visibility_share": t.effort[:, 4] / WEEKS_PER_QUARTER,
+            "intensity": t.hours / WEEKS_PER_QUARTER,
+            "tenure_weeks": wf.tenure_weeks,
+            "left": left,
             "kr_share_when_ahead": np.divide(
                 t.late_ahead_kr,
                 t.late_ahead_weeks,

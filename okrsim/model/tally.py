@@ -6,7 +6,7 @@ The tally is the model's bookkeeping of the ground truth beside the
 organisation's measures; nothing in it is seen by agents unless a submodel
 says so.
 
-docs/ODD.md §7.10 (records).
+docs/ODD.md §7.12 (records).
 """
 
 from __future__ import annotations
@@ -30,17 +30,22 @@ class Tally:
     k: int
     # work: the ground truth
     kr_output: Array = field(init=False)
+    aligned_output: Array = field(init=False)
     kr_own: Array = field(init=False)
     kr_stalled: Array = field(init=False)
     kr_effort: Array = field(init=False)
     value: Array = field(init=False)
     contribution: Array = field(init=False)
+    recent_contribution: Array = field(init=False)  # weighted by judgment's recency
     help_given: Array = field(init=False)
     help_received: Array = field(init=False)
     incidents: Array = field(init=False)
     breakthroughs: Array = field(init=False)
     dependency_weeks: Array = field(init=False)
     overhead: Array = field(init=False)
+    hours: Array = field(init=False)  # weeks worked × intensity
+    kr_time: Array = field(init=False)  # hours on key results
+    visible_time: Array = field(init=False)  # hours making work visible
     # blockers and check-ins
     raises: Array = field(init=False)
     biased_reports: Array = field(init=False)

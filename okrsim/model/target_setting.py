@@ -3,15 +3,16 @@
 At a quarter's start every employee chooses a target multiple ``τ`` of its own
 expected output by certainty equivalent under its beliefs
 (:func:`okrsim.policies.choices.choose_target`).  The target rule in force then
-moves the offer: negotiated targets blend it with the manager's ask, assigned
-targets are the manager's ask, a ratchet moves it towards last quarter's
-reported output (Weitzman 1980).  Mid-quarter, where employees set their
-targets, they may re-state them from the reported progress.
+moves the offer, as numbers the policy defines: towards the manager's ask by
+the manager's pull (0 self-set, the negotiation pressure when negotiated, 1
+when assigned) and towards last quarter's reported output by the ratchet's
+pull (Weitzman 1980).  Mid-quarter, where employees own their targets (no
+pull), they may re-state them from the reported progress.
 
 The manager's estimate of each report's output (the basis of the ask, and
 of how ambition is judged) comes from what the manager sees of the work.
 
-docs/ODD.md §7.2 (target setting).
+docs/ODD.md §7.3 (target setting).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -
     s, krs = policy.scenario, policy.krs
     noise_sd = 0.3 * (1.0 - s.judgment.accuracy)
     seen = wf.capability * np.exp(rng.normal(0.0, noise_sd, wf.n))
-    own = seen * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
+    own = seen * wf.kr_plan * (1.0 - policy.overhead) * policy.focus * wf.availability
     weekly = (own * (1.0 - wf.blocked_loss_belief) + wf.help_belief) / krs
     return (weekly * WEEKS_PER_QUARTER)[:, None] * np.ones((1, krs))
 
@@ -71,8 +72,6 @@ def set_targets(
     done = np.zeros_like(wf.expected) if progress is None else progress
     expected = done + wf.expected * weeks_left / WEEKS_PER_QUARTER
     rel_sd = relative_sd(s, weeks_left)
-    if s.comp.review_cadence == "annual":
-        rel_sd /= 2.0  # a quarter is a quarter of the settled score: √4 less risk
     tau, utilities = choices.choose_target(
         rel_sd,
         payoff=p,
@@ -82,22 +81,11 @@ def set_targets(
     )
     wf.target_utilities[:] = utilities
     own = tau[:, None] * expected
-    rule = s.okr.target_rule
-    view = manager_view * (weeks_left / WEEKS_PER_QUARTER) + done
-    if rule == "negotiated":
-        ask = s.okr.assigned_stretch * view
-        target = own + s.okr.negotiation_pressure * (ask - own)
-    elif rule == "assigned" and progress is None:
-        target = s.okr.assigned_stretch * view
-    elif rule == "ratchet" and progress is None and last_reported is not None:
-        if s.okr.no_ratchet_commitment:
-            target = own
-        else:
-            # the target moves from the employee's own towards last quarter's
-            # reported output (Weitzman 1980's ratchet, strength α)
-            target = own + s.okr.ratchet_strength * (last_reported - own)
-    else:
-        target = own
+    ask = s.okr.assigned_stretch * (manager_view * (weeks_left / WEEKS_PER_QUARTER) + done)
+    target = own + p.manager_pull * (ask - own)
+    wf.ask[:] = ask
+    if progress is None and last_reported is not None:
+        target = target + p.ratchet_pull * (last_reported - own)
     wf.offer[:] = own
     wf.target[:] = np.maximum(target / wf.par, 1e-6)
     if progress is None:
@@ -113,7 +101,8 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> Ar
     Returns each employee's number of key results whose target moved by more
     than 5 %.
     """
-    if policy.scenario.okr.target_rule in ("assigned", "ratchet"):
+    p = policy.payoff
+    if p.manager_pull >= 1.0 or p.ratchet_pull > 0.0:
         return np.zeros(wf.n)
     before = wf.target.copy()
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)

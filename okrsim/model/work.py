@@ -1,30 +1,44 @@
 """Work: the week's ground truth, and the stress it leaves.
 
-Output on key results (capability × luck × focus, stalled by blockers and by
-upstream colleagues' blockers, lifted by help received), non-OKR work against
-a backlog whose neglect causes incidents (Holmström & Milgrom 1991's
-unmeasured task), help given and its saturating value, exploration's
-breakthroughs, and blockers clearing (raised ones faster).  The value created
+Hours worked are the week's time × intensity; output on key results is
+capability × luck × focus × (1 − errors under stress) × a newcomer's ramp,
+stalled by blockers and by upstream colleagues' blockers and lifted by help
+received; non-OKR work meets a backlog whose neglect causes incidents
+(Holmström & Milgrom 1991's unmeasured task); help given has a saturating
+value; exploration brings breakthroughs; time spent making work visible
+creates nothing; blockers clear (raised ones faster).  The value created —
+goal-directed work at its team's alignment (:mod:`okrsim.model.alignment`) —
 and each employee's contribution to it are logged beside what is reported;
 the organisation inside the model never sees them.
 
-docs/ODD.md §7.5 (work: the ground truth).
+Stress is what the week leaves: strain from working above a normal week,
+the perceived uncertainty of one's rating (pay), and status overhead.
+
+docs/ODD.md §7.6 (work: the ground truth).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
 
 from okrsim.model.in_force import InForce
-from okrsim.model.organisation import Organisation
+from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
-from okrsim.policies.curves import Array
+from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.policies.curves import Array, Curve, quantile_nodes
 
 #: Weekly stress carry-over (an exponential average over ~12 weeks; assumption).
 STRESS_MEMORY = 0.92
+#: Standard-normal quantile nodes for the spread of a score.
+NODES = quantile_nodes(12)
+
+
+def seat_factor(tenure_weeks: Array, ramp_weeks: int) -> Array:
+    """Productivity of a seat: 0 while vacant, then from half to full over the ramp."""
+    ramp = np.minimum(1.0, 0.5 + 0.5 * tenure_weeks / ramp_weeks)
+    return np.where(tenure_weeks < 0, 0.0, ramp)
 
 
 def work(
@@ -34,17 +48,29 @@ def work(
     draws: dict[str, Array],
     tally: Tally,
     *,
+    alignment: Array,
     quarter: int,
     week: int,
     week_in_quarter: int,
 ) -> Array:
-    """Do the week's work; returns the value each employee's work created this week."""
+    """Do the week's work; returns the value each employee's work created this week.
+
+    ``alignment`` is the strategic value of a unit of each employee's
+    goal-directed work (its team's).
+    """
     s, env, krs = policy.scenario, policy.scenario.env, policy.krs
     overhead = policy.overhead + policy.negotiation_hours(week_in_quarter)
+    present = (wf.tenure_weeks >= 0).astype(float)
+    hours = wf.intensity * present
     tally.overhead += overhead
     tally.effort += wf.effort
-    k, bau, help_, explore = (wf.effort * (1.0 - overhead)).T
-    productivity = wf.capability * draws["luck"] * policy.focus
+    tally.hours += hours
+    tally.kr_time += wf.effort[:, 0] * hours
+    k, bau, help_, explore, visible = (wf.effort * ((1.0 - overhead) * hours)[:, None]).T
+    tally.visible_time += visible
+    errors = 1.0 - env.stress_error * wf.stress
+    ramp = seat_factor(wf.tenure_weeks, env.ramp_weeks)
+    productivity = wf.capability * draws["luck"] * policy.focus * errors * ramp
     if env.shock_quarter == quarter:
         productivity = productivity * (1.0 - env.shock_size)
     # A KR that needs an upstream team's result stalls while that team is behind.
@@ -58,7 +84,7 @@ def work(
     boost = env.help_value * env.help_saturation * -np.expm1(-received / env.help_saturation)
     own_kr = productivity * k
     tally.kr_own += own_kr
-    tally.kr_effort += k * policy.focus
+    tally.kr_effort += k * policy.focus * errors * ramp
     kr_out = (own_kr / krs)[:, None] * stall
     tally.kr_stalled += kr_out.sum(axis=1)
     kr_out = kr_out + (boost / krs)[:, None]
@@ -78,7 +104,7 @@ def work(
     # Blockers clear: raised ones faster (the manager's coaching, colleagues' help).
     rate = np.where(
         wf.raised,
-        env.raised_resolve_rate + s.judgment.coach_help + np.minimum(received, 1.0)[:, None],
+        env.raised_resolve_rate + policy.coaching + np.minimum(received, 1.0)[:, None],
         env.self_resolve_rate,
     )
     cleared = wf.blocked & (draws["resolve"] < rate)
@@ -91,7 +117,7 @@ def work(
     wf.raised &= wf.blocked
     # Value created this week, and each employee's own contribution to it
     # (help is credited to the helpers, pro rata within the team).
-    align = policy.alignment
+    align = alignment
     value = (
         align * kr_out.sum(axis=1)
         + env.bau_value * met
@@ -106,8 +132,13 @@ def work(
         + align * env.breakthrough_value * (hazard - breakthrough)
     )
     tally.kr_output += kr_out.sum(axis=1)
+    tally.aligned_output += align * kr_out.sum(axis=1)
     tally.value += value
     tally.contribution += contribution
+    # judgment remembers the quarter's last weeks best (recency)
+    recency = 1.0 + s.judgment.recency * (2.0 * week_in_quarter / (WEEKS_PER_QUARTER - 1) - 1.0)
+    tally.recent_contribution += recency * contribution
+    wf.tenure_weeks += 1.0
     tally.help_given += help_out
     tally.help_received += boost
     tally.incidents += incidents
@@ -116,14 +147,35 @@ def work(
 
 
 def update_stress(
-    wf: Workforce, policy: InForce, outlook: Outlook, *, week_in_quarter: int
+    wf: Workforce, policy: InForce, outlook: Outlook, public: PublicFigures, *, week_in_quarter: int
 ) -> None:
-    """Stress: pay at risk times the chance of missing, plus overhead (assumption)."""
+    """Stress: strain, pay uncertainty and overhead, averaged over about a quarter.
+
+    ``pressure = (h − 1)⁺/(h_max − 1) + (1 + ρ)/2·sd(rating) + overhead``:
+    strain from working above a normal week (up to the most one can
+    sustain), the uncertainty of one's rating as the employee sees it — the
+    formula's share of the spread of its score (its outlook) and judgment's
+    share of the spread judged ratings showed at the last review, less by
+    √n when a rating settles on the mean of n quarters — weighed by risk
+    aversion, and the week's status overhead (the form and weights are
+    assumptions).
+    """
+    s, p = policy.scenario, policy.payoff
     overhead = policy.overhead + policy.negotiation_hours(week_in_quarter)
-    if policy.scenario.okr.enabled:
+    strain = np.maximum(wf.intensity - 1.0, 0.0) / max(s.behaviour.max_intensity - 1.0, 1e-9)
+    score_sd = np.zeros(wf.n)
+    if s.okr.enabled and p.coupling > 0:
         mu, sd = outlook
-        miss = ndtr((1.0 - mu) / sd).mean(axis=1)  # the chance of missing the target
-    else:
-        miss = np.zeros(wf.n)
-    pressure = policy.payoff.coupling * miss * (1.0 + wf.risk_aversion) / 2.0 + overhead
+        score_sd = score_spread(p.curve, mu, sd) * p.own_share
+    # a rating settled on the mean of n quarters carries 1/√n of a quarter's spread
+    rating_sd = np.sqrt(
+        (p.coupling * score_sd) ** 2 + (p.judged * public.judged_sd) ** 2
+    ) / np.sqrt(p.settlement_quarters)
+    pressure = strain + (1.0 + wf.risk_aversion) / 2.0 * rating_sd + overhead
     wf.stress[:] = STRESS_MEMORY * wf.stress + (1.0 - STRESS_MEMORY) * np.clip(pressure, 0.0, 1.0)
+
+
+def score_spread(curve: Curve, mu: Array, sd: Array) -> Array:
+    """Sd of an employee's mean score over its key results, its outlook as perceived."""
+    attainment = mu[..., None] + sd[..., None] * NODES
+    return curve(attainment).mean(axis=1).std(axis=-1)

@@ -60,6 +60,7 @@ class Workforce:
     intrinsic: Array
     prosociality: Array
     mum_cost: Array
+    effort_cost: Array  # marginal personal cost of a normal week's intensity
     # beliefs and habits (learned)
     capability_belief: Array
     honesty: Array
@@ -72,6 +73,7 @@ class Workforce:
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
+    ask: Array = field(init=False)  # the manager's ask, as said in the target conversation
     expected: Array = field(init=False)
     progress: Array = field(init=False)
     reported: Array = field(init=False)
@@ -90,6 +92,11 @@ class Workforce:
     raise_gain: Array = field(init=False)
     report_gain: Array = field(init=False)
     target_utilities: Array = field(init=False)
+    # how hard each works (1 = a normal week); weeks in the seat (< 0: still vacant),
+    # and the share of the coming quarter's weeks it is expected to be productive
+    intensity: Array = field(init=False)
+    tenure_weeks: Array = field(init=False)
+    availability: Array = field(init=False)
     # wellbeing and non-OKR work
     stress: Array = field(init=False)
     backlog: Array = field(init=False)
@@ -99,6 +106,7 @@ class Workforce:
         shape = (self.n, self.k)
         self.target = np.ones(shape)
         self.offer = np.ones(shape)
+        self.ask = np.ones(shape)
         self.expected = np.ones(shape)
         self.progress = np.zeros(shape)
         self.reported = np.zeros(shape)
@@ -110,11 +118,14 @@ class Workforce:
         self.par = np.ones(shape)
         self.reported_status = np.full(shape, metrics.NO_TARGET, dtype=np.int8)
         self.true_status = self.reported_status.copy()
-        self.effort = np.full((self.n, len(choices.ACTIVITIES)), 0.25)
+        self.effort = np.full((self.n, len(choices.ACTIVITIES)), 1.0 / len(choices.ACTIVITIES))
         self.weights = np.ones((self.n, len(choices.ACTIVITIES)))
         self.raise_gain = np.zeros(shape)
         self.report_gain = np.zeros(shape)
         self.target_utilities = np.zeros((self.n, choices.TARGET_GRID.size))
+        self.intensity = np.ones(self.n)
+        self.tenure_weeks = np.full(self.n, 52.0)
+        self.availability = np.ones(self.n)
         self.stress = np.zeros(self.n)
         self.backlog = np.zeros(self.n)
         self.bau_done = np.zeros(self.n)
@@ -138,8 +149,10 @@ class Workforce:
         right-skewed; O'Boyle & Aguinis 2012 — the log-sd is an assumption).
         Self-knowledge error is log-normal around the truth (Dunning, Heath &
         Suls 2004: self-assessments correlate only modestly with performance).
-        Risk aversion, honesty cost, intrinsic motivation and prosociality are
-        log-normal around their means (heterogeneous; assumption).
+        Risk aversion, honesty cost, intrinsic motivation, prosociality and
+        the cost of effort are log-normal around their means (heterogeneous;
+        assumption).  The draws are made in a fixed order, the newest trait
+        last, so adding a trait leaves the others' draws unchanged.
         """
         n = n_teams * team_size
         b = behaviour
@@ -151,6 +164,7 @@ class Workforce:
         intrinsic = lognormal_with_mean(rng, b.intrinsic_motivation_mean, 0.4, n)
         prosociality = lognormal_with_mean(rng, b.prosociality_mean, 0.5, n)
         mum_cost = lognormal_with_mean(rng, b.mum_cost_mean, 0.5, n)
+        effort_cost = lognormal_with_mean(rng, b.effort_cost_mean, 0.3, n)
         return cls(
             n=n,
             k=krs,
@@ -162,6 +176,7 @@ class Workforce:
             intrinsic=intrinsic,
             prosociality=prosociality,
             mum_cost=mum_cost,
+            effort_cost=effort_cost,
             capability_belief=regressive(capability, b.self_assessment_regression)
             * np.exp(knowledge_error),
             honesty=honesty.copy(),
@@ -176,10 +191,41 @@ class Workforce:
     def weekly_forecast(self, *, focus: float, overhead: float) -> Array:
         """Each employee's own forecast of a key result's weekly output, shape (n, 1).
 
-        ``ĉ × planned key-result share × (1 − overhead) × focus / K``, less the
+        ``ĉ × planned key-result time × (1 − overhead) × focus / K``, less the
         share of output its blockers usually cost, plus the help it usually
-        receives — all three learned from its own quarters.
+        receives — all three learned from its own quarters — with the planned
+        time scaled by the share of the quarter it expects to be in its seat
+        and up to speed (newcomers).
         """
         own = self.capability_belief * self.kr_plan * (1.0 - overhead) * focus
-        own = own * (1.0 - self.blocked_loss_belief)
+        own = own * (1.0 - self.blocked_loss_belief) * self.availability
         return ((own + self.help_belief) / self.k)[:, None]
+
+    def hire(self, seats: Array, newcomers: Workforce) -> None:
+        """Newcomers take the ``seats`` (a boolean mask): their traits, beliefs at priors.
+
+        ``newcomers`` is a workforce drawn from the labour market (the same
+        distributions as the organisation's own), one candidate per seat.  The
+        seat's key-result state and non-OKR backlog stay with the seat.
+        """
+        for name in (
+            "capability",
+            "perception",
+            "risk_aversion",
+            "honesty_trait",
+            "intrinsic",
+            "prosociality",
+            "mum_cost",
+            "effort_cost",
+            "capability_belief",
+            "honesty",
+            "audit_belief",
+            "bad_news_belief",
+            "ratchet_belief",
+            "kr_plan",
+            "help_belief",
+            "blocked_loss_belief",
+            "intensity",
+            "stress",
+        ):
+            getattr(self, name)[seats] = getattr(newcomers, name)[seats]

@@ -29,7 +29,7 @@ TARGET_GRID = np.linspace(0.5, 1.6, 23)
 #: Report shadings an employee weighs (reported − perceived, in units of on-pace progress).
 SHADING_GRID = np.round(np.arange(-0.2, 0.51, 0.05), 2)
 #: Activities a week is split between, in this order everywhere.
-ACTIVITIES = ("kr", "bau", "help", "explore")
+ACTIVITIES = ("kr", "bau", "help", "explore", "visible")
 
 _NODES = quantile_nodes(12)
 
@@ -53,9 +53,10 @@ class Payoff:
     ambition_weight: float
     failure_tolerance: float
     accuracy: float
-    context_weight: float  # weight of reported attainment in judgment (0 if unused)
     inflation_penalty: float
-    ratchet_strength: float  # how far the next target moves to last reported output (0 = none)
+    settlement_quarters: int  # quarters whose scores are averaged into one rating (1 or 4)
+    manager_pull: float  # how far the target moves from one's offer to the manager's ask
+    ratchet_pull: float  # how far it moves to last quarter's reported output (the ratchet)
 
     @property
     def judged(self) -> float:
@@ -80,6 +81,10 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] = (1.
     s, j = scenario, scenario.judgment
     okrs = s.okr.enabled
     relative = s.comp.evaluation == "relative"
+    # The target rule as numbers: how far the organisation moves an offer.
+    rule = s.okr.target_rule
+    manager_pull = {"negotiated": s.okr.negotiation_pressure, "assigned": 1.0}.get(rule, 0.0)
+    ratcheted = rule == "ratchet" and not s.okr.no_ratchet_commitment
     return Payoff(
         curve=rank_curve(*peer_attainment) if relative else curve_for(s.comp),
         coupling=s.comp.coupling if okrs else 0.0,
@@ -92,11 +97,10 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] = (1.
         ambition_weight=j.ambition_weight if okrs else 0.0,
         failure_tolerance=j.failure_tolerance,
         accuracy=j.accuracy,
-        context_weight=j.okr_context_weight if (j.use_okr_context and okrs) else 0.0,
         inflation_penalty=j.inflation_penalty,
-        ratchet_strength=s.okr.ratchet_strength
-        if (s.okr.target_rule == "ratchet" and okrs)
-        else 0.0,
+        settlement_quarters=4 if s.comp.review_cadence == "annual" else 1,
+        manager_pull=manager_pull if okrs else 0.0,
+        ratchet_pull=s.okr.ratchet_strength if (ratcheted and okrs) else 0.0,
     )
 
 
@@ -114,14 +118,16 @@ def target_utility(
 
     .. math::
 
-        U(τ) = X\\,[c\\,o\\,CE_ρ(f(A)) + (1-c)\\,(ω_{amb}((τ-1) - (1-φ)E(1-A)^+)
-               + ω_{ctx} E A)] - h\\,(τ-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
+        U(τ) = X\\,[c\\,o\\,CE_ρ(f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
+               - h\\,(τ-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
 
     with ``c`` the coupling, ``o`` the share of the score one's own result
-    moves (1, or 1/n under team evaluation), ``ω_ctx`` the weight judgment
-    gives reported attainment, ``f`` the score curve, ``CE_ρ`` its certainty
-    equivalent ``E f − ρ/2·Var f`` (CARA utility with normal noise; the form
-    Holmström & Milgrom 1991 use),
+    moves (1, or 1/n under team evaluation), ``f`` the score curve, ``CE_ρ``
+    its certainty equivalent ``E f − ρ/(2n)·Var f`` (CARA utility with normal
+    noise; the form Holmström & Milgrom 1991 use; ``n`` the quarters whose
+    scores are averaged into one settled rating, so a quarter's own risk in
+    an annual settlement is a quarter of its variance over four quarters'
+    pay),
     ``φ`` the failure tolerance and ``h`` the honesty cost of stating a target
     one does not believe (a forecast is a statement; assumption after Gneezy
     2005's cost of lying).  Goals are weighed as the agent expects to report
@@ -129,13 +135,11 @@ def target_utility(
     against the other arguments (append an axis to score a grid).
     """
     tau = np.asarray(tau, dtype=float)
-    mean_score, var_score, shortfall, mean_attainment = target_moments(tau, float(rel_sd), payoff)
-    formula = mean_score - 0.5 * np.asarray(risk_aversion, dtype=float) * var_score
+    mean_score, var_score, shortfall, _ = target_moments(tau, float(rel_sd), payoff)
+    risk = 0.5 * np.asarray(risk_aversion, dtype=float) / payoff.settlement_quarters
+    formula = mean_score - risk * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
-    context = payoff.context_weight * mean_attainment
-    extrinsic_u = payoff.coupling * payoff.own_share * formula + payoff.judged * (
-        ambition + context
-    )
+    extrinsic_u = payoff.coupling * payoff.own_share * formula + payoff.judged * ambition
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (tau - 1.0) ** 2
 
 
@@ -183,21 +187,25 @@ def choose_target(
 
 
 # -- weekly effort ---------------------------------------------------------------
-def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLike) -> Array:
-    """The week split that maximises the agent's perceived payoff.
+def effort_split(
+    linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLike
+) -> tuple[Array, Array]:
+    """The week split that maximises the agent's perceived payoff, and the value of time.
 
     Key-result work pays ``w₀`` per unit of effort (linear); every other
     activity ``j`` has diminishing returns, ``w_j·s_j·(1 − e^{−e_j/s_j})``
     (non-OKR needs get met, colleagues' needs for help saturate, exploration
-    ideas run out; assumption).  Maximising the sum subject to ``Σ e = 1``
-    gives ``w_j·e^{−e_j/s_j} = λ`` for every active activity, so
+    ideas run out, visibility stops registering; assumption).  Maximising the
+    sum subject to ``Σ e = 1`` gives ``w_j·e^{−e_j/s_j} = λ`` for every active
+    activity, so
 
     ``e_j = s_j·ln(w_j/λ)⁺``, with ``λ = w₀`` while key-result work takes the rest.
 
     If the saturating activities alone would fill the week, ``λ`` rises above
     ``w₀`` (solved exactly by water-filling) and key-result work gets nothing.  Raising the
     payoff of the measured task lowers every unmeasured one
-    (Holmström & Milgrom 1991).  Returns shares ``(…, 1 + J)``, key results first.
+    (Holmström & Milgrom 1991).  Returns shares ``(…, 1 + J)``, key results first,
+    and ``λ``, the marginal value of an hour (in the weights' units).
     """
     w = np.maximum(np.asarray(weights, dtype=float), 1e-12)
     w0 = np.broadcast_to(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12), w.shape[:-1])
@@ -206,7 +214,8 @@ def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLik
     def fill(log_lam: Array, w: Array, sc: Array) -> Array:
         return sc * np.maximum(np.log(w) - log_lam[..., None], 0.0)
 
-    others = fill(np.log(w0), w, sc)
+    log_lam_all = np.array(np.log(w0), dtype=float)
+    others = fill(log_lam_all, w, sc)
     over = others.sum(axis=-1) > 1.0
     if np.any(over):
         # Water-filling: with the active activities A, Σ_A s_j (ln w_j − ln λ) = 1
@@ -218,8 +227,36 @@ def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLik
             log_lam = ((weight * log_w).sum(axis=-1) - 1.0) / weight.sum(axis=-1)
             active = log_w > log_lam[..., None]
         others[over] = so * np.maximum(log_w - log_lam[..., None], 0.0)
+        log_lam_all[over] = log_lam
     kr = 1.0 - others.sum(axis=-1)
-    return np.concatenate([kr[..., None], others], axis=-1)
+    return np.concatenate([kr[..., None], others], axis=-1), np.exp(log_lam_all)
+
+
+def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLike) -> Array:
+    """The week split of :func:`effort_split`, without the value of time."""
+    return effort_split(linear_weight, weights, scales)[0]
+
+
+def intensity(
+    marginal_value: ArrayLike,
+    cost: ArrayLike,
+    *,
+    elasticity: float,
+    ceiling: ArrayLike,
+    floor: float = 0.5,
+) -> Array:
+    """How hard to work: the intensity ``h`` (1 = a normal week) that maximises
+    ``λ·h − κ·h^{1+1/ε}/(1 + 1/ε)``.
+
+    The personal cost of effort is convex (Holmström & Milgrom 1991; effort
+    responds to pay, Prendergast 1999), with constant elasticity ``ε`` of
+    intensity to its marginal value ``λ``: ``h = (λ/κ)^ε``, kept between a
+    floor (one is present for the contracted week; assumption: half) and a
+    ceiling.
+    """
+    lam = np.maximum(np.asarray(marginal_value, dtype=float), 1e-12)
+    h = np.power(lam / np.asarray(cost, dtype=float), elasticity)
+    return np.clip(h, floor, np.maximum(np.asarray(ceiling, dtype=float), floor))
 
 
 def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: ArrayLike) -> Array:

@@ -1,0 +1,62 @@
+"""Staying or leaving: people quit for a better outside option or from stress, and are replaced.
+
+At each review every employee weighs staying against the market.  Its
+outside option grows with its capability as it sees it (a market pays for
+what one can do; relative to the organisation's mean), its pay here is its
+rating (relative to the mean rating), and stress pushes it out:
+
+``logit P(quit) = logit(q₀) + β_pay·(ĉ/mean ĉ − r/mean r) + β_stress·stress``
+
+(the form is an assumption; ``q₀`` sets voluntary turnover of a content,
+fairly paid person so that the default organisation loses about 13 % a year —
+calibrated to an assumed typical rate, see the ODD's calibration).
+Leavers' seats are filled from the labour market, drawn from the
+organisation's own trait distributions (the ``labour`` stream); a seat stays
+empty for ``env.vacancy_weeks`` and the newcomer ramps up from half
+productivity over ``env.ramp_weeks``, starting with the organisation's
+priors, not experience.  Who the policy keeps — its most or least capable —
+emerges from whose rating falls short of what they could get elsewhere.
+
+docs/ODD.md §7.9 (staying or leaving).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit
+
+from okrsim.model.in_force import InForce
+from okrsim.model.work import seat_factor
+from okrsim.model.workforce import Workforce
+from okrsim.policies.curves import Array
+
+
+def quit_probability(wf: Workforce, policy: InForce, ratings: Array) -> Array:
+    """Each employee's chance of leaving at this review."""
+    b = policy.scenario.behaviour
+    worth = wf.capability_belief / max(float(wf.capability_belief.mean()), 1e-9)
+    mean_rating = float(ratings.mean())
+    pay = ratings / mean_rating if abs(mean_rating) > 1e-9 else np.ones_like(ratings)
+    base = logit(np.clip(b.quit_base_rate, 1e-6, 1.0 - 1e-6))
+    return expit(
+        base + b.quit_pay_sensitivity * (worth - pay) + b.quit_stress_sensitivity * wf.stress
+    )
+
+
+def decide_quits(wf: Workforce, policy: InForce, ratings: Array, *, quit_u: Array) -> Array:
+    """Who leaves at this review: exogenous uniforms against each one's chance."""
+    present = wf.tenure_weeks >= 0
+    return present & (quit_u < quit_probability(wf, policy, ratings))
+
+
+def hire(wf: Workforce, policy: InForce, left: Array, newcomers: Workforce) -> None:
+    """Newcomers from the labour market take the leavers' seats after a vacancy."""
+    if left.any():
+        wf.hire(left, newcomers)
+        wf.tenure_weeks[left] = -float(policy.scenario.env.vacancy_weeks)
+
+
+def availability(tenure_weeks: Array, *, weeks: int, ramp_weeks: int) -> Array:
+    """Share of the coming ``weeks`` each seat is expected to be productive (its ramp)."""
+    ahead = tenure_weeks[:, None] + np.arange(weeks)[None, :]
+    return seat_factor(ahead, ramp_weeks).mean(axis=1)

@@ -1,0 +1,531 @@
+"""The model's mechanisms, each checked at the decision level.
+
+The same agents in the same state (a real :class:`OKRModel` stepped some
+weeks) face one changed input, and the submodel's own function is called
+again: what moves, and which way, is the mechanism.  Pure functions get
+property tests.  Sections follow the mechanisms: effort as a choice, people
+coming and going, judgment as a process, and the effects that used to be
+imposed (alignment, focus, annual settlement, target rules).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_levers import mid_quarter, reweigh, scenario
+
+from okrsim.model import OKRModel
+from okrsim.model.alignment import drift
+from okrsim.model.effort_allocation import allocate_effort, value_per_output
+from okrsim.model.in_force import InForce
+from okrsim.model.learning import ratchet_seen
+from okrsim.model.model import INITIAL_KR_PLAN
+from okrsim.model.outlook import attainment_outlook
+from okrsim.model.quarter_review import Judgment, judge, measured_scores
+from okrsim.model.target_setting import set_targets
+from okrsim.model.turnover import availability, hire, quit_probability
+from okrsim.model.work import STRESS_MEMORY, seat_factor, update_stress, work
+from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies import choices
+
+PACKAGE = Path(__file__).resolve().parents[1] / "okrsim"
+#: 8 teams of 8: enough people that a correlation is not one person's luck.
+WIDE = {"org__n_teams": 8, "org__team_size": 8}
+
+
+def at_review(s: Scenario, seed: int = 3) -> OKRModel:
+    """A model at its first review: the quarter's tallies complete, not yet reset."""
+    model = OKRModel(s, seed)
+    for _ in range(WEEKS_PER_QUARTER):
+        model.step()
+    return model
+
+
+def judged_under(model: OKRModel, s: Scenario, leniency: np.ndarray | None = None) -> Judgment:
+    """How the same quarter would be judged under scenario ``s`` (same observation draws)."""
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    measured, _, _ = measured_scores(model.workforce, model.org, policy)
+    return judge(
+        model.workforce,
+        model.org,
+        policy,
+        model.tally,
+        measured,
+        manager_view=model.manager_view,
+        leniency=np.zeros(s.org.n_teams) if leniency is None else leniency,
+        rng=np.random.default_rng(7),
+    )
+
+
+# -- 1. effort is a choice ------------------------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(
+    lam=st.floats(0.01, 5.0),
+    cost=st.floats(0.05, 5.0),
+    factor=st.floats(1.0, 4.0),
+    elasticity=st.floats(0.0, 3.0),
+    ceiling=st.floats(1.0, 2.0),
+)
+def test_intensity_rises_with_its_value_falls_with_its_cost_and_stays_within_bounds(
+    lam: float, cost: float, factor: float, elasticity: float, ceiling: float
+) -> None:
+    def h(value: float, kappa: float) -> float:
+        return float(choices.intensity(value, kappa, elasticity=elasticity, ceiling=ceiling))
+
+    base = h(lam, cost)
+    assert 0.5 <= base <= ceiling
+    assert h(lam * factor, cost) >= base
+    assert h(lam, cost / factor) >= base
+    assert h(lam * factor, cost) <= ceiling
+
+
+def test_intensity_is_value_over_cost_to_the_elasticity_inside_the_bounds():
+    h = choices.intensity(0.36, 0.4, elasticity=0.5, ceiling=2.0)
+    np.testing.assert_allclose(h, 0.9**0.5)
+
+
+def test_the_same_people_work_harder_when_key_result_output_is_worth_more():
+    s = scenario(behaviour__max_intensity=2.0)
+    model = mid_quarter(s)
+    wf = model.workforce
+    reweigh(model, s)
+    before = wf.intensity.copy()
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    outlook = attainment_outlook(wf, policy, model.week_in_quarter)
+    per_output = value_per_output(wf, model.org, policy, outlook, model.public)
+    allocate_effort(wf, model.org, policy, outlook, 3.0 * per_output, model.public)
+    assert np.all(wf.intensity >= before - 1e-12)
+    assert wf.intensity.mean() > before.mean()
+
+
+def test_the_same_people_work_harder_when_effort_costs_them_less():
+    s = scenario(behaviour__max_intensity=2.0)
+    model = mid_quarter(s)
+    wf = model.workforce
+    reweigh(model, s)
+    before = wf.intensity.copy()
+    wf.effort_cost[:] *= 0.5
+    reweigh(model, s)
+    assert np.all(wf.intensity >= before - 1e-12)
+    assert wf.intensity.mean() > before.mean()
+
+
+def test_stress_lowers_the_ceiling_and_nobody_works_above_it():
+    s = scenario(behaviour__max_intensity=1.6, behaviour__effort_cost_mean=0.02)
+    model = mid_quarter(s)
+    wf = model.workforce
+    wf.stress[:] = 0.0
+    reweigh(model, s)
+    calm = wf.intensity.copy()
+    assert np.all(calm <= 1.6 + 1e-12)
+    assert np.isclose(calm, 1.6).any()  # the cheap effort makes the ceiling bind
+    wf.stress[:] = 1.0
+    reweigh(model, s)
+    stressed_ceiling = 1.0 + 0.6 * (1.0 - s.env.stress_capacity)
+    assert np.all(wf.intensity <= stressed_ceiling + 1e-12)
+    assert np.all(wf.intensity <= calm + 1e-12)
+    assert wf.intensity.mean() < calm.mean()
+
+
+def test_more_judged_credit_raises_total_effort_not_only_its_split():
+    s = scenario(behaviour__max_intensity=2.0)
+    model = mid_quarter(s)
+    reweigh(model, s)
+    before = model.workforce.intensity.copy()
+    reweigh(model, s.with_overrides({"judgment.contribution_weight": 2.0}))
+    assert np.all(model.workforce.intensity >= before - 1e-12)
+    assert model.workforce.intensity.mean() > before.mean() * 1.01
+
+
+def test_more_intrinsically_motivated_people_work_harder():
+    s = scenario(behaviour__max_intensity=2.0)
+    model = mid_quarter(s)
+    wf = model.workforce
+    reweigh(model, s)
+    before = wf.intensity.copy()
+    wf.intrinsic[:] *= 2.0
+    reweigh(model, s)
+    assert np.all(wf.intensity >= before - 1e-12)
+    assert wf.intensity.mean() > before.mean() * 1.01
+
+
+def test_people_spend_more_time_on_visibility_when_their_manager_sees_less():
+    # at the default return the halo is worth less than an hour of real work
+    s = scenario(judgment__influence_return=5.0)
+    model = mid_quarter(s)
+    wf = model.workforce
+    model.public.seen_weight = 0.9
+    reweigh(model, s)
+    visible_clear, halo_clear, kr_clear = (
+        wf.effort[:, 4].copy(),
+        wf.weights[:, 4].copy(),
+        wf.weights[:, 0].copy(),
+    )
+    model.public.seen_weight = 0.3
+    reweigh(model, s)
+    # accuracy lowers the judged credit of real work, not the halo
+    np.testing.assert_allclose(wf.weights[:, 4], halo_clear)
+    assert np.all(wf.weights[:, 0] <= kr_clear + 1e-12)
+    assert np.all(wf.effort[:, 4] >= visible_clear - 1e-12)
+    assert wf.effort[:, 4].mean() > visible_clear.mean()
+
+
+def test_a_central_manager_compresses_the_halo_as_it_compresses_real_work():
+    """``judge`` pulls the whole judged rating, halo included, towards the team's mean."""
+    spread = scenario(judgment__influence_return=5.0, judgment__centrality=0.0)
+    central = spread.with_overrides({"judgment.centrality": 0.5})
+    model = mid_quarter(spread)
+    model.public.seen_weight = 0.8  # what the last review showed, the same for both
+    reweigh(model, spread)
+    halo_spread = model.workforce.weights[:, 4].copy()
+    reweigh(model, central)
+    np.testing.assert_allclose(model.workforce.weights[:, 4], 0.5 * halo_spread)
+
+
+def test_nobody_spends_time_on_visibility_when_it_registers_nothing():
+    s = scenario(judgment__influence_return=0.0)
+    model = mid_quarter(s)
+    reweigh(model, s)
+    assert np.all(model.workforce.effort[:, 4] == 0.0)
+    assert np.all(model.tally.visible_time == 0.0)
+
+
+# -- 3. judgment is a process ---------------------------------------------------------
+def test_a_perfectly_accurate_manager_does_not_shrink_what_it_sees():
+    s = scenario(**WIDE, judgment__accuracy=1.0, judgment__centrality=0.0)
+    judgment = judged_under(at_review(s), s)
+    assert judgment.seen_weight == pytest.approx(1.0, abs=1e-9)
+    assert judgment.reported_weight == 0.0
+
+
+def test_a_less_accurate_manager_gives_less_weight_and_tracks_contribution_less():
+    sharp = scenario(**WIDE, judgment__accuracy=0.9, judgment__leniency_sd=0.0)
+    blurred = sharp.with_overrides({"judgment.accuracy": 0.2})
+    model = at_review(sharp)
+    contribution = model.tally.contribution
+    a, b = judged_under(model, sharp), judged_under(model, blurred)
+    assert b.seen_weight < a.seen_weight
+    assert b.judged_sd > a.judged_sd
+    corr_sharp = np.corrcoef(a.judged, contribution)[0, 1]
+    corr_blurred = np.corrcoef(b.judged, contribution)[0, 1]
+    assert corr_blurred < corr_sharp
+
+
+def test_a_lenient_manager_shifts_its_whole_team_and_no_one_else():
+    s = scenario(**WIDE)
+    model = at_review(s)
+    leniency = np.zeros(s.org.n_teams)
+    base = judged_under(model, s, leniency).judged
+    leniency[2] = 0.4
+    shifted = judged_under(model, s, leniency).judged
+    team = model.workforce.team
+    np.testing.assert_allclose(shifted[team == 2] - base[team == 2], 0.4)
+    np.testing.assert_allclose(shifted[team != 2], base[team != 2])
+
+
+def test_centrality_compresses_each_team_around_its_mean():
+    spread = scenario(**WIDE, judgment__centrality=0.0)
+    central = spread.with_overrides({"judgment.centrality": 0.5})
+    model = at_review(spread)
+    org = model.org
+    a, b = judged_under(model, spread), judged_under(model, central)
+    np.testing.assert_allclose(org.team_mean(b.judged), org.team_mean(a.judged))
+    np.testing.assert_allclose(
+        b.judged - org.team_mean(b.judged), 0.5 * (a.judged - org.team_mean(a.judged))
+    )
+    assert b.seen_weight == pytest.approx(0.5 * a.seen_weight)
+
+
+def test_recency_weighs_the_quarters_last_weeks_more():
+    r = 0.3
+    model = OKRModel(scenario(judgment__recency=r), 5)
+    model.step()  # the quarter starts and its tallies reset
+    ratios = []
+    for _ in range(WEEKS_PER_QUARTER - 1):
+        contribution = model.tally.contribution.copy()
+        recent = model.tally.recent_contribution.copy()
+        week = model.week_in_quarter
+        model.step()
+        gained = model.tally.contribution - contribution
+        weighted = model.tally.recent_contribution - recent
+        expected = 1.0 + r * (2.0 * week / (WEEKS_PER_QUARTER - 1) - 1.0)
+        np.testing.assert_allclose(weighted, expected * gained, atol=1e-12)
+        ratios.append(expected)
+    assert ratios == sorted(ratios)
+    assert ratios[-1] == pytest.approx(1.0 + r)
+    flat = OKRModel(scenario(judgment__recency=0.0), 5)
+    for _ in range(WEEKS_PER_QUARTER):
+        flat.step()
+    np.testing.assert_allclose(flat.tally.recent_contribution, flat.tally.contribution)
+
+
+def test_reported_results_weigh_more_when_they_track_contribution():
+    s = scenario(**WIDE, judgment__use_okr_context=True, judgment__accuracy=0.2)
+    model = at_review(s)
+    wf = model.workforce
+    wf.reported[:] = wf.progress  # reports track what was done
+    honest = judged_under(model, s)
+    inflation = np.exp(np.random.default_rng(8).normal(0.0, 0.6, wf.reported.shape))
+    wf.reported[:] = wf.progress * inflation  # the same work, reported inflated
+    inflated = judged_under(model, s)
+    k = 1.0 - s.judgment.centrality
+    assert honest.reported_weight > honest.seen_weight
+    assert inflated.reported_weight < honest.reported_weight
+    assert inflated.seen_weight > honest.seen_weight
+    without = judged_under(model, s.with_overrides({"judgment.use_okr_context": False}))
+    assert without.reported_weight == 0.0
+    # the second signal lets the manager trust its combined view more
+    assert honest.seen_weight + honest.reported_weight > without.seen_weight
+    assert honest.seen_weight + honest.reported_weight <= k + 1e-12
+
+
+def test_coaching_falls_with_team_size_and_with_the_judged_share():
+    def coaching(**overrides: object) -> float:
+        return InForce.read(scenario(**overrides), peer_attainment=(1.0, 0.15)).coaching
+
+    assert coaching(org__team_size=12) < coaching(org__team_size=4)
+    assert coaching(comp__coupling=1.0) > coaching(comp__coupling=0.0)
+    s = scenario()
+    assert coaching(comp__coupling=1.0) == pytest.approx(s.judgment.coach_help)
+    assert coaching(comp__coupling=0.0) == pytest.approx(
+        s.judgment.coach_help * (1 - s.judgment.review_hours * s.org.team_size)
+    )
+
+
+# -- 2. people come and go -------------------------------------------------------------
+def test_quitting_rises_with_stress_and_with_pay_below_perceived_worth():
+    s = scenario()
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER)
+    wf, policy = model.workforce, model.policy
+    ratings = np.ones(wf.n)
+    wf.stress[:] = 0.1
+    calm = quit_probability(wf, policy, ratings)
+    wf.stress[:] = 0.8
+    stressed = quit_probability(wf, policy, ratings)
+    assert np.all(stressed > calm)
+    wf.stress[:] = 0.1
+    underpaid = ratings.copy()
+    underpaid[0] = 0.6  # rated below the rest, the same perceived worth
+    p = quit_probability(wf, policy, underpaid)
+    assert p[0] > calm[0]
+    wf.capability_belief[1] *= 1.5  # thinks itself worth more, paid the same
+    assert quit_probability(wf, policy, ratings)[1] > calm[1]
+
+
+def test_a_hire_brings_the_newcomers_traits_and_priors_and_keeps_the_seats_work():
+    s = scenario()
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER + 5)
+    wf = model.workforce
+    newcomers = model.draw_people(np.random.default_rng(9))
+    left = np.zeros(wf.n, dtype=bool)
+    left[[0, 7]] = True
+    # every drawn trait and learned belief is the person's, not the seat's
+    personal = [f.name for f in fields(Workforce) if f.init and f.name not in ("n", "k", "team")]
+    before = {name: getattr(wf, name).copy() for name in personal}
+    seat = {name: getattr(wf, name).copy() for name in ("backlog", "progress", "target")}
+    hire(wf, model.policy, left, newcomers)
+    for name in personal:
+        np.testing.assert_array_equal(getattr(wf, name)[left], getattr(newcomers, name)[left])
+        np.testing.assert_array_equal(getattr(wf, name)[~left], before[name][~left])
+    assert np.all(wf.ratchet_belief[left] == 0.0)
+    assert np.all(wf.kr_plan[left] == INITIAL_KR_PLAN)
+    assert np.all(wf.audit_belief[left] == s.judgment.audit_probability)
+    for name, kept in seat.items():
+        np.testing.assert_array_equal(getattr(wf, name), kept)
+    np.testing.assert_array_equal(wf.tenure_weeks[left], -float(s.env.vacancy_weeks))
+
+
+def test_a_vacant_seat_produces_nothing_and_a_newcomer_ramps_up():
+    np.testing.assert_allclose(
+        seat_factor(np.array([-3.0, 0.0, 6.5, 13.0, 40.0]), 13), [0, 0.5, 0.75, 1, 1]
+    )
+    model = mid_quarter(scenario())
+    wf, tally = model.workforce, model.tally
+    wf.tenure_weeks[0] = -3.0
+    own, helped, hours = tally.kr_own.copy(), tally.help_given.copy(), tally.hours.copy()
+    model.step()
+    assert tally.hours[0] == hours[0]
+    assert tally.kr_own[0] == own[0]
+    assert tally.help_given[0] == helped[0]
+    assert wf.bau_done[0] == 0.0
+    assert np.all(tally.hours[1:] > hours[1:])
+    assert tally.kr_own[1:].sum() > own[1:].sum()
+
+
+def test_a_newcomers_forecast_counts_the_weeks_it_will_not_be_productive():
+    s = scenario()
+    model = mid_quarter(s)
+    wf, policy = model.workforce, model.policy
+    tenure = np.array([-6.0, 0.0, 52.0])
+    seats = availability(tenure, weeks=WEEKS_PER_QUARTER, ramp_weeks=13)
+    assert seats[0] < seats[1] < seats[2] == 1.0
+    wf.availability[:] = 1.0
+    veteran = wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead)
+    wf.availability[0] = seats[0]
+    newcomer = wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead)
+    assert newcomer[0, 0] < veteran[0, 0]
+    np.testing.assert_array_equal(newcomer[1:], veteran[1:])
+
+
+# -- 4. imposed effects became mechanisms ---------------------------------------------
+def test_stress_costs_output_through_errors():
+    s = scenario()
+    model = mid_quarter(s)
+    draws = model.draw_week()
+    own = []
+    for stress in (0.0, 1.0):
+        wf, tally = copy.deepcopy(model.workforce), copy.deepcopy(model.tally)
+        wf.stress[:] = stress
+        work(
+            wf,
+            model.org,
+            model.policy,
+            draws,
+            tally,
+            alignment=model.alignment[model.org.team],
+            quarter=model.quarter,
+            week=model.week,
+            week_in_quarter=model.week_in_quarter,
+        )
+        own.append(tally.kr_own - model.tally.kr_own)
+    np.testing.assert_allclose(own[1], (1.0 - s.env.stress_error) * own[0])
+
+
+def test_an_annual_settlement_halves_the_stress_of_pay_uncertainty():
+    """A rating settled on four quarters' mean carries 1/√4 of a quarter's spread."""
+    quarterly = scenario(comp__coupling=0.5)
+    annual = quarterly.with_overrides({"comp.review_cadence": "annual"})
+    model = mid_quarter(quarterly)
+    model.public.judged_sd = 0.3
+    wf = model.workforce
+    wf.intensity[:] = 1.0  # no strain: only pay uncertainty and overhead
+    added = []
+    for s in (quarterly, annual):
+        policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+        wf.stress[:] = 0.0
+        update_stress(wf, policy, model.outlook, model.public, week_in_quarter=5)
+        added.append(wf.stress / (1.0 - STRESS_MEMORY) - policy.overhead)
+    assert np.all(added[0] > 0.0)
+    np.testing.assert_allclose(added[1], 0.5 * added[0])
+
+
+def test_focus_is_the_same_with_or_without_okrs():
+    with_okrs = scenario(okr__krs_per_person=3)
+    without = with_okrs.with_overrides({"okr.enabled": False})
+    a = InForce.read(with_okrs, peer_attainment=(1.0, 0.15))
+    b = InForce.read(without, peer_attainment=(1.0, 0.15))
+    assert a.focus == b.focus < 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    risk_aversion=st.floats(0.0, 8.0),
+    honesty=st.floats(0.0, 5.0),
+    rel_sd=st.floats(0.02, 0.6),
+    coupling=st.floats(0.0, 1.0),
+)
+def test_an_annual_settlement_is_a_quarter_of_the_risk_aversion(
+    risk_aversion: float, honesty: float, rel_sd: float, coupling: float
+) -> None:
+    quarterly = scenario(comp__coupling=coupling)
+    annual = quarterly.with_overrides({"comp.review_cadence": "annual"})
+    pq, pa = choices.payoff_for(quarterly), choices.payoff_for(annual)
+    assert pa.settlement_quarters == 4
+    tau_a, u_a = choices.choose_target(
+        rel_sd, payoff=pa, extrinsic=1.5, risk_aversion=risk_aversion, honesty_cost=honesty
+    )
+    tau_q, u_q = choices.choose_target(
+        rel_sd, payoff=pq, extrinsic=1.5, risk_aversion=risk_aversion / 4, honesty_cost=honesty
+    )
+    np.testing.assert_allclose(u_a, u_q, rtol=1e-12, atol=1e-12)
+    assert tau_a == tau_q
+
+
+def test_only_payoff_for_reads_the_review_cadence():
+    """Annual reviews act through ``Payoff.settlement_quarters``, not a branch on the cadence."""
+    readers = []
+    for path in sorted([*PACKAGE.glob("model/*.py"), *PACKAGE.glob("policies/*.py")]):
+        function = "<module>"
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            header = re.match(r"\s*def (\w+)", line)
+            if header:
+                function = header.group(1)
+            if "review_cadence" in line:
+                readers.append((path.relative_to(PACKAGE).as_posix(), function, number))
+    assert [(p, f) for p, f, _ in readers] == [("policies/choices.py", "payoff_for")], readers
+
+
+@pytest.mark.parametrize(
+    ("rule", "pull"),
+    [("self_set", 0.0), ("negotiated", 0.4), ("assigned", 1.0), ("ratchet", 0.6)],
+)
+def test_every_target_rule_is_the_same_formula_with_its_own_numbers(rule, pull):
+    s = scenario(
+        okr__target_rule=rule,
+        okr__negotiation_pressure=0.4,
+        okr__ratchet_strength=0.6,
+        okr__assigned_stretch=1.3,
+        comp__coupling=0.5,
+    )
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER + 2)
+    wf = model.workforce
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    p = policy.payoff
+    assert (p.manager_pull, p.ratchet_pull) == ((0.0, pull) if rule == "ratchet" else (pull, 0.0))
+    last = wf.reported * np.exp(np.random.default_rng(4).normal(0.0, 0.3, wf.reported.shape))
+    set_targets(wf, policy, manager_view=model.manager_view, last_reported=last)
+    own, ask = wf.offer, s.okr.assigned_stretch * model.manager_view
+    expected = own + p.manager_pull * (ask - own) + p.ratchet_pull * (last - own)
+    np.testing.assert_allclose(wf.target * wf.par, expected, rtol=1e-12)
+    if rule == "ratchet":
+        pull_seen, seen = ratchet_seen(wf, model.org, last)
+        assert seen.all()
+        np.testing.assert_allclose(pull_seen, pull, rtol=1e-9)
+
+
+@pytest.mark.parametrize("rule", ["self_set", "negotiated", "assigned"])
+def test_no_ratchet_is_seen_where_targets_do_not_follow_reports(rule):
+    """Under these rules next quarter's target does not depend on what was reported."""
+    s = scenario(okr__target_rule=rule, comp__coupling=0.5)
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER + 2)
+    wf = model.workforce
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    assert policy.payoff.ratchet_pull == 0.0
+    targets = wf.target.copy()
+    set_targets(wf, policy, manager_view=model.manager_view, last_reported=2 * model.last_reported)
+    np.testing.assert_allclose(wf.target, targets)  # reports do not move targets ...
+    pull_seen, _ = ratchet_seen(wf, model.org, model.last_reported)
+    np.testing.assert_allclose(pull_seen, 0.0, atol=0.05)  # ... so no ratchet is learned
+
+
+def test_full_visibility_removes_a_teams_priority_error_and_none_keeps_it():
+    error, shock = np.array([0.5, -1.2, 0.0]), np.zeros(3)
+    seeing = scenario(env__strategy_visibility=1.0)
+    blind = scenario(env__strategy_visibility=0.0, env__okr_visibility=0.0)
+    np.testing.assert_array_equal(drift(error, seeing, shock), 0.0)
+    np.testing.assert_array_equal(drift(error, blind, shock), error)
+
+
+def test_priorities_spread_further_without_okr_visibility():
+    with_okrs = scenario()
+    without = with_okrs.with_overrides({"okr.enabled": False})
+    rng = np.random.default_rng(12)
+    shocks = rng.standard_normal((200, 4000))
+    spreads = []
+    for s in (with_okrs, without):
+        error = np.zeros(4000)
+        for shock in shocks:
+            error = drift(error, s, shock)
+        spreads.append(error.std())
+        v = s.env.strategy_visibility + s.env.okr_visibility * s.okr.enabled
+        stationary = s.env.priority_drift / np.sqrt(1.0 - (1.0 - v) ** 2)
+        assert error.std() == pytest.approx(stationary, rel=0.05)
+    assert spreads[1] > 1.5 * spreads[0]
