@@ -33,6 +33,9 @@ TITLES = {
     "rating_accuracy": "How well ratings track true contribution",
     "watermelon_share": "Watermelon key results: green reported, red in truth",
     "stress": "Stress",
+    "intensity": "Hours worked (1 = a normal week)",
+    "quit_rate": "Share of people leaving each quarter",
+    "leaver_capability_ratio": "How capable leavers are against stayers",
 }
 
 #: Short names for panels of a multi-panel chart.
@@ -50,6 +53,9 @@ SHORT_TITLES = {
     "rating_accuracy": "Rating ~ contribution",
     "watermelon_share": "Watermelons",
     "stress": "Stress",
+    "intensity": "Hours",
+    "quit_rate": "Quits",
+    "leaver_capability_ratio": "Leavers' capability",
 }
 
 
@@ -616,7 +622,13 @@ def target_choice_figure(options: pd.DataFrame, *, by: str = "organisation") -> 
 
 def effort_split_figure(shares: pd.DataFrame, *, by: str = "organisation") -> go.Figure:
     """One employee's working week: ``activity`` × ``share`` per group, as grouped bars."""
-    names = {"kr": "key results", "bau": "non-OKR work", "help": "helping", "explore": "exploring"}
+    names = {
+        "kr": "key results",
+        "bau": "non-OKR work",
+        "help": "helping",
+        "explore": "exploring",
+        "visible": "being seen",
+    }
     fig = go.Figure()
     for i, (name, frame) in enumerate(shares.groupby(by, sort=False)):
         fig.add_bar(

@@ -53,6 +53,12 @@ HEADLINES: dict[str, tuple[str, str]] = {
         "ratings tracked true contribution better",
         "ratings tracked true contribution worse",
     ),
+    "intensity": ("people worked longer hours", "people worked shorter hours"),
+    "quit_rate": ("more people left", "fewer people left"),
+    "leaver_capability_ratio": (
+        "those who left were more capable, relative to those who stayed",
+        "those who left were less capable, relative to those who stayed",
+    ),
 }
 
 _STYLE = """
