@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from okrsim.params import Scenario, ScenarioError
-
 
 def add_commands(subparsers: Any) -> None:
     """Add ``report`` to the ``okrsim`` command line."""
@@ -24,7 +22,7 @@ def add_commands(subparsers: Any) -> None:
         help="a self-contained HTML report for leadership",
         description="Write one self-contained HTML report (charts embedded, no network "
         "requests): the question, the policies compared, the headline differences in plain "
-        "language with 95 %% confidence intervals, the charts and a method note. From two "
+        "language with 95 % confidence intervals, the charts and a method note. From two "
         "or more scenario files (run now, as okrsim compare does), from the --out "
         "directory of okrsim compare, or from a sweep directory of okrsim sweep.",
     )
@@ -58,6 +56,7 @@ def add_commands(subparsers: Any) -> None:
 def report_command(args: argparse.Namespace) -> int:
     """Write the report of scenario files, a comparison directory or a sweep directory."""
     from okrsim import report
+    from okrsim.params import ScenarioError
 
     inputs = [Path(p) for p in args.inputs]
     started = time.perf_counter()
@@ -88,8 +87,9 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def _report_from_scenarios(args: argparse.Namespace) -> str:
-    from okrsim.cli import load
+    from okrsim.cli import load_all
     from okrsim.comparison import compare
+    from okrsim.params import ScenarioError
     from okrsim.report.pages import comparison_report
 
     if len(args.inputs) < 2:
@@ -97,10 +97,7 @@ def _report_from_scenarios(args: argparse.Namespace) -> str:
     reps = 20 if args.reps is None else args.reps
     if reps < 2:
         raise ScenarioError(f"--reps = {reps} is out of range: need at least 2 replications")
-    scenarios: dict[str, Scenario] = {}
-    for path in args.inputs:
-        name = Path(path).stem
-        scenarios[name if name not in scenarios else path] = load(path)
+    scenarios = load_all(args.inputs)
     workers = args.workers or os.cpu_count() or 1
     comparison = compare(
         scenarios,

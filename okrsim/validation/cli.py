@@ -6,8 +6,6 @@ import argparse
 import time
 from typing import Any
 
-from okrsim.params import ScenarioError
-
 
 def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -29,7 +27,7 @@ def add_commands(subparsers: Any) -> None:
         "--reps",
         type=int,
         default=None,
-        help="replications per design point (default 20; 6 with --quick)",
+        help="replications per design point (default 20; 12 with --quick)",
     )
     p.add_argument("--out", default="out/validation", help="output directory")
     p.add_argument(
@@ -42,6 +40,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
+    from okrsim.params import ScenarioError
     from okrsim.validation.runner import validate
 
     if args.reps is not None and args.reps < 2:
