@@ -190,9 +190,6 @@ def add_commands(subparsers: Any) -> None:
 
 def sweep_command(args: argparse.Namespace) -> int:
     """Plan, validate and run a sweep; print the one-line summary."""
-    from okrsim.experiments.executors import make_backend
-    from okrsim.experiments.plan import plan_sweep
-    from okrsim.experiments.sweep import SweepInterrupted, run_sweep
     from okrsim.params import ScenarioError
 
     if args.retry_failed and not args.resume:
@@ -215,6 +212,11 @@ def sweep_command(args: argparse.Namespace) -> int:
         raise ScenarioError("sweep: --scheduler/--scheduler-file need --executor dask")
     if args.executor == "serial" and args.workers not in (None, 1):
         raise ScenarioError("sweep: --executor serial runs one run at a time; drop --workers")
+
+    # Flags are checked before the model's libraries load, so a wrong one fails at once.
+    from okrsim.experiments.executors import make_backend
+    from okrsim.experiments.plan import plan_sweep
+    from okrsim.experiments.sweep import SweepInterrupted, run_sweep
 
     plan = plan_sweep(args.experiment)
     out = Path(args.out) if args.out else Path("out") / "sweeps" / plan.experiment.name
