@@ -38,6 +38,10 @@ DASK = Path(sys.executable).parent / "dask"
 
 pytestmark = pytest.mark.slow
 
+#: Dask's HTTP server (health and metrics) runs even without a dashboard; the
+#: scheduler's default is the fixed port 8787 on every interface.
+FREE_LOOPBACK_HTTP = ("--dashboard-address", "127.0.0.1:0")
+
 
 def env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO)}
@@ -132,8 +136,15 @@ def test_local_pool_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) 
 def test_dask_local_cluster_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) -> None:
     from distributed import LocalCluster
 
+    # No dashboard, but the scheduler's HTTP server (health, metrics) still
+    # listens: on a free loopback port, not Dask's default 8787.
     with LocalCluster(
-        host="127.0.0.1", processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+        host="127.0.0.1",
+        processes=True,
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as cluster:
         backend = DaskBackend(cluster.scheduler_address)
         try:
@@ -161,6 +172,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[b
                     "--port",
                     "0",
                     "--no-dashboard",
+                    *FREE_LOOPBACK_HTTP,
                     "--scheduler-file",
                     str(scheduler_file),
                 ],
@@ -186,6 +198,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[b
                         "1",
                         "--no-nanny",
                         "--no-dashboard",
+                        *FREE_LOOPBACK_HTTP,
                         "--host",
                         "127.0.0.1",
                         "--name",
