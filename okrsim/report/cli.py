@@ -88,16 +88,18 @@ def report_command(args: argparse.Namespace) -> int:
 
 def _report_from_scenarios(args: argparse.Namespace) -> str:
     from okrsim.cli import load_all
-    from okrsim.comparison import compare
     from okrsim.params import ScenarioError
-    from okrsim.report.pages import comparison_report
 
     if len(args.inputs) < 2:
         raise ScenarioError("report: give at least two scenario files, or one results directory")
     reps = 20 if args.reps is None else args.reps
     if reps < 2:
         raise ScenarioError(f"--reps = {reps} is out of range: need at least 2 replications")
-    scenarios = load_all(args.inputs)
+    scenarios = load_all(args.inputs)  # bad input fails before the model loads
+
+    from okrsim.comparison import compare
+    from okrsim.report.pages import comparison_report
+
     workers = args.workers or os.cpu_count() or 1
     comparison = compare(
         scenarios,

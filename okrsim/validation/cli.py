@@ -41,10 +41,11 @@ def add_commands(subparsers: Any) -> None:
 
 def validate_command(args: argparse.Namespace) -> int:
     from okrsim.params import ScenarioError
-    from okrsim.validation.runner import validate
 
     if args.reps is not None and args.reps < 2:
         raise ScenarioError(f"--reps = {args.reps} is out of range: need at least 2 replications")
+    from okrsim.validation.runner import validate  # after the flags are checked: it loads the model
+
     started = time.perf_counter()
     result = validate(args.out, quick=args.quick, reps=args.reps, workers=args.workers)
     table = result.table
