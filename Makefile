@@ -1,10 +1,12 @@
 # okrsim — `make demo` runs a policy comparison, `make test` runs the whole suite.
-# Both create .venv and install everything they need on first use.
+# Both create .venv and install what they use on first use: `make demo` the core
+# package, `make test` also the dashboard and cluster extras and the test tools.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+CORE   := $(VENV)/.core-stamp
+STAMP  := $(VENV)/.dev-stamp
 OUT    ?= out
 
 .PHONY: demo test lint typecheck pytest bench golden data-dictionary browser-deps clean help
@@ -16,14 +18,20 @@ help:
 	@echo "make golden - regenerate the golden runs (only for an intended change of behaviour)"
 	@echo "make data-dictionary - regenerate docs/DATA.md from okrsim/data_dictionary.py"
 
-$(STAMP): pyproject.toml
+$(CORE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "okrsim needs Python >= 3.12 (found %s); set PYTHON=python3.12" % sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e . --group dev
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	@echo "installing okrsim (the core package)"
+	$(BIN)/python -m pip install --progress-bar on -e .
+	@touch $(CORE)
+
+$(STAMP): $(CORE)
+	@echo "installing the dashboard and cluster extras and the test tools (a few minutes the first time)"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dashboard,cluster]' --group dev
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(CORE)
 	$(BIN)/okrsim compare scenarios/decoupled.toml scenarios/coupled.toml \
 		--reps 20 --seed 2026 --out $(OUT)/demo
 
@@ -34,8 +42,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two processes (-n 2); a test module's tests stay together (--dist loadfile),
+# so module-scoped fixtures, such as a sweep several tests read, are built once.
+PYTEST_WORKERS ?= 2
+
 pytest: $(STAMP) browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
 
@@ -50,6 +62,7 @@ data-dictionary: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+	$(BIN)/python benchmarks/bench_cli.py
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || { \

@@ -14,7 +14,20 @@ import math
 import os
 from pathlib import Path
 
-from okrsim.params import name_exists, shown
+
+def shown(value: object) -> str:
+    """The value as an error message quotes it (shortened); see :func:`okrsim.params.shown`."""
+    from okrsim.params import shown as quote  # loaded on error only: --help stays fast
+
+    return quote(value)
+
+
+def name_exists(path: str | Path) -> bool:
+    """Whether ``path`` names something (see :func:`okrsim.params.name_exists`)."""
+    from okrsim.params import name_exists as exists
+
+    return exists(path)
+
 
 #: Most parallel processes a flag may ask for.
 MAX_WORKERS = 1024

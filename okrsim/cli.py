@@ -9,18 +9,22 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import NoReturn
-
-import pandas as pd
+from typing import TYPE_CHECKING, NoReturn
 
 from okrsim import arguments
-from okrsim.params import Scenario, ScenarioError, loads_toml, shown
+from okrsim.extras import MissingExtra
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from okrsim.params import Scenario
 
 EXIT_BAD_INPUT = 2
 #: Problems an ``error:`` line lists before counting the rest.
@@ -65,12 +69,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             # rebuilt design) is one line, like an error, not a source location.
             warnings.showwarning = _warning_line
             return handler(args)
-    except ScenarioError as exc:
-        print(error_line(str(exc)), file=sys.stderr)
+    except MissingExtra as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Imported only now, so that building the parser loads no model libraries.
+        from okrsim.params import ScenarioError
+
+        if not isinstance(exc, ScenarioError):
+            raise
+        print(error_line(str(exc)), file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _warning_line(message: Warning | str, *_: object, **__: object) -> None:
@@ -121,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Scenarios are TOML files (see scenarios/README.md); results are Parquet and HTML."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"okrsim {_version()}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -160,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="paired replications of two or more scenarios, with a report",
         description="Run every scenario --reps times with common random numbers (replication r "
         "of every scenario shares a seed), print each metric's paired difference against the "
-        "first scenario with a 95 %% CI and Cohen's d, and write comparison.csv, runs.parquet "
+        "first scenario with a 95 % CI and Cohen's d, and write comparison.csv, runs.parquet "
         "and report.html to --out.",
     )
     p.add_argument(
@@ -195,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from okrsim import __version__
+
+    return __version__
+
+
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Commands of the layers above the core (sweeps, dashboard, report, validate)."""
     out = []
@@ -216,10 +235,11 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 # -- commands -------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load(args.scenario, args.set)  # bad input fails before the model loads
+
     from okrsim.run_store import write_run
     from okrsim.simulation import run
 
-    scenario = load(args.scenario, args.set)
     started = time.perf_counter()
     result = run(scenario, args.seed, weekly_detail=args.weekly_detail)
     out = write_run(result, args.out, source=args.scenario)
@@ -231,20 +251,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from okrsim.comparison import compare
-    from okrsim.report.pages import comparison_report, write
-    from okrsim.run_store import write_json, write_parquet
+    from okrsim.params import ScenarioError
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare: give at least two scenario files")
     overrides = [] if args.quarters is None else [f"horizon.quarters={args.quarters}"]
-    scenarios = {}
-    for path in args.scenarios:
-        name = Path(path).stem
-        if name in scenarios:
-            name = path
-        scenarios[name] = load(path, overrides, flag="--quarters")
-    metrics = _metric_list(args.metrics)
+    scenarios = load_all(args.scenarios, overrides, flag="--quarters")
+    metrics = _metric_list(args.metrics)  # bad input fails before the model loads
+
+    from okrsim.comparison import compare
+    from okrsim.report.pages import comparison_report, write
+    from okrsim.run_store import write_json, write_parquet
+
     workers = args.workers or os.cpu_count() or 1
     started = time.perf_counter()
     comparison = compare(scenarios, reps=args.reps, seed=args.seed, workers=workers, progress=True)
@@ -260,7 +278,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     write_parquet(comparison.quarterly, out / "quarterly.parquet", file="compare/quarterly.parquet")
     write_parquet(comparison.weekly, out / "weekly.parquet", file="compare/weekly.parquet")
     write(comparison_report(comparison), out / "report.html")
-    print(_format_comparison(comparison.table, metrics))
+    reference = next(iter(scenarios.values()))
+    same = [name for name, s in list(scenarios.items())[1:] if s == reference]
+    print(_format_comparison(comparison.table, metrics, same_as_reference=same))
     n = len(comparison.runs)
     print(
         f"{n} runs ({args.reps} paired replications × {len(scenarios)} scenarios) in "
@@ -275,10 +295,31 @@ def load(path: str, overrides: Sequence[str] = (), *, flag: str = "--set") -> Sc
 
     A bad override is blamed on ``flag``, not on the file.
     """
+    from okrsim.params import Scenario
+
     scenario = Scenario.from_toml(path)
     if overrides:
         scenario = scenario.with_overrides(parse_overrides(overrides, flag=flag), source=flag)
     return scenario
+
+
+def load_all(
+    paths: Sequence[str], overrides: Sequence[str] = (), *, flag: str = "--set"
+) -> dict[str, Scenario]:
+    """Load scenario files in the order given, named by file stem.
+
+    A stem given again (the same file twice, or ``a/x.toml`` and ``b/x.toml``)
+    is numbered by its position among its namesakes: ``x``, ``x (2)``.
+    """
+    scenarios: dict[str, Scenario] = {}
+    for path in paths:
+        stem = Path(path).stem
+        name, n = stem, 1
+        while name in scenarios:
+            n += 1
+            name = f"{stem} ({n})"
+        scenarios[name] = load(path, overrides, flag=flag)
+    return scenarios
 
 
 def parse_overrides(items: Sequence[str], *, flag: str = "--set") -> dict[str, object]:
@@ -288,6 +329,8 @@ def parse_overrides(items: Sequence[str], *, flag: str = "--set") -> dict[str, o
     which validation then accepts only where a string is meant.  A value is
     one line: a newline would smuggle in more TOML that would be dropped.
     """
+    from okrsim.params import ScenarioError, loads_toml, shown
+
     out: dict[str, object] = {}
     for item in items:
         key, sep, raw = item.partition("=")
@@ -308,6 +351,7 @@ def parse_overrides(items: Sequence[str], *, flag: str = "--set") -> dict[str, o
 
 def _metric_list(spec: str | None) -> list[str]:
     from okrsim.metrics import METRICS
+    from okrsim.params import ScenarioError
 
     if spec is None:
         return list(HEADLINE_METRICS)
@@ -326,22 +370,35 @@ def _format_summary(summary: dict[str, float]) -> str:
     return "\n".join(f"  {m:<{width}}  {v:9.4f}" for m, v in rows)
 
 
-def _format_comparison(table: pd.DataFrame, metrics: Sequence[str]) -> str:
-    t = table[table["metric"].isin(metrics)].copy()
-    t["metric"] = pd.Categorical(t["metric"], categories=list(metrics), ordered=True)
-    t = t.sort_values(["scenario_b", "metric"])
+def _format_comparison(
+    table: pd.DataFrame, metrics: Sequence[str], *, same_as_reference: Collection[str] = ()
+) -> str:
+    """One block per compared scenario, in the order given, metrics in the order asked.
+
+    A scenario equal to the reference meets the same seeds, so every paired
+    difference is exactly 0 and Cohen's d (0 / 0) is undefined: its header says
+    so and its d column shows "—".
+    """
+    t = table[table["metric"].isin(metrics)]
+    order = {m: i for i, m in enumerate(metrics)}
     lines = []
-    for b_key, frame in t.groupby("scenario_b", sort=False, observed=True):
-        a_name, b_name = str(frame["scenario_a"].iloc[0]), str(b_key)
-        lines.append(f"\n{b_name} vs {a_name} (diff = {b_name} − {a_name}, 95 % CI, Cohen's d)")
+    for b_name in dict.fromkeys(t["scenario_b"].astype(str)):
+        frame = t[t["scenario_b"] == b_name].sort_values("metric", key=lambda m: m.map(order))
+        a_name = str(frame["scenario_a"].iloc[0])
+        header = f"{b_name} vs {a_name} (diff = {b_name} − {a_name}, 95 % CI, Cohen's d)"
+        if b_name in same_as_reference:
+            header += ": identical scenarios, every difference is 0"
+        lines.append(f"\n{header}")
+        wa, wb = max(12, len(a_name) + 2), max(12, len(b_name) + 2)
         lines.append(
-            f"  {'metric':<24}{a_name[:12]:>12}{b_name[:12]:>12}{'diff':>10}{'95 % CI':>22}{'d':>8}"
+            f"  {'metric':<24}{a_name:>{wa}}{b_name:>{wb}}{'diff':>10}{'95 % CI':>22}{'d':>8}"
         )
         for _, r in frame.iterrows():
             ci = f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
+            d = "—" if math.isnan(r["cohens_d"]) else f"{r['cohens_d']:.2f}"
             lines.append(
-                f"  {r['metric']:<24}{r['mean_a']:>12.3f}{r['mean_b']:>12.3f}{r['diff']:>+10.3f}"
-                f"{ci:>22}{r['cohens_d']:>8.2f}"
+                f"  {r['metric']:<24}{r['mean_a']:>{wa}.3f}{r['mean_b']:>{wb}.3f}"
+                f"{r['diff']:>+10.3f}{ci:>22}{d:>8}"
             )
     return "\n".join(lines)
 

@@ -242,3 +242,54 @@ def test_many_problems_make_one_line_that_counts_the_rest(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.rstrip().endswith("and 7 more problems")
+
+
+def test_version_prints_the_package_version():
+    from okrsim import __version__
+
+    out = okrsim("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"okrsim {__version__}"
+
+
+HEAVY = ("numpy", "pandas", "pydantic", "pyarrow", "scipy", "mesa", "plotly", "solara", "dask")
+
+
+def test_building_the_parser_imports_no_model_library():
+    """``okrsim --help`` starts at once because the parser loads none of these."""
+    code = (
+        "import sys; from okrsim.cli import build_parser; build_parser(); "
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_help_texts_show_plain_percent_signs():
+    for command in ("compare", "report", "sweep", "analyze", "validate"):
+        out = okrsim(command, "--help")
+        assert out.returncode == 0, out.stderr
+        assert "%%" not in out.stdout
+
+
+def test_compare_prints_scenarios_in_the_order_given_and_a_self_comparison_cleanly(tmp_path):
+    coupled = str(SCENARIOS / "coupled.toml")
+    out = okrsim(
+        "compare",
+        coupled,
+        str(SCENARIOS / "no_okrs.toml"),
+        str(SCENARIOS / "decoupled.toml"),
+        coupled,
+        *("--reps", "2", "--quarters", "1", "--workers", "1", "--out", str(tmp_path)),
+        "--metrics",
+        "true_value,sandbagging_index",
+    )
+    assert out.returncode == 0, out.stderr
+    headers = [line for line in out.stdout.splitlines() if " vs coupled " in line]
+    assert [h.split(" vs ")[0] for h in headers] == ["no_okrs", "decoupled", "coupled (2)"]
+    assert "identical scenarios" in headers[2]
+    block = out.stdout.split(headers[2])[1].splitlines()
+    assert "nan" not in "\n".join(block[:4])
+    assert block[1].split() == ["metric", "coupled", "coupled", "(2)", "diff", "95", "%", "CI", "d"]
+    assert [row.split()[0] for row in block[2:4]] == ["true_value", "sandbagging_index"]
+    assert all(row.split()[-1] == "—" for row in block[2:4])

@@ -157,7 +157,7 @@ def test_bad_where_or_metric_is_an_input_error(tiny_sweep: Path) -> None:
         analyze(tiny_sweep, metrics=["happiness"])
 
 
-def test_analyze_command_reports_files_and_box(
+def test_analyze_command_prints_point_means_files_and_box(
     tiny_sweep: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert (
@@ -169,6 +169,18 @@ def test_analyze_command_reports_files_and_box(
     out = capsys.readouterr().out
     assert "analysis.html" in out
     assert "prim: '`comp.coupling` < 0.5'" in out
+    # The main table: one line per design point with its swept values and mean.
+    lines = out.splitlines()
+    assert lines[0].startswith("mean of each metric per design point")
+    assert lines[1].split() == ["point_id", "comp.coupling", "comp.bonus_curve", "true_value"]
+    means = pd.read_csv(tiny_sweep / "analysis" / "point_means.csv")
+    for (_, row), line in zip(means.iterrows(), lines[2:8], strict=True):
+        assert line.split() == [
+            str(row["point_id"]),
+            f"{row['comp.coupling']:.3f}",
+            row["comp.bonus_curve"],
+            f"{row['mean']:.3f}",
+        ]
 
 
 def sensitivity_file(tmp_path: Path, design: str, samples: int, extra: str = "") -> Path:
@@ -207,7 +219,10 @@ def test_sobol_analysis_of_a_sobol_sweep(
         plan_sweep(sensitivity_file(tmp_path, "sobol", 4)), out, SerialBackend(), progress=False
     )
     assert cli("analyze", str(out)) == 0
-    assert "base sample N = 4 is small" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "base sample N = 4 is small" in printed.err
+    assert printed.out.startswith("Sobol indices")
+    assert "behaviour.honesty_cost_mean" in printed.out
     table = pd.read_csv(out / "analysis" / "sobol.csv")
     assert set(table["input"]) == {"comp.coupling", "behaviour.honesty_cost_mean"}
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(table.columns)

@@ -40,6 +40,9 @@ DASK = Path(sys.executable).parent / "dask"
 
 pytestmark = pytest.mark.slow
 
+#: Dask's HTTP server (health and metrics) runs even without a dashboard; the
+#: scheduler's default is the fixed port 8787 on every interface.
+
 
 def env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO)}

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from okrsim.params import Scenario, ScenarioError
+from okrsim.extras import require
 
 DEFAULT_PORT = 8521  # Mesa's customary visualisation port
 APP_MODULE = "okrsim.dashboard.app"
@@ -47,6 +47,9 @@ def add_commands(subparsers: Any) -> None:
 
 def dashboard_command(args: argparse.Namespace) -> int:
     """Serve :mod:`okrsim.dashboard.app` with Solara until interrupted."""
+    from okrsim.params import Scenario, ScenarioError
+
+    require("dashboard", "okrsim dashboard")
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port = {args.port} is out of range [1, 65535]")
     if args.scenario is not None:

@@ -15,10 +15,16 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from okrsim import arguments
-from okrsim.params import ScenarioError
+from okrsim.extras import require
+
+if TYPE_CHECKING:
+    from okrsim.experiments.analysis import Analysis
+
+#: Rows of the analysis table printed by ``analyze``; the CSVs hold all of them.
+MAX_PRINTED_ROWS = 40
 
 SWEEP_HELP = """\
 Run an experiment file: every design point × replication, streamed to
@@ -199,9 +205,7 @@ def add_commands(subparsers: Any) -> None:
 
 def sweep_command(args: argparse.Namespace) -> int:
     """Plan, validate and run a sweep; print the one-line summary."""
-    from okrsim.experiments.executors import make_backend
-    from okrsim.experiments.plan import DEFAULT_MAX_RUNS, plan_sweep
-    from okrsim.experiments.sweep import SweepInterrupted, run_sweep
+    from okrsim.params import ScenarioError
 
     if args.retry_failed and not args.resume:
         raise ScenarioError("sweep: --retry-failed only makes sense with --resume")
@@ -218,10 +222,16 @@ def sweep_command(args: argparse.Namespace) -> int:
                 "sweep: --workers sets the local pool; a Dask cluster's size "
                 "is set where its workers are started"
             )
+        require("cluster", "okrsim sweep --executor dask")
     elif args.scheduler or args.scheduler_file:
         raise ScenarioError("sweep: --scheduler/--scheduler-file need --executor dask")
     if args.executor == "serial" and args.workers not in (None, 1):
         raise ScenarioError("sweep: --executor serial runs one run at a time; drop --workers")
+
+    # Flags are checked before the model's libraries load, so a wrong one fails at once.
+    from okrsim.experiments.executors import make_backend
+    from okrsim.experiments.plan import DEFAULT_MAX_RUNS, plan_sweep
+    from okrsim.experiments.sweep import SweepInterrupted, run_sweep
 
     plan = plan_sweep(args.experiment, max_runs=args.max_runs or DEFAULT_MAX_RUNS)
     out = Path(args.out) if args.out else Path("out") / "sweeps" / plan.experiment.name
@@ -322,6 +332,7 @@ def analyze_command(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     for w in {str(w.message) for w in caught}:
         print(f"warning: {w}", file=sys.stderr)
+    print(main_table(result))
     for name, path in result.csvs.items():
         print(f"{name:<18} {path}")
     print(f"{'html':<18} {result.html}")
@@ -332,6 +343,35 @@ def analyze_command(args: argparse.Namespace) -> int:
             f"density {box.density:.2f}, mass {box.mass:.2f}: {box.describe()}"
         )
     return 0
+
+
+def main_table(result: Analysis) -> str:
+    """The table a reader looks at first, as text.
+
+    Sobol and Morris designs: the sensitivity indices (S1 and ST, or μ* and σ,
+    with 95 % CI half-widths), ranked per metric.  Other designs: the mean of
+    every metric per design point.  At most :data:`MAX_PRINTED_ROWS` rows; the
+    CSVs hold them all.
+    """
+    from okrsim.experiments.analysis import wide_means
+
+    if result.sobol is not None and not result.sobol.empty:
+        title = "Sobol indices (± 95 % CI half-width), largest total effect first"
+        table = result.sobol.sort_values(["metric", "ST"], ascending=[True, False])
+        table = table[["metric", "input", "S1", "S1_conf", "ST", "ST_conf"]]
+    elif result.morris is not None and not result.morris.empty:
+        title = "Morris elementary effects (± 95 % CI half-width), largest μ* first"
+        table = result.morris.sort_values(["metric", "mu_star"], ascending=[True, False])
+        table = table[["metric", "input", "mu_star", "mu_star_conf", "sigma"]]
+    else:
+        long = result.point_means
+        keys = list(long.columns[1 : long.columns.get_loc("metric")])
+        title = "mean of each metric per design point (CIs in point_means.csv)"
+        table = wide_means(long, keys) if not long.empty else long
+    text = table.to_string(
+        index=False, float_format=lambda v: f"{v:.3f}", max_rows=MAX_PRINTED_ROWS
+    )
+    return f"{title}\n{text}\n"
 
 
 # -- argument types ------------------------------------------------------------

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from okrsim import arguments
-from okrsim.params import Scenario, ScenarioError
 
 
 def add_commands(subparsers: Any) -> None:
@@ -25,7 +24,7 @@ def add_commands(subparsers: Any) -> None:
         help="a self-contained HTML report for leadership",
         description="Write one self-contained HTML report (charts embedded, no network "
         "requests): the question, the policies compared, the headline differences in plain "
-        "language with 95 %% confidence intervals, the charts and a method note. From two "
+        "language with 95 % confidence intervals, the charts and a method note. From two "
         "or more scenario files (run now, as okrsim compare does), from the --out "
         "directory of okrsim compare, or from a sweep directory of okrsim sweep.",
     )
@@ -67,6 +66,7 @@ def add_commands(subparsers: Any) -> None:
 def report_command(args: argparse.Namespace) -> int:
     """Write the report of scenario files, a comparison directory or a sweep directory."""
     from okrsim import report
+    from okrsim.params import ScenarioError
 
     inputs = [Path(p) for p in args.inputs]
     started = time.perf_counter()
@@ -97,17 +97,17 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def _report_from_scenarios(args: argparse.Namespace) -> str:
-    from okrsim.cli import load
-    from okrsim.comparison import compare
-    from okrsim.report.pages import comparison_report
+    from okrsim.cli import load_all
+    from okrsim.params import ScenarioError
 
     if len(args.inputs) < 2:
         raise ScenarioError("report: give at least two scenario files, or one results directory")
     reps = 20 if args.reps is None else args.reps
-    scenarios: dict[str, Scenario] = {}
-    for path in args.inputs:
-        name = Path(path).stem
-        scenarios[name if name not in scenarios else path] = load(path)
+    scenarios = load_all(args.inputs)  # bad input fails before the model loads
+
+    from okrsim.comparison import compare
+    from okrsim.report.pages import comparison_report
+
     workers = args.workers or os.cpu_count() or 1
     comparison = compare(
         scenarios,

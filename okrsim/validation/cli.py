@@ -29,7 +29,7 @@ def add_commands(subparsers: Any) -> None:
         "--reps",
         type=arguments.reps,
         default=None,
-        help="replications per design point (default 20; 6 with --quick)",
+        help="replications per design point (default 20; 12 with --quick)",
     )
     p.add_argument(
         "--out", type=arguments.out_dir, default="out/validation", help="output directory"
@@ -44,7 +44,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from okrsim.validation.runner import validate
+    from okrsim.validation.runner import validate  # after the flags are checked: it loads the model
 
     started = time.perf_counter()
     result = validate(args.out, quick=args.quick, reps=args.reps, workers=args.workers)
