@@ -15,9 +15,13 @@ settings and the shared world settings applied through
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +43,31 @@ DEFAULT_PRESETS = ("decoupled.toml", "coupled.toml")
 LIBRARY_ENV = "OKRSIM_SCENARIOS"
 
 
+@functools.cache
+def presets_dir() -> Path:
+    """The preset scenario files shipped inside the package (``okrsim/presets``).
+
+    Read through :mod:`importlib.resources`, so an installed okrsim finds them
+    wherever it lives; the repository's ``scenarios/`` is a link to the same
+    directory.  A zipped install has no directory on disk: the presets are then
+    extracted once, for the life of the process.
+    """
+    presets = resources.files("okrsim") / "presets"
+    if isinstance(presets, Path):
+        return presets
+    extracted = contextlib.ExitStack()
+    atexit.register(extracted.close)
+    return extracted.enter_context(resources.as_file(presets))
+
+
 def library_dir() -> Path:
-    """The scenario library: ``$OKRSIM_SCENARIOS``, else ``./scenarios``, else the repository's."""
+    """The scenario library: ``$OKRSIM_SCENARIOS``, else ``./scenarios``, else the presets."""
     if os.environ.get(LIBRARY_ENV):
         return Path(os.environ[LIBRARY_ENV])
     here = Path.cwd() / "scenarios"
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    return presets_dir()
 
 
 def scenario_library(directory: Path | None = None, *extra: str | Path) -> dict[str, str]:
