@@ -37,6 +37,7 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
+from okrsim.dashboard.assets import serve_read_only
 from okrsim.dashboard.controls import (
     KEY_LEVERS,
     Control,
@@ -86,6 +87,7 @@ CSS = """
 """
 
 serve_bundle()  # plotly's browser module, from this machine, loaded once per page
+serve_read_only()  # Solara's own assets: no request may fetch, write or delete a file
 
 
 # -- parameters ------------------------------------------------------------------------
