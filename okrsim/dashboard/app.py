@@ -434,11 +434,12 @@ def Chart(model: TwinOrganisations, build: Callable[[TwinOrganisations], go.Figu
     """A plotly chart rebuilt after every step (Mesa's ``update_counter``) while it is shown.
 
     A chart on a hidden tab keeps its last figure and catches up when its tab
-    is opened, so a step costs only the charts in view.
+    is opened, so a step costs only the charts in view.  The figure is built
+    from one week's state: Play's thread cannot step the model part-way.
     """
     counter = update_counter.get()
     fig = solara.use_memo(
-        lambda: build(model), dependencies=[model, counter if active else None, active]
+        lambda: model.read(build), dependencies=[model, counter if active else None, active]
     )
     FigurePlotly(fig)
 

@@ -19,11 +19,12 @@ import atexit
 import contextlib
 import functools
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate
 
 import mesa
 import numpy as np
@@ -105,6 +106,25 @@ def twin_scenario(
     )
 
 
+def serialised[**P, R](
+    method: Callable[Concatenate[TwinOrganisations, P], R],
+) -> Callable[Concatenate[TwinOrganisations, P], R]:
+    """``method`` run under the twins' lock, so no step runs while it reads or steps.
+
+    Mesa's Play steps the model in a thread of its own while the page renders
+    on the thread of whichever click or update asked for it; without the lock
+    a chart could read an organisation half-way through its week (columns of
+    different lengths).
+    """
+
+    @functools.wraps(method)
+    def locked(self: TwinOrganisations, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 def key_result_statuses(model: OKRModel) -> tuple[Array, Array]:
     """Reported and true status of every key result at the last check-in, shape (n, K)."""
     return model.reported_status, model.true_status
@@ -140,6 +160,10 @@ class TwinOrganisations(mesa.Model):
     A setting that does not validate against its preset is left out and the
     reason is kept in :attr:`notes` for the page to show; the organisation then
     runs its preset as the file has it.
+
+    Stepping and every reader hold :attr:`lock` (re-entrant), and :meth:`read`
+    holds it across a whole chart's reads: Play's thread, Step, and renders
+    see whole weeks only.
     """
 
     def __init__(
@@ -153,6 +177,7 @@ class TwinOrganisations(mesa.Model):
     ) -> None:
         # Mesa's own generator is unused: each organisation draws from its named streams.
         super().__init__(rng=seed)
+        self.lock = threading.RLock()
         library = library_dir()
         presets = [
             preset or str(library / default)
@@ -188,6 +213,16 @@ class TwinOrganisations(mesa.Model):
         return Twin(label, preset, scenario, OKRModel(scenario, self.seed))
 
     # -- Mesa -------------------------------------------------------------------------
+    @serialised
+    def _wrapped_step(self) -> None:
+        """Mesa's ``model.step()``: its clock and :meth:`step`, as one step under the lock.
+
+        Mesa 3.5 replaces ``step`` on the instance with this method, which
+        advances ``time`` and then calls :meth:`step`; holding the lock around
+        both keeps a Step click that races Play from interleaving two weeks.
+        """
+        super()._wrapped_step()
+
     def step(self) -> None:
         """One week in both organisations (one that has reached its horizon waits)."""
         for twin in self.twins:
@@ -197,22 +232,31 @@ class TwinOrganisations(mesa.Model):
         self.running = any(t.model.running for t in self.twins)
 
     # -- readers ----------------------------------------------------------------------
+    def read[T](self, build: Callable[[TwinOrganisations], T]) -> T:
+        """``build(self)`` with no step part-way: a chart drawn from one week's state."""
+        with self.lock:
+            return build(self)
+
     @property
     def labels(self) -> list[str]:
         return [t.label for t in self.twins]
 
     @property
+    @serialised
     def week(self) -> int:
         return max(t.model.week for t in self.twins)
 
     @property
+    @serialised
     def quarter(self) -> int:
         return max(t.model.quarter for t in self.twins)
 
     @property
+    @serialised
     def n_employees(self) -> int:
         return min(t.model.workforce.n for t in self.twins)
 
+    @serialised
     def weekly(self) -> pd.DataFrame:
         """Weekly series of both (``WEEKLY_SERIES`` and ``organisation``)."""
         if "weekly" not in self._cache:
@@ -224,6 +268,7 @@ class TwinOrganisations(mesa.Model):
         weekly: pd.DataFrame = self._cache["weekly"]
         return weekly
 
+    @serialised
     def quarterly(self) -> pd.DataFrame:
         """One row per finished quarter and organisation, every metric."""
         if "quarterly" not in self._cache:
@@ -236,6 +281,7 @@ class TwinOrganisations(mesa.Model):
         quarterly: pd.DataFrame = self._cache["quarterly"]
         return quarterly
 
+    @serialised
     def ratings(self) -> pd.DataFrame:
         """The latest review: rating and true contribution per employee and organisation."""
         frames = []
@@ -249,6 +295,7 @@ class TwinOrganisations(mesa.Model):
             return pd.DataFrame(columns=["employee", "rating", "true_contribution", "organisation"])
         return pd.concat(frames, ignore_index=True)
 
+    @serialised
     def board(self) -> pd.DataFrame:
         """One row per key result and organisation: reported and true status."""
         frames = []
@@ -271,6 +318,7 @@ class TwinOrganisations(mesa.Model):
         return pd.concat(frames, ignore_index=True)
 
     # -- one employee -----------------------------------------------------------------
+    @serialised
     def employee(self, index: int) -> list[dict[str, Any]]:
         """One employee in both organisations: traits, beliefs, key results and why.
 
@@ -293,6 +341,7 @@ class TwinOrganisations(mesa.Model):
             )
         return out
 
+    @serialised
     def target_options(self, index: int) -> pd.DataFrame:
         """The target options one employee weighed at the quarter's start, per organisation."""
         rows = []
@@ -309,6 +358,7 @@ class TwinOrganisations(mesa.Model):
                 )
         return pd.DataFrame(rows, columns=["organisation", "target_multiple", "utility"])
 
+    @serialised
     def effort_split(self, index: int) -> pd.DataFrame:
         """One employee's split of this week across the activities, per organisation."""
         rows = [
