@@ -362,9 +362,15 @@ def test_play_for_a_minute_while_tabs_are_clicked_logs_no_error(open_page, dashb
     print(
         f"\n{len(switches)} tab clicks in {PLAY_S:.0f} s of Play: slowest {max(switches):.2f} s, "
         f"median {sorted(switches)[len(switches) // 2]:.2f} s; the clock stood still at most "
-        f"{max(stalls, default=0):.2f} s; {restarts} restarts at the horizon"
+        f"{max(stalls, default=0):.2f} s; {restarts} restarts at the horizon; "
+        f"every click: {', '.join(f'{s:.1f}' for s in switches)} s"
     )
     for sign in ("Traceback", "Error", "error in step", "error in visualization"):
         assert sign not in log, log[-4000:]
-    assert len(switches) >= 10
+    # On a quiet laptop a tab opens in well under a second; these bounds hold on a
+    # test machine whose 2 cores are shared, where Play used to hold every click
+    # back until the run ended (20 s and more).
+    assert len(switches) >= 20
+    assert sorted(switches)[len(switches) // 2] < 3.0
+    assert max(stalls) < 15.0
     dash.assert_clean()

@@ -10,6 +10,7 @@ import pytest
 
 from okrsim import metrics
 from okrsim.dashboard.twins import (
+    SHOW_WAIT_S,
     TwinOrganisations,
     key_result_statuses,
     scenario_library,
@@ -182,3 +183,22 @@ def test_reads_while_play_steps_in_its_thread_see_whole_weeks():
     assert failures == []
     assert model.week == 4 * WEEKS_PER_QUARTER
     assert reads > 10
+
+
+def test_once_a_page_shows_the_twins_a_step_waits_for_the_weeks_before_it():
+    """Play steps no faster than the page draws: a step waits until the last week is shown."""
+    model = TwinOrganisations(world=SMALL, seed=5)
+    model.shown(0, WEEKS_PER_QUARTER)  # the page draws a quarter at a time
+    for _ in range(WEEKS_PER_QUARTER):
+        model.step()  # none of these waits: the page drew week 0
+    stepped = threading.Event()
+    thread = threading.Thread(target=lambda: (model.step(), stepped.set()))
+    thread.start()
+    try:
+        assert not stepped.wait(1.0)  # week 13 is not on screen yet
+        assert model.week == WEEKS_PER_QUARTER
+        model.shown(WEEKS_PER_QUARTER, 1)
+        assert stepped.wait(SHOW_WAIT_S)
+    finally:
+        thread.join()
+    assert model.week == WEEKS_PER_QUARTER + 1

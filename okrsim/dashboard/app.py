@@ -321,17 +321,24 @@ def RunCard(
             "Step and ▶ advance this many weeks at a time (13 = a quarter)",
             str(weeks_per_step.value),
         )
-        Clock(model.value)
+        Clock(model.value, weeks_per_step.value)
         if parameters.value != model.value.settings:
             solara.Text("Settings changed: press Reset to apply them.", classes=["okrsim-note"])
 
 
 @solara.component
-def Clock(model: TwinOrganisations):
-    """Mesa's time, and the week and quarter it stands for."""
-    update_counter.get()
+def Clock(model: TwinOrganisations, weeks_per_step: int):
+    """Mesa's time, and the week and quarter it stands for.
+
+    Once drawn, it tells the model which week the page shows, so that Play
+    steps no faster than the page draws (:meth:`TwinOrganisations.shown`).
+    """
+    counter = update_counter.get()
     ShowSteps(model)
-    week, quarter = model.week, model.quarter
+    week, quarter = model.read(lambda m: (m.week, m.quarter))
+    solara.use_effect(
+        lambda: model.shown(week, weeks_per_step), [model, counter, week, weeks_per_step]
+    )
     in_quarter = (week - 1) % WEEKS_PER_QUARTER + 1 if week else 0
     solara.Text(
         f"Week {week}: quarter {quarter}, week {in_quarter} of {WEEKS_PER_QUARTER}"

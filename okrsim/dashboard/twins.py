@@ -20,6 +20,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -42,6 +43,10 @@ ORGANISATIONS = ("A", "B")
 DEFAULT_PRESETS = ("decoupled.toml", "coupled.toml")
 #: Environment variable naming the scenario library directory.
 LIBRARY_ENV = "OKRSIM_SCENARIOS"
+#: Longest a step waits for the page to draw the weeks before it, in seconds.
+SHOW_WAIT_S = 5.0
+#: The pause a step leaves after the page drew, for the page's thread to read clicks.
+SHOW_GAP_S = 0.25
 
 
 @functools.cache
@@ -178,6 +183,10 @@ class TwinOrganisations(mesa.Model):
         # Mesa's own generator is unused: each organisation draws from its named streams.
         super().__init__(rng=seed)
         self.lock = threading.RLock()
+        self._on_screen = threading.Condition(self.lock)
+        self._shown_week = 0
+        self._shown_at = 0.0
+        self._weeks_per_show: int | None = None  # no page yet: steps never wait
         library = library_dir()
         presets = [
             preset or str(library / default)
@@ -220,8 +229,31 @@ class TwinOrganisations(mesa.Model):
         Mesa 3.5 replaces ``step`` on the instance with this method, which
         advances ``time`` and then calls :meth:`step`; holding the lock around
         both keeps a Step click that races Play from interleaving two weeks.
+
+        Once a page shows this model (:meth:`shown`), a step first waits (at
+        most :data:`SHOW_WAIT_S`) until the page has drawn the weeks before it,
+        and then :data:`SHOW_GAP_S` more.  Reacton hands a render request to
+        whichever thread is rendering, often the one that reads the page's
+        messages; if Play asked again before that render ended, that thread
+        rendered round after round and read no click until Play stopped.
         """
+        if self._on_screen.wait_for(self._may_step, timeout=SHOW_WAIT_S):
+            gap = self._shown_at + SHOW_GAP_S - time.monotonic()
+            if gap > 0 and self._weeks_per_show is not None:
+                self._on_screen.wait(gap)  # the lock is free meanwhile
         super()._wrapped_step()
+
+    def _may_step(self) -> bool:
+        per_show = self._weeks_per_show
+        return per_show is None or self.week - self._shown_week < per_show
+
+    @serialised
+    def shown(self, week: int, weeks_per_show: int) -> None:
+        """The page has drawn ``week``; it draws every ``weeks_per_show`` weeks."""
+        self._shown_week = week
+        self._shown_at = time.monotonic()
+        self._weeks_per_show = max(1, int(weeks_per_show))
+        self._on_screen.notify_all()
 
     def step(self) -> None:
         """One week in both organisations (one that has reached its horizon waits)."""
