@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from okrsim import metrics
 from okrsim.dashboard.twins import (
+    SHOW_WAIT_S,
     TwinOrganisations,
     key_result_statuses,
     scenario_library,
@@ -17,7 +19,7 @@ from okrsim.dashboard.twins import (
 )
 from okrsim.metrics import NO_TARGET, OFF_TRACK, ON_TRACK, status_codes
 from okrsim.model import OKRModel
-from okrsim.params import Scenario, ScenarioError
+from okrsim.params import WEEKS_PER_QUARTER, Scenario, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "scenarios"
@@ -148,3 +150,56 @@ def test_the_inspector_explains_one_person_in_both_organisations():
     assert len(options) == 2 * len(a["explain"]["target_options"])
     split = model.effort_split(2)
     assert split.groupby("organisation")["share"].sum().round(6).tolist() == [1.0, 1.0]
+
+
+def test_reads_while_play_steps_in_its_thread_see_whole_weeks():
+    """Mesa's Play steps in a thread of its own while renders read: each read is one week."""
+    model = TwinOrganisations(world={**SMALL, "horizon.quarters": 4}, seed=3)
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def play() -> None:
+        try:
+            while model.running:
+                model.step()  # Mesa's step: its clock, then both organisations' week
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=play)
+    thread.start()
+    reads = 0
+    try:
+        while not done.is_set():
+            weekly, quarterly, week = model.read(lambda m: (m.weekly(), m.quarterly(), m.week))
+            sizes = weekly.groupby("organisation").size()
+            assert list(sizes) == [week, week], f"a read saw part of a week: {sizes.to_dict()}"
+            assert len(quarterly) == 2 * (week // WEEKS_PER_QUARTER)
+            model.board()
+            model.employee(0)
+            reads += 1
+    finally:
+        thread.join()
+    assert failures == []
+    assert model.week == 4 * WEEKS_PER_QUARTER
+    assert reads > 10
+
+
+def test_once_a_page_shows_the_twins_a_step_waits_for_the_weeks_before_it():
+    """Play steps no faster than the page draws: a step waits until the last week is shown."""
+    model = TwinOrganisations(world=SMALL, seed=5)
+    model.shown(0, WEEKS_PER_QUARTER)  # the page draws a quarter at a time
+    for _ in range(WEEKS_PER_QUARTER):
+        model.step()  # none of these waits: the page drew week 0
+    stepped = threading.Event()
+    thread = threading.Thread(target=lambda: (model.step(), stepped.set()))
+    thread.start()
+    try:
+        assert not stepped.wait(1.0)  # week 13 is not on screen yet
+        assert model.week == WEEKS_PER_QUARTER
+        model.shown(WEEKS_PER_QUARTER, 1)
+        assert stepped.wait(SHOW_WAIT_S)
+    finally:
+        thread.join()
+    assert model.week == WEEKS_PER_QUARTER + 1

@@ -37,6 +37,7 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
+from okrsim.dashboard.assets import serve_read_only
 from okrsim.dashboard.controls import (
     KEY_LEVERS,
     Control,
@@ -86,6 +87,7 @@ CSS = """
 """
 
 serve_bundle()  # plotly's browser module, from this machine, loaded once per page
+serve_read_only()  # Solara's own assets: no request may fetch, write or delete a file
 
 
 # -- parameters ------------------------------------------------------------------------
@@ -319,17 +321,24 @@ def RunCard(
             "Step and ▶ advance this many weeks at a time (13 = a quarter)",
             str(weeks_per_step.value),
         )
-        Clock(model.value)
+        Clock(model.value, weeks_per_step.value)
         if parameters.value != model.value.settings:
             solara.Text("Settings changed: press Reset to apply them.", classes=["okrsim-note"])
 
 
 @solara.component
-def Clock(model: TwinOrganisations):
-    """Mesa's time, and the week and quarter it stands for."""
-    update_counter.get()
+def Clock(model: TwinOrganisations, weeks_per_step: int):
+    """Mesa's time, and the week and quarter it stands for.
+
+    Once drawn, it tells the model which week the page shows, so that Play
+    steps no faster than the page draws (:meth:`TwinOrganisations.shown`).
+    """
+    counter = update_counter.get()
     ShowSteps(model)
-    week, quarter = model.week, model.quarter
+    week, quarter = model.read(lambda m: (m.week, m.quarter))
+    solara.use_effect(
+        lambda: model.shown(week, weeks_per_step), [model, counter, week, weeks_per_step]
+    )
     in_quarter = (week - 1) % WEEKS_PER_QUARTER + 1 if week else 0
     solara.Text(
         f"Week {week}: quarter {quarter}, week {in_quarter} of {WEEKS_PER_QUARTER}"
@@ -432,11 +441,12 @@ def Chart(model: TwinOrganisations, build: Callable[[TwinOrganisations], go.Figu
     """A plotly chart rebuilt after every step (Mesa's ``update_counter``) while it is shown.
 
     A chart on a hidden tab keeps its last figure and catches up when its tab
-    is opened, so a step costs only the charts in view.
+    is opened, so a step costs only the charts in view.  The figure is built
+    from one week's state: Play's thread cannot step the model part-way.
     """
     counter = update_counter.get()
     fig = solara.use_memo(
-        lambda: build(model), dependencies=[model, counter if active else None, active]
+        lambda: model.read(build), dependencies=[model, counter if active else None, active]
     )
     FigurePlotly(fig)
 

@@ -8,7 +8,11 @@ one ``error:`` line with exit code 2.
 from __future__ import annotations
 
 import argparse
+import errno
+import ipaddress
 import os
+import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +43,59 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only)",
+        help="address to listen on (default 127.0.0.1: this machine only; any other "
+        "address is warned about, as it opens the page to the network)",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.set_defaults(handler=dashboard_command)
+
+
+def exposure(host: str, port: int) -> str | None:
+    """Who besides this machine can open a dashboard bound to ``host``, or None.
+
+    Loopback addresses (``127.0.0.0/8``, ``::1``, ``localhost``) reach this
+    machine only.  The page has no login and every visitor's session runs
+    models in this process, so anything wider deserves a word.
+    """
+    if host == "localhost":
+        return None
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return f"every machine that can reach the name {host!r} on port {port}"
+    if address.is_loopback:
+        return None
+    if address.is_unspecified:
+        return f"every network interface of this machine, on port {port}"
+    return f"every machine that can reach {host} on port {port}"
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse an address or port the server could not listen on, before Solara starts.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the flag and what was expected.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ScenarioError(f"--host {host}: not a known address ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ScenarioError(
+                    f"--port {port}: already in use on {host}; expected a free port"
+                ) from None
+            raise ScenarioError(
+                f"--host {host}: cannot listen there ({exc.strerror}); "
+                "expected an address of this machine"
+            ) from None
 
 
 def dashboard_command(args: argparse.Namespace) -> int:
@@ -52,6 +105,16 @@ def dashboard_command(args: argparse.Namespace) -> int:
     require("dashboard", "okrsim dashboard")
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port = {args.port} is out of range [1, 65535]")
+    reach = exposure(args.host, args.port)
+    if reach is not None:
+        print(
+            f"warning: --host {args.host}: the dashboard is reachable from {reach}, "
+            "with no login; every visitor runs models in this process. "
+            "--host 127.0.0.1 keeps it to this machine.",
+            file=sys.stderr,
+            flush=True,
+        )
+    check_listen(args.host, args.port)
     if args.scenario is not None:
         Scenario.from_toml(args.scenario)  # refuse a bad file before serving anything
         os.environ["OKRSIM_DASHBOARD_SCENARIO"] = str(Path(args.scenario).resolve())

@@ -13,11 +13,13 @@ page still needs nothing from outside this machine.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
 import plotly.graph_objects as go
 import solara
 import solara.server.settings
+from traitlets import observe
 
 #: plotly's front-end module, as installed with the plotly package.
 BUNDLE_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -41,6 +43,28 @@ class SharedBundleFigureWidget(go.FigureWidget):
     """plotly's ``FigureWidget``, loading its browser module by URL (cached by the browser)."""
 
     _esm = _LOADER
+
+    # After every update the browser reports the defaults plotly.js filled in (a
+    # delta per trace and one for the layout), and plotly's handlers fold them into
+    # the Python figure: a deep validation, plus an echo back to the browser, that
+    # nothing here reads.  The page's messages are handled one at a time, so during
+    # Play those reports queued ahead of the facilitator's clicks and a tab opened
+    # seconds late.  These handlers, by the same names, replace plotly's: they only
+    # mark the edit as done, for ``on_edits_completed``.
+    @observe("_js2py_traceDeltas")
+    def _handler_js2py_traceDeltas(self, change: dict[str, Any]) -> None:
+        self._trace_edit_in_process = False
+        self._edits_done()
+
+    @observe("_js2py_layoutDelta")
+    def _handler_js2py_layoutDelta(self, change: dict[str, Any]) -> None:
+        self._layout_edit_in_process = False
+        self._edits_done()
+
+    def _edits_done(self) -> None:
+        if not (self._trace_edit_in_process or self._layout_edit_in_process):
+            while self._waiting_edit_callbacks:
+                self._waiting_edit_callbacks.pop()()
 
 
 @solara.component

@@ -15,11 +15,17 @@ settings and the shared world settings applied through
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import os
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate
 
 import mesa
 import numpy as np
@@ -37,16 +43,37 @@ ORGANISATIONS = ("A", "B")
 DEFAULT_PRESETS = ("decoupled.toml", "coupled.toml")
 #: Environment variable naming the scenario library directory.
 LIBRARY_ENV = "OKRSIM_SCENARIOS"
+#: Longest a step waits for the page to draw the weeks before it, in seconds.
+SHOW_WAIT_S = 5.0
+#: The pause a step leaves after the page drew, for the page's thread to read clicks.
+SHOW_GAP_S = 0.25
+
+
+@functools.cache
+def presets_dir() -> Path:
+    """The preset scenario files shipped inside the package (``okrsim/presets``).
+
+    Read through :mod:`importlib.resources`, so an installed okrsim finds them
+    wherever it lives; the repository's ``scenarios/`` is a link to the same
+    directory.  A zipped install has no directory on disk: the presets are then
+    extracted once, for the life of the process.
+    """
+    presets = resources.files("okrsim") / "presets"
+    if isinstance(presets, Path):
+        return presets
+    extracted = contextlib.ExitStack()
+    atexit.register(extracted.close)
+    return extracted.enter_context(resources.as_file(presets))
 
 
 def library_dir() -> Path:
-    """The scenario library: ``$OKRSIM_SCENARIOS``, else ``./scenarios``, else the repository's."""
+    """The scenario library: ``$OKRSIM_SCENARIOS``, else ``./scenarios``, else the presets."""
     if os.environ.get(LIBRARY_ENV):
         return Path(os.environ[LIBRARY_ENV])
     here = Path.cwd() / "scenarios"
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    return presets_dir()
 
 
 def scenario_library(directory: Path | None = None, *extra: str | Path) -> dict[str, str]:
@@ -84,6 +111,25 @@ def twin_scenario(
     )
 
 
+def serialised[**P, R](
+    method: Callable[Concatenate[TwinOrganisations, P], R],
+) -> Callable[Concatenate[TwinOrganisations, P], R]:
+    """``method`` run under the twins' lock, so no step runs while it reads or steps.
+
+    Mesa's Play steps the model in a thread of its own while the page renders
+    on the thread of whichever click or update asked for it; without the lock
+    a chart could read an organisation half-way through its week (columns of
+    different lengths).
+    """
+
+    @functools.wraps(method)
+    def locked(self: TwinOrganisations, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 def key_result_statuses(model: OKRModel) -> tuple[Array, Array]:
     """Reported and true status of every key result at the last check-in, shape (n, K)."""
     return model.workforce.reported_status, model.workforce.true_status
@@ -119,6 +165,10 @@ class TwinOrganisations(mesa.Model):
     A setting that does not validate against its preset is left out and the
     reason is kept in :attr:`notes` for the page to show; the organisation then
     runs its preset as the file has it.
+
+    Stepping and every reader hold :attr:`lock` (re-entrant), and :meth:`read`
+    holds it across a whole chart's reads: Play's thread, Step, and renders
+    see whole weeks only.
     """
 
     def __init__(
@@ -132,6 +182,11 @@ class TwinOrganisations(mesa.Model):
     ) -> None:
         # Mesa's own generator is unused: each organisation draws from its named streams.
         super().__init__(rng=seed)
+        self.lock = threading.RLock()
+        self._on_screen = threading.Condition(self.lock)
+        self._shown_week = 0
+        self._shown_at = 0.0
+        self._weeks_per_show: int | None = None  # no page yet: steps never wait
         library = library_dir()
         presets = [
             preset or str(library / default)
@@ -167,6 +222,39 @@ class TwinOrganisations(mesa.Model):
         return Twin(label, preset, scenario, OKRModel(scenario, self.seed))
 
     # -- Mesa -------------------------------------------------------------------------
+    @serialised
+    def _wrapped_step(self) -> None:
+        """Mesa's ``model.step()``: its clock and :meth:`step`, as one step under the lock.
+
+        Mesa 3.5 replaces ``step`` on the instance with this method, which
+        advances ``time`` and then calls :meth:`step`; holding the lock around
+        both keeps a Step click that races Play from interleaving two weeks.
+
+        Once a page shows this model (:meth:`shown`), a step first waits (at
+        most :data:`SHOW_WAIT_S`) until the page has drawn the weeks before it,
+        and then :data:`SHOW_GAP_S` more.  Reacton hands a render request to
+        whichever thread is rendering, often the one that reads the page's
+        messages; if Play asked again before that render ended, that thread
+        rendered round after round and read no click until Play stopped.
+        """
+        if self._on_screen.wait_for(self._may_step, timeout=SHOW_WAIT_S):
+            gap = self._shown_at + SHOW_GAP_S - time.monotonic()
+            if gap > 0 and self._weeks_per_show is not None:
+                self._on_screen.wait(gap)  # the lock is free meanwhile
+        super()._wrapped_step()
+
+    def _may_step(self) -> bool:
+        per_show = self._weeks_per_show
+        return per_show is None or self.week - self._shown_week < per_show
+
+    @serialised
+    def shown(self, week: int, weeks_per_show: int) -> None:
+        """The page has drawn ``week``; it draws every ``weeks_per_show`` weeks."""
+        self._shown_week = week
+        self._shown_at = time.monotonic()
+        self._weeks_per_show = max(1, int(weeks_per_show))
+        self._on_screen.notify_all()
+
     def step(self) -> None:
         """One week in both organisations (one that has reached its horizon waits)."""
         for twin in self.twins:
@@ -176,22 +264,31 @@ class TwinOrganisations(mesa.Model):
         self.running = any(t.model.running for t in self.twins)
 
     # -- readers ----------------------------------------------------------------------
+    def read[T](self, build: Callable[[TwinOrganisations], T]) -> T:
+        """``build(self)`` with no step part-way: a chart drawn from one week's state."""
+        with self.lock:
+            return build(self)
+
     @property
     def labels(self) -> list[str]:
         return [t.label for t in self.twins]
 
     @property
+    @serialised
     def week(self) -> int:
         return max(t.model.week for t in self.twins)
 
     @property
+    @serialised
     def quarter(self) -> int:
         return max(t.model.quarter for t in self.twins)
 
     @property
+    @serialised
     def n_employees(self) -> int:
         return min(t.model.workforce.n for t in self.twins)
 
+    @serialised
     def weekly(self) -> pd.DataFrame:
         """Weekly series of both (``WEEKLY_SERIES`` and ``organisation``)."""
         if "weekly" not in self._cache:
@@ -203,6 +300,7 @@ class TwinOrganisations(mesa.Model):
         weekly: pd.DataFrame = self._cache["weekly"]
         return weekly
 
+    @serialised
     def quarterly(self) -> pd.DataFrame:
         """One row per finished quarter and organisation, every metric."""
         if "quarterly" not in self._cache:
@@ -215,6 +313,7 @@ class TwinOrganisations(mesa.Model):
         quarterly: pd.DataFrame = self._cache["quarterly"]
         return quarterly
 
+    @serialised
     def ratings(self) -> pd.DataFrame:
         """The latest review: rating and true contribution per employee and organisation."""
         frames = []
@@ -228,6 +327,7 @@ class TwinOrganisations(mesa.Model):
             return pd.DataFrame(columns=["employee", "rating", "true_contribution", "organisation"])
         return pd.concat(frames, ignore_index=True)
 
+    @serialised
     def board(self) -> pd.DataFrame:
         """One row per key result and organisation: reported and true status."""
         frames = []
@@ -250,6 +350,7 @@ class TwinOrganisations(mesa.Model):
         return pd.concat(frames, ignore_index=True)
 
     # -- one employee -----------------------------------------------------------------
+    @serialised
     def employee(self, index: int) -> list[dict[str, Any]]:
         """One employee in both organisations: traits, beliefs, key results and why.
 
@@ -272,6 +373,7 @@ class TwinOrganisations(mesa.Model):
             )
         return out
 
+    @serialised
     def target_options(self, index: int) -> pd.DataFrame:
         """The target options one employee weighed at the quarter's start, per organisation."""
         rows = []
@@ -288,6 +390,7 @@ class TwinOrganisations(mesa.Model):
                 )
         return pd.DataFrame(rows, columns=["organisation", "target_multiple", "utility"])
 
+    @serialised
     def effort_split(self, index: int) -> pd.DataFrame:
         """One employee's split of this week across the activities, per organisation."""
         rows = [
