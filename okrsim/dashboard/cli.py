@@ -78,6 +78,8 @@ def check_listen(host: str, port: int) -> None:
     ScenarioError
         Naming the flag and what was expected.
     """
+    from okrsim.params import ScenarioError
+
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
