@@ -34,6 +34,8 @@ MAX_FILE_BYTES = 1_000_000
 MAX_TOML_DEPTH = 8
 #: Characters of a value an error message quotes before shortening it.
 SHOWN_CHARS = 80
+#: Characters of a file name an error message gives (a path is named whole).
+PATH_CHARS = 4096
 
 
 class ScenarioError(ValueError):
@@ -738,7 +740,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     nesting and dotted keys are bounded (:func:`check_toml_shape`) before
     :mod:`tomllib` sees it.
     """
-    p = _short(str(path))  # the name as error messages give it
+    # the name as error messages give it: whole, unless no file system allows it
+    p = _short(str(path), PATH_CHARS)
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -919,9 +922,9 @@ _TYPE_EXPECTED = {
 }
 
 
-def _short(text: str) -> str:
-    """``text`` cut to :data:`SHOWN_CHARS` characters (a key or message in an error line)."""
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+def _short(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (a key or message in an error line)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _BOUND_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})
