@@ -211,7 +211,12 @@ EMPLOYEE_COLUMNS: Final = (
         "share of effort making one's work visible to the manager over the quarter",
         SHARE,
     ),
-    ("intensity", "hours worked over the quarter as a multiple of normal weeks", "multiple"),
+    (
+        "intensity",
+        "hours worked per week in the seat, as a multiple of a normal week "
+        "(empty if the seat was vacant all quarter)",
+        "multiple",
+    ),
     (
         "tenure_weeks",
         "weeks the seat's holder has been in it at the review (negative: still vacant)",

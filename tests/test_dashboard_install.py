@@ -1,4 +1,4 @@
-"""An installed okrsim serves its presets: ``pip install .`` in a fresh venv, run elsewhere.
+"""An installed okrsim serves its presets: ``pip install '.[dashboard]'`` in a fresh venv.
 
 The presets live in ``okrsim/presets`` and are read through
 ``importlib.resources``, so the dashboard finds them however okrsim is
@@ -44,7 +44,8 @@ def test_an_installed_okrsim_serves_its_presets_from_another_directory(
     elsewhere.mkdir()
     run(sys.executable, "-m", "venv", venv, env=env, cwd=elsewhere, timeout=300)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", REPO_ROOT, env=env, cwd=elsewhere, timeout=900)
+    package = f"{REPO_ROOT}[dashboard]"  # the dashboard is an extra
+    run(python, "-m", "pip", "install", "--quiet", package, env=env, cwd=elsewhere, timeout=900)
 
     found = run(
         python,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -162,6 +163,7 @@ def test_reads_while_play_steps_in_its_thread_see_whole_weeks():
         try:
             while model.running:
                 model.step()  # Mesa's step: its clock, then both organisations' week
+                time.sleep(0.002)  # as a page's Play leaves room between weeks
         except BaseException as exc:
             failures.append(exc)
         finally:

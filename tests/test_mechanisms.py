@@ -26,13 +26,12 @@ from okrsim.model.alignment import drift
 from okrsim.model.effort_allocation import allocate_effort, value_per_output
 from okrsim.model.in_force import InForce
 from okrsim.model.learning import ratchet_seen
-from okrsim.model.model import INITIAL_KR_PLAN
 from okrsim.model.outlook import attainment_outlook
 from okrsim.model.quarter_review import Judgment, judge, measured_scores
 from okrsim.model.target_setting import set_targets
-from okrsim.model.turnover import availability, hire, quit_probability
+from okrsim.model.turnover import availability, decide_quits, hire, quit_probability
 from okrsim.model.work import STRESS_MEMORY, seat_factor, update_stress, work
-from okrsim.model.workforce import Workforce
+from okrsim.model.workforce import INITIAL_KR_PLAN, Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 
@@ -246,25 +245,26 @@ def test_centrality_compresses_each_team_around_its_mean():
 
 def test_recency_weighs_the_quarters_last_weeks_more():
     r = 0.3
-    model = OKRModel(scenario(judgment__recency=r), 5)
+    # priorities aimed exactly: what the manager can see is the whole contribution
+    model = OKRModel(scenario(judgment__recency=r, env__priority_drift=0.0), 5)
     model.step()  # the quarter starts and its tallies reset
     ratios = []
     for _ in range(WEEKS_PER_QUARTER - 1):
         contribution = model.tally.contribution.copy()
-        recent = model.tally.recent_contribution.copy()
+        recent = model.tally.seen_contribution.copy()
         week = model.week_in_quarter
         model.step()
         gained = model.tally.contribution - contribution
-        weighted = model.tally.recent_contribution - recent
+        weighted = model.tally.seen_contribution - recent
         expected = 1.0 + r * (2.0 * week / (WEEKS_PER_QUARTER - 1) - 1.0)
         np.testing.assert_allclose(weighted, expected * gained, atol=1e-12)
         ratios.append(expected)
     assert ratios == sorted(ratios)
     assert ratios[-1] == pytest.approx(1.0 + r)
-    flat = OKRModel(scenario(judgment__recency=0.0), 5)
+    flat = OKRModel(scenario(judgment__recency=0.0, env__priority_drift=0.0), 5)
     for _ in range(WEEKS_PER_QUARTER):
         flat.step()
-    np.testing.assert_allclose(flat.tally.recent_contribution, flat.tally.contribution)
+    np.testing.assert_allclose(flat.tally.seen_contribution, flat.tally.contribution)
 
 
 def test_reported_results_weigh_more_when_they_track_contribution():
@@ -324,7 +324,7 @@ def test_a_hire_brings_the_newcomers_traits_and_priors_and_keeps_the_seats_work(
     s = scenario()
     model = mid_quarter(s, weeks=WEEKS_PER_QUARTER + 5)
     wf = model.workforce
-    newcomers = model.draw_people(np.random.default_rng(9))
+    newcomers = Workforce.from_market(np.random.default_rng(9), s)
     left = np.zeros(wf.n, dtype=bool)
     left[[0, 7]] = True
     # every drawn trait and learned belief is the person's, not the seat's
@@ -529,3 +529,35 @@ def test_priorities_spread_further_without_okr_visibility():
         stationary = s.env.priority_drift / np.sqrt(1.0 - (1.0 - v) ** 2)
         assert error.std() == pytest.approx(stationary, rel=0.05)
     assert spreads[1] > 1.5 * spreads[0]
+
+
+# -- newcomers and bad quarters (judgment on the weeks in the seat) --------------------
+def test_a_newcomer_is_judged_on_its_own_weeks_not_on_the_vacancy():
+    """The same quarter's work seen over half the weeks rates the same per week."""
+    s = scenario(judgment__accuracy=1.0)
+    model = mid_quarter(s, weeks=2 * WEEKS_PER_QUARTER - 1)
+    model.step()  # the quarter's last week: its tallies are complete
+    full = judged_under(model, s).judged
+    half = copy.deepcopy(model)
+    half.tally.seen_contribution[0] *= 0.5  # the same pace of work, over half the weeks
+    half.tally.weeks_present[0] *= 0.5
+    np.testing.assert_allclose(judged_under(half, s).judged[0], full[0])
+
+
+def test_nobody_quits_before_a_full_quarter_in_the_seat():
+    s = scenario(behaviour__quit_base_rate=0.5)
+    model = mid_quarter(s)
+    wf = model.workforce
+    wf.tenure_weeks[:4] = [-3.0, 0.0, 5.0, WEEKS_PER_QUARTER - 1.0]
+    left = decide_quits(wf, model.policy, np.ones(wf.n), quit_u=np.zeros(wf.n))
+    assert not left[:4].any()
+    np.testing.assert_array_equal(left, wf.tenure_weeks >= WEEKS_PER_QUARTER)
+
+
+def test_a_quarter_of_losses_cannot_invert_judgment():
+    """A shock that wipes out the quarter's value leaves judged ratings on a sane scale."""
+    s = scenario(env__shock_quarter=2, env__shock_size=1.0)
+    model = mid_quarter(s, weeks=2 * WEEKS_PER_QUARTER)
+    judged = model.employee_frames[-1]["judged"]
+    assert np.isfinite(judged).all()
+    assert judged.abs().max() < 10.0

@@ -85,7 +85,8 @@ def learn(
     if last_reported is not None:
         seen_pull, seen = ratchet_seen(wf, org, last_reported)
         toward(wf.ratchet_belief, seen_pull, seen)
-    toward(wf.kr_plan, t.kr_time / WEEKS_PER_QUARTER)
+    # time on key results per week in the seat (a newcomer's vacancy is not a habit)
+    toward(wf.kr_plan, t.kr_time / np.maximum(t.weeks_present, 1.0), t.weeks_present > 0)
     toward(wf.help_belief, t.help_received / WEEKS_PER_QUARTER)
     loss = 1.0 - t.kr_stalled / np.maximum(t.kr_own, 1e-9)
     toward(wf.blocked_loss_belief, loss, t.kr_own > 0)

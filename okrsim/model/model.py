@@ -38,12 +38,6 @@ from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies.curves import Array
 from okrsim.seeding import RunSeed, SeedLike, streams
 
-#: Planned key-result share of the week before an employee has any history
-#: (assumption: 60 %, near what people settle at; learned from then on).
-INITIAL_KR_PLAN = 0.6
-#: Help an employee expects to receive per week before any history (assumption).
-INITIAL_HELP = 0.1
-
 #: Per-employee series Mesa's DataCollector gathers when agent reporters are on.
 AGENT_REPORTERS = ("kr_share", "stress", "reported_progress", "true_progress", "hidden_blockers")
 
@@ -93,7 +87,7 @@ class OKRModel(mesa.Model):
         super().__init__(rng=self.streams["mesa"])
         s = self.base_scenario = scenario
         self.n_quarters = s.horizon.quarters
-        self.workforce = self.draw_people(self.streams["workforce"])
+        self.workforce = Workforce.from_market(self.streams["workforce"], s)
         wf = self.workforce
         self.employees = [Employee(self, wf, i) for i in range(wf.n)]
         self.managers = [Manager(self, t) for t in range(s.org.n_teams)]
@@ -256,7 +250,7 @@ class OKRModel(mesa.Model):
         )
         labour = self.streams["labour"]
         quit_u = labour.random(wf.n)
-        newcomers = self.draw_people(labour)
+        newcomers = Workforce.from_market(labour, self.base_scenario)
         left = turnover.decide_quits(wf, policy, review.ratings, quit_u=quit_u)
         self.record_quarter(review, left)
         learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
@@ -267,29 +261,13 @@ class OKRModel(mesa.Model):
         )
         development.develop(wf, policy, tally)
         turnover.hire(wf, policy, left, newcomers)
+        # the newcomer brings no report to ratchet on and no record to settle
+        if self.last_reported is not None:
+            self.last_reported[left] = np.nan
+        self.year.forget(left)
         quarter_review.refresh_public_figures(
             self.public, review, tally, okrs_enabled=policy.scenario.okr.enabled
         )
-
-    def draw_people(self, rng: np.random.Generator) -> Workforce:
-        """One person per seat from the labour market, with the organisation's priors."""
-        s = self.base_scenario
-        people = Workforce.draw(
-            rng,
-            s.behaviour,
-            n_teams=s.org.n_teams,
-            team_size=s.org.team_size,
-            krs=s.okr.krs_per_person,
-            kr_plan=INITIAL_KR_PLAN,
-            help_prior=INITIAL_HELP,
-            # output blockers take when they are raised and cleared at the usual pace
-            blocked_loss_prior=s.env.blocker_severity
-            * s.env.blocker_rate
-            / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
-        )
-        # what the organisation states of its audits (then learned from what peers see)
-        people.audit_belief[:] = s.judgment.audit_probability
-        return people
 
     # -- records (docs/ODD.md §7.12) -------------------------------------------------
     def record_week(self) -> None:

@@ -35,6 +35,12 @@ class YearBook:
     scores: list[Array] = field(default_factory=list)
     judged: list[Array] = field(default_factory=list)
 
+    def forget(self, seats: Array) -> None:
+        """A newcomer takes these seats: it starts on the average rating, with no record."""
+        self.last_rating[seats] = self.last_rating.mean()
+        for quarter in (*self.scores, *self.judged):
+            quarter[seats] = np.nan
+
 
 @dataclass(frozen=True)
 class Review:
@@ -121,9 +127,12 @@ def judge(
 ) -> Judgment:
     """Each manager's judged rating of each report for the quarter.
 
-    The manager sees the quarter's true contribution (exploration by its
-    promise, not its luck), its last weeks weighing more (recency), through
-    noise of sd ``observation_noise·(1 − accuracy)·√13`` in output units;
+    The manager sees the quarter's contribution as the organisation can value
+    it — goal-directed work at the strategy's stated alignment, since no one
+    sees a team's priority error; exploration by its promise, not its luck —
+    its last weeks weighing more (recency), through noise of sd
+    ``observation_noise·(1 − accuracy)`` a week in output units, per week the
+    seat was filled (a newcomer is judged on its own weeks);
     under ``use_okr_context`` reported results are a second signal.  It
     shrinks what it saw towards the mean as far as the noise makes it doubt it
     (``var(true)/(var(true) + var(noise))``).  Time spent making work visible
@@ -135,9 +144,16 @@ def judge(
     """
     s, p, j, krs = policy.scenario, policy.payoff, policy.scenario.judgment, policy.krs
     t = tally
-    mean_contribution = max(float(t.contribution.mean()), 1e-9)
-    noise_sd = j.observation_noise * (1.0 - j.accuracy) * np.sqrt(WEEKS_PER_QUARTER)
-    seen = t.recent_contribution + noise_sd * rng.standard_normal(wf.n)
+    weekly_noise = j.observation_noise * (1.0 - j.accuracy)
+    noise_sd = weekly_noise * np.sqrt(WEEKS_PER_QUARTER)  # over a full quarter
+    # a quarter's worth of what the manager saw while the seat was filled
+    # (a newcomer is judged on its own weeks, not on the vacancy before it)
+    present = np.maximum(t.weeks_present, 1.0)
+    seen_sum = t.seen_contribution + weekly_noise * np.sqrt(present) * rng.standard_normal(wf.n)
+    seen = seen_sum * (WEEKS_PER_QUARTER / present)
+    # the yardstick: what a typical seat was seen to contribute (at least 1,
+    # like the public value scale, so that a quarter of losses cannot invert it)
+    mean_contribution = max(float(seen.mean()), 1.0)
     noise_var = noise_sd**2
     w_seen, w_reported = 1.0, 0.0
     if j.use_okr_context and s.okr.enabled:
@@ -166,7 +182,8 @@ def judge(
         judged=judged,
         seen_weight=shrink * w_seen * (1.0 - j.centrality),
         reported_weight=shrink * w_reported * (1.0 - j.centrality),
-        judged_sd=float(np.hypot(weight * np.sqrt(noise_var), j.leniency_sd)),
+        # a manager's leniency lasts: after the first review it is no uncertainty
+        judged_sd=float(weight * np.sqrt(noise_var)),
     )
 
 
@@ -194,8 +211,9 @@ def review(
     year.judged.append(judgment.judged)
     settle = quarter % p.settlement_quarters == 0 or quarter == n_quarters
     if settle:
+        # a seat's newcomer is settled on its own quarters (others were blanked)
         ratings = rating(
-            np.mean(year.scores, axis=0), np.mean(year.judged, axis=0), coupling=p.coupling
+            np.nanmean(year.scores, axis=0), np.nanmean(year.judged, axis=0), coupling=p.coupling
         )
         year.scores, year.judged = [], []
         year.last_rating = ratings

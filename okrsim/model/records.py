@@ -133,7 +133,12 @@ def employee_frame(
             "help_share": t.effort[:, 2] / WEEKS_PER_QUARTER,
             "exploration_share": t.effort[:, 3] / WEEKS_PER_QUARTER,
             "visibility_share": t.effort[:, 4] / WEEKS_PER_QUARTER,
-            "intensity": t.hours / WEEKS_PER_QUARTER,
+            "intensity": np.divide(
+                t.hours,
+                t.weeks_present,
+                out=np.full(wf.n, np.nan),
+                where=t.weeks_present > 0,
+            ),
             "tenure_weeks": wf.tenure_weeks,
             "left": left,
             "kr_share_when_ahead": np.divide(

@@ -36,7 +36,10 @@ class Tally:
     kr_effort: Array = field(init=False)
     value: Array = field(init=False)
     contribution: Array = field(init=False)
-    recent_contribution: Array = field(init=False)  # weighted by judgment's recency
+    # contribution as a manager can see it (at the strategy's stated alignment),
+    # weighted by judgment's recency
+    seen_contribution: Array = field(init=False)
+    weeks_present: Array = field(init=False)  # weeks the seat was filled
     help_given: Array = field(init=False)
     help_received: Array = field(init=False)
     incidents: Array = field(init=False)

@@ -85,7 +85,9 @@ def set_targets(
     target = own + p.manager_pull * (ask - own)
     wf.ask[:] = ask
     if progress is None and last_reported is not None:
-        target = target + p.ratchet_pull * (last_reported - own)
+        # a newcomer has no report of its own to ratchet on (NaN)
+        anchor = np.where(np.isfinite(last_reported), last_reported, own)
+        target = target + p.ratchet_pull * (anchor - own)
     wf.offer[:] = own
     wf.target[:] = np.maximum(target / wf.par, 1e-6)
     if progress is None:

@@ -28,6 +28,7 @@ from scipy.special import expit, logit
 from okrsim.model.in_force import InForce
 from okrsim.model.work import seat_factor
 from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
 
 
@@ -45,8 +46,9 @@ def quit_probability(wf: Workforce, policy: InForce, ratings: Array) -> Array:
 
 def decide_quits(wf: Workforce, policy: InForce, ratings: Array, *, quit_u: Array) -> Array:
     """Who leaves at this review: exogenous uniforms against each one's chance."""
-    present = wf.tenure_weeks >= 0
-    return present & (quit_u < quit_probability(wf, policy, ratings))
+    # a newcomer weighs leaving only after a full quarter in the seat
+    settled_in = wf.tenure_weeks >= WEEKS_PER_QUARTER
+    return settled_in & (quit_u < quit_probability(wf, policy, ratings))
 
 
 def hire(wf: Workforce, policy: InForce, left: Array, newcomers: Workforce) -> None:

@@ -116,33 +116,30 @@ def work(
     wf.blocked &= ~cleared
     wf.raised &= wf.blocked
     # Value created this week, and each employee's own contribution to it
-    # (help is credited to the helpers, pro rata within the team).
-    align = alignment
-    value = (
-        align * kr_out.sum(axis=1)
-        + env.bau_value * met
-        - incidents
-        + align * env.breakthrough_value * breakthrough
-    )
+    # (help is credited to the helpers, pro rata within the team).  Nobody in
+    # the organisation sees a team's priority error: what a manager can see is
+    # the contribution as if the work were aimed right (``env.alignment``).
+    goal_work = kr_out.sum(axis=1) + env.breakthrough_value * breakthrough
+    value = alignment * goal_work + env.bau_value * met - incidents
     # A breakthrough is luck; the contribution is the exploration's expected value.
-    contribution = (
-        value
-        - align * boost
-        + align * org.share_back(help_out, boost)
-        + align * env.breakthrough_value * (hazard - breakthrough)
+    goal_credit = (
+        org.share_back(help_out, boost) - boost + env.breakthrough_value * (hazard - breakthrough)
     )
+    contribution = value + alignment * goal_credit
+    visible_value = env.alignment * goal_work + env.bau_value * met - incidents
     tally.kr_output += kr_out.sum(axis=1)
-    tally.aligned_output += align * kr_out.sum(axis=1)
+    tally.aligned_output += alignment * kr_out.sum(axis=1)
     tally.value += value
     tally.contribution += contribution
     # judgment remembers the quarter's last weeks best (recency)
     recency = 1.0 + s.judgment.recency * (2.0 * week_in_quarter / (WEEKS_PER_QUARTER - 1) - 1.0)
-    tally.recent_contribution += recency * contribution
-    wf.tenure_weeks += 1.0
-    tally.help_given += help_out
-    tally.help_received += boost
+    tally.seen_contribution += recency * (visible_value + env.alignment * goal_credit)
+    tally.weeks_present += present
     tally.incidents += incidents
     tally.breakthroughs += breakthrough
+    tally.help_given += help_out
+    tally.help_received += boost
+    wf.tenure_weeks += 1.0
     return value
 
 

@@ -17,9 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from okrsim import metrics
-from okrsim.params import Behaviour
+from okrsim.params import Behaviour, Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
+
+#: Planned key-result share of the week before an employee has any history
+#: (assumption: 60 %, near what people settle at; learned from then on).
+INITIAL_KR_PLAN = 0.6
+#: Help an employee expects to receive per week before any history (assumption).
+INITIAL_HELP = 0.1
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
@@ -187,6 +193,30 @@ class Workforce:
             help_belief=np.full(n, help_prior),
             blocked_loss_belief=np.full(n, blocked_loss_prior),
         )
+
+    @classmethod
+    def from_market(cls, rng: np.random.Generator, scenario: Scenario) -> Workforce:
+        """One person per seat from the labour market, with the organisation's priors.
+
+        Used for the founding workforce and for each quarter's candidates.
+        """
+        s = scenario
+        people = cls.draw(
+            rng,
+            s.behaviour,
+            n_teams=s.org.n_teams,
+            team_size=s.org.team_size,
+            krs=s.okr.krs_per_person,
+            kr_plan=INITIAL_KR_PLAN,
+            help_prior=INITIAL_HELP,
+            # output blockers take when they are raised and cleared at the usual pace
+            blocked_loss_prior=s.env.blocker_severity
+            * s.env.blocker_rate
+            / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
+        )
+        # what the organisation states of its audits (then learned from what peers see)
+        people.audit_belief[:] = s.judgment.audit_probability
+        return people
 
     def weekly_forecast(self, *, focus: float, overhead: float) -> Array:
         """Each employee's own forecast of a key result's weekly output, shape (n, 1).
