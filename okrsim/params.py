@@ -424,7 +424,7 @@ class Behaviour(_Group):
         description="Most a person can work, as a multiple of a normal week, without stress",
     )
     quit_base_rate: float = Field(
-        0.009,
+        0.0106,
         ge=0.0,
         le=0.5,
         description="Chance per quarter of leaving when paid at one's outside option, unstressed",
