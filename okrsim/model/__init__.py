@@ -24,8 +24,8 @@ module                          ODD section
 """
 
 from okrsim.model.agents import Employee, Manager
-from okrsim.model.model import AGENT_REPORTERS, OKRModel
-from okrsim.model.records import WEEKLY_SERIES
+from okrsim.model.model import OKRModel
+from okrsim.model.records import AGENT_REPORTERS, WEEKLY_SERIES
 from okrsim.model.workforce import Workforce
 
 __all__ = ["AGENT_REPORTERS", "WEEKLY_SERIES", "Employee", "Manager", "OKRModel", "Workforce"]

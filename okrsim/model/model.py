@@ -8,7 +8,6 @@ logs the ground truth beside it.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import mesa
@@ -38,13 +37,6 @@ from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies.curves import Array
 from okrsim.seeding import RunSeed, SeedLike, streams
 
-#: Per-employee series Mesa's DataCollector gathers when agent reporters are on.
-AGENT_REPORTERS = ("kr_share", "stress", "reported_progress", "true_progress", "hidden_blockers")
-
-
-def _week_value(model: OKRModel, *, name: str) -> float:
-    return model.week_row[name]
-
 
 class OKRModel(mesa.Model):
     """An organisation running OKRs under a compensation policy.
@@ -61,7 +53,7 @@ class OKRModel(mesa.Model):
         run comes from its named streams (:mod:`okrsim.seeding`).
     agent_reporters
         Also gather per-employee weekly series through Mesa's DataCollector
-        (:data:`AGENT_REPORTERS`); off by default, as it costs a Python call
+        (:data:`records.AGENT_REPORTERS`); off by default, as it costs a Python call
         per employee and week.
     weekly_detail
         Keep one row per employee × week (:class:`records.WeeklyDetail`).
@@ -108,24 +100,12 @@ class OKRModel(mesa.Model):
         self.per_output = np.zeros((wf.n, wf.k))
         self.week_value = np.zeros(wf.n)
         self.week_row: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                name: partial(_week_value, name=name) for name in records.WEEKLY_SERIES
-            },
-            agenttype_reporters={Employee: {name: name for name in AGENT_REPORTERS}}
-            if agent_reporters
-            else None,
-        )
+        self.datacollector = records.data_collector(agent_reporters=agent_reporters)
         self.weekly_detail = records.WeeklyDetail() if weekly_detail else None
         self.quarter_rows: list[dict[str, float]] = []
         self.employee_frames: list[pd.DataFrame] = []
         self.key_result_frames: list[pd.DataFrame] = []
         self.running = True
-
-    @property
-    def in_force(self) -> Scenario:
-        """The scenario in force this quarter."""
-        return self.policy.scenario
 
     @property
     def week_in_quarter(self) -> int:
@@ -223,7 +203,7 @@ class OKRModel(mesa.Model):
         """This week's exogenous draws, in fixed shapes whatever anyone chooses."""
         env, audit = self.streams["environment"], self.streams["audit"]
         n, k = self.workforce.n, self.org.krs
-        luck = np.maximum(env.normal(1.0, self.in_force.behaviour.luck_sd, n), 0.0)
+        luck = np.maximum(env.normal(1.0, self.policy.scenario.behaviour.luck_sd, n), 0.0)
         return {
             "luck": luck,
             "onset": env.random((n, MAX_KRS))[:, :k],

@@ -13,10 +13,15 @@ docs/ODD.md §7.12 (records).
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
+import mesa
 import numpy as np
 import pandas as pd
 
 from okrsim import metrics
+from okrsim.model.agents import Employee
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation
 from okrsim.model.quarter_review import Review
@@ -45,6 +50,28 @@ WEEKLY_SERIES = (
     "stress",
     "incident_backlog",
 )
+
+
+#: Per-employee series Mesa's DataCollector gathers when agent reporters are on.
+AGENT_REPORTERS = ("kr_share", "stress", "reported_progress", "true_progress", "hidden_blockers")
+
+
+def _week_value(model: Any, *, name: str) -> float:
+    return model.week_row[name]
+
+
+def data_collector(*, agent_reporters: bool) -> mesa.DataCollector:
+    """Mesa's collector of the weekly series, and of the per-employee ones if asked for.
+
+    The model-level reporters read the week's row (:func:`week_row`) the
+    model keeps in ``week_row``.
+    """
+    return mesa.DataCollector(
+        model_reporters={name: partial(_week_value, name=name) for name in WEEKLY_SERIES},
+        agenttype_reporters={Employee: {name: name for name in AGENT_REPORTERS}}
+        if agent_reporters
+        else None,
+    )
 
 
 def nanmean(x: Array) -> float:

@@ -12,7 +12,7 @@ Trait distributions and their sources: docs/ODD.md §2.2 (state variables) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -21,6 +21,8 @@ from okrsim.params import Behaviour, Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
+#: Constructor fields that describe the seat, not the person in it.
+SEAT_FIELDS = ("n", "k", "team")
 #: Planned key-result share of the week before an employee has any history
 #: (assumption: 60 %, near what people settle at; learned from then on).
 INITIAL_KR_PLAN = 0.6
@@ -238,24 +240,8 @@ class Workforce:
         distributions as the organisation's own), one candidate per seat.  The
         seat's key-result state and non-OKR backlog stay with the seat.
         """
-        for name in (
-            "capability",
-            "perception",
-            "risk_aversion",
-            "honesty_trait",
-            "intrinsic",
-            "prosociality",
-            "mum_cost",
-            "effort_cost",
-            "capability_belief",
-            "honesty",
-            "audit_belief",
-            "bad_news_belief",
-            "ratchet_belief",
-            "kr_plan",
-            "help_belief",
-            "blocked_loss_belief",
-            "intensity",
-            "stress",
-        ):
+        # the person's: every drawn trait and learned belief, and how hard and
+        # how stressed it comes in
+        personal = [f.name for f in fields(self) if f.init and f.name not in SEAT_FIELDS]
+        for name in (*personal, "intensity", "stress"):
             getattr(self, name)[seats] = getattr(newcomers, name)[seats]
