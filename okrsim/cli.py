@@ -173,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="paired replications of two or more scenarios, with a report",
         description="Run every scenario --reps times with common random numbers (replication r "
         "of every scenario shares a seed), print each metric's paired difference against the "
-        "first scenario with a 95 % CI and Cohen's d, and write comparison.csv, runs.parquet "
-        "and report.html to --out.",
+        "first scenario with a 95 % CI and Cohen's d, and write comparison.csv (over the "
+        "horizon), by_quarter.csv (quarter by quarter), runs.parquet and report.html to --out.",
     )
     p.add_argument(
         "scenarios", nargs="+", help="two or more scenario TOML files; the first is the reference"
@@ -270,6 +270,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     comparison.table.to_csv(out / "comparison.csv", index=False)
+    comparison.by_quarter.to_csv(out / "by_quarter.csv", index=False)
     write_json(
         {name: s.model_dump(mode="json") for name, s in comparison.scenarios.items()},
         out / "scenarios.json",

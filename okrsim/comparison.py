@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from tqdm import tqdm
 
-from okrsim.metrics import METRICS
+from okrsim.metrics import METRICS, RUN_METRICS, halfway_quarters
 from okrsim.params import Scenario
 from okrsim.seeding import RunSeed, replication_seeds
 from okrsim.simulation import run
@@ -49,6 +49,9 @@ class Comparison:
     table
         One row per (metric, b-scenario): means, paired difference ``b − a``,
         its 95 % CI and Cohen's d (columns :data:`COMPARISON_COLUMNS`).
+    by_quarter
+        The same, quarter by quarter: one row per (metric, b-scenario,
+        quarter), with a ``quarter`` column first.
     """
 
     names: tuple[str, ...]
@@ -59,6 +62,19 @@ class Comparison:
     quarterly: pd.DataFrame
     weekly: pd.DataFrame
     table: pd.DataFrame
+    by_quarter: pd.DataFrame
+
+    def gap_recovery(self, metric: str, scenario_b: str, change: int) -> float:
+        """Quarters after ``change`` until ``b − a`` in ``metric`` has closed half its gap.
+
+        The gap is the paired mean difference quarter by quarter; it starts
+        at its value in the quarter before the change and closes at 0 (the
+        reference's level): how long, for instance, decoupling in year two
+        takes to get half-way to an organisation that was always decoupled.
+        """
+        q = self.by_quarter
+        rows = q[(q["metric"] == metric) & (q["scenario_b"] == scenario_b)]
+        return halfway_quarters(rows["diff"], rows["quarter"], change, settled=0.0)
 
 
 def compare(
@@ -118,26 +134,44 @@ def compare(
         .mean()
         .reset_index()
     )
+    quarterly_all = pd.concat(quarters, ignore_index=True)
     return Comparison(
         names=names,
         reps=reps,
         seed=seed,
         scenarios=dict(scenarios),
         runs=runs,
-        quarterly=pd.concat(quarters, ignore_index=True),
+        quarterly=quarterly_all,
         weekly=weekly_mean,
         table=paired_table(runs, names),
+        by_quarter=quarter_table(quarterly_all, names),
     )
 
 
+def quarter_table(quarterly: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """:func:`paired_table` quarter by quarter (a ``quarter`` column first)."""
+    columns = ["quarter", *COMPARISON_COLUMNS]
+    frames = [
+        paired_table(quarterly[quarterly["quarter"] == quarter], names).assign(quarter=quarter)
+        for quarter in sorted(int(q) for q in quarterly["quarter"].unique())
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
 def paired_table(runs: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """Paired differences of every metric between the first scenario and each other."""
+    """Paired differences of every metric between the first scenario and each other.
+
+    ``runs`` has a ``scenario`` and a ``replication`` column and one column
+    per metric (and per figure of :data:`~okrsim.metrics.RUN_METRICS`).
+    """
     a_name = names[0]
     a = runs[runs["scenario"] == a_name].set_index("replication")
     out = []
     for b_name in names[1:]:
         b = runs[runs["scenario"] == b_name].set_index("replication").reindex(a.index)
-        for metric in METRICS:
+        for metric in (*METRICS, *RUN_METRICS):
             if metric not in runs.columns:
                 continue
             pd_ = paired_difference(a[metric].to_numpy(float), b[metric].to_numpy(float))

@@ -15,6 +15,9 @@ patterns with a placeholder in angle brackets:
 ``<metric>``
     any metric of :data:`okrsim.metrics.METRICS`; its meaning is taken from
     there and its unit from :data:`METRIC_UNITS`.
+``<run_metric>``
+    a figure of a whole run of :data:`okrsim.metrics.RUN_METRICS` (how long a
+    scheduled policy change takes to show), in quarters.
 ``<axis>``
     a swept scenario key, named by its dotted TOML key (``comp.coupling``);
     its meaning is the field's description in :mod:`okrsim.params`.
@@ -34,7 +37,7 @@ from typing import Final
 import pyarrow as pa
 
 from okrsim import params
-from okrsim.metrics import METRICS
+from okrsim.metrics import METRICS, RUN_METRICS
 
 #: Units, in the words the introduction of docs/DATA.md defines.
 OUTPUT = "output units (an average employee produces 1 per full week)"
@@ -132,6 +135,7 @@ class DataFile:
 # -- the columns ----------------------------------------------------------------
 
 _METRIC = "<metric>"
+_RUN_METRIC = "<run_metric>"
 _AXIS = "<axis>"
 
 #: Columns that mean the same in every file that has them.
@@ -314,6 +318,18 @@ EMPLOYEE_WEEK_COLUMNS: Final = (
     ("raised_kr<j>", "key result {j}'s blocker has been raised", "true/false"),
 )
 
+COMPARISON_COLUMNS: Final = (
+    ("metric", "metric name (see Metrics), or a figure of a whole run", NONE),
+    ("scenario_a", "the reference scenario (the first given)", NONE),
+    ("scenario_b", "the scenario compared with it", NONE),
+    ("mean_a", "the metric's mean over a's replications", "the metric's unit"),
+    ("mean_b", "the metric's mean over b's replications", "the metric's unit"),
+    ("diff", "mean paired difference b − a over replications", "the metric's unit"),
+    ("ci_low", "lower end of the 95 % CI of diff (paired t)", "the metric's unit"),
+    ("ci_high", "upper end of the 95 % CI of diff (paired t)", "the metric's unit"),
+    ("cohens_d", "diff / sd of the paired differences", "sd units"),
+)
+
 SEED_COLUMNS: Final = (
     ("seed_entropy", "entropy of the root SeedSequence the run was spawned from", NONE),
     ("spawn_key", "the run's spawn key under the root seed (rebuilds the run exactly)", NONE),
@@ -324,7 +340,12 @@ RUN_MANIFEST: Final = (
     ("scenario", "the full validated scenario, every key with its value", NONE),
     ("seed", "entropy and spawn key of the run's SeedSequence", NONE),
     ("files", "the Parquet files written", NONE),
-    ("summary", "each metric's mean over the run's quarters", "each metric's unit"),
+    (
+        "summary",
+        "each metric's mean over the run's quarters, and the run's figures (recovery after a "
+        "scheduled change)",
+        "each metric's unit",
+    ),
     ("versions", "versions of Python and the libraries that decide the results", NONE),
 )
 
@@ -413,17 +434,14 @@ FILES: Final[tuple[DataFile, ...]] = (
         "compare/comparison.csv",
         "Paired differences between the first scenario (a) and each other (b).",
         "one row per metric × b-scenario",
-        (
-            ("metric", "metric name (see Metrics)", NONE),
-            ("scenario_a", "the reference scenario (the first given)", NONE),
-            ("scenario_b", "the scenario compared with it", NONE),
-            ("mean_a", "the metric's mean over a's replications", "the metric's unit"),
-            ("mean_b", "the metric's mean over b's replications", "the metric's unit"),
-            ("diff", "mean paired difference b − a over replications", "the metric's unit"),
-            ("ci_low", "lower end of the 95 % CI of diff (paired t)", "the metric's unit"),
-            ("ci_high", "upper end of the 95 % CI of diff (paired t)", "the metric's unit"),
-            ("cohens_d", "diff / sd of the paired differences", "sd units"),
-        ),
+        COMPARISON_COLUMNS,
+    ),
+    DataFile(
+        "compare/by_quarter.csv",
+        "The paired differences of comparison.csv quarter by quarter (for a scheduled change: "
+        "how the gap opens and closes).",
+        "one row per quarter × metric × b-scenario",
+        (QUARTER, *COMPARISON_COLUMNS),
     ),
     DataFile(
         "compare/runs.parquet",
@@ -438,6 +456,7 @@ FILES: Final[tuple[DataFile, ...]] = (
             ),
             *SEED_COLUMNS,
             (_METRIC, "mean over the run's quarters of {meaning}", "{unit}"),
+            (_RUN_METRIC, "{meaning}", QUARTERS),
         ),
     ),
     DataFile(
@@ -636,6 +655,7 @@ _BY_KEY: Final = {f.key: f for f in FILES}
 _PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 _PATTERNS: Final = {
     "metric": r"[a-z][a-z0-9_]*",
+    "run_metric": r"[a-z][a-z0-9_]*",
     "axis": r"[a-z_]+\.[a-z0-9_]+",
     "scenario": r".+",
     "j": r"[1-9][0-9]*",
@@ -694,6 +714,10 @@ def _match(pattern: str, column: str) -> dict[str, str] | None:
         if metric not in METRICS:
             return None
         values |= {"meaning": METRICS[metric], "unit": METRIC_UNITS[metric]}
+    if "run_metric" in values:
+        if values["run_metric"] not in RUN_METRICS:
+            return None
+        values |= {"meaning": RUN_METRICS[values["run_metric"]], "unit": QUARTERS}
     if "axis" in values:
         try:
             info = params.field_info(values["axis"])
@@ -803,6 +827,18 @@ def _markdown() -> Iterator[str]:
     yield "|---|---|---|"
     for metric, meaning in METRICS.items():
         yield f"| `{metric}` | {_cell(meaning)} | {_cell(METRIC_UNITS[metric])} |"
+    yield ""
+    yield "### Figures of a whole run"
+    yield ""
+    yield (
+        "Named in `okrsim.metrics.RUN_METRICS` and read off a run's quarterly series: in a "
+        "run's summary (`manifest.json`) and in `compare`'s `runs.parquet` and comparison."
+    )
+    yield ""
+    yield "| figure | meaning | unit |"
+    yield "|---|---|---|"
+    for metric, meaning in RUN_METRICS.items():
+        yield f"| `{metric}` | {_cell(meaning)} | {QUARTERS} |"
 
 
 def _cell(text: str) -> str:

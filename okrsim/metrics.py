@@ -12,6 +12,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from okrsim.policies.curves import Array
 
@@ -55,6 +56,65 @@ METRICS: Final[dict[str, str]] = {
     "hidden_reported_progress": "reported progress / target on late-quarter hidden-blocked KRs",
     "hidden_true_progress": "true progress / target on late-quarter hidden-blocked KRs",
 }
+
+#: Figures of a whole run read off its quarterly series: how long a scheduled
+#: policy change takes to show, with the quarterly metric each one follows.
+RECOVERY: Final[dict[str, str]] = {
+    "sandbagging_recovery": "sandbagging_index",
+    "reporting_bias_recovery": "reporting_bias",
+}
+RUN_METRICS: Final[dict[str, str]] = {
+    name: (
+        f"quarters after the last scheduled policy change until {metric} has moved half the "
+        "way from its level in the quarter before the change to its level in the run's last "
+        "quarter (0.5 = within the first quarter; NaN without a change)"
+    )
+    for name, metric in RECOVERY.items()
+}
+
+
+def halfway_quarters(
+    values: ArrayLike, quarters: ArrayLike, change: int, settled: float | None = None
+) -> float:
+    """Quarters from a change until a series has moved half the way to where it settles.
+
+    ``values`` by ``quarters`` (1-based); the change holds from quarter
+    ``change``.  The series starts at its value in the quarter before the
+    change (time 0) and quarter ``change + t − 1`` ends at time ``t``; the
+    crossing of the halfway mark between ``start`` and ``settled`` (default:
+    the last value; 0 for the gap between two paired policies) is
+    interpolated linearly, so a series that moves fully within the first
+    quarter takes 0.5.  NaN when there is no quarter before the change, no
+    move to make, or the series never gets half the way.
+    """
+    v = pd.Series(np.asarray(values, dtype=float), index=np.asarray(quarters, dtype=int))
+    if change - 1 not in v.index or not np.isfinite(v.get(change - 1, np.nan)):
+        return float("nan")
+    start = float(v[change - 1])
+    after = v[v.index >= change].sort_index()
+    end = float(after.iloc[-1]) if settled is None and len(after) else settled
+    if end is None or not np.isfinite(end) or abs(end - start) < 1e-12:
+        return float("nan")
+    # share of the way from start to end, at times 0, 1, 2, ...
+    way = np.concatenate([[0.0], (after.to_numpy() - start) / (end - start)])
+    crossed = np.flatnonzero(way >= 0.5)
+    if crossed.size == 0:
+        return float("nan")
+    t = int(crossed[0])
+    before, at = way[t - 1], way[t]
+    return float(t - 1 + (0.5 - before) / (at - before)) if at != before else float(t)
+
+
+def recovery(quarterly: pd.DataFrame, change: int | None) -> dict[str, float]:
+    """Each :data:`RUN_METRICS` figure of one run (NaN without a scheduled change)."""
+    out = {}
+    for name, metric in RECOVERY.items():
+        if change is None or metric not in quarterly.columns:
+            out[name] = float("nan")
+        else:
+            out[name] = halfway_quarters(quarterly[metric], quarterly["quarter"], change)
+    return out
+
 
 #: Traffic-light status of a key result's progress against pace: on track at
 #: ≥ GREEN of the progress due by now, off track below RED, at risk between

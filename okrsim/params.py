@@ -630,6 +630,12 @@ class Scenario(_Group):
         description="Policy changes over time, applied at the start of their quarter",
     )
 
+    @property
+    def last_change(self) -> int | None:
+        """The quarter from which the last scheduled change within the horizon holds."""
+        quarters = [c.quarter for c in self.schedule if c.quarter <= self.horizon.quarters]
+        return max(quarters) if quarters else None
+
     @model_validator(mode="after")
     def _shock_within_horizon(self) -> Self:
         if self.env.shock_quarter > self.horizon.quarters:

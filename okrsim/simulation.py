@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from okrsim.metrics import METRICS
+from okrsim.metrics import METRICS, recovery
 from okrsim.model import OKRModel
 from okrsim.params import Scenario
 from okrsim.seeding import RunSeed, SeedLike
@@ -60,6 +60,9 @@ class RunResult:
             m: float(np.nanmean(q[m])) if q[m].notna().any() else float("nan") for m in names
         }
         final = {m: float(q[m].iloc[-1]) for m in names}
+        figures = recovery(q, self.scenario.last_change)
+        summary |= figures
+        final |= figures
         object.__setattr__(self, "summary", summary)
         object.__setattr__(self, "final", final)
 
@@ -80,7 +83,8 @@ def run(scenario: Scenario, seed: SeedLike = 0, *, weekly_detail: bool = False) 
 
     The same scenario and seed give bit-identical results in any process.
     ``summary`` holds each metric's mean over the horizon's quarters and
-    ``final`` its value in the last quarter.  ``weekly_detail`` adds one row
+    ``final`` its value in the last quarter, both with the run's figures of
+    :data:`~okrsim.metrics.RUN_METRICS`.  ``weekly_detail`` adds one row
     per employee × week (``employee_weeks``).
     """
     model = OKRModel(scenario, seed, weekly_detail=weekly_detail)

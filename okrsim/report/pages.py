@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
-from okrsim.comparison import Comparison
+from okrsim.comparison import Comparison, quarter_table
 from okrsim.experiments.sweep_store import Store
 from okrsim.metrics import METRICS
 from okrsim.params import Scenario, ScenarioError
@@ -347,6 +347,7 @@ def read_comparison(path: str | Path) -> Comparison:
         quarterly=quarterly,
         weekly=weekly,
         table=table,
+        by_quarter=quarter_table(quarterly, names),
     )
 
 
