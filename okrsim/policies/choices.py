@@ -259,6 +259,34 @@ def intensity(
     return np.clip(h, floor, np.maximum(np.asarray(ceiling, dtype=float), floor))
 
 
+def plan_intensity(
+    marginal_value: ArrayLike,
+    cost: ArrayLike,
+    *,
+    present_bias: ArrayLike,
+    elasticity: float,
+    ceiling: ArrayLike,
+) -> tuple[Array, Array]:
+    """This week's intensity and the intensity planned for each later week of the quarter.
+
+    The employee maximises ``β·V(Y) − C(h₀) − β·Σ_{t≥1} C(h_t)``: the
+    quarter's result ``Y`` is rewarded at the review and later weeks' costs
+    are borne later, both weighed by its present bias ``β`` (β–δ discounting
+    with δ = 1 within a quarter; O'Donoghue & Rabin 1999; Augenblick,
+    Niederle & Sprenger 2015 find β < 1 for effort), while this week's cost
+    is weighed in full.  With ``λ = V'·(output per hour)`` the first-order
+    conditions give every later week ``h = (λ/κ)^ε`` — a flat plan, as the
+    cost is convex and spreading work is cheaper than cramming — and this
+    week ``h₀ = (βλ/κ)^ε``, less than planned for later when β < 1.  A naive
+    employee believes it will follow its plan (O'Donoghue & Rabin 1999's
+    naif) and re-plans next week, when next week is "this week".
+    """
+    lam = np.asarray(marginal_value, dtype=float)
+    later = intensity(lam, cost, elasticity=elasticity, ceiling=ceiling)
+    now = intensity(np.asarray(present_bias) * lam, cost, elasticity=elasticity, ceiling=ceiling)
+    return now, later
+
+
 def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: ArrayLike) -> Array:
     """Expected formulaic score per unit of attainment gained, ``dE[f(A)]/dμ``."""
     return curve.marginal(mu_attainment, sd_attainment)
