@@ -17,6 +17,7 @@ import pandas as pd
 from okrsim.model import (
     alignment,
     blocker_surfacing,
+    booking,
     check_in,
     development,
     effort_allocation,
@@ -143,6 +144,8 @@ class OKRModel(mesa.Model):
             week=self.week,
             week_in_quarter=wiq,
         )
+        if wiq == booking.LAST_WEEK:
+            booking.book(wf, policy, self.public, tally, alignment=self.alignment[org.team])
         self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
         work.update_stress(wf, policy, self.outlook, self.public, week_in_quarter=wiq)
         check_in.check_in(
@@ -177,7 +180,7 @@ class OKRModel(mesa.Model):
         s = self.base_scenario.at_quarter(self.quarter)
         self.policy = policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
         wf = self.workforce
-        wf.progress[:] = 0.0
+        booking.open_quarter(wf)
         wf.reported[:] = 0.0
         wf.exposed[:] = False
         wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record
