@@ -84,8 +84,6 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "overhead_share": "share 0–1 of working time",
     "target_revisions": "count per employee-quarter",
     "dependency_delay_weeks": "weeks per key-result-quarter",
-    "late_share": "share 0–1 of key-result output",
-    "booked_elsewhere": "share 0–1 of key-result output",
     "capability": "output units per full week (average employee 1)",
     "kr_output": "output units per employee-week",
     "aligned_output": "output units × alignment per employee-week",
@@ -94,6 +92,8 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "just_met_share": "share 0–1 of key results",
     "hidden_reported_progress": "ratio to target",
     "hidden_true_progress": "ratio to target",
+    "late_share": "share 0–1 of key-result output",
+    "booked_elsewhere": "share 0–1 of key-result output",
 }
 
 
