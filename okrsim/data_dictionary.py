@@ -95,6 +95,8 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "just_met_share": "share 0–1 of key results",
     "hidden_reported_progress": "ratio to target",
     "hidden_true_progress": "ratio to target",
+    "late_share": "share 0–1 of key-result output",
+    "booked_elsewhere": "share 0–1 of key-result output",
 }
 
 
@@ -177,7 +179,12 @@ EMPLOYEE_COLUMNS: Final = (
     ("target", "the quarter's targets, summed over the employee's key results", OUTPUT),
     ("expected_output", "own expected output over the quarter, summed over key results", OUTPUT),
     ("sandbagging_index", "1 − target / own expected output (> 0 = targets set low)", SANDBAG),
-    ("true_output", "true key-result output over the quarter", OUTPUT),
+    (
+        "true_output",
+        "key-result output booked in the quarter, truly done: produced in it, "
+        "less what was held back into the next quarter, plus what was pulled in from it",
+        OUTPUT,
+    ),
     ("reported_output", "reported key-result output at the quarter's last check-in", OUTPUT),
     (
         "attainment",
@@ -258,6 +265,17 @@ EMPLOYEE_COLUMNS: Final = (
         WEEKS,
     ),
     ("overhead_share", "share of time on negotiation and status work", SHARE),
+    (
+        "late_kr_output",
+        "key-result output produced in the quarter's last three weeks (weeks 11–13)",
+        OUTPUT,
+    ),
+    (
+        "booked_elsewhere_output",
+        "key-result output booked across the quarter's end: held back into the next "
+        "quarter or pulled in from it",
+        OUTPUT,
+    ),
 )
 
 KEY_RESULT_COLUMNS: Final = (
@@ -268,7 +286,11 @@ KEY_RESULT_COLUMNS: Final = (
     ("target", "the quarter's target (empty without OKRs)", OUTPUT),
     ("offer", "the target the employee proposed before negotiation or assignment", OUTPUT),
     ("expected_output", "the employee's own expected output for the quarter", OUTPUT),
-    ("true_output", "true output over the quarter", OUTPUT),
+    (
+        "true_output",
+        "output booked on the key result in the quarter, truly done (as true_output per employee)",
+        OUTPUT,
+    ),
     ("reported_output", "reported output at the quarter's last check-in", OUTPUT),
     (
         "attainment",

@@ -55,6 +55,9 @@ METRICS: Final[dict[str, str]] = {
     "just_met_share": "share of key results recorded just above target (1.0 to 1.1)",
     "hidden_reported_progress": "reported progress / target on late-quarter hidden-blocked KRs",
     "hidden_true_progress": "true progress / target on late-quarter hidden-blocked KRs",
+    "late_share": "share of the quarter's key-result output produced in its last three weeks",
+    "booked_elsewhere": "key-result output booked in another quarter than it was produced in, "
+    "as a share of key-result output",
 }
 
 #: Figures of a whole run read off its quarterly series: how long a scheduled
@@ -218,7 +221,21 @@ def quarter_metrics(
         "just_met_share": _mean(e["just_met_share"]),
         "hidden_reported_progress": hidden_reported,
         "hidden_true_progress": hidden_true,
+        "late_share": output_share(e["late_kr_output"], e["kr_output"]),
+        "booked_elsewhere": output_share(e["booked_elsewhere_output"], e["kr_output"]),
     }
+
+
+def output_share(part: pd.Series, output: pd.Series) -> float:
+    """A part of the quarter's key-result output over all of it (NaN if there was none).
+
+    ``late_share``: output produced in the quarter's last three weeks (weeks
+    11–13) — work piling up before the deadline.  ``booked_elsewhere``: output
+    held back into the next quarter or pulled in from it, both counted at the
+    quarter's end they cross.
+    """
+    total = float(output.sum())
+    return float(part.sum()) / total if total > 0 else float("nan")
 
 
 def _mean(col: pd.Series) -> float:

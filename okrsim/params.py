@@ -441,6 +441,19 @@ class Behaviour(_Group):
         le=20.0,
         description="Log-odds of leaving per unit of stress",
     )
+    present_biased_share: float = Field(
+        0.36,
+        ge=0.0,
+        le=1.0,
+        description="Share of people with present bias (β < 1) in effort; Meier & Sprenger 2010",
+    )
+    present_bias_beta: float = Field(
+        0.9,
+        ge=0.3,
+        le=1.0,
+        description="Typical β of the present-biased: weight on later costs and rewards "
+        "relative to this week's cost; Augenblick, Niederle & Sprenger 2015",
+    )
 
 
 class Env(_Group):
@@ -593,6 +606,20 @@ class Env(_Group):
         ge=0.0,
         le=1.0,
         description="Share of output a market shock removes for its quarter",
+    )
+    booking_loss: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Share of its value output loses when booked in another quarter "
+        "than it is produced in (assumption)",
+    )
+    booking_bound: float = Field(
+        0.1,
+        ge=0.0,
+        le=0.5,
+        description="Most output a key result can book across a quarter's end, as a share "
+        "of its quarter's expected output (assumption)",
     )
 
 

@@ -246,7 +246,10 @@ def test_centrality_compresses_each_team_around_its_mean():
 def test_recency_weighs_the_quarters_last_weeks_more():
     r = 0.3
     # priorities aimed exactly: what the manager can see is the whole contribution
-    model = OKRModel(scenario(judgment__recency=r, env__priority_drift=0.0), 5)
+    # (no value lost to output booked across the quarter's end, which no one sees)
+    model = OKRModel(
+        scenario(judgment__recency=r, env__priority_drift=0.0, env__booking_loss=0.0), 5
+    )
     model.step()  # the quarter starts and its tallies reset
     ratios = []
     for _ in range(WEEKS_PER_QUARTER - 1):
@@ -261,7 +264,9 @@ def test_recency_weighs_the_quarters_last_weeks_more():
         ratios.append(expected)
     assert ratios == sorted(ratios)
     assert ratios[-1] == pytest.approx(1.0 + r)
-    flat = OKRModel(scenario(judgment__recency=0.0, env__priority_drift=0.0), 5)
+    flat = OKRModel(
+        scenario(judgment__recency=0.0, env__priority_drift=0.0, env__booking_loss=0.0), 5
+    )
     for _ in range(WEEKS_PER_QUARTER):
         flat.step()
     np.testing.assert_allclose(flat.tally.seen_contribution, flat.tally.contribution)

@@ -64,6 +64,7 @@ class Employee(mesa.Agent):
             "intrinsic_motivation": float(w.intrinsic[i]),
             "prosociality": float(w.prosociality[i]),
             "mum_cost": float(w.mum_cost[i]),
+            "present_bias": float(w.present_bias[i]),
         }
 
     def beliefs(self) -> dict[str, float]:
@@ -104,6 +105,10 @@ class Employee(mesa.Agent):
             ),
             "effort_weights": dict(zip(choices.ACTIVITIES, w.weights[i].tolist(), strict=True)),
             "effort_shares": dict(zip(choices.ACTIVITIES, w.effort[i].tolist(), strict=True)),
+            # this week's hours against those planned for each later week (present bias)
+            "intensity": float(w.intensity[i]),
+            "planned_intensity": float(w.planned_intensity[i]),
+            "carry": w.carry[i].tolist(),
             "raise_gain": w.raise_gain[i].tolist(),
             "report_shading": w.shading[i].tolist(),
             "report_gain": w.report_gain[i].tolist(),

@@ -9,10 +9,13 @@ non-OKR work, helping, exploring and making one's work visible to the
 manager (an influence activity that creates no value; Milgrom 1988) —
 saturate, so the split is found by water-filling
 (:func:`okrsim.policies.choices.effort_split`), which also gives the marginal
-value of an hour.  Intensity (how hard, 1 = a normal week) equates that value
-with the convex personal cost of effort
-(:func:`okrsim.policies.choices.intensity`); stress lowers the ceiling.  The
-value of one more unit of key-result output (:func:`value_per_output`) is
+value of an hour.  Intensity (how hard, 1 = a normal week) is planned for the
+rest of the quarter (:func:`plan_quarter`): this week's and each later week's,
+each equating that value with the convex personal cost of effort, with the
+value weighed at the end-of-quarter attainment the plan itself produces, and
+this week's value discounted by the employee's present bias
+(:func:`okrsim.policies.choices.plan_intensity`); stress lowers the ceiling.
+The value of one more unit of key-result output (:func:`value_per_output`) is
 also what a blocker's delay costs in :mod:`okrsim.model.blocker_surfacing`.
 
 docs/ODD.md §7.5 (effort allocation).
@@ -24,8 +27,9 @@ import numpy as np
 
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
-from okrsim.model.outlook import Outlook, ratchet_claw_back
+from okrsim.model.outlook import Outlook, attainment_outlook, ratchet_claw_back
 from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
@@ -108,15 +112,53 @@ def formula_value_of_help(
     return p.team_weight * team_gain - p.rank_weight * rank_loss
 
 
-def allocate_effort(
+def plan_quarter(
+    wf: Workforce, org: Organisation, policy: InForce, public: PublicFigures, week_in_quarter: int
+) -> Outlook:
+    """Each employee re-plans the quarter's hours; returns the outlook at its plan.
+
+    Starting from the plan it holds (a naive present-biased employee believes
+    it will follow it; O'Donoghue & Rabin 1999), the employee weighs the value
+    of its time at the end-of-quarter attainment that plan produces — this
+    week at its planned intensity, each later week at the intensity planned
+    for later — and plans again (one fixed-point step a week;
+    :func:`allocate_effort` takes the next at the outlook returned).
+    """
+    weeks_left = WEEKS_PER_QUARTER - week_in_quarter
+    held = attainment_outlook(wf, policy, week_in_quarter, intensity=wf.planned_intensity)
+    per_output = value_per_output(wf, org, policy, held, public)
+    w_kr, weights, scales = week_options(wf, org, policy, held, per_output, public)
+    now, later = _plan(wf, policy, w_kr, weights, scales)
+    mean = (now + (weeks_left - 1) * later) / weeks_left
+    return attainment_outlook(wf, policy, week_in_quarter, intensity=mean)
+
+
+def _plan(
+    wf: Workforce, policy: InForce, w_kr: Array, weights: Array, scales: Array
+) -> tuple[Array, Array]:
+    """This week's intensity and the one planned for each later week of the quarter."""
+    b, env = policy.scenario.behaviour, policy.scenario.env
+    _, value_of_time = choices.effort_split(w_kr, weights, scales)
+    ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
+    return choices.plan_intensity(
+        value_of_time * (1.0 - policy.overhead),
+        wf.effort_cost,
+        present_bias=wf.present_bias,
+        elasticity=b.hours_elasticity,
+        ceiling=ceiling,
+    )
+
+
+def week_options(
     wf: Workforce,
     org: Organisation,
     policy: InForce,
     outlook: Outlook,
     per_output: Array,
     public: PublicFigures,
-) -> None:
-    """Each employee chooses its intensity and splits its time between the activities."""
+) -> tuple[Array, Array, Array]:
+    """What an hour of each activity is worth: key-result work's linear weight, shape (n,),
+    and the saturating activities' weights and scales, shape (n, 4)."""
     s, p = policy.scenario, policy.payoff
     env, b, j = s.env, s.behaviour, s.judgment
     x = b.extrinsic_weight
@@ -159,16 +201,25 @@ def allocate_effort(
     s_visible = np.full(wf.n, j.influence_saturation)
     weights = np.stack([w_bau, w_help, w_explore, w_visible], axis=1)
     scales = np.stack([s_bau, s_help, s_explore, s_visible], axis=1)
-    # How hard: the marginal value of an hour of a normal week against the
-    # cost of effort; stress takes capacity above a normal week.
-    _, value_of_time = choices.effort_split(w_kr, weights, scales)
-    ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
-    wf.intensity[:] = choices.intensity(
-        value_of_time * (1.0 - policy.overhead),
-        wf.effort_cost,
-        elasticity=b.hours_elasticity,
-        ceiling=ceiling,
-    )
+    return w_kr, weights, scales
+
+
+def allocate_effort(
+    wf: Workforce,
+    org: Organisation,
+    policy: InForce,
+    outlook: Outlook,
+    per_output: Array,
+    public: PublicFigures,
+) -> None:
+    """Each employee chooses this week's intensity, plans the later weeks' and splits its time.
+
+    How hard: the marginal value of an hour of a normal week against the
+    cost of effort, this week's and the later weeks' (:func:`_plan`); stress
+    takes capacity above a normal week.
+    """
+    w_kr, weights, scales = week_options(wf, org, policy, outlook, per_output, public)
+    wf.intensity[:], wf.planned_intensity[:] = _plan(wf, policy, w_kr, weights, scales)
     wf.weights[:] = np.column_stack([w_kr, weights])
     # The split of the hours worked: the saturating activities need the same
     # time whatever the intensity, so their scales are in shares of it.

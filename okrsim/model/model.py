@@ -17,6 +17,7 @@ import pandas as pd
 from okrsim.model import (
     alignment,
     blocker_surfacing,
+    booking,
     check_in,
     development,
     effort_allocation,
@@ -122,7 +123,7 @@ class OKRModel(mesa.Model):
         draws = self.draw_week()
         blocker_surfacing.blockers_appear(wf, policy, draws["onset"], self.week)
         tally.note(tally.blocked_week, wf.blocked, wiq)
-        self.outlook = outlook.attainment_outlook(wf, policy, wiq)
+        self.outlook = effort_allocation.plan_quarter(wf, org, policy, self.public, wiq)
         self.per_output = effort_allocation.value_per_output(
             wf, org, policy, self.outlook, self.public
         )
@@ -143,6 +144,8 @@ class OKRModel(mesa.Model):
             week=self.week,
             week_in_quarter=wiq,
         )
+        if wiq == booking.LAST_WEEK:
+            booking.book(wf, policy, self.public, tally, alignment=self.alignment[org.team])
         self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
         work.update_stress(wf, policy, self.outlook, self.public, week_in_quarter=wiq)
         check_in.check_in(
@@ -177,7 +180,7 @@ class OKRModel(mesa.Model):
         s = self.base_scenario.at_quarter(self.quarter)
         self.policy = policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
         wf = self.workforce
-        wf.progress[:] = 0.0
+        booking.open_quarter(wf)
         wf.reported[:] = 0.0
         wf.exposed[:] = False
         wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record

@@ -2,7 +2,8 @@
 
 Every weekly choice weighs the same forecast: each key result's expected final
 attainment and its spread, as the employee perceives them (own forecast of
-weekly output, learned from past quarters; progress so far as perceived).
+weekly output at a normal week's hours, learned from past quarters, times the
+hours it plans for the weeks left; progress so far as perceived).
 The ratchet's claw-back — next quarter's score lost per unit reported now —
 is weighed with a whole quarter's uncertainty.
 
@@ -37,20 +38,32 @@ def relative_sd(scenario: Scenario, weeks_left: int) -> float:
     return float(np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2))
 
 
-def weekly_forecast(wf: Workforce, policy: InForce) -> Array:
-    """Each employee's own forecast of a key result's weekly output, shape (n, 1)."""
-    return wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead)
+def weekly_forecast(wf: Workforce, policy: InForce, intensity: Array | float = 1.0) -> Array:
+    """Each employee's own forecast of a key result's weekly output, shape (n, 1).
+
+    ``intensity``: the hours planned, as a multiple of a normal week.
+    """
+    return wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead, intensity=intensity)
 
 
 def attainment_outlook(
-    wf: Workforce, policy: InForce, week_in_quarter: int, *, worked: bool = False
+    wf: Workforce,
+    policy: InForce,
+    week_in_quarter: int,
+    *,
+    worked: bool = False,
+    intensity: Array | None = None,
 ) -> Outlook:
     """Each employee's expected final attainment per key result and its sd (as perceived).
 
     ``worked``: this week's work is done and counts as progress, not outlook.
+    ``intensity``: the mean intensity planned over the weeks left, shape (n,);
+    by default the plan for the quarter's later weeks
+    (``wf.planned_intensity``, :mod:`okrsim.model.effort_allocation`).
     """
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter - int(worked)
-    weekly = weekly_forecast(wf, policy)
+    planned = wf.planned_intensity if intensity is None else intensity
+    weekly = weekly_forecast(wf, policy, planned)
     target = wf.target * wf.par
     mu = (wf.progress * wf.perception[:, None] + weekly * weeks_left) / target
     sd = relative_sd(policy.scenario, weeks_left) * weekly * weeks_left / target

@@ -193,6 +193,8 @@ def employee_frame(
             "target_revisions": t.revisions,
             "dependency_delay_weeks": t.dependency_weeks,
             "overhead_share": t.overhead / WEEKS_PER_QUARTER,
+            "late_kr_output": t.kr_output_late,
+            "booked_elsewhere_output": t.booked_elsewhere,
         },
     )
 

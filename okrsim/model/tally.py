@@ -20,6 +20,8 @@ from okrsim.policies.curves import Array
 
 #: The quarter's thirds by week of the quarter (0-based): weeks 1–4, 5–9, 10–13.
 THIRD_STARTS = (0, 4, 9)
+#: The first of the quarter's last three weeks (0-based: weeks 11–13), its run-up to the deadline.
+LATE_START = 10
 
 
 @dataclass
@@ -49,6 +51,10 @@ class Tally:
     hours: Array = field(init=False)  # weeks worked × intensity
     kr_time: Array = field(init=False)  # hours on key results
     visible_time: Array = field(init=False)  # hours making work visible
+    # the deadline: key-result output produced in the last three weeks, and
+    # output booked in another quarter than it was produced in (either way)
+    kr_output_late: Array = field(init=False)
+    booked_elsewhere: Array = field(init=False)
     # blockers and check-ins
     raises: Array = field(init=False)
     biased_reports: Array = field(init=False)

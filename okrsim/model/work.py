@@ -24,7 +24,7 @@ import numpy as np
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
-from okrsim.model.tally import Tally
+from okrsim.model.tally import LATE_START, Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array, Curve, quantile_nodes
@@ -128,6 +128,8 @@ def work(
     contribution = value + alignment * goal_credit
     visible_value = env.alignment * goal_work + env.bau_value * met - incidents
     tally.kr_output += kr_out.sum(axis=1)
+    if week_in_quarter >= LATE_START:
+        tally.kr_output_late += kr_out.sum(axis=1)
     tally.aligned_output += alignment * kr_out.sum(axis=1)
     tally.value += value
     tally.contribution += contribution

@@ -28,6 +28,9 @@ SEAT_FIELDS = ("n", "k", "team")
 INITIAL_KR_PLAN = 0.6
 #: Help an employee expects to receive per week before any history (assumption).
 INITIAL_HELP = 0.1
+#: Log-sd of a present-biased person's β around ``behaviour.present_bias_beta``
+#: (assumption; β is capped at 1, no bias).
+PRESENT_BIAS_LOG_SD = 0.05
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
@@ -69,6 +72,8 @@ class Workforce:
     prosociality: Array
     mum_cost: Array
     effort_cost: Array  # marginal personal cost of a normal week's intensity
+    # the quarter's deadline: β of the β–δ discounting of effort (1 = no present bias)
+    present_bias: Array
     # beliefs and habits (learned)
     capability_belief: Array
     honesty: Array
@@ -109,6 +114,12 @@ class Workforce:
     stress: Array = field(init=False)
     backlog: Array = field(init=False)
     bau_done: Array = field(init=False)
+    # the quarter's deadline: the intensity the employee plans for each of the
+    # quarter's later weeks (the person's), and each key result's output booked
+    # across the quarter's end, added to next quarter's progress (the seat's;
+    # negative: pulled into the quarter that ended), shape (n, k)
+    planned_intensity: Array = field(init=False)
+    carry: Array = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n, self.k)
@@ -137,6 +148,8 @@ class Workforce:
         self.stress = np.zeros(self.n)
         self.backlog = np.zeros(self.n)
         self.bau_done = np.zeros(self.n)
+        self.planned_intensity = np.ones(self.n)
+        self.carry = np.zeros(shape)
 
     @classmethod
     def draw(
@@ -159,7 +172,10 @@ class Workforce:
         Suls 2004: self-assessments correlate only modestly with performance).
         Risk aversion, honesty cost, intrinsic motivation, prosociality and
         the cost of effort are log-normal around their means (heterogeneous;
-        assumption).  The draws are made in a fixed order, the newest trait
+        assumption).  A share ``present_biased_share`` of people are present
+        biased in effort (Meier & Sprenger 2010), their β log-normal around
+        ``present_bias_beta`` (Augenblick, Niederle & Sprenger 2015), capped
+        at 1; the others have β = 1.  The draws are made in a fixed order, the newest trait
         last, so adding a trait leaves the others' draws unchanged.
         """
         n = n_teams * team_size
@@ -173,6 +189,10 @@ class Workforce:
         prosociality = lognormal_with_mean(rng, b.prosociality_mean, 0.5, n)
         mum_cost = lognormal_with_mean(rng, b.mum_cost_mean, 0.5, n)
         effort_cost = lognormal_with_mean(rng, b.effort_cost_mean, 0.3, n)
+        # drawn whatever the share, so the draws never shift with it
+        biased = rng.random(n) < b.present_biased_share
+        beta = lognormal_with_mean(rng, b.present_bias_beta, PRESENT_BIAS_LOG_SD, n)
+        present_bias = np.where(biased, np.minimum(beta, 1.0), 1.0)
         return cls(
             n=n,
             k=krs,
@@ -185,6 +205,7 @@ class Workforce:
             prosociality=prosociality,
             mum_cost=mum_cost,
             effort_cost=effort_cost,
+            present_bias=present_bias,
             capability_belief=regressive(capability, b.self_assessment_regression)
             * np.exp(knowledge_error),
             honesty=honesty.copy(),
@@ -220,16 +241,19 @@ class Workforce:
         people.audit_belief[:] = s.judgment.audit_probability
         return people
 
-    def weekly_forecast(self, *, focus: float, overhead: float) -> Array:
+    def weekly_forecast(
+        self, *, focus: float, overhead: float, intensity: Array | float = 1.0
+    ) -> Array:
         """Each employee's own forecast of a key result's weekly output, shape (n, 1).
 
-        ``ĉ × planned key-result time × (1 − overhead) × focus / K``, less the
+        ``ĉ × h × planned key-result time × (1 − overhead) × focus / K`` at
+        intensity ``h`` (1 = a normal week), less the
         share of output its blockers usually cost, plus the help it usually
         receives — all three learned from its own quarters — with the planned
         time scaled by the share of the quarter it expects to be in its seat
         and up to speed (newcomers).
         """
-        own = self.capability_belief * self.kr_plan * (1.0 - overhead) * focus
+        own = self.capability_belief * intensity * self.kr_plan * (1.0 - overhead) * focus
         own = own * (1.0 - self.blocked_loss_belief) * self.availability
         return ((own + self.help_belief) / self.k)[:, None]
 
@@ -243,5 +267,5 @@ class Workforce:
         # the person's: every drawn trait and learned belief, and how hard and
         # how stressed it comes in
         personal = [f.name for f in fields(self) if f.init and f.name not in SEAT_FIELDS]
-        for name in (*personal, "intensity", "stress"):
+        for name in (*personal, "intensity", "stress", "planned_intensity"):
             getattr(self, name)[seats] = getattr(newcomers, name)[seats]

@@ -259,6 +259,34 @@ def intensity(
     return np.clip(h, floor, np.maximum(np.asarray(ceiling, dtype=float), floor))
 
 
+def plan_intensity(
+    marginal_value: ArrayLike,
+    cost: ArrayLike,
+    *,
+    present_bias: ArrayLike,
+    elasticity: float,
+    ceiling: ArrayLike,
+) -> tuple[Array, Array]:
+    """This week's intensity and the intensity planned for each later week of the quarter.
+
+    The employee maximises ``β·V(Y) − C(h₀) − β·Σ_{t≥1} C(h_t)``: the
+    quarter's result ``Y`` is rewarded at the review and later weeks' costs
+    are borne later, both weighed by its present bias ``β`` (β–δ discounting
+    with δ = 1 within a quarter; O'Donoghue & Rabin 1999; Augenblick,
+    Niederle & Sprenger 2015 find β < 1 for effort), while this week's cost
+    is weighed in full.  With ``λ = V'·(output per hour)`` the first-order
+    conditions give every later week ``h = (λ/κ)^ε`` — a flat plan, as the
+    cost is convex and spreading work is cheaper than cramming — and this
+    week ``h₀ = (βλ/κ)^ε``, less than planned for later when β < 1.  A naive
+    employee believes it will follow its plan (O'Donoghue & Rabin 1999's
+    naif) and re-plans next week, when next week is "this week".
+    """
+    lam = np.asarray(marginal_value, dtype=float)
+    later = intensity(lam, cost, elasticity=elasticity, ceiling=ceiling)
+    now = intensity(np.asarray(present_bias) * lam, cost, elasticity=elasticity, ceiling=ceiling)
+    return now, later
+
+
 def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: ArrayLike) -> Array:
     """Expected formulaic score per unit of attainment gained, ``dE[f(A)]/dμ``."""
     return curve.marginal(mu_attainment, sd_attainment)
@@ -475,3 +503,99 @@ def choose_shading(
     honest = int(np.flatnonzero(coarse == 0.0)[0])
     gain = np.maximum(u_near_best, u_best) - u_coarse[honest]
     return np.round(shading, 2), gain
+
+
+# -- booking across the quarter's end ----------------------------------------------
+#: Output moves an employee weighs, as shares of its bound (> 0: held back into
+#: next quarter; < 0: pulled in from it).  No move comes first, so that when
+#: nothing is gained the booking stays as produced.
+MOVE_GRID = np.array([0.0, -1.0, -0.75, -0.5, -0.25, 0.25, 0.5, 0.75, 1.0])
+#: ``(1 − a)⁺``, a key result's shortfall below its target.
+SHORTFALL = Curve(base=1.0, slope=-1.0, ramps=((1.0, 1.0),))
+
+
+@dataclass(frozen=True)
+class BookingStakes:
+    """What rides on booking output this quarter or the next (arrays broadcast over agents, KRs).
+
+    In units of this quarter's attainment (output / target):
+    ``formula_share``: the formula's weight on a key result's score (coupling ×
+    the share of the score one's own result moves ÷ key results);
+    ``claw_back``: next quarter's score lost per unit reported now (the
+    ratchet, as believed); ``reported_credit``: judgment's credit per unit of
+    reported output; ``shortfall_weight``: judgment's mark per unit a key
+    result falls short of its target (ambition, less the failure tolerance);
+    ``value_credit``: what a unit of output is worth to the employee for the
+    value it creates (intrinsic, and judgment's credit for contribution
+    seen); ``loss``: the share of a moved unit lost; ``extrinsic``: the
+    weight on the rating.
+    """
+
+    formula_share: ArrayLike
+    claw_back: ArrayLike
+    reported_credit: ArrayLike
+    shortfall_weight: ArrayLike
+    value_credit: ArrayLike
+    loss: float
+    extrinsic: ArrayLike
+
+
+def booking_utility(
+    move: ArrayLike,
+    now: tuple[ArrayLike, ArrayLike],
+    later: tuple[ArrayLike, ArrayLike],
+    *,
+    curve: Curve,
+    stakes: BookingStakes,
+) -> Array:
+    """Utility of booking ``move`` of this quarter's output in the next quarter instead.
+
+    ``move`` (attainment units; < 0 pulls next quarter's output in) lowers this
+    quarter's booked attainment by ``d`` and raises next quarter's by
+    ``d − ℓ|d|`` (a share ``ℓ`` of what is moved is lost).  ``now`` and
+    ``later`` are each quarter's expected attainment and its sd as the
+    employee sees them.  The formula pays ``E f`` of each quarter's
+    attainment (annual settlement averages quarterly scores, so each quarter's
+    score counts alike); a ratchet lowers next quarter's target by what is
+    reported less now; judgment credits reported output and marks a
+    shortfall below target in each quarter; the value lost costs what the
+    employee values it at.  Both quarters' reviews lie ahead, so present
+    bias weighs them alike and drops out.
+    """
+    k = stakes
+    d = np.asarray(move, dtype=float)
+    d_next = d - k.loss * np.abs(d)
+    (mu, sd), (mu_next, sd_next) = now, later
+    mu, mu_next = np.asarray(mu, dtype=float), np.asarray(mu_next, dtype=float)
+    score = (
+        curve.expected(mu - d, sd)
+        + curve.expected(mu_next + d_next, sd_next)
+        + np.asarray(k.claw_back) * d
+    )
+    shortfall = SHORTFALL.expected(mu - d, sd) + SHORTFALL.expected(mu_next + d_next, sd_next)
+    extrinsic_u = (
+        np.asarray(k.formula_share) * score
+        + np.asarray(k.reported_credit) * (d_next - d)
+        - np.asarray(k.shortfall_weight) * shortfall
+    )
+    return np.asarray(k.extrinsic) * extrinsic_u - np.asarray(k.value_credit) * (d - d_next)
+
+
+def choose_booking(
+    bound: ArrayLike,
+    now: tuple[ArrayLike, ArrayLike],
+    later: tuple[ArrayLike, ArrayLike],
+    *,
+    curve: Curve,
+    stakes: BookingStakes,
+) -> Array:
+    """The utility-maximising move on :data:`MOVE_GRID` × ``bound``, in attainment units.
+
+    ``bound`` (≥ 0) is the most that can be moved either way; a move is
+    kept only if it beats booking output where it was produced.
+    """
+    b = np.asarray(bound, dtype=float)
+    moves = MOVE_GRID.reshape((-1,) + (1,) * b.ndim) * b
+    utilities = booking_utility(moves, now, later, curve=curve, stakes=stakes)
+    best = np.argmax(utilities, axis=0)
+    return np.take_along_axis(moves, best[None], axis=0)[0]
