@@ -124,7 +124,8 @@ def allocate_effort(
     c_hat = wf.capability_belief * policy.focus
     stall = 1.0 - env.blocker_severity * wf.blocked
     w_kr = c_hat * (per_output * stall).mean(axis=1)
-    # Rating units per unit of value contributed, as judgment was seen to credit it.
+    # Rating units per unit of value contributed, as judgment was seen to credit it
+    # (the judged share is the one place exploration's risk reads it).
     judged_per_value = p.judged * p.contribution_weight * public.seen_weight / public.value_scale
     value_motive = x * judged_per_value + wf.intrinsic / public.value_scale
     # Non-OKR work: what is needed this week (demand + backlog) saturates it;
@@ -139,10 +140,20 @@ def allocate_effort(
         + x * p.coupling * formula_value_of_help(wf, org, policy, outlook)
     )
     s_help = np.full(wf.n, env.help_saturation)
-    # Exploration: rare breakthroughs, the first ideas the most promising; risky,
-    # so discounted by risk aversion (assumption).
-    payoff_explore = env.breakthrough_rate * env.breakthrough_value / env.exploration_scale
-    w_explore = value_motive * payoff_explore / (1.0 + wf.risk_aversion)
+    # Exploration: rare breakthroughs, the first ideas the most promising; a bet
+    # whose failure judgment may hold against the rating, priced by risk aversion.
+    w_explore = choices.exploration_weight(
+        value_motive,
+        breakthrough_rate=env.breakthrough_rate,
+        breakthrough_value=env.breakthrough_value,
+        scale=env.exploration_scale,
+        hazard=env.breakthrough_rate * -np.expm1(-wf.effort[:, 3] / env.exploration_scale),
+        judged_per_value=judged_per_value,
+        failure_tolerance=p.failure_tolerance,
+        extrinsic=x,
+        risk_aversion=wf.risk_aversion,
+        settlement_quarters=p.settlement_quarters,
+    )
     s_explore = np.full(wf.n, env.exploration_scale)
     # Visibility: time making one's work visible adds to what the manager
     # believes it saw, unshrunk by the manager's doubt about its own view (a
@@ -162,6 +173,7 @@ def allocate_effort(
     # How hard: the marginal value of an hour of a normal week against the
     # cost of effort; stress takes capacity above a normal week.
     _, value_of_time = choices.effort_split(w_kr, weights, scales)
+    wf.value_of_time[:] = value_of_time
     ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
     wf.intensity[:] = choices.intensity(
         value_of_time * (1.0 - policy.overhead),
