@@ -51,6 +51,21 @@ def exploration(model: OKRModel, s: Scenario, risk_aversion: float | None = None
     return wf.effort[:, 3].copy()
 
 
+def work_a_week(model: OKRModel, draws: dict[str, np.ndarray]) -> None:
+    """The model's week of work with the given draws, into its own state and tally."""
+    work(
+        model.workforce,
+        model.org,
+        model.policy,
+        draws,
+        model.tally,
+        alignment=model.alignment[model.org.team],
+        quarter=model.quarter,
+        week=model.week,
+        week_in_quarter=model.week_in_quarter,
+    )
+
+
 def tolerance(s: Scenario, phi: float) -> Scenario:
     return s.with_overrides({"judgment.failure_tolerance": phi})
 
@@ -124,17 +139,7 @@ def judged_after_a_week(phi: float, breakthrough_draw: float) -> tuple[np.ndarra
     draws = model.draw_week()
     explorer = int(np.argmax(wf.effort[:, 3]))
     draws["breakthrough"][explorer] = breakthrough_draw
-    work(
-        wf,
-        model.org,
-        model.policy,
-        draws,
-        tally,
-        alignment=model.alignment[model.org.team],
-        quarter=model.quarter,
-        week=model.week,
-        week_in_quarter=model.week_in_quarter,
-    )
+    work_a_week(model, draws)
     measured, _, _ = measured_scores(wf, model.org, model.policy)
     judgment = judge(
         wf,
@@ -312,17 +317,7 @@ def test_a_revision_happens_only_when_both_sides_agree_and_costs_time():
         mm = copy.deepcopy(m)
         mm.workforce.revision_time[:] = revision_time
         before_overhead = mm.tally.overhead.copy()
-        work(
-            mm.workforce,
-            mm.org,
-            mm.policy,
-            draws,
-            mm.tally,
-            alignment=mm.alignment[mm.org.team],
-            quarter=mm.quarter,
-            week=mm.week,
-            week_in_quarter=mm.week_in_quarter,
-        )
+        work_a_week(mm, draws)
         overheads.append(mm.tally.overhead - before_overhead)
         assert np.all(mm.workforce.revision_time == 0)
     np.testing.assert_allclose(overheads[0] - overheads[1], s.okr.revision_hours * asked)
