@@ -368,3 +368,12 @@ def test_the_belief_of_agreement_is_learned_from_the_teams_requests():
     stayed = ~model.employee_frame()["left"].to_numpy(bool)  # a newcomer brings the prior
     np.testing.assert_allclose(wf.agree_belief[stayed], expected[stayed])
     np.testing.assert_array_equal(wf.agree_belief[~stayed], AGREE_PRIOR)
+
+
+def test_a_revision_agreed_mid_quarter_is_not_mistaken_for_the_managers_pull():
+    """Under self-set targets the pull learned stays 0 however many revisions were agreed."""
+    s = scenario(comp__coupling=0.0, okr__revision_allowed=True, okr__target_rule="self_set")
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER)
+    assert model.tally.revisions.sum() > 0
+    stayed = ~model.employee_frame()["left"].to_numpy(bool)
+    np.testing.assert_array_equal(model.workforce.pull_belief[stayed], 0.0)

@@ -26,15 +26,16 @@ def targets_seen(
     """How far the team's targets were seen to follow the manager's ask and last quarter's reports.
 
     Each employee knows, for every key result in its team, the owner's offer,
-    the manager's ask (said in the target conversation), the target set and
-    last quarter's reported output.  Targets moved from offers towards the
+    the manager's ask (said in the target conversation), the target set at
+    the quarter's start (before any revision) and last quarter's reported
+    output.  Targets moved from offers towards the
     ask, the reports, or both: the team's least-squares fit of
     ``T − offer = a·(ask − offer) + b·(reported − offer)`` separates the two
     (without reports, ``b = 0``).  Returns the pull seen ``a`` and the
     ratchet seen ``b`` (each clipped to [0, 1]), and whether the team's key
     results let them be told apart (else nothing is seen).
     """
-    target = wf.target * wf.par
+    target = wf.target_set
     reported = wf.offer if last_reported is None else last_reported
     dy, d1, d2 = target - wf.offer, wf.ask - wf.offer, reported - wf.offer
     ok = np.isfinite(dy) & np.isfinite(d1) & np.isfinite(d2)

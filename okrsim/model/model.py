@@ -199,6 +199,7 @@ class OKRModel(mesa.Model):
             )
         else:
             wf.target[:] = np.nan
+            wf.target_set[:] = np.nan
             wf.offer[:] = np.nan
 
     def draw_week(self) -> dict[str, Array]:

@@ -96,6 +96,7 @@ def set_targets(
         target = target + p.ratchet_pull * (anchor - own)
     wf.offer[:] = own
     wf.target[:] = np.maximum(target / wf.par, 1e-6)
+    wf.target_set[:] = wf.target * wf.par
 
 
 def manager_ask(policy: InForce, manager_view: Array, *, done: Array, weeks_left: int) -> Array:

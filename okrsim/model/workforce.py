@@ -122,6 +122,9 @@ class Workforce:
     # next week a target revision asked for takes
     value_of_time: Array = field(init=False)
     revision_time: Array = field(init=False)
+    # each key result's target as the rule set it at the quarter's start, before any
+    # revision: what the team sees of how targets are negotiated, shape (n, k)
+    target_set: Array = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n, self.k)
@@ -152,6 +155,7 @@ class Workforce:
         self.bau_done = np.zeros(self.n)
         self.value_of_time = np.zeros(self.n)
         self.revision_time = np.zeros(self.n)
+        self.target_set = np.ones(shape)
 
     @classmethod
     def draw(
