@@ -86,6 +86,8 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "wellbeing": "index 0–1",
     "overhead_share": "share 0–1 of working time",
     "target_revisions": "count per employee-quarter",
+    "failed_bets": "share 0–1 of employees per quarter",
+    "revision_requests": "count per employee-quarter",
     "dependency_delay_weeks": "weeks per key-result-quarter",
     "capability": "output units per full week (average employee 1)",
     "kr_output": "output units per employee-week",
@@ -247,6 +249,11 @@ EMPLOYEE_COLUMNS: Final = (
     ("raises", "blockers raised (made visible) over the quarter", COUNT),
     ("incidents", "value lost to incidents caused by neglected non-OKR work", VALUE),
     ("breakthroughs", "exploration breakthroughs over the quarter", COUNT),
+    (
+        "failed_bet",
+        "1 if the employee explored in the quarter and no breakthrough came (a failed bet)",
+        "indicator 0/1",
+    ),
     ("stress", "stress at the quarter's end", "index 0–1"),
     ("capability", "true capability", "output units per full week (average employee 1)"),
     (
@@ -258,7 +265,8 @@ EMPLOYEE_COLUMNS: Final = (
     ("slanted_reports", "check-ins deliberately reported > 10 % away from perception", COUNT),
     ("reports", "key-result check-ins (key results × weeks)", COUNT),
     ("reporting_bias", "reported − true progress at check-ins, mean over weeks", "share of target"),
-    ("target_revisions", "mid-quarter target revisions", COUNT),
+    ("target_revisions", "mid-quarter target revisions (agreed by the manager)", COUNT),
+    ("revision_requests", "mid-quarter target revisions asked for", COUNT),
     (
         "dependency_delay_weeks",
         "key-result weeks stalled on an upstream colleague, summed over key results",

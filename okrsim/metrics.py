@@ -46,6 +46,8 @@ METRICS: Final[dict[str, str]] = {
     "wellbeing": "1 − stress",
     "overhead_share": "share of time on negotiation and status work",
     "target_revisions": "mid-quarter target revisions per employee-quarter",
+    "failed_bets": "share of employees whose exploration in the quarter brought no breakthrough",
+    "revision_requests": "mid-quarter target revisions asked for per employee-quarter",
     "dependency_delay_weeks": "weeks a key result stalls on an upstream colleague, per KR-quarter",
     "capability": "mean true capability",
     "kr_output": "true key-result output per employee-week",
@@ -212,6 +214,8 @@ def quarter_metrics(
         "wellbeing": 1.0 - _mean(e["stress"]),
         "overhead_share": _mean(e["overhead_share"]),
         "target_revisions": _mean(e["target_revisions"]),
+        "failed_bets": _mean(e["failed_bet"]),
+        "revision_requests": _mean(e["revision_requests"]),
         "dependency_delay_weeks": float(e["dependency_delay_weeks"].sum() / (len(e) * krs)),
         "capability": _mean(e["capability"]),
         "kr_output": float(e["kr_output"].sum() / (len(e) * max(weeks, 1))),
@@ -236,6 +240,13 @@ def output_share(part: pd.Series, output: pd.Series) -> float:
     """
     total = float(output.sum())
     return float(part.sum()) / total if total > 0 else float("nan")
+def failed_bets(explore_time: Array, breakthroughs: Array) -> Array:
+    """1 where an employee explored in the quarter and no breakthrough came, else 0.
+
+    Exploration is a bet that visibly fails: time spent on it with nothing
+    to show at the quarter's end.
+    """
+    return ((np.asarray(explore_time) > 0) & (np.asarray(breakthroughs) == 0)).astype(float)
 
 
 def _mean(col: pd.Series) -> float:

@@ -146,6 +146,13 @@ class Okr(_Group):
         le=0.2,
         description="Share of every week spent on status reporting",
     )
+    revision_hours: float = Field(
+        0.02,
+        ge=0.0,
+        le=0.3,
+        description="Share of a week spent asking to revise one key result's target "
+        "(assumption: under an hour of a 40-hour week)",
+    )
 
 
 class Comp(_Group):

@@ -245,11 +245,16 @@ def test_centrality_compresses_each_team_around_its_mean():
 
 def test_recency_weighs_the_quarters_last_weeks_more():
     r = 0.3
-    # priorities aimed exactly: what the manager can see is the whole contribution
-    # (no value lost to output booked across the quarter's end, which no one sees)
-    model = OKRModel(
-        scenario(judgment__recency=r, env__priority_drift=0.0, env__booking_loss=0.0), 5
-    )
+    # priorities aimed exactly, exploration credited by its promise (full
+    # failure tolerance) and no value lost to output booked across the
+    # quarter's end (which no one sees): what the manager can see is the whole
+    # contribution
+    exact = {
+        "env__priority_drift": 0.0,
+        "judgment__failure_tolerance": 1.0,
+        "env__booking_loss": 0.0,
+    }
+    model = OKRModel(scenario(judgment__recency=r, **exact), 5)
     model.step()  # the quarter starts and its tallies reset
     ratios = []
     for _ in range(WEEKS_PER_QUARTER - 1):
@@ -264,9 +269,7 @@ def test_recency_weighs_the_quarters_last_weeks_more():
         ratios.append(expected)
     assert ratios == sorted(ratios)
     assert ratios[-1] == pytest.approx(1.0 + r)
-    flat = OKRModel(
-        scenario(judgment__recency=0.0, env__priority_drift=0.0, env__booking_loss=0.0), 5
-    )
+    flat = OKRModel(scenario(judgment__recency=0.0, **exact), 5)
     for _ in range(WEEKS_PER_QUARTER):
         flat.step()
     np.testing.assert_allclose(flat.tally.seen_contribution, flat.tally.contribution)
@@ -401,7 +404,8 @@ def test_stress_costs_output_through_errors():
             week_in_quarter=model.week_in_quarter,
         )
         own.append(tally.kr_own - model.tally.kr_own)
-    np.testing.assert_allclose(own[1], (1.0 - s.env.stress_error) * own[0])
+    # (atol: someone who did next to no key-result work this week differs by rounding)
+    np.testing.assert_allclose(own[1], (1.0 - s.env.stress_error) * own[0], atol=1e-12)
 
 
 def test_an_annual_settlement_halves_the_stress_of_pay_uncertainty():

@@ -128,25 +128,27 @@ def plan_quarter(
     held = attainment_outlook(wf, policy, week_in_quarter, intensity=wf.planned_intensity)
     per_output = value_per_output(wf, org, policy, held, public)
     w_kr, weights, scales = week_options(wf, org, policy, held, per_output, public)
-    now, later = _plan(wf, policy, w_kr, weights, scales)
+    now, later, _ = _plan(wf, policy, w_kr, weights, scales)
     mean = (now + (weeks_left - 1) * later) / weeks_left
     return attainment_outlook(wf, policy, week_in_quarter, intensity=mean)
 
 
 def _plan(
     wf: Workforce, policy: InForce, w_kr: Array, weights: Array, scales: Array
-) -> tuple[Array, Array]:
-    """This week's intensity and the one planned for each later week of the quarter."""
+) -> tuple[Array, Array, Array]:
+    """This week's intensity, the one planned for each later week of the quarter,
+    and the marginal value of a share of the week (rating units)."""
     b, env = policy.scenario.behaviour, policy.scenario.env
     _, value_of_time = choices.effort_split(w_kr, weights, scales)
     ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
-    return choices.plan_intensity(
+    now, later = choices.plan_intensity(
         value_of_time * (1.0 - policy.overhead),
         wf.effort_cost,
         present_bias=wf.present_bias,
         elasticity=b.hours_elasticity,
         ceiling=ceiling,
     )
+    return now, later, value_of_time
 
 
 def week_options(
@@ -166,7 +168,8 @@ def week_options(
     c_hat = wf.capability_belief * policy.focus
     stall = 1.0 - env.blocker_severity * wf.blocked
     w_kr = c_hat * (per_output * stall).mean(axis=1)
-    # Rating units per unit of value contributed, as judgment was seen to credit it.
+    # Rating units per unit of value contributed, as judgment was seen to credit it
+    # (the judged share is the one place exploration's risk reads it).
     judged_per_value = p.judged * p.contribution_weight * public.seen_weight / public.value_scale
     value_motive = x * judged_per_value + wf.intrinsic / public.value_scale
     # Non-OKR work: what is needed this week (demand + backlog) saturates it;
@@ -181,10 +184,20 @@ def week_options(
         + x * p.coupling * formula_value_of_help(wf, org, policy, outlook)
     )
     s_help = np.full(wf.n, env.help_saturation)
-    # Exploration: rare breakthroughs, the first ideas the most promising; risky,
-    # so discounted by risk aversion (assumption).
-    payoff_explore = env.breakthrough_rate * env.breakthrough_value / env.exploration_scale
-    w_explore = value_motive * payoff_explore / (1.0 + wf.risk_aversion)
+    # Exploration: rare breakthroughs, the first ideas the most promising; a bet
+    # whose failure judgment may hold against the rating, priced by risk aversion.
+    w_explore = choices.exploration_weight(
+        value_motive,
+        breakthrough_rate=env.breakthrough_rate,
+        breakthrough_value=env.breakthrough_value,
+        scale=env.exploration_scale,
+        hazard=env.breakthrough_rate * -np.expm1(-wf.effort[:, 3] / env.exploration_scale),
+        judged_per_value=judged_per_value,
+        failure_tolerance=p.failure_tolerance,
+        extrinsic=x,
+        risk_aversion=wf.risk_aversion,
+        settlement_quarters=p.settlement_quarters,
+    )
     s_explore = np.full(wf.n, env.exploration_scale)
     # Visibility: time making one's work visible adds to what the manager
     # believes it saw, unshrunk by the manager's doubt about its own view (a
@@ -219,7 +232,9 @@ def allocate_effort(
     takes capacity above a normal week.
     """
     w_kr, weights, scales = week_options(wf, org, policy, outlook, per_output, public)
-    wf.intensity[:], wf.planned_intensity[:] = _plan(wf, policy, w_kr, weights, scales)
+    wf.intensity[:], wf.planned_intensity[:], wf.value_of_time[:] = _plan(
+        wf, policy, w_kr, weights, scales
+    )
     wf.weights[:] = np.column_stack([w_kr, weights])
     # The split of the hours worked: the saturating activities need the same
     # time whatever the intensity, so their scales are in shares of it.

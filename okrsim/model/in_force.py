@@ -72,8 +72,14 @@ class InForce:
         return s.judgment.coach_help * max(0.0, 1.0 - judging)
 
     def negotiation_hours(self, week_in_quarter: int) -> float:
-        """Share of this week spent negotiating targets (first week of a negotiated quarter)."""
-        okr = self.scenario.okr
-        if okr.enabled and okr.target_rule == "negotiated" and week_in_quarter == 0:
-            return min(okr.negotiation_hours * okr.krs_per_person, 0.9)
-        return 0.0
+        """Share of this week spent negotiating targets (a quarter's first week).
+
+        ``okr.negotiation_hours·K·4π(1 − π)`` with ``π`` the manager's pull:
+        a conversation takes time where both sides' say moves the target — none
+        where the employee sets it alone (π = 0) or the manager assigns it
+        (π = 1), the full hours at an even split (the form is an assumption).
+        """
+        okr, pull = self.scenario.okr, self.payoff.manager_pull
+        if week_in_quarter != 0:
+            return 0.0
+        return min(okr.negotiation_hours * okr.krs_per_person, 0.9) * 4.0 * pull * (1.0 - pull)

@@ -159,9 +159,11 @@ class OKRModel(mesa.Model):
             week_in_quarter=wiq,
         )
         if policy.scenario.okr.revision_allowed and wiq == target_setting.REVISION_WEEK:
-            tally.revisions += target_setting.revise_targets(
+            asked, agreed = target_setting.revise_targets(
                 wf, policy, manager_view=self.manager_view
             )
+            tally.revision_requests += asked
+            tally.revisions += agreed
         self.week += 1
         self.record_week()
         if self.week_in_quarter == 0:
@@ -200,6 +202,7 @@ class OKRModel(mesa.Model):
             )
         else:
             wf.target[:] = np.nan
+            wf.target_set[:] = np.nan
             wf.offer[:] = np.nan
 
     def draw_week(self) -> dict[str, Array]:

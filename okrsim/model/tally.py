@@ -67,7 +67,10 @@ class Tally:
     audits: Array = field(init=False)
     late_ahead_kr: Array = field(init=False)
     late_ahead_weeks: Array = field(init=False)
-    revisions: Array = field(init=False)
+    revisions: Array = field(init=False)  # key-result targets revised (agreed)
+    revision_requests: Array = field(init=False)  # key-result revisions asked for
+    # exploration: hours spent on it (a quarter's bet, failed if no breakthrough)
+    explore_time: Array = field(init=False)
     # effort by activity, shape (n, 4)
     effort: Array = field(init=False)
     # per key result, shape (n, k): the week (of the quarter, 0-based) it was

@@ -1,13 +1,16 @@
-"""Target setting: each employee's offer, and the rule that turns it into a target.
+"""Target setting: each employee's offer, the rule that turns it into a target, revisions.
 
-At a quarter's start every employee chooses a target multiple ``τ`` of its own
+At a quarter's start every employee offers a target multiple ``τ`` of its own
 expected output by certainty equivalent under its beliefs
-(:func:`okrsim.policies.choices.choose_target`).  The target rule in force then
-moves the offer, as numbers the policy defines: towards the manager's ask by
-the manager's pull (0 self-set, the negotiation pressure when negotiated, 1
-when assigned) and towards last quarter's reported output by the ratchet's
-pull (Weitzman 1980).  Mid-quarter, where employees own their targets (no
-pull), they may re-state them from the reported progress.
+(:func:`okrsim.policies.choices.choose_target`), anticipating how far it
+believes the manager's ask will pull the offer (Fisher, Frederickson &
+Peffer 2000).  The target rule in force then moves the offer, as numbers the
+policy defines: towards the manager's ask by the manager's pull (0 self-set,
+the negotiation pressure when negotiated, 1 when assigned) and towards last
+quarter's reported output by the ratchet's pull (Weitzman 1980).
+Mid-quarter, where revision is allowed, employees may ask to re-state a
+target at a cost in time; the manager agrees only to a move towards what it
+itself would ask for now.
 
 The manager's estimate of each report's output (the basis of the ask, and
 of how ambition is judged) comes from what the manager sees of the work.
@@ -60,62 +63,99 @@ def set_targets(
     *,
     manager_view: Array,
     last_reported: Array | None,
-    progress: Array | None = None,
-    weeks_left: int = WEEKS_PER_QUARTER,
 ) -> None:
-    """Targets under the rule in force; ``progress`` given for a mid-quarter revision.
+    """Offers, and the targets the rule in force makes of them.
 
-    ``last_reported`` is last quarter's reported output (``None`` in the first
-    quarter), which a ratchet moves targets towards.
+    Each employee offers the target multiple whose *resulting* target is
+    best for it, expecting its offer to be moved by the pull it believes the
+    manager's ask has towards the ask it heard last (:attr:`Workforce.pull_belief`,
+    :attr:`Workforce.ask_belief`); where it expects no pull the offer is its
+    honest choice.  The rule then moves the offer by the real pull towards
+    the manager's real ask, and by the ratchet's pull towards
+    ``last_reported``, last quarter's reported output (``None`` in the first
+    quarter).
     """
     s, p = policy.scenario, policy.payoff
-    done = np.zeros_like(wf.expected) if progress is None else progress
-    expected = done + wf.expected * weeks_left / WEEKS_PER_QUARTER
-    rel_sd = relative_sd(s, weeks_left)
-    tau, utilities = choices.choose_target(
-        rel_sd,
+    offer, utilities = choices.choose_target(
+        relative_sd(s, WEEKS_PER_QUARTER),
         payoff=p,
         extrinsic=s.behaviour.extrinsic_weight,
         risk_aversion=wf.risk_aversion,
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
+        pull=wf.pull_belief,
+        ask=wf.ask_belief,
     )
     wf.target_utilities[:] = utilities
-    own = tau[:, None] * expected
-    ask = s.okr.assigned_stretch * (manager_view * (weeks_left / WEEKS_PER_QUARTER) + done)
+    own = offer[:, None] * wf.expected
+    ask = manager_ask(policy, manager_view, done=np.zeros_like(own), weeks_left=WEEKS_PER_QUARTER)
     target = own + p.manager_pull * (ask - own)
     wf.ask[:] = ask
-    if progress is None and last_reported is not None:
+    if last_reported is not None:
         # a newcomer has no report of its own to ratchet on (NaN)
         anchor = np.where(np.isfinite(last_reported), last_reported, own)
         target = target + p.ratchet_pull * (anchor - own)
     wf.offer[:] = own
     wf.target[:] = np.maximum(target / wf.par, 1e-6)
-    if progress is None:
-        wf.expected[:] = expected
+    wf.target_set[:] = wf.target * wf.par
 
 
-def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> Array:
-    """Mid-quarter: where employees set their targets, they may re-state them.
+def manager_ask(policy: InForce, manager_view: Array, *, done: Array, weeks_left: int) -> Array:
+    """The target a manager asks for: its stretch on its own forecast of the output.
 
-    Assigned and ratcheted targets are the organisation's and stay; a
-    self-set target is re-chosen given progress so far, a negotiated one
-    re-blends the new offer with the manager's ask for the rest of the quarter.
-    Returns each employee's number of key results whose target moved by more
-    than 5 %.
+    ``stretch·(done + view·weeks_left/13)``: what is reported done so far
+    and the manager's estimate of the rest of the quarter.
     """
-    p = policy.payoff
-    if p.manager_pull >= 1.0 or p.ratchet_pull > 0.0:
-        return np.zeros(wf.n)
-    before = wf.target.copy()
+    forecast = done + manager_view * (weeks_left / WEEKS_PER_QUARTER)
+    return policy.scenario.okr.assigned_stretch * forecast
+
+
+def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tuple[Array, Array]:
+    """Mid-quarter: employees may ask to re-state a target; managers agree or refuse.
+
+    Each employee re-chooses each key result's target from its reported
+    progress (the target it would now state, at the honesty cost of the new
+    statement) and asks for it when the believed gain — the change in its
+    target utility, times its belief that the manager agrees — beats the
+    time asking costs (``okr.revision_hours`` of a week per key result, at
+    its marginal value of time).  The manager agrees only to move a target
+    towards the one it would ask for now (:func:`manager_ask`, from the
+    reported progress and its own view), and no further.  The time asked is
+    taken from next week.  Returns each employee's numbers of key results
+    asked for and revised.
+    """
+    s, p = policy.scenario, policy.payoff
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
     # both sides see the reported progress, not the truth
-    set_targets(
-        wf,
-        policy,
-        manager_view=manager_view,
-        last_reported=None,
-        progress=wf.reported.copy(),
-        weeks_left=weeks_left,
+    done = wf.reported.copy()
+    expected = done + wf.expected * weeks_left / WEEKS_PER_QUARTER
+    x, rel_sd = s.behaviour.extrinsic_weight, relative_sd(s, weeks_left)
+    tau, utilities = choices.choose_target(
+        rel_sd,
+        payoff=p,
+        extrinsic=x,
+        risk_aversion=wf.risk_aversion,
+        honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
     )
-    changed = np.abs(wf.target - before) > 0.05 * before
-    return changed.sum(axis=1)
+    current = wf.target * wf.par
+    # the target in force was stated already: keeping it costs no new statement
+    u_now = choices.target_utility(
+        current / np.maximum(expected, 1e-9),
+        rel_sd,
+        payoff=p,
+        extrinsic=x,
+        risk_aversion=wf.risk_aversion[:, None],
+        honesty_cost=0.0,
+    )
+    # each key result is one of K in the score
+    gain = (utilities.max(axis=1)[:, None] - u_now) / policy.krs
+    proposed = tau[:, None] * expected
+    time_cost = s.okr.revision_hours * wf.value_of_time
+    asked = choices.ask_to_revise(
+        gain, agree_belief=wf.agree_belief[:, None], time_cost=time_cost[:, None]
+    )
+    reference = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)
+    agreed = asked & choices.manager_agrees(current, proposed, reference)
+    revised = choices.agreed_target(current, proposed, reference)
+    wf.target[:] = np.where(agreed, np.maximum(revised / wf.par, 1e-6), wf.target)
+    wf.revision_time[:] = s.okr.revision_hours * asked.sum(axis=1)
+    return asked.sum(axis=1), agreed.sum(axis=1)

@@ -59,7 +59,9 @@ def work(
     goal-directed work (its team's).
     """
     s, env, krs = policy.scenario, policy.scenario.env, policy.krs
-    overhead = policy.overhead + policy.negotiation_hours(week_in_quarter)
+    # status work, target negotiation and any revision asked for last week
+    overhead = policy.overhead + policy.negotiation_hours(week_in_quarter) + wf.revision_time
+    wf.revision_time[:] = 0.0
     present = (wf.tenure_weeks >= 0).astype(float)
     hours = wf.intensity * present
     tally.overhead += overhead
@@ -68,6 +70,7 @@ def work(
     tally.kr_time += wf.effort[:, 0] * hours
     k, bau, help_, explore, visible = (wf.effort * ((1.0 - overhead) * hours)[:, None]).T
     tally.visible_time += visible
+    tally.explore_time += explore
     errors = 1.0 - env.stress_error * wf.stress
     ramp = seat_factor(wf.tenure_weeks, env.ramp_weeks)
     productivity = wf.capability * draws["luck"] * policy.focus * errors * ramp
@@ -121,11 +124,12 @@ def work(
     # the contribution as if the work were aimed right (``env.alignment``).
     goal_work = kr_out.sum(axis=1) + env.breakthrough_value * breakthrough
     value = alignment * goal_work + env.bau_value * met - incidents
-    # A breakthrough is luck; the contribution is the exploration's expected value.
-    goal_credit = (
-        org.share_back(help_out, boost) - boost + env.breakthrough_value * (hazard - breakthrough)
-    )
-    contribution = value + alignment * goal_credit
+    # A breakthrough is luck; the contribution is the exploration's expected
+    # value (its promise), which judgment credits only as far as it tolerates
+    # failure: φ·promise + (1 − φ)·outcome.
+    help_credit = org.share_back(help_out, boost) - boost
+    promise = env.breakthrough_value * (hazard - breakthrough)
+    contribution = value + alignment * (help_credit + promise)
     visible_value = env.alignment * goal_work + env.bau_value * met - incidents
     tally.kr_output += kr_out.sum(axis=1)
     if week_in_quarter >= LATE_START:
@@ -135,7 +139,8 @@ def work(
     tally.contribution += contribution
     # judgment remembers the quarter's last weeks best (recency)
     recency = 1.0 + s.judgment.recency * (2.0 * week_in_quarter / (WEEKS_PER_QUARTER - 1) - 1.0)
-    tally.seen_contribution += recency * (visible_value + env.alignment * goal_credit)
+    seen_credit = help_credit + policy.payoff.failure_tolerance * promise
+    tally.seen_contribution += recency * (visible_value + env.alignment * seen_credit)
     tally.weeks_present += present
     tally.incidents += incidents
     tally.breakthroughs += breakthrough

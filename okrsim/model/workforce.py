@@ -31,6 +31,9 @@ INITIAL_HELP = 0.1
 #: Log-sd of a present-biased person's β around ``behaviour.present_bias_beta``
 #: (assumption; β is capped at 1, no bias).
 PRESENT_BIAS_LOG_SD = 0.05
+#: Believed chance that a manager agrees to a revision before any is seen
+#: asked for (assumption: even odds, uninformed).
+AGREE_PRIOR = 0.5
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
@@ -83,6 +86,12 @@ class Workforce:
     kr_plan: Array
     help_belief: Array
     blocked_loss_belief: Array
+    # target negotiation and revision (learned): the pull the manager's ask is
+    # believed to have on a target, the ask expected (a multiple of one's own
+    # expected output), and the chance a revision one asks for is agreed
+    pull_belief: Array
+    ask_belief: Array
+    agree_belief: Array
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -120,6 +129,13 @@ class Workforce:
     # negative: pulled into the quarter that ended), shape (n, k)
     planned_intensity: Array = field(init=False)
     carry: Array = field(init=False)
+    # the marginal value of a share of this week (rating units), and the share of
+    # next week a target revision asked for takes
+    value_of_time: Array = field(init=False)
+    revision_time: Array = field(init=False)
+    # each key result's target as the rule set it at the quarter's start, before any
+    # revision: what the team sees of how targets are negotiated, shape (n, k)
+    target_set: Array = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n, self.k)
@@ -150,6 +166,9 @@ class Workforce:
         self.bau_done = np.zeros(self.n)
         self.planned_intensity = np.ones(self.n)
         self.carry = np.zeros(shape)
+        self.value_of_time = np.zeros(self.n)
+        self.revision_time = np.zeros(self.n)
+        self.target_set = np.ones(shape)
 
     @classmethod
     def draw(
@@ -215,6 +234,9 @@ class Workforce:
             kr_plan=np.full(n, kr_plan),
             help_belief=np.full(n, help_prior),
             blocked_loss_belief=np.full(n, blocked_loss_prior),
+            pull_belief=np.zeros(n),
+            ask_belief=np.ones(n),
+            agree_belief=np.full(n, AGREE_PRIOR),
         )
 
     @classmethod
@@ -239,6 +261,9 @@ class Workforce:
         )
         # what the organisation states of its audits (then learned from what peers see)
         people.audit_belief[:] = s.judgment.audit_probability
+        # ... and of how targets are set: the rule's pull and the manager's stretch
+        people.pull_belief[:] = choices.payoff_for(s).manager_pull
+        people.ask_belief[:] = s.okr.assigned_stretch
         return people
 
     def weekly_forecast(

@@ -113,13 +113,14 @@ def target_utility(
     extrinsic: ArrayLike,
     risk_aversion: ArrayLike,
     honesty_cost: ArrayLike,
+    offer: ArrayLike | None = None,
 ) -> Array:
-    """Expected utility of proposing a target ``tau`` × one's expected output.
+    """Expected utility of a target ``tau`` × one's expected output, stated as ``offer``.
 
     .. math::
 
         U(τ) = X\\,[c\\,o\\,CE_ρ(f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
-               - h\\,(τ-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
+               - h\\,(τ_o-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
 
     with ``c`` the coupling, ``o`` the share of the score one's own result
     moves (1, or 1/n under team evaluation), ``f`` the score curve, ``CE_ρ``
@@ -128,19 +129,22 @@ def target_utility(
     scores are averaged into one settled rating, so a quarter's own risk in
     an annual settlement is a quarter of its variance over four quarters'
     pay),
-    ``φ`` the failure tolerance and ``h`` the honesty cost of stating a target
-    one does not believe (a forecast is a statement; assumption after Gneezy
-    2005's cost of lying).  Goals are weighed as the agent expects to report
-    them (honestly); effort responds to the target later.  ``tau`` broadcasts
-    against the other arguments (append an axis to score a grid).
+    ``φ`` the failure tolerance and ``h`` the honesty cost of stating an
+    offer ``τ_o`` one does not believe (a forecast is a statement; assumption
+    after Gneezy 2005's cost of lying); the offer is the target itself
+    unless a rule moves it (``offer`` not given).  Goals are weighed as the
+    agent expects to report them (honestly); effort responds to the target
+    later.  ``tau`` broadcasts against the other arguments (append an axis to
+    score a grid).
     """
     tau = np.asarray(tau, dtype=float)
+    stated = tau if offer is None else np.asarray(offer, dtype=float)
     mean_score, var_score, shortfall, _ = target_moments(tau, float(rel_sd), payoff)
     risk = 0.5 * np.asarray(risk_aversion, dtype=float) / payoff.settlement_quarters
     formula = mean_score - risk * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
     extrinsic_u = payoff.coupling * payoff.own_share * formula + payoff.judged * ambition
-    return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (tau - 1.0) ** 2
+    return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (stated - 1.0) ** 2
 
 
 def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array, Array]:
@@ -166,24 +170,65 @@ def choose_target(
     extrinsic: ArrayLike,
     risk_aversion: ArrayLike,
     honesty_cost: ArrayLike,
+    pull: ArrayLike = 0.0,
+    ask: ArrayLike = 1.0,
 ) -> tuple[Array, Array]:
-    """The utility-maximising target multiple and the utilities of every option.
+    """The utility-maximising offer (a target multiple) and the utilities of every option.
 
-    Returns ``(tau, utilities)`` where ``utilities[..., g]`` is the expected
-    utility of ``TARGET_GRID[g]`` for each agent (agents along the leading
-    axes of ``risk_aversion`` and ``honesty_cost``).  Under a forced
-    distribution the curve is the rank's step curve: a lower target still
-    lifts one's attainment past peers.
+    The target that results from an offer ``τ_o`` is ``τ_o + π·(a − τ_o)``:
+    the offer moved by the pull ``π`` the agent expects towards the ask
+    ``a`` it expects (both as multiples of its own expected output; 0 and
+    anything for a target it sets itself).  The agent weighs the resulting
+    target's payoff against the honesty cost of the offer it states
+    (:func:`target_utility`), so where it expects a pull it shades its offer
+    away from the ask — Fisher, Frederickson & Peffer (2000)'s "political"
+    budget negotiation — and where it expects none the same code gives its
+    honest choice.  Returns ``(offer, utilities)`` where ``utilities[..., g]``
+    is the expected utility of offering ``TARGET_GRID[g]`` (agents along the
+    leading axes of ``risk_aversion``, ``honesty_cost``, ``pull`` and
+    ``ask``).  Under a forced distribution the curve is the rank's step
+    curve: a lower target still lifts one's attainment past peers.
     """
+    pull = np.asarray(pull, dtype=float)[..., None]
+    targets = TARGET_GRID + pull * (np.asarray(ask, dtype=float)[..., None] - TARGET_GRID)
     utilities = target_utility(
-        TARGET_GRID,
+        targets,
         rel_sd,
         payoff=payoff,
         extrinsic=np.asarray(extrinsic, dtype=float)[..., None],
         risk_aversion=np.asarray(risk_aversion, dtype=float)[..., None],
         honesty_cost=np.asarray(honesty_cost, dtype=float)[..., None],
+        offer=TARGET_GRID,
     )
     return TARGET_GRID[np.argmax(utilities, axis=-1)], utilities
+
+
+def manager_agrees(current: ArrayLike, proposed: ArrayLike, reference: ArrayLike) -> Array:
+    """Whether a manager agrees to move a target from ``current`` to ``proposed``.
+
+    The manager agrees only to a move towards ``reference``, the target it
+    would itself ask for now (its own forecast from what it sees and the
+    reported progress): a manager who set the target and still expects it
+    sees no reason to change it (assumption).
+    """
+    current = np.asarray(current, dtype=float)
+    return (np.asarray(proposed) - current) * (np.asarray(reference) - current) > 0.0
+
+
+def agreed_target(current: ArrayLike, proposed: ArrayLike, reference: ArrayLike) -> Array:
+    """The target after an agreed revision: the proposal, not past the manager's reference."""
+    low, high = np.minimum(current, reference), np.maximum(current, reference)
+    return np.clip(np.asarray(proposed, dtype=float), low, high)
+
+
+def ask_to_revise(gain: ArrayLike, *, agree_belief: ArrayLike, time_cost: ArrayLike) -> Array:
+    """Ask for a revision iff its expected gain beats the time it costs.
+
+    ``gain`` is the change in the agent's believed utility if the revision
+    is agreed; it happens with the agreement the agent believes likely
+    (``agree_belief``), and asking takes time whatever the answer.
+    """
+    return np.asarray(gain) * np.asarray(agree_belief) > np.asarray(time_cost)
 
 
 # -- weekly effort ---------------------------------------------------------------
@@ -235,6 +280,54 @@ def effort_split(
 def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLike) -> Array:
     """The week split of :func:`effort_split`, without the value of time."""
     return effort_split(linear_weight, weights, scales)[0]
+
+
+def exploration_weight(
+    value_motive: ArrayLike,
+    *,
+    breakthrough_rate: float,
+    breakthrough_value: float,
+    scale: float,
+    hazard: ArrayLike,
+    judged_per_value: ArrayLike,
+    failure_tolerance: float,
+    extrinsic: float,
+    risk_aversion: ArrayLike,
+    settlement_quarters: int,
+) -> Array:
+    """Marginal utility of exploring (at none), the weight :func:`effort_split` takes.
+
+    A week's exploration is a bet: a breakthrough worth ``V`` comes with
+    chance ``h(e) = r·(1 − e^{−e/s})``.  The rating sees it through
+    judgment, which credits the bet as ``φ·(its promise, hV) + (1 − φ)·(its
+    outcome)``, so the judged rating carries ``(1 − φ)`` of the outcome's
+    Bernoulli variance ``V²h(1 − h)``, in rating units per value ``j``.  The
+    agent weighs it by mean-variance, like a target (CARA; Holmström &
+    Milgrom 1991):
+
+    ``U(e) = m·V·h(e) − X·ρ/(2n)·(j(1 − φ)V)²·h(e)(1 − h(e))``
+
+    with ``m`` the value motive (the believed judged credit per value plus
+    intrinsic motivation, which values the bet at its expected value), ``X``
+    the extrinsic weight and ``n`` the quarters settled together.  Its
+    derivative is ``(r/s)e^{−e/s}·[m·V − X·ρ/(2n)·(j(1 − φ)V)²(1 − 2h)]``:
+    the bracket, times ``r/s``, is the weight, with ``h`` the bet's current
+    chance (the agent's last choice).  A failed bet costs nothing where
+    judgment is tolerant (``φ = 1``) or absent (``j = 0``).
+    """
+    exposure = np.asarray(judged_per_value, dtype=float) * (1.0 - failure_tolerance)
+    h = np.asarray(hazard, dtype=float)
+    premium = (
+        extrinsic
+        * 0.5
+        * np.asarray(risk_aversion, dtype=float)
+        / settlement_quarters
+        * exposure**2
+        * breakthrough_value
+        * (1.0 - 2.0 * h)
+    )
+    per_value = np.asarray(value_motive, dtype=float) - premium
+    return np.maximum(breakthrough_rate * breakthrough_value / scale * per_value, 0.0)
 
 
 def intensity(
