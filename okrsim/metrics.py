@@ -54,6 +54,8 @@ METRICS: Final[dict[str, str]] = {
     "just_met_share": "share of key results recorded just above target (1.0 to 1.1)",
     "hidden_reported_progress": "reported progress / target on late-quarter hidden-blocked KRs",
     "hidden_true_progress": "true progress / target on late-quarter hidden-blocked KRs",
+    "met_while_short": "share of key results reported met at the quarter's end while truly < 80 %",
+    "effort_cut_behind": "share of employees that fell behind by week 7, then cut key-result work",
 }
 
 #: Traffic-light status of a key result's progress against pace: on track at
@@ -67,6 +69,36 @@ def status_codes(pace_ratio: Array, *, green: float = GREEN, red: float = RED) -
     """Status of each key result from progress / progress due; no target where undefined."""
     codes = np.where(pace_ratio >= green, ON_TRACK, np.where(pace_ratio < red, OFF_TRACK, AT_RISK))
     return np.where(np.isfinite(pace_ratio), codes, NO_TARGET).astype(np.int8)
+
+
+def behind_pace(status: Array) -> Array:
+    """Key results behind pace: at risk or off track (not those without a target)."""
+    return (status == AT_RISK) | (status == OFF_TRACK)
+
+
+def met_while_short(reported: Array, true: Array, target: Array, *, short: float = 0.8) -> Array:
+    """Each employee's share of key results reported met while truly below ``short`` of target.
+
+    Shape (n, k) in, (n,) out; NaN without targets.
+    """
+    with np.errstate(invalid="ignore"):
+        claimed = np.where(
+            np.isfinite(target), (reported >= target) & (true < short * target), np.nan
+        )
+    return claimed.mean(axis=1)
+
+
+def effort_cut_behind(
+    behind: Array, drive_first: Array, drive_rest: Array, *, weeks_first: int, weeks_rest: int
+) -> Array:
+    """Whether each employee fell behind mid-quarter and then cut its key-result effort.
+
+    ``behind``: truly behind pace on some key result at the mid-quarter
+    check-in; ``drive_*``: key-result share of effort × intensity summed over
+    the weeks up to it and after it.  1 if behind and the mean after is lower.
+    """
+    cut = drive_rest / weeks_rest < drive_first / weeks_first
+    return (behind.astype(bool) & cut).astype(float)
 
 
 def watermelons(reported_status: Array, true_status: Array) -> Array:
@@ -158,6 +190,8 @@ def quarter_metrics(
         "just_met_share": _mean(e["just_met_share"]),
         "hidden_reported_progress": hidden_reported,
         "hidden_true_progress": hidden_true,
+        "met_while_short": _mean(e["met_while_short"]),
+        "effort_cut_behind": _mean(e["effort_cut_behind"]),
     }
 
 

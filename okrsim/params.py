@@ -441,6 +441,15 @@ class Behaviour(_Group):
         le=20.0,
         description="Log-odds of leaving per unit of stress",
     )
+    habit_weeks: float = Field(
+        9.4,
+        ge=0.0,
+        le=104.0,
+        description=(
+            "Weeks for a changed choice to become 95 % habitual (Lally et al. 2010: median"
+            " 66 days; 0 = no habit, every choice a best response)"
+        ),
+    )
 
 
 class Env(_Group):

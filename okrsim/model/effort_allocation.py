@@ -11,7 +11,9 @@ saturate, so the split is found by water-filling
 (:func:`okrsim.policies.choices.effort_split`), which also gives the marginal
 value of an hour.  Intensity (how hard, 1 = a normal week) equates that value
 with the convex personal cost of effort
-(:func:`okrsim.policies.choices.intensity`); stress lowers the ceiling.  The
+(:func:`okrsim.policies.choices.intensity`); stress lowers the ceiling.  Both
+are habits: each week's intensity and split move part of the way from last
+week's to these best responses (:func:`okrsim.policies.choices.habitual`).  The
 value of one more unit of key-result output (:func:`value_per_output`) is
 also what a blocker's delay costs in :mod:`okrsim.model.blocker_surfacing`.
 
@@ -163,13 +165,18 @@ def allocate_effort(
     # cost of effort; stress takes capacity above a normal week.
     _, value_of_time = choices.effort_split(w_kr, weights, scales)
     ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
-    wf.intensity[:] = choices.intensity(
+    best_intensity = choices.intensity(
         value_of_time * (1.0 - policy.overhead),
         wf.effort_cost,
         elasticity=b.hours_elasticity,
         ceiling=ceiling,
     )
+    # Habit: last week's intensity and split move part of the way to this
+    # week's best responses (a newcomer's first choice is its best response).
+    adjust = wf.weekly_adjustment(b.habit_weeks)
+    wf.intensity[:] = choices.habitual(wf.intensity, best_intensity, adjust)
     wf.weights[:] = np.column_stack([w_kr, weights])
     # The split of the hours worked: the saturating activities need the same
     # time whatever the intensity, so their scales are in shares of it.
-    wf.effort[:] = choices.effort_shares(w_kr, weights, scales / wf.intensity[:, None])
+    best_split = choices.effort_shares(w_kr, weights, scales / wf.intensity[:, None])
+    wf.effort[:] = choices.habitual(wf.effort, best_split, adjust[:, None])

@@ -62,6 +62,11 @@ class Tally:
     late_ahead_kr: Array = field(init=False)
     late_ahead_weeks: Array = field(init=False)
     revisions: Array = field(init=False)
+    # falling behind and what follows: truly behind pace at the mid-quarter
+    # check-in (1/0), and key-result share × intensity summed up to it and after it
+    behind_mid: Array = field(init=False)
+    kr_drive_first: Array = field(init=False)
+    kr_drive_rest: Array = field(init=False)
     # effort by activity, shape (n, 4)
     effort: Array = field(init=False)
     # per key result, shape (n, k): the week (of the quarter, 0-based) it was

@@ -2,7 +2,9 @@
 
 At a quarter's start every employee chooses a target multiple ``τ`` of its own
 expected output by certainty equivalent under its beliefs
-(:func:`okrsim.policies.choices.choose_target`).  The target rule in force then
+(:func:`okrsim.policies.choices.choose_target`), moving part of the way from
+the multiple it offered last (a habit, :func:`okrsim.policies.choices.habitual`).
+The target rule in force then
 moves the offer, as numbers the policy defines: towards the manager's ask by
 the manager's pull (0 self-set, the negotiation pressure when negotiated, 1
 when assigned) and towards last quarter's reported output by the ratchet's
@@ -72,7 +74,7 @@ def set_targets(
     done = np.zeros_like(wf.expected) if progress is None else progress
     expected = done + wf.expected * weeks_left / WEEKS_PER_QUARTER
     rel_sd = relative_sd(s, weeks_left)
-    tau, utilities = choices.choose_target(
+    best, utilities = choices.choose_target(
         rel_sd,
         payoff=p,
         extrinsic=s.behaviour.extrinsic_weight,
@@ -80,6 +82,14 @@ def set_targets(
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
     )
     wf.target_utilities[:] = utilities
+    # Habit: the offer moves part of the way from the multiple last offered
+    # (a quarter ago, or at this quarter's start for a revision); one who has
+    # offered none yet offers its best response.
+    weeks_since = WEEKS_PER_QUARTER if progress is None else WEEKS_PER_QUARTER - weeks_left
+    had = np.isfinite(wf.last_tau)
+    adjust = np.where(had, choices.habit_adjustment(weeks_since, s.behaviour.habit_weeks), 1.0)
+    tau = choices.habitual(np.where(had, wf.last_tau, best), best, adjust)
+    wf.last_tau[:] = tau
     own = tau[:, None] * expected
     ask = s.okr.assigned_stretch * (manager_view * (weeks_left / WEEKS_PER_QUARTER) + done)
     target = own + p.manager_pull * (ask - own)
