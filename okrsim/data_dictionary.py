@@ -99,6 +99,8 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "hidden_true_progress": "ratio to target",
     "late_share": "share 0–1 of key-result output",
     "booked_elsewhere": "share 0–1 of key-result output",
+    "met_while_short": "share 0–1 of key results",
+    "effort_cut_behind": "share 0–1 of employees",
 }
 
 
@@ -244,6 +246,19 @@ EMPLOYEE_COLUMNS: Final = (
     ),
     ("target_error", "|measured attainment − 1|, mean over key results", "ratio to target"),
     ("just_met_share", "share of key results recorded just above target (1.0 to 1.1)", SHARE),
+    (
+        "met_while_short",
+        "share of key results reported met at the quarter's end while truly below 80 % of "
+        "target (empty without OKRs)",
+        SHARE,
+    ),
+    (
+        "effort_cut_behind",
+        "1 if truly behind pace on a key result at the week-7 check-in and key-result "
+        "share × intensity was lower in weeks 8–13 than in weeks 1–7, else 0 "
+        "(empty without OKRs)",
+        SHARE,
+    ),
     ("help_given", "own output spent helping colleagues over the quarter", OUTPUT),
     ("help_received", "output added to own key results by colleagues' help", OUTPUT),
     ("raises", "blockers raised (made visible) over the quarter", COUNT),

@@ -60,6 +60,8 @@ METRICS: Final[dict[str, str]] = {
     "late_share": "share of the quarter's key-result output produced in its last three weeks",
     "booked_elsewhere": "key-result output booked in another quarter than it was produced in, "
     "as a share of key-result output",
+    "met_while_short": "share of key results reported met at the quarter's end while truly < 80 %",
+    "effort_cut_behind": "share of employees that fell behind by week 7, then cut key-result work",
 }
 
 #: Figures of a whole run read off its quarterly series: how long a scheduled
@@ -132,6 +134,36 @@ def status_codes(pace_ratio: Array, *, green: float = GREEN, red: float = RED) -
     """Status of each key result from progress / progress due; no target where undefined."""
     codes = np.where(pace_ratio >= green, ON_TRACK, np.where(pace_ratio < red, OFF_TRACK, AT_RISK))
     return np.where(np.isfinite(pace_ratio), codes, NO_TARGET).astype(np.int8)
+
+
+def behind_pace(status: Array) -> Array:
+    """Key results behind pace: at risk or off track (not those without a target)."""
+    return (status == AT_RISK) | (status == OFF_TRACK)
+
+
+def met_while_short(reported: Array, true: Array, target: Array, *, short: float = 0.8) -> Array:
+    """Each employee's share of key results reported met while truly below ``short`` of target.
+
+    Shape (n, k) in, (n,) out; NaN without targets.
+    """
+    with np.errstate(invalid="ignore"):
+        claimed = np.where(
+            np.isfinite(target), (reported >= target) & (true < short * target), np.nan
+        )
+    return claimed.mean(axis=1)
+
+
+def effort_cut_behind(
+    behind: Array, drive_first: Array, drive_rest: Array, *, weeks_first: int, weeks_rest: int
+) -> Array:
+    """Whether each employee fell behind mid-quarter and then cut its key-result effort.
+
+    ``behind``: truly behind pace on some key result at the mid-quarter
+    check-in; ``drive_*``: key-result share of effort × intensity summed over
+    the weeks up to it and after it.  1 if behind and the mean after is lower.
+    """
+    cut = drive_rest / weeks_rest < drive_first / weeks_first
+    return (behind.astype(bool) & cut).astype(float)
 
 
 def watermelons(reported_status: Array, true_status: Array) -> Array:
@@ -227,6 +259,8 @@ def quarter_metrics(
         "hidden_true_progress": hidden_true,
         "late_share": output_share(e["late_kr_output"], e["kr_output"]),
         "booked_elsewhere": output_share(e["booked_elsewhere_output"], e["kr_output"]),
+        "met_while_short": _mean(e["met_while_short"]),
+        "effort_cut_behind": _mean(e["effort_cut_behind"]),
     }
 
 
@@ -240,6 +274,8 @@ def output_share(part: pd.Series, output: pd.Series) -> float:
     """
     total = float(output.sum())
     return float(part.sum()) / total if total > 0 else float("nan")
+
+
 def failed_bets(explore_time: Array, breakthroughs: Array) -> Array:
     """1 where an employee explored in the quarter and no breakthrough came, else 0.
 

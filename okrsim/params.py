@@ -461,6 +461,15 @@ class Behaviour(_Group):
         description="Typical β of the present-biased: weight on later costs and rewards "
         "relative to this week's cost; Augenblick, Niederle & Sprenger 2015",
     )
+    habit_weeks: float = Field(
+        9.4,
+        ge=0.0,
+        le=104.0,
+        description=(
+            "Weeks for a changed choice to become 95 % habitual (Lally et al. 2010: median"
+            " 66 days; 0 = no habit, every choice a best response)"
+        ),
+    )
 
 
 class Env(_Group):

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_levers import mid_quarter, scenario
+from test_levers import mid_quarter
+from test_levers import scenario as levers_scenario
 
 from okrsim.model import OKRModel
 from okrsim.model.booking import LAST_WEEK, book, open_quarter, stakes
@@ -22,6 +23,16 @@ from okrsim.model.outlook import attainment_outlook
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
+
+
+def scenario(**overrides: object) -> Scenario:
+    """A small scenario whose weekly choices are best responses.
+
+    Habits (tests/test_habits.py) would move this week's hours only part of
+    the way to the plan; here the plan itself is under test.
+    """
+    return levers_scenario(**{"behaviour__habit_weeks": 0.0, **overrides})
+
 
 #: A payoff linear in output: the score far from its cap, and no goal to pull.
 LINEAR = {"comp__cap": 3.0, "behaviour__goal_pull": 0.0}

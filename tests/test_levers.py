@@ -53,8 +53,13 @@ def mid_quarter(s: Scenario, weeks: int = 20, seed: int = 1) -> OKRModel:
 
 
 def reweigh(model: OKRModel, s: Scenario) -> np.ndarray:
-    """The week's effort split the same agents would choose under scenario ``s``."""
+    """The week's effort split the same agents would choose under scenario ``s``.
+
+    Their best response: last week's habit is set aside (as for a newcomer),
+    so that one lever's effect on the choice is seen whole.
+    """
     wf, org = model.workforce, model.org
+    wf.habitual[:] = False
     policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
     outlook = attainment_outlook(wf, policy, model.week_in_quarter)
     per_output = value_per_output(wf, org, policy, outlook, model.public)

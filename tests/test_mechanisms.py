@@ -508,7 +508,10 @@ def test_no_ratchet_is_seen_where_targets_do_not_follow_reports(rule):
     wf = model.workforce
     policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
     assert policy.payoff.ratchet_pull == 0.0
+    habit = wf.last_tau.copy()  # both from the same last offer
+    set_targets(wf, policy, manager_view=model.manager_view, last_reported=model.last_reported)
     targets = wf.target.copy()
+    wf.last_tau[:] = habit
     set_targets(wf, policy, manager_view=model.manager_view, last_reported=2 * model.last_reported)
     np.testing.assert_allclose(wf.target, targets)  # reports do not move targets ...
     pull_seen, _ = ratchet_seen(wf, model.org, model.last_reported)

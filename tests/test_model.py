@@ -56,6 +56,7 @@ def test_a_neutral_policy_leaves_reports_unshaded(small):
             "comp.coupling": 0.0,
             "judgment.use_okr_context": False,
             "behaviour.bad_news_prior": 0.0,  # nothing to fear from a red report either
+            "behaviour.goal_pull": 0.0,  # nor to gain in self-image from showing a goal met
         }
     )
     model = OKRModel(neutral, 2)
@@ -65,6 +66,8 @@ def test_a_neutral_policy_leaves_reports_unshaded(small):
 
 def test_slanted_reports_are_counted_apart_from_honest_error(small):
     """Misjudgement alone misstates reports; only a paid-for slant counts as slanted."""
+    # the goal's self-image slants reports under any policy (ODD §7.7); here only pay does
+    small = small.with_overrides({"behaviour.goal_pull": 0.0})
     neutral = run(small.with_overrides({"comp.coupling": 0.0, "judgment.blocker_penalty": 0.0}), 2)
     assert neutral.summary["biased_report_share"] > 0.2
     assert neutral.summary["slanted_report_share"] == 0.0

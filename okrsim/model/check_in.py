@@ -4,8 +4,10 @@ An employee sees its own progress through a lasting bias of its own and this
 week's misjudgement, so even an honest report can be off either way; a
 deliberate shading comes on top, chosen by weighing the formula's and
 judgment's reward for reported attainment against the honesty cost, the
-chance of an audit and, under a ratchet, next quarter's target
-(:func:`okrsim.policies.choices.choose_shading`).  A checked report that
+chance of an audit, under a ratchet next quarter's target, and the goal as
+a reference point for the attainment the report shows
+(:func:`okrsim.policies.choices.choose_shading`); the shading is a habit,
+moving part of the way from last week's.  A checked report that
 overstates the truth is corrected and marked.  Each report's status against
 pace (green, amber, red) is recorded beside the true status.
 
@@ -33,6 +35,9 @@ AUDIT_TOLERANCE = 0.05
 BIAS_TOLERANCE = 0.1
 #: First week (0-based) of a quarter's last four, where late-quarter behaviour is read.
 LATE_WEEK = 9
+#: The mid-quarter check-in (0-based: week 7), where falling behind is read for
+#: ``effort_cut_behind``; the weeks up to it and after it are compared.
+MIDPOINT_WEEK = 6
 
 
 def perceived_progress(
@@ -63,6 +68,12 @@ def check_in(
     """The weekly check-in: reports, audits, statuses and their tallies."""
     s, p, krs = policy.scenario, policy.payoff, policy.krs
     perceived = perceived_progress(wf, policy, misperception, week_in_quarter)
+    # key-result effort (share × intensity) before and after the mid-quarter check-in
+    drive = wf.effort[:, 0] * wf.intensity
+    if week_in_quarter <= MIDPOINT_WEEK:
+        tally.kr_drive_first += drive
+    else:
+        tally.kr_drive_rest += drive
     if not s.okr.enabled:
         wf.reported[:] = perceived
         wf.shading[:] = 0.0
@@ -70,6 +81,7 @@ def check_in(
         wf.reported_status[:] = metrics.NO_TARGET
         wf.true_status[:] = metrics.NO_TARGET
         tally.reports += krs
+        form_habits(wf)
         return
     mu, sd = outlook
     target = wf.target * wf.par
@@ -101,10 +113,15 @@ def check_in(
         honesty_cost=wf.honesty[:, None],
         red_below=red_below,
         red_penalty=red_penalty,
+        goal_weight=goal_weight(wf, policy),
+        loss_aversion=s.behaviour.loss_aversion,
     )
-    shading, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
+    best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
+    # Habit: last week's shading moves part of the way to this week's best; a
+    # key result on the record is reported truthfully and its habit restarts at 0.
     on_record = wf.raised | wf.exposed
-    wf.shading[:] = np.where(on_record, 0.0, shading)
+    adjust = wf.weekly_adjustment(s.behaviour.habit_weeks)[:, None]
+    wf.shading[:] = np.where(on_record, 0.0, choices.habitual(wf.shading, best, adjust))
     wf.report_gain[:] = np.where(on_record, 0.0, gain)
     slant = wf.shading * target * pace_share
     wf.reported[:] = np.where(on_record, wf.progress, np.maximum(perceived + slant, 0.0))
@@ -124,6 +141,8 @@ def check_in(
     wf.reported_status[:] = metrics.status_codes(rep_ratio)
     wf.true_status[:] = metrics.status_codes(true_ratio)
     tally.red_reports += (wf.reported_status == metrics.OFF_TRACK).sum(axis=1)
+    if week_in_quarter == MIDPOINT_WEEK:
+        tally.behind_mid[:] = metrics.behind_pace(wf.true_status).any(axis=1)
     if week_in_quarter >= LATE_WEEK:
         # effort once a target is met (the ratchet's restraint), and how hidden
         # blockers look in reports against the truth (the 90 % syndrome)
@@ -145,3 +164,24 @@ def check_in(
     tally.biased_reports += biased.sum(axis=1)
     tally.optimistic_reports += (biased & (wf.reported > wf.progress)).sum(axis=1)
     tally.reports += krs
+    form_habits(wf)
+
+
+def goal_weight(wf: Workforce, policy: InForce) -> Array:
+    """Weight on each key result's goal as a reference point for the attainment reported.
+
+    The same goal as in effort (:func:`okrsim.model.effort_allocation.value_per_output`'s
+    pull, ``γ·m_i·p/(K·E)`` per unit of output) over a report: a unit of
+    attainment is ``T̃`` units of output, so ``γ·m_i·p·T̃/(K·E)``.  It is
+    self-image — it does not scale with how much judgment reads reports
+    (Schweitzer, Ordóñez & Douma 2004: goals without pay also raised
+    overstatement).
+    """
+    b = policy.scenario.behaviour
+    target = wf.target * wf.par
+    return b.goal_pull * wf.intrinsic[:, None] * wf.par * target / (policy.krs * wf.expected)
+
+
+def form_habits(wf: Workforce) -> None:
+    """The week's last choice is made: from now on, those present have habits."""
+    wf.habitual |= wf.tenure_weeks >= 1

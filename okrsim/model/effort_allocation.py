@@ -15,6 +15,8 @@ each equating that value with the convex personal cost of effort, with the
 value weighed at the end-of-quarter attainment the plan itself produces, and
 this week's value discounted by the employee's present bias
 (:func:`okrsim.policies.choices.plan_intensity`); stress lowers the ceiling.
+Both are habits: each week's intensity and split move part of the way from
+last week's to these best responses (:func:`okrsim.policies.choices.habitual`).
 The value of one more unit of key-result output (:func:`value_per_output`) is
 also what a blocker's delay costs in :mod:`okrsim.model.blocker_surfacing`.
 
@@ -232,10 +234,15 @@ def allocate_effort(
     takes capacity above a normal week.
     """
     w_kr, weights, scales = week_options(wf, org, policy, outlook, per_output, public)
-    wf.intensity[:], wf.planned_intensity[:], wf.value_of_time[:] = _plan(
+    best_intensity, wf.planned_intensity[:], wf.value_of_time[:] = _plan(
         wf, policy, w_kr, weights, scales
     )
+    # Habit: last week's intensity and split move part of the way to this
+    # week's best responses (a newcomer's first choice is its best response).
+    adjust = wf.weekly_adjustment(policy.scenario.behaviour.habit_weeks)
+    wf.intensity[:] = choices.habitual(wf.intensity, best_intensity, adjust)
     wf.weights[:] = np.column_stack([w_kr, weights])
     # The split of the hours worked: the saturating activities need the same
     # time whatever the intensity, so their scales are in shares of it.
-    wf.effort[:] = choices.effort_shares(w_kr, weights, scales / wf.intensity[:, None])
+    best_split = choices.effort_shares(w_kr, weights, scales / wf.intensity[:, None])
+    wf.effort[:] = choices.habitual(wf.effort, best_split, adjust[:, None])

@@ -22,6 +22,7 @@ import pandas as pd
 
 from okrsim import metrics
 from okrsim.model.agents import Employee
+from okrsim.model.check_in import MIDPOINT_WEEK
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation
 from okrsim.model.quarter_review import Review
@@ -178,6 +179,16 @@ def employee_frame(
             "just_met_share": np.where(
                 np.isfinite(measured), (measured >= 1.0) & (measured < 1.1), np.nan
             ).mean(axis=1),
+            "met_while_short": metrics.met_while_short(wf.reported, wf.progress, target),
+            "effort_cut_behind": metrics.effort_cut_behind(
+                t.behind_mid,
+                t.kr_drive_first,
+                t.kr_drive_rest,
+                weeks_first=MIDPOINT_WEEK + 1,
+                weeks_rest=WEEKS_PER_QUARTER - MIDPOINT_WEEK - 1,
+            )
+            if enabled
+            else np.full(wf.n, np.nan),
             "help_given": t.help_given,
             "help_received": t.help_received,
             "raises": t.raises,

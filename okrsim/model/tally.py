@@ -71,6 +71,11 @@ class Tally:
     revision_requests: Array = field(init=False)  # key-result revisions asked for
     # exploration: hours spent on it (a quarter's bet, failed if no breakthrough)
     explore_time: Array = field(init=False)
+    # falling behind and what follows: truly behind pace at the mid-quarter
+    # check-in (1/0), and key-result share × intensity summed up to it and after it
+    behind_mid: Array = field(init=False)
+    kr_drive_first: Array = field(init=False)
+    kr_drive_rest: Array = field(init=False)
     # effort by activity, shape (n, 4)
     effort: Array = field(init=False)
     # per key result, shape (n, k): the week (of the quarter, 0-based) it was

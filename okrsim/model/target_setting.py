@@ -4,10 +4,12 @@ At a quarter's start every employee offers a target multiple ``τ`` of its own
 expected output by certainty equivalent under its beliefs
 (:func:`okrsim.policies.choices.choose_target`), anticipating how far it
 believes the manager's ask will pull the offer (Fisher, Frederickson &
-Peffer 2000).  The target rule in force then moves the offer, as numbers the
-policy defines: towards the manager's ask by the manager's pull (0 self-set,
-the negotiation pressure when negotiated, 1 when assigned) and towards last
-quarter's reported output by the ratchet's pull (Weitzman 1980).
+Peffer 2000), moving part of the way from the multiple it offered last (a
+habit, :func:`okrsim.policies.choices.habitual`).  The target rule in force
+then moves the offer, as numbers the policy defines: towards the manager's
+ask by the manager's pull (0 self-set, the negotiation pressure when
+negotiated, 1 when assigned) and towards last quarter's reported output by
+the ratchet's pull (Weitzman 1980).
 Mid-quarter, where revision is allowed, employees may ask to re-state a
 target at a cost in time; the manager agrees only to a move towards what it
 itself would ask for now.
@@ -76,7 +78,7 @@ def set_targets(
     quarter).
     """
     s, p = policy.scenario, policy.payoff
-    offer, utilities = choices.choose_target(
+    best, utilities = choices.choose_target(
         relative_sd(s, WEEKS_PER_QUARTER),
         payoff=p,
         extrinsic=s.behaviour.extrinsic_weight,
@@ -86,6 +88,14 @@ def set_targets(
         ask=wf.ask_belief,
     )
     wf.target_utilities[:] = utilities
+    # Habit: the offer moves part of the way from the multiple offered a
+    # quarter ago; one who has offered none yet offers its best response.
+    had = np.isfinite(wf.last_tau)
+    adjust = np.where(
+        had, choices.habit_adjustment(WEEKS_PER_QUARTER, s.behaviour.habit_weeks), 1.0
+    )
+    offer = choices.habitual(np.where(had, wf.last_tau, best), best, adjust)
+    wf.last_tau[:] = offer
     own = offer[:, None] * wf.expected
     ask = manager_ask(policy, manager_view, done=np.zeros_like(own), weeks_left=WEEKS_PER_QUARTER)
     target = own + p.manager_pull * (ask - own)

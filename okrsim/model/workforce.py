@@ -136,6 +136,12 @@ class Workforce:
     # each key result's target as the rule set it at the quarter's start, before any
     # revision: what the team sees of how targets are negotiated, shape (n, k)
     target_set: Array = field(init=False)
+    # habits: what one did is the reference for what one does next
+    # (docs/ODD.md §4.3).  The target multiple last offered (NaN: none yet),
+    # and whether the weekly choices (intensity, split, shading) have been made
+    # in this seat before; a newcomer's first choices are its best responses.
+    last_tau: Array = field(init=False)
+    habitual: Array = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n, self.k)
@@ -169,6 +175,8 @@ class Workforce:
         self.value_of_time = np.zeros(self.n)
         self.revision_time = np.zeros(self.n)
         self.target_set = np.ones(shape)
+        self.last_tau = np.full(self.n, np.nan)
+        self.habitual = np.zeros(self.n, dtype=bool)
 
     @classmethod
     def draw(
@@ -282,6 +290,14 @@ class Workforce:
         own = own * (1.0 - self.blocked_loss_belief) * self.availability
         return ((own + self.help_belief) / self.k)[:, None]
 
+    def weekly_adjustment(self, habit_weeks: float) -> Array:
+        """Share of the way each employee's weekly choices move to their best responses.
+
+        :func:`~okrsim.policies.choices.habit_adjustment` for a choice made
+        every week; 1 for one who has not made them in its seat yet.
+        """
+        return np.where(self.habitual, choices.habit_adjustment(1.0, habit_weeks), 1.0)
+
     def hire(self, seats: Array, newcomers: Workforce) -> None:
         """Newcomers take the ``seats`` (a boolean mask): their traits, beliefs at priors.
 
@@ -289,8 +305,9 @@ class Workforce:
         distributions as the organisation's own), one candidate per seat.  The
         seat's key-result state and non-OKR backlog stay with the seat.
         """
-        # the person's: every drawn trait and learned belief, and how hard and
-        # how stressed it comes in
+        # the person's: every drawn trait and learned belief, how hard and
+        # how stressed it comes in, and no habits yet
         personal = [f.name for f in fields(self) if f.init and f.name not in SEAT_FIELDS]
-        for name in (*personal, "intensity", "stress", "planned_intensity"):
+        arriving = ("intensity", "stress", "planned_intensity", "last_tau", "habitual")
+        for name in (*personal, *arriving):
             getattr(self, name)[seats] = getattr(newcomers, name)[seats]

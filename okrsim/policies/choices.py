@@ -389,21 +389,81 @@ def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: Arra
 GOAL_REACH = 0.3
 
 
-def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float) -> Array:
-    """Motivation a target adds to its work, ``1 + (λ − 1)·P(1 − r < A < 1)``.
+def reference_point(
+    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float
+) -> tuple[Array, Array]:
+    """A goal as a reference point: the expected value of ending at attainment A, and its slope.
 
-    A goal is a reference point (Heath, Larrick & Wu 1999): a unit of progress
-    below it is felt ``λ`` times as much as one above it (λ ≈ 2.25, Tversky &
-    Kahneman 1992), so harder goals pull more effort.  Sensitivity diminishes
-    with distance: a goal missed by more than :data:`GOAL_REACH` of the target
-    pulls no harder than a goal already met (commitment to a goal out of reach falls; Locke &
-    Latham 2002; the reach is an assumption) — so performance rises with
-    difficulty and then levels off.
+    A goal is a reference point (Heath, Larrick & Wu 1999): a unit of
+    attainment just below it is felt ``λ`` times as much as one above it
+    (λ ≈ 2.25, Tversky & Kahneman 1992).  Sensitivity diminishes with
+    distance: a goal missed by more than :data:`GOAL_REACH` of the target
+    weighs no more than one already met (commitment to a goal out of reach
+    falls; Locke & Latham 2002; the reach is an assumption).  So
+
+    ``v(a) = a + (λ − 1)·(clip(a, 1 − r, 1) − (1 − r))``
+
+    and for ``A ~ N(μ, σ)``, with ``G(z) = z·Φ(z) + φ(z)`` (the integral of Φ),
+
+    ``E v(A) = μ + (λ − 1)·σ·[G((μ − 1 + r)/σ) − G((μ − 1)/σ)]``,
+    ``dE v/dμ = 1 + (λ − 1)·P(1 − r < A < 1)``.
+
+    Effort weighs the slope (:func:`goal_pull`: harder goals pull more, then
+    level off); a report weighs the value of the attainment it shows
+    (:func:`report_utility`: a report just short of the goal is the one most
+    worth shading up; Schweitzer, Ordóñez & Douma 2004).
     """
     mu = np.asarray(mu_attainment, dtype=float)
     sd = np.maximum(np.asarray(sd_attainment, dtype=float), 1e-9)
-    within_reach = ndtr((1.0 - mu) / sd) - ndtr((1.0 - GOAL_REACH - mu) / sd)
-    return 1.0 + (loss_aversion - 1.0) * within_reach
+    lower, upper = (mu - 1.0 + GOAL_REACH) / sd, (mu - 1.0) / sd
+    excess = loss_aversion - 1.0
+    value = mu + excess * sd * (_normal_integral(lower) - _normal_integral(upper))
+    return value, 1.0 + excess * (ndtr(lower) - ndtr(upper))
+
+
+def _normal_integral(z: Array) -> Array:
+    """``∫_{−∞}^z Φ(t) dt = z·Φ(z) + φ(z)``."""
+    return z * ndtr(z) + np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
+
+
+def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float) -> Array:
+    """Motivation a target adds to its work, ``1 + (λ − 1)·P(1 − r < A < 1)``.
+
+    The slope of :func:`reference_point`'s value: harder goals pull more
+    effort, and a goal out of reach pulls no harder than one already met — so
+    performance rises with difficulty and then levels off (Locke & Latham 2002).
+    """
+    return reference_point(mu_attainment, sd_attainment, loss_aversion=loss_aversion)[1]
+
+
+# -- habits ------------------------------------------------------------------------
+#: Share of the way to its asymptote at which a habit counts as formed (Lally et al. 2010).
+HABIT_FORMED = 0.95
+
+
+def habit_adjustment(weeks_between: float, habit_weeks: float) -> float:
+    """Share of the way from the last choice to the new best response that a choice moves.
+
+    A choice repeated every ``weeks_between`` weeks by partial adjustment,
+    ``x_t = x_{t−1} + a·(x*_t − x_{t−1})``, is 95 % of the way to a changed
+    best response after ``habit_weeks`` weeks when
+    ``a = 1 − 0.05^(weeks_between / habit_weeks)`` (Lally, van Jaarsveld,
+    Potts & Wardle 2010: automaticity approaches its asymptote exponentially,
+    95 % after a median of 66 days).  ``habit_weeks = 0``: no habit, ``a = 1``.
+    """
+    if habit_weeks <= 0.0:
+        return 1.0
+    return float(1.0 - (1.0 - HABIT_FORMED) ** (weeks_between / habit_weeks))
+
+
+def habitual(previous: ArrayLike, best: ArrayLike, adjustment: ArrayLike) -> Array:
+    """The choice made: a share ``adjustment`` of the way from ``previous`` to ``best``.
+
+    Convex, so choices on a simplex (the week's split) stay on it.  An
+    adjustment of 1 (a newcomer, who has no habit) is the best response.
+    """
+    prev = np.asarray(previous, dtype=float)
+    return prev + np.asarray(adjustment, dtype=float) * (np.asarray(best, dtype=float) - prev)
 
 
 # -- blocker surfacing -----------------------------------------------------------
@@ -480,7 +540,10 @@ class ReportStakes:
     lost per unit reported (≥ 0); ``red_below``/``red_penalty``: the shading
     below which this week's report shows red, and the mark expected for it;
     ``extrinsic``: the weight on the rating; ``honesty_cost``: the cost of
-    misstating, per squared unit.
+    misstating, per squared unit; ``goal_weight``: the weight on the goal as
+    a reference point for the attainment a report shows
+    (:func:`reference_point`), with ``loss_aversion`` its slope just short of
+    the goal relative to above it.
     """
 
     formula_share: ArrayLike
@@ -491,6 +554,8 @@ class ReportStakes:
     honesty_cost: ArrayLike
     red_below: ArrayLike = -np.inf
     red_penalty: ArrayLike = 0.0
+    goal_weight: ArrayLike = 0.0
+    loss_aversion: float = 1.0
 
     @property
     def anything(self) -> bool:
@@ -500,12 +565,22 @@ class ReportStakes:
             self.judged_per_attainment,
             self.ratchet_per_attainment,
             self.red_penalty,
+            self.goal_weight,
         )
         return any(np.any(np.asarray(x) != 0) for x in paid)
 
     @property
     def rewards_understatement(self) -> bool:
-        """Whether reporting less than perceived could pay (a ratchet, or negative credit)."""
+        """Whether reporting less than perceived could pay.
+
+        Of the terms of :func:`report_utility`, only two fall as the report
+        rises: a ratchet believed (a higher report now raises next quarter's
+        target, so protecting it pays) and negative credit for reported
+        attainment.  The formula's curve, the goal as a reference point (even
+        one already passed: its value never falls with what is shown, as
+        ``λ ≥ 1``), a red status and an audit's catch all reward a report
+        that is no lower, and misstating costs either way.
+        """
         return bool(
             np.any(np.asarray(self.ratchet_per_attainment) > 0)
             or np.any(np.asarray(self.judged_per_attainment) < 0)
@@ -532,8 +607,17 @@ def report_utility(
     rating) with probability ``catch_probability``; a ratchet raises next
     quarter's target with reported output (``ratchet_per_attainment · (A + s)``);
     a report that shows red (``s < red_below``) costs ``red_penalty``, the mark
-    the employee expects for bad news; and misstating costs ``h·s²`` (Gneezy
-    2005's cost of lying; quadratic by assumption).  Snow, Keil & Wallace
+    the employee expects for bad news; the goal is a reference point for the
+    attainment the report shows, ``goal_weight · E[v(A + s) − (A + s)]``:
+    the loss-aversion excess of :func:`reference_point`'s value, ``λ − 1``
+    per unit shown within reach just short of the goal and nothing above it
+    or out of reach — self-image, which pays whether or not anyone reads the
+    report, for showing a goal met rather than missed (Schweitzer, Ordóñez &
+    Douma 2004 found overstatement under mere goals concentrated just short of
+    them; claiming more where the goal is met or out of reach earns only what
+    the other terms pay); and misstating
+    costs ``h·s²`` (Gneezy 2005's cost of lying; quadratic by assumption).
+    Snow, Keil & Wallace
     (2007) found status reports biased about 60 % of the time, optimistic
     2 : 1 — the climate the defaults are calibrated to.
     """
@@ -555,7 +639,14 @@ def report_utility(
         extrinsic_u = extrinsic_u - ratchet * reported_mu
     if np.any(red_cost):
         extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(k.red_below))
-    return np.asarray(k.extrinsic) * extrinsic_u - np.asarray(k.honesty_cost) * s**2
+    utility = np.asarray(k.extrinsic) * extrinsic_u - np.asarray(k.honesty_cost) * s**2
+    goal_weight = np.asarray(k.goal_weight, dtype=float)
+    if np.any(goal_weight):
+        # only the goal's kink: a report earns self-image by showing a goal
+        # met rather than just missed, not by claiming more far from it
+        shown, _ = reference_point(reported_mu, sd_attainment, loss_aversion=k.loss_aversion)
+        utility = utility + goal_weight * (shown - reported_mu)
+    return utility
 
 
 def choose_shading(
@@ -568,9 +659,11 @@ def choose_shading(
 
     The search scores every third point of the grid, then the two neighbours
     of the best one.  Shading down can only pay when reported output raises
-    future targets (a ratchet) or reports lower pay, so without those the
+    future targets (a ratchet) or reports lower pay
+    (:attr:`ReportStakes.rewards_understatement`), so without those the
     negative half of the grid is skipped; with nothing riding on the report
-    the answer is 0.
+    the answer is 0.  The habit (:func:`habitual`) applies to the choice
+    returned here.
     """
     mu = np.asarray(mu_attainment, dtype=float)
     if not stakes.anything:
