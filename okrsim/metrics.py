@@ -54,6 +54,16 @@ METRICS: Final[dict[str, str]] = {
     "just_met_share": "share of key results recorded just above target (1.0 to 1.1)",
     "hidden_reported_progress": "reported progress / target on late-quarter hidden-blocked KRs",
     "hidden_true_progress": "true progress / target on late-quarter hidden-blocked KRs",
+    "coupling_belief": "mean believed share of the rating the OKR score decides",
+    "coupling_belief_sd": "sd across employees of the believed coupling",
+    "bad_news_belief": "mean rating mark expected per piece of bad news (< 0: a credit)",
+    "bad_news_belief_sd": "sd across employees of the bad-news belief",
+    "ratchet_belief": "mean believed share by which next target follows reported output",
+    "ratchet_belief_sd": "sd across employees of the ratchet belief",
+    "audit_belief": "mean believed weekly chance a report is audited",
+    "audit_belief_sd": "sd across employees of the audit belief",
+    "credibility": "mean share of the way beliefs move towards what the organisation states",
+    "credibility_sd": "sd across employees of credibility",
 }
 
 #: Traffic-light status of a key result's progress against pace: on track at
@@ -158,7 +168,21 @@ def quarter_metrics(
         "just_met_share": _mean(e["just_met_share"]),
         "hidden_reported_progress": hidden_reported,
         "hidden_true_progress": hidden_true,
-    }
+    } | belief_spread(e)
+
+
+#: The beliefs about the policy recorded per employee, and their mean and sd per quarter.
+BELIEFS = ("coupling_belief", "bad_news_belief", "ratchet_belief", "audit_belief", "credibility")
+
+
+def belief_spread(employees: pd.DataFrame) -> dict[str, float]:
+    """Each belief's mean across employees and its sd (``<belief>_sd``): how far people differ."""
+    row: dict[str, float] = {}
+    for name in BELIEFS:
+        values = employees[name].to_numpy(float)
+        row[name] = float(values.mean())
+        row[f"{name}_sd"] = float(values.std())
+    return row
 
 
 def _mean(col: pd.Series) -> float:

@@ -10,6 +10,8 @@ docs/ODD.md §7.10 (learning and imitation).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from okrsim.model.in_force import InForce
@@ -20,33 +22,53 @@ from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
 
 
-def ratchet_seen(wf: Workforce, org: Organisation, last_reported: Array) -> tuple[Array, Array]:
-    """How far the team's targets were seen to follow last quarter's reports.
+class Seen(NamedTuple):
+    """What each employee saw of the audits and the ratchet this quarter, shape (n,) each."""
+
+    audit_rate: Array
+    audits_seen: Array  # whether anything was seen to learn from
+    ratchet: Array
+    ratchet_seen: Array
+
+
+def seen_with_own(wf: Workforce, org: Organisation, x: Array, own_weight: float) -> Array:
+    """What each employee saw of ``x`` in its team, its own counted ``own_weight`` times.
+
+    People weigh their own experience more than what they see of others'
+    (``behaviour.own_experience_weight``; docs/ODD.md §7.13).
+    """
+    return org.team_total(x)[wf.team] + (own_weight - 1.0) * x
+
+
+def ratchet_seen(
+    wf: Workforce, org: Organisation, last_reported: Array, *, own_weight: float = 1.0
+) -> tuple[Array, Array]:
+    """How far each employee saw its team's targets follow last quarter's reports.
 
     Each employee knows, for every key result in its team, the owner's offer,
     the manager's ask (said in the target conversation), the target set and
     last quarter's reported output.  Targets moved from offers towards the
-    ask, the reports, or both: the team's least-squares fit of
+    ask, the reports, or both: a least-squares fit over the team's key
+    results (one's own weighted ``own_weight`` times) of
     ``T − offer = a·(ask − offer) + b·(reported − offer)`` separates the two,
-    and ``b`` (clipped to [0, 1]) is the ratchet seen.  Returns it, and
-    whether the team's key results let it be told apart (else nothing is
-    seen).
+    and ``b`` is the ratchet seen.  Returns it, and whether the team's key
+    results let it be told apart (else nothing is seen).
     """
     target = wf.target * wf.par
     dy, d1, d2 = target - wf.offer, wf.ask - wf.offer, last_reported - wf.offer
     ok = np.isfinite(dy) & np.isfinite(d1) & np.isfinite(d2)
     dy, d1, d2 = (np.where(ok, v, 0.0) for v in (dy, d1, d2))
 
-    def team_sum(x: Array) -> Array:
-        return org.team_total(x.sum(axis=1))
+    def seen(x: Array) -> Array:
+        return seen_with_own(wf, org, x.sum(axis=1), own_weight)
 
-    s11, s22, s12 = team_sum(d1 * d1), team_sum(d2 * d2), team_sum(d1 * d2)
-    s1y, s2y = team_sum(d1 * dy), team_sum(d2 * dy)
+    s11, s22, s12 = seen(d1 * d1), seen(d2 * d2), seen(d1 * d2)
+    s1y, s2y = seen(d1 * dy), seen(d2 * dy)
     det = s11 * s22 - s12**2
     scale = np.maximum(s11 * s22, 1e-300)
     usable = det > 1e-6 * scale
     pull = np.where(usable, (s11 * s2y - s12 * s1y) / np.where(usable, det, 1.0), 0.0)
-    return np.clip(pull, 0.0, 1.0)[wf.team], usable[wf.team]
+    return pull, usable
 
 
 def learn(
@@ -56,35 +78,37 @@ def learn(
     tally: Tally,
     *,
     last_reported: Array | None,
-) -> None:
+) -> Seen:
     """Beliefs move towards what each employee saw this quarter.
 
-    * audit belief → the share of the team's reports the manager checked;
-    * bad news → the mark the manager put on the team's raised blockers and
-      red reports, seen only when a teammate brought bad news (if nobody
-      does, the fear stays: Tesser & Rosen 1975's MUM effect feeds itself);
+    * audit belief → the share of the team's reports the manager checked
+      (one's own weighing more);
     * ratchet belief → how far the team's targets were seen to move from
-      their owners' offers towards last quarter's reported output;
+      their owners' offers towards last quarter's reported output (clipped
+      to [0, 1]);
     * own work → planned key-result time, help received, output lost to
       blockers, and capability (seen regressively, Moore & Healy 2008).
+
+    The coupling and bad-news beliefs are fitted from ratings seen
+    (:mod:`okrsim.model.policy_beliefs`).  Returns what was seen of the
+    audits and the ratchet, which the statements are checked against.
     """
     s = policy.scenario
     eta = s.behaviour.learning_rate
+    own = s.behaviour.own_experience_weight
     t = tally
 
     def toward(belief: Array, seen: Array | float, where: Array | bool = True) -> None:
         belief[:] = np.where(where, (1 - eta) * belief + eta * seen, belief)
 
-    news = t.raises + t.red_reports
-    team_news = org.team_total(news)[wf.team]
-    toward(wf.bad_news_belief, s.judgment.blocker_penalty, team_news > 0)
-    team_audits = org.team_total(t.audits)
-    team_reports = org.team_total(t.reports)
-    seen_rate = (team_audits / np.maximum(team_reports, 1.0))[wf.team]
-    toward(wf.audit_belief, seen_rate, team_reports[wf.team] > 0)
+    audits, reports = seen_with_own(wf, org, t.audits, own), seen_with_own(wf, org, t.reports, own)
+    audit_rate, audits_seen = audits / np.maximum(reports, 1.0), reports > 0
+    toward(wf.audit_belief, audit_rate, audits_seen)
+    pull, pulled = np.zeros(wf.n), np.zeros(wf.n, dtype=bool)
     if last_reported is not None:
-        seen_pull, seen = ratchet_seen(wf, org, last_reported)
-        toward(wf.ratchet_belief, seen_pull, seen)
+        pull, pulled = ratchet_seen(wf, org, last_reported, own_weight=own)
+        toward(wf.ratchet_belief, pull, pulled)
+        np.clip(wf.ratchet_belief, 0.0, 1.0, out=wf.ratchet_belief)
     # time on key results per week in the seat (a newcomer's vacancy is not a habit)
     toward(wf.kr_plan, t.kr_time / np.maximum(t.weeks_present, 1.0), t.weeks_present > 0)
     toward(wf.help_belief, t.help_received / WEEKS_PER_QUARTER)
@@ -93,6 +117,7 @@ def learn(
     observed = t.kr_own / np.maximum(t.kr_effort, 1e-9)
     seen = regressive(observed, s.behaviour.self_assessment_regression)
     toward(wf.capability_belief, seen, t.kr_effort > 0.5)
+    return Seen(audit_rate, audits_seen, pull, pulled)
 
 
 def imitate(
@@ -108,7 +133,8 @@ def imitate(
 
     With probability ``imitation_probability`` an employee looks at a random
     teammate and, if that teammate was rated higher at the last review,
-    copies its honesty habit and its beliefs about audits and bad news.
+    copies its honesty habit, its beliefs about the coupling, audits and bad
+    news, and how far it believes what the organisation states.
     The draws are made every quarter (fixed shapes) and used at reviews.
     """
     imitate_u = rng.random(wf.n)
@@ -118,5 +144,6 @@ def imitate(
     position = (np.arange(wf.n) % org.team_size + offset) % org.team_size
     peer = wf.team * org.team_size + position
     copy = (imitate_u < policy.scenario.behaviour.imitation_probability) & (ratings[peer] > ratings)
-    for arr in (wf.honesty, wf.audit_belief, wf.bad_news_belief):
+    copied = (wf.honesty, wf.audit_belief, wf.bad_news_belief, wf.coupling_belief, wf.credibility)
+    for arr in copied:
         arr[:] = np.where(copy, arr[peer], arr)

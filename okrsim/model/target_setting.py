@@ -74,7 +74,7 @@ def set_targets(
     rel_sd = relative_sd(s, weeks_left)
     tau, utilities = choices.choose_target(
         rel_sd,
-        payoff=p,
+        payoff=policy.believed(wf.coupling_belief),
         extrinsic=s.behaviour.extrinsic_weight,
         risk_aversion=wf.risk_aversion,
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,

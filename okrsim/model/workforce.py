@@ -78,6 +78,11 @@ class Workforce:
     kr_plan: Array
     help_belief: Array
     blocked_loss_belief: Array
+    # beliefs about the policy (okrsim.model.policy_beliefs): the share of the
+    # rating the OKR score decides, and how far the organisation's statements
+    # are believed
+    coupling_belief: Array
+    credibility: Array
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -188,22 +193,26 @@ class Workforce:
             capability_belief=regressive(capability, b.self_assessment_regression)
             * np.exp(knowledge_error),
             honesty=honesty.copy(),
-            audit_belief=np.zeros(n),
+            audit_belief=np.full(n, behaviour.audit_prior),
             bad_news_belief=np.full(n, behaviour.bad_news_prior),
             ratchet_belief=np.zeros(n),
             kr_plan=np.full(n, kr_plan),
             help_belief=np.full(n, help_prior),
             blocked_loss_belief=np.full(n, blocked_loss_prior),
+            coupling_belief=np.full(n, behaviour.coupling_prior),
+            credibility=np.full(n, behaviour.credibility_prior),
         )
 
     @classmethod
     def from_market(cls, rng: np.random.Generator, scenario: Scenario) -> Workforce:
-        """One person per seat from the labour market, with the organisation's priors.
+        """One person per seat from the labour market, with the market's priors.
 
-        Used for the founding workforce and for each quarter's candidates.
+        Used for the founding workforce and for each quarter's candidates; what
+        the organisation states of its policy is heard on arrival
+        (:func:`okrsim.model.policy_beliefs.announce`).
         """
         s = scenario
-        people = cls.draw(
+        return cls.draw(
             rng,
             s.behaviour,
             n_teams=s.org.n_teams,
@@ -216,9 +225,6 @@ class Workforce:
             * s.env.blocker_rate
             / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
         )
-        # what the organisation states of its audits (then learned from what peers see)
-        people.audit_belief[:] = s.judgment.audit_probability
-        return people
 
     def weekly_forecast(self, *, focus: float, overhead: float) -> Array:
         """Each employee's own forecast of a key result's weekly output, shape (n, 1).
