@@ -26,7 +26,7 @@ from okrsim.model.learning import Seen
 from okrsim.model.organisation import Organisation
 from okrsim.model.quarter_review import Review
 from okrsim.model.tally import Tally
-from okrsim.model.workforce import Workforce
+from okrsim.model.workforce import RATING_REGRESSORS, Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies.curves import Array
 
@@ -39,10 +39,6 @@ FAR = 0.5
 #: The range each belief is clipped to: a share for the coupling, a rating
 #: mark per piece of bad news that may be a credit (negative).
 COUPLING_RANGE, BAD_NEWS_RANGE = (0.0, 1.0), (-1.0, 1.0)
-#: How firmly a belief is held when a review is read, per unit of residual
-#: variance: 1/sd² of a belief spread evenly over its range (sd = range/√12),
-#: for the coupling, the bad-news mark and (no prior) the work's effect.
-PRIOR_PRECISION = np.array([12.0, 12.0 / 4.0, 0.0])
 
 
 @dataclass(frozen=True)
@@ -103,57 +99,79 @@ def announce(
     return statement
 
 
-def fit_ratings(
-    rating: Array,
-    regressors: Array,
-    weight: Array,
-    *,
-    prior: Array | None = None,
-    prior_precision: Array | None = None,
-) -> tuple[Array, Array]:
-    """Each observer's weighted least-squares fit of ratings on what it saw.
+P = RATING_REGRESSORS
+#: Layout of ``Workforce.rating_evidence``: Σw·xxᵀ, Σw·xy, Σw·y², Σw, reviews.
+_XX, _XY, _YY, _W, _Q = slice(0, P * P), slice(P * P, P * P + P), P * P + P, P * P + P + 1, -1
+
+
+def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
+    """One review's evidence per observer, shape (n, :data:`~okrsim.model.workforce.EVIDENCE_SIZE`).
 
     ``rating`` (n, m): the ratings observer i saw of the m members of its
-    team; ``regressors`` (n, m, p): what it saw beside them; ``weight``
-    (n, m), in observations (one's own counting more).  Fits
-    ``rating = a + Σ β_j x_j`` per observer (an intercept absorbs the team's
-    level: leniency, the rating scale).  With a ``prior`` (n, p) and its
-    ``prior_precision`` (p,) per unit of residual variance, the fit is the
-    Bayesian posterior mean: a team of a handful of people says little, and
-    what it says is read against what one believed (Bayesian regression with
-    a normal prior; the residual variance estimated from the fit).  Returns
-    ``β`` (n, p) and whether each coefficient could be told apart: a
-    regressor that does not vary in the team, or moves exactly with the
-    others, is not identified (its belief should not move).
+    team; ``regressors`` (n, m, P): what it saw beside them; ``weight``
+    (n, m), in observations (one's own counting more).  Both sides are
+    centred on the review's weighted means (an intercept per review absorbs
+    the team's level that quarter: leniency, the rating scale).
     """
-    total = np.maximum(weight.sum(axis=1), 1e-300)
-    w = weight / total[:, None]
+    total = weight.sum(axis=1)
+    w = weight / np.maximum(total, 1e-300)[:, None]
     x = regressors - np.einsum("nm,nmp->np", w, regressors)[:, None, :]
     y = rating - (w * rating).sum(axis=1, keepdims=True)
-    xtx = np.einsum("nm,nmp,nmq->npq", weight, x, x)
-    xty = np.einsum("nm,nmp,nm->np", weight, x, y)
-    variance = np.diagonal(xtx, axis1=1, axis2=2) / total[:, None]
+    return np.column_stack(
+        [
+            np.einsum("nm,nmp,nmq->npq", weight, x, x).reshape(len(y), P * P),
+            np.einsum("nm,nmp,nm->np", weight, x, y),
+            np.einsum("nm,nm->n", weight, y * y),
+            total,
+            (total > 0).astype(float),
+        ]
+    )
+
+
+def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
+    """Each observer's weighted least-squares fit of ratings on what it saw.
+
+    Fits ``rating = a_q + Σ β_j x_j`` (an intercept per review) to the
+    evidence.  Returns ``β`` (n, P), each coefficient's sampling variance
+    ``s²·(X'WX)⁻¹_jj`` (s² the residual variance: how much the evidence can
+    say), and whether each coefficient could be told apart: a regressor that
+    never varied, or moved exactly with the others, is not identified.
+    """
+    n = len(evidence)
+    xtx = evidence[:, _XX].reshape(n, P, P)
+    xty, yty, total = evidence[:, _XY], evidence[:, _YY], evidence[:, _W]
+    variance = np.diagonal(xtx, axis1=1, axis2=2) / np.maximum(total, 1e-300)[:, None]
     varies = variance > 1e-10
     # a regressor that does not vary is left out (its row and column replaced)
-    p = x.shape[2]
-    eye = np.eye(p, dtype=bool)[None]
+    eye = np.eye(P, dtype=bool)[None]
     both = varies[:, :, None] & varies[:, None, :]
     xtx = np.where(both, xtx, np.where(eye, 1.0, 0.0))
     xty = np.where(varies, xty, 0.0)
     ridge = 1e-12 * np.maximum(np.diagonal(xtx, axis1=1, axis2=2).max(axis=1), 1e-12)
     inverse = np.linalg.inv(xtx + ridge[:, None, None] * eye)
     beta = np.einsum("npq,nq->np", inverse, xty)
+    spread = np.diagonal(inverse, axis1=1, axis2=2)
     # the variance a regressor has beyond what the others explain, 1/(X'WX)⁻¹_jj
-    own_variance = 1.0 / np.maximum(np.diagonal(inverse, axis1=1, axis2=2), 1e-300)
-    identified = varies & (own_variance > 1e-6 * total[:, None] * np.maximum(variance, 1e-300))
-    if prior is not None and prior_precision is not None:
-        residual = y - np.einsum("nmp,np->nm", x, beta)
-        dof = np.maximum(total - p - 1.0, 1.0)
-        noise = np.einsum("nm,nm->n", weight, residual**2) / dof
-        shrink = noise[:, None] * np.where(varies, prior_precision[None, :], 0.0)
-        posterior = xtx + shrink[:, :, None] * eye
-        beta = np.linalg.solve(posterior, (xty + shrink * prior)[..., None])[..., 0]
-    return beta, identified
+    identified = varies & (1.0 / np.maximum(spread, 1e-300) > 1e-6 * total[:, None] * variance)
+    rss = np.maximum(yty - np.einsum("np,np->n", beta, xty), 0.0)
+    noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
+    return beta, noise[:, None] * spread, identified
+
+
+def fit_ratings(rating: Array, regressors: Array, weight: Array) -> tuple[Array, Array, Array]:
+    """:func:`fit_evidence` of one review's :func:`team_evidence`."""
+    return fit_evidence(team_evidence(rating, regressors, weight))
+
+
+def reliability(sampling_variance: Array, belief_variance: float) -> Array:
+    """How far a fit is worth believing: ``τ²/(τ² + v)``.
+
+    The Kalman gain of a belief held with variance ``τ²`` (here the spread of
+    a belief with no information, even over its range: ``range²/12``) seeing
+    an estimate of sampling variance ``v``: a clean fit counts fully, a
+    handful of noisy observations little (the Bayesian observer; assumption).
+    """
+    return belief_variance / (belief_variance + sampling_variance)
 
 
 def bad_news(tally: Tally) -> Array:
@@ -189,6 +207,7 @@ def learn(
     made every quarter.
     """
     b, m = policy.scenario.behaviour, org.team_size
+    eta = b.learning_rate
     noise = b.peer_noise * rng.standard_normal((2, wf.n, m))
     if review.settled:
         members = wf.team[:, None] * m + np.arange(m)[None, :]
@@ -205,27 +224,26 @@ def learn(
         )
         present = tally.weeks_present > 0
         weight = np.where(self_seen, b.own_experience_weight, 1.0) * present[members]
-        prior = np.column_stack([wf.coupling_belief, -wf.bad_news_belief, np.zeros(wf.n)])
-        beta, identified = fit_ratings(
-            review.ratings[members] + noise[0],
-            regressors,
-            weight,
-            prior=prior,
-            prior_precision=PRIOR_PRECISION,
-        )
+        seen_now = team_evidence(review.ratings[members] + noise[0], regressors, weight)
+        # evidence is forgotten at the learning rate (constant-gain recursive
+        # least squares; Evans & Honkapohja 2001)
+        wf.rating_evidence[present] = (1 - eta) * wf.rating_evidence[present] + seen_now[present]
+        beta, sampling, identified = fit_evidence(wf.rating_evidence)
         learns = identified & present[:, None]
-        eta = b.learning_rate
-        for belief, fitted, j, (low, high) in (
-            (wf.coupling_belief, beta[:, 0], 0, COUPLING_RANGE),
-            (wf.bad_news_belief, -beta[:, 1], 1, BAD_NEWS_RANGE),
+        weight_of = {}
+        for belief, j, sign, (low, high) in (
+            (wf.coupling_belief, 0, 1.0, COUPLING_RANGE),
+            (wf.bad_news_belief, 1, -1.0, BAD_NEWS_RANGE),
         ):
-            moved = np.clip((1 - eta) * belief + eta * fitted, low, high)
+            worth = np.where(learns[:, j], reliability(sampling[:, j], (high - low) ** 2 / 12), 0.0)
+            moved = np.clip(belief + eta * worth * (sign * beta[:, j] - belief), low, high)
             belief[:] = np.where(learns[:, j], moved, belief)
-        checked = {"coupling_belief": (beta[:, 0], learns[:, 0])}
+            weight_of[j] = worth
+        checked = {"coupling_belief": (beta[:, 0], weight_of[0])}
     else:
         checked = {}
-    checked["audit_belief"] = (seen.audit_rate, seen.audits_seen)
-    checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen)
+    checked["audit_belief"] = (seen.audit_rate, seen.audits_seen.astype(float))
+    checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen.astype(float))
     update_credibility(wf, Statement.of(policy.scenario), checked, eta=b.learning_rate)
 
 
@@ -236,22 +254,24 @@ def update_credibility(
     *,
     eta: float,
 ) -> None:
-    """Credibility moves towards how well the statements in force matched what was seen.
+    """Credibility moves towards how well the statements in force held up.
 
-    For each statement made and each employee that saw the quantity it is
-    about (``checked`` maps a belief's name to what was seen and where),
-    agreement is ``1 − |seen − stated|/FAR`` clipped to [0, 1]; credibility
-    moves ``eta`` towards the mean agreement over the statements checked.
+    ``checked`` maps a belief's name to what each employee saw of it and how
+    much that is worth (0: nothing seen, 1: seen clearly; a fit's
+    reliability).  A statement's agreement is ``1 − |seen − stated|/FAR``
+    clipped to [0, 1], counted ``1 − worth·(1 − agreement)`` (what one could
+    barely check is not held against it); credibility moves ``eta`` × the
+    largest worth towards the least of them: one statement found false costs credibility however
+    many others held (trust is lost more easily than it is gained; Slovic
+    1993's asymmetry, *directional*).
     """
-    total, count = np.zeros(wf.n), np.zeros(wf.n)
-    for name, (value, where) in checked.items():
+    least, checks = np.ones(wf.n), np.zeros(wf.n)
+    for name, (value, worth) in checked.items():
         stated = getattr(statement, name)
         if math.isnan(stated):
             continue
         agreement = np.clip(1.0 - np.abs(value - stated) / FAR, 0.0, 1.0)
-        total += np.where(where, agreement, 0.0)
-        count += where
-    agreement = total / np.maximum(count, 1.0)
-    wf.credibility[:] = np.where(
-        count > 0, (1 - eta) * wf.credibility + eta * agreement, wf.credibility
-    )
+        least = np.minimum(least, 1.0 - worth * (1.0 - agreement))
+        checks = np.maximum(checks, worth)
+    # as far as anything could be checked at all
+    wf.credibility[:] = wf.credibility + eta * checks * (least - wf.credibility)

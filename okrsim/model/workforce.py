@@ -28,6 +28,11 @@ SEAT_FIELDS = ("n", "k", "team")
 INITIAL_KR_PLAN = 0.6
 #: Help an employee expects to receive per week before any history (assumption).
 INITIAL_HELP = 0.1
+#: What ratings are read against (okrsim.model.policy_beliefs): score, bad news, work.
+RATING_REGRESSORS = 3
+#: Numbers kept per employee of the evidence on how ratings move: Σw·xxᵀ, Σw·xy,
+#: Σw·y², Σw and the reviews seen (discounted).
+EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
@@ -83,6 +88,9 @@ class Workforce:
     # are believed
     coupling_belief: Array
     credibility: Array
+    # what each saw of ratings beside scores, bad news and work at past
+    # reviews: discounted least-squares sums (policy_beliefs.team_evidence)
+    rating_evidence: Array
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -201,6 +209,7 @@ class Workforce:
             blocked_loss_belief=np.full(n, blocked_loss_prior),
             coupling_belief=np.full(n, behaviour.coupling_prior),
             credibility=np.full(n, behaviour.credibility_prior),
+            rating_evidence=np.zeros((n, EVIDENCE_SIZE)),
         )
 
     @classmethod
