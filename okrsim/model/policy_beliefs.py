@@ -43,7 +43,10 @@ COUPLING_RANGE, BAD_NEWS_RANGE = (0.0, 1.0), (-1.0, 1.0)
 
 @dataclass(frozen=True)
 class Statement:
-    """What the organisation says of its policy (NaN: nothing said)."""
+    """What the organisation says of its policy (NaN: nothing said).
+
+    Each field is named after the ``Workforce`` belief it speaks to.
+    """
 
     coupling_belief: float
     ratchet_belief: float
