@@ -101,6 +101,16 @@ METRIC_UNITS: Final[dict[str, str]] = {
     "booked_elsewhere": "share 0–1 of key-result output",
     "met_while_short": "share 0–1 of key results",
     "effort_cut_behind": "share 0–1 of employees",
+    "coupling_belief": SHARE,
+    "coupling_belief_sd": SHARE,
+    "bad_news_belief": "rating units per piece of bad news",
+    "bad_news_belief_sd": "rating units per piece of bad news",
+    "ratchet_belief": SHARE,
+    "ratchet_belief_sd": SHARE,
+    "audit_belief": "chance per key-result report and week",
+    "audit_belief_sd": "chance per key-result report and week",
+    "credibility": SHARE,
+    "credibility_sd": SHARE,
 }
 
 
@@ -271,6 +281,28 @@ EMPLOYEE_COLUMNS: Final = (
     ),
     ("stress", "stress at the quarter's end", "index 0–1"),
     ("capability", "true capability", "output units per full week (average employee 1)"),
+    (
+        "coupling_belief",
+        "believed share of the rating the OKR score decides, held this quarter",
+        SHARE,
+    ),
+    (
+        "bad_news_belief",
+        "rating mark expected per piece of bad news (a raised blocker, or a key result "
+        "red all quarter), held this quarter; < 0: a credit",
+        "rating units per piece of bad news",
+    ),
+    (
+        "ratchet_belief",
+        "believed share by which next quarter's target follows reported output",
+        SHARE,
+    ),
+    ("audit_belief", "believed weekly chance a key-result report is audited", "chance per week"),
+    (
+        "credibility",
+        "share of the way the employee moves a belief towards what the organisation states",
+        SHARE,
+    ),
     (
         "biased_reports",
         "key-result check-ins whose report misstates true progress by > 10 %",

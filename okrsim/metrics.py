@@ -62,6 +62,16 @@ METRICS: Final[dict[str, str]] = {
     "as a share of key-result output",
     "met_while_short": "share of key results reported met at the quarter's end while truly < 80 %",
     "effort_cut_behind": "share of employees that fell behind by week 7, then cut key-result work",
+    "coupling_belief": "mean believed share of the rating the OKR score decides",
+    "coupling_belief_sd": "sd across employees of the believed coupling",
+    "bad_news_belief": "mean rating mark expected per piece of bad news (< 0: a credit)",
+    "bad_news_belief_sd": "sd across employees of the bad-news belief",
+    "ratchet_belief": "mean believed share by which next target follows reported output",
+    "ratchet_belief_sd": "sd across employees of the ratchet belief",
+    "audit_belief": "mean believed weekly chance a report is audited",
+    "audit_belief_sd": "sd across employees of the audit belief",
+    "credibility": "mean share of the way beliefs move towards what the organisation states",
+    "credibility_sd": "sd across employees of credibility",
 }
 
 #: Figures of a whole run read off its quarterly series: how long a scheduled
@@ -261,7 +271,21 @@ def quarter_metrics(
         "booked_elsewhere": output_share(e["booked_elsewhere_output"], e["kr_output"]),
         "met_while_short": _mean(e["met_while_short"]),
         "effort_cut_behind": _mean(e["effort_cut_behind"]),
-    }
+    } | belief_spread(e)
+
+
+#: The beliefs about the policy recorded per employee, and their mean and sd per quarter.
+BELIEFS = ("coupling_belief", "bad_news_belief", "ratchet_belief", "audit_belief", "credibility")
+
+
+def belief_spread(employees: pd.DataFrame) -> dict[str, float]:
+    """Each belief's mean across employees and its sd (``<belief>_sd``): how far people differ."""
+    row: dict[str, float] = {}
+    for name in BELIEFS:
+        values = employees[name].to_numpy(float)
+        row[name] = float(values.mean())
+        row[f"{name}_sd"] = float(values.std())
+    return row
 
 
 def output_share(part: pd.Series, output: pd.Series) -> float:

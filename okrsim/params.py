@@ -153,6 +153,10 @@ class Okr(_Group):
         description="Share of a week spent asking to revise one key result's target "
         "(assumption: under an hour of a 40-hour week)",
     )
+    commitment_kept: bool = Field(
+        True,
+        description="Managers keep the no-ratchet commitment (if not, they still ratchet)",
+    )
 
 
 class Comp(_Group):
@@ -193,6 +197,12 @@ class Comp(_Group):
     review_cadence: Literal["quarterly", "annual"] = Field(
         "quarterly",
         description="How often ratings and bonuses are settled",
+    )
+    stated_coupling: float = Field(
+        -1.0,
+        ge=-1.0,
+        le=1.0,
+        description="Coupling the organisation states to its people (-1: the coupling in force)",
     )
 
     @model_validator(mode="after")
@@ -377,10 +387,10 @@ class Behaviour(_Group):
         description="Mean discomfort of delivering bad news (rating units)",
     )
     bad_news_prior: float = Field(
-        0.2,
+        0.07,
         ge=0.0,
         le=1.0,
-        description="Mark against one's rating one expects for bad news before seeing any",
+        description="Mark against one's rating one expects per piece of bad news before seeing any",
     )
     extrinsic_weight: float = Field(
         1.5,
@@ -469,6 +479,36 @@ class Behaviour(_Group):
             "Weeks for a changed choice to become 95 % habitual (Lally et al. 2010: median"
             " 66 days; 0 = no habit, every choice a best response)"
         ),
+    )
+    coupling_prior: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the rating one expects the OKR score to decide before any statement",
+    )
+    audit_prior: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Weekly chance of an audit one expects before any statement",
+    )
+    credibility_prior: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the way a newcomer moves its beliefs towards what is stated",
+    )
+    own_experience_weight: float = Field(
+        3.0,
+        ge=1.0,
+        le=20.0,
+        description="Weight of one's own experience relative to one teammate's",
+    )
+    peer_noise: float = Field(
+        0.2,
+        ge=0.0,
+        le=2.0,
+        description="Sd of one's impression of a teammate's rating and work (rating units)",
     )
 
 

@@ -22,6 +22,9 @@ Every random draw in a run comes from one of these streams:
 ``labour``
     the labour market: each quarter, one candidate per seat (drawn whether
     or not anyone leaves) and the uniforms that decide who leaves.
+``beliefs``
+    the noise in each employee's impression of its teammates' ratings and
+    work at a review, drawn every quarter for every observer and teammate.
 
 Two scenarios that differ only in policy, run with the same seed, therefore
 face the same workforce and the same shocks (common random numbers), and the
@@ -38,7 +41,15 @@ from typing import Final
 
 import numpy as np
 
-STREAMS: Final = ("workforce", "environment", "decisions", "audit", "mesa", "labour")
+STREAMS: Final = (
+    "workforce",
+    "environment",
+    "decisions",
+    "audit",
+    "mesa",
+    "labour",
+    "beliefs",
+)
 #: Largest root seed: seeds are stored in int64 Parquet columns.
 MAX_SEED: Final = 2**63 - 1
 

@@ -39,9 +39,15 @@ def coupled_vs_decoupled():
 
 @pytest.mark.slow
 def test_nothing_rewards_a_low_target_without_coupling(coupled_vs_decoupled):
-    """Sandbagging needs a formula that pays for attainment: none at coupling 0."""
+    """Sandbagging needs a formula that pays for attainment, or the belief that one does.
+
+    At coupling 0 what remains comes from people's learned belief that the
+    score still counts (ratings follow good work, and good work scores well:
+    docs/ODD.md §7.13); where the decoupling is believed there is none
+    (tests/test_model.py).
+    """
     row = coupled_vs_decoupled.loc["sandbagging_index"]
-    assert abs(row["mean_a"]) < 0.03
+    assert row["mean_a"] < 0.5 * row["mean_b"]
     assert row["ci_low"] > 0
 
 

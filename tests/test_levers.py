@@ -162,7 +162,7 @@ def test_ratchet_belief_makes_ahead_employees_hold_back_key_result_work():
 
 
 def test_ratchet_beliefs_are_learned_from_the_targets_people_see():
-    """Nobody is told the rule: a ratchet is believed as it is seen, a kept promise likewise."""
+    """A ratchet is believed as it is seen; a promise is heard, then believed as it is kept."""
     ratchet = scenario(
         okr__target_rule="ratchet",
         okr__ratchet_strength=1.0,
@@ -182,8 +182,10 @@ def test_ratchet_beliefs_are_learned_from_the_targets_people_see():
                 model.step()
             series.append(model.workforce.ratchet_belief.mean())
         beliefs[name] = series
-    # the first quarter shows nothing: there was no earlier report to ratchet on
-    assert beliefs["ratchet"][0] == beliefs["promised"][0] == 0.5
+    # the first quarter shows nothing: there was no earlier report to ratchet on; the
+    # promise is heard and moves the belief towards 0 by the credibility of a newcomer
+    assert beliefs["ratchet"][0] == 0.5
+    assert beliefs["promised"][0] == 0.5 * (1 - ratchet.behaviour.credibility_prior)
     assert all(b1 > b0 for b0, b1 in pairwise(beliefs["ratchet"]))
     assert all(b1 < b0 for b0, b1 in pairwise(beliefs["promised"]))
 
@@ -286,11 +288,19 @@ def test_frequent_audits_deter_inflated_reports():
 
 
 def test_what_a_manager_does_with_bad_news_is_learned_from_peers():
-    s = scenario(comp__coupling=0.5, judgment__blocker_penalty=0.4, behaviour__bad_news_prior=0.1)
-    model = OKRModel(s, 9)
-    assert np.allclose(model.workforce.bad_news_belief, 0.1)
-    model.run()
-    assert model.workforce.bad_news_belief.mean() > 0.2  # moved towards the manager's 0.4
+    """The same people, from the same prior, learn the mark each manager style puts on bad news."""
+    learned = {}
+    for penalty in (0.0, 0.4):
+        s = scenario(
+            comp__coupling=0.5, judgment__blocker_penalty=penalty, behaviour__bad_news_prior=0.1
+        )
+        model = OKRModel(s, 9)
+        assert np.allclose(model.workforce.bad_news_belief, 0.1)
+        model.run()
+        learned[penalty] = model.workforce.bad_news_belief.mean()
+    # the rating mark per red piece is (1 − c)·(1 − centrality)·0.4/K ≈ 0.08; a coach's none
+    assert learned[0.0] < 0.03
+    assert learned[0.4] > learned[0.0] + 0.03
 
 
 # -- 6. organisation and environment -------------------------------------------------

@@ -345,7 +345,7 @@ def test_a_hire_brings_the_newcomers_traits_and_priors_and_keeps_the_seats_work(
         np.testing.assert_array_equal(getattr(wf, name)[~left], before[name][~left])
     assert np.all(wf.ratchet_belief[left] == 0.0)
     assert np.all(wf.kr_plan[left] == INITIAL_KR_PLAN)
-    assert np.all(wf.audit_belief[left] == s.judgment.audit_probability)
+    assert np.all(wf.audit_belief[left] == s.behaviour.audit_prior)  # the market's, until told
     for name, kept in seat.items():
         np.testing.assert_array_equal(getattr(wf, name), kept)
     np.testing.assert_array_equal(wf.tenure_weeks[left], -float(s.env.vacancy_weeks))

@@ -42,9 +42,21 @@ def test_results_hold_truth_and_measure_side_by_side(small):
     assert np.isfinite(result.summary["true_value"])
 
 
+#: Everyone believes what the organisation states and learns nothing more: the policy as
+#: known.  With learned beliefs a decoupled organisation is still believed to pay for
+#: scores in part (tests/test_beliefs.py), so the design's "no sandbagging at coupling 0"
+#: holds where the decoupling is believed.
+KNOWN = {"behaviour.credibility_prior": 1.0, "behaviour.learning_rate": 0.0}
+
+
 def test_sandbagging_index_is_zero_when_nothing_rewards_a_target(small):
     neutral = small.with_overrides(
-        {"comp.coupling": 0.0, "judgment.ambition_weight": 0.0, "judgment.use_okr_context": False}
+        {
+            "comp.coupling": 0.0,
+            "judgment.ambition_weight": 0.0,
+            "judgment.use_okr_context": False,
+            **KNOWN,
+        }
     )
     result = run(neutral, 2)
     assert result.employees["sandbagging_index"].abs().max() < 1e-9
@@ -57,6 +69,7 @@ def test_a_neutral_policy_leaves_reports_unshaded(small):
             "judgment.use_okr_context": False,
             "behaviour.bad_news_prior": 0.0,  # nothing to fear from a red report either
             "behaviour.goal_pull": 0.0,  # nor to gain in self-image from showing a goal met
+            **KNOWN,
         }
     )
     model = OKRModel(neutral, 2)
@@ -68,7 +81,9 @@ def test_slanted_reports_are_counted_apart_from_honest_error(small):
     """Misjudgement alone misstates reports; only a paid-for slant counts as slanted."""
     # the goal's self-image slants reports under any policy (ODD §7.7); here only pay does
     small = small.with_overrides({"behaviour.goal_pull": 0.0})
-    neutral = run(small.with_overrides({"comp.coupling": 0.0, "judgment.blocker_penalty": 0.0}), 2)
+    neutral = run(
+        small.with_overrides({"comp.coupling": 0.0, "judgment.blocker_penalty": 0.0, **KNOWN}), 2
+    )
     assert neutral.summary["biased_report_share"] > 0.2
     assert neutral.summary["slanted_report_share"] == 0.0
     coupled = run(small.with_overrides({"comp.coupling": 0.8}), 2)

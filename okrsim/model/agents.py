@@ -75,6 +75,8 @@ class Employee(mesa.Agent):
             "audit_belief": float(w.audit_belief[i]),
             "bad_news_belief": float(w.bad_news_belief[i]),
             "ratchet_belief": float(w.ratchet_belief[i]),
+            "coupling_belief": float(w.coupling_belief[i]),
+            "credibility": float(w.credibility[i]),
         }
 
     def key_results(self) -> list[dict[str, Any]]:

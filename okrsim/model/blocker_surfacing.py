@@ -41,7 +41,7 @@ def surface_blockers(
     week_in_quarter: int,
 ) -> None:
     """Each employee weighs raising each hidden blocker (expected-utility choice)."""
-    s, p, krs = policy.scenario, policy.payoff, policy.krs
+    s, krs = policy.scenario, policy.krs
     hidden = wf.blocked & ~wf.raised
     wf.raise_gain[:] = 0.0
     if not hidden.any():
@@ -60,12 +60,8 @@ def surface_blockers(
         / krs
     )[:, None]
     output_saved = saved_weeks * s.env.blocker_severity * weekly_output
-    credit = (
-        s.behaviour.extrinsic_weight
-        * p.judged
-        * (s.judgment.risk_weight - wf.bad_news_belief)
-        / krs
-    )
+    # the rating mark expected for one more piece of bad news, net of any credit
+    credit = -s.behaviour.extrinsic_weight * wf.bad_news_belief
     gain = choices.raise_gain(
         output_saved,
         per_output,

@@ -17,7 +17,7 @@ carried on the workforce and starts the next quarter's progress; it stays
 with the seat, so a newcomer inherits it (the key result is the seat's).
 The value lost is taken from the quarter's true value when it is moved.
 
-docs/ODD.md §7.13 (booking).
+docs/ODD.md §7.14 (booking).
 """
 
 from __future__ import annotations
@@ -46,11 +46,12 @@ def open_quarter(wf: Workforce) -> None:
 def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.BookingStakes:
     """What rides on each key result's booking, per unit of this quarter's attainment.
 
-    Judgment's credit for reported output and for the value seen is as it was
-    seen to work at the last review; a ratchet as believed; next quarter's
+    The formula's and judgment's shares of the rating are as the employee
+    believes them; judgment's credit for reported output and for the value
+    seen is as it was seen to work at the last review; a ratchet as believed; next quarter's
     target is taken to be this quarter's (assumption).
     """
-    s, p, krs = policy.scenario, policy.payoff, policy.krs
+    s, p, krs = policy.scenario, policy.believed(wf.coupling_belief), policy.krs
     target = wf.target * wf.par
     align = s.env.alignment
     per_value = align * target / public.value_scale  # value units of one unit of attainment

@@ -66,7 +66,8 @@ def check_in(
     week_in_quarter: int,
 ) -> None:
     """The weekly check-in: reports, audits, statuses and their tallies."""
-    s, p, krs = policy.scenario, policy.payoff, policy.krs
+    s, krs = policy.scenario, policy.krs
+    p = policy.believed(wf.coupling_belief)
     perceived = perceived_progress(wf, policy, misperception, week_in_quarter)
     # key-result effort (share × intensity) before and after the mid-quarter check-in
     drive = wf.effort[:, 0] * wf.intensity
@@ -103,7 +104,8 @@ def check_in(
     # shows red, and what the employee believes red costs in judgment.
     pace_share = (week_in_quarter + 1) / WEEKS_PER_QUARTER
     red_below = metrics.RED - perceived / (target * pace_share)
-    red_penalty = p.judged * wf.bad_news_belief[:, None] / (WEEKS_PER_QUARTER * krs)
+    # (a key result red all quarter is one piece of bad news)
+    red_penalty = wf.bad_news_belief[:, None] / WEEKS_PER_QUARTER
     stakes = choices.ReportStakes(
         formula_share=formula_share,
         judged_per_attainment=judged_per_attainment,

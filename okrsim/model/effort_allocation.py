@@ -49,7 +49,8 @@ def value_per_output(
     reported results).  Intrinsic: the value created, plus the goal's pull
     (Heath, Larrick & Wu 1999).
     """
-    s, p, krs = policy.scenario, policy.payoff, policy.krs
+    s, krs = policy.scenario, policy.krs
+    p = policy.believed(wf.coupling_belief)
     x = s.behaviour.extrinsic_weight
     # Goal-directed work is valued as if it were aimed right: a team does not
     # see its own priority error (okrsim.model.alignment).
@@ -62,7 +63,7 @@ def value_per_output(
     mu, sd = outlook
     per_unit = 1.0 / (krs * wf.target * wf.par)
     formula = np.zeros_like(mu)
-    if p.coupling > 0:
+    if np.any(p.coupling):  # a speed short-cut: no one weighs the formula
         mu_rep = mu + wf.shading
         own_weight = 1.0 - p.team_weight
         if own_weight > 0:
@@ -95,7 +96,7 @@ def formula_value_of_help(
 ) -> Array:
     """Formula score per unit of help: team gain minus rank loss (0 for own attainment)."""
     s, p = policy.scenario, policy.payoff
-    if not s.okr.enabled or p.coupling == 0 or (p.team_weight == 0 and p.rank_weight == 0):
+    if not s.okr.enabled or (p.team_weight == 0 and p.rank_weight == 0):
         return np.zeros(wf.n)
     mu, sd = outlook
     mu_rep = (mu + wf.shading).mean(axis=1)
@@ -162,8 +163,13 @@ def week_options(
     public: PublicFigures,
 ) -> tuple[Array, Array, Array]:
     """What an hour of each activity is worth: key-result work's linear weight, shape (n,),
-    and the saturating activities' weights and scales, shape (n, 4)."""
+    and the saturating activities' weights and scales, shape (n, 4).
+
+    The rating's formula and judged shares are each employee's beliefs.
+    """
     s, p = policy.scenario, policy.payoff
+    coupling = wf.coupling_belief * float(s.okr.enabled)
+    judged = 1.0 - coupling
     env, b, j = s.env, s.behaviour, s.judgment
     x = b.extrinsic_weight
     # Juggling many streams of work costs focus on everything one does.
@@ -171,8 +177,8 @@ def week_options(
     stall = 1.0 - env.blocker_severity * wf.blocked
     w_kr = c_hat * (per_output * stall).mean(axis=1)
     # Rating units per unit of value contributed, as judgment was seen to credit it
-    # (the judged share is the one place exploration's risk reads it).
-    judged_per_value = p.judged * p.contribution_weight * public.seen_weight / public.value_scale
+    # (the judged share, as believed, is the one place exploration's risk reads it).
+    judged_per_value = judged * p.contribution_weight * public.seen_weight / public.value_scale
     value_motive = x * judged_per_value + wf.intrinsic / public.value_scale
     # Non-OKR work: what is needed this week (demand + backlog) saturates it;
     # neglect turns into backlog that causes incidents.
@@ -182,8 +188,8 @@ def week_options(
     # colleagues' results (a gain under team evaluation, a loss under ranking).
     w_help = (
         (value_motive + wf.prosociality / public.value_scale) * c_hat * env.help_value
-        + x * p.judged * p.help_weight * c_hat / public.help_scale
-        + x * p.coupling * formula_value_of_help(wf, org, policy, outlook)
+        + x * judged * p.help_weight * c_hat / public.help_scale
+        + x * coupling * formula_value_of_help(wf, org, policy, outlook)
     )
     s_help = np.full(wf.n, env.help_saturation)
     # Exploration: rare breakthroughs, the first ideas the most promising; a bet
@@ -204,14 +210,13 @@ def week_options(
     # Visibility: time making one's work visible adds to what the manager
     # believes it saw, unshrunk by the manager's doubt about its own view (a
     # halo; Milgrom 1988's influence activity); it creates no value.
-    w_visible = np.full(
-        wf.n,
+    w_visible = (
         x
-        * p.judged
+        * judged
         * p.contribution_weight
         * (1.0 - j.centrality)  # a central manager compresses the halo with the rest
         * j.influence_return
-        / public.value_scale,
+        / public.value_scale
     )
     s_visible = np.full(wf.n, j.influence_saturation)
     weights = np.stack([w_bau, w_help, w_explore, w_visible], axis=1)

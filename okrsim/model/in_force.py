@@ -10,12 +10,14 @@ docs/ODD.md §7.1 (policy in force and schedule).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
-from okrsim.policies.curves import Curve, curve_for
+from okrsim.policies.curves import Array, Curve, curve_for
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class InForce:
     scenario
         The scenario in force (the base scenario with the schedule applied).
     payoff
-        The payoffs it defines, as agents weigh them.
+        The payoffs it defines, as the organisation applies them (the review).
     absolute_curve
         The bonus curve on one's own attainment (the grade on record).
     focus
@@ -55,6 +57,17 @@ class InForce:
             overhead=okr.status_hours if okr.enabled else 0.0,
         )
 
+    def believed(self, coupling_belief: Array) -> Payoff:
+        """The payoff as each employee weighs it: its own belief of the coupling.
+
+        The coupling becomes an (n, 1) array that broadcasts against (n, k)
+        key results and (n, G) options; the rest is the policy's, known from
+        its rules.  Without OKRs there is no score for a belief to weigh.
+        docs/ODD.md §7.13.
+        """
+        coupling = coupling_belief[:, None] * float(self.scenario.okr.enabled)
+        return replace(self.payoff, coupling=np.asarray(coupling, dtype=float))
+
     @property
     def krs(self) -> int:
         return self.scenario.okr.krs_per_person
@@ -68,7 +81,7 @@ class InForce:
         and that time is taken from coaching.
         """
         s = self.scenario
-        judging = self.payoff.judged * s.judgment.review_hours * s.org.team_size
+        judging = float(self.payoff.judged) * s.judgment.review_hours * s.org.team_size
         return s.judgment.coach_help * max(0.0, 1.0 - judging)
 
     def negotiation_hours(self, week_in_quarter: int) -> float:

@@ -10,6 +10,8 @@ docs/ODD.md §7.10 (learning and imitation).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from okrsim.model.in_force import InForce
@@ -20,20 +22,40 @@ from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
 
 
+class Seen(NamedTuple):
+    """What each employee saw of the audits and the ratchet this quarter, shape (n,) each."""
+
+    audit_rate: Array
+    audits_seen: Array  # whether anything was seen to learn from
+    ratchet: Array
+    ratchet_seen: Array
+
+
+def seen_with_own(wf: Workforce, org: Organisation, x: Array, own_weight: float) -> Array:
+    """What each employee saw of ``x`` in its team, its own counted ``own_weight`` times.
+
+    People weigh their own experience more than what they see of others'
+    (``behaviour.own_experience_weight``; docs/ODD.md §7.13).
+    """
+    return org.team_total(x)[wf.team] + (own_weight - 1.0) * x
+
+
 def targets_seen(
-    wf: Workforce, org: Organisation, last_reported: Array | None
+    wf: Workforce, org: Organisation, last_reported: Array | None, *, own_weight: float = 1.0
 ) -> tuple[Array, Array, Array]:
-    """How far the team's targets were seen to follow the manager's ask and last quarter's reports.
+    """How far each employee saw its team's targets follow the manager's ask and last reports.
 
     Each employee knows, for every key result in its team, the owner's offer,
     the manager's ask (said in the target conversation), the target set at
     the quarter's start (before any revision) and last quarter's reported
-    output.  Targets moved from offers towards the
-    ask, the reports, or both: the team's least-squares fit of
+    output.  Targets moved from offers towards the ask, the reports, or
+    both: a least-squares fit over the team's key results (one's own
+    weighted ``own_weight`` times) of
     ``T − offer = a·(ask − offer) + b·(reported − offer)`` separates the two
     (without reports, ``b = 0``).  Returns the pull seen ``a`` and the
-    ratchet seen ``b`` (each clipped to [0, 1]), and whether the team's key
-    results let them be told apart (else nothing is seen).
+    ratchet seen ``b`` (unclipped: beliefs are clipped, not what is seen),
+    and whether the team's key results let them be told apart (else nothing
+    is seen).
     """
     target = wf.target_set
     reported = wf.offer if last_reported is None else last_reported
@@ -41,29 +63,29 @@ def targets_seen(
     ok = np.isfinite(dy) & np.isfinite(d1) & np.isfinite(d2)
     dy, d1, d2 = (np.where(ok, v, 0.0) for v in (dy, d1, d2))
 
-    def team_sum(x: Array) -> Array:
-        return org.team_total(x.sum(axis=1))
+    def seen(x: Array) -> Array:
+        return seen_with_own(wf, org, x.sum(axis=1), own_weight)
 
-    s11, s22, s12 = team_sum(d1 * d1), team_sum(d2 * d2), team_sum(d1 * d2)
-    s1y, s2y = team_sum(d1 * dy), team_sum(d2 * dy)
+    s11, s22, s12 = seen(d1 * d1), seen(d2 * d2), seen(d1 * d2)
+    s1y, s2y = seen(d1 * dy), seen(d2 * dy)
     if last_reported is None:
         usable = s11 > 1e-12
         pull = np.where(usable, s1y / np.where(usable, s11, 1.0), 0.0)
-        ratchet = np.zeros_like(pull)
-    else:
-        det = s11 * s22 - s12**2
-        scale = np.maximum(s11 * s22, 1e-300)
-        usable = det > 1e-6 * scale
-        safe = np.where(usable, det, 1.0)
-        pull = np.where(usable, (s22 * s1y - s12 * s2y) / safe, 0.0)
-        ratchet = np.where(usable, (s11 * s2y - s12 * s1y) / safe, 0.0)
-    team = wf.team
-    return np.clip(pull, 0.0, 1.0)[team], np.clip(ratchet, 0.0, 1.0)[team], usable[team]
+        return pull, np.zeros_like(pull), usable
+    det = s11 * s22 - s12**2
+    scale = np.maximum(s11 * s22, 1e-300)
+    usable = det > 1e-6 * scale
+    safe = np.where(usable, det, 1.0)
+    pull = np.where(usable, (s22 * s1y - s12 * s2y) / safe, 0.0)
+    ratchet = np.where(usable, (s11 * s2y - s12 * s1y) / safe, 0.0)
+    return pull, ratchet, usable
 
 
-def ratchet_seen(wf: Workforce, org: Organisation, last_reported: Array) -> tuple[Array, Array]:
+def ratchet_seen(
+    wf: Workforce, org: Organisation, last_reported: Array, *, own_weight: float = 1.0
+) -> tuple[Array, Array]:
     """The ratchet seen (``b`` of :func:`targets_seen`), and whether it could be seen."""
-    _, ratchet, usable = targets_seen(wf, org, last_reported)
+    _, ratchet, usable = targets_seen(wf, org, last_reported, own_weight=own_weight)
     return ratchet, usable
 
 
@@ -74,40 +96,44 @@ def learn(
     tally: Tally,
     *,
     last_reported: Array | None,
-) -> None:
+) -> Seen:
     """Beliefs move towards what each employee saw this quarter.
 
-    * audit belief → the share of the team's reports the manager checked;
-    * bad news → the mark the manager put on the team's raised blockers and
-      red reports, seen only when a teammate brought bad news (if nobody
-      does, the fear stays: Tesser & Rosen 1975's MUM effect feeds itself);
+    * audit belief → the share of the team's reports the manager checked
+      (one's own weighing more);
     * ratchet and pull beliefs → how far the team's targets were seen to
       move from their owners' offers towards last quarter's reported output
-      and towards the manager's ask; the ask expected → the one heard;
+      and towards the manager's ask (clipped to [0, 1]); the ask expected →
+      the one heard;
     * agreement belief → the share of the team's asked-for revisions the
       manager agreed to, seen only when someone asked;
     * own work → planned key-result time, help received, output lost to
       blockers, and capability (seen regressively, Moore & Healy 2008).
+
+    The coupling and bad-news beliefs are fitted from ratings seen
+    (:mod:`okrsim.model.policy_beliefs`).  Returns what was seen of the
+    audits and the ratchet, which the statements are checked against.
     """
     s = policy.scenario
     eta = s.behaviour.learning_rate
+    own = s.behaviour.own_experience_weight
     t = tally
 
     def toward(belief: Array, seen: Array | float, where: Array | bool = True) -> None:
         belief[:] = np.where(where, (1 - eta) * belief + eta * seen, belief)
 
-    news = t.raises + t.red_reports
-    team_news = org.team_total(news)[wf.team]
-    toward(wf.bad_news_belief, s.judgment.blocker_penalty, team_news > 0)
-    team_audits = org.team_total(t.audits)
-    team_reports = org.team_total(t.reports)
-    seen_rate = (team_audits / np.maximum(team_reports, 1.0))[wf.team]
-    toward(wf.audit_belief, seen_rate, team_reports[wf.team] > 0)
-    if s.okr.enabled:
-        seen_pull, seen_ratchet, seen = targets_seen(wf, org, last_reported)
+    audits, reports = seen_with_own(wf, org, t.audits, own), seen_with_own(wf, org, t.reports, own)
+    audit_rate, audits_seen = audits / np.maximum(reports, 1.0), reports > 0
+    toward(wf.audit_belief, audit_rate, audits_seen)
+    ratchet, ratcheted = np.zeros(wf.n), np.zeros(wf.n, dtype=bool)
+    if s.okr.enabled:  # targets were set: there is something to see
+        seen_pull, seen_ratchet, seen = targets_seen(wf, org, last_reported, own_weight=own)
         toward(wf.pull_belief, seen_pull, seen)
+        np.clip(wf.pull_belief, 0.0, 1.0, out=wf.pull_belief)
         if last_reported is not None:
-            toward(wf.ratchet_belief, seen_ratchet, seen)
+            ratchet, ratcheted = seen_ratchet, seen
+            toward(wf.ratchet_belief, ratchet, ratcheted)
+            np.clip(wf.ratchet_belief, 0.0, 1.0, out=wf.ratchet_belief)
         # the ask heard this quarter, as a multiple of one's own expected output
         wf.ask_belief[:] = np.nanmean(wf.ask / np.maximum(wf.expected, 1e-9), axis=1)
     # revisions agreed among those the team asked for
@@ -122,6 +148,7 @@ def learn(
     observed = t.kr_own / np.maximum(t.kr_effort, 1e-9)
     seen = regressive(observed, s.behaviour.self_assessment_regression)
     toward(wf.capability_belief, seen, t.kr_effort > 0.5)
+    return Seen(audit_rate, audits_seen, ratchet, ratcheted)
 
 
 def imitate(
@@ -137,7 +164,8 @@ def imitate(
 
     With probability ``imitation_probability`` an employee looks at a random
     teammate and, if that teammate was rated higher at the last review,
-    copies its honesty habit and its beliefs about audits and bad news.
+    copies its honesty habit, its beliefs about the coupling, audits and bad
+    news, and how far it believes what the organisation states.
     The draws are made every quarter (fixed shapes) and used at reviews.
     """
     imitate_u = rng.random(wf.n)
@@ -147,5 +175,6 @@ def imitate(
     position = (np.arange(wf.n) % org.team_size + offset) % org.team_size
     peer = wf.team * org.team_size + position
     copy = (imitate_u < policy.scenario.behaviour.imitation_probability) & (ratings[peer] > ratings)
-    for arr in (wf.honesty, wf.audit_belief, wf.bad_news_belief):
+    copied = (wf.honesty, wf.audit_belief, wf.bad_news_belief, wf.coupling_belief, wf.credibility)
+    for arr in copied:
         arr[:] = np.where(copy, arr[peer], arr)

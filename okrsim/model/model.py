@@ -23,6 +23,7 @@ from okrsim.model import (
     effort_allocation,
     learning,
     outlook,
+    policy_beliefs,
     quarter_review,
     records,
     target_setting,
@@ -88,10 +89,10 @@ class OKRModel(mesa.Model):
         self.priority_error = alignment.initial_error(self.streams["environment"], s, s.org.n_teams)
         # each manager's lasting leniency (a rater effect; Scullen, Mount & Goff 2000)
         self.leniency = self.streams["audit"].normal(0.0, s.judgment.leniency_sd, s.org.n_teams)
-        self.week = 0  # weeks completed
-        self.quarter = 0  # quarters started
+        self.week, self.quarter = 0, 0  # weeks completed, quarters started
         self.public = PublicFigures()
         self.policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
+        self.statement: policy_beliefs.Statement | None = None  # nothing stated yet
         self.tally = Tally(wf.n, wf.k)
         self.year = quarter_review.YearBook(last_rating=np.ones(wf.n))
         self.manager_view = np.ones((wf.n, wf.k))
@@ -182,6 +183,7 @@ class OKRModel(mesa.Model):
         s = self.base_scenario.at_quarter(self.quarter)
         self.policy = policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
         wf = self.workforce
+        self.statement = policy_beliefs.announce(wf, s, self.statement)
         booking.open_quarter(wf)
         wf.reported[:] = 0.0
         wf.exposed[:] = False
@@ -239,7 +241,8 @@ class OKRModel(mesa.Model):
         newcomers = Workforce.from_market(labour, self.base_scenario)
         left = turnover.decide_quits(wf, policy, review.ratings, quit_u=quit_u)
         self.record_quarter(review, left)
-        learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
+        seen = learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
+        policy_beliefs.learn(wf, org, policy, tally, review, seen, rng=self.streams["beliefs"])
         # Ratchet: the organisation keeps last quarter's reported output for the rule.
         self.last_reported = wf.reported.copy()
         learning.imitate(
@@ -247,6 +250,7 @@ class OKRModel(mesa.Model):
         )
         development.develop(wf, policy, tally)
         turnover.hire(wf, policy, left, newcomers)
+        policy_beliefs.announce(wf, policy.scenario, self.statement, seats=left)
         # the newcomer brings no report to ratchet on and no record to settle
         if self.last_reported is not None:
             self.last_reported[left] = np.nan
@@ -277,10 +281,7 @@ class OKRModel(mesa.Model):
         self.key_result_frames.append(
             records.key_result_frame(self.quarter, wf, self.org, tally, review)
         )
-        weeks = {
-            name: np.asarray(values[-WEEKS_PER_QUARTER:])
-            for name, values in self.datacollector.model_vars.items()
-        }
+        weeks = self.datacollector.model_vars
         self.quarter_rows.append(records.quarter_row(frame, weeks, tally, krs=self.org.krs))
 
     def weekly_frame(self) -> pd.DataFrame:

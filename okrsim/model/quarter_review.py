@@ -52,6 +52,7 @@ class Review:
     judgment: Judgment  # judged rating and how judgment worked
     ratings: Array  # the rating in force after this review
     settled: bool  # whether this review settled ratings and pay
+    settled_score: Array  # the score the rating settled on (the year's mean if annual)
 
 
 def measured_scores(
@@ -210,16 +211,16 @@ def review(
     year.scores.append(score)
     year.judged.append(judgment.judged)
     settle = quarter % p.settlement_quarters == 0 or quarter == n_quarters
+    settled_score = score
     if settle:
         # a seat's newcomer is settled on its own quarters (others were blanked)
-        ratings = rating(
-            np.nanmean(year.scores, axis=0), np.nanmean(year.judged, axis=0), coupling=p.coupling
-        )
+        settled_score = np.nanmean(year.scores, axis=0)
+        ratings = rating(settled_score, np.nanmean(year.judged, axis=0), coupling=p.coupling)
         year.scores, year.judged = [], []
         year.last_rating = ratings
     else:
         ratings = year.last_rating
-    return Review(measured, true_att, score, judgment, ratings, settle)
+    return Review(measured, true_att, score, judgment, ratings, settle, settled_score)
 
 
 def refresh_public_figures(

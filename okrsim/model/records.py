@@ -197,6 +197,8 @@ def employee_frame(
             "failed_bet": metrics.failed_bets(t.explore_time, t.breakthroughs),
             "stress": wf.stress,
             "capability": wf.capability,
+            # the beliefs about the policy held this quarter (before this review's learning)
+            **{name: getattr(wf, name) for name in metrics.BELIEFS},
             "biased_reports": t.biased_reports,
             "optimistic_reports": t.optimistic_reports,
             "slanted_reports": t.slanted_reports,
@@ -213,10 +215,11 @@ def employee_frame(
 
 
 def quarter_row(
-    employees: pd.DataFrame, weeks: dict[str, Array], tally: Tally, *, krs: int
+    employees: pd.DataFrame, series: dict[str, list[Any]], tally: Tally, *, krs: int
 ) -> dict[str, float]:
-    """The quarter's metrics from its employee table and its weekly series."""
+    """The quarter's metrics from its employee table and the run's weekly series so far."""
     t = tally
+    weeks = {name: np.asarray(values[-WEEKS_PER_QUARTER:]) for name, values in series.items()}
     return metrics.quarter_metrics(
         employees,
         weekly=weeks,

@@ -80,7 +80,7 @@ def set_targets(
     s, p = policy.scenario, policy.payoff
     best, utilities = choices.choose_target(
         relative_sd(s, WEEKS_PER_QUARTER),
-        payoff=p,
+        payoff=policy.believed(wf.coupling_belief),
         extrinsic=s.behaviour.extrinsic_weight,
         risk_aversion=wf.risk_aversion,
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
@@ -133,7 +133,7 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
     taken from next week.  Returns each employee's numbers of key results
     asked for and revised.
     """
-    s, p = policy.scenario, policy.payoff
+    s, p = policy.scenario, policy.believed(wf.coupling_belief)
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
     # both sides see the reported progress, not the truth
     done = wf.reported.copy()

@@ -165,15 +165,16 @@ def update_stress(
     assumptions).
     """
     s, p = policy.scenario, policy.payoff
+    coupling = wf.coupling_belief * float(s.okr.enabled)  # the share one believes in
     overhead = policy.overhead + policy.negotiation_hours(week_in_quarter)
     strain = np.maximum(wf.intensity - 1.0, 0.0) / max(s.behaviour.max_intensity - 1.0, 1e-9)
     score_sd = np.zeros(wf.n)
-    if s.okr.enabled and p.coupling > 0:
+    if s.okr.enabled and np.any(coupling):  # a speed short-cut
         mu, sd = outlook
         score_sd = score_spread(p.curve, mu, sd) * p.own_share
     # a rating settled on the mean of n quarters carries 1/√n of a quarter's spread
     rating_sd = np.sqrt(
-        (p.coupling * score_sd) ** 2 + (p.judged * public.judged_sd) ** 2
+        (coupling * score_sd) ** 2 + ((1.0 - coupling) * public.judged_sd) ** 2
     ) / np.sqrt(p.settlement_quarters)
     pressure = strain + (1.0 + wf.risk_aversion) / 2.0 * rating_sd + overhead
     wf.stress[:] = STRESS_MEMORY * wf.stress + (1.0 - STRESS_MEMORY) * np.clip(pressure, 0.0, 1.0)

@@ -34,6 +34,11 @@ PRESENT_BIAS_LOG_SD = 0.05
 #: Believed chance that a manager agrees to a revision before any is seen
 #: asked for (assumption: even odds, uninformed).
 AGREE_PRIOR = 0.5
+#: What ratings are read against (okrsim.model.policy_beliefs): score, bad news, work.
+RATING_REGRESSORS = 3
+#: Numbers kept per employee of the evidence on how ratings move: Σw·xxᵀ, Σw·xy,
+#: Σw·y², Σw and the reviews seen (discounted).
+EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
@@ -92,6 +97,14 @@ class Workforce:
     pull_belief: Array
     ask_belief: Array
     agree_belief: Array
+    # beliefs about the policy (okrsim.model.policy_beliefs): the share of the
+    # rating the OKR score decides, and how far the organisation's statements
+    # are believed
+    coupling_belief: Array
+    credibility: Array
+    # what each saw of ratings beside scores, bad news and work at past
+    # reviews: discounted least-squares sums (policy_beliefs.team_evidence)
+    rating_evidence: Array
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -236,7 +249,7 @@ class Workforce:
             capability_belief=regressive(capability, b.self_assessment_regression)
             * np.exp(knowledge_error),
             honesty=honesty.copy(),
-            audit_belief=np.zeros(n),
+            audit_belief=np.full(n, behaviour.audit_prior),
             bad_news_belief=np.full(n, behaviour.bad_news_prior),
             ratchet_belief=np.zeros(n),
             kr_plan=np.full(n, kr_plan),
@@ -245,13 +258,18 @@ class Workforce:
             pull_belief=np.zeros(n),
             ask_belief=np.ones(n),
             agree_belief=np.full(n, AGREE_PRIOR),
+            coupling_belief=np.full(n, behaviour.coupling_prior),
+            credibility=np.full(n, behaviour.credibility_prior),
+            rating_evidence=np.zeros((n, EVIDENCE_SIZE)),
         )
 
     @classmethod
     def from_market(cls, rng: np.random.Generator, scenario: Scenario) -> Workforce:
-        """One person per seat from the labour market, with the organisation's priors.
+        """One person per seat from the labour market, with the market's priors.
 
-        Used for the founding workforce and for each quarter's candidates.
+        Used for the founding workforce and for each quarter's candidates; what
+        the organisation states of its policy is heard on arrival
+        (:func:`okrsim.model.policy_beliefs.announce`).
         """
         s = scenario
         people = cls.draw(
@@ -267,9 +285,8 @@ class Workforce:
             * s.env.blocker_rate
             / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
         )
-        # what the organisation states of its audits (then learned from what peers see)
-        people.audit_belief[:] = s.judgment.audit_probability
-        # ... and of how targets are set: the rule's pull and the manager's stretch
+        # what the organisation states of how targets are set: the rule's pull
+        # and the manager's stretch (then learned from the targets seen)
         people.pull_belief[:] = choices.payoff_for(s).manager_pull
         people.ask_belief[:] = s.okr.assigned_stretch
         return people

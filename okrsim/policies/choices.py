@@ -43,7 +43,9 @@ class Payoff:
     """
 
     curve: Curve
-    coupling: float  # share of rating from the curve of attainment
+    # share of rating from the curve of attainment: the policy's number, or each
+    # employee's belief of it as an (n, 1) array (see InForce.believed)
+    coupling: float | Array
     rank_weight: float  # 1 = the formula scores one's band among peers (curve is the rank's)
     team_weight: float  # 1 = the formula scores the team's attainment
     team_size: int  # colleagues one's own result is averaged with under team evaluation
@@ -59,7 +61,7 @@ class Payoff:
     ratchet_pull: float  # how far it moves to last quarter's reported output (the ratchet)
 
     @property
-    def judged(self) -> float:
+    def judged(self) -> float | Array:
         """Share of the rating that comes from judgment."""
         return 1.0 - self.coupling
 
@@ -84,7 +86,8 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] = (1.
     # The target rule as numbers: how far the organisation moves an offer.
     rule = s.okr.target_rule
     manager_pull = {"negotiated": s.okr.negotiation_pressure, "assigned": 1.0}.get(rule, 0.0)
-    ratcheted = rule == "ratchet" and not s.okr.no_ratchet_commitment
+    # a commitment not to ratchet switches the ratchet off only where it is kept
+    ratcheted = rule == "ratchet" and not (s.okr.no_ratchet_commitment and s.okr.commitment_kept)
     return Payoff(
         curve=rank_curve(*peer_attainment) if relative else curve_for(s.comp),
         coupling=s.comp.coupling if okrs else 0.0,

@@ -24,7 +24,7 @@ RANK_BANDS: tuple[tuple[float, float], ...] = ((0.1, 0.5), (0.7, 1.0), (0.2, 1.2
 EDGE_UNCERTAINTY = 0.5
 
 
-def rating(score: ArrayLike, judged: ArrayLike, *, coupling: float) -> Array:
+def rating(score: ArrayLike, judged: ArrayLike, *, coupling: float | Array) -> Array:
     """Formulaic share ``coupling`` of the rating comes from the OKR score.
 
     ``rating = c·score + (1 − c)·judged``; pay is proportional to the rating.

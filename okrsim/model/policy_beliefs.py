@@ -1,0 +1,280 @@
+"""Beliefs about the policy: fitted from ratings seen, moved by what is stated.
+
+Nobody in the organisation is told how ratings really work.  Each employee
+believes a coupling ĉ (how much the OKR score moves its rating) and a mark
+b^N per piece of bad news, and at every settled review fits them to what it
+saw: its own and its teammates' formula scores, bad news and ratings, with an
+impression of each one's work beside them (:func:`fit_ratings`).  The
+organisation *states* its policy — the coupling, a commitment not to ratchet,
+its audit rate — at the first quarter, whenever a stated value changes, and
+to each newcomer on arrival (:func:`announce`); each employee moves its
+beliefs towards a statement by its credibility κ, and κ moves towards how
+well past statements matched what it saw (:func:`update_credibility`).
+
+docs/ODD.md §7.13 (beliefs about the policy).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from okrsim.model.in_force import InForce
+from okrsim.model.learning import Seen
+from okrsim.model.organisation import Organisation
+from okrsim.model.quarter_review import Review
+from okrsim.model.tally import Tally
+from okrsim.model.workforce import RATING_REGRESSORS, Workforce
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies.curves import Array
+
+#: Distance between what was stated and what was seen at which a statement is
+#: judged as good as none (agreement 0).  Every stated quantity is a share in
+#: [0, 1]; half that range is the farthest a seen value can be from a
+#: statement at the range's middle, so a miss that large says the statement
+#: carried no information (assumption).
+FAR = 0.5
+#: The range each belief is clipped to: a share for the coupling, a rating
+#: mark per piece of bad news that may be a credit (negative).
+COUPLING_RANGE, BAD_NEWS_RANGE = (0.0, 1.0), (-1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What the organisation says of its policy (NaN: nothing said).
+
+    Each field is named after the ``Workforce`` belief it speaks to.
+    """
+
+    coupling_belief: float
+    ratchet_belief: float
+    audit_belief: float
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Statement:
+        """The statement of the scenario in force.
+
+        The stated coupling is ``comp.stated_coupling``, or the coupling in
+        force where that is −1 (0 without OKRs: no score counts); a
+        no-ratchet commitment states a ratchet of 0 (whether or not managers
+        keep it; without a commitment nothing is said); the audit rate stated
+        is the rate in force.
+        """
+        comp, okr = scenario.comp, scenario.okr
+        in_force = comp.coupling * float(okr.enabled)
+        return cls(
+            coupling_belief=comp.stated_coupling if comp.stated_coupling >= 0 else in_force,
+            ratchet_belief=0.0 if okr.no_ratchet_commitment else math.nan,
+            audit_belief=scenario.judgment.audit_probability,
+        )
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def announce(
+    wf: Workforce,
+    scenario: Scenario,
+    previous: Statement | None,
+    *,
+    seats: Array | None = None,
+) -> Statement:
+    """Each listener moves a belief towards each new statement by its credibility.
+
+    ``b ← b + κ·(stated − b)``: with κ = 0 a statement changes nothing, with
+    κ = 1 the belief becomes what is stated.  A statement is heard when it is
+    new (``previous`` is ``None``: the first quarter) or differs from the
+    previous one; ``seats`` (a mask) limits the listeners to newcomers, who
+    hear every statement in force on arrival.  Returns the statement in force.
+    """
+    statement = Statement.of(scenario)
+    listeners = np.ones(wf.n, dtype=bool) if seats is None else seats
+    for field in fields(Statement):
+        stated = getattr(statement, field.name)
+        new = previous is None or not _same(stated, getattr(previous, field.name))
+        if math.isnan(stated) or not (new or seats is not None):
+            continue
+        belief = getattr(wf, field.name)
+        belief[:] = np.where(listeners, belief + wf.credibility * (stated - belief), belief)
+    return statement
+
+
+P = RATING_REGRESSORS
+#: Layout of ``Workforce.rating_evidence``: Σw·xxᵀ, Σw·xy, Σw·y², Σw, reviews.
+_XX, _XY, _YY, _W, _Q = slice(0, P * P), slice(P * P, P * P + P), P * P + P, P * P + P + 1, -1
+
+
+def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
+    """One review's evidence per observer, shape (n, :data:`~okrsim.model.workforce.EVIDENCE_SIZE`).
+
+    ``rating`` (n, m): the ratings observer i saw of the m members of its
+    team; ``regressors`` (n, m, P): what it saw beside them; ``weight``
+    (n, m), in observations (one's own counting more).  Both sides are
+    centred on the review's weighted means (an intercept per review absorbs
+    the team's level that quarter: leniency, the rating scale).
+    """
+    total = weight.sum(axis=1)
+    w = weight / np.maximum(total, 1e-300)[:, None]
+    x = regressors - np.einsum("nm,nmp->np", w, regressors)[:, None, :]
+    y = rating - (w * rating).sum(axis=1, keepdims=True)
+    return np.column_stack(
+        [
+            np.einsum("nm,nmp,nmq->npq", weight, x, x).reshape(len(y), P * P),
+            np.einsum("nm,nmp,nm->np", weight, x, y),
+            np.einsum("nm,nm->n", weight, y * y),
+            total,
+            (total > 0).astype(float),
+        ]
+    )
+
+
+def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
+    """Each observer's weighted least-squares fit of ratings on what it saw.
+
+    Fits ``rating = a_q + Σ β_j x_j`` (an intercept per review) to the
+    evidence.  Returns ``β`` (n, P), each coefficient's sampling variance
+    ``s²·(X'WX)⁻¹_jj`` (s² the residual variance: how much the evidence can
+    say), and whether each coefficient could be told apart: a regressor that
+    never varied, or moved exactly with the others, is not identified.
+    """
+    n = len(evidence)
+    xtx = evidence[:, _XX].reshape(n, P, P)
+    xty, yty, total = evidence[:, _XY], evidence[:, _YY], evidence[:, _W]
+    variance = np.diagonal(xtx, axis1=1, axis2=2) / np.maximum(total, 1e-300)[:, None]
+    varies = variance > 1e-10
+    # a regressor that does not vary is left out (its row and column replaced)
+    eye = np.eye(P, dtype=bool)[None]
+    both = varies[:, :, None] & varies[:, None, :]
+    xtx = np.where(both, xtx, np.where(eye, 1.0, 0.0))
+    xty = np.where(varies, xty, 0.0)
+    ridge = 1e-12 * np.maximum(np.diagonal(xtx, axis1=1, axis2=2).max(axis=1), 1e-12)
+    inverse = np.linalg.inv(xtx + ridge[:, None, None] * eye)
+    beta = np.einsum("npq,nq->np", inverse, xty)
+    spread = np.diagonal(inverse, axis1=1, axis2=2)
+    # the variance a regressor has beyond what the others explain, 1/(X'WX)⁻¹_jj
+    identified = varies & (1.0 / np.maximum(spread, 1e-300) > 1e-6 * total[:, None] * variance)
+    rss = np.maximum(yty - np.einsum("np,np->n", beta, xty), 0.0)
+    noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
+    return beta, noise[:, None] * spread, identified
+
+
+def fit_ratings(rating: Array, regressors: Array, weight: Array) -> tuple[Array, Array, Array]:
+    """:func:`fit_evidence` of one review's :func:`team_evidence`."""
+    return fit_evidence(team_evidence(rating, regressors, weight))
+
+
+def reliability(sampling_variance: Array, belief_variance: float) -> Array:
+    """How far a fit is worth believing: ``τ²/(τ² + v)``.
+
+    The Kalman gain of a belief held with variance ``τ²`` (here the spread of
+    a belief with no information, even over its range: ``range²/12``) seeing
+    an estimate of sampling variance ``v``: a clean fit counts fully, a
+    handful of noisy observations little (the Bayesian observer; assumption).
+    """
+    return belief_variance / (belief_variance + sampling_variance)
+
+
+def bad_news(tally: Tally) -> Array:
+    """Pieces of bad news each brought this quarter: raised blockers, plus red
+    reports counted so that a key result red all quarter is one piece."""
+    return tally.raises + tally.red_reports / WEEKS_PER_QUARTER
+
+
+def learn(
+    wf: Workforce,
+    org: Organisation,
+    policy: InForce,
+    tally: Tally,
+    review: Review,
+    seen: Seen,
+    *,
+    rng: np.random.Generator,
+) -> None:
+    """At a settled review each employee fits how ratings moved, then rates the statements.
+
+    Observer i sees, for each member j of its team, the score the rating
+    settled on, the bad news j brought, an impression of j's work (true
+    contribution over the organisation's mean) and j's rating — the last
+    two through noise of sd ``behaviour.peer_noise`` for a teammate, exactly
+    for itself — its own observation weighing ``own_experience_weight``
+    times a teammate's.  The fitted coefficient on the score is the coupling
+    seen, minus the one on bad news the mark per piece; each belief moves
+    ``learning_rate`` towards it, if it was identified, and is clipped to
+    its range.  Controlling for the impression of work separates the rating
+    for the score from the rating for the work it reflects only as far as
+    the impression is sharp: what noise leaves is confounding, as it would
+    be for a person.  The draws (n × team size × 2, ``beliefs`` stream) are
+    made every quarter.
+    """
+    b, m = policy.scenario.behaviour, org.team_size
+    eta = b.learning_rate
+    noise = b.peer_noise * rng.standard_normal((2, wf.n, m))
+    if review.settled:
+        members = wf.team[:, None] * m + np.arange(m)[None, :]
+        self_seen = members == np.arange(wf.n)[:, None]
+        noise = np.where(self_seen, 0.0, noise)
+        work = tally.contribution / max(float(tally.contribution.mean()), 1e-9)
+        regressors = np.stack(
+            [
+                review.settled_score[members],
+                bad_news(tally)[members],
+                work[members] + noise[1],
+            ],
+            axis=-1,
+        )
+        present = tally.weeks_present > 0
+        weight = np.where(self_seen, b.own_experience_weight, 1.0) * present[members]
+        seen_now = team_evidence(review.ratings[members] + noise[0], regressors, weight)
+        # evidence is forgotten at the learning rate (constant-gain recursive
+        # least squares; Evans & Honkapohja 2001)
+        wf.rating_evidence[present] = (1 - eta) * wf.rating_evidence[present] + seen_now[present]
+        beta, sampling, identified = fit_evidence(wf.rating_evidence)
+        learns = identified & present[:, None]
+        weight_of = {}
+        for belief, j, sign, (low, high) in (
+            (wf.coupling_belief, 0, 1.0, COUPLING_RANGE),
+            (wf.bad_news_belief, 1, -1.0, BAD_NEWS_RANGE),
+        ):
+            worth = np.where(learns[:, j], reliability(sampling[:, j], (high - low) ** 2 / 12), 0.0)
+            moved = np.clip(belief + eta * worth * (sign * beta[:, j] - belief), low, high)
+            belief[:] = np.where(learns[:, j], moved, belief)
+            weight_of[j] = worth
+        checked = {"coupling_belief": (beta[:, 0], weight_of[0])}
+    else:
+        checked = {}
+    checked["audit_belief"] = (seen.audit_rate, seen.audits_seen.astype(float))
+    checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen.astype(float))
+    update_credibility(wf, Statement.of(policy.scenario), checked, eta=b.learning_rate)
+
+
+def update_credibility(
+    wf: Workforce,
+    statement: Statement,
+    checked: dict[str, tuple[Array, Array]],
+    *,
+    eta: float,
+) -> None:
+    """Credibility moves towards how well the statements in force held up.
+
+    ``checked`` maps a belief's name to what each employee saw of it and how
+    much that is worth (0: nothing seen, 1: seen clearly; a fit's
+    reliability).  A statement's agreement is ``1 − |seen − stated|/FAR``
+    clipped to [0, 1], counted ``1 − worth·(1 − agreement)`` (what one could
+    barely check is not held against it); credibility moves ``eta`` × the
+    largest worth towards the least of them: one statement found false costs credibility however
+    many others held (trust is lost more easily than it is gained; Slovic
+    1993's asymmetry, *directional*).
+    """
+    least, checks = np.ones(wf.n), np.zeros(wf.n)
+    for name, (value, worth) in checked.items():
+        stated = getattr(statement, name)
+        if math.isnan(stated):
+            continue
+        agreement = np.clip(1.0 - np.abs(value - stated) / FAR, 0.0, 1.0)
+        least = np.minimum(least, 1.0 - worth * (1.0 - agreement))
+        checks = np.maximum(checks, worth)
+    # as far as anything could be checked at all
+    wf.credibility[:] = wf.credibility + eta * checks * (least - wf.credibility)

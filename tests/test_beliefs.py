@@ -1,0 +1,304 @@
+"""Beliefs about the policy are learned from what each person sees, and from what is stated.
+
+At the decision level: the fit each employee makes of ratings against scores,
+bad news and work (exact on clean data, misled by confounded data, one's own
+experience weighing more); statements moving beliefs by credibility; and
+credibility following whether statements hold.  Then the same people in a
+run: beliefs differ across them, and after a decoupling the belief falls by
+what people believe of the announcement and what they see, not at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_levers import mid_quarter, scenario
+
+from okrsim.model import OKRModel
+from okrsim.model import policy_beliefs as pb
+from okrsim.model.effort_allocation import allocate_effort, value_per_output
+from okrsim.model.learning import Seen, seen_with_own
+from okrsim.model.outlook import attainment_outlook
+from okrsim.model.quarter_review import Judgment, Review
+from okrsim.model.target_setting import set_targets
+from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies.choices import payoff_for
+from okrsim.seeding import replication_seeds
+from okrsim.simulation import run
+
+SCENARIOS = "scenarios"
+
+
+def one_observer(rating, score, news, work, weight=None):
+    """The fit of one observer who sees these members (arrays of shape (m,))."""
+    regressors = np.stack([score, news, work], axis=-1)[None]
+    w = np.ones((1, len(rating))) if weight is None else weight[None]
+    beta, variance, identified = pb.fit_ratings(np.asarray(rating)[None], regressors, w)
+    return beta[0], variance[0], identified[0]
+
+
+# -- the fit ------------------------------------------------------------------------
+def test_the_fit_recovers_the_coupling_and_the_mark_for_bad_news_from_clean_ratings():
+    rng = np.random.default_rng(1)
+    score, work = rng.uniform(0.6, 1.2, 40), rng.normal(1.0, 0.3, 40)
+    news = rng.poisson(0.5, 40).astype(float)
+    rating = 0.2 + 0.6 * score - 0.1 * news + 0.9 * work
+    beta, variance, identified = one_observer(rating, score, news, work)
+    np.testing.assert_allclose(beta, [0.6, -0.1, 0.9], atol=1e-9)
+    assert identified.all()
+    assert np.all(variance < 1e-12)  # clean data: nothing left to doubt
+    assert np.all(pb.reliability(variance, 1 / 12) > 0.999)
+
+
+def test_scores_that_track_unseen_work_read_as_coupling():
+    """Ratings follow work only; scores follow work too: a blurred view of work
+    leaves the score standing in for it (confounding), a clear view does not."""
+    rng = np.random.default_rng(2)
+    work = rng.normal(1.0, 0.3, 400)
+    score = work + rng.normal(0.0, 0.1, 400)
+    rating = work.copy()  # coupling 0: the score itself moves nothing
+    news = np.zeros(400)
+    clear, _, _ = one_observer(rating, score, news, work)
+    blurred, _, _ = one_observer(rating, score, news, work + rng.normal(0.0, 0.3, 400))
+    assert abs(clear[0]) < 1e-9
+    assert blurred[0] > 0.5
+
+
+def test_what_does_not_vary_cannot_be_learned():
+    rng = np.random.default_rng(3)
+    work = rng.normal(1.0, 0.3, 8)
+    _, _, identified = one_observer(work, np.full(8, 0.9), np.zeros(8), work)
+    assert not identified[0]  # everyone scored the same
+    assert not identified[1]  # nobody brought bad news
+    assert identified[2]
+
+
+def test_ones_own_experience_weighs_more_than_a_teammates():
+    """Teammates' ratings ignore scores; one's own, at the highest score, was raised."""
+    rng = np.random.default_rng(4)
+    score, work = rng.uniform(0.6, 1.0, 8), rng.normal(1.0, 0.3, 8)
+    score[0], work[0] = 1.3, work[1:].mean()
+    rating = work.copy()
+    rating[0] += 0.5
+    fitted = []
+    for own in (1.0, 3.0, 10.0):
+        weight = np.ones(8)
+        weight[0] = own
+        fitted.append(one_observer(rating, score, np.zeros(8), work, weight)[0][0])
+    assert 0 < fitted[0] < fitted[1] < fitted[2]
+
+
+def test_audits_seen_weigh_ones_own_more():
+    s = scenario()
+    model = mid_quarter(s, weeks=2)
+    audits = np.zeros(model.workforce.n)
+    audits[0] = 3.0
+    plain = seen_with_own(model.workforce, model.org, audits, 1.0)
+    own = seen_with_own(model.workforce, model.org, audits, 4.0)
+    assert own[0] == 12.0
+    assert plain[0] == 3.0
+    np.testing.assert_array_equal(own[1:], plain[1:])  # a teammate's audit counts once
+
+
+def review_of(model: OKRModel, ratings: np.ndarray, score: np.ndarray) -> Review:
+    """A settled review with the given ratings and scores for the model's workforce."""
+    n, k = model.workforce.n, model.workforce.k
+    judged = Judgment(judged=ratings, seen_weight=1.0, reported_weight=0.0, judged_sd=0.0)
+    nan = np.full((n, k), np.nan)
+    return Review(nan, nan, score, judged, ratings, True, score)
+
+
+def nothing_seen(n: int) -> Seen:
+    none = np.zeros(n, dtype=bool)
+    return Seen(np.zeros(n), none, np.zeros(n), none)
+
+
+def test_with_no_bad_news_in_sight_the_fear_stays_while_the_coupling_is_learned():
+    s = scenario(behaviour__peer_noise=0.0)
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+    wf, tally = model.workforce, model.tally
+    tally.raises[:] = 0
+    tally.red_reports[:] = 0
+    rng = np.random.default_rng(5)
+    score = rng.uniform(0.6, 1.2, wf.n)
+    work = tally.contribution / tally.contribution.mean()
+    ratings = 0.9 * score + 0.5 * work  # a coupling of 0.9, seen clearly
+    before_news, before_coupling = wf.bad_news_belief.copy(), wf.coupling_belief.copy()
+    review = review_of(model, ratings, score)
+    pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+    np.testing.assert_array_equal(wf.bad_news_belief, before_news)  # Tesser & Rosen's MUM
+    eta = s.behaviour.learning_rate
+    np.testing.assert_allclose(wf.coupling_belief, before_coupling + eta * (0.9 - before_coupling))
+
+
+# -- decisions weigh the belief, not the policy ---------------------------------------
+def test_the_same_people_sandbag_as_far_as_they_believe_scores_count():
+    s = scenario(comp__coupling=0.3)
+    model = mid_quarter(s, weeks=2)
+    wf, policy = model.workforce, model.policy
+    offers = {}
+    for belief in (0.0, 0.8):
+        wf.coupling_belief[:] = belief
+        set_targets(wf, policy, manager_view=model.manager_view, last_reported=None)
+        offers[belief] = (wf.offer / wf.expected).mean()
+    assert offers[0.8] < offers[0.0]
+
+
+def test_believing_in_judgment_makes_visibility_worth_more():
+    s = scenario(comp__coupling=0.3)
+    model = mid_quarter(s, weeks=3)
+    wf, org, policy = model.workforce, model.org, model.policy
+    visible = {}
+    for belief in (0.0, 0.8):
+        wf.coupling_belief[:] = belief
+        outlook = attainment_outlook(wf, policy, model.week_in_quarter)
+        per_output = value_per_output(wf, org, policy, outlook, model.public)
+        allocate_effort(wf, org, policy, outlook, per_output, model.public)
+        visible[belief] = wf.weights[:, 4].copy()
+    assert np.all(visible[0.0] > visible[0.8])
+
+
+# -- statements and credibility -------------------------------------------------------
+def market(s: Scenario) -> Workforce:
+    return Workforce.from_market(np.random.default_rng(6), s)
+
+
+@pytest.mark.parametrize("credibility", [0.0, 0.4, 1.0])
+def test_a_statement_moves_beliefs_by_credibility(credibility):
+    s = scenario(comp__coupling=0.8, judgment__audit_probability=0.2)
+    wf = market(s)
+    wf.credibility[:] = credibility
+    prior = s.behaviour.coupling_prior
+    stated = pb.announce(wf, s, None)
+    np.testing.assert_allclose(wf.coupling_belief, prior + credibility * (0.8 - prior))
+    np.testing.assert_allclose(
+        wf.audit_belief, s.behaviour.audit_prior + credibility * (0.2 - s.behaviour.audit_prior)
+    )
+    np.testing.assert_array_equal(wf.ratchet_belief, 0.0)  # no commitment: nothing said
+    # the same statement again is no news; a changed one is
+    after = wf.coupling_belief.copy()
+    stated = pb.announce(wf, s, stated)
+    np.testing.assert_array_equal(wf.coupling_belief, after)
+    lower = s.with_overrides({"comp.coupling": 0.2})
+    pb.announce(wf, lower, stated)
+    np.testing.assert_allclose(wf.coupling_belief, after + credibility * (0.2 - after))
+
+
+def test_what_is_said_can_differ_from_what_is_done():
+    honest = scenario(comp__coupling=0.8)
+    said = honest.with_overrides({"comp.stated_coupling": 0.1})
+    assert pb.Statement.of(said).coupling_belief == 0.1
+    assert pb.Statement.of(honest).coupling_belief == 0.8
+    promise = scenario(okr__target_rule="ratchet", okr__no_ratchet_commitment=True)
+    broken = promise.with_overrides({"okr.commitment_kept": False})
+    assert pb.Statement.of(promise).ratchet_belief == pb.Statement.of(broken).ratchet_belief == 0
+    assert payoff_for(promise).ratchet_pull == 0.0
+    assert payoff_for(broken).ratchet_pull == broken.okr.ratchet_strength
+
+
+def test_newcomers_hear_what_is_stated_on_arrival():
+    s = scenario(comp__coupling=0.8)
+    wf = market(s)
+    wf.coupling_belief[:] = 0.1  # what the people already here learned
+    seats = np.zeros(wf.n, dtype=bool)
+    seats[[0, 5]] = True
+    wf.coupling_belief[seats] = s.behaviour.coupling_prior
+    pb.announce(wf, s, pb.Statement.of(s), seats=seats)
+    cred = s.behaviour.credibility_prior
+    prior = s.behaviour.coupling_prior
+    np.testing.assert_allclose(wf.coupling_belief[seats], prior + cred * (0.8 - prior))
+    np.testing.assert_array_equal(wf.coupling_belief[~seats], 0.1)
+
+
+def test_credibility_rises_when_statements_hold_and_falls_when_they_do_not():
+    s = scenario(comp__coupling=0.3)
+    stated = pb.Statement.of(s)
+    eta = s.behaviour.learning_rate
+    result = {}
+    for seen in (0.3, 0.9):
+        wf = market(s)
+        checked = {"coupling_belief": (np.full(wf.n, seen), np.ones(wf.n))}
+        pb.update_credibility(wf, stated, checked, eta=eta)
+        result[seen] = wf.credibility
+    prior = s.behaviour.credibility_prior
+    np.testing.assert_allclose(result[0.3], prior + eta * (1.0 - prior))  # matched: agreement 1
+    np.testing.assert_allclose(result[0.9], prior + eta * (0.0 - prior))  # off by > FAR: 0
+    # a statement one could not check moves nothing
+    wf = market(s)
+    pb.update_credibility(
+        wf, stated, {"coupling_belief": (np.full(wf.n, 0.9), np.zeros(wf.n))}, eta=eta
+    )
+    np.testing.assert_array_equal(wf.credibility, prior)
+
+
+@pytest.fixture(scope="module")
+def promises():
+    """A kept and a broken no-ratchet promise, the same people (3 paired seeds)."""
+    kept = Scenario.from_toml(f"{SCENARIOS}/no_ratchet_commitment.toml").with_overrides(
+        {"horizon.quarters": 6}
+    )
+    broken = kept.with_overrides({"okr.commitment_kept": False})
+    seeds = replication_seeds(13, 3)
+    return {
+        name: [run(s, seed).quarterly.set_index("quarter") for seed in seeds]
+        for name, s in (("kept", kept), ("broken", broken))
+    }
+
+
+def test_a_broken_promise_costs_credibility_and_a_kept_one_earns_it(promises):
+    prior = Scenario().behaviour.credibility_prior
+    for kept, broken in zip(promises["kept"], promises["broken"], strict=True):
+        assert kept.loc[6, "credibility"] > prior > broken.loc[6, "credibility"]
+        assert broken.loc[6, "ratchet_belief"] > kept.loc[6, "ratchet_belief"] + 0.2
+
+
+# -- in a run ---------------------------------------------------------------------------
+def test_beliefs_differ_across_people_after_a_run():
+    s = scenario(okr__target_rule="ratchet", horizon__quarters=4)
+    result = run(s, 3)
+    last = result.employees[result.employees["quarter"] == 4]
+    for name in ("coupling_belief", "bad_news_belief", "ratchet_belief", "audit_belief"):
+        assert last[name].std() > 0.001, name
+        assert result.quarterly.loc[3, f"{name}_sd"] > 0, name
+    assert last["credibility"].std() > 0
+
+
+def test_beliefs_carry_over_the_switch_and_move_by_credibility():
+    s = Scenario.from_toml(f"{SCENARIOS}/decouple_in_year_two.toml")
+    model = OKRModel(s, 4)
+    for _ in range(4 * WEEKS_PER_QUARTER):
+        model.step()
+    wf = model.workforce
+    before, credibility = wf.coupling_belief.copy(), wf.credibility.copy()
+    assert before.std() > 0
+    model.step()  # quarter 5 starts: the decoupling is announced
+    np.testing.assert_allclose(wf.coupling_belief, before + credibility * (0.0 - before))
+
+
+@pytest.fixture(scope="module")
+def decoupling():
+    """Coupling belief per quarter, 3 paired seeds: the decoupling announced, and made silently."""
+    announced = Scenario.from_toml(f"{SCENARIOS}/decouple_in_year_two.toml")
+    silent = announced.with_overrides({"comp.stated_coupling": 0.8})
+    seeds = replication_seeds(21, 3)
+    return {
+        name: np.array([run(s, seed).quarterly["coupling_belief"].to_numpy() for seed in seeds])
+        for name, s in (("announced", announced), ("silent", silent))
+    }
+
+
+def test_after_decoupling_the_belief_falls_by_what_is_believed_and_seen(decoupling):
+    announced, silent = decoupling["announced"], decoupling["silent"]
+    q = {quarter: quarter - 1 for quarter in range(1, 13)}  # quarter → column
+    # announced: a step at the switch, by credibility (< 1): not down to 0 at once
+    assert np.all(announced[:, q[5]] < announced[:, q[4]] - 0.3)
+    assert np.all(announced[:, q[5]] > 0.05)
+    # unannounced: only what is seen moves it, over several quarters
+    mean = silent.mean(axis=0)
+    assert mean[q[6]] < mean[q[5]]
+    assert mean[q[8]] < mean[q[6]]
+    assert mean[q[12]] < mean[q[8]]
+    assert np.all(silent[:, q[12]] < silent[:, q[4]])
+    # the same people believe less in scores once told, every quarter after
+    assert np.all(announced[:, q[5] :] < silent[:, q[5] :])
