@@ -346,6 +346,12 @@ KEY_RESULT_COLUMNS: Final = (
         "output booked on the key result in the quarter, truly done (as true_output per employee)",
         OUTPUT,
     ),
+    (
+        "booked_across",
+        "output booked in this quarter but produced in another: carried in at its start less "
+        "moved out at its end (true_output − the output of weeks 1–13)",
+        OUTPUT,
+    ),
     ("reported_output", "reported output at the quarter's last check-in", OUTPUT),
     (
         "attainment",

@@ -247,6 +247,8 @@ def key_result_frame(
         "offer": wf.offer.ravel(),
         "expected_output": wf.expected.ravel(),
         "true_output": wf.progress.ravel(),
+        # carried in at the quarter's start less moved out at its end (booking)
+        "booked_across": (wf.progress - tally.kr_output_by_third.sum(axis=2)).ravel(),
         "reported_output": wf.reported.ravel(),
         "attainment": review.measured.ravel(),
         "aspirational": org.aspirational.ravel(),
