@@ -138,6 +138,13 @@ def recovery(quarterly: pd.DataFrame, change: int | None) -> dict[str, float]:
 #: (a common status convention; the thresholds are assumptions).
 GREEN, RED = 0.9, 0.7
 ON_TRACK, AT_RISK, OFF_TRACK, NO_TARGET = 0, 1, 2, 3
+#: Each status code's name in the written results.
+STATUS_NAMES: Final[dict[int, str]] = {
+    ON_TRACK: "on_track",
+    AT_RISK: "at_risk",
+    OFF_TRACK: "off_track",
+    NO_TARGET: "no_target",
+}
 
 
 def status_codes(pace_ratio: Array, *, green: float = GREEN, red: float = RED) -> Array:

@@ -26,7 +26,7 @@ from okrsim.model.alignment import drift
 from okrsim.model.effort_allocation import allocate_effort, value_per_output
 from okrsim.model.in_force import InForce
 from okrsim.model.learning import ratchet_seen
-from okrsim.model.outlook import attainment_outlook
+from okrsim.model.outlook import attainment_outlook, weekly_forecast
 from okrsim.model.quarter_review import Judgment, judge, measured_scores
 from okrsim.model.target_setting import set_targets
 from okrsim.model.turnover import availability, decide_quits, hire, quit_probability
@@ -376,9 +376,9 @@ def test_a_newcomers_forecast_counts_the_weeks_it_will_not_be_productive():
     seats = availability(tenure, weeks=WEEKS_PER_QUARTER, ramp_weeks=13)
     assert seats[0] < seats[1] < seats[2] == 1.0
     wf.availability[:] = 1.0
-    veteran = wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead)
+    veteran = weekly_forecast(wf, policy)
     wf.availability[0] = seats[0]
-    newcomer = wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead)
+    newcomer = weekly_forecast(wf, policy)
     assert newcomer[0, 0] < veteran[0, 0]
     np.testing.assert_array_equal(newcomer[1:], veteran[1:])
 

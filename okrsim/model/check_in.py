@@ -60,13 +60,17 @@ def check_in(
     outlook: Outlook,
     public: PublicFigures,
     tally: Tally,
+    draws: dict[str, Array],
     *,
-    audit_u: Array,
-    misperception: Array,
     week_in_quarter: int,
 ) -> None:
-    """The weekly check-in: reports, audits, statuses and their tallies."""
+    """The weekly check-in: reports, audits, statuses and their tallies.
+
+    ``draws`` holds the week's misjudgements of progress (``misperception``)
+    and the audits' uniforms (``audit``).
+    """
     s, krs = policy.scenario, policy.krs
+    audit_u, misperception = draws["audit"], draws["misperception"]
     p = policy.believed(wf.coupling_belief)
     perceived = perceived_progress(wf, policy, misperception, week_in_quarter)
     # key-result effort (share × intensity) before and after the mid-quarter check-in

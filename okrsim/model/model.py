@@ -149,16 +149,7 @@ class OKRModel(mesa.Model):
             booking.book(wf, policy, self.public, tally, alignment=self.alignment[org.team])
         self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
         work.update_stress(wf, policy, self.outlook, self.public, week_in_quarter=wiq)
-        check_in.check_in(
-            wf,
-            policy,
-            self.outlook,
-            self.public,
-            tally,
-            audit_u=draws["audit"],
-            misperception=draws["misperception"],
-            week_in_quarter=wiq,
-        )
+        check_in.check_in(wf, policy, self.outlook, self.public, tally, draws, week_in_quarter=wiq)
         if policy.scenario.okr.revision_allowed and wiq == target_setting.REVISION_WEEK:
             asked, agreed = target_setting.revise_targets(
                 wf, policy, manager_view=self.manager_view

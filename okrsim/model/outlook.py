@@ -41,9 +41,16 @@ def relative_sd(scenario: Scenario, weeks_left: int) -> float:
 def weekly_forecast(wf: Workforce, policy: InForce, intensity: Array | float = 1.0) -> Array:
     """Each employee's own forecast of a key result's weekly output, shape (n, 1).
 
-    ``intensity``: the hours planned, as a multiple of a normal week.
+    ``ĉ × h × planned key-result time × (1 − overhead) × focus / K`` at the
+    hours planned ``h`` (``intensity``, 1 = a normal week), less the share of
+    output its blockers usually cost, plus the help it usually receives — all
+    three learned from its own quarters — with the planned time scaled by the
+    share of the quarter it expects to be in its seat and up to speed
+    (newcomers).
     """
-    return wf.weekly_forecast(focus=policy.focus, overhead=policy.overhead, intensity=intensity)
+    own = wf.capability_belief * intensity * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
+    own = own * (1.0 - wf.blocked_loss_belief) * wf.availability
+    return ((own + wf.help_belief) / wf.k)[:, None]
 
 
 def attainment_outlook(

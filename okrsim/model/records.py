@@ -92,6 +92,11 @@ def _ratio(total: float, count: float) -> float:
     return total / count if count > 0 else float("nan")
 
 
+def _per(total: Array, count: Array) -> Array:
+    """Each employee's mean from its total and count; NaN where nothing was counted."""
+    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+
+
 def week_row(
     wf: Workforce, week_value: Array, *, week: int, quarter: int, week_in_quarter: int
 ) -> dict[str, float]:
@@ -161,20 +166,10 @@ def employee_frame(
             "help_share": t.effort[:, 2] / WEEKS_PER_QUARTER,
             "exploration_share": t.effort[:, 3] / WEEKS_PER_QUARTER,
             "visibility_share": t.effort[:, 4] / WEEKS_PER_QUARTER,
-            "intensity": np.divide(
-                t.hours,
-                t.weeks_present,
-                out=np.full(wf.n, np.nan),
-                where=t.weeks_present > 0,
-            ),
+            "intensity": _per(t.hours, t.weeks_present),
             "tenure_weeks": wf.tenure_weeks,
             "left": left,
-            "kr_share_when_ahead": np.divide(
-                t.late_ahead_kr,
-                t.late_ahead_weeks,
-                out=np.full(wf.n, np.nan),
-                where=t.late_ahead_weeks > 0,
-            ),
+            "kr_share_when_ahead": _per(t.late_ahead_kr, t.late_ahead_weeks),
             "target_error": np.abs(measured - 1.0).mean(axis=1),
             "just_met_share": np.where(
                 np.isfinite(measured), (measured >= 1.0) & (measured < 1.1), np.nan
@@ -267,21 +262,9 @@ def key_result_frame(
     frame = pd.DataFrame(columns, copy=True)  # the state arrays change next quarter
     for name in ("first_blocked_week", "raised_week"):
         frame[name] = frame[name].where(frame[name] > 0).astype("Int64")
-    frame["reported_status"] = _status_names(frame["reported_status"])
-    frame["true_status"] = _status_names(frame["true_status"])
+    frame["reported_status"] = frame["reported_status"].map(metrics.STATUS_NAMES)
+    frame["true_status"] = frame["true_status"].map(metrics.STATUS_NAMES)
     return frame
-
-
-STATUS_NAMES = {
-    metrics.ON_TRACK: "on_track",
-    metrics.AT_RISK: "at_risk",
-    metrics.OFF_TRACK: "off_track",
-    metrics.NO_TARGET: "no_target",
-}
-
-
-def _status_names(codes: pd.Series) -> pd.Series:
-    return codes.map(STATUS_NAMES)
 
 
 class WeeklyDetail:

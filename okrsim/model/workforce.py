@@ -91,20 +91,13 @@ class Workforce:
     kr_plan: Array
     help_belief: Array
     blocked_loss_belief: Array
-    # target negotiation and revision (learned): the pull the manager's ask is
-    # believed to have on a target, the ask expected (a multiple of one's own
-    # expected output), and the chance a revision one asks for is agreed
-    pull_belief: Array
-    ask_belief: Array
-    agree_belief: Array
-    # beliefs about the policy (okrsim.model.policy_beliefs): the share of the
-    # rating the OKR score decides, and how far the organisation's statements
-    # are believed
-    coupling_belief: Array
-    credibility: Array
-    # what each saw of ratings beside scores, bad news and work at past
-    # reviews: discounted least-squares sums (policy_beliefs.team_evidence)
-    rating_evidence: Array
+    pull_belief: Array  # believed pull of the manager's ask on one's offer
+    ask_belief: Array  # the ask expected, as a multiple of one's expected output
+    agree_belief: Array  # believed chance the manager agrees to a revision
+    # beliefs about the policy (okrsim.model.policy_beliefs)
+    coupling_belief: Array  # believed share of the rating the OKR score decides
+    credibility: Array  # how far the organisation's statements are believed
+    rating_evidence: Array  # ratings seen beside scores, bad news and work (LS sums)
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -136,23 +129,13 @@ class Workforce:
     stress: Array = field(init=False)
     backlog: Array = field(init=False)
     bau_done: Array = field(init=False)
-    # the quarter's deadline: the intensity the employee plans for each of the
-    # quarter's later weeks (the person's), and each key result's output booked
-    # across the quarter's end, added to next quarter's progress (the seat's;
-    # negative: pulled into the quarter that ended), shape (n, k)
-    planned_intensity: Array = field(init=False)
-    carry: Array = field(init=False)
-    # the marginal value of a share of this week (rating units), and the share of
-    # next week a target revision asked for takes
-    value_of_time: Array = field(init=False)
-    revision_time: Array = field(init=False)
-    # each key result's target as the rule set it at the quarter's start, before any
-    # revision: what the team sees of how targets are negotiated, shape (n, k)
-    target_set: Array = field(init=False)
-    # habits: what one did is the reference for what one does next
-    # (docs/ODD.md §4.3).  The target multiple last offered (NaN: none yet),
-    # and whether the weekly choices (intensity, split, shading) have been made
-    # in this seat before; a newcomer's first choices are its best responses.
+    planned_intensity: Array = field(init=False)  # planned for the quarter's later weeks
+    carry: Array = field(init=False)  # (n, k) output booked into next quarter (< 0: pulled in)
+    value_of_time: Array = field(init=False)  # marginal value of a share of this week
+    revision_time: Array = field(init=False)  # share of next week a revision asked for takes
+    target_set: Array = field(init=False)  # (n, k) targets as set at the quarter's start
+    # habits (docs/ODD.md §4.3): the target multiple last offered (NaN: none
+    # yet), and whether the weekly choices have been made in this seat before
     last_tau: Array = field(init=False)
     habitual: Array = field(init=False)
 
@@ -290,22 +273,6 @@ class Workforce:
         people.pull_belief[:] = choices.payoff_for(s).manager_pull
         people.ask_belief[:] = s.okr.assigned_stretch
         return people
-
-    def weekly_forecast(
-        self, *, focus: float, overhead: float, intensity: Array | float = 1.0
-    ) -> Array:
-        """Each employee's own forecast of a key result's weekly output, shape (n, 1).
-
-        ``ĉ × h × planned key-result time × (1 − overhead) × focus / K`` at
-        intensity ``h`` (1 = a normal week), less the
-        share of output its blockers usually cost, plus the help it usually
-        receives — all three learned from its own quarters — with the planned
-        time scaled by the share of the quarter it expects to be in its seat
-        and up to speed (newcomers).
-        """
-        own = self.capability_belief * intensity * self.kr_plan * (1.0 - overhead) * focus
-        own = own * (1.0 - self.blocked_loss_belief) * self.availability
-        return ((own + self.help_belief) / self.k)[:, None]
 
     def weekly_adjustment(self, habit_weeks: float) -> Array:
         """Share of the way each employee's weekly choices move to their best responses.
