@@ -59,11 +59,14 @@ def rechoose(model: OKRModel, s: Scenario, *, value_factor: float) -> None:
     allocate_effort(wf, org, policy, outlook, value_factor * per_output, model.public)
 
 
-def effort_after(model: OKRModel, habit_weeks: float, *, newcomer: bool = False):
+def effort_after(
+    model: OKRModel, habit_weeks: float, *, newcomer: bool = False, max_intensity: float = 2.0
+):
     copied = copy.deepcopy(model)
     if newcomer:
         copied.workforce.habitual[:] = False
-    rechoose(copied, scenario(behaviour__habit_weeks=habit_weeks), value_factor=3.0)
+    s = scenario(behaviour__habit_weeks=habit_weeks, behaviour__max_intensity=max_intensity)
+    rechoose(copied, s, value_factor=3.0)
     return copied.workforce.intensity.copy(), copied.workforce.effort.copy()
 
 
@@ -106,7 +109,7 @@ def test_a_newcomers_first_week_is_its_best_response_and_then_a_habit():
     assert not wf.habitual[seats].any()
     assert np.isnan(wf.last_tau[seats]).all()
     assert wf.habitual[~seats].all()
-    best_h, _ = effort_after(model, 9.4, newcomer=True)
+    best_h, _ = effort_after(model, 9.4, newcomer=True, max_intensity=s.behaviour.max_intensity)
     rechoose(model, s, value_factor=3.0)
     np.testing.assert_allclose(wf.intensity[seats], best_h[seats])
     assert not np.allclose(wf.intensity[~seats], best_h[~seats])
@@ -239,9 +242,12 @@ def test_without_a_reason_to_understate_no_report_on_the_whole_grid_is_shaded_do
 # -- 5. a run: culture moves over weeks, not at once -------------------------------
 def shading_by_week(habit_weeks: float) -> np.ndarray:
     # without the goal's pull on reports, coupling is the only reason to shade up
+    # and everyone believes what is stated at once: only the habit lags
     decoupled = scenario(
         behaviour__habit_weeks=habit_weeks,
         behaviour__goal_pull=0.0,
+        behaviour__credibility_prior=1.0,
+        behaviour__learning_rate=0.0,
         comp__coupling=0.0,
         horizon__quarters=3,
     )

@@ -3,10 +3,10 @@
 Decoupling pay in quarter 5 (`decouple_in_year_two`) against an organisation
 that was always decoupled, paired replications under common random numbers:
 the same people meet the same shocks, and only the history differs.  People
-hear the announcement by their credibility, relearn what ratings follow from
-the reviews they see, and their habits move part of the way each week — so
-the gap closes over quarters.  With beliefs fixed to what is stated and no
-habits, the same switch closes the gap within its first quarter.
+hear the announcement by their credibility and relearn what ratings follow
+from the reviews they see, so beliefs and targets move over quarters.  With
+beliefs fixed to what is stated and no habits, the same switch closes the gap
+within its first quarter.
 """
 
 from __future__ import annotations
@@ -74,24 +74,22 @@ def test_trust_is_rebuilt_over_quarters_after_the_switch(lagged: Comparison) -> 
 
 
 @pytest.mark.slow
-def test_slanted_reports_and_bias_outlast_the_switch(lagged: Comparison) -> None:
-    slanted = gap(lagged, "slanted_report_share")
-    bias = gap(lagged, "reporting_bias")
-    # in the first decoupled quarter, habits and beliefs still slant reports
-    assert slanted.loc[SWITCH, "ci_low"] > 0.05
-    assert bias.loc[SWITCH, "ci_low"] > 0
-    # ... and the gap closes over the following quarters, not in one step
-    assert slanted.loc[SWITCH + 1, "diff"] < slanted.loc[SWITCH, "diff"]
-    assert slanted.loc[8, "diff"] < 0.5 * slanted.loc[SWITCH, "diff"]
-    assert np.isfinite(lagged.gap_recovery("slanted_report_share", "switched", SWITCH))
+def test_low_targets_overshoot_and_recover_after_the_switch(lagged: Comparison) -> None:
+    sandbagging = gap(lagged, "sandbagging_index")
+    assert sandbagging.loc[SWITCH - 1, "ci_low"] > 0
+    # targets overshoot: those told of the decoupling believe it more than those
+    # who learned from confounded ratings all along ...
+    assert sandbagging.loc[SWITCH, "ci_high"] < 0
+    # ... then relearn what ratings follow, and the gap closes over quarters
+    assert abs(sandbagging.loc[8, "diff"]) < 0.5 * abs(sandbagging.loc[SWITCH, "diff"])
+    assert np.isfinite(lagged.gap_recovery("sandbagging_index", "switched", SWITCH))
 
 
 @pytest.mark.slow
 def test_without_habits_or_learning_the_switch_takes_one_step() -> None:
     instant = decoupling(INSTANT, reps=6)
-    for metric in ("slanted_report_share", "reporting_bias", "sandbagging_index"):
-        before, after = gap(instant, metric).loc[SWITCH - 1], gap(instant, metric).loc[SWITCH]
-        assert before["ci_low"] > 0, metric
-        # the first decoupled quarter already looks like the always-decoupled one
-        # (to within output booked across the switch)
-        assert abs(after["diff"]) < 0.25 * before["diff"], metric
+    belief, sandbagging = gap(instant, "coupling_belief"), gap(instant, "sandbagging_index")
+    assert sandbagging.loc[SWITCH - 1, "ci_low"] > 0
+    # everyone believes the statement at once: no overshoot, nothing to relearn
+    assert belief.loc[SWITCH:, "diff"].abs().max() < 1e-12
+    assert abs(sandbagging.loc[SWITCH, "diff"]) < 0.1 * sandbagging.loc[SWITCH - 1, "diff"]

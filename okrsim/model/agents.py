@@ -47,7 +47,7 @@ class Employee(mesa.Agent):
     def true_progress(self) -> float:
         """True output so far over the quarter's targets."""
         w, i = self.workforce, self.index
-        return float(w.progress[i].sum() / (w.target[i] * w.par[i]).sum())
+        return float(w.produced[i].sum() / (w.target[i] * w.par[i]).sum())
 
     @property
     def hidden_blockers(self) -> int:
@@ -86,7 +86,7 @@ class Employee(mesa.Agent):
                 "kr": j,
                 "target": float(w.target[i, j]),
                 "expected": float(w.expected[i, j]),
-                "true_progress": float(w.progress[i, j]),
+                "true_progress": float(w.produced[i, j]),
                 "reported_progress": float(w.reported[i, j]),
                 "blocked": bool(w.blocked[i, j]),
                 "raised": bool(w.raised[i, j]),

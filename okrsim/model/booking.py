@@ -38,8 +38,12 @@ LAST_WEEK = WEEKS_PER_QUARTER - 1
 
 
 def open_quarter(wf: Workforce) -> None:
-    """A quarter's progress starts at what was booked into it across its start."""
+    """A quarter's progress starts at what was booked into it across its start.
+
+    Nothing of it was produced in the quarter: the truth starts at 0.
+    """
     wf.progress[:] = wf.carry
+    wf.produced[:] = 0.0
     wf.carry[:] = 0.0
 
 

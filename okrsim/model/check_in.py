@@ -131,7 +131,8 @@ def check_in(
     wf.report_gain[:] = np.where(on_record, 0.0, gain)
     slant = wf.shading * target * pace_share
     wf.reported[:] = np.where(on_record, wf.progress, np.maximum(perceived + slant, 0.0))
-    # Audits: a checked report that overstates the truth is corrected and marked.
+    # Audits: a checked report that overstates the books (what is booked, the
+    # organisation's record) is corrected and marked.
     audited = audit_u < s.judgment.audit_probability
     tally.audits += audited.sum(axis=1)
     caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
@@ -142,7 +143,7 @@ def check_in(
         wf.reported[:] = np.where(caught, wf.progress, wf.reported)
     # Statuses against pace: reported vs true, for watermelons and bias.
     pace = target * (week_in_quarter + 1) / WEEKS_PER_QUARTER
-    true_ratio = wf.progress / pace
+    true_ratio = wf.produced / pace
     rep_ratio = wf.reported / pace
     wf.reported_status[:] = metrics.status_codes(rep_ratio)
     wf.true_status[:] = metrics.status_codes(true_ratio)
@@ -157,18 +158,18 @@ def check_in(
         tally.late_ahead_weeks += ahead
         hidden = wf.blocked & ~wf.raised
         tally.hidden_reported += (wf.reported / target)[hidden].sum()
-        tally.hidden_true += (wf.progress / target)[hidden].sum()
+        tally.hidden_true += (wf.produced / target)[hidden].sum()
         tally.hidden_seen += hidden.sum()
-    bias = (wf.reported - wf.progress) / target
+    bias = (wf.reported - wf.produced) / target
     tally.bias += bias.mean(axis=1)
-    biased = np.abs(wf.reported - wf.progress) > BIAS_TOLERANCE * np.maximum(wf.progress, 1e-9)
+    biased = np.abs(wf.reported - wf.produced) > BIAS_TOLERANCE * np.maximum(wf.produced, 1e-9)
     # Snow & Keil (2002) separate *error* (misjudging one's status) from *bias*
     # (slanting the status one perceives): a slant is a report that departs
     # from the employee's own perception by more than the same tolerance.
     slanted = np.abs(slant) > BIAS_TOLERANCE * np.maximum(perceived, 1e-9)
     tally.slanted_reports += slanted.sum(axis=1)
     tally.biased_reports += biased.sum(axis=1)
-    tally.optimistic_reports += (biased & (wf.reported > wf.progress)).sum(axis=1)
+    tally.optimistic_reports += (biased & (wf.reported > wf.produced)).sum(axis=1)
     tally.reports += krs
     form_habits(wf)
 

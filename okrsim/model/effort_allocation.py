@@ -141,17 +141,22 @@ def _plan(
 ) -> tuple[Array, Array, Array]:
     """This week's intensity, the one planned for each later week of the quarter,
     and the marginal value of a share of the week (rating units)."""
-    b, env = policy.scenario.behaviour, policy.scenario.env
+    b = policy.scenario.behaviour
     _, value_of_time = choices.effort_split(w_kr, weights, scales)
-    ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
     now, later = choices.plan_intensity(
         value_of_time * (1.0 - policy.overhead),
         wf.effort_cost,
         present_bias=wf.present_bias,
         elasticity=b.hours_elasticity,
-        ceiling=ceiling,
+        ceiling=ceiling(wf, policy),
     )
     return now, later, value_of_time
+
+
+def ceiling(wf: Workforce, policy: InForce) -> Array:
+    """The most each employee can work this week: stress takes capacity above a normal week."""
+    b, env = policy.scenario.behaviour, policy.scenario.env
+    return 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
 
 
 def week_options(
@@ -194,12 +199,14 @@ def week_options(
     s_help = np.full(wf.n, env.help_saturation)
     # Exploration: rare breakthroughs, the first ideas the most promising; a bet
     # whose failure judgment may hold against the rating, priced by risk aversion.
+    explore_hours = wf.effort[:, 3] * wf.intensity * (1.0 - policy.overhead)
     w_explore = choices.exploration_weight(
         value_motive,
         breakthrough_rate=env.breakthrough_rate,
         breakthrough_value=env.breakthrough_value,
         scale=env.exploration_scale,
-        hazard=env.breakthrough_rate * -np.expm1(-wf.effort[:, 3] / env.exploration_scale),
+        # the bet's chance at last week's hours on it, as work counts them
+        hazard=env.breakthrough_rate * -np.expm1(-explore_hours / env.exploration_scale),
         judged_per_value=judged_per_value,
         failure_tolerance=p.failure_tolerance,
         extrinsic=x,
@@ -245,7 +252,9 @@ def allocate_effort(
     # Habit: last week's intensity and split move part of the way to this
     # week's best responses (a newcomer's first choice is its best response).
     adjust = wf.weekly_adjustment(policy.scenario.behaviour.habit_weeks)
-    wf.intensity[:] = choices.habitual(wf.intensity, best_intensity, adjust)
+    # (a habit cannot carry one past what stress leaves one able to work)
+    habit = choices.habitual(wf.intensity, best_intensity, adjust)
+    wf.intensity[:] = np.minimum(habit, np.maximum(ceiling(wf, policy), choices.INTENSITY_FLOOR))
     wf.weights[:] = np.column_stack([w_kr, weights])
     # The split of the hours worked: the saturating activities need the same
     # time whatever the intensity, so their scales are in shares of it.

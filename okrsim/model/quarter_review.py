@@ -65,7 +65,7 @@ def measured_scores(
         return nan, nan, np.zeros(wf.n)
     target = wf.target * wf.par
     measured = wf.reported / target
-    true_att = wf.progress / target
+    true_att = wf.produced / target
     team_measured = org.team_total(measured.mean(axis=1)) / org.team_size
     shared_partner = team_measured[np.maximum(org.upstream[org.team], 0)]
     # A shared key result is graded on both owners' results.
@@ -130,7 +130,8 @@ def judge(
 
     The manager sees the quarter's contribution as the organisation can value
     it — goal-directed work at the strategy's stated alignment, since no one
-    sees a team's priority error; exploration by its promise, not its luck —
+    sees a team's priority error; exploration by its promise and its outcome
+    as far as ``judgment.failure_tolerance`` forgives a failed bet (work.py) —
     its last weeks weighing more (recency), through noise of sd
     ``observation_noise·(1 − accuracy)`` a week in output units, per week the
     seat was filled (a newcomer is judged on its own weeks);

@@ -109,7 +109,7 @@ def week_row(
         "sandbagging_index": nanmean(sandbagging(target, wf.expected)),
         "true_value": float(week_value.mean()),
         "reported_progress": nanmean(wf.reported / target),
-        "true_progress": nanmean(wf.progress / target),
+        "true_progress": nanmean(wf.produced / target),
         "expected_progress": week_fraction,
         "help_share": float(wf.effort[:, 2].mean()),
         "bau_share": float(wf.effort[:, 1].mean()),
@@ -149,7 +149,7 @@ def employee_frame(
             "target": target.sum(axis=1),
             "expected_output": wf.expected.sum(axis=1),
             "sandbagging_index": sandbagging(target, wf.expected),
-            "true_output": wf.progress.sum(axis=1),
+            "true_output": wf.produced.sum(axis=1),
             "reported_output": wf.reported.sum(axis=1),
             "attainment": np.nanmean(measured, axis=1) if enabled else measured[:, 0],
             "true_attainment": np.nanmean(true_att, axis=1) if enabled else true_att[:, 0],
@@ -174,7 +174,7 @@ def employee_frame(
             "just_met_share": np.where(
                 np.isfinite(measured), (measured >= 1.0) & (measured < 1.1), np.nan
             ).mean(axis=1),
-            "met_while_short": metrics.met_while_short(wf.reported, wf.progress, target),
+            "met_while_short": metrics.met_while_short(wf.reported, wf.produced, target),
             "effort_cut_behind": metrics.effort_cut_behind(
                 t.behind_mid,
                 t.kr_drive_first,
@@ -241,9 +241,9 @@ def key_result_frame(
         "target": target.ravel(),
         "offer": wf.offer.ravel(),
         "expected_output": wf.expected.ravel(),
-        "true_output": wf.progress.ravel(),
+        "true_output": wf.produced.ravel(),
         # carried in at the quarter's start less moved out at its end (booking)
-        "booked_across": (wf.progress - tally.kr_output_by_third.sum(axis=2)).ravel(),
+        "booked_across": (wf.progress - wf.produced).ravel(),
         "reported_output": wf.reported.ravel(),
         "attainment": review.measured.ravel(),
         "aspirational": org.aspirational.ravel(),
@@ -284,7 +284,7 @@ class WeeklyDetail:
             row[f"{activity}_share"] = wf.effort[:, j].copy()
         for j in range(wf.k):
             row[f"reported_kr{j + 1}"] = wf.reported[:, j].copy()
-            row[f"true_kr{j + 1}"] = wf.progress[:, j].copy()
+            row[f"true_kr{j + 1}"] = wf.produced[:, j].copy()
             row[f"blocked_kr{j + 1}"] = wf.blocked[:, j].copy()
             row[f"raised_kr{j + 1}"] = wf.raised[:, j].copy()
         self._weeks.append(row)

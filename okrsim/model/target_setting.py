@@ -39,7 +39,7 @@ def quarter_expectations(wf: Workforce, policy: InForce, aspirational: Array) ->
     """Each key result's expected output and par for the quarter starting now."""
     s = policy.scenario
     wf.par[:] = np.where(aspirational, s.okr.aspirational_par, 1.0)
-    wf.expected[:] = weekly_forecast(wf, policy) * WEEKS_PER_QUARTER
+    wf.expected[:] = weekly_forecast(wf, policy, wf.planned_intensity) * WEEKS_PER_QUARTER
 
 
 def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -> Array:
@@ -54,7 +54,8 @@ def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -
     s, krs = policy.scenario, policy.krs
     noise_sd = 0.3 * (1.0 - s.judgment.accuracy)
     seen = wf.capability * np.exp(rng.normal(0.0, noise_sd, wf.n))
-    own = seen * wf.kr_plan * (1.0 - policy.overhead) * policy.focus * wf.availability
+    own = seen * wf.intensity * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
+    own = own * wf.availability
     weekly = (own * (1.0 - wf.blocked_loss_belief) + wf.help_belief) / krs
     return (weekly * WEEKS_PER_QUARTER)[:, None] * np.ones((1, krs))
 

@@ -92,6 +92,7 @@ def work(
     tally.kr_stalled += kr_out.sum(axis=1)
     kr_out = kr_out + (boost / krs)[:, None]
     wf.progress += kr_out
+    wf.produced += kr_out
     tally.kr_output_by_third[:, :, tally.third(week_in_quarter)] += kr_out
     # Non-OKR work meets the most urgent needs first; the rest becomes backlog,
     # and backlog causes incidents (Holmström & Milgrom's unmeasured task).

@@ -103,7 +103,8 @@ class Workforce:
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
     ask: Array = field(init=False)  # the manager's ask, as said in the target conversation
     expected: Array = field(init=False)
-    progress: Array = field(init=False)
+    progress: Array = field(init=False)  # booked this quarter: what the books show
+    produced: Array = field(init=False)  # produced this quarter: the truth
     reported: Array = field(init=False)
     shading: Array = field(init=False)
     blocked: Array = field(init=False)
@@ -146,6 +147,7 @@ class Workforce:
         self.ask = np.ones(shape)
         self.expected = np.ones(shape)
         self.progress = np.zeros(shape)
+        self.produced = np.zeros(shape)
         self.reported = np.zeros(shape)
         self.shading = np.zeros(shape)
         self.blocked = np.zeros(shape, dtype=bool)

@@ -333,13 +333,17 @@ def exploration_weight(
     return np.maximum(breakthrough_rate * breakthrough_value / scale * per_value, 0.0)
 
 
+#: Least intensity: one is present for the contracted week (assumption: half of it).
+INTENSITY_FLOOR = 0.5
+
+
 def intensity(
     marginal_value: ArrayLike,
     cost: ArrayLike,
     *,
     elasticity: float,
     ceiling: ArrayLike,
-    floor: float = 0.5,
+    floor: float = INTENSITY_FLOOR,
 ) -> Array:
     """How hard to work: the intensity ``h`` (1 = a normal week) that maximises
     ``λ·h − κ·h^{1+1/ε}/(1 + 1/ε)``.
@@ -388,6 +392,8 @@ def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: Arra
     return curve.marginal(mu_attainment, sd_attainment)
 
 
+_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+
 #: How far below a goal (share of the target) a shortfall still pulls effort.
 GOAL_REACH = 0.3
 
@@ -417,16 +423,37 @@ def reference_point(
     worth shading up; Schweitzer, Ordóñez & Douma 2004).
     """
     mu = np.asarray(mu_attainment, dtype=float)
+    return (
+        mu + goal_excess(mu, sd_attainment, loss_aversion=loss_aversion),
+        goal_pull(mu, sd_attainment, loss_aversion=loss_aversion),
+    )
+
+
+def _goal_bounds(mu_attainment: ArrayLike, sd_attainment: ArrayLike) -> tuple[Array, Array, Array]:
+    """``((μ − 1 + r)/σ, (μ − 1)/σ, σ)``: where the goal's reach starts and ends, in sds."""
+    mu = np.asarray(mu_attainment, dtype=float)
     sd = np.maximum(np.asarray(sd_attainment, dtype=float), 1e-9)
-    lower, upper = (mu - 1.0 + GOAL_REACH) / sd, (mu - 1.0) / sd
-    excess = loss_aversion - 1.0
-    value = mu + excess * sd * (_normal_integral(lower) - _normal_integral(upper))
-    return value, 1.0 + excess * (ndtr(lower) - ndtr(upper))
+    return (mu - 1.0 + GOAL_REACH) / sd, (mu - 1.0) / sd, sd
 
 
-def _normal_integral(z: Array) -> Array:
-    """``∫_{−∞}^z Φ(t) dt = z·Φ(z) + φ(z)``."""
-    return z * ndtr(z) + np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
+def goal_excess(
+    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float
+) -> Array:
+    """``E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)]``: the goal's kink.
+
+    The loss-aversion excess of :func:`reference_point`'s value.
+
+    ``G(z) = z·Φ(z) + φ(z)`` is the integral of Φ.  What a report weighs
+    (:func:`report_utility`).
+    """
+    lower, upper, sd = _goal_bounds(mu_attainment, sd_attainment)
+    phi_l, phi_u = ndtr(lower), ndtr(upper)
+    g = (
+        lower * phi_l
+        - upper * phi_u
+        + (np.exp(-0.5 * lower**2) - np.exp(-0.5 * upper**2)) / _SQRT_2PI
+    )
+    return (loss_aversion - 1.0) * sd * g
 
 
 def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float) -> Array:
@@ -436,7 +463,8 @@ def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversi
     effort, and a goal out of reach pulls no harder than one already met — so
     performance rises with difficulty and then levels off (Locke & Latham 2002).
     """
-    return reference_point(mu_attainment, sd_attainment, loss_aversion=loss_aversion)[1]
+    lower, upper, _ = _goal_bounds(mu_attainment, sd_attainment)
+    return 1.0 + (loss_aversion - 1.0) * (ndtr(lower) - ndtr(upper))
 
 
 # -- habits ------------------------------------------------------------------------
@@ -647,8 +675,8 @@ def report_utility(
     if np.any(goal_weight):
         # only the goal's kink: a report earns self-image by showing a goal
         # met rather than just missed, not by claiming more far from it
-        shown, _ = reference_point(reported_mu, sd_attainment, loss_aversion=k.loss_aversion)
-        utility = utility + goal_weight * (shown - reported_mu)
+        shown = goal_excess(reported_mu, sd_attainment, loss_aversion=k.loss_aversion)
+        utility = utility + goal_weight * shown
     return utility
 
 
