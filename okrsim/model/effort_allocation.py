@@ -31,7 +31,6 @@ from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook, attainment_outlook, ratchet_claw_back
 from okrsim.model.workforce import Workforce
-from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
@@ -115,25 +114,16 @@ def formula_value_of_help(
     return p.team_weight * team_gain - p.rank_weight * rank_loss
 
 
-def plan_quarter(
-    wf: Workforce, org: Organisation, policy: InForce, public: PublicFigures, week_in_quarter: int
-) -> Outlook:
-    """Each employee re-plans the quarter's hours; returns the outlook at its plan.
+def plan_quarter(wf: Workforce, policy: InForce, week_in_quarter: int) -> Outlook:
+    """The outlook at the plan each employee holds: this week's choice weighs it.
 
-    Starting from the plan it holds (a naive present-biased employee believes
-    it will follow it; O'Donoghue & Rabin 1999), the employee weighs the value
-    of its time at the end-of-quarter attainment that plan produces — this
-    week at its planned intensity, each later week at the intensity planned
-    for later — and plans again (one fixed-point step a week;
-    :func:`allocate_effort` takes the next at the outlook returned).
+    A naive present-biased employee believes it will follow its plan
+    (O'Donoghue & Rabin 1999): it weighs the value of its time at the
+    end-of-quarter attainment the plan it holds produces, every week left at
+    the intensity planned for later, and :func:`allocate_effort` plans again
+    from there — one fixed-point step a week.
     """
-    weeks_left = WEEKS_PER_QUARTER - week_in_quarter
-    held = attainment_outlook(wf, policy, week_in_quarter, intensity=wf.planned_intensity)
-    per_output = value_per_output(wf, org, policy, held, public)
-    w_kr, weights, scales = week_options(wf, org, policy, held, per_output, public)
-    now, later, _ = _plan(wf, policy, w_kr, weights, scales)
-    mean = (now + (weeks_left - 1) * later) / weeks_left
-    return attainment_outlook(wf, policy, week_in_quarter, intensity=mean)
+    return attainment_outlook(wf, policy, week_in_quarter, intensity=wf.planned_intensity)
 
 
 def _plan(

@@ -124,7 +124,7 @@ class OKRModel(mesa.Model):
         draws = self.draw_week()
         blocker_surfacing.blockers_appear(wf, policy, draws["onset"], self.week)
         tally.note(tally.blocked_week, wf.blocked, wiq)
-        self.outlook = effort_allocation.plan_quarter(wf, org, policy, self.public, wiq)
+        self.outlook = effort_allocation.plan_quarter(wf, policy, wiq)
         self.per_output = effort_allocation.value_per_output(
             wf, org, policy, self.outlook, self.public
         )
