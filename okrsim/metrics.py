@@ -199,22 +199,21 @@ def corr(x: Array, y: Array) -> float:
     return float(np.corrcoef(xs, ys)[0, 1])
 
 
-def employee_quarter(quarter: int, columns: Mapping[str, Array | float]) -> pd.DataFrame:
-    """One row per employee: true values and measured values side by side.
+def employee_quarter(quarter: int, columns: Mapping[str, Array | float]) -> dict[str, Array]:
+    """The columns of one row per employee: true values and measured values side by side.
 
     ``columns`` maps column names to per-employee arrays (scalars broadcast);
-    ``quarter`` and ``employee`` columns come first.
+    ``quarter`` and ``employee`` columns come first.  Some columns are the
+    workforce's state arrays, which change later: copy before keeping them.
     """
     n = len(np.asarray(columns["team"]))
-    data = {"quarter": np.full(n, quarter), "employee": np.arange(n)} | {
-        name: np.full(n, v) if np.ndim(v) == 0 else v for name, v in columns.items()
+    return {"quarter": np.full(n, quarter), "employee": np.arange(n)} | {
+        name: np.full(n, v) if np.ndim(v) == 0 else np.asarray(v) for name, v in columns.items()
     }
-    # copied: some columns are the workforce's state arrays, which change later
-    return pd.DataFrame(data, copy=True)
 
 
 def quarter_metrics(
-    employees: pd.DataFrame,
+    employees: Mapping[str, ArrayLike],
     *,
     weekly: Mapping[str, Array],
     latencies: Array,
@@ -224,18 +223,22 @@ def quarter_metrics(
     hidden_reported: float = float("nan"),
     hidden_true: float = float("nan"),
 ) -> dict[str, float]:
-    """The canonical metrics for one quarter, from its employee table and weeks."""
-    e = employees
+    """The canonical metrics for one quarter, from its employee table and weeks.
+
+    ``employees``: the columns of the employee table (:func:`employee_quarter`).
+    """
+    e = {name: np.asarray(values) for name, values in employees.items()}
+    n = len(e["quarter"])
     biased = float(e["biased_reports"].sum())
     optimistic = float(e["optimistic_reports"].sum())
     pessimistic = biased - optimistic
     weeks = len(weekly["week"])
     return {
-        "quarter": int(e["quarter"].iloc[0]),
+        "quarter": int(e["quarter"][0]),
         "sandbagging_index": _mean(e["sandbagging_index"]),
         "attainment": _mean(e["attainment"]),
         "true_attainment": _mean(e["true_attainment"]),
-        "true_value": float(e["value_delivered"].sum() / (len(e) * max(weeks, 1))),
+        "true_value": float(e["value_delivered"].sum() / (n * max(weeks, 1))),
         "reporting_bias": _mean(e["reporting_bias"]),
         "biased_report_share": biased / max(float(e["reports"].sum()), 1.0),
         "optimistic_report_ratio": optimistic / max(pessimistic, 1.0),
@@ -254,10 +257,8 @@ def quarter_metrics(
         "alignment": _mean(e["alignment"]),
         "incident_backlog": float(np.mean(weekly["incident_backlog"])),
         "breakthrough_rate": _mean(e["breakthroughs"]),
-        "goodhart_corr": corr(e["score"].to_numpy(float), e["true_contribution"].to_numpy(float)),
-        "rating_accuracy": corr(
-            e["rating"].to_numpy(float), e["true_contribution"].to_numpy(float)
-        ),
+        "goodhart_corr": corr(e["score"].astype(float), e["true_contribution"].astype(float)),
+        "rating_accuracy": corr(e["rating"].astype(float), e["true_contribution"].astype(float)),
         "watermelon_share": float(np.mean(weekly["watermelon_share"])),
         "stress": _mean(e["stress"]),
         "wellbeing": 1.0 - _mean(e["stress"]),
@@ -265,10 +266,10 @@ def quarter_metrics(
         "target_revisions": _mean(e["target_revisions"]),
         "failed_bets": _mean(e["failed_bet"]),
         "revision_requests": _mean(e["revision_requests"]),
-        "dependency_delay_weeks": float(e["dependency_delay_weeks"].sum() / (len(e) * krs)),
+        "dependency_delay_weeks": float(e["dependency_delay_weeks"].sum() / (n * krs)),
         "capability": _mean(e["capability"]),
-        "kr_output": float(e["kr_output"].sum() / (len(e) * max(weeks, 1))),
-        "aligned_output": float(e["aligned_output"].sum() / (len(e) * max(weeks, 1))),
+        "kr_output": float(e["kr_output"].sum() / (n * max(weeks, 1))),
+        "aligned_output": float(e["aligned_output"].sum() / (n * max(weeks, 1))),
         "kr_share_when_ahead": _mean(e["kr_share_when_ahead"]),
         "target_error": _mean(e["target_error"]),
         "just_met_share": _mean(e["just_met_share"]),
@@ -285,17 +286,17 @@ def quarter_metrics(
 BELIEFS = ("coupling_belief", "bad_news_belief", "ratchet_belief", "audit_belief", "credibility")
 
 
-def belief_spread(employees: pd.DataFrame) -> dict[str, float]:
+def belief_spread(employees: Mapping[str, Array]) -> dict[str, float]:
     """Each belief's mean across employees and its sd (``<belief>_sd``): how far people differ."""
     row: dict[str, float] = {}
     for name in BELIEFS:
-        values = employees[name].to_numpy(float)
+        values = np.asarray(employees[name], dtype=float)
         row[name] = float(values.mean())
         row[f"{name}_sd"] = float(values.std())
     return row
 
 
-def output_share(part: pd.Series, output: pd.Series) -> float:
+def output_share(part: ArrayLike, output: ArrayLike) -> float:
     """A part of the quarter's key-result output over all of it (NaN if there was none).
 
     ``late_share``: output produced in the quarter's last three weeks (weeks
@@ -303,8 +304,8 @@ def output_share(part: pd.Series, output: pd.Series) -> float:
     held back into the next quarter or pulled in from it, both counted at the
     quarter's end they cross.
     """
-    total = float(output.sum())
-    return float(part.sum()) / total if total > 0 else float("nan")
+    total = float(np.asarray(output, dtype=float).sum())
+    return float(np.asarray(part, dtype=float).sum()) / total if total > 0 else float("nan")
 
 
 def failed_bets(explore_time: Array, breakthroughs: Array) -> Array:
@@ -316,15 +317,15 @@ def failed_bets(explore_time: Array, breakthroughs: Array) -> Array:
     return ((np.asarray(explore_time) > 0) & (np.asarray(breakthroughs) == 0)).astype(float)
 
 
-def _mean(col: pd.Series) -> float:
-    values = col.to_numpy(float)
+def _mean(col: ArrayLike) -> float:
+    values = np.asarray(col, dtype=float)
     return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
-def _leaver_ratio(e: pd.DataFrame) -> float:
+def _leaver_ratio(e: Mapping[str, Array]) -> float:
     """Mean capability of those who left over that of those who stayed (NaN if none left)."""
-    left = e["left"].to_numpy(bool)
+    left = np.asarray(e["left"], dtype=bool)
     if not left.any() or left.all():
         return float("nan")
-    capability = e["capability"].to_numpy(float)
+    capability = np.asarray(e["capability"], dtype=float)
     return float(capability[left].mean() / capability[~left].mean())

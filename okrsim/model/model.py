@@ -265,15 +265,16 @@ class OKRModel(mesa.Model):
 
     def record_quarter(self, review: quarter_review.Review, left: Array) -> None:
         wf, tally = self.workforce, self.tally
-        frame = records.employee_frame(
+        columns = records.employee_columns(
             self.quarter, wf, self.policy, tally, review, left=left, alignment=self.alignment
         )
-        self.employee_frames.append(frame)
+        # copied: some columns are the workforce's state arrays, which change later
+        self.employee_frames.append(pd.DataFrame(columns, copy=True))
         self.key_result_frames.append(
             records.key_result_frame(self.quarter, wf, self.org, tally, review)
         )
         weeks = self.datacollector.model_vars
-        self.quarter_rows.append(records.quarter_row(frame, weeks, tally, krs=self.org.krs))
+        self.quarter_rows.append(records.quarter_row(columns, weeks, tally, krs=self.org.krs))
 
     def weekly_frame(self) -> pd.DataFrame:
         """The weekly model series Mesa's DataCollector gathered, one row per week."""

@@ -13,6 +13,7 @@ docs/ODD.md §7.12 (records).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -123,7 +124,7 @@ def week_row(
     }
 
 
-def employee_frame(
+def employee_columns(
     quarter: int,
     wf: Workforce,
     policy: InForce,
@@ -132,8 +133,8 @@ def employee_frame(
     *,
     left: Array,
     alignment: Array,
-) -> pd.DataFrame:
-    """One row per employee for the quarter: the truth and the measure side by side.
+) -> dict[str, Array]:
+    """One row per employee for the quarter, as columns: the truth and the measure side by side.
 
     ``left`` marks those who leave at this review; ``alignment`` is each
     team's strategic alignment this quarter.
@@ -210,7 +211,7 @@ def employee_frame(
 
 
 def quarter_row(
-    employees: pd.DataFrame, series: dict[str, list[Any]], tally: Tally, *, krs: int
+    employees: Mapping[str, Array], series: dict[str, list[Any]], tally: Tally, *, krs: int
 ) -> dict[str, float]:
     """The quarter's metrics from its employee table and the run's weekly series so far."""
     t = tally
@@ -233,7 +234,7 @@ def key_result_frame(
     """One row per employee × key result for the quarter (NaN targets without OKRs)."""
     n, k = wf.n, org.krs
     target = wf.target * wf.par
-    columns: dict[str, Array] = {
+    columns: dict[str, Array | pd.arrays.IntegerArray] = {
         "quarter": np.full(n * k, quarter),
         "employee": np.repeat(np.arange(n), k),
         "team": np.repeat(wf.team, k),
@@ -251,20 +252,22 @@ def key_result_frame(
         # the first key result waits on the upstream colleague, as do shared ones
         "dependent": (np.repeat(org.supplier >= 0, k) & (np.tile(np.arange(k), n) == 0))
         | org.shared.ravel(),
-        "first_blocked_week": tally.blocked_week.ravel() + 1,
-        "raised_week": tally.raise_week.ravel() + 1,
+        # weeks 1–13, empty if never
+        "first_blocked_week": _weeks_or_empty(tally.blocked_week.ravel() + 1),
+        "raised_week": _weeks_or_empty(tally.raise_week.ravel() + 1),
     }
     for third, start in enumerate(THIRD_STARTS):
         end = THIRD_STARTS[third + 1] if third + 1 < len(THIRD_STARTS) else WEEKS_PER_QUARTER
         columns[f"output_weeks_{start + 1}_{end}"] = tally.kr_output_by_third[:, :, third].ravel()
-    columns["reported_status"] = wf.reported_status.ravel()
-    columns["true_status"] = wf.true_status.ravel()
-    frame = pd.DataFrame(columns, copy=True)  # the state arrays change next quarter
-    for name in ("first_blocked_week", "raised_week"):
-        frame[name] = frame[name].where(frame[name] > 0).astype("Int64")
-    frame["reported_status"] = frame["reported_status"].map(metrics.STATUS_NAMES)
-    frame["true_status"] = frame["true_status"].map(metrics.STATUS_NAMES)
-    return frame
+    names = np.array([metrics.STATUS_NAMES[code] for code in sorted(metrics.STATUS_NAMES)])
+    columns["reported_status"] = names[wf.reported_status.ravel()]
+    columns["true_status"] = names[wf.true_status.ravel()]
+    return pd.DataFrame(columns, copy=True)  # the state arrays change next quarter
+
+
+def _weeks_or_empty(weeks: Array) -> pd.arrays.IntegerArray:
+    """Week numbers as a nullable integer column, empty where 0 (never)."""
+    return pd.arrays.IntegerArray(weeks.astype(np.int64), weeks <= 0)
 
 
 class WeeklyDetail:
