@@ -165,7 +165,8 @@ def imitate(
     With probability ``imitation_probability`` an employee looks at a random
     teammate and, if that teammate was rated higher at the last review,
     copies its honesty habit, its beliefs about the coupling, audits and bad
-    news, and how far it believes what the organisation states.
+    news (with what it believed of them before evidence, their anchors), and
+    how far it believes what the organisation states.
     The draws are made every quarter (fixed shapes) and used at reviews.
     """
     imitate_u = rng.random(wf.n)
@@ -175,6 +176,14 @@ def imitate(
     position = (np.arange(wf.n) % org.team_size + offset) % org.team_size
     peer = wf.team * org.team_size + position
     copy = (imitate_u < policy.scenario.behaviour.imitation_probability) & (ratings[peer] > ratings)
-    copied = (wf.honesty, wf.audit_belief, wf.bad_news_belief, wf.coupling_belief, wf.credibility)
+    copied = (
+        wf.honesty,
+        wf.audit_belief,
+        wf.bad_news_belief,
+        wf.coupling_belief,
+        wf.bad_news_anchor,
+        wf.coupling_anchor,
+        wf.credibility,
+    )
     for arr in copied:
         arr[:] = np.where(copy, arr[peer], arr)
