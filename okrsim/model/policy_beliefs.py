@@ -269,11 +269,14 @@ def learn(
         present = tally.weeks_present > 0
         weight = np.where(self_seen, b.own_experience_weight, 1.0) * present[members]
         seen_now = team_evidence(review.ratings[members] + noise[0], regressors, weight)
-        # evidence is forgotten at the learning rate (constant-gain recursive
-        # least squares; Evans & Honkapohja 2001)
+        # constant-gain recursive least squares (Evans & Honkapohja 2001): the
+        # sums move η towards this review's and old evidence fades at that
+        # rate; over η they count the observations memory holds (about 1/η
+        # reviews' worth), which is what the fit's reliability weighs
         eta = b.learning_rate
-        wf.rating_evidence[present] = (1 - eta) * wf.rating_evidence[present] + seen_now[present]
-        beta, sampling, identified = fit_evidence(wf.rating_evidence)
+        evidence = wf.rating_evidence
+        evidence[present] += eta * (seen_now[present] - evidence[present])
+        beta, sampling, identified = fit_evidence(evidence / max(eta, 1e-12))
         learns = identified & present[:, None]
         worth_of = {}
         for belief, anchor, j, sign, (low, high) in (

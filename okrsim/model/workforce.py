@@ -37,7 +37,7 @@ AGREE_PRIOR = 0.5
 #: What ratings are read against (okrsim.model.policy_beliefs): score, bad news, work.
 RATING_REGRESSORS = 3
 #: Numbers kept per employee of the evidence on how ratings move: Σw·xxᵀ, Σw·xy,
-#: Σw·y², Σw and the reviews seen (discounted).
+#: Σw·y², Σw and the reviews seen (exponentially weighted averages over reviews).
 EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
 
 
