@@ -113,7 +113,7 @@ def review_of(
 
 def nothing_seen(n: int) -> Seen:
     none = np.zeros(n, dtype=bool)
-    return Seen(np.zeros(n), none, np.zeros(n), none)
+    return Seen(np.zeros(n), none, np.zeros(n), none, np.zeros(n), none)
 
 
 def test_with_no_bad_news_in_sight_the_fear_stays_while_the_coupling_is_learned():
@@ -466,3 +466,18 @@ def test_the_first_quarters_targets_follow_the_stated_rule_as_far_as_it_is_belie
     model = OKRModel(s, 2)
     model.step()  # the first quarter starts: the policy is stated
     np.testing.assert_allclose(model.workforce.pull_belief, 0.8)
+
+
+def test_a_stated_pull_the_targets_do_not_show_costs_credibility():
+    """The organisation says offers stand; the targets seen follow the ask."""
+    s = scenario(okr__target_rule="self_set")
+    stated = pb.Statement.of(s)
+    eta = s.behaviour.learning_rate
+    result = {}
+    for seen in (0.0, 1.0):
+        wf = market(s)
+        checked = {"pull_belief": (np.full(wf.n, seen), np.ones(wf.n))}
+        pb.update_credibility(wf, stated, checked, eta=eta)
+        result[seen] = wf.credibility
+    assert np.all(result[1.0] < s.behaviour.credibility_prior)
+    assert np.all(result[0.0] > s.behaviour.credibility_prior)

@@ -290,6 +290,7 @@ def learn(
         checked["coupling_belief"] = (beta[:, 0], worth_of[0])
     checked["audit_belief"] = (seen.audit_rate, seen.audits_seen.astype(float))
     checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen.astype(float))
+    checked["pull_belief"] = (seen.pull, seen.pull_seen.astype(float))
     update_credibility(wf, Statement.of(policy.scenario), checked, eta=b.learning_rate)
 
 
