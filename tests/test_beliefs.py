@@ -278,24 +278,32 @@ def test_newcomers_hear_what_is_stated_on_arrival():
     np.testing.assert_array_equal(wf.coupling_belief[~seats], 0.1)
 
 
-def test_credibility_rises_when_statements_hold_and_falls_when_they_do_not():
-    s = scenario(comp__coupling=0.3)
+#: A statement, what was stated, and a value seen far from it (by more than FAR).
+CHECKS = [("coupling_belief", {"comp.coupling": 0.3}, 0.3, 0.9), ("pull_belief", {}, 0.0, 1.0)]
+
+
+@pytest.mark.parametrize(("name", "overrides", "held", "missed"), CHECKS)
+def test_credibility_rises_when_statements_hold_and_falls_when_they_do_not(
+    name, overrides, held, missed
+):
+    """The stated coupling against the fitted one; the stated pull (offers
+    stand, self-set targets) against the pull seen in the team's targets."""
+    s = scenario(**{k.replace(".", "__"): v for k, v in overrides.items()})
     stated = pb.Statement.of(s)
+    assert getattr(stated, name) == held
     eta = s.behaviour.learning_rate
     result = {}
-    for seen in (0.3, 0.9):
+    for seen in (held, missed):
         wf = market(s)
-        checked = {"coupling_belief": (np.full(wf.n, seen), np.ones(wf.n))}
+        checked = {name: (np.full(wf.n, seen), np.ones(wf.n))}
         pb.update_credibility(wf, stated, checked, eta=eta)
         result[seen] = wf.credibility
     prior = s.behaviour.credibility_prior
-    np.testing.assert_allclose(result[0.3], prior + eta * (1.0 - prior))  # matched: agreement 1
-    np.testing.assert_allclose(result[0.9], prior + eta * (0.0 - prior))  # off by > FAR: 0
+    np.testing.assert_allclose(result[held], prior + eta * (1.0 - prior))  # agreement 1
+    np.testing.assert_allclose(result[missed], prior + eta * (0.0 - prior))  # off by > FAR: 0
     # a statement one could not check moves nothing
     wf = market(s)
-    pb.update_credibility(
-        wf, stated, {"coupling_belief": (np.full(wf.n, 0.9), np.zeros(wf.n))}, eta=eta
-    )
+    pb.update_credibility(wf, stated, {name: (np.full(wf.n, missed), np.zeros(wf.n))}, eta=eta)
     np.testing.assert_array_equal(wf.credibility, prior)
 
 
@@ -466,18 +474,3 @@ def test_the_first_quarters_targets_follow_the_stated_rule_as_far_as_it_is_belie
     model = OKRModel(s, 2)
     model.step()  # the first quarter starts: the policy is stated
     np.testing.assert_allclose(model.workforce.pull_belief, 0.8)
-
-
-def test_a_stated_pull_the_targets_do_not_show_costs_credibility():
-    """The organisation says offers stand; the targets seen follow the ask."""
-    s = scenario(okr__target_rule="self_set")
-    stated = pb.Statement.of(s)
-    eta = s.behaviour.learning_rate
-    result = {}
-    for seen in (0.0, 1.0):
-        wf = market(s)
-        checked = {"pull_belief": (np.full(wf.n, seen), np.ones(wf.n))}
-        pb.update_credibility(wf, stated, checked, eta=eta)
-        result[seen] = wf.credibility
-    assert np.all(result[1.0] < s.behaviour.credibility_prior)
-    assert np.all(result[0.0] > s.behaviour.credibility_prior)
