@@ -101,17 +101,19 @@ def test_audits_seen_weigh_ones_own_more():
     np.testing.assert_array_equal(own[1:], plain[1:])  # a teammate's audit counts once
 
 
-def review_of(model: OKRModel, ratings: np.ndarray, score: np.ndarray) -> Review:
-    """A settled review with the given ratings and scores for the model's workforce."""
+def review_of(
+    model: OKRModel, ratings: np.ndarray, score: np.ndarray, *, settled: bool = True
+) -> Review:
+    """A review (settled unless told) of the model's workforce with these ratings and scores."""
     n, k = model.workforce.n, model.workforce.k
     judged = Judgment(judged=ratings, seen_weight=1.0, reported_weight=0.0, judged_sd=0.0)
     nan = np.full((n, k), np.nan)
-    return Review(nan, nan, score, judged, ratings, True, score)
+    return Review(nan, nan, score, judged, ratings, settled, score)
 
 
 def nothing_seen(n: int) -> Seen:
     none = np.zeros(n, dtype=bool)
-    return Seen(np.zeros(n), none, np.zeros(n), none)
+    return Seen(np.zeros(n), none, np.zeros(n), none, np.zeros(n), none)
 
 
 def test_with_no_bad_news_in_sight_the_fear_stays_while_the_coupling_is_learned():
@@ -122,14 +124,79 @@ def test_with_no_bad_news_in_sight_the_fear_stays_while_the_coupling_is_learned(
     tally.red_reports[:] = 0
     rng = np.random.default_rng(5)
     score = rng.uniform(0.6, 1.2, wf.n)
-    work = tally.contribution / tally.contribution.mean()
-    ratings = 0.9 * score + 0.5 * work  # a coupling of 0.9, seen clearly
-    before_news, before_coupling = wf.bad_news_belief.copy(), wf.coupling_belief.copy()
+    ratings = 0.9 * score + 0.5 * pb.seen_work(tally)  # a coupling of 0.9, seen clearly
+    before_news = wf.bad_news_belief.copy()
     review = review_of(model, ratings, score)
     pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
     np.testing.assert_array_equal(wf.bad_news_belief, before_news)  # Tesser & Rosen's MUM
-    eta = s.behaviour.learning_rate
-    np.testing.assert_allclose(wf.coupling_belief, before_coupling + eta * (0.9 - before_coupling))
+    np.testing.assert_allclose(wf.coupling_belief, 0.9, atol=1e-6)
+
+
+# -- the anchor: a belief is the anchor shrunk towards the fit by its reliability -----
+def settle_once(s: Scenario, anchor: float, ratings_of, *, seed: int = 5) -> Workforce:
+    """The same people at the same review, their coupling anchor set to ``anchor``."""
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+    wf, tally = model.workforce, model.tally
+    wf.coupling_anchor[:] = anchor
+    wf.rating_evidence[:] = 0.0
+    rng = np.random.default_rng(seed)
+    score = rng.uniform(0.6, 1.2, wf.n)
+    review = review_of(model, ratings_of(score, pb.seen_work(tally), rng), score)
+    pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+    return wf
+
+
+@pytest.mark.parametrize("anchor", [0.0, 0.5, 1.0])
+def test_with_reliable_evidence_the_belief_is_the_fit_whatever_the_anchor(anchor):
+    s = scenario(behaviour__peer_noise=0.0)
+    wf = settle_once(s, anchor, lambda score, work, rng: 0.3 * score + 0.5 * work)
+    np.testing.assert_allclose(wf.coupling_belief, 0.3, atol=1e-6)
+
+
+def test_with_nothing_to_tell_scores_apart_the_belief_is_the_anchor():
+    """Everyone scored the same: the coupling cannot be seen, whatever the ratings."""
+    s = scenario(behaviour__peer_noise=0.0)
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+    wf, tally = model.workforce, model.tally
+    wf.coupling_anchor[:] = 0.35
+    wf.coupling_belief[:] = 0.8  # whatever it believed before
+    score = np.full(wf.n, 0.9)
+    review = review_of(model, 0.5 * pb.seen_work(tally), score)
+    rng = np.random.default_rng(5)
+    pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+    np.testing.assert_array_equal(wf.coupling_belief, 0.35)
+
+
+def test_noisy_evidence_leaves_the_belief_between_anchor_and_fit():
+    """Ratings noisy around a coupling of 0.3: the less reliable the fit, the
+    more the anchor shows; the anchor moves the belief less than one for one."""
+    s = scenario()
+
+    def noisy(score, work, rng):
+        return 0.3 * score + 0.5 * work + rng.normal(0.0, 0.5, len(score))
+
+    low, high = (settle_once(s, anchor, noisy).coupling_belief for anchor in (0.0, 1.0))
+    assert np.all(high >= low)
+    assert np.all(high - low < 1.0)
+    assert (high - low).mean() > 0.01
+
+
+def test_a_statement_moves_belief_and_anchor_and_discounts_old_evidence():
+    s = scenario(comp__coupling=0.8)
+    wf = market(s)
+    wf.credibility[:] = 0.4
+    wf.rating_evidence[:] = 1.0
+    wf.coupling_belief[:] = 0.6  # learned; the anchor is still the market's prior
+    prior = s.behaviour.coupling_prior
+    stated = pb.announce(wf, s, None)
+    np.testing.assert_allclose(wf.coupling_anchor, prior + 0.4 * (0.8 - prior))
+    np.testing.assert_allclose(wf.coupling_belief, 0.6 + 0.4 * (0.8 - 0.6))
+    np.testing.assert_allclose(wf.rating_evidence, 0.6)
+    # the same statement again is no news: old evidence keeps its weight
+    pb.announce(wf, s, stated)
+    np.testing.assert_allclose(wf.rating_evidence, 0.6)
+    # no statement of bad news: its anchor stays the prior
+    np.testing.assert_array_equal(wf.bad_news_anchor, s.behaviour.bad_news_prior)
 
 
 # -- decisions weigh the belief, not the policy ---------------------------------------
@@ -211,24 +278,32 @@ def test_newcomers_hear_what_is_stated_on_arrival():
     np.testing.assert_array_equal(wf.coupling_belief[~seats], 0.1)
 
 
-def test_credibility_rises_when_statements_hold_and_falls_when_they_do_not():
-    s = scenario(comp__coupling=0.3)
+#: A statement, what was stated, and a value seen far from it (by more than FAR).
+CHECKS = [("coupling_belief", {"comp.coupling": 0.3}, 0.3, 0.9), ("pull_belief", {}, 0.0, 1.0)]
+
+
+@pytest.mark.parametrize(("name", "overrides", "held", "missed"), CHECKS)
+def test_credibility_rises_when_statements_hold_and_falls_when_they_do_not(
+    name, overrides, held, missed
+):
+    """The stated coupling against the fitted one; the stated pull (offers
+    stand, self-set targets) against the pull seen in the team's targets."""
+    s = scenario(**{k.replace(".", "__"): v for k, v in overrides.items()})
     stated = pb.Statement.of(s)
+    assert getattr(stated, name) == held
     eta = s.behaviour.learning_rate
     result = {}
-    for seen in (0.3, 0.9):
+    for seen in (held, missed):
         wf = market(s)
-        checked = {"coupling_belief": (np.full(wf.n, seen), np.ones(wf.n))}
+        checked = {name: (np.full(wf.n, seen), np.ones(wf.n))}
         pb.update_credibility(wf, stated, checked, eta=eta)
         result[seen] = wf.credibility
     prior = s.behaviour.credibility_prior
-    np.testing.assert_allclose(result[0.3], prior + eta * (1.0 - prior))  # matched: agreement 1
-    np.testing.assert_allclose(result[0.9], prior + eta * (0.0 - prior))  # off by > FAR: 0
+    np.testing.assert_allclose(result[held], prior + eta * (1.0 - prior))  # agreement 1
+    np.testing.assert_allclose(result[missed], prior + eta * (0.0 - prior))  # off by > FAR: 0
     # a statement one could not check moves nothing
     wf = market(s)
-    pb.update_credibility(
-        wf, stated, {"coupling_belief": (np.full(wf.n, 0.9), np.zeros(wf.n))}, eta=eta
-    )
+    pb.update_credibility(wf, stated, {name: (np.full(wf.n, missed), np.zeros(wf.n))}, eta=eta)
     np.testing.assert_array_equal(wf.credibility, prior)
 
 
@@ -302,3 +377,100 @@ def test_after_decoupling_the_belief_falls_by_what_is_believed_and_seen(decoupli
     assert np.all(silent[:, q[12]] < silent[:, q[4]])
     # the same people believe less in scores once told, every quarter after
     assert np.all(announced[:, q[5] :] < silent[:, q[5] :])
+
+
+# -- an annual settlement is read against the year it settled on -------------------
+@pytest.mark.parametrize("quarters_settled", [1, 4])
+def test_the_fitted_mark_for_bad_news_has_the_sign_of_the_true_one(quarters_settled):
+    """Ratings settle on the mean of the quarters' judgments, each marking that
+    quarter's bad news by 0.2: the fit reads the year's bad news and work
+    beside the year's rating, so quarterly and annual reviews both teach 0.2."""
+    s = scenario(behaviour__peer_noise=0.0)
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+    wf, tally = model.workforce, model.tally
+    rng = np.random.default_rng(8)
+    score = rng.uniform(0.6, 1.2, wf.n)
+    judged = []
+    for quarter in range(1, 5):
+        tally.raises[:] = rng.poisson(0.8, wf.n)
+        tally.red_reports[:] = 0.0
+        tally.seen_contribution[:] = rng.uniform(5.0, 15.0, wf.n)
+        judged.append(0.5 * pb.seen_work(tally) - 0.2 * pb.bad_news(tally))
+        settled = quarter % quarters_settled == 0
+        ratings = 0.3 * score + np.mean(judged, axis=0)
+        review = review_of(model, ratings, score, settled=settled)
+        pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+        if settled:
+            judged = []
+    np.testing.assert_allclose(wf.bad_news_belief, 0.2, atol=1e-6)
+    np.testing.assert_allclose(wf.coupling_belief, 0.3, atol=1e-6)
+    np.testing.assert_array_equal(wf.unsettled_quarters, 0.0)  # emptied at settlement
+
+
+# -- the impression of work is what can be seen -------------------------------------
+def test_what_no_one_sees_does_not_move_beliefs():
+    """The true contribution (valued at the team's real alignment) changes;
+    what colleagues can see of it does not: the beliefs learned are the same."""
+    beliefs = []
+    for truth in (1.0, 3.0):
+        s = scenario()
+        model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+        wf, tally = model.workforce, model.tally
+        tally.contribution *= truth * np.linspace(0.5, 1.5, wf.n)
+        rng = np.random.default_rng(9)
+        score = rng.uniform(0.6, 1.2, wf.n)
+        review = review_of(model, 0.4 * score + rng.normal(0.0, 0.1, wf.n), score)
+        pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+        beliefs.append((wf.coupling_belief.copy(), wf.bad_news_belief.copy()))
+    np.testing.assert_array_equal(beliefs[0][0], beliefs[1][0])
+    np.testing.assert_array_equal(beliefs[0][1], beliefs[1][1])
+
+
+# -- how targets are set is stated, not known ---------------------------------------
+def test_candidates_from_the_market_expect_their_offer_to_stand():
+    assigned = scenario(okr__target_rule="assigned", okr__assigned_stretch=1.3)
+    wf = market(assigned)
+    np.testing.assert_array_equal(wf.pull_belief, 0.0)
+    np.testing.assert_array_equal(wf.ask_belief, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("rule", "pull"), [("self_set", 0.0), ("negotiated", 0.6), ("assigned", 1.0)]
+)
+def test_newcomers_hear_the_stated_pull_and_ask_by_credibility(rule, pull):
+    s = scenario(okr__target_rule=rule, okr__negotiation_pressure=0.6, okr__assigned_stretch=1.3)
+    stated = pb.Statement.of(s)
+    assert stated.pull_belief == pull == payoff_for(s).manager_pull
+    assert stated.ask_belief == 1.3
+    wf = market(s)
+    wf.pull_belief[:] = 0.25  # what the people already here learned
+    seats = np.zeros(wf.n, dtype=bool)
+    seats[[1, 7]] = True
+    wf.pull_belief[seats] = 0.0  # the newcomers' market prior
+    wf.ask_belief[seats] = 1.0
+    pb.announce(wf, s, stated, seats=seats)
+    cred = s.behaviour.credibility_prior
+    np.testing.assert_allclose(wf.pull_belief[seats], cred * pull)
+    np.testing.assert_allclose(wf.ask_belief[seats], 1.0 + cred * 0.3)
+    np.testing.assert_array_equal(wf.pull_belief[~seats], 0.25)
+
+
+def test_a_changed_target_rule_is_heard_and_without_okrs_nothing_is_said():
+    self_set = scenario(okr__target_rule="self_set")
+    assigned = self_set.with_overrides({"okr.target_rule": "assigned"})
+    wf = market(self_set)
+    wf.credibility[:] = 0.5
+    stated = pb.announce(wf, self_set, None)
+    np.testing.assert_array_equal(wf.pull_belief, 0.0)
+    pb.announce(wf, assigned, stated)
+    np.testing.assert_allclose(wf.pull_belief, 0.5)
+    none = pb.Statement.of(self_set.with_overrides({"okr.enabled": False}))
+    assert np.isnan(none.pull_belief)
+    assert np.isnan(none.ask_belief)
+
+
+def test_the_first_quarters_targets_follow_the_stated_rule_as_far_as_it_is_believed():
+    s = scenario(okr__target_rule="assigned", behaviour__credibility_prior=0.8)
+    model = OKRModel(s, 2)
+    model.step()  # the first quarter starts: the policy is stated
+    np.testing.assert_allclose(model.workforce.pull_belief, 0.8)

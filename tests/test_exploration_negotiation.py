@@ -74,6 +74,7 @@ def tolerance(s: Scenario, phi: float) -> Scenario:
 def test_lower_failure_tolerance_lowers_exploration_more_for_the_more_risk_averse():
     s = scenario()
     model = mid_quarter(s)
+    model.workforce.coupling_belief[:] = s.comp.coupling  # who know how ratings are made
     drops = []
     for rho in (0.5, 3.0):
         tolerant = exploration(model, tolerance(s, 1.0), rho)

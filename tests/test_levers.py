@@ -324,6 +324,7 @@ def test_uncertain_pay_and_long_hours_raise_stress():
     s = scenario(comp__coupling=0.3)
     model = mid_quarter(s)
     wf, policy = model.workforce, model.policy
+    wf.coupling_belief[:] = 0.3  # people who know how their rating is made
     out = attainment_outlook(wf, policy, model.week_in_quarter, worked=True)
 
     def stress_after(public: PublicFigures, intensity: float) -> np.ndarray:

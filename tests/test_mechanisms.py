@@ -137,6 +137,7 @@ def test_stress_lowers_the_ceiling_and_nobody_works_above_it():
 def test_more_judged_credit_raises_total_effort_not_only_its_split():
     s = scenario(behaviour__max_intensity=2.0)
     model = mid_quarter(s)
+    model.workforce.coupling_belief[:] = s.comp.coupling  # who know how ratings are made
     reweigh(model, s)
     before = model.workforce.intensity.copy()
     reweigh(model, s.with_overrides({"judgment.contribution_weight": 2.0}))

@@ -22,7 +22,7 @@ from okrsim.report.pages import comparison_report, read_comparison, read_sweep, 
 
 pytest_plugins = ["browser_plugin"]
 
-TINY = "[org]\nn_teams = 2\nteam_size = 4\n[horizon]\nquarters = 2\n"
+TINY = "[org]\nn_teams = 4\nteam_size = 6\n[horizon]\nquarters = 2\n"
 
 
 @pytest.fixture(scope="module")

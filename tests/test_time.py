@@ -3,17 +3,16 @@
 Decoupling pay in quarter 5 (`decouple_in_year_two`) against an organisation
 that was always decoupled, paired replications under common random numbers:
 the same people meet the same shocks, and only the history differs.  People
-hear the announcement by their credibility and relearn what ratings follow
-from the reviews they see, so beliefs and targets move over quarters.  With
-beliefs fixed to what is stated and no habits, the same switch closes the gap
-within its first quarter.
+hear the announcement by their credibility and keep reading the reviews they
+see beside the coupled year's ratings, so beliefs and targets move over
+quarters.  With beliefs fixed to what is stated and no habits, the same
+switch takes one step.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -56,33 +55,36 @@ def lagged() -> Comparison:
     return decoupling({}, reps=10)
 
 
+def switched(comparison: Comparison, metric: str) -> pd.DataFrame:
+    """The decoupled-in-year-two arm's ``metric``, replications by quarters."""
+    q = comparison.quarterly
+    rows = q[q["scenario"] == "switched"]
+    return rows.pivot(index="replication", columns="quarter", values=metric)
+
+
 @pytest.mark.slow
-def test_trust_is_rebuilt_over_quarters_after_the_switch(lagged: Comparison) -> None:
+def test_trust_moves_over_quarters_after_the_switch(lagged: Comparison) -> None:
     belief = gap(lagged, "coupling_belief")
     # a year of coupling taught people that scores decide ratings
     assert belief.loc[SWITCH - 1, "ci_low"] > 0.3
-    # the announcement moves beliefs by credibility at once (below those who
-    # learned from confounded ratings all along), then what is seen moves them back
+    # the announcement moves beliefs by credibility at once — below those who
+    # heard the decoupling on arrival, when they believed statements less ...
     assert belief.loc[SWITCH, "ci_high"] < 0
-    q = lagged.quarterly
-    switched = q[q["scenario"] == "switched"].pivot(
-        index="replication", columns="quarter", values="coupling_belief"
-    )
-    relearned = paired_difference(switched[SWITCH], switched[8])
-    assert relearned.ci_low > 0
-    assert abs(belief.loc[8, "diff"]) < abs(belief.loc[SWITCH, "diff"])
+    # ... and the first decoupled review is still read beside the coupled
+    # year's ratings (discounted, not erased, by the announcement)
+    after = switched(lagged, "coupling_belief")
+    assert paired_difference(after[SWITCH], after[SWITCH + 1]).ci_low > 0
 
 
 @pytest.mark.slow
-def test_low_targets_overshoot_and_recover_after_the_switch(lagged: Comparison) -> None:
+def test_targets_follow_beliefs_over_quarters_after_the_switch(lagged: Comparison) -> None:
     sandbagging = gap(lagged, "sandbagging_index")
     assert sandbagging.loc[SWITCH - 1, "ci_low"] > 0
-    # targets overshoot: those told of the decoupling believe it more than those
-    # who learned from confounded ratings all along ...
+    # targets overshoot with the announcement ...
     assert sandbagging.loc[SWITCH, "ci_high"] < 0
-    # ... then relearn what ratings follow, and the gap closes over quarters
-    assert abs(sandbagging.loc[8, "diff"]) < 0.5 * abs(sandbagging.loc[SWITCH, "diff"])
-    assert np.isfinite(lagged.gap_recovery("sandbagging_index", "switched", SWITCH))
+    # ... and move again as the first decoupled review is read: not one step
+    after = switched(lagged, "sandbagging_index")
+    assert paired_difference(after[SWITCH], after[SWITCH + 1]).ci_low > 0
 
 
 @pytest.mark.slow
@@ -93,3 +95,5 @@ def test_without_habits_or_learning_the_switch_takes_one_step() -> None:
     # everyone believes the statement at once: no overshoot, nothing to relearn
     assert belief.loc[SWITCH:, "diff"].abs().max() < 1e-12
     assert abs(sandbagging.loc[SWITCH, "diff"]) < 0.1 * sandbagging.loc[SWITCH - 1, "diff"]
+    after = switched(instant, "sandbagging_index")
+    assert abs(paired_difference(after[SWITCH], after[SWITCH + 1]).diff) < 0.002

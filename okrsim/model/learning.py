@@ -23,12 +23,14 @@ from okrsim.policies.curves import Array
 
 
 class Seen(NamedTuple):
-    """What each employee saw of the audits and the ratchet this quarter, shape (n,) each."""
+    """What each saw of the audits, the ratchet and the pull this quarter, shape (n,) each."""
 
     audit_rate: Array
     audits_seen: Array  # whether anything was seen to learn from
     ratchet: Array
     ratchet_seen: Array
+    pull: Array
+    pull_seen: Array
 
 
 def seen_with_own(wf: Workforce, org: Organisation, x: Array, own_weight: float) -> Array:
@@ -112,7 +114,7 @@ def learn(
 
     The coupling and bad-news beliefs are fitted from ratings seen
     (:mod:`okrsim.model.policy_beliefs`).  Returns what was seen of the
-    audits and the ratchet, which the statements are checked against.
+    audits, the ratchet and the pull, which the statements are checked against.
     """
     s = policy.scenario
     eta = s.behaviour.learning_rate
@@ -126,8 +128,10 @@ def learn(
     audit_rate, audits_seen = audits / np.maximum(reports, 1.0), reports > 0
     toward(wf.audit_belief, audit_rate, audits_seen)
     ratchet, ratcheted = np.zeros(wf.n), np.zeros(wf.n, dtype=bool)
+    pull, pulled = np.zeros(wf.n), np.zeros(wf.n, dtype=bool)
     if s.okr.enabled:  # targets were set: there is something to see
         seen_pull, seen_ratchet, seen = targets_seen(wf, org, last_reported, own_weight=own)
+        pull, pulled = seen_pull, seen
         toward(wf.pull_belief, seen_pull, seen)
         np.clip(wf.pull_belief, 0.0, 1.0, out=wf.pull_belief)
         if last_reported is not None:
@@ -148,7 +152,7 @@ def learn(
     observed = t.kr_own / np.maximum(t.kr_effort, 1e-9)
     seen = regressive(observed, s.behaviour.self_assessment_regression)
     toward(wf.capability_belief, seen, t.kr_effort > 0.5)
-    return Seen(audit_rate, audits_seen, ratchet, ratcheted)
+    return Seen(audit_rate, audits_seen, ratchet, ratcheted, pull, pulled)
 
 
 def imitate(
@@ -165,7 +169,8 @@ def imitate(
     With probability ``imitation_probability`` an employee looks at a random
     teammate and, if that teammate was rated higher at the last review,
     copies its honesty habit, its beliefs about the coupling, audits and bad
-    news, and how far it believes what the organisation states.
+    news (with what it believed of them before evidence, their anchors), and
+    how far it believes what the organisation states.
     The draws are made every quarter (fixed shapes) and used at reviews.
     """
     imitate_u = rng.random(wf.n)
@@ -175,6 +180,14 @@ def imitate(
     position = (np.arange(wf.n) % org.team_size + offset) % org.team_size
     peer = wf.team * org.team_size + position
     copy = (imitate_u < policy.scenario.behaviour.imitation_probability) & (ratings[peer] > ratings)
-    copied = (wf.honesty, wf.audit_belief, wf.bad_news_belief, wf.coupling_belief, wf.credibility)
+    copied = (
+        wf.honesty,
+        wf.audit_belief,
+        wf.bad_news_belief,
+        wf.coupling_belief,
+        wf.bad_news_anchor,
+        wf.coupling_anchor,
+        wf.credibility,
+    )
     for arr in copied:
         arr[:] = np.where(copy, arr[peer], arr)

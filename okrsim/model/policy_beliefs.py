@@ -2,14 +2,17 @@
 
 Nobody in the organisation is told how ratings really work.  Each employee
 believes a coupling ĉ (how much the OKR score moves its rating) and a mark
-b^N per piece of bad news, and at every settled review fits them to what it
-saw: its own and its teammates' formula scores, bad news and ratings, with an
-impression of each one's work beside them (:func:`fit_ratings`).  The
-organisation *states* its policy — the coupling, a commitment not to ratchet,
-its audit rate — at the first quarter, whenever a stated value changes, and
-to each newcomer on arrival (:func:`announce`); each employee moves its
-beliefs towards a statement by its credibility κ, and κ moves towards how
-well past statements matched what it saw (:func:`update_credibility`).
+b^N per piece of bad news.  What it believed before any evidence is its
+*anchor*; at every settled review it fits ratings to what it saw — its own
+and its teammates' formula scores, bad news and ratings, with an impression
+of each one's work beside them (:func:`fit_ratings`) — and believes the fit
+as far as it is reliable, the anchor for the rest.  The organisation
+*states* its policy — the coupling, how targets are set, a commitment not to
+ratchet, its audit rate — at the first quarter, whenever a stated value
+changes, and to each newcomer on arrival (:func:`announce`); each employee
+moves its beliefs towards a statement by its credibility κ, and κ moves
+towards how well past statements matched what it saw
+(:func:`update_credibility`).
 
 docs/ODD.md §7.13 (beliefs about the policy).
 """
@@ -28,6 +31,7 @@ from okrsim.model.quarter_review import Review
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import RATING_REGRESSORS, Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
 #: Distance between what was stated and what was seen at which a statement is
@@ -39,6 +43,11 @@ FAR = 0.5
 #: The range each belief is clipped to: a share for the coupling, a rating
 #: mark per piece of bad news that may be a credit (negative).
 COUPLING_RANGE, BAD_NEWS_RANGE = (0.0, 1.0), (-1.0, 1.0)
+#: Beliefs with an anchor (``Workforce``): a statement moves belief and anchor alike.
+ANCHORS = {"coupling_belief": "coupling_anchor", "bad_news_belief": "bad_news_anchor"}
+#: The belief the ratings seen speak to: a statement that changes it makes
+#: the evidence gathered before it less relevant.
+EVIDENCE_OF = "coupling_belief"
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class Statement:
     coupling_belief: float
     ratchet_belief: float
     audit_belief: float
+    pull_belief: float
+    ask_belief: float
 
     @classmethod
     def of(cls, scenario: Scenario) -> Statement:
@@ -60,14 +71,19 @@ class Statement:
         force where that is −1 (0 without OKRs: no score counts); a
         no-ratchet commitment states a ratchet of 0 (whether or not managers
         keep it; without a commitment nothing is said); the audit rate stated
-        is the rate in force.
+        is the rate in force.  How targets are set is stated with OKRs: the
+        pull of the manager's ask under the target rule and the stretch the
+        manager asks for (without OKRs no targets are set: nothing said).
         """
         comp, okr = scenario.comp, scenario.okr
         in_force = comp.coupling * float(okr.enabled)
+        targets = 1.0 if okr.enabled else math.nan  # NaN: nothing said
         return cls(
             coupling_belief=comp.stated_coupling if comp.stated_coupling >= 0 else in_force,
             ratchet_belief=0.0 if okr.no_ratchet_commitment else math.nan,
             audit_belief=scenario.judgment.audit_probability,
+            pull_belief=targets * choices.payoff_for(scenario).manager_pull,
+            ask_belief=targets * okr.assigned_stretch,
         )
 
 
@@ -85,10 +101,14 @@ def announce(
     """Each listener moves a belief towards each new statement by its credibility.
 
     ``b ← b + κ·(stated − b)``: with κ = 0 a statement changes nothing, with
-    κ = 1 the belief becomes what is stated.  A statement is heard when it is
-    new (``previous`` is ``None``: the first quarter) or differs from the
-    previous one; ``seats`` (a mask) limits the listeners to newcomers, who
-    hear every statement in force on arrival.  Returns the statement in force.
+    κ = 1 the belief becomes what is stated; a belief's anchor moves alike.
+    A statement of the coupling also makes the ratings seen before it less
+    relevant: their evidence is scaled by ``1 − κ`` (what one believes
+    changed is what one no longer reads from the old ratings; assumption).
+    A statement is heard when it is new (``previous`` is ``None``: the first
+    quarter) or differs from the previous one; ``seats`` (a mask) limits the
+    listeners to newcomers, who hear every statement in force on arrival.
+    Returns the statement in force.
     """
     statement = Statement.of(scenario)
     listeners = np.ones(wf.n, dtype=bool) if seats is None else seats
@@ -97,8 +117,13 @@ def announce(
         new = previous is None or not _same(stated, getattr(previous, field.name))
         if math.isnan(stated) or not (new or seats is not None):
             continue
-        belief = getattr(wf, field.name)
-        belief[:] = np.where(listeners, belief + wf.credibility * (stated - belief), belief)
+        for name in (field.name, ANCHORS.get(field.name)):
+            if name is not None:
+                belief = getattr(wf, name)
+                belief[:] = np.where(listeners, belief + wf.credibility * (stated - belief), belief)
+        if field.name == EVIDENCE_OF:
+            kept = np.where(listeners, 1.0 - wf.credibility, 1.0)
+            wf.rating_evidence *= kept[:, None]
     return statement
 
 
@@ -183,6 +208,14 @@ def bad_news(tally: Tally) -> Array:
     return tally.raises + tally.red_reports / WEEKS_PER_QUARTER
 
 
+def seen_work(tally: Tally) -> Array:
+    """The impression of each one's work a colleague can form: what it was seen
+    to contribute per week in its seat (at the strategy's stated alignment,
+    recent weeks weighing more, as a manager sees it), over the organisation's mean."""
+    per_week = tally.seen_contribution / np.maximum(tally.weeks_present, 1.0)
+    return per_week / max(float(per_week.mean()), 1e-9)
+
+
 def learn(
     wf: Workforce,
     org: Organisation,
@@ -195,58 +228,69 @@ def learn(
 ) -> None:
     """At a settled review each employee fits how ratings moved, then rates the statements.
 
-    Observer i sees, for each member j of its team, the score the rating
-    settled on, the bad news j brought, an impression of j's work (true
-    contribution over the organisation's mean) and j's rating — the last
-    two through noise of sd ``behaviour.peer_noise`` for a teammate, exactly
-    for itself — its own observation weighing ``own_experience_weight``
-    times a teammate's.  The fitted coefficient on the score is the coupling
-    seen, minus the one on bad news the mark per piece; each belief moves
-    ``learning_rate`` towards it, if it was identified, and is clipped to
-    its range.  Controlling for the impression of work separates the rating
-    for the score from the rating for the work it reflects only as far as
-    the impression is sharp: what noise leaves is confounding, as it would
-    be for a person.  The draws (n × team size × 2, ``beliefs`` stream) are
+    Every quarter the bad news each brought and the impression of its work
+    (:func:`seen_work`) are added to what awaits settlement.  At a settled
+    review, observer i sees, for each member j of its team, the score the
+    rating settled on, and — averaged over the same quarters — the bad news
+    j brought and the impression of j's work, and j's rating; the last two
+    through noise of sd ``behaviour.peer_noise`` for a teammate, exactly for
+    itself; its own observation weighs ``own_experience_weight`` times a
+    teammate's.  The fitted coefficient on the score is the coupling seen,
+    minus the one on bad news the mark per piece; each belief becomes its
+    anchor moved towards the fit by the fit's reliability ρ (0 if not
+    identified), clipped to its range: ``b = anchor + ρ·(β − anchor)``.
+    Controlling for the impression of work separates the rating for the
+    score from the rating for the work it reflects only as far as the
+    impression is sharp: what noise leaves is confounding, as it would be
+    for a person.  The draws (n × team size × 2, ``beliefs`` stream) are
     made every quarter.
     """
     b, m = policy.scenario.behaviour, org.team_size
-    eta = b.learning_rate
     noise = b.peer_noise * rng.standard_normal((2, wf.n, m))
+    wf.unsettled_news += bad_news(tally)
+    wf.unsettled_work += seen_work(tally)
+    wf.unsettled_quarters += 1.0
+    checked = {}
     if review.settled:
         members = wf.team[:, None] * m + np.arange(m)[None, :]
         self_seen = members == np.arange(wf.n)[:, None]
         noise = np.where(self_seen, 0.0, noise)
-        work = tally.contribution / max(float(tally.contribution.mean()), 1e-9)
+        quarters = np.maximum(wf.unsettled_quarters, 1.0)
         regressors = np.stack(
             [
                 review.settled_score[members],
-                bad_news(tally)[members],
-                work[members] + noise[1],
+                (wf.unsettled_news / quarters)[members],
+                (wf.unsettled_work / quarters)[members] + noise[1],
             ],
             axis=-1,
         )
+        for unsettled in (wf.unsettled_news, wf.unsettled_work, wf.unsettled_quarters):
+            unsettled[:] = 0.0
         present = tally.weeks_present > 0
         weight = np.where(self_seen, b.own_experience_weight, 1.0) * present[members]
         seen_now = team_evidence(review.ratings[members] + noise[0], regressors, weight)
-        # evidence is forgotten at the learning rate (constant-gain recursive
-        # least squares; Evans & Honkapohja 2001)
-        wf.rating_evidence[present] = (1 - eta) * wf.rating_evidence[present] + seen_now[present]
-        beta, sampling, identified = fit_evidence(wf.rating_evidence)
+        # constant-gain recursive least squares (Evans & Honkapohja 2001): the
+        # sums move η towards this review's and old evidence fades at that
+        # rate; over η they count the observations memory holds (about 1/η
+        # reviews' worth), which is what the fit's reliability weighs
+        eta = b.learning_rate
+        evidence = wf.rating_evidence
+        evidence[present] += eta * (seen_now[present] - evidence[present])
+        beta, sampling, identified = fit_evidence(evidence / max(eta, 1e-12))
         learns = identified & present[:, None]
-        weight_of = {}
-        for belief, j, sign, (low, high) in (
-            (wf.coupling_belief, 0, 1.0, COUPLING_RANGE),
-            (wf.bad_news_belief, 1, -1.0, BAD_NEWS_RANGE),
+        worth_of = {}
+        for belief, anchor, j, sign, (low, high) in (
+            (wf.coupling_belief, wf.coupling_anchor, 0, 1.0, COUPLING_RANGE),
+            (wf.bad_news_belief, wf.bad_news_anchor, 1, -1.0, BAD_NEWS_RANGE),
         ):
             worth = np.where(learns[:, j], reliability(sampling[:, j], (high - low) ** 2 / 12), 0.0)
-            moved = np.clip(belief + eta * worth * (sign * beta[:, j] - belief), low, high)
-            belief[:] = np.where(learns[:, j], moved, belief)
-            weight_of[j] = worth
-        checked = {"coupling_belief": (beta[:, 0], weight_of[0])}
-    else:
-        checked = {}
+            fitted = anchor + worth * (np.where(learns[:, j], sign * beta[:, j], anchor) - anchor)
+            belief[:] = np.where(present, np.clip(fitted, low, high), belief)
+            worth_of[j] = worth
+        checked["coupling_belief"] = (beta[:, 0], worth_of[0])
     checked["audit_belief"] = (seen.audit_rate, seen.audits_seen.astype(float))
     checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen.astype(float))
+    checked["pull_belief"] = (seen.pull, seen.pull_seen.astype(float))
     update_credibility(wf, Statement.of(policy.scenario), checked, eta=b.learning_rate)
 
 

@@ -37,7 +37,7 @@ AGREE_PRIOR = 0.5
 #: What ratings are read against (okrsim.model.policy_beliefs): score, bad news, work.
 RATING_REGRESSORS = 3
 #: Numbers kept per employee of the evidence on how ratings move: Σw·xxᵀ, Σw·xy,
-#: Σw·y², Σw and the reviews seen (discounted).
+#: Σw·y², Σw and the reviews seen (exponentially weighted averages over reviews).
 EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
 
 
@@ -98,6 +98,16 @@ class Workforce:
     coupling_belief: Array  # believed share of the rating the OKR score decides
     credibility: Array  # how far the organisation's statements are believed
     rating_evidence: Array  # ratings seen beside scores, bad news and work (LS sums)
+    # what each believes of the coupling and of bad news before any evidence: the
+    # market's prior moved by what was stated; a fit of ratings is shrunk towards it
+    coupling_anchor: Array
+    bad_news_anchor: Array
+    # what each was seen to bring over the quarters awaiting settlement (sums,
+    # emptied at a settled review; a newcomer brings none): bad news, the
+    # impression of its work, and the quarters counted
+    unsettled_news: Array
+    unsettled_work: Array
+    unsettled_quarters: Array
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -246,18 +256,25 @@ class Workforce:
             coupling_belief=np.full(n, behaviour.coupling_prior),
             credibility=np.full(n, behaviour.credibility_prior),
             rating_evidence=np.zeros((n, EVIDENCE_SIZE)),
+            coupling_anchor=np.full(n, behaviour.coupling_prior),
+            bad_news_anchor=np.full(n, behaviour.bad_news_prior),
+            unsettled_news=np.zeros(n),
+            unsettled_work=np.zeros(n),
+            unsettled_quarters=np.zeros(n),
         )
 
     @classmethod
     def from_market(cls, rng: np.random.Generator, scenario: Scenario) -> Workforce:
         """One person per seat from the labour market, with the market's priors.
 
-        Used for the founding workforce and for each quarter's candidates; what
-        the organisation states of its policy is heard on arrival
+        Used for the founding workforce and for each quarter's candidates.  A
+        candidate expects its own offer to stand (pull 0) and an ask of its
+        expected output (1; assumptions): what the organisation states of its
+        policy, targets included, is heard on arrival
         (:func:`okrsim.model.policy_beliefs.announce`).
         """
         s = scenario
-        people = cls.draw(
+        return cls.draw(
             rng,
             s.behaviour,
             n_teams=s.org.n_teams,
@@ -270,11 +287,6 @@ class Workforce:
             * s.env.blocker_rate
             / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
         )
-        # what the organisation states of how targets are set: the rule's pull
-        # and the manager's stretch (then learned from the targets seen)
-        people.pull_belief[:] = choices.payoff_for(s).manager_pull
-        people.ask_belief[:] = s.okr.assigned_stretch
-        return people
 
     def weekly_adjustment(self, habit_weeks: float) -> Array:
         """Share of the way each employee's weekly choices move to their best responses.
