@@ -154,8 +154,26 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
     """Mean and variance of the score, expected shortfall and mean attainment for targets ``tau``.
 
     They depend only on the target multiple and the relative uncertainty, not
-    on who weighs them, so they are computed once per grid and shared.
+    on who weighs them, so they are computed once per grid and shared.  For
+    targets that differ by agent (each weighs its offers' *resulting*
+    targets) they are read off a table over :data:`TAU_TABLE`, linearly
+    interpolated: a table step of 0.0025 is a fiftieth of the offer grid's.
     """
+    if tau.ndim <= 1:
+        return _moments(tau, rel_sd, payoff)
+    flat = tau.ravel()
+    mean, var, shortfall, attainment = (
+        np.interp(flat, TAU_TABLE, column).reshape(tau.shape)
+        for column in _moments(TAU_TABLE, rel_sd, payoff)
+    )
+    return mean, var, shortfall, attainment
+
+
+#: Target multiples the moments are tabulated over for agent-specific targets.
+TAU_TABLE = np.linspace(0.05, 5.0, 1981)
+
+
+def _moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array, Array]:
     attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
     score = payoff.curve(attainment)
     return (
