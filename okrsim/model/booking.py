@@ -75,15 +75,16 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
 
 def book(
     wf: Workforce, policy: InForce, public: PublicFigures, tally: Tally, *, alignment: Array
-) -> None:
+) -> Array:
     """Each employee books its key results' output in this quarter or the next.
 
     ``alignment`` is the strategic value of a unit of each employee's
-    goal-directed work (its team's), for the value a move loses.
+    goal-directed work (its team's), for the value a move loses.  Returns
+    the value each employee's moves lost (taken from the week's value).
     """
     s = policy.scenario
     if not s.okr.enabled:
-        return  # no key results, nothing booked against them
+        return np.zeros(wf.n)  # no key results, nothing booked against them
     target = wf.target * wf.par
     now = attainment_outlook(wf, policy, LAST_WEEK, worked=True)
     # next quarter as this one looked at its start: expected output over target
@@ -102,3 +103,4 @@ def book(
     lost = alignment * s.env.booking_loss * moved.sum(axis=1)
     tally.value -= lost
     tally.contribution -= lost
+    return lost

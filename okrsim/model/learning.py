@@ -146,6 +146,8 @@ def learn(
     toward(wf.agree_belief, team_agreed / np.maximum(team_asked, 1.0), team_asked > 0)
     # the share of the hours worked that went to key results (the hours are planned anew)
     toward(wf.kr_plan, t.kr_time / np.maximum(t.hours, 1e-9), t.hours > 0)
+    # the hours usually worked, per week in the seat (what next quarter is planned from)
+    toward(wf.usual_hours, t.hours / np.maximum(t.weeks_present, 1.0), t.weeks_present > 0)
     toward(wf.help_belief, t.help_received / WEEKS_PER_QUARTER)
     loss = 1.0 - t.kr_stalled / np.maximum(t.kr_own, 1e-9)
     toward(wf.blocked_loss_belief, loss, t.kr_own > 0)

@@ -146,7 +146,8 @@ class OKRModel(mesa.Model):
             week_in_quarter=wiq,
         )
         if wiq == booking.LAST_WEEK:
-            booking.book(wf, policy, self.public, tally, alignment=self.alignment[org.team])
+            lost = booking.book(wf, policy, self.public, tally, alignment=self.alignment[org.team])
+            self.week_value = self.week_value - lost
         self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
         work.update_stress(wf, policy, self.outlook, self.public, week_in_quarter=wiq)
         check_in.check_in(wf, policy, self.outlook, self.public, tally, draws, week_in_quarter=wiq)

@@ -36,17 +36,22 @@ REVISION_WEEK = 6
 
 
 def quarter_expectations(wf: Workforce, policy: InForce, aspirational: Array) -> None:
-    """Each key result's expected output and par for the quarter starting now."""
+    """Each key result's expected output and par for the quarter starting now.
+
+    Output is expected at the hours one usually works (learned from one's
+    quarters), and the quarter's plan starts from them.
+    """
     s = policy.scenario
     wf.par[:] = np.where(aspirational, s.okr.aspirational_par, 1.0)
-    wf.expected[:] = weekly_forecast(wf, policy, wf.planned_intensity) * WEEKS_PER_QUARTER
+    wf.planned_intensity[:] = wf.usual_hours
+    wf.expected[:] = weekly_forecast(wf, policy, wf.usual_hours) * WEEKS_PER_QUARTER
 
 
 def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -> Array:
     """A manager's estimate of each report's quarterly output per KR, shape (n, k).
 
-    The manager knows what the employee knows of the past quarters (time on
-    key results, help received, output lost to blockers) but judges
+    The manager knows what the employee knows of the past quarters (hours
+    worked, time on key results, help received, output lost to blockers) but judges
     capability from what it sees of the work: the truth with log-noise of
     sd ``0.3·(1 − judgment.accuracy)`` instead of the employee's
     self-assessment (the scale is an assumption).
@@ -54,7 +59,7 @@ def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -
     s, krs = policy.scenario, policy.krs
     noise_sd = 0.3 * (1.0 - s.judgment.accuracy)
     seen = wf.capability * np.exp(rng.normal(0.0, noise_sd, wf.n))
-    own = seen * wf.intensity * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
+    own = seen * wf.usual_hours * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
     own = own * wf.availability
     weekly = (own * (1.0 - wf.blocked_loss_belief) + wf.help_belief) / krs
     return (weekly * WEEKS_PER_QUARTER)[:, None] * np.ones((1, krs))

@@ -23,21 +23,17 @@ from okrsim.policies.curves import Array
 
 #: Constructor fields that describe the seat, not the person in it.
 SEAT_FIELDS = ("n", "k", "team")
-#: Planned key-result share of the week before an employee has any history
-#: (assumption: 60 %, near what people settle at; learned from then on).
+#: Planned key-result share of the hours before any history (assumption: 60 %).
 INITIAL_KR_PLAN = 0.6
 #: Help an employee expects to receive per week before any history (assumption).
 INITIAL_HELP = 0.1
-#: Log-sd of a present-biased person's β around ``behaviour.present_bias_beta``
-#: (assumption; β is capped at 1, no bias).
+#: Log-sd of a present-biased β around ``behaviour.present_bias_beta`` (assumption).
 PRESENT_BIAS_LOG_SD = 0.05
-#: Believed chance that a manager agrees to a revision before any is seen
-#: asked for (assumption: even odds, uninformed).
+#: Believed chance a manager agrees to a revision before any is seen (assumption).
 AGREE_PRIOR = 0.5
 #: What ratings are read against (okrsim.model.policy_beliefs): score, bad news, work.
 RATING_REGRESSORS = 3
-#: Numbers kept per employee of the evidence on how ratings move: Σw·xxᵀ, Σw·xy,
-#: Σw·y², Σw and the reviews seen (exponentially weighted averages over reviews).
+#: Evidence kept per employee on how ratings move (averages of Σw·xxᵀ, Σw·xy, Σw·y², Σw, n).
 EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
 
 
@@ -91,6 +87,7 @@ class Workforce:
     kr_plan: Array
     help_belief: Array
     blocked_loss_belief: Array
+    usual_hours: Array  # the intensity one usually works (learned from one's quarters)
     pull_belief: Array  # believed pull of the manager's ask on one's offer
     ask_belief: Array  # the ask expected, as a multiple of one's expected output
     agree_belief: Array  # believed chance the manager agrees to a revision
@@ -98,16 +95,11 @@ class Workforce:
     coupling_belief: Array  # believed share of the rating the OKR score decides
     credibility: Array  # how far the organisation's statements are believed
     rating_evidence: Array  # ratings seen beside scores, bad news and work (LS sums)
-    # what each believes of the coupling and of bad news before any evidence: the
-    # market's prior moved by what was stated; a fit of ratings is shrunk towards it
-    coupling_anchor: Array
-    bad_news_anchor: Array
-    # what each was seen to bring over the quarters awaiting settlement (sums,
-    # emptied at a settled review; a newcomer brings none): bad news, the
-    # impression of its work, and the quarters counted
-    unsettled_news: Array
-    unsettled_work: Array
-    unsettled_quarters: Array
+    coupling_anchor: Array  # c̃ before evidence: prior moved by statements (ODD §7.13)
+    bad_news_anchor: Array  # likewise for the bad-news mark
+    unsettled_news: Array  # bad news brought over the quarters awaiting settlement
+    unsettled_work: Array  # the impression of one's work over them
+    unsettled_quarters: Array  # and their number (emptied at a settled review)
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -201,17 +193,11 @@ class Workforce:
     ) -> Workforce:
         """Draw a workforce: traits once, beliefs at their priors.
 
-        Capability is log-normal with mean 1 (performance distributions are
-        right-skewed; O'Boyle & Aguinis 2012 — the log-sd is an assumption).
-        Self-knowledge error is log-normal around the truth (Dunning, Heath &
-        Suls 2004: self-assessments correlate only modestly with performance).
-        Risk aversion, honesty cost, intrinsic motivation, prosociality and
-        the cost of effort are log-normal around their means (heterogeneous;
-        assumption).  A share ``present_biased_share`` of people are present
-        biased in effort (Meier & Sprenger 2010), their β log-normal around
-        ``present_bias_beta`` (Augenblick, Niederle & Sprenger 2015), capped
-        at 1; the others have β = 1.  The draws are made in a fixed order, the newest trait
-        last, so adding a trait leaves the others' draws unchanged.
+        Distributions and sources: docs/ODD.md §2.2 and §5 (capability
+        log-normal with mean 1, O'Boyle & Aguinis 2012; present bias for a
+        share of people, Meier & Sprenger 2010, β around Augenblick, Niederle &
+        Sprenger 2015's).  The draws are made in a fixed order, the newest
+        trait last, so adding a trait leaves the others' draws unchanged.
         """
         n = n_teams * team_size
         b = behaviour
@@ -250,6 +236,7 @@ class Workforce:
             kr_plan=np.full(n, kr_plan),
             help_belief=np.full(n, help_prior),
             blocked_loss_belief=np.full(n, blocked_loss_prior),
+            usual_hours=np.ones(n),
             pull_belief=np.zeros(n),
             ask_belief=np.ones(n),
             agree_belief=np.full(n, AGREE_PRIOR),
