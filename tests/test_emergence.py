@@ -53,7 +53,12 @@ def test_nothing_rewards_a_low_target_without_coupling(coupled_vs_decoupled):
 
 @pytest.mark.slow
 def test_inflated_reports_follow_the_pay_for_reported_attainment(coupled_vs_decoupled):
-    assert coupled_vs_decoupled.loc["reporting_bias", "ci_low"] > 0
+    """Paid-for inflation is deliberate slant: reports moved away from what one perceives.
+
+    (Reporting bias against the truth also carries output booked across a
+    quarter's ends, which moves both ways, and honest misjudgement.)
+    """
+    assert coupled_vs_decoupled.loc["slanted_report_share", "ci_low"] > 0
     assert coupled_vs_decoupled.loc["attainment", "ci_low"] > 0
 
 
