@@ -1,7 +1,7 @@
 """Beliefs about the policy: fitted from ratings seen, moved by what is stated.
 
 Nobody in the organisation is told how ratings really work.  Each employee
-believes a coupling ĉ (how much the OKR score moves its rating) and a mark
+believes a coupling c̃ (how much the OKR score moves its rating) and a mark
 b^N per piece of bad news.  What it believed before any evidence is its
 *anchor*; at every settled review it fits ratings to what it saw — its own
 and its teammates' formula scores, bad news and ratings, with an impression
