@@ -137,6 +137,18 @@ def test_trajectory_figure_has_a_band_and_a_line_per_scenario_and_metric(compari
     assert all(list(t.x) == [1, 2] for t in lines)
 
 
+def test_a_comparison_charts_beliefs_and_behaviour_over_time(comparison):
+    from okrsim.report.pages import TRUST_METRICS, comparison_figures
+
+    titles = [f.layout.title.text for f in comparison_figures(comparison)]
+    trust = [t for t in titles if "believe of the policy" in t]
+    assert len(trust) == 1
+    fig = figures.trajectory_figure(comparison.quarterly, list(TRUST_METRICS), title="over time")
+    assert [a.text for a in fig.layout.annotations] == [
+        figures.SHORT_TITLES[m] for m in TRUST_METRICS
+    ]
+
+
 def test_difference_figure_reads_each_metric_in_its_own_terms(comparison):
     table = comparison.table
     fig = figures.difference_figure(table, ["true_value", "sandbagging_index"])

@@ -40,6 +40,9 @@ TITLES = {
 
 #: Short names for panels of a multi-panel chart.
 SHORT_TITLES = {
+    "coupling_belief": "Believed share of the score",
+    "credibility": "Credibility of statements",
+    "slanted_report_share": "Slanted check-ins",
     "sandbagging_index": "Sandbagging index",
     "attainment": "Reported attainment",
     "true_value": "True value",
@@ -650,7 +653,11 @@ def _subtitle_size(fig: go.Figure, size: int = 14) -> None:
 
 # -- reports: trajectories and sweep responses --------------------------------------------
 def trajectory_figure(
-    quarterly: pd.DataFrame, metrics: Sequence[str], *, by: str = "scenario"
+    quarterly: pd.DataFrame,
+    metrics: Sequence[str],
+    *,
+    by: str = "scenario",
+    title: str = "Quarter by quarter: what is measured and what is real",
 ) -> go.Figure:
     """Quarter by quarter, one panel per metric: the mean over replications with a 95 % CI band.
 
@@ -697,7 +704,7 @@ def trajectory_figure(
             )
     fig.update_xaxes(title="quarter", dtick=1)
     _subtitle_size(fig, 13)
-    return layout(fig, "Quarter by quarter: what is measured and what is real", height=420)
+    return layout(fig, title, height=420)
 
 
 def response_figure(

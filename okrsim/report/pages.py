@@ -151,6 +151,10 @@ def lead_sentence(table: pd.DataFrame, a: str, b: str) -> str | None:
     return head + body + "."
 
 
+#: What a comparison charts over time: beliefs about the policy and the behaviour they move.
+TRUST_METRICS = ("coupling_belief", "credibility", "sandbagging_index", "slanted_report_share")
+
+
 def comparison_figures(comparison: Comparison) -> list[go.Figure]:
     """The charts of a comparison report."""
     table = comparison.table
@@ -164,7 +168,17 @@ def comparison_figures(comparison: Comparison) -> list[go.Figure]:
         for m in ("true_value", "sandbagging_index")
     ]
     if not comparison.quarterly.empty:
-        figs.append(figures.trajectory_figure(comparison.quarterly, ["attainment", "true_value"]))
+        quarterly = comparison.quarterly
+        figs.append(figures.trajectory_figure(quarterly, ["attainment", "true_value"]))
+        # trust and what follows from it: how long a policy change takes to show
+        over_time = [m for m in TRUST_METRICS if m in quarterly.columns]
+        figs.append(
+            figures.trajectory_figure(
+                quarterly,
+                over_time,
+                title="Quarter by quarter: what people believe of the policy, and what they do",
+            )
+        )
     return figs
 
 
