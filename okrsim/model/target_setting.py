@@ -170,6 +170,8 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
         gain, agree_belief=wf.agree_belief[:, None], time_cost=time_cost[:, None]
     )
     reference = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)
+    # a reference equal to the target up to rounding is no reason to move it
+    reference = np.where(np.isclose(reference, current, rtol=1e-9, atol=0.0), current, reference)
     agreed = asked & choices.manager_agrees(current, proposed, reference)
     revised = choices.agreed_target(current, proposed, reference)
     wf.target[:] = np.where(agreed, np.maximum(revised / wf.par, 1e-6), wf.target)

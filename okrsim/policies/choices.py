@@ -239,9 +239,7 @@ def manager_agrees(current: ArrayLike, proposed: ArrayLike, reference: ArrayLike
     sees no reason to change it (assumption).
     """
     current = np.asarray(current, dtype=float)
-    toward = (np.asarray(proposed) - current) * (np.asarray(reference) - current)
-    # a reference equal to the target up to rounding is no reason to move it
-    return toward > 1e-12 * current**2
+    return (np.asarray(proposed) - current) * (np.asarray(reference) - current) > 0.0
 
 
 def agreed_target(current: ArrayLike, proposed: ArrayLike, reference: ArrayLike) -> Array:
