@@ -170,6 +170,12 @@ def met_while_short(reported: Array, true: Array, target: Array, *, short: float
     return claimed.mean(axis=1)
 
 
+def sandbagging(target: Array, expected: Array) -> Array:
+    """Each employee's ``1 − Σ target / Σ own expected output`` (NaN without targets)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 - target.sum(axis=1) / expected.sum(axis=1)
+
+
 def effort_cut_behind(
     behind: Array, drive_first: Array, drive_rest: Array, *, weeks_first: int, weeks_rest: int
 ) -> Array:

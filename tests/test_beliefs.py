@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_levers import mid_quarter, scenario
 
-from okrsim.model import OKRModel
+from okrsim.model import OKRModel, rating_evidence
 from okrsim.model import policy_beliefs as pb
 from okrsim.model.effort_allocation import allocate_effort, value_per_output
 from okrsim.model.learning import Seen, seen_with_own
@@ -34,7 +34,8 @@ def one_observer(rating, score, news, work, weight=None):
     """The fit of one observer who sees these members (arrays of shape (m,))."""
     regressors = np.stack([score, news, work], axis=-1)[None]
     w = np.ones((1, len(rating))) if weight is None else weight[None]
-    beta, variance, identified = pb.fit_ratings(np.asarray(rating)[None], regressors, w)
+    rating_seen = np.asarray(rating)[None]
+    beta, variance, identified = rating_evidence.fit_ratings(rating_seen, regressors, w)
     return beta[0], variance[0], identified[0]
 
 
@@ -48,7 +49,7 @@ def test_the_fit_recovers_the_coupling_and_the_mark_for_bad_news_from_clean_rati
     np.testing.assert_allclose(beta, [0.6, -0.1, 0.9], atol=1e-9)
     assert identified.all()
     assert np.all(variance < 1e-12)  # clean data: nothing left to doubt
-    assert np.all(pb.reliability(variance, 1 / 12) > 0.999)
+    assert np.all(rating_evidence.reliability(variance, 1 / 12) > 0.999)
 
 
 def test_scores_that_track_unseen_work_read_as_coupling():

@@ -19,7 +19,7 @@ module                          ODD section
 :mod:`~.learning`               §7.10 learning and imitation
 :mod:`~.development`            §7.11 development
 :mod:`~.records`, :mod:`~.tally`  §7.12 records
-:mod:`~.policy_beliefs`         §7.13 beliefs about the policy
+:mod:`~.policy_beliefs`, :mod:`~.rating_evidence`  §7.13 beliefs about the policy
 :mod:`~.booking`                §7.14 booking across the quarter's end
 :mod:`~.outlook`                §4.6 prediction
 ==============================  ===========================================

@@ -5,7 +5,7 @@ believes a coupling c̃ (how much the OKR score moves its rating) and a mark
 b^N per piece of bad news.  What it believed before any evidence is its
 *anchor*; at every settled review it fits ratings to what it saw — its own
 and its teammates' formula scores, bad news and ratings, with an impression
-of each one's work beside them (:func:`fit_ratings`) — and believes the fit
+of each one's work beside them (:mod:`okrsim.model.rating_evidence`) — and believes the fit
 as far as it is reliable, the anchor for the rest.  The organisation
 *states* its policy — the coupling, how targets are set, a commitment not to
 ratchet, its audit rate — at the first quarter, whenever a stated value
@@ -28,8 +28,9 @@ from okrsim.model.in_force import InForce
 from okrsim.model.learning import Seen
 from okrsim.model.organisation import Organisation
 from okrsim.model.quarter_review import Review
+from okrsim.model.rating_evidence import fit_evidence, reliability, team_evidence
 from okrsim.model.tally import Tally
-from okrsim.model.workforce import RATING_REGRESSORS, Workforce
+from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
@@ -125,81 +126,6 @@ def announce(
             kept = np.where(listeners, 1.0 - wf.credibility, 1.0)
             wf.rating_evidence *= kept[:, None]
     return statement
-
-
-P = RATING_REGRESSORS
-#: Layout of ``Workforce.rating_evidence``: Σw·xxᵀ, Σw·xy, Σw·y², Σw, reviews.
-_XX, _XY, _YY, _W, _Q = slice(0, P * P), slice(P * P, P * P + P), P * P + P, P * P + P + 1, -1
-
-
-def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
-    """One review's evidence per observer, shape (n, :data:`~okrsim.model.workforce.EVIDENCE_SIZE`).
-
-    ``rating`` (n, m): the ratings observer i saw of the m members of its
-    team; ``regressors`` (n, m, P): what it saw beside them; ``weight``
-    (n, m), in observations (one's own counting more).  Both sides are
-    centred on the review's weighted means (an intercept per review absorbs
-    the team's level that quarter: leniency, the rating scale).
-    """
-    total = weight.sum(axis=1)
-    w = weight / np.maximum(total, 1e-300)[:, None]
-    x = regressors - np.einsum("nm,nmp->np", w, regressors)[:, None, :]
-    y = rating - (w * rating).sum(axis=1, keepdims=True)
-    return np.column_stack(
-        [
-            np.einsum("nm,nmp,nmq->npq", weight, x, x).reshape(len(y), P * P),
-            np.einsum("nm,nmp,nm->np", weight, x, y),
-            np.einsum("nm,nm->n", weight, y * y),
-            total,
-            (total > 0).astype(float),
-        ]
-    )
-
-
-def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
-    """Each observer's weighted least-squares fit of ratings on what it saw.
-
-    Fits ``rating = a_q + Σ β_j x_j`` (an intercept per review) to the
-    evidence.  Returns ``β`` (n, P), each coefficient's sampling variance
-    ``s²·(X'WX)⁻¹_jj`` (s² the residual variance: how much the evidence can
-    say), and whether each coefficient could be told apart: a regressor that
-    never varied, or moved exactly with the others, is not identified.
-    """
-    n = len(evidence)
-    xtx = evidence[:, _XX].reshape(n, P, P)
-    xty, yty, total = evidence[:, _XY], evidence[:, _YY], evidence[:, _W]
-    variance = np.diagonal(xtx, axis1=1, axis2=2) / np.maximum(total, 1e-300)[:, None]
-    varies = variance > 1e-10
-    # a regressor that does not vary is left out (its row and column replaced)
-    eye = np.eye(P, dtype=bool)[None]
-    both = varies[:, :, None] & varies[:, None, :]
-    xtx = np.where(both, xtx, np.where(eye, 1.0, 0.0))
-    xty = np.where(varies, xty, 0.0)
-    ridge = 1e-12 * np.maximum(np.diagonal(xtx, axis1=1, axis2=2).max(axis=1), 1e-12)
-    inverse = np.linalg.inv(xtx + ridge[:, None, None] * eye)
-    beta = np.einsum("npq,nq->np", inverse, xty)
-    spread = np.diagonal(inverse, axis1=1, axis2=2)
-    # the variance a regressor has beyond what the others explain, 1/(X'WX)⁻¹_jj
-    identified = varies & (1.0 / np.maximum(spread, 1e-300) > 1e-6 * total[:, None] * variance)
-    rss = np.maximum(yty - np.einsum("np,np->n", beta, xty), 0.0)
-    noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
-    return beta, noise[:, None] * spread, identified
-
-
-def fit_ratings(rating: Array, regressors: Array, weight: Array) -> tuple[Array, Array, Array]:
-    """:func:`fit_evidence` of one review's :func:`team_evidence`."""
-    return fit_evidence(team_evidence(rating, regressors, weight))
-
-
-def reliability(sampling_variance: Array, belief_variance: float) -> Array:
-    """How far a fit is worth believing: ``τ²/(τ² + v)``.
-
-    The Kalman gain of a belief held with variance ``τ²`` (here the spread of
-    a belief with no information, even over its range: ``range²/12``) seeing
-    an estimate of sampling variance ``v``: a clean fit counts fully, a
-    handful of noisy observations little (the Bayesian observer; assumption).
-    """
-    return belief_variance / (belief_variance + sampling_variance)
 
 
 def bad_news(tally: Tally) -> Array:

@@ -82,12 +82,6 @@ def nanmean(x: Array) -> float:
     return float(x[finite].mean()) if finite.any() else float("nan")
 
 
-def sandbagging(target: Array, expected: Array) -> Array:
-    """Each employee's ``1 − Σ target / Σ own expected output`` (NaN without targets)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return 1.0 - target.sum(axis=1) / expected.sum(axis=1)
-
-
 def _ratio(total: float, count: float) -> float:
     """A mean from its total and count; NaN when nothing was counted."""
     return total / count if count > 0 else float("nan")
@@ -107,7 +101,7 @@ def week_row(
     return {
         "week": week,
         "quarter": quarter,
-        "sandbagging_index": nanmean(sandbagging(target, wf.expected)),
+        "sandbagging_index": nanmean(metrics.sandbagging(target, wf.expected)),
         "true_value": float(week_value.mean()),
         "reported_progress": nanmean(wf.reported / target),
         "true_progress": nanmean(wf.produced / target),
@@ -149,7 +143,7 @@ def employee_columns(
             "team": wf.team,
             "target": target.sum(axis=1),
             "expected_output": wf.expected.sum(axis=1),
-            "sandbagging_index": sandbagging(target, wf.expected),
+            "sandbagging_index": metrics.sandbagging(target, wf.expected),
             "true_output": wf.produced.sum(axis=1),
             "reported_output": wf.reported.sum(axis=1),
             "attainment": np.nanmean(measured, axis=1) if enabled else measured[:, 0],

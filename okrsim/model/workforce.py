@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from okrsim import metrics
+from okrsim.model.rating_evidence import EVIDENCE_SIZE
 from okrsim.params import Behaviour, Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
@@ -31,10 +32,6 @@ INITIAL_HELP = 0.1
 PRESENT_BIAS_LOG_SD = 0.05
 #: Believed chance a manager agrees to a revision before any is seen (assumption).
 AGREE_PRIOR = 0.5
-#: What ratings are read against (okrsim.model.policy_beliefs): score, bad news, work.
-RATING_REGRESSORS = 3
-#: Evidence kept per employee on how ratings move (averages of Σw·xxᵀ, Σw·xy, Σw·y², Σw, n).
-EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
