@@ -82,6 +82,8 @@ def book(
     ``alignment`` is the strategic value of a unit of each employee's
     goal-directed work (its team's), for the value a move loses.  Returns
     the value each employee's moves lost (taken from the week's value).
+    Under a decision rule other than optimise, the move is the rule's option,
+    a share of the bound (:mod:`okrsim.model.decision_rules`).
     """
     s = policy.scenario
     if not s.okr.enabled:

@@ -68,7 +68,9 @@ def check_in(
     """The weekly check-in: reports, audits, statuses and their tallies.
 
     ``draws`` holds the week's misjudgements of progress (``misperception``)
-    and the audits' uniforms (``audit``).
+    and the audits' uniforms (``audit``).  Under a decision rule other than
+    optimise, the shading is the rule's option for the quarter
+    (:mod:`okrsim.model.decision_rules`).
     """
     s, krs = policy.scenario, policy.krs
     audit_u, misperception = draws["audit"], draws["misperception"]

@@ -82,7 +82,8 @@ def set_targets(
     honest choice.  The rule then moves the offer by the real pull towards
     the manager's real ask, and by the ratchet's pull towards
     ``last_reported``, last quarter's reported output (``None`` in the first
-    quarter).
+    quarter).  Under a decision rule other than optimise, the offer is the
+    rule's option (:mod:`okrsim.model.decision_rules`).
     """
     s, p = policy.scenario, policy.payoff
     if decision_rules.by_rule(s):
@@ -140,8 +141,10 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
     its marginal value of time).  The manager agrees only to move a target
     towards the one it would ask for now (:func:`manager_ask`, from the
     reported progress and its own view), and no further.  The time asked is
-    taken from next week.  Returns each employee's numbers of key results
-    asked for and revised.
+    taken from next week.  Under a decision rule other than optimise, whether
+    to ask and the multiple asked for are the rule's options
+    (:mod:`okrsim.model.decision_rules`).  Returns each employee's numbers of
+    key results asked for and revised.
     """
     s, p = policy.scenario, policy.believed(wf.coupling_belief)
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
