@@ -15,7 +15,10 @@ import pytest
 
 from okrsim.model import OKRModel
 from okrsim.model import decision_rules as dr
+from okrsim.model.blocker_surfacing import surface_blockers
+from okrsim.model.booking import book
 from okrsim.model.in_force import InForce
+from okrsim.model.target_setting import revise_targets
 from okrsim.params import Scenario
 from okrsim.policies import rules
 
@@ -245,6 +248,44 @@ def test_a_rule_applies_its_options_for_the_quarter():
     option = np.broadcast_to(shading[:, None], wf.shading.shape)
     assert wf.shading[~on_record] == pytest.approx(option[~on_record])
     assert np.all(np.isclose(wf.shading, 0.0) | np.isclose(wf.shading, option))
+
+
+def with_option(model: OKRModel, name: str, values: list[int]):
+    """Copies of the model's workforce and tally, with decision ``name``'s options set."""
+    wf, tally = copy.deepcopy(model.workforce), copy.deepcopy(model.tally)
+    wf.rule_option[:, rules.decision(name)] = np.resize(values, wf.n)
+    return wf, tally
+
+
+def test_a_blocker_is_raised_once_hidden_as_long_as_the_option_says():
+    model = reviewed("learn")
+    wf, tally = with_option(model, "raise_wait", [0, 4])  # at once / after four weeks
+    wf.blocked[:], wf.raised[:] = True, False
+    wf.onset_week[:] = model.week - 2  # hidden two weeks
+    surface_blockers(
+        wf, model.policy, np.ones(wf.raised.shape), tally, week=model.week, week_in_quarter=11
+    )
+    at_once = np.resize([True, False], wf.n)
+    assert np.all(wf.raised[at_once])
+    assert not np.any(wf.raised[~at_once])
+
+
+def test_booking_moves_the_options_share_of_what_may_move():
+    model = reviewed("learn")
+    moved = {}
+    for option in (2, 4):  # book nothing elsewhere / hold back all that may move
+        wf, tally = with_option(model, "booking", [option])
+        book(wf, model.policy, model.public, tally, alignment=model.alignment[model.org.team])
+        moved[option] = tally.booked_elsewhere
+    assert np.all(moved[2] == 0.0)
+    assert np.all(moved[4] > 0.0)
+
+
+def test_a_revision_is_asked_for_only_where_the_option_says_ask():
+    model = reviewed("learn", okr={"revision_allowed": True})
+    wf, _ = with_option(model, "revise", [0, 1])
+    asked, _ = revise_targets(wf, model.policy, manager_view=model.manager_view)
+    assert asked.tolist() == np.resize([0, wf.k], wf.n).tolist()
 
 
 # -- common random numbers and whole runs --------------------------------------------
