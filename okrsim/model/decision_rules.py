@@ -96,8 +96,8 @@ def realised_payoff(
     strategy's stated alignment, relative to the mean contribution), and the
     value of the help it gave to those it cared for; less the cost of the
     hours it worked (at the quarter's average intensity), the honesty cost
-    of the shading and the target offer it chose (the same costs the
-    optimiser weighs), and its stress, converted to rating units by the
+    of the target it offered and the shading of its last check-in (the same
+    costs the optimiser weighs), and its stress, converted to rating units by the
     trade-off that drives quitting (``quit_stress_sensitivity`` over
     ``quit_pay_sensitivity``).  Nothing in it asks what the policy is: the
     policy shows only in the rating.
@@ -111,9 +111,12 @@ def realised_payoff(
     effort = weeks * rules.effort_cost(
         tally.hours / weeks, wf.effort_cost, elasticity=b.hours_elasticity
     )
-    honesty = wf.honesty * (
-        option(wf, "shading") ** 2 + b.target_scrutiny * (option(wf, "offer") - 1.0) ** 2
-    )
+    # what it stated: the offer (as a multiple of its expected output) and its
+    # last check-in's shading (0 where nothing was stated or it was on the record)
+    offered = wf.offer / np.maximum(wf.expected, 1e-9)
+    offered = np.where(np.isfinite(offered), offered, 1.0).mean(axis=1)
+    stated = (wf.shading**2).mean(axis=1) + b.target_scrutiny * (offered - 1.0) ** 2
+    honesty = wf.honesty * stated
     stress_price = (
         b.quit_stress_sensitivity / b.quit_pay_sensitivity if b.quit_pay_sensitivity > 0 else 0.0
     )
