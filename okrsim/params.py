@@ -510,6 +510,54 @@ class Behaviour(_Group):
         le=2.0,
         description="Sd of one's impression of a teammate's rating and work (rating units)",
     )
+    decision_rule: Literal["optimise", "learn", "satisfice"] = Field(
+        "optimise",
+        description="How every decision is made: expected-utility optimisation under beliefs; "
+        "learning from realised payoffs (Camerer & Ho 1999); satisficing against an adaptive "
+        "aspiration (Simon 1955; Cyert & March 1963)",
+    )
+    attraction_decay: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="EWA's φ: weight of past attractions at each review under learn; "
+        "Camerer & Ho 1999 (estimates around 0.9)",
+    )
+    foregone_weight: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="EWA's δ: weight of teammates' payoffs from options one did not choose "
+        "under learn; Camerer & Ho 1999 (estimates around 0.3-0.5)",
+    )
+    choice_sensitivity: float = Field(
+        5.0,
+        ge=0.0,
+        le=100.0,
+        description="Logit λ: sensitivity of choice to attractions under learn, per rating "
+        "unit of payoff (assumption)",
+    )
+    initial_attraction: float = Field(
+        0.0,
+        ge=-10.0,
+        le=10.0,
+        description="Attraction of every option before any experience under learn, rating "
+        "units (assumption: equal, so first choices are uniform)",
+    )
+    aspiration_speed: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Share of the way an aspiration moves to the outcome at each review under "
+        "satisfice (Cyert & March 1963's adaptive aspiration; the value is an assumption)",
+    )
+    search_size: int = Field(
+        1,
+        ge=1,
+        le=4,
+        description="Most menu steps a search moves a choice under satisfice (assumption: "
+        "to a neighbouring option)",
+    )
 
 
 class Env(_Group):

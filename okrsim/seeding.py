@@ -25,6 +25,12 @@ Every random draw in a run comes from one of these streams:
 ``beliefs``
     the noise in each employee's impression of its teammates' ratings and
     work at a review, drawn every quarter for every observer and teammate.
+``rules``
+    the randomness of the decision rules other than optimisation: each
+    quarter, a uniform per employee and decision for a logit choice, one for
+    a satisficer's search, and the noise in each employee's impression of
+    its teammates' payoffs — drawn every quarter under every rule, the
+    optimiser's included, so the rule never shifts another draw.
 
 Two scenarios that differ only in policy, run with the same seed, therefore
 face the same workforce and the same shocks (common random numbers), and the
@@ -49,6 +55,7 @@ STREAMS: Final = (
     "mesa",
     "labour",
     "beliefs",
+    "rules",
 )
 #: Largest root seed: seeds are stored in int64 Parquet columns.
 MAX_SEED: Final = 2**63 - 1

@@ -21,6 +21,7 @@ module                          ODD section
 :mod:`~.records`, :mod:`~.tally`  §7.12 records
 :mod:`~.policy_beliefs`, :mod:`~.rating_evidence`  §7.13 beliefs about the policy
 :mod:`~.booking`                §7.14 booking across the quarter's end
+:mod:`~.decision_rules`         §7.15 decision rules (optimise, learn, satisfice)
 :mod:`~.outlook`                §4.6 prediction
 ==============================  ===========================================
 """

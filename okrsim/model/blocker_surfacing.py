@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -40,11 +41,19 @@ def surface_blockers(
     week: int,
     week_in_quarter: int,
 ) -> None:
-    """Each employee weighs raising each hidden blocker (expected-utility choice)."""
+    """Each employee weighs raising each hidden blocker (expected-utility choice).
+
+    Under a decision rule other than optimise, a blocker is raised once it has
+    been hidden as many weeks as the rule's option says.
+    """
     s, krs = policy.scenario, policy.krs
     hidden = wf.blocked & ~wf.raised
     wf.raise_gain[:] = 0.0
     if not hidden.any():
+        return
+    if decision_rules.by_rule(s):  # the rule's option: weeks a blocker waits
+        wait = decision_rules.option(wf, "raise_wait")[:, None]
+        _raise(wf, tally, hidden & (week - wf.onset_week >= wait), week, week_in_quarter)
         return
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter
     raised_rate = min(1.0, s.env.raised_resolve_rate + policy.coaching)
@@ -77,6 +86,11 @@ def surface_blockers(
         delay_loss=delay * s.env.blocker_severity * weekly_output * per_output,
         self_rate=s.env.self_resolve_rate,
     )
+    _raise(wf, tally, now, week, week_in_quarter)
+
+
+def _raise(wf: Workforce, tally: Tally, now: Array, week: int, week_in_quarter: int) -> None:
+    """The blockers ``now`` are raised: on the record, and tallied with their latency."""
     if now.any():
         wf.raised |= now
         tally.latencies.append((week - wf.onset_week[now]).astype(float))

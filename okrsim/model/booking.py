@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import PublicFigures
 from okrsim.model.outlook import attainment_outlook, ratchet_claw_back, relative_sd
@@ -81,6 +82,8 @@ def book(
     ``alignment`` is the strategic value of a unit of each employee's
     goal-directed work (its team's), for the value a move loses.  Returns
     the value each employee's moves lost (taken from the week's value).
+    Under a decision rule other than optimise, the move is the rule's option,
+    a share of the bound (:mod:`okrsim.model.decision_rules`).
     """
     s = policy.scenario
     if not s.okr.enabled:
@@ -92,9 +95,12 @@ def book(
     later = (mu_next, relative_sd(s, WEEKS_PER_QUARTER) * mu_next)
     booked = np.maximum(wf.progress, 0.0) / target
     bound = np.minimum(s.env.booking_bound * wf.expected / target, booked)
-    move = choices.choose_booking(
-        bound, now, later, curve=policy.payoff.curve, stakes=stakes(wf, policy, public)
-    )
+    if decision_rules.by_rule(s):  # the rule's option: a share of the bound, either way
+        move = decision_rules.option(wf, "booking")[:, None] * bound
+    else:
+        move = choices.choose_booking(
+            bound, now, later, curve=policy.payoff.curve, stakes=stakes(wf, policy, public)
+        )
     output = move * target
     moved = np.abs(output)
     wf.progress -= output

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from okrsim import metrics
+from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import PublicFigures
 from okrsim.model.outlook import Outlook, ratchet_claw_back
@@ -67,7 +68,9 @@ def check_in(
     """The weekly check-in: reports, audits, statuses and their tallies.
 
     ``draws`` holds the week's misjudgements of progress (``misperception``)
-    and the audits' uniforms (``audit``).
+    and the audits' uniforms (``audit``).  Under a decision rule other than
+    optimise, the shading is the rule's option for the quarter
+    (:mod:`okrsim.model.decision_rules`).
     """
     s, krs = policy.scenario, policy.krs
     audit_u, misperception = draws["audit"], draws["misperception"]
@@ -122,11 +125,15 @@ def check_in(
         goal_weight=goal_weight(wf, policy),
         loss_aversion=s.behaviour.loss_aversion,
     )
-    best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
+    if decision_rules.by_rule(s):  # the rule's shading for the quarter, its own habit
+        best, gain = decision_rules.option(wf, "shading")[:, None], np.zeros((wf.n, 1))
+        adjust = np.ones((wf.n, 1))
+    else:
+        best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
+        adjust = wf.weekly_adjustment(s.behaviour.habit_weeks)[:, None]
     # Habit: last week's shading moves part of the way to this week's best; a
     # key result on the record is reported truthfully and its habit restarts at 0.
     on_record = wf.raised | wf.exposed
-    adjust = wf.weekly_adjustment(s.behaviour.habit_weeks)[:, None]
     wf.shading[:] = np.where(on_record, 0.0, choices.habitual(wf.shading, best, adjust))
     wf.report_gain[:] = np.where(on_record, 0.0, gain)
     slant = wf.shading * target * pace_share

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook, attainment_outlook, ratchet_claw_back
 from okrsim.model.workforce import Workforce
-from okrsim.policies import choices
+from okrsim.policies import choices, rules
 from okrsim.policies.curves import Array
 
 
@@ -233,8 +234,21 @@ def allocate_effort(
 
     How hard: the marginal value of an hour of a normal week against the
     cost of effort, this week's and the later weeks' (:func:`_plan`); stress
-    takes capacity above a normal week.
+    takes capacity above a normal week.  Under a decision rule other than
+    optimise, the rule's options for the quarter: intensity (within the
+    ceiling), key-result share and the split of the rest
+    (:mod:`okrsim.model.decision_rules`).
     """
+    if decision_rules.by_rule(policy.scenario):
+        chosen = decision_rules.option(wf, "intensity")
+        wf.intensity[:] = np.minimum(
+            chosen, np.maximum(ceiling(wf, policy), choices.INTENSITY_FLOOR)
+        )
+        wf.planned_intensity[:] = chosen
+        wf.effort[:] = rules.effort_split(
+            decision_rules.option(wf, "kr_share"), decision_rules.option(wf, "side")
+        )
+        return
     w_kr, weights, scales = week_options(wf, org, policy, outlook, per_output, public)
     best_intensity, wf.planned_intensity[:], wf.value_of_time[:] = _plan(
         wf, policy, w_kr, weights, scales

@@ -19,6 +19,7 @@ from okrsim.model import (
     blocker_surfacing,
     booking,
     check_in,
+    decision_rules,
     development,
     effort_allocation,
     learning,
@@ -188,6 +189,7 @@ class OKRModel(mesa.Model):
         wf.availability[:] = turnover.availability(
             wf.tenure_weeks, weeks=WEEKS_PER_QUARTER, ramp_weeks=s.env.ramp_weeks
         )
+        self.rule_draws = decision_rules.choose(wf, s, self.streams["rules"], self.org.team_size)
         target_setting.quarter_expectations(wf, policy, self.org.aspirational)
         self.manager_view = target_setting.manager_estimate(wf, policy, self.streams["audit"])
         if s.okr.enabled:
@@ -195,9 +197,8 @@ class OKRModel(mesa.Model):
                 wf, policy, manager_view=self.manager_view, last_reported=self.last_reported
             )
         else:
-            wf.target[:] = np.nan
-            wf.target_set[:] = np.nan
-            wf.offer[:] = np.nan
+            for unset in (wf.target, wf.target_set, wf.offer):
+                unset[:] = np.nan
 
     def draw_week(self) -> dict[str, Array]:
         """This week's exogenous draws, in fixed shapes whatever anyone chooses."""
@@ -228,12 +229,12 @@ class OKRModel(mesa.Model):
             quarter=self.quarter,
             n_quarters=self.n_quarters,
         )
-        labour = self.streams["labour"]
-        quit_u = labour.random(wf.n)
-        newcomers = Workforce.from_market(labour, self.base_scenario)
+        quit_u = self.streams["labour"].random(wf.n)
+        newcomers = Workforce.from_market(self.streams["labour"], self.base_scenario)
         left = turnover.decide_quits(wf, policy, review.ratings, quit_u=quit_u)
         self.record_quarter(review, left)
         seen = learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
+        decision_rules.update(wf, org, policy, tally, self.public, review.ratings, self.rule_draws)
         policy_beliefs.learn(wf, org, policy, tally, review, seen, rng=self.streams["beliefs"])
         # Ratchet: the organisation keeps last quarter's reported output for the rule.
         self.last_reported = wf.reported.copy()

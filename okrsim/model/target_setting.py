@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.outlook import relative_sd, weekly_forecast
 from okrsim.model.workforce import Workforce
@@ -81,26 +82,30 @@ def set_targets(
     honest choice.  The rule then moves the offer by the real pull towards
     the manager's real ask, and by the ratchet's pull towards
     ``last_reported``, last quarter's reported output (``None`` in the first
-    quarter).
+    quarter).  Under a decision rule other than optimise, the offer is the
+    rule's option (:mod:`okrsim.model.decision_rules`).
     """
     s, p = policy.scenario, policy.payoff
-    best, utilities = choices.choose_target(
-        relative_sd(s, WEEKS_PER_QUARTER),
-        payoff=policy.believed(wf.coupling_belief),
-        extrinsic=s.behaviour.extrinsic_weight,
-        risk_aversion=wf.risk_aversion,
-        honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
-        pull=wf.pull_belief,
-        ask=wf.ask_belief,
-    )
-    wf.target_utilities[:] = utilities
-    # Habit: the offer moves part of the way from the multiple offered a
-    # quarter ago; one who has offered none yet offers its best response.
-    had = np.isfinite(wf.last_tau)
-    adjust = np.where(
-        had, choices.habit_adjustment(WEEKS_PER_QUARTER, s.behaviour.habit_weeks), 1.0
-    )
-    offer = choices.habitual(np.where(had, wf.last_tau, best), best, adjust)
+    if decision_rules.by_rule(s):
+        offer = decision_rules.option(wf, "offer")  # the rule's option is its own habit
+    else:
+        best, utilities = choices.choose_target(
+            relative_sd(s, WEEKS_PER_QUARTER),
+            payoff=policy.believed(wf.coupling_belief),
+            extrinsic=s.behaviour.extrinsic_weight,
+            risk_aversion=wf.risk_aversion,
+            honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
+            pull=wf.pull_belief,
+            ask=wf.ask_belief,
+        )
+        wf.target_utilities[:] = utilities
+        # Habit: the offer moves part of the way from the multiple offered a
+        # quarter ago; one who has offered none yet offers its best response.
+        had = np.isfinite(wf.last_tau)
+        adjust = np.where(
+            had, choices.habit_adjustment(WEEKS_PER_QUARTER, s.behaviour.habit_weeks), 1.0
+        )
+        offer = choices.habitual(np.where(had, wf.last_tau, best), best, adjust)
     wf.last_tau[:] = offer
     own = offer[:, None] * wf.expected
     ask = manager_ask(policy, manager_view, done=np.zeros_like(own), weeks_left=WEEKS_PER_QUARTER)
@@ -136,14 +141,39 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
     its marginal value of time).  The manager agrees only to move a target
     towards the one it would ask for now (:func:`manager_ask`, from the
     reported progress and its own view), and no further.  The time asked is
-    taken from next week.  Returns each employee's numbers of key results
-    asked for and revised.
+    taken from next week.  Under a decision rule other than optimise, whether
+    to ask and the multiple asked for are the rule's options
+    (:mod:`okrsim.model.decision_rules`).  Returns each employee's numbers of
+    key results asked for and revised.
     """
     s, p = policy.scenario, policy.believed(wf.coupling_belief)
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
     # both sides see the reported progress, not the truth
     done = wf.reported.copy()
     expected = done + wf.expected * weeks_left / WEEKS_PER_QUARTER
+    current = wf.target * wf.par
+    if decision_rules.by_rule(s):
+        # the rule's option: ask or not, for the multiple it offers
+        asked = np.broadcast_to(decision_rules.option(wf, "revise")[:, None] > 0, current.shape)
+        proposed = decision_rules.option(wf, "offer")[:, None] * expected
+    else:
+        asked, proposed = _revision_asked(wf, policy, p, expected, current)
+    reference = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)
+    # a reference equal to the target up to rounding is no reason to move it
+    reference = np.where(np.isclose(reference, current, rtol=1e-9, atol=0.0), current, reference)
+    agreed = asked & choices.manager_agrees(current, proposed, reference)
+    revised = choices.agreed_target(current, proposed, reference)
+    wf.target[:] = np.where(agreed, np.maximum(revised / wf.par, 1e-6), wf.target)
+    wf.revision_time[:] = s.okr.revision_hours * asked.sum(axis=1)
+    return asked.sum(axis=1), agreed.sum(axis=1)
+
+
+def _revision_asked(
+    wf: Workforce, policy: InForce, p: choices.Payoff, expected: Array, current: Array
+) -> tuple[Array, Array]:
+    """Which key results an optimiser asks to revise, and the targets it proposes."""
+    s = policy.scenario
+    weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
     x, rel_sd = s.behaviour.extrinsic_weight, relative_sd(s, weeks_left)
     tau, utilities = choices.choose_target(
         rel_sd,
@@ -152,7 +182,6 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
         risk_aversion=wf.risk_aversion,
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
     )
-    current = wf.target * wf.par
     # the target in force was stated already: keeping it costs no new statement
     u_now = choices.target_utility(
         current / np.maximum(expected, 1e-9),
@@ -169,11 +198,4 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
     asked = choices.ask_to_revise(
         gain, agree_belief=wf.agree_belief[:, None], time_cost=time_cost[:, None]
     )
-    reference = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)
-    # a reference equal to the target up to rounding is no reason to move it
-    reference = np.where(np.isclose(reference, current, rtol=1e-9, atol=0.0), current, reference)
-    agreed = asked & choices.manager_agrees(current, proposed, reference)
-    revised = choices.agreed_target(current, proposed, reference)
-    wf.target[:] = np.where(agreed, np.maximum(revised / wf.par, 1e-6), wf.target)
-    wf.revision_time[:] = s.okr.revision_hours * asked.sum(axis=1)
-    return asked.sum(axis=1), agreed.sum(axis=1)
+    return asked, proposed

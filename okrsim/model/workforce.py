@@ -19,7 +19,7 @@ import numpy as np
 from okrsim import metrics
 from okrsim.model.rating_evidence import EVIDENCE_SIZE
 from okrsim.params import Behaviour, Scenario
-from okrsim.policies import choices
+from okrsim.policies import choices, rules
 from okrsim.policies.curves import Array
 
 #: Constructor fields that describe the seat, not the person in it.
@@ -37,8 +37,7 @@ AGREE_PRIOR = 0.5
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
     """Draws with the given arithmetic mean: ``m·exp(N(−s²/2, s))`` (all 0 if m = 0).
 
-    The normal draws are made whatever the mean, so the draws that follow do
-    not shift when a trait is switched off.
+    The normal draws are made whatever the mean, so later draws do not shift.
     """
     return mean * np.exp(rng.normal(-0.5 * log_sd**2, log_sd, size))
 
@@ -97,6 +96,11 @@ class Workforce:
     unsettled_news: Array  # bad news brought over the quarters awaiting settlement
     unsettled_work: Array  # the impression of one's work over them
     unsettled_quarters: Array  # and their number (emptied at a settled review)
+    # decision rules (okrsim.policies.rules.initial_state)
+    rule_option: Array
+    attraction: Array
+    experience: Array
+    aspiration: Array
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it
@@ -245,6 +249,7 @@ class Workforce:
             unsettled_news=np.zeros(n),
             unsettled_work=np.zeros(n),
             unsettled_quarters=np.zeros(n),
+            **rules.initial_state(n, b.initial_attraction),
         )
 
     @classmethod

@@ -1,0 +1,213 @@
+"""Decision rules that do not know the payoff function: learning and satisficing.
+
+Pure functions over numbers and numpy arrays, no Mesa.  An agent following
+one of these rules chooses each decision from a small menu of options once a
+quarter (a disposition for the quarter) and judges its choices only by the
+payoff it realised and by what it saw of its teammates' choices and payoffs:
+
+* **learn** — experience-weighted attraction (Camerer & Ho 1999), which
+  nests reinforcement learning (Erev & Roth 1998; foregone weight δ = 0)
+  and weighted fictitious play (δ = 1): each option's attraction moves with
+  the payoff it brought, and a logit over attractions picks the option;
+* **satisfice** — an aspiration that adapts to outcomes (Simon 1955; Cyert &
+  March 1963): the habit is kept while the outcome meets the aspiration,
+  and a search moves it otherwise.
+
+docs/ODD.md §7.15 (decision rules).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from okrsim.policies.curves import Array
+
+#: The decisions a rule makes, in the order of the menu's rows.
+DECISIONS = (
+    "offer",  # target offered, as a multiple of one's expected output
+    "intensity",  # how hard to work (1 = a normal week)
+    "kr_share",  # share of the hours worked on key results
+    "side",  # how the rest is split: a row of SIDE_SPLITS
+    "shading",  # report shading, in units of on-pace progress
+    "raise_wait",  # weeks a blocker stays hidden before it is raised
+    "booking",  # share of the movable output booked in the next quarter (< 0: pulled in)
+    "revise",  # ask to re-state targets mid-quarter (1) or not (0)
+)
+#: Most options of a decision; shorter menus are padded with NaN.
+OPTIONS = 5
+_MENUS = {
+    "offer": (0.8, 0.9, 1.0, 1.1, 1.2),
+    "intensity": (0.8, 0.9, 1.0, 1.1, 1.2),
+    "kr_share": (0.4, 0.5, 0.6, 0.7, 0.8),
+    "side": (0, 1, 2, 3, 4),
+    "shading": (-0.2, -0.1, 0.0, 0.1, 0.2),
+    # 13: not this quarter
+    "raise_wait": (0, 1, 2, 4, 13),
+    "booking": (-1.0, -0.5, 0.0, 0.5, 1.0),
+    "revise": (0.0, 1.0),
+}
+#: Each decision's options (rows in the order of :data:`DECISIONS`); NaN pads a short menu.
+MENU = np.array([_MENUS[d] + (np.nan,) * (OPTIONS - len(_MENUS[d])) for d in DECISIONS])
+#: Which entries of :data:`MENU` are options.
+AVAILABLE = np.isfinite(MENU)
+#: Splits of the hours not on key results over non-OKR work, help, exploration and
+#: visibility: even, or leaning on one of them (assumption).
+SIDE_SPLITS = np.array(
+    [
+        [0.25, 0.25, 0.25, 0.25],
+        [0.55, 0.15, 0.15, 0.15],
+        [0.15, 0.55, 0.15, 0.15],
+        [0.15, 0.15, 0.55, 0.15],
+        [0.15, 0.15, 0.15, 0.55],
+    ]
+)
+#: Least elasticity of hours used for the curvature of the realised cost of
+#: effort: at ε = 0 an optimiser never moves its hours, but a learner's
+#: chosen hours still need a finite cost (assumption).
+MIN_COST_ELASTICITY = 0.1
+
+
+def initial_state(n: int, attraction: float) -> dict[str, Array]:
+    """A newcomer's rule state: no option chosen yet (−1), every option's attraction
+    at ``attraction`` (n, D, OPTIONS), EWA's experience weight 1, no aspiration (NaN)."""
+    return {
+        "rule_option": np.full((n, len(DECISIONS)), -1, dtype=np.int64),
+        "attraction": np.full((n, len(DECISIONS), OPTIONS), attraction),
+        "experience": np.ones(n),
+        "aspiration": np.full(n, np.nan),
+    }
+
+
+def decision(name: str) -> int:
+    """The row of decision ``name`` in :data:`MENU`."""
+    return DECISIONS.index(name)
+
+
+def chosen_values(option: ArrayLike) -> Array:
+    """The value of each chosen option, shape (n, D), from option indices (n, D)."""
+    idx = np.asarray(option, dtype=np.int64)
+    return MENU[np.arange(len(DECISIONS)), np.maximum(idx, 0)]
+
+
+def effort_split(kr_share: ArrayLike, side: ArrayLike) -> Array:
+    """Shares of the hours over (kr, bau, help, explore, visible), shape (n, 5)."""
+    kr = np.asarray(kr_share, dtype=float)
+    rest = SIDE_SPLITS[np.asarray(side, dtype=np.int64)] * (1.0 - kr)[:, None]
+    return np.column_stack([kr, rest])
+
+
+def effort_cost(intensity: ArrayLike, cost: ArrayLike, *, elasticity: float) -> Array:
+    """A week's personal cost of working at ``intensity``: ``κ·h^{1+1/ε}/(1 + 1/ε)``.
+
+    The cost whose optimum :func:`okrsim.policies.choices.intensity` finds
+    (Holmström & Milgrom 1991's convex cost of effort).
+    """
+    power = 1.0 + 1.0 / max(elasticity, MIN_COST_ELASTICITY)
+    h = np.maximum(np.asarray(intensity, dtype=float), 0.0)
+    return np.asarray(cost, dtype=float) * h**power / power
+
+
+def one_hot(option: ArrayLike) -> Array:
+    """Option indices (..., D) as a boolean mask (..., D, OPTIONS)."""
+    return np.asarray(option)[..., None] == np.arange(OPTIONS)
+
+
+def peer_payoffs(peer_option: ArrayLike, peer_payoff: ArrayLike) -> tuple[Array, Array]:
+    """Mean payoff seen of each option among one's peers, and whether any peer chose it.
+
+    ``peer_option`` (n, P, D) are the options each employee's P peers chose,
+    ``peer_payoff`` (n, P) the payoffs it saw them get.  Returns (n, D,
+    OPTIONS) arrays: the mean seen payoff of each option (0 where none was
+    seen) and whether it was seen.
+    """
+    chose = one_hot(peer_option)  # (n, P, D, M)
+    pay = np.asarray(peer_payoff, dtype=float)[:, :, None, None]
+    count = chose.sum(axis=1)
+    total = np.where(chose, pay, 0.0).sum(axis=1)
+    seen = count > 0
+    return np.where(seen, total / np.maximum(count, 1), 0.0), seen
+
+
+def update_attractions(
+    attraction: ArrayLike,
+    experience: ArrayLike,
+    chosen: ArrayLike,
+    payoff: ArrayLike,
+    foregone: ArrayLike,
+    foregone_seen: ArrayLike,
+    *,
+    decay: float,
+    foregone_weight: float,
+) -> tuple[Array, Array]:
+    """Experience-weighted attraction after one more period (Camerer & Ho 1999).
+
+    .. math::
+
+        N' = φN + 1,\\qquad
+        A'_j = \\frac{φ N A_j + [δ + (1-δ)\\,1(j = s)]\\,π_j}{N'}
+
+    with ``s`` the option chosen and ``π_s`` the payoff realised; for an
+    option not chosen, ``π_j`` is the payoff seen of it among peers (the
+    foregone payoff, weighed by δ), and it is only decayed where no peer
+    chose it.  The experience weight decays at φ too (κ = 0: attractions
+    stay in payoff units).  Shapes: ``attraction`` (n, D, M), ``experience``
+    (n,), ``chosen`` (n, D), ``payoff`` (n,), ``foregone`` and
+    ``foregone_seen`` (n, D, M).
+    """
+    a = np.asarray(attraction, dtype=float)
+    n_old = np.asarray(experience, dtype=float)
+    n_new = decay * n_old + 1.0
+    mine = one_hot(chosen)
+    weight = np.where(mine, 1.0, foregone_weight * np.asarray(foregone_seen, dtype=float))
+    reward = np.where(mine, np.asarray(payoff, dtype=float)[:, None, None], foregone)
+    updated = (decay * n_old[:, None, None] * a + weight * reward) / n_new[:, None, None]
+    return updated, n_new
+
+
+def logit_choice(attraction: ArrayLike, sensitivity: float, uniform: ArrayLike) -> Array:
+    """The option each employee picks for each decision by logit over attractions.
+
+    ``P(j) ∝ exp(λ·A_j)`` over the menu's options (Camerer & Ho 1999's
+    choice rule), picked by inverse CDF with ``uniform`` (n, D) draws.
+    Returns option indices (n, D).
+    """
+    a = np.where(AVAILABLE, sensitivity * np.asarray(attraction, dtype=float), -np.inf)
+    weights = np.exp(a - a.max(axis=-1, keepdims=True))
+    cdf = np.cumsum(weights, axis=-1)
+    threshold = np.asarray(uniform, dtype=float)[..., None] * cdf[..., -1:]
+    picked = (cdf <= threshold).sum(axis=-1)
+    # the last available option takes a uniform that rounding pushes past the total
+    return np.minimum(picked, AVAILABLE.sum(axis=1) - 1)
+
+
+def update_aspiration(aspiration: ArrayLike, outcome: ArrayLike, speed: float) -> Array:
+    """``a ← a + α·(outcome − a)``: the aspiration adapts to outcomes (Cyert & March 1963)."""
+    a = np.asarray(aspiration, dtype=float)
+    return a + speed * (np.asarray(outcome, dtype=float) - a)
+
+
+def search(option: ArrayLike, uniform: ArrayLike, size: int) -> Array:
+    """A random move of each decision's option by 1 to ``size`` steps either way.
+
+    The menu wraps around, so every move lands on another option; ``size``
+    is capped at the menu's length less one.  ``option`` and ``uniform``
+    are (n, D).
+    """
+    counts = AVAILABLE.sum(axis=1)
+    reach = np.minimum(size, counts - 1)
+    step = np.floor(np.asarray(uniform, dtype=float) * 2 * reach).astype(np.int64)
+    offset = np.where(step < reach, step - reach, step - reach + 1)
+    return (np.asarray(option, dtype=np.int64) + offset) % counts
+
+
+def satisfice(
+    option: ArrayLike, outcome: ArrayLike, aspiration: ArrayLike, uniform: ArrayLike, size: int
+) -> Array:
+    """Next quarter's options: the habit where the outcome met the aspiration, else a search.
+
+    Simon (1955)'s satisficer; every decision searches at once when the
+    outcome falls short (the agent does not know which choice was to blame).
+    """
+    met = np.asarray(outcome, dtype=float) >= np.asarray(aspiration, dtype=float)
+    return np.where(met[:, None], np.asarray(option), search(option, uniform, size))
