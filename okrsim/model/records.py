@@ -112,6 +112,8 @@ class WeeklyCollector(mesa.DataCollector):
         self.model_vars: dict[str, list[float]] = {name: [] for name in WEEKLY_SERIES}
 
     def collect(self, model: Any) -> None:
+        # the steps mesa.batch_run looks rows up by; Mesa's collect notes them
+        # only for reporters registered with it
         self._collection_steps.append(model.time)
         for name in WEEKLY_SERIES:
             self.model_vars[name].append(model.week_row[name])
