@@ -69,6 +69,19 @@ def test_one_step_is_one_week_in_both_and_stops_at_the_horizon():
     assert list(model.quarterly()["quarter"]) == [1, 1]
 
 
+def test_ratings_are_the_latest_reviews_in_each_organisation():
+    model = TwinOrganisations(world=SMALL, seed=2)
+    assert model.ratings().empty
+    for _ in range(WEEKS_PER_QUARTER):
+        model.step()
+    ratings = model.ratings()
+    for label, twin in zip(model.labels, model.twins, strict=True):
+        mine = ratings[ratings["organisation"] == label]
+        latest = twin.model.employee_frame().query("quarter == 1")
+        np.testing.assert_array_equal(mine["rating"], latest["rating"])
+        np.testing.assert_array_equal(mine["true_contribution"], latest["true_contribution"])
+
+
 def test_reset_rebuilds_the_same_twins_from_their_settings():
     """Mesa's Reset calls ``type(model)(**parameters)``: the settings rebuild the model."""
     model = TwinOrganisations(levers_b={"comp.coupling": 0.5}, world=SMALL, seed=4)

@@ -318,11 +318,12 @@ class TwinOrganisations(mesa.Model):
         """The latest review: rating and true contribution per employee and organisation."""
         frames = []
         for t in self.twins:
-            if t.model.employee_frames:
-                latest = t.model.employee_frames[-1]
-                frames.append(
-                    latest[["employee", "rating", "true_contribution"]].assign(organisation=t.label)
-                )
+            if t.model.employee_records:
+                latest = t.model.employee_records[-1]
+                columns = {
+                    name: latest[name] for name in ("employee", "rating", "true_contribution")
+                }
+                frames.append(pd.DataFrame(columns).assign(organisation=t.label))
         if not frames:
             return pd.DataFrame(columns=["employee", "rating", "true_contribution", "organisation"])
         return pd.concat(frames, ignore_index=True)

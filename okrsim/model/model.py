@@ -103,11 +103,13 @@ class OKRModel(mesa.Model):
         self.per_output = np.zeros((wf.n, wf.k))
         self.week_value = np.zeros(wf.n)
         self.week_row: dict[str, float] = {}
-        self.datacollector = records.data_collector(agent_reporters=agent_reporters)
+        self.weekly = records.WeeklySeries(self.n_quarters * WEEKS_PER_QUARTER)
+        self.datacollector = records.WeeklyCollector(agent_reporters=agent_reporters)
         self.weekly_detail = records.WeeklyDetail() if weekly_detail else None
+        # each review's records, as columns (records.employee_columns, key_result_columns)
         self.quarter_rows: list[dict[str, float]] = []
-        self.employee_frames: list[pd.DataFrame] = []
-        self.key_result_frames: list[pd.DataFrame] = []
+        self.employee_records: list[dict[str, Array]] = []
+        self.key_result_records: list[dict[str, Array]] = []
         self.running = True
 
     @property
@@ -261,6 +263,7 @@ class OKRModel(mesa.Model):
             quarter=self.quarter,
             week_in_quarter=self.week_in_quarter,
         )
+        self.weekly.add(self.week_row)
         self.datacollector.collect(self)
         if self.weekly_detail is not None:
             self.weekly_detail.record(self.workforce, week=self.week, quarter=self.quarter)
@@ -270,31 +273,25 @@ class OKRModel(mesa.Model):
         columns = records.employee_columns(
             self.quarter, wf, self.policy, tally, review, left=left, alignment=self.alignment
         )
-        # copied: some columns are the workforce's state arrays, which change later
-        self.employee_frames.append(pd.DataFrame(columns, copy=True))
-        self.key_result_frames.append(
-            records.key_result_frame(self.quarter, wf, self.org, tally, review)
+        self.employee_records.append(columns)
+        self.key_result_records.append(
+            records.key_result_columns(self.quarter, wf, self.org, tally, review)
         )
-        weeks = self.datacollector.model_vars
-        self.quarter_rows.append(records.quarter_row(columns, weeks, tally, krs=self.org.krs))
+        self.quarter_rows.append(records.quarter_row(columns, self.weekly, tally, krs=self.org.krs))
 
     def weekly_frame(self) -> pd.DataFrame:
-        """The weekly model series Mesa's DataCollector gathered, one row per week."""
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        """The weekly model series, one row per week (as Mesa's DataCollector has them)."""
+        return self.weekly.frame()
 
     def quarterly_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.quarter_rows)
 
     def employee_frame(self) -> pd.DataFrame:
-        return _concat(self.employee_frames)
+        return records.employee_frame(self.employee_records)
 
     def key_result_frame(self) -> pd.DataFrame:
-        return _concat(self.key_result_frames)
+        return records.key_result_frame(self.key_result_records)
 
     def employee_week_frame(self) -> pd.DataFrame:
         """One row per employee × week (empty unless built with ``weekly_detail``)."""
         return self.weekly_detail.frame() if self.weekly_detail is not None else pd.DataFrame()
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,12 +1,15 @@
 """Records: the truth beside the measure, week by week and quarter by quarter.
 
-Weekly, the model-level series Mesa's DataCollector gathers; at each review,
-one row per employee (targets, true and reported output, scores, ratings and
-true contribution side by side), one row per employee × key result (the
-target and the offer behind it, expected, true and reported output, when it
-was blocked and raised, its output by third of the quarter, its last
-statuses), and the quarter's metrics (:mod:`okrsim.metrics`).  On request,
-one row per employee × week (:class:`WeeklyDetail`).
+Weekly, the model-level series, one column a week of a per-run array
+(:class:`WeeklySeries`) that Mesa's DataCollector also hands to its readers
+(:class:`WeeklyCollector`); at each review, one row per employee (targets,
+true and reported output, scores, ratings and true contribution side by
+side), one row per employee × key result (the target and the offer behind
+it, expected, true and reported output, when it was blocked and raised, its
+output by third of the quarter, its last statuses), and the quarter's metrics
+(:mod:`okrsim.metrics`).  On request, one row per employee × week
+(:class:`WeeklyDetail`).  The quarters' rows are kept as arrays and become
+tables once, when a run's results are asked for (:func:`stack`).
 
 docs/ODD.md §7.12 (records).
 """
@@ -14,7 +17,6 @@ docs/ODD.md §7.12 (records).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 import mesa
@@ -58,28 +60,84 @@ WEEKLY_SERIES = (
 AGENT_REPORTERS = ("kr_share", "stress", "reported_progress", "true_progress", "hidden_blockers")
 
 
-def _week_value(model: Any, *, name: str) -> float:
-    return model.week_row[name]
+class WeeklySeries:
+    """The run's weekly model-level series (:data:`WEEKLY_SERIES`), filled in place.
 
-
-def data_collector(*, agent_reporters: bool) -> mesa.DataCollector:
-    """Mesa's collector of the weekly series, and of the per-employee ones if asked for.
-
-    The model-level reporters read the week's row (:func:`week_row`) the
-    model keeps in ``week_row``.
+    One row per series and one column per week, preallocated for the
+    horizon, so that each series' weeks lie side by side for the quarter's
+    reductions (:func:`quarter_row`); it grows if the model is stepped on
+    past the horizon.
     """
-    return mesa.DataCollector(
-        model_reporters={name: partial(_week_value, name=name) for name in WEEKLY_SERIES},
-        agenttype_reporters={Employee: {name: name for name in AGENT_REPORTERS}}
-        if agent_reporters
-        else None,
-    )
+
+    def __init__(self, weeks: int) -> None:
+        self.values = np.full((len(WEEKLY_SERIES), max(weeks, 1)), np.nan)
+        self.weeks = 0
+
+    def add(self, row: Mapping[str, float]) -> None:
+        """Keep the week's row (:func:`week_row`)."""
+        if self.weeks == self.values.shape[1]:
+            self.values = np.concatenate([self.values, np.full_like(self.values, np.nan)], axis=1)
+        self.values[:, self.weeks] = [row[name] for name in WEEKLY_SERIES]
+        self.weeks += 1
+
+    def last(self, weeks: int) -> dict[str, Array]:
+        """Each series over the last ``weeks`` weeks recorded."""
+        kept = self.values[:, max(self.weeks - weeks, 0) : self.weeks]
+        return dict(zip(WEEKLY_SERIES, kept, strict=True))
+
+    def frame(self) -> pd.DataFrame:
+        """One row per week; ``week`` and ``quarter`` as integers."""
+        columns = self.last(self.weeks)
+        for count in ("week", "quarter"):
+            columns[count] = columns[count].astype(np.int64)
+        return pd.DataFrame(columns)
+
+
+class WeeklyCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the weekly series, and of the per-employee ones if asked for.
+
+    The model-level series are computed once a week into the model's
+    ``week_row``; :meth:`collect` appends that row to ``model_vars`` (what
+    ``mesa.batch_run``, Mesa's plot components and
+    :meth:`get_model_vars_dataframe` read) rather than calling a reporter per
+    series.  The per-employee series go through Mesa's agent-type reporters.
+    """
+
+    def __init__(self, *, agent_reporters: bool) -> None:
+        super().__init__(
+            agenttype_reporters={Employee: {name: name for name in AGENT_REPORTERS}}
+            if agent_reporters
+            else None
+        )
+        self.model_vars: dict[str, list[float]] = {name: [] for name in WEEKLY_SERIES}
+
+    def collect(self, model: Any) -> None:
+        # the steps mesa.batch_run looks rows up by; Mesa's collect notes them
+        # only for reporters registered with it
+        self._collection_steps.append(model.time)
+        for name in WEEKLY_SERIES:
+            self.model_vars[name].append(model.week_row[name])
+        super().collect(model)  # the agent-type reporters, if any
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        return pd.DataFrame(self.model_vars)
+
+
+def average(x: Array) -> float:
+    """``x.mean()`` of a 1-D or contiguous array, bit for bit, without its dispatch.
+
+    The same pairwise sum over the same count; booleans are counted (exact,
+    as NumPy's float sum of zeros and ones is).
+    """
+    if x.dtype == np.bool_:
+        return np.count_nonzero(x) / x.size
+    return float(np.add.reduce(x, axis=None) / x.size)
 
 
 def nanmean(x: Array) -> float:
     """Mean of the finite entries; NaN when there are none (no targets without OKRs)."""
     finite = np.isfinite(x)
-    return float(x[finite].mean()) if finite.any() else float("nan")
+    return average(x[finite]) if finite.any() else float("nan")
 
 
 def _ratio(total: float, count: float) -> float:
@@ -98,23 +156,25 @@ def week_row(
     """The week's model-level series (:data:`WEEKLY_SERIES`), after its check-in."""
     target = wf.target * wf.par
     week_fraction = (week_in_quarter or WEEKS_PER_QUARTER) / WEEKS_PER_QUARTER
+    effort = wf.effort
     return {
         "week": week,
         "quarter": quarter,
         "sandbagging_index": nanmean(metrics.sandbagging(target, wf.expected)),
-        "true_value": float(week_value.mean()),
+        "true_value": average(week_value),
         "reported_progress": nanmean(wf.reported / target),
         "true_progress": nanmean(wf.produced / target),
         "expected_progress": week_fraction,
-        "help_share": float(wf.effort[:, 2].mean()),
-        "bau_share": float(wf.effort[:, 1].mean()),
-        "exploration_share": float(wf.effort[:, 3].mean()),
-        "kr_share": float(wf.effort[:, 0].mean()),
-        "blocked_share": float(wf.blocked.mean()),
-        "hidden_blocker_share": float((wf.blocked & ~wf.raised).sum() / max(wf.blocked.sum(), 1)),
-        "watermelon_share": float(metrics.watermelons(wf.reported_status, wf.true_status).mean()),
-        "stress": float(wf.stress.mean()),
-        "incident_backlog": float(wf.backlog.mean()),
+        "help_share": average(effort[:, 2]),
+        "bau_share": average(effort[:, 1]),
+        "exploration_share": average(effort[:, 3]),
+        "kr_share": average(effort[:, 0]),
+        "blocked_share": average(wf.blocked),
+        "hidden_blocker_share": int(np.count_nonzero(wf.blocked & ~wf.raised))
+        / max(int(np.count_nonzero(wf.blocked)), 1),
+        "watermelon_share": average(metrics.watermelons(wf.reported_status, wf.true_status)),
+        "stress": average(wf.stress),
+        "incident_backlog": average(wf.backlog),
     }
 
 
@@ -131,13 +191,14 @@ def employee_columns(
     """One row per employee for the quarter, as columns: the truth and the measure side by side.
 
     ``left`` marks those who leave at this review; ``alignment`` is each
-    team's strategic alignment this quarter.
+    team's strategic alignment this quarter.  Every column is a copy, as some
+    are the workforce's state arrays, which change later.
     """
     t = tally
     enabled = policy.scenario.okr.enabled
     target = wf.target * wf.par
     measured, true_att = review.measured, review.true_attainment
-    return metrics.employee_quarter(
+    columns = metrics.employee_quarter(
         quarter,
         {
             "team": wf.team,
@@ -202,17 +263,17 @@ def employee_columns(
             "booked_elsewhere_output": t.booked_elsewhere,
         },
     )
+    return {name: np.array(values) for name, values in columns.items()}
 
 
 def quarter_row(
-    employees: Mapping[str, Array], series: dict[str, list[Any]], tally: Tally, *, krs: int
+    employees: Mapping[str, Array], series: WeeklySeries, tally: Tally, *, krs: int
 ) -> dict[str, float]:
-    """The quarter's metrics from its employee table and the run's weekly series so far."""
+    """The quarter's metrics from its employee columns and the run's weekly series so far."""
     t = tally
-    weeks = {name: np.asarray(values[-WEEKS_PER_QUARTER:]) for name, values in series.items()}
     return metrics.quarter_metrics(
         employees,
-        weekly=weeks,
+        weekly=series.last(WEEKS_PER_QUARTER),
         latencies=t.latency_weeks(),
         hidden_weeks=float(t.hidden_weeks),
         blocked_weeks=float(t.blocked_weeks),
@@ -222,41 +283,72 @@ def quarter_row(
     )
 
 
-def key_result_frame(
+def key_result_columns(
     quarter: int, wf: Workforce, org: Organisation, tally: Tally, review: Review
-) -> pd.DataFrame:
-    """One row per employee × key result for the quarter (NaN targets without OKRs)."""
+) -> dict[str, Array]:
+    """One row per employee × key result for the quarter, as columns (NaN targets without OKRs).
+
+    Every column is a copy.  ``first_blocked_week`` and ``raised_week`` are
+    weeks 1–13, 0 if never; the statuses are codes (:data:`metrics.STATUS_NAMES`);
+    :func:`key_result_frame` turns both into what the table shows.
+    """
     n, k = wf.n, org.krs
     target = wf.target * wf.par
-    columns: dict[str, Array | pd.arrays.IntegerArray] = {
+    columns: dict[str, Array] = {
         "quarter": np.full(n * k, quarter),
         "employee": np.repeat(np.arange(n), k),
         "team": np.repeat(wf.team, k),
         "kr": np.tile(np.arange(k), n),
         "target": target.ravel(),
-        "offer": wf.offer.ravel(),
-        "expected_output": wf.expected.ravel(),
-        "true_output": wf.produced.ravel(),
+        "offer": wf.offer.flatten(),
+        "expected_output": wf.expected.flatten(),
+        "true_output": wf.produced.flatten(),
         # carried in at the quarter's start less moved out at its end (booking)
         "booked_across": (wf.progress - wf.produced).ravel(),
-        "reported_output": wf.reported.ravel(),
-        "attainment": review.measured.ravel(),
-        "aspirational": org.aspirational.ravel(),
-        "shared": org.shared.ravel(),
+        "reported_output": wf.reported.flatten(),
+        "attainment": review.measured.flatten(),
+        "aspirational": org.aspirational.flatten(),
+        "shared": org.shared.flatten(),
         # the first key result waits on the upstream colleague, as do shared ones
         "dependent": (np.repeat(org.supplier >= 0, k) & (np.tile(np.arange(k), n) == 0))
         | org.shared.ravel(),
-        # weeks 1–13, empty if never
-        "first_blocked_week": _weeks_or_empty(tally.blocked_week.ravel() + 1),
-        "raised_week": _weeks_or_empty(tally.raise_week.ravel() + 1),
+        "first_blocked_week": tally.blocked_week.ravel() + 1,
+        "raised_week": tally.raise_week.ravel() + 1,
     }
     for third, start in enumerate(THIRD_STARTS):
         end = THIRD_STARTS[third + 1] if third + 1 < len(THIRD_STARTS) else WEEKS_PER_QUARTER
-        columns[f"output_weeks_{start + 1}_{end}"] = tally.kr_output_by_third[:, :, third].ravel()
-    names = np.array([metrics.STATUS_NAMES[code] for code in sorted(metrics.STATUS_NAMES)])
-    columns["reported_status"] = names[wf.reported_status.ravel()]
-    columns["true_status"] = names[wf.true_status.ravel()]
-    return pd.DataFrame(columns, copy=True)  # the state arrays change next quarter
+        columns[f"output_weeks_{start + 1}_{end}"] = tally.kr_output_by_third[:, :, third].flatten()
+    columns["reported_status"] = wf.reported_status.flatten()
+    columns["true_status"] = wf.true_status.flatten()
+    return columns
+
+
+def employee_frame(quarters: list[dict[str, Array]]) -> pd.DataFrame:
+    """The run's employee table from each quarter's :func:`employee_columns`."""
+    return pd.DataFrame(stack(quarters), copy=False) if quarters else pd.DataFrame()
+
+
+def key_result_frame(quarters: list[dict[str, Array]]) -> pd.DataFrame:
+    """The run's key-result table from each quarter's :func:`key_result_columns`.
+
+    Weeks never reached are empty (a nullable integer column); statuses are named.
+    """
+    if not quarters:
+        return pd.DataFrame()
+    stacked = stack(quarters)
+    columns: dict[str, Array | pd.api.extensions.ExtensionArray] = dict(stacked)
+    for weeks in ("first_blocked_week", "raised_week"):
+        columns[weeks] = _weeks_or_empty(stacked[weeks])
+    # the names in the string type pandas gives text, taken by code (not converted one by one)
+    names = pd.Series([metrics.STATUS_NAMES[code] for code in sorted(metrics.STATUS_NAMES)])
+    for status in ("reported_status", "true_status"):
+        columns[status] = names.array.take(stacked[status])
+    return pd.DataFrame(columns, copy=False)
+
+
+def stack(rows: list[dict[str, Array]]) -> dict[str, Array]:
+    """Column-wise concatenation of blocks of rows that share their column names."""
+    return {name: np.concatenate([row[name] for row in rows]) for name in rows[0]}
 
 
 def _weeks_or_empty(weeks: Array) -> pd.arrays.IntegerArray:
@@ -289,7 +381,4 @@ class WeeklyDetail:
     def frame(self) -> pd.DataFrame:
         if not self._weeks:
             return pd.DataFrame()
-        names = list(self._weeks[0])
-        return pd.DataFrame(
-            {name: np.concatenate([w[name] for w in self._weeks]) for name in names}, copy=False
-        )
+        return pd.DataFrame(stack(self._weeks), copy=False)
