@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim import rows
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.tally import Tally
@@ -94,5 +95,5 @@ def _raise(wf: Workforce, tally: Tally, now: Array, week: int, week_in_quarter: 
     if now.any():
         wf.raised |= now
         tally.latencies.append((week - wf.onset_week[now]).astype(float))
-        tally.raises += now.sum(axis=1)
+        tally.raises += rows.total(now)
         tally.raise_week[now & (tally.raise_week < 0)] = week_in_quarter

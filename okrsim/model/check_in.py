@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from okrsim import metrics
+from okrsim import metrics, rows
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import PublicFigures
@@ -141,11 +141,11 @@ def check_in(
     # Audits: a checked report that overstates the books (what is booked, the
     # organisation's record) is corrected and marked.
     audited = audit_u < s.judgment.audit_probability
-    tally.audits += audited.sum(axis=1)
+    tally.audits += rows.total(audited)
     caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
     if caught.any():
         excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
-        tally.caught += excess.sum(axis=1)
+        tally.caught += rows.total(excess)
         wf.exposed |= caught
         wf.reported[:] = np.where(caught, wf.progress, wf.reported)
     # Statuses against pace: reported vs true, for watermelons and bias.
@@ -154,13 +154,13 @@ def check_in(
     rep_ratio = wf.reported / pace
     wf.reported_status[:] = metrics.status_codes(rep_ratio)
     wf.true_status[:] = metrics.status_codes(true_ratio)
-    tally.red_reports += (wf.reported_status == metrics.OFF_TRACK).sum(axis=1)
+    tally.red_reports += rows.total(wf.reported_status == metrics.OFF_TRACK)
     if week_in_quarter == MIDPOINT_WEEK:
-        tally.behind_mid[:] = metrics.behind_pace(wf.true_status).any(axis=1)
+        tally.behind_mid[:] = rows.any_(metrics.behind_pace(wf.true_status))
     if week_in_quarter >= LATE_WEEK:
         # effort once a target is met (the ratchet's restraint), and how hidden
         # blockers look in reports against the truth (the 90 % syndrome)
-        ahead = (wf.reported >= target).all(axis=1)
+        ahead = rows.all_(wf.reported >= target)
         tally.late_ahead_kr += np.where(ahead, wf.effort[:, 0], 0.0)
         tally.late_ahead_weeks += ahead
         hidden = wf.blocked & ~wf.raised
@@ -168,15 +168,15 @@ def check_in(
         tally.hidden_true += (wf.produced / target)[hidden].sum()
         tally.hidden_seen += hidden.sum()
     bias = (wf.reported - wf.produced) / target
-    tally.bias += bias.mean(axis=1)
+    tally.bias += rows.mean(bias)
     biased = np.abs(wf.reported - wf.produced) > BIAS_TOLERANCE * np.maximum(wf.produced, 1e-9)
     # Snow & Keil (2002) separate *error* (misjudging one's status) from *bias*
     # (slanting the status one perceives): a slant is a report that departs
     # from the employee's own perception by more than the same tolerance.
     slanted = np.abs(slant) > BIAS_TOLERANCE * np.maximum(perceived, 1e-9)
-    tally.slanted_reports += slanted.sum(axis=1)
-    tally.biased_reports += biased.sum(axis=1)
-    tally.optimistic_reports += (biased & (wf.reported > wf.produced)).sum(axis=1)
+    tally.slanted_reports += rows.total(slanted)
+    tally.biased_reports += rows.total(biased)
+    tally.optimistic_reports += rows.total(biased & (wf.reported > wf.produced))
     tally.reports += krs
     form_habits(wf)
 

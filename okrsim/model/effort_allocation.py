@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim import rows
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
@@ -69,7 +70,7 @@ def value_per_output(
         if own_weight > 0:
             formula += own_weight * choices.formula_marginal(p.curve, mu_rep, sd)
         if p.team_weight > 0:
-            team_mean = org.team_mean(mu_rep.mean(axis=1))[:, None]
+            team_mean = org.team_mean(rows.mean(mu_rep))[:, None]
             team_sd = sd / np.sqrt(org.team_size)
             formula += (
                 p.team_weight
@@ -99,11 +100,11 @@ def formula_value_of_help(
     if not s.okr.enabled or (p.team_weight == 0 and p.rank_weight == 0):
         return np.zeros(wf.n)
     mu, sd = outlook
-    mu_rep = (mu + wf.shading).mean(axis=1)
-    target = (wf.target * wf.par).mean(axis=1)
+    mu_rep = rows.mean(mu + wf.shading)
+    target = rows.mean(wf.target * wf.par)
     # a colleague's attainment rises by help's value over their key results' targets
     lift = wf.capability_belief * s.env.help_value / (policy.krs * target)
-    spread = sd.mean(axis=1)
+    spread = rows.mean(sd)
     # lifting a colleague moves the peers one is ranked against
     rank_loss = p.curve.marginal(mu_rep, spread) * lift / (org.team_size - 1)
     team_mean = org.team_mean(mu_rep)
@@ -171,7 +172,7 @@ def week_options(
     # Juggling many streams of work costs focus on everything one does.
     c_hat = wf.capability_belief * policy.focus
     stall = 1.0 - env.blocker_severity * wf.blocked
-    w_kr = c_hat * (per_output * stall).mean(axis=1)
+    w_kr = c_hat * rows.mean(per_output * stall)
     # Rating units per unit of value contributed, as judgment was seen to credit it
     # (the judged share, as believed, is the one place exploration's risk reads it).
     judged_per_value = judged * p.contribution_weight * public.seen_weight / public.value_scale

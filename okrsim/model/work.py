@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim import rows
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
@@ -78,7 +79,7 @@ def work(
         productivity = productivity * (1.0 - env.shock_size)
     # A KR that needs an upstream team's result stalls while that team is behind.
     dep_blocked = org.dependency_blocked(wf.blocked)
-    tally.dependency_weeks += dep_blocked.sum(axis=1)
+    tally.dependency_weeks += rows.total(dep_blocked)
     stall = 1.0 - env.blocker_severity * np.maximum(wf.blocked, dep_blocked)
     # Help: each teammate receives an equal part of the team's help; its value
     # saturates (help_value·sat·(1 − e^{−r/sat})).
@@ -89,7 +90,7 @@ def work(
     tally.kr_own += own_kr
     tally.kr_effort += k * policy.focus * errors * ramp
     kr_out = (own_kr / krs)[:, None] * stall
-    tally.kr_stalled += kr_out.sum(axis=1)
+    tally.kr_stalled += rows.total(kr_out)
     kr_out = kr_out + (boost / krs)[:, None]
     wf.progress += kr_out
     wf.produced += kr_out
@@ -123,7 +124,8 @@ def work(
     # (help is credited to the helpers, pro rata within the team).  Nobody in
     # the organisation sees a team's priority error: what a manager can see is
     # the contribution as if the work were aimed right (``env.alignment``).
-    goal_work = kr_out.sum(axis=1) + env.breakthrough_value * breakthrough
+    kr_total = rows.total(kr_out)
+    goal_work = kr_total + env.breakthrough_value * breakthrough
     value = alignment * goal_work + env.bau_value * met - incidents
     # A breakthrough is luck; the contribution is the exploration's expected
     # value (its promise), which judgment credits only as far as it tolerates
@@ -132,10 +134,10 @@ def work(
     promise = env.breakthrough_value * (hazard - breakthrough)
     contribution = value + alignment * (help_credit + promise)
     visible_value = env.alignment * goal_work + env.bau_value * met - incidents
-    tally.kr_output += kr_out.sum(axis=1)
+    tally.kr_output += kr_total
     if week_in_quarter >= LATE_START:
-        tally.kr_output_late += kr_out.sum(axis=1)
-    tally.aligned_output += alignment * kr_out.sum(axis=1)
+        tally.kr_output_late += kr_total
+    tally.aligned_output += alignment * kr_total
     tally.value += value
     tally.contribution += contribution
     # judgment remembers the quarter's last weeks best (recency)

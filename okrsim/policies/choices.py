@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
+from okrsim import rows
 from okrsim.params import Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
 from okrsim.policies.rating import rank_curve
@@ -288,7 +289,7 @@ def effort_split(
 
     log_lam_all = np.array(np.log(w0), dtype=float)
     others = fill(log_lam_all, w, sc)
-    over = others.sum(axis=-1) > 1.0
+    over = rows.total(others) > 1.0
     if np.any(over):
         # Water-filling: with the active activities A, Σ_A s_j (ln w_j − ln λ) = 1
         # gives ln λ; drop those with w_j ≤ λ and repeat (at most J times).
@@ -296,11 +297,11 @@ def effort_split(
         active = np.ones(log_w.shape, dtype=bool)
         for _ in range(log_w.shape[-1]):
             weight = np.where(active, so, 0.0)
-            log_lam = ((weight * log_w).sum(axis=-1) - 1.0) / weight.sum(axis=-1)
+            log_lam = (rows.total(weight * log_w) - 1.0) / rows.total(weight)
             active = log_w > log_lam[..., None]
         others[over] = so * np.maximum(log_w - log_lam[..., None], 0.0)
         log_lam_all[over] = log_lam
-    kr = 1.0 - others.sum(axis=-1)
+    kr = 1.0 - rows.total(others)
     return np.concatenate([kr[..., None], others], axis=-1), np.exp(log_lam_all)
 
 
