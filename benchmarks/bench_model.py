@@ -18,6 +18,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
+from machine_load import measured_load
+
 from okrsim.model import OKRModel
 from okrsim.params import Scenario
 
@@ -98,15 +100,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timings per model (best is kept)")
     args = parser.parse_args()
-    boltz = 1000 * 100 / best_of(boltzmann_run, args.repeat)
-    print(f"Mesa Boltzmann wealth: {boltz:12,.0f} agent-steps/s (1,000 agents, 32x32, 100 steps)")
-    for name, scenario in (("baseline", baseline()), ("every mechanism", every_mechanism())):
-        rate = EMPLOYEES * WEEKS / best_of(okrsim_run(scenario), args.repeat)
-        mem = peak_memory_mb(okrsim_run(scenario))
+    with measured_load() as load:
+        boltz = 1000 * 100 / best_of(boltzmann_run, args.repeat)
         print(
-            f"okrsim {name:<16} {rate:12,.0f} agent-weeks/s  ratio {rate / boltz:5.2f}  "
-            f"(target >= 1.0)  peak traced memory {mem:6.1f} MB (target <= 500)"
+            f"Mesa Boltzmann wealth: {boltz:12,.0f} agent-steps/s (1,000 agents, 32x32, 100 steps)"
         )
+        for name, scenario in (("baseline", baseline()), ("every mechanism", every_mechanism())):
+            rate = EMPLOYEES * WEEKS / best_of(okrsim_run(scenario), args.repeat)
+            mem = peak_memory_mb(okrsim_run(scenario))
+            print(
+                f"okrsim {name:<16} {rate:12,.0f} agent-weeks/s  ratio {rate / boltz:5.2f}  "
+                f"(target >= 1.0)  peak traced memory {mem:6.1f} MB (target <= 500)"
+            )
+    print(load.describe())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS {rss:.0f} MB")
 

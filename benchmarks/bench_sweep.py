@@ -31,6 +31,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from machine_load import measured_load
+
 from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep import run_sweep
@@ -65,16 +67,20 @@ def experiment(directory: Path, name: str, runs: int, settings: str) -> Path:
 def throughput(path: Path, out: Path, backend: Backend) -> float:
     """Runs per second of one sweep, workers' start-up included.
 
-    Prints the 1-minute load average before it, because other work on the
-    machine skews parallel efficiency (a load above 0.5 means it was not idle).
+    Prints the CPU other processes took meanwhile, because other work on the
+    machine skews parallel efficiency (:mod:`machine_load`).  The workers are
+    this process's children and count as its own once they are reaped; a
+    Dask nanny's workers may count as others, so a Dask figure flagged as
+    under load needs a look at ``top``.
     """
-    print(f"  ({backend.name} × {backend.workers}: load average {os.getloadavg()[0]:.2f})")
-    try:
-        start = time.perf_counter()
-        summary = run_sweep(plan_sweep(path), out, backend, progress=False)
-        seconds = time.perf_counter() - start
-    finally:
-        backend.close()
+    with measured_load() as load:
+        try:
+            start = time.perf_counter()
+            summary = run_sweep(plan_sweep(path), out, backend, progress=False)
+            seconds = time.perf_counter() - start
+        finally:
+            backend.close()
+    print(f"  ({backend.name} × {backend.workers}: {load.describe()})")
     if summary.failed:
         first = Store.open(out).read_failures()["traceback"].iloc[0]
         raise SystemExit(f"{summary.failed} runs failed; the first:\n{first}")
@@ -84,6 +90,8 @@ def throughput(path: Path, out: Path, backend: Backend) -> float:
 #: Runs one sweep on a 2-worker pool and prints the driver's peak RSS (KiB).
 _MEMORY_PROBE = """
 import json, resource, sys
+from machine_load import measured_load
+
 from okrsim.experiments.executors import PoolBackend
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep_store import Store
