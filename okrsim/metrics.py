@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from okrsim import rows
 from okrsim.policies.curves import Array
 
 #: The canonical metrics, with what each one means.
@@ -173,7 +174,7 @@ def met_while_short(reported: Array, true: Array, target: Array, *, short: float
 def sandbagging(target: Array, expected: Array) -> Array:
     """Each employee's ``1 − Σ target / Σ own expected output`` (NaN without targets)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return 1.0 - target.sum(axis=1) / expected.sum(axis=1)
+        return 1.0 - rows.total(target) / rows.total(expected)
 
 
 def effort_cut_behind(
