@@ -28,8 +28,6 @@ from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
-#: Overstatement (share of target) beyond which an audit counts a report as inflated.
-AUDIT_TOLERANCE = 0.05
 #: Misstatement (share of true progress) beyond which a check-in counts as biased,
 #: the threshold behind Snow, Keil & Wallace (2007)'s "biased" reports (assumption: 10 %).
 BIAS_TOLERANCE = 0.1
@@ -121,6 +119,7 @@ def check_in(
         red_penalty=red_penalty,
         goal_weight=goal_weight(wf, policy),
         loss_aversion=s.behaviour.loss_aversion,
+        goal_reach=s.assumptions.goal_reach,
     )
     best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
     # Habit: last week's shading moves part of the way to this week's best; a
@@ -135,7 +134,7 @@ def check_in(
     # organisation's record) is corrected and marked.
     audited = audit_u < s.judgment.audit_probability
     tally.audits += audited.sum(axis=1)
-    caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
+    caught = audited & (wf.reported - wf.progress > s.judgment.audit_tolerance * target)
     if caught.any():
         excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
         tally.caught += excess.sum(axis=1)

@@ -53,11 +53,11 @@ def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -
     The manager knows what the employee knows of the past quarters (hours
     worked, time on key results, help received, output lost to blockers) but judges
     capability from what it sees of the work: the truth with log-noise of
-    sd ``0.3·(1 − judgment.accuracy)`` instead of the employee's
-    self-assessment (the scale is an assumption).
+    sd ``assumptions.manager_estimate_noise·(1 − judgment.accuracy)`` instead
+    of the employee's self-assessment.
     """
     s, krs = policy.scenario, policy.krs
-    noise_sd = 0.3 * (1.0 - s.judgment.accuracy)
+    noise_sd = s.assumptions.manager_estimate_noise * (1.0 - s.judgment.accuracy)
     seen = wf.capability * np.exp(rng.normal(0.0, noise_sd, wf.n))
     own = seen * wf.usual_hours * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
     own = own * wf.availability

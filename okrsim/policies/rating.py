@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtri
 
+from okrsim.params import Assumptions
 from okrsim.policies.curves import Array, Curve
 
 #: Forced distribution for ``comp.evaluation = "relative"``: (share, score) bands,
@@ -20,8 +21,9 @@ from okrsim.policies.curves import Array, Curve
 RANK_BANDS: tuple[tuple[float, float], ...] = ((0.1, 0.5), (0.7, 1.0), (0.2, 1.25))
 
 
-#: Uncertainty of a band edge within a small team, as a share of the peers' spread.
-EDGE_UNCERTAINTY = 0.5
+#: Uncertainty of a band edge within a small team, as a share of the peers' spread
+#: (the default of ``assumptions.edge_uncertainty``).
+EDGE_UNCERTAINTY = Assumptions().edge_uncertainty
 
 
 def rating(score: ArrayLike, judged: ArrayLike, *, coupling: float | Array) -> Array:
@@ -64,7 +66,9 @@ def band_of_percentile(pct: ArrayLike) -> Array:
     return out
 
 
-def rank_curve(peer_mean: float, peer_sd: float) -> Curve:
+def rank_curve(
+    peer_mean: float, peer_sd: float, *, edge_uncertainty: float = EDGE_UNCERTAINTY
+) -> Curve:
     """The forced distribution as a score curve of one's own result.
 
     With peers' results ``Normal(m, s²)``, one moves up a band on passing the
@@ -72,11 +76,12 @@ def rank_curve(peer_mean: float, peer_sd: float) -> Curve:
     curve with steps ``Δ_b`` at ``q_b`` on top of the bottom band's score.
     In a team of a handful the band edges are themselves uncertain (where the
     second-best colleague ends up), so the steps are blurred by
-    :data:`EDGE_UNCERTAINTY` × the peers' spread (assumption).
+    ``edge_uncertainty`` (``assumptions.edge_uncertainty``) × the peers'
+    spread (assumption).
     """
     steps = []
     edge = 0.0
     for (share, score), (_, nxt) in pairwise(RANK_BANDS):
         edge += share
         steps.append((peer_mean + peer_sd * float(ndtri(edge)), nxt - score))
-    return Curve(steps=tuple(steps), base=RANK_BANDS[0][1], blur=EDGE_UNCERTAINTY * peer_sd)
+    return Curve(steps=tuple(steps), base=RANK_BANDS[0][1], blur=edge_uncertainty * peer_sd)
