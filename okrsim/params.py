@@ -205,6 +205,34 @@ class Comp(_Group):
         le=1.0,
         description="Coupling the organisation states to its people (-1: the coupling in force)",
     )
+    rank_bottom_share: float = Field(
+        0.1,
+        ge=0.01,
+        le=0.5,
+        description="Share of a team in a forced distribution's bottom band (Welch 2001's "
+        "vitality curve: 10 %)",
+    )
+    rank_bottom_score: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Score of a forced distribution's bottom band; the middle band scores 1 "
+        "(assumption)",
+    )
+    rank_top_share: float = Field(
+        0.2,
+        ge=0.01,
+        le=0.5,
+        description="Share of a team in a forced distribution's top band (Welch 2001's "
+        "vitality curve: 20 %)",
+    )
+    rank_top_score: float = Field(
+        1.25,
+        ge=1.0,
+        le=3.0,
+        description="Score of a forced distribution's top band; the middle band scores 1 "
+        "(assumption)",
+    )
 
     @model_validator(mode="after")
     def _floor_below_cap(self) -> Self:

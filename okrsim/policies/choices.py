@@ -22,7 +22,7 @@ from scipy.special import ndtr
 
 from okrsim.params import Assumptions, Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
-from okrsim.policies.rating import rank_curve
+from okrsim.policies.rating import rank_bands, rank_curve
 
 #: Target multiples an employee weighs (target / own expected output).
 TARGET_GRID = np.linspace(0.5, 1.6, 23)
@@ -94,7 +94,11 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] | Non
     ratcheted = rule == "ratchet" and not (s.okr.no_ratchet_commitment and s.okr.commitment_kept)
     return Payoff(
         curve=(
-            rank_curve(*peer_attainment, edge_uncertainty=s.assumptions.edge_uncertainty)
+            rank_curve(
+                *peer_attainment,
+                edge_uncertainty=s.assumptions.edge_uncertainty,
+                bands=rank_bands(s.comp),
+            )
             if relative
             else curve_for(s.comp)
         ),
