@@ -884,6 +884,20 @@ class Assumptions(_Group):
         description="Spread of peers' attainment a forced ranking is weighed against before "
         "the first review (assumption)",
     )
+    max_shading_down: float = Field(
+        0.2,
+        ge=0.0,
+        le=0.5,
+        description="Largest understatement of progress one weighs in a report, in units of "
+        "on-pace progress (assumption)",
+    )
+    max_shading_up: float = Field(
+        0.5,
+        ge=0.05,
+        le=1.0,
+        description="Largest overstatement of progress one weighs in a report, in units of "
+        "on-pace progress (assumption)",
+    )
 
 
 #: What a schedule cannot change: the organisation's shape, its people, the

@@ -51,8 +51,8 @@ BOOKKEEPING: tuple[tuple[str, float | str, str], ...] = (
     ("*", 1e-10, "numerical guard: a variance treated as none"),
     ("*", 1e-12, "numerical guard: a floor against a log or division of zero"),
     ("*", 1e-300, "numerical guard: a floor against division by zero"),
-    ("choices", "TARGET_GRID", "the menu of target offers (search precision; ODD §9.2)"),
-    ("choices", "SHADING_GRID", "the menu of report shadings (search precision; ODD §9.2)"),
+    ("choices", "TARGET_GRID", "target offers 0.5–1.6 by 0.05; the ends are reached in < 1 %"),
+    ("choices", "SHADING_STEP", "step between the report shadings weighed (search precision)"),
     ("choices", "MOVE_GRID", "the menu of bookings, as shares of env.booking_bound"),
     ("choices", "TAU_TABLE", "interpolation table of the score's moments (numerical)"),
     ("choices", "_NODES", "quadrature nodes of an expectation (numerical)"),
@@ -207,6 +207,8 @@ FORMER_CONSTANTS = {
     "assumptions.value_scale_prior": 1.2,
     "assumptions.help_scale_prior": 0.1,
     "assumptions.peer_attainment_sd_prior": 0.15,
+    "assumptions.max_shading_down": 0.2,
+    "assumptions.max_shading_up": 0.5,
     "judgment.audit_tolerance": 0.05,
     "comp.rank_bottom_share": 0.1,
     "comp.rank_bottom_score": 0.5,
@@ -269,6 +271,26 @@ def test_a_longer_goal_reach_makes_a_report_far_short_of_its_goal_worth_shading_
     pull = [choices.goal_pull(mu, sd, loss_aversion=2.25, reach=r)[0] for r in (0.1, 0.3)]
     assert pull[0] == pytest.approx(1.0, abs=0.01)
     assert pull[1] > 1.5
+
+
+def test_the_shading_menus_extent_bounds_an_overstatement_that_pays():
+    """The formula pays for reported attainment and nothing checks it: the
+    report goes as far up as the menu lets it."""
+    mu, sd = np.array([0.9]), np.array([0.05])
+    payoff = choices.payoff_for(Scenario())
+    stakes = choices.ReportStakes(
+        formula_share=1.0,
+        judged_per_attainment=0.0,
+        catch_probability=0.0,
+        ratchet_per_attainment=0.0,
+        extrinsic=1.0,
+        honesty_cost=0.1,
+    )
+    default = choices.choose_shading(mu, sd, payoff=payoff, stakes=stakes)[0]
+    narrow = choices.shading_grid(0.2, 0.2)
+    bounded = choices.choose_shading(mu, sd, payoff=payoff, stakes=stakes, options=narrow)[0]
+    assert default[0] > 0.2
+    assert bounded[0] == 0.2
 
 
 def test_a_higher_intensity_floor_keeps_one_who_sees_little_value_working_more():
@@ -359,6 +381,8 @@ MOVES: list[tuple[str, float, dict[str, object]]] = [
     ("assumptions.value_scale_prior", 5.0, {}),
     ("assumptions.help_scale_prior", 1.0, {}),
     ("assumptions.peer_attainment_sd_prior", 1.0, {"comp.evaluation": "relative"}),
+    ("assumptions.max_shading_down", 0.0, {"okr.target_rule": "ratchet"}),
+    ("assumptions.max_shading_up", 0.1, {}),
     ("judgment.audit_tolerance", 0.5, {"judgment.audit_probability": 0.5}),
     ("comp.rank_bottom_share", 0.4, {"comp.evaluation": "relative"}),
     ("comp.rank_bottom_score", 0.0, {"comp.evaluation": "relative"}),

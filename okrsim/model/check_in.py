@@ -121,7 +121,8 @@ def check_in(
         loss_aversion=s.behaviour.loss_aversion,
         goal_reach=s.assumptions.goal_reach,
     )
-    best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
+    options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
+    best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes, options=options)
     # Habit: last week's shading moves part of the way to this week's best; a
     # key result on the record is reported truthfully and its habit restarts at 0.
     on_record = wf.raised | wf.exposed

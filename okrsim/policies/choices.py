@@ -26,8 +26,25 @@ from okrsim.policies.rating import rank_bands, rank_curve
 
 #: Target multiples an employee weighs (target / own expected output).
 TARGET_GRID = np.linspace(0.5, 1.6, 23)
-#: Report shadings an employee weighs (reported − perceived, in units of on-pace progress).
-SHADING_GRID = np.round(np.arange(-0.2, 0.51, 0.05), 2)
+#: Step between the report shadings an employee weighs (search precision).
+SHADING_STEP = 0.05
+
+
+def shading_grid(most_down: float, most_up: float) -> Array:
+    """Report shadings an employee weighs: ``−most_down … most_up`` by :data:`SHADING_STEP`.
+
+    Shadings are reported − perceived, in units of on-pace progress.  The
+    extent (``assumptions.max_shading_down``, ``assumptions.max_shading_up``)
+    is taken to the nearest step, so that 0, an honest report, is always an
+    option.
+    """
+    down = SHADING_STEP * round(most_down / SHADING_STEP)
+    up = SHADING_STEP * round(most_up / SHADING_STEP)
+    return np.round(np.arange(-down, up + SHADING_STEP / 2, SHADING_STEP), 2)
+
+
+#: The report shadings weighed at the defaults of ``assumptions``.
+SHADING_GRID = shading_grid(Assumptions().max_shading_down, Assumptions().max_shading_up)
 #: Activities a week is split between, in this order everywhere.
 ACTIVITIES = ("kr", "bau", "help", "explore", "visible")
 
@@ -743,9 +760,16 @@ def report_utility(
 
 
 def choose_shading(
-    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, payoff: Payoff, stakes: ReportStakes
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    payoff: Payoff,
+    stakes: ReportStakes,
+    options: Array = SHADING_GRID,
 ) -> tuple[Array, Array]:
-    """The utility-maximising shading on :data:`SHADING_GRID` and its gain over none.
+    """The utility-maximising shading among ``options`` and its gain over none.
+
+    ``options`` are the shadings weighed (:func:`shading_grid`; 0 among them).
 
     Returns ``(shading, gain)``; ``gain`` ≥ 0 is the value of the option to
     shade, which a raised blocker or a caught report takes away.
@@ -761,7 +785,7 @@ def choose_shading(
     mu = np.asarray(mu_attainment, dtype=float)
     if not stakes.anything:
         return np.zeros(mu.shape), np.zeros(mu.shape)
-    grid = SHADING_GRID if stakes.rewards_understatement else SHADING_GRID[SHADING_GRID >= 0]
+    grid = options if stakes.rewards_understatement else options[options >= 0]
     step = float(grid[1] - grid[0])
 
     def utility(shading: Array) -> Array:
