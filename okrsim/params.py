@@ -158,6 +158,13 @@ class Okr(_Group):
         True,
         description="Managers keep the no-ratchet commitment (if not, they still ratchet)",
     )
+    red_pace: float = Field(
+        0.7,
+        ge=0.1,
+        le=0.9,
+        description="Share of the progress due by now below which a check-in shows red (off "
+        "track, bad news); the traffic-light convention, assumption",
+    )
 
 
 class Comp(_Group):

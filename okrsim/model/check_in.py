@@ -105,7 +105,7 @@ def check_in(
     # A red status is bad news: the shading below which this week's report
     # shows red, and what the employee believes red costs in judgment.
     pace_share = (week_in_quarter + 1) / WEEKS_PER_QUARTER
-    red_below = metrics.RED - perceived / (target * pace_share)
+    red_below = s.okr.red_pace - perceived / (target * pace_share)
     # (a key result red all quarter is one piece of bad news)
     red_penalty = wf.bad_news_belief[:, None] / WEEKS_PER_QUARTER
     stakes = choices.ReportStakes(
@@ -145,8 +145,8 @@ def check_in(
     pace = target * (week_in_quarter + 1) / WEEKS_PER_QUARTER
     true_ratio = wf.produced / pace
     rep_ratio = wf.reported / pace
-    wf.reported_status[:] = metrics.status_codes(rep_ratio)
-    wf.true_status[:] = metrics.status_codes(true_ratio)
+    wf.reported_status[:] = metrics.status_codes(rep_ratio, red=s.okr.red_pace)
+    wf.true_status[:] = metrics.status_codes(true_ratio, red=s.okr.red_pace)
     tally.red_reports += (wf.reported_status == metrics.OFF_TRACK).sum(axis=1)
     if week_in_quarter == MIDPOINT_WEEK:
         tally.behind_mid[:] = metrics.behind_pace(wf.true_status).any(axis=1)
