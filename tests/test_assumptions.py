@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_policies import stakes as report_stakes
 
 from okrsim.model import OKRModel
 from okrsim.model.work import update_stress
@@ -254,16 +255,8 @@ def test_a_longer_goal_reach_makes_a_report_far_short_of_its_goal_worth_shading_
     payoff = choices.payoff_for(Scenario().with_overrides({"comp.coupling": 0.0}))
 
     def shading(reach: float) -> float:
-        stakes = choices.ReportStakes(
-            formula_share=0.0,
-            judged_per_attainment=0.0,
-            catch_probability=0.0,
-            ratchet_per_attainment=0.0,
-            extrinsic=1.0,
-            honesty_cost=3.0,
-            goal_weight=1.0,
-            loss_aversion=2.25,
-            goal_reach=reach,
+        stakes = report_stakes(
+            honesty_cost=3.0, goal_weight=1.0, loss_aversion=2.25, goal_reach=reach
         )
         return float(choices.choose_shading(mu, sd, payoff=payoff, stakes=stakes)[0][0])
 
@@ -279,14 +272,7 @@ def test_the_shading_menus_extent_bounds_an_overstatement_that_pays():
     report goes as far up as the menu lets it."""
     mu, sd = np.array([0.9]), np.array([0.05])
     payoff = choices.payoff_for(Scenario())
-    stakes = choices.ReportStakes(
-        formula_share=1.0,
-        judged_per_attainment=0.0,
-        catch_probability=0.0,
-        ratchet_per_attainment=0.0,
-        extrinsic=1.0,
-        honesty_cost=0.1,
-    )
+    stakes = report_stakes(formula_share=1.0, honesty_cost=0.1)
     default = choices.choose_shading(mu, sd, payoff=payoff, stakes=stakes)[0]
     narrow = choices.shading_grid(0.2, 0.2)
     bounded = choices.choose_shading(mu, sd, payoff=payoff, stakes=stakes, options=narrow)[0]
