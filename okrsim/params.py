@@ -905,6 +905,20 @@ class Assumptions(_Group):
         description="Largest overstatement of progress one weighs in a report, in units of "
         "on-pace progress (assumption)",
     )
+    min_target_offer: float = Field(
+        0.5,
+        ge=0.05,
+        le=0.95,
+        description="Lowest target one weighs offering, as a multiple of one's expected output "
+        "(bounds the sandbagging index at 1 − it; assumption)",
+    )
+    max_target_offer: float = Field(
+        1.6,
+        ge=1.05,
+        le=5.0,
+        description="Highest target one weighs offering, as a multiple of one's expected output "
+        "(assumption)",
+    )
 
 
 #: What a schedule cannot change: the organisation's shape, its people, the

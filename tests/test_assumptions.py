@@ -52,7 +52,7 @@ BOOKKEEPING: tuple[tuple[str, float | str, str], ...] = (
     ("*", 1e-10, "numerical guard: a variance treated as none"),
     ("*", 1e-12, "numerical guard: a floor against a log or division of zero"),
     ("*", 1e-300, "numerical guard: a floor against division by zero"),
-    ("choices", "TARGET_GRID", "target offers 0.5–1.6 by 0.05; the ends are reached in < 1 %"),
+    ("choices", "TARGET_OFFERS", "how many target offers are weighed (search precision)"),
     ("choices", "SHADING_STEP", "step between the report shadings weighed (search precision)"),
     ("choices", "MOVE_GRID", "the menu of bookings, as shares of env.booking_bound"),
     ("choices", "TAU_TABLE", "interpolation table of the score's moments (numerical)"),
@@ -210,6 +210,8 @@ FORMER_CONSTANTS = {
     "assumptions.peer_attainment_sd_prior": 0.15,
     "assumptions.max_shading_down": 0.2,
     "assumptions.max_shading_up": 0.5,
+    "assumptions.min_target_offer": 0.5,
+    "assumptions.max_target_offer": 1.6,
     "judgment.audit_tolerance": 0.05,
     "okr.red_pace": 0.7,
     "comp.rank_bottom_share": 0.1,
@@ -278,6 +280,18 @@ def test_the_shading_menus_extent_bounds_an_overstatement_that_pays():
     bounded = choices.choose_shading(mu, sd, payoff=payoff, stakes=stakes, options=narrow)[0]
     assert default[0] > 0.2
     assert bounded[0] == 0.2
+
+
+def test_the_lowest_target_offer_bounds_sandbagging_that_pays():
+    """All of the rating on the score, a cheap misstatement, risk aversion: the
+    offer goes as low as the menu lets it."""
+    payoff = choices.payoff_for(Scenario().with_overrides({"comp.coupling": 1.0}))
+    agent = {"payoff": payoff, "extrinsic": 1.5, "risk_aversion": 3.0, "honesty_cost": 0.1}
+    default, _ = choices.choose_target(0.2, **agent)
+    offers = choices.target_grid(0.9, 1.6)
+    bounded, _ = choices.choose_target(0.2, **agent, offers=offers)
+    assert default < 0.9
+    assert bounded == 0.9
 
 
 def test_a_higher_intensity_floor_keeps_one_who_sees_little_value_working_more():
@@ -370,6 +384,8 @@ MOVES: list[tuple[str, float, dict[str, object]]] = [
     ("assumptions.peer_attainment_sd_prior", 1.0, {"comp.evaluation": "relative"}),
     ("assumptions.max_shading_down", 0.0, {"okr.target_rule": "ratchet"}),
     ("assumptions.max_shading_up", 0.1, {}),
+    ("assumptions.min_target_offer", 0.9, {"comp.coupling": 0.8}),
+    ("assumptions.max_target_offer", 1.1, {"okr.target_rule": "negotiated"}),
     ("judgment.audit_tolerance", 0.5, {"judgment.audit_probability": 0.5}),
     ("okr.red_pace", 0.85, {"judgment.blocker_penalty": 0.5}),
     ("comp.rank_bottom_share", 0.4, {"comp.evaluation": "relative"}),

@@ -92,6 +92,7 @@ def set_targets(
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
         pull=wf.pull_belief,
         ask=wf.ask_belief,
+        offers=policy.target_offers,
     )
     wf.target_utilities[:] = utilities
     # Habit: the offer moves part of the way from the multiple offered a
@@ -151,6 +152,7 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
         extrinsic=x,
         risk_aversion=wf.risk_aversion,
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
+        offers=policy.target_offers,
     )
     current = wf.target * wf.par
     # the target in force was stated already: keeping it costs no new statement

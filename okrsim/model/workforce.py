@@ -152,7 +152,7 @@ class Workforce:
         self.weights = np.ones((self.n, len(choices.ACTIVITIES)))
         self.raise_gain = np.zeros(shape)
         self.report_gain = np.zeros(shape)
-        self.target_utilities = np.zeros((self.n, choices.TARGET_GRID.size))
+        self.target_utilities = np.zeros((self.n, choices.TARGET_OFFERS))
         self.intensity = np.ones(self.n)
         self.tenure_weeks = np.full(self.n, 52.0)
         self.availability = np.ones(self.n)

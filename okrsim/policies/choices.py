@@ -24,8 +24,21 @@ from okrsim.params import Assumptions, Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
 from okrsim.policies.rating import rank_bands, rank_curve
 
-#: Target multiples an employee weighs (target / own expected output).
-TARGET_GRID = np.linspace(0.5, 1.6, 23)
+#: How many target multiples an employee weighs (search precision).
+TARGET_OFFERS = 23
+
+
+def target_grid(lowest: float, highest: float) -> Array:
+    """Target multiples an employee weighs (target / own expected output).
+
+    :data:`TARGET_OFFERS` evenly spaced from ``assumptions.min_target_offer``
+    to ``assumptions.max_target_offer``.
+    """
+    return np.linspace(lowest, highest, TARGET_OFFERS)
+
+
+#: The target multiples weighed at the defaults of ``assumptions``.
+TARGET_GRID = target_grid(Assumptions().min_target_offer, Assumptions().max_target_offer)
 #: Step between the report shadings an employee weighs (search precision).
 SHADING_STEP = 0.05
 
@@ -222,6 +235,7 @@ def choose_target(
     honesty_cost: ArrayLike,
     pull: ArrayLike = 0.0,
     ask: ArrayLike = 1.0,
+    offers: Array = TARGET_GRID,
 ) -> tuple[Array, Array]:
     """The utility-maximising offer (a target multiple) and the utilities of every option.
 
@@ -234,7 +248,7 @@ def choose_target(
     away from the ask — Fisher, Frederickson & Peffer (2000)'s "political"
     budget negotiation — and where it expects none the same code gives its
     honest choice.  Returns ``(offer, utilities)`` where ``utilities[..., g]``
-    is the expected utility of offering ``TARGET_GRID[g]`` (agents along the
+    is the expected utility of offering ``offers[g]`` (:func:`target_grid`; agents along the
     leading axes of ``risk_aversion``, ``honesty_cost``, ``pull`` and
     ``ask``).  Under a forced distribution the curve is the rank's step
     curve: a lower target still lifts one's attainment past peers.
@@ -243,9 +257,9 @@ def choose_target(
     # where nobody expects a pull every agent weighs the same grid of targets, and
     # the score's moments are computed once for it (a speed short-cut)
     targets = (
-        TARGET_GRID + pull * (np.asarray(ask, dtype=float)[..., None] - TARGET_GRID)
+        offers + pull * (np.asarray(ask, dtype=float)[..., None] - offers)
         if np.any(pull)
-        else TARGET_GRID
+        else offers
     )
     utilities = target_utility(
         targets,
@@ -254,9 +268,9 @@ def choose_target(
         extrinsic=np.asarray(extrinsic, dtype=float)[..., None],
         risk_aversion=np.asarray(risk_aversion, dtype=float)[..., None],
         honesty_cost=np.asarray(honesty_cost, dtype=float)[..., None],
-        offer=TARGET_GRID,
+        offer=offers,
     )
-    return TARGET_GRID[np.argmax(utilities, axis=-1)], utilities
+    return offers[np.argmax(utilities, axis=-1)], utilities
 
 
 def manager_agrees(current: ArrayLike, proposed: ArrayLike, reference: ArrayLike) -> Array:
