@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from okrsim import rows
+from okrsim.params import Okr
 from okrsim.policies.curves import Array
 
 #: The canonical metrics, with what each one means.
@@ -136,8 +137,9 @@ def recovery(quarterly: pd.DataFrame, change: int | None) -> dict[str, float]:
 
 #: Traffic-light status of a key result's progress against pace: on track at
 #: ≥ GREEN of the progress due by now, off track below RED, at risk between
-#: (a common status convention; the thresholds are assumptions).
-GREEN, RED = 0.9, 0.7
+#: (a common status convention; the thresholds are assumptions).  RED is the
+#: default of ``okr.red_pace``, the threshold a run's check-ins use.
+GREEN, RED = 0.9, Okr().red_pace
 ON_TRACK, AT_RISK, OFF_TRACK, NO_TARGET = 0, 1, 2, 3
 #: Each status code's name in the written results.
 STATUS_NAMES: Final[dict[int, str]] = {

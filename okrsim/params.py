@@ -2,7 +2,8 @@
 
 A scenario is the world (``org``, ``env``, ``behaviour``: the uncertainties) plus
 the policy (``okr``, ``comp``, ``judgment``, ``schedule``: the levers) plus the
-run's ``horizon``.  One name everywhere: the TOML key ``comp.coupling`` is the
+run's ``horizon``, plus the ``assumptions`` the model's rules rest on (more
+uncertainties).  One name everywhere: the TOML key ``comp.coupling`` is the
 pydantic field ``Scenario.comp.coupling``, the sweep axis, the data column and
 the dashboard label's source.
 
@@ -157,6 +158,13 @@ class Okr(_Group):
         True,
         description="Managers keep the no-ratchet commitment (if not, they still ratchet)",
     )
+    red_pace: float = Field(
+        0.7,
+        ge=0.1,
+        le=0.9,
+        description="Share of the progress due by now below which a check-in shows red (off "
+        "track, bad news); the traffic-light convention, assumption",
+    )
 
 
 class Comp(_Group):
@@ -203,6 +211,34 @@ class Comp(_Group):
         ge=-1.0,
         le=1.0,
         description="Coupling the organisation states to its people (-1: the coupling in force)",
+    )
+    rank_bottom_share: float = Field(
+        0.1,
+        ge=0.01,
+        le=0.5,
+        description="Share of a team in a forced distribution's bottom band (Welch 2001's "
+        "vitality curve: 10 %)",
+    )
+    rank_bottom_score: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Score of a forced distribution's bottom band; the middle band scores 1 "
+        "(assumption)",
+    )
+    rank_top_share: float = Field(
+        0.2,
+        ge=0.01,
+        le=0.5,
+        description="Share of a team in a forced distribution's top band (Welch 2001's "
+        "vitality curve: 20 %)",
+    )
+    rank_top_score: float = Field(
+        1.25,
+        ge=1.0,
+        le=3.0,
+        description="Score of a forced distribution's top band; the middle band scores 1 "
+        "(assumption)",
     )
 
     @model_validator(mode="after")
@@ -324,6 +360,13 @@ class Judgment(_Group):
         ge=0.0,
         le=3.0,
         description="Rating lost per unit of attainment inflation caught",
+    )
+    audit_tolerance: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Overstatement (share of the target) beyond which an audit counts a report "
+        "as inflated, corrects and marks it (assumption)",
     )
 
 
@@ -733,8 +776,202 @@ class Horizon(_Group):
     quarters: int = Field(8, ge=1, le=200, description="Quarters simulated (13 weeks each)")
 
 
-#: What a schedule cannot change: the organisation's shape, its people and the run.
-FIXED_GROUPS = frozenset({"schedule", "horizon", "org", "behaviour"})
+class Assumptions(_Group):
+    """Numbers the model's rules rest on that no study pins down (uncertainties).
+
+    Each was a constant in the code; as a field it can be swept like any other
+    uncertainty.  The defaults are the values the rules always used; sources
+    and reasons are in docs/ODD.md §9.
+    """
+
+    risk_aversion_log_sd: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of risk aversion across people (assumption)",
+    )
+    honesty_cost_log_sd: float = Field(
+        0.8,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of the honesty cost across people (assumption)",
+    )
+    intrinsic_motivation_log_sd: float = Field(
+        0.4,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of intrinsic motivation across people (assumption)",
+    )
+    prosociality_log_sd: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of prosociality across people (assumption)",
+    )
+    mum_cost_log_sd: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of the discomfort of delivering bad news across people (assumption)",
+    )
+    effort_cost_log_sd: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of the cost of effort across people (assumption)",
+    )
+    present_bias_log_sd: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Log-sd of β around behaviour.present_bias_beta among the present-biased "
+        "(assumption)",
+    )
+    perception_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of one's lasting misperception of one's own progress, as a share of "
+        "behaviour.self_knowledge_sd (assumption)",
+    )
+    kr_plan_prior: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Planned key-result share of the hours before any history; also the "
+        "manager's estimate's (assumption)",
+    )
+    help_prior: float = Field(
+        0.1,
+        ge=0.0,
+        le=2.0,
+        description="Help one expects to receive per week before any history "
+        "(output units; assumption)",
+    )
+    agree_prior: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Believed chance a manager agrees to a revision before any is seen "
+        "(assumption: even odds, uninformed)",
+    )
+    goal_reach: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="How far below a goal (share of the target) a shortfall still pulls effort "
+        "and report (calibrated, docs/ODD.md §10; Locke & Latham 2002, directional)",
+    )
+    intensity_floor: float = Field(
+        0.5,
+        ge=0.1,
+        le=1.0,
+        description="Least intensity, as a share of a normal week: one is present for the "
+        "contracted week (assumption)",
+    )
+    stress_memory: float = Field(
+        0.92,
+        ge=0.0,
+        le=0.99,
+        description="Weekly carry-over of stress, an exponential average over about "
+        "1/(1 − m) weeks (assumption: about 12)",
+    )
+    ramp_start: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="A newcomer's productivity in its first week, as a share of full; it "
+        "reaches full over env.ramp_weeks (assumption)",
+    )
+    manager_estimate_noise: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="Log-sd of a manager's estimate of a report's capability at accuracy 0 "
+        "(scaled by 1 − judgment.accuracy; assumption)",
+    )
+    blocker_spread: float = Field(
+        3.0,
+        ge=0.0,
+        le=10.0,
+        description="Blockers' term in one's relative uncertainty about a quarter's output, "
+        "× severity·√(rate·weeks)/weeks (assumption)",
+    )
+    capability_evidence_weeks: float = Field(
+        0.5,
+        ge=0.0,
+        le=13.0,
+        description="Key-result effort in a quarter (week-equivalents) below which one does "
+        "not update the belief of one's own capability (assumption)",
+    )
+    statement_far: float = Field(
+        0.5,
+        ge=0.05,
+        le=1.0,
+        description="Distance between a statement and what is seen at which the statement is "
+        "judged as good as none (assumption: half the range of a share)",
+    )
+    edge_uncertainty: float = Field(
+        0.5,
+        ge=0.0,
+        le=3.0,
+        description="Blur of a forced distribution's band edges as weighed by an employee, "
+        "× the peers' spread of attainment (assumption)",
+    )
+    value_scale_prior: float = Field(
+        1.2,
+        ge=0.01,
+        le=10.0,
+        description="Contribution per employee-week everyone takes as typical before the first "
+        "review (value units; assumption)",
+    )
+    help_scale_prior: float = Field(
+        0.1,
+        ge=0.01,
+        le=2.0,
+        description="Help given per employee-week everyone takes as typical before the first "
+        "review (output units; assumption)",
+    )
+    peer_attainment_sd_prior: float = Field(
+        0.15,
+        ge=0.02,
+        le=2.0,
+        description="Spread of peers' attainment a forced ranking is weighed against before "
+        "the first review (assumption)",
+    )
+    max_shading_down: float = Field(
+        0.2,
+        ge=0.0,
+        le=0.5,
+        description="Largest understatement of progress one weighs in a report, in units of "
+        "on-pace progress (assumption)",
+    )
+    max_shading_up: float = Field(
+        0.5,
+        ge=0.05,
+        le=1.0,
+        description="Largest overstatement of progress one weighs in a report, in units of "
+        "on-pace progress (assumption)",
+    )
+    min_target_offer: float = Field(
+        0.5,
+        ge=0.05,
+        le=0.95,
+        description="Lowest target one weighs offering, as a multiple of one's expected output "
+        "(bounds the sandbagging index at 1 − it; assumption)",
+    )
+    max_target_offer: float = Field(
+        1.6,
+        ge=1.05,
+        le=5.0,
+        description="Highest target one weighs offering, as a multiple of one's expected output "
+        "(assumption)",
+    )
+
+
+#: What a schedule cannot change: the organisation's shape, its people, the
+#: model's assumptions and the run.
+FIXED_GROUPS = frozenset({"schedule", "horizon", "org", "behaviour", "assumptions"})
 FIXED_KEYS = frozenset({"okr.krs_per_person", "okr.aspirational_share"})
 
 
@@ -755,6 +992,7 @@ class Scenario(_Group):
     behaviour: Behaviour = Behaviour()
     env: Env = Env()
     horizon: Horizon = Horizon()
+    assumptions: Assumptions = Assumptions()
     schedule: tuple[ScheduledChange, ...] = Field(
         (),
         strict=False,  # TOML gives a list; each change inside is still strict
@@ -796,7 +1034,8 @@ class Scenario(_Group):
                 if key.split(".", 1)[0] in FIXED_GROUPS or key in FIXED_KEYS:
                     raise ValueError(
                         f"{where}.set: {shown(key)} cannot change mid-run (the organisation's "
-                        "shape and people are fixed; other okr, comp, judgment and env keys can)"
+                        "shape, its people and the model's assumptions are fixed; other okr, "
+                        "comp, judgment and env keys can)"
                     )
                 if not _is_field(key):
                     raise ValueError(f"{where}.set: unknown key {shown(key)}")

@@ -279,7 +279,8 @@ def test_newcomers_hear_what_is_stated_on_arrival():
     np.testing.assert_array_equal(wf.coupling_belief[~seats], 0.1)
 
 
-#: A statement, what was stated, and a value seen far from it (by more than FAR).
+#: A statement, what was stated, and a value seen far from it (by more than
+#: ``assumptions.statement_far``).
 CHECKS = [("coupling_belief", {"comp.coupling": 0.3}, 0.3, 0.9), ("pull_belief", {}, 0.0, 1.0)]
 
 
@@ -297,14 +298,15 @@ def test_credibility_rises_when_statements_hold_and_falls_when_they_do_not(
     for seen in (held, missed):
         wf = market(s)
         checked = {name: (np.full(wf.n, seen), np.ones(wf.n))}
-        pb.update_credibility(wf, stated, checked, eta=eta)
+        pb.update_credibility(wf, stated, checked, eta=eta, far=s.assumptions.statement_far)
         result[seen] = wf.credibility
     prior = s.behaviour.credibility_prior
     np.testing.assert_allclose(result[held], prior + eta * (1.0 - prior))  # agreement 1
     np.testing.assert_allclose(result[missed], prior + eta * (0.0 - prior))  # off by > FAR: 0
     # a statement one could not check moves nothing
     wf = market(s)
-    pb.update_credibility(wf, stated, {name: (np.full(wf.n, missed), np.zeros(wf.n))}, eta=eta)
+    unchecked = {name: (np.full(wf.n, missed), np.zeros(wf.n))}
+    pb.update_credibility(wf, stated, unchecked, eta=eta, far=s.assumptions.statement_far)
     np.testing.assert_array_equal(wf.credibility, prior)
 
 

@@ -30,7 +30,6 @@ from okrsim.model.outlook import attainment_outlook
 from okrsim.model.quarter_review import judge, measured_scores
 from okrsim.model.target_setting import REVISION_WEEK, revise_targets, set_targets
 from okrsim.model.work import work
-from okrsim.model.workforce import AGREE_PRIOR
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.simulation import run
@@ -366,10 +365,11 @@ def test_the_belief_of_agreement_is_learned_from_the_teams_requests():
     eta = s.behaviour.learning_rate
     seen = asked[wf.team] > 0
     share = agreed[wf.team] / np.maximum(asked, 1)[wf.team]
-    expected = np.where(seen, (1 - eta) * AGREE_PRIOR + eta * share, AGREE_PRIOR)
+    prior = s.assumptions.agree_prior
+    expected = np.where(seen, (1 - eta) * prior + eta * share, prior)
     stayed = ~model.employee_frame()["left"].to_numpy(bool)  # a newcomer brings the prior
     np.testing.assert_allclose(wf.agree_belief[stayed], expected[stayed])
-    np.testing.assert_array_equal(wf.agree_belief[~stayed], AGREE_PRIOR)
+    np.testing.assert_array_equal(wf.agree_belief[~stayed], prior)
 
 
 def test_a_revision_agreed_mid_quarter_is_not_mistaken_for_the_managers_pull():

@@ -8,6 +8,7 @@ common random numbers; none relies on a per-policy behaviour constant.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -335,8 +336,9 @@ def test_uncertain_pay_and_long_hours_raise_stress():
         wf.stress[:], wf.intensity[:] = before, hours
         return after
 
-    calm = PublicFigures(judged_sd=0.05)
-    assert np.all(stress_after(PublicFigures(judged_sd=0.4), 1.0) > stress_after(calm, 1.0))
+    calm = replace(PublicFigures.prior(s.assumptions), judged_sd=0.05)
+    tense = replace(calm, judged_sd=0.4)
+    assert np.all(stress_after(tense, 1.0) > stress_after(calm, 1.0))
     assert np.all(stress_after(calm, 1.25) > stress_after(calm, 1.0))
 
 

@@ -30,8 +30,8 @@ from okrsim.model.outlook import attainment_outlook, weekly_forecast
 from okrsim.model.quarter_review import Judgment, judge, measured_scores
 from okrsim.model.target_setting import set_targets
 from okrsim.model.turnover import availability, decide_quits, hire, quit_probability
-from okrsim.model.work import STRESS_MEMORY, seat_factor, update_stress, work
-from okrsim.model.workforce import INITIAL_KR_PLAN, Workforce
+from okrsim.model.work import seat_factor, update_stress, work
+from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 
@@ -345,7 +345,7 @@ def test_a_hire_brings_the_newcomers_traits_and_priors_and_keeps_the_seats_work(
         np.testing.assert_array_equal(getattr(wf, name)[left], getattr(newcomers, name)[left])
         np.testing.assert_array_equal(getattr(wf, name)[~left], before[name][~left])
     assert np.all(wf.ratchet_belief[left] == 0.0)
-    assert np.all(wf.kr_plan[left] == INITIAL_KR_PLAN)
+    assert np.all(wf.kr_plan[left] == s.assumptions.kr_plan_prior)
     assert np.all(wf.audit_belief[left] == s.behaviour.audit_prior)  # the market's, until told
     for name, kept in seat.items():
         np.testing.assert_array_equal(getattr(wf, name), kept)
@@ -354,7 +354,7 @@ def test_a_hire_brings_the_newcomers_traits_and_priors_and_keeps_the_seats_work(
 
 def test_a_vacant_seat_produces_nothing_and_a_newcomer_ramps_up():
     np.testing.assert_allclose(
-        seat_factor(np.array([-3.0, 0.0, 6.5, 13.0, 40.0]), 13), [0, 0.5, 0.75, 1, 1]
+        seat_factor(np.array([-3.0, 0.0, 6.5, 13.0, 40.0]), 13, 0.5), [0, 0.5, 0.75, 1, 1]
     )
     model = mid_quarter(scenario())
     wf, tally = model.workforce, model.tally
@@ -374,7 +374,7 @@ def test_a_newcomers_forecast_counts_the_weeks_it_will_not_be_productive():
     model = mid_quarter(s)
     wf, policy = model.workforce, model.policy
     tenure = np.array([-6.0, 0.0, 52.0])
-    seats = availability(tenure, weeks=WEEKS_PER_QUARTER, ramp_weeks=13)
+    seats = availability(tenure, s, weeks=WEEKS_PER_QUARTER)
     assert seats[0] < seats[1] < seats[2] == 1.0
     wf.availability[:] = 1.0
     veteran = weekly_forecast(wf, policy)
@@ -422,7 +422,7 @@ def test_an_annual_settlement_halves_the_stress_of_pay_uncertainty():
         policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
         wf.stress[:] = 0.0
         update_stress(wf, policy, model.outlook, model.public, week_in_quarter=5)
-        added.append(wf.stress / (1.0 - STRESS_MEMORY) - policy.overhead)
+        added.append(wf.stress / (1.0 - s.assumptions.stress_memory) - policy.overhead)
     assert np.all(added[0] > 0.0)
     np.testing.assert_allclose(added[1], 0.5 * added[0])
 

@@ -100,7 +100,7 @@ class Employee(mesa.Agent):
         return {
             "target_options": dict(
                 zip(
-                    choices.TARGET_GRID.round(3).tolist(),
+                    self.model.policy.target_offers.round(3).tolist(),
                     w.target_utilities[i].tolist(),
                     strict=True,
                 )

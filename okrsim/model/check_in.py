@@ -29,8 +29,6 @@ from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
-#: Overstatement (share of target) beyond which an audit counts a report as inflated.
-AUDIT_TOLERANCE = 0.05
 #: Misstatement (share of true progress) beyond which a check-in counts as biased,
 #: the threshold behind Snow, Keil & Wallace (2007)'s "biased" reports (assumption: 10 %).
 BIAS_TOLERANCE = 0.1
@@ -110,7 +108,7 @@ def check_in(
     # A red status is bad news: the shading below which this week's report
     # shows red, and what the employee believes red costs in judgment.
     pace_share = (week_in_quarter + 1) / WEEKS_PER_QUARTER
-    red_below = metrics.RED - perceived / (target * pace_share)
+    red_below = s.okr.red_pace - perceived / (target * pace_share)
     # (a key result red all quarter is one piece of bad news)
     red_penalty = wf.bad_news_belief[:, None] / WEEKS_PER_QUARTER
     stakes = choices.ReportStakes(
@@ -124,12 +122,14 @@ def check_in(
         red_penalty=red_penalty,
         goal_weight=goal_weight(wf, policy),
         loss_aversion=s.behaviour.loss_aversion,
+        goal_reach=s.assumptions.goal_reach,
     )
     if decision_rules.by_rule(s):  # the rule's shading for the quarter, its own habit
         best, gain = decision_rules.option(wf, "shading")[:, None], np.zeros((wf.n, 1))
         adjust = np.ones((wf.n, 1))
     else:
-        best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes)
+        options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
+        best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes, options=options)
         adjust = wf.weekly_adjustment(s.behaviour.habit_weeks)[:, None]
     # Habit: last week's shading moves part of the way to this week's best; a
     # key result on the record is reported truthfully and its habit restarts at 0.
@@ -142,7 +142,7 @@ def check_in(
     # organisation's record) is corrected and marked.
     audited = audit_u < s.judgment.audit_probability
     tally.audits += rows.total(audited)
-    caught = audited & (wf.reported - wf.progress > AUDIT_TOLERANCE * target)
+    caught = audited & (wf.reported - wf.progress > s.judgment.audit_tolerance * target)
     if caught.any():
         excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
         tally.caught += rows.total(excess)
@@ -152,8 +152,8 @@ def check_in(
     pace = target * (week_in_quarter + 1) / WEEKS_PER_QUARTER
     true_ratio = wf.produced / pace
     rep_ratio = wf.reported / pace
-    wf.reported_status[:] = metrics.status_codes(rep_ratio)
-    wf.true_status[:] = metrics.status_codes(true_ratio)
+    wf.reported_status[:] = metrics.status_codes(rep_ratio, red=s.okr.red_pace)
+    wf.true_status[:] = metrics.status_codes(true_ratio, red=s.okr.red_pace)
     tally.red_reports += rows.total(wf.reported_status == metrics.OFF_TRACK)
     if week_in_quarter == MIDPOINT_WEEK:
         tally.behind_mid[:] = rows.any_(metrics.behind_pace(wf.true_status))

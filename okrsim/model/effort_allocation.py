@@ -84,7 +84,9 @@ def value_per_output(
     # does not make each unit of output count for more.
     pull = (
         s.behaviour.goal_pull
-        * choices.goal_pull(mu, sd, loss_aversion=s.behaviour.loss_aversion)
+        * choices.goal_pull(
+            mu, sd, loss_aversion=s.behaviour.loss_aversion, reach=s.assumptions.goal_reach
+        )
         * wf.intrinsic[:, None]
         / (krs * wf.expected)
         * wf.par  # an aspirational goal pulls less: falling short is expected
@@ -141,6 +143,7 @@ def _plan(
         present_bias=wf.present_bias,
         elasticity=b.hours_elasticity,
         ceiling=ceiling(wf, policy),
+        floor=policy.scenario.assumptions.intensity_floor,
     )
     return now, later, value_of_time
 
@@ -259,7 +262,8 @@ def allocate_effort(
     adjust = wf.weekly_adjustment(policy.scenario.behaviour.habit_weeks)
     # (a habit cannot carry one past what stress leaves one able to work)
     habit = choices.habitual(wf.intensity, best_intensity, adjust)
-    wf.intensity[:] = np.minimum(habit, np.maximum(ceiling(wf, policy), choices.INTENSITY_FLOOR))
+    floor = policy.scenario.assumptions.intensity_floor
+    wf.intensity[:] = np.minimum(habit, np.maximum(ceiling(wf, policy), floor))
     wf.weights[:] = np.column_stack([w_kr, weights])
     # The split of the hours worked: the saturating activities need the same
     # time whatever the intensity, so their scales are in shares of it.

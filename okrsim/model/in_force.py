@@ -73,6 +73,12 @@ class InForce:
         return self.scenario.okr.krs_per_person
 
     @property
+    def target_offers(self) -> Array:
+        """The target multiples an employee weighs (:func:`.choices.target_grid`)."""
+        a = self.scenario.assumptions
+        return choices.target_grid(a.min_target_offer, a.max_target_offer)
+
+    @property
     def coaching(self) -> float:
         """Extra weekly clearing chance a raised blocker gets from its manager.
 

@@ -110,7 +110,8 @@ def learn(
     * agreement belief → the share of the team's asked-for revisions the
       manager agreed to, seen only when someone asked;
     * own work → planned key-result time, help received, output lost to
-      blockers, and capability (seen regressively, Moore & Healy 2008).
+      blockers, and capability (seen regressively, Moore & Healy 2008; only
+      after more key-result effort than ``assumptions.capability_evidence_weeks``).
 
     The coupling and bad-news beliefs are fitted from ratings seen
     (:mod:`okrsim.model.policy_beliefs`).  Returns what was seen of the
@@ -153,7 +154,8 @@ def learn(
     toward(wf.blocked_loss_belief, loss, t.kr_own > 0)
     observed = t.kr_own / np.maximum(t.kr_effort, 1e-9)
     seen = regressive(observed, s.behaviour.self_assessment_regression)
-    toward(wf.capability_belief, seen, t.kr_effort > 0.5)
+    enough = t.kr_effort > s.assumptions.capability_evidence_weeks
+    toward(wf.capability_belief, seen, enough)
     return Seen(audit_rate, audits_seen, ratchet, ratcheted, pull, pulled)
 
 

@@ -91,7 +91,7 @@ class OKRModel(mesa.Model):
         # each manager's lasting leniency (a rater effect; Scullen, Mount & Goff 2000)
         self.leniency = self.streams["audit"].normal(0.0, s.judgment.leniency_sd, s.org.n_teams)
         self.week, self.quarter = 0, 0  # weeks completed, quarters started
-        self.public = PublicFigures()
+        self.public = PublicFigures.prior(s.assumptions)
         self.policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
         self.statement: policy_beliefs.Statement | None = None  # nothing stated yet
         self.tally = Tally(wf.n, wf.k)
@@ -188,9 +188,7 @@ class OKRModel(mesa.Model):
             self.priority_error, s, self.streams["environment"].standard_normal(self.org.n_teams)
         )
         self.alignment = alignment.team_alignment(self.priority_error, s)
-        wf.availability[:] = turnover.availability(
-            wf.tenure_weeks, weeks=WEEKS_PER_QUARTER, ramp_weeks=s.env.ramp_weeks
-        )
+        wf.availability[:] = turnover.availability(wf.tenure_weeks, s, weeks=WEEKS_PER_QUARTER)
         self.rule_draws = decision_rules.choose(wf, s, self.streams["rules"], self.org.team_size)
         target_setting.quarter_expectations(wf, policy, self.org.aspirational)
         self.manager_view = target_setting.manager_estimate(wf, policy, self.streams["audit"])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from okrsim.params import WEEKS_PER_QUARTER, Scenario, bounds
+from okrsim.params import WEEKS_PER_QUARTER, Assumptions, Scenario, bounds
 from okrsim.policies.curves import Array
 
 #: Key-result draws are made for the most key results a person can own and cut to
@@ -127,9 +127,25 @@ class PublicFigures:
     contribution (rating units) — the risk judgment puts on pay.
     """
 
-    value_scale: float = WEEKS_PER_QUARTER * 1.2
-    help_scale: float = WEEKS_PER_QUARTER * 0.1
-    peer_attainment: tuple[float, float] = (1.0, 0.15)
+    value_scale: float
+    help_scale: float
+    peer_attainment: tuple[float, float]
     seen_weight: float = 1.0
     reported_weight: float = 0.0
     judged_sd: float = 0.0
+
+    @classmethod
+    def prior(cls, assumptions: Assumptions) -> PublicFigures:
+        """The figures everyone takes as typical before the first review.
+
+        A quarter of ``assumptions.value_scale_prior`` and
+        ``assumptions.help_scale_prior`` per week, peers' attainment at
+        target with spread ``assumptions.peer_attainment_sd_prior``; judgment
+        as if it saw contribution exactly.
+        """
+        a = assumptions
+        return cls(
+            value_scale=WEEKS_PER_QUARTER * a.value_scale_prior,
+            help_scale=WEEKS_PER_QUARTER * a.help_scale_prior,
+            peer_attainment=(1.0, a.peer_attainment_sd_prior),
+        )

@@ -29,12 +29,14 @@ def relative_sd(scenario: Scenario, weeks_left: int) -> float:
 
     Weekly luck averages out over the weeks left; one's own capability
     estimate does not (its error is the self-knowledge sd); blockers add a
-    spread of their own (assumption: ``3·severity·√(rate·weeks)/weeks``).
+    spread of their own, ``b·severity·√(rate·weeks)/weeks`` with ``b``
+    ``assumptions.blocker_spread`` (the form is an assumption).
     """
     s = scenario
     weeks = max(weeks_left, 1)
     luck = s.behaviour.luck_sd / np.sqrt(weeks)
-    blockers = s.env.blocker_severity * np.sqrt(s.env.blocker_rate * weeks) / weeks * 3.0
+    spread = s.assumptions.blocker_spread
+    blockers = s.env.blocker_severity * np.sqrt(s.env.blocker_rate * weeks) / weeks * spread
     return float(np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2))
 
 

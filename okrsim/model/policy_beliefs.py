@@ -35,12 +35,6 @@ from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
-#: Distance between what was stated and what was seen at which a statement is
-#: judged as good as none (agreement 0).  Every stated quantity is a share in
-#: [0, 1]; half that range is the farthest a seen value can be from a
-#: statement at the range's middle, so a miss that large says the statement
-#: carried no information (assumption).
-FAR = 0.5
 #: The range each belief is clipped to: a share for the coupling, a rating
 #: mark per piece of bad news that may be a credit (negative).
 COUPLING_RANGE, BAD_NEWS_RANGE = (0.0, 1.0), (-1.0, 1.0)
@@ -217,7 +211,8 @@ def learn(
     checked["audit_belief"] = (seen.audit_rate, seen.audits_seen.astype(float))
     checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen.astype(float))
     checked["pull_belief"] = (seen.pull, seen.pull_seen.astype(float))
-    update_credibility(wf, Statement.of(policy.scenario), checked, eta=b.learning_rate)
+    far = policy.scenario.assumptions.statement_far
+    update_credibility(wf, Statement.of(policy.scenario), checked, eta=b.learning_rate, far=far)
 
 
 def update_credibility(
@@ -226,13 +221,17 @@ def update_credibility(
     checked: dict[str, tuple[Array, Array]],
     *,
     eta: float,
+    far: float,
 ) -> None:
     """Credibility moves towards how well the statements in force held up.
 
     ``checked`` maps a belief's name to what each employee saw of it and how
     much that is worth (0: nothing seen, 1: seen clearly; a fit's
-    reliability).  A statement's agreement is ``1 − |seen − stated|/FAR``
-    clipped to [0, 1], counted ``1 − worth·(1 − agreement)`` (what one could
+    reliability).  A statement's agreement is ``1 − |seen − stated|/far``
+    clipped to [0, 1] (``far``, ``assumptions.statement_far``: the distance at
+    which a statement is judged as good as none; every stated quantity is a
+    share in [0, 1], and half that range is the farthest a seen value can be
+    from a statement at the range's middle), counted ``1 − worth·(1 − agreement)`` (what one could
     barely check is not held against it); credibility moves ``eta`` × the
     largest worth towards the least of them: one statement found false costs credibility however
     many others held (trust is lost more easily than it is gained; Slovic
@@ -243,7 +242,7 @@ def update_credibility(
         stated = getattr(statement, name)
         if math.isnan(stated):
             continue
-        agreement = np.clip(1.0 - np.abs(value - stated) / FAR, 0.0, 1.0)
+        agreement = np.clip(1.0 - np.abs(value - stated) / far, 0.0, 1.0)
         least = np.minimum(least, 1.0 - worth * (1.0 - agreement))
         checks = np.maximum(checks, worth)
     # as far as anything could be checked at all

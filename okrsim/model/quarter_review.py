@@ -24,7 +24,7 @@ from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
-from okrsim.policies.rating import forced_distribution, rating
+from okrsim.policies.rating import forced_distribution, rank_bands, rating
 
 
 @dataclass
@@ -73,7 +73,8 @@ def measured_scores(
     own_score = policy.absolute_curve(graded).mean(axis=1)
     team_score = policy.absolute_curve(org.team_mean(graded.mean(axis=1)))
     if p.rank_weight > 0:
-        score = forced_distribution(graded.mean(axis=1), wf.team)
+        bands = rank_bands(policy.scenario.comp)
+        score = forced_distribution(graded.mean(axis=1), wf.team, bands=bands)
     elif p.team_weight > 0:
         score = team_score
     else:

@@ -54,11 +54,11 @@ def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -
     The manager knows what the employee knows of the past quarters (hours
     worked, time on key results, help received, output lost to blockers) but judges
     capability from what it sees of the work: the truth with log-noise of
-    sd ``0.3·(1 − judgment.accuracy)`` instead of the employee's
-    self-assessment (the scale is an assumption).
+    sd ``assumptions.manager_estimate_noise·(1 − judgment.accuracy)`` instead
+    of the employee's self-assessment.
     """
     s, krs = policy.scenario, policy.krs
-    noise_sd = 0.3 * (1.0 - s.judgment.accuracy)
+    noise_sd = s.assumptions.manager_estimate_noise * (1.0 - s.judgment.accuracy)
     seen = wf.capability * np.exp(rng.normal(0.0, noise_sd, wf.n))
     own = seen * wf.usual_hours * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
     own = own * wf.availability
@@ -97,6 +97,7 @@ def set_targets(
             honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
             pull=wf.pull_belief,
             ask=wf.ask_belief,
+            offers=policy.target_offers,
         )
         wf.target_utilities[:] = utilities
         # Habit: the offer moves part of the way from the multiple offered a
@@ -181,6 +182,7 @@ def _revision_asked(
         extrinsic=x,
         risk_aversion=wf.risk_aversion,
         honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
+        offers=policy.target_offers,
     )
     # the target in force was stated already: keeping it costs no new statement
     u_now = choices.target_utility(

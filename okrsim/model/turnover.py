@@ -28,7 +28,7 @@ from scipy.special import expit, logit
 from okrsim.model.in_force import InForce
 from okrsim.model.work import seat_factor
 from okrsim.model.workforce import Workforce
-from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies.curves import Array
 
 
@@ -58,7 +58,8 @@ def hire(wf: Workforce, policy: InForce, left: Array, newcomers: Workforce) -> N
         wf.tenure_weeks[left] = -float(policy.scenario.env.vacancy_weeks)
 
 
-def availability(tenure_weeks: Array, *, weeks: int, ramp_weeks: int) -> Array:
+def availability(tenure_weeks: Array, scenario: Scenario, *, weeks: int) -> Array:
     """Share of the coming ``weeks`` each seat is expected to be productive (its ramp)."""
     ahead = tenure_weeks[:, None] + np.arange(weeks)[None, :]
-    return seat_factor(ahead, ramp_weeks).mean(axis=1)
+    ramp = seat_factor(ahead, scenario.env.ramp_weeks, scenario.assumptions.ramp_start)
+    return ramp.mean(axis=1)

@@ -30,15 +30,16 @@ from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array, Curve, quantile_nodes
 
-#: Weekly stress carry-over (an exponential average over ~12 weeks; assumption).
-STRESS_MEMORY = 0.92
 #: Standard-normal quantile nodes for the spread of a score.
 NODES = quantile_nodes(12)
 
 
-def seat_factor(tenure_weeks: Array, ramp_weeks: int) -> Array:
-    """Productivity of a seat: 0 while vacant, then from half to full over the ramp."""
-    ramp = np.minimum(1.0, 0.5 + 0.5 * tenure_weeks / ramp_weeks)
+def seat_factor(tenure_weeks: Array, ramp_weeks: int, start: float) -> Array:
+    """Productivity of a seat: 0 while vacant, then from ``start`` to full over the ramp.
+
+    ``start`` is ``assumptions.ramp_start`` (a newcomer's first week).
+    """
+    ramp = np.minimum(1.0, start + (1.0 - start) * tenure_weeks / ramp_weeks)
     return np.where(tenure_weeks < 0, 0.0, ramp)
 
 
@@ -73,7 +74,7 @@ def work(
     tally.visible_time += visible
     tally.explore_time += explore
     errors = 1.0 - env.stress_error * wf.stress
-    ramp = seat_factor(wf.tenure_weeks, env.ramp_weeks)
+    ramp = seat_factor(wf.tenure_weeks, env.ramp_weeks, s.assumptions.ramp_start)
     productivity = wf.capability * draws["luck"] * policy.focus * errors * ramp
     if env.shock_quarter == quarter:
         productivity = productivity * (1.0 - env.shock_size)
@@ -165,7 +166,8 @@ def update_stress(
     share of the spread judged ratings showed at the last review, less by
     √n when a rating settles on the mean of n quarters — weighed by risk
     aversion, and the week's status overhead (the form and weights are
-    assumptions).
+    assumptions), averaged with the weekly carry-over
+    ``assumptions.stress_memory``.
     """
     s, p = policy.scenario, policy.payoff
     coupling = wf.coupling_belief * float(s.okr.enabled)  # the share one believes in
@@ -180,7 +182,8 @@ def update_stress(
         (coupling * score_sd) ** 2 + ((1.0 - coupling) * public.judged_sd) ** 2
     ) / np.sqrt(p.settlement_quarters)
     pressure = strain + (1.0 + wf.risk_aversion) / 2.0 * rating_sd + overhead
-    wf.stress[:] = STRESS_MEMORY * wf.stress + (1.0 - STRESS_MEMORY) * np.clip(pressure, 0.0, 1.0)
+    memory = s.assumptions.stress_memory
+    wf.stress[:] = memory * wf.stress + (1.0 - memory) * np.clip(pressure, 0.0, 1.0)
 
 
 def score_spread(curve: Curve, mu: Array, sd: Array) -> Array:

@@ -18,20 +18,12 @@ import numpy as np
 
 from okrsim import metrics
 from okrsim.model.rating_evidence import EVIDENCE_SIZE
-from okrsim.params import Behaviour, Scenario
+from okrsim.params import Assumptions, Behaviour, Scenario
 from okrsim.policies import choices, rules
 from okrsim.policies.curves import Array
 
 #: Constructor fields that describe the seat, not the person in it.
 SEAT_FIELDS = ("n", "k", "team")
-#: Planned key-result share of the hours before any history (assumption: 60 %).
-INITIAL_KR_PLAN = 0.6
-#: Help an employee expects to receive per week before any history (assumption).
-INITIAL_HELP = 0.1
-#: Log-sd of a present-biased β around ``behaviour.present_bias_beta`` (assumption).
-PRESENT_BIAS_LOG_SD = 0.05
-#: Believed chance a manager agrees to a revision before any is seen (assumption).
-AGREE_PRIOR = 0.5
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, size: int) -> Array:
@@ -164,7 +156,7 @@ class Workforce:
         self.weights = np.ones((self.n, len(choices.ACTIVITIES)))
         self.raise_gain = np.zeros(shape)
         self.report_gain = np.zeros(shape)
-        self.target_utilities = np.zeros((self.n, choices.TARGET_GRID.size))
+        self.target_utilities = np.zeros((self.n, choices.TARGET_OFFERS))
         self.intensity = np.ones(self.n)
         self.tenure_weeks = np.full(self.n, 52.0)
         self.availability = np.ones(self.n)
@@ -184,12 +176,11 @@ class Workforce:
         cls,
         rng: np.random.Generator,
         behaviour: Behaviour,
+        assumptions: Assumptions,
         *,
         n_teams: int,
         team_size: int,
         krs: int,
-        kr_plan: float,
-        help_prior: float,
         blocked_loss_prior: float,
     ) -> Workforce:
         """Draw a workforce: traits once, beliefs at their priors.
@@ -197,23 +188,26 @@ class Workforce:
         Distributions and sources: docs/ODD.md §2.2 and §5 (capability
         log-normal with mean 1, O'Boyle & Aguinis 2012; present bias for a
         share of people, Meier & Sprenger 2010, β around Augenblick, Niederle &
-        Sprenger 2015's).  The draws are made in a fixed order, the newest
+        Sprenger 2015's; the traits' spreads and the priors are
+        ``assumptions``).  The draws are made in a fixed order, the newest
         trait last, so adding a trait leaves the others' draws unchanged.
         """
         n = n_teams * team_size
-        b = behaviour
+        b, a = behaviour, assumptions
         capability = lognormal_with_mean(rng, 1.0, b.capability_sd, n)
         knowledge_error = rng.normal(0.0, b.self_knowledge_sd, n)
-        perception = np.exp(rng.normal(0.0, 0.5 * b.self_knowledge_sd, n))
-        risk_aversion = lognormal_with_mean(rng, b.risk_aversion_mean, 0.5, n)
-        honesty = lognormal_with_mean(rng, b.honesty_cost_mean, 0.8, n)
-        intrinsic = lognormal_with_mean(rng, b.intrinsic_motivation_mean, 0.4, n)
-        prosociality = lognormal_with_mean(rng, b.prosociality_mean, 0.5, n)
-        mum_cost = lognormal_with_mean(rng, b.mum_cost_mean, 0.5, n)
-        effort_cost = lognormal_with_mean(rng, b.effort_cost_mean, 0.3, n)
+        perception = np.exp(rng.normal(0.0, a.perception_share * b.self_knowledge_sd, n))
+        risk_aversion = lognormal_with_mean(rng, b.risk_aversion_mean, a.risk_aversion_log_sd, n)
+        honesty = lognormal_with_mean(rng, b.honesty_cost_mean, a.honesty_cost_log_sd, n)
+        intrinsic = lognormal_with_mean(
+            rng, b.intrinsic_motivation_mean, a.intrinsic_motivation_log_sd, n
+        )
+        prosociality = lognormal_with_mean(rng, b.prosociality_mean, a.prosociality_log_sd, n)
+        mum_cost = lognormal_with_mean(rng, b.mum_cost_mean, a.mum_cost_log_sd, n)
+        effort_cost = lognormal_with_mean(rng, b.effort_cost_mean, a.effort_cost_log_sd, n)
         # drawn whatever the share, so the draws never shift with it
         biased = rng.random(n) < b.present_biased_share
-        beta = lognormal_with_mean(rng, b.present_bias_beta, PRESENT_BIAS_LOG_SD, n)
+        beta = lognormal_with_mean(rng, b.present_bias_beta, a.present_bias_log_sd, n)
         present_bias = np.where(biased, np.minimum(beta, 1.0), 1.0)
         return cls(
             n=n,
@@ -234,13 +228,13 @@ class Workforce:
             audit_belief=np.full(n, behaviour.audit_prior),
             bad_news_belief=np.full(n, behaviour.bad_news_prior),
             ratchet_belief=np.zeros(n),
-            kr_plan=np.full(n, kr_plan),
-            help_belief=np.full(n, help_prior),
+            kr_plan=np.full(n, a.kr_plan_prior),
+            help_belief=np.full(n, a.help_prior),
             blocked_loss_belief=np.full(n, blocked_loss_prior),
             usual_hours=np.ones(n),
             pull_belief=np.zeros(n),
             ask_belief=np.ones(n),
-            agree_belief=np.full(n, AGREE_PRIOR),
+            agree_belief=np.full(n, a.agree_prior),
             coupling_belief=np.full(n, behaviour.coupling_prior),
             credibility=np.full(n, behaviour.credibility_prior),
             rating_evidence=np.zeros((n, EVIDENCE_SIZE)),
@@ -266,11 +260,10 @@ class Workforce:
         return cls.draw(
             rng,
             s.behaviour,
+            s.assumptions,
             n_teams=s.org.n_teams,
             team_size=s.org.team_size,
             krs=s.okr.krs_per_person,
-            kr_plan=INITIAL_KR_PLAN,
-            help_prior=INITIAL_HELP,
             # output blockers take when they are raised and cleared at the usual pace
             blocked_loss_prior=s.env.blocker_severity
             * s.env.blocker_rate

@@ -21,14 +21,44 @@ from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from okrsim import rows
-from okrsim.params import Scenario
+from okrsim.params import Assumptions, Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
-from okrsim.policies.rating import rank_curve
+from okrsim.policies.rating import rank_bands, rank_curve
 
-#: Target multiples an employee weighs (target / own expected output).
-TARGET_GRID = np.linspace(0.5, 1.6, 23)
-#: Report shadings an employee weighs (reported − perceived, in units of on-pace progress).
-SHADING_GRID = np.round(np.arange(-0.2, 0.51, 0.05), 2)
+#: How many target multiples an employee weighs (search precision).
+TARGET_OFFERS = 23
+
+
+def target_grid(lowest: float, highest: float) -> Array:
+    """Target multiples an employee weighs (target / own expected output).
+
+    :data:`TARGET_OFFERS` evenly spaced from ``assumptions.min_target_offer``
+    to ``assumptions.max_target_offer``.
+    """
+    return np.linspace(lowest, highest, TARGET_OFFERS)
+
+
+#: The target multiples weighed at the defaults of ``assumptions``.
+TARGET_GRID = target_grid(Assumptions().min_target_offer, Assumptions().max_target_offer)
+#: Step between the report shadings an employee weighs (search precision).
+SHADING_STEP = 0.05
+
+
+def shading_grid(most_down: float, most_up: float) -> Array:
+    """Report shadings an employee weighs: ``−most_down … most_up`` by :data:`SHADING_STEP`.
+
+    Shadings are reported − perceived, in units of on-pace progress.  The
+    extent (``assumptions.max_shading_down``, ``assumptions.max_shading_up``)
+    is taken to the nearest step, so that 0, an honest report, is always an
+    option.
+    """
+    down = SHADING_STEP * round(most_down / SHADING_STEP)
+    up = SHADING_STEP * round(most_up / SHADING_STEP)
+    return np.round(np.arange(-down, up + SHADING_STEP / 2, SHADING_STEP), 2)
+
+
+#: The report shadings weighed at the defaults of ``assumptions``.
+SHADING_GRID = shading_grid(Assumptions().max_shading_down, Assumptions().max_shading_up)
 #: Activities a week is split between, in this order everywhere.
 ACTIVITIES = ("kr", "bau", "help", "explore", "visible")
 
@@ -72,16 +102,20 @@ class Payoff:
         return 1.0 - self.team_weight * (1.0 - 1.0 / self.team_size)
 
 
-def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] = (1.0, 0.15)) -> Payoff:
+def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] | None = None) -> Payoff:
     """The payoffs a scenario's policy defines, as the agents can weigh them.
 
     Without OKRs nothing is coupled, ambitious or ratcheted.  Under relative
     evaluation the score is one's band in the team's forced distribution,
     weighed as a step curve whose steps sit at the peers' results at the band
     edges (:func:`~okrsim.policies.rating.rank_curve`), from last quarter's
-    mean and spread of employees' reported attainment (public knowledge).
+    mean and spread of employees' reported attainment (public knowledge;
+    before any quarter, attainment at target with the spread
+    ``assumptions.peer_attainment_sd_prior``).
     """
     s, j = scenario, scenario.judgment
+    if peer_attainment is None:
+        peer_attainment = (1.0, s.assumptions.peer_attainment_sd_prior)
     okrs = s.okr.enabled
     relative = s.comp.evaluation == "relative"
     # The target rule as numbers: how far the organisation moves an offer.
@@ -90,7 +124,15 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] = (1.
     # a commitment not to ratchet switches the ratchet off only where it is kept
     ratcheted = rule == "ratchet" and not (s.okr.no_ratchet_commitment and s.okr.commitment_kept)
     return Payoff(
-        curve=rank_curve(*peer_attainment) if relative else curve_for(s.comp),
+        curve=(
+            rank_curve(
+                *peer_attainment,
+                edge_uncertainty=s.assumptions.edge_uncertainty,
+                bands=rank_bands(s.comp),
+            )
+            if relative
+            else curve_for(s.comp)
+        ),
         coupling=s.comp.coupling if okrs else 0.0,
         rank_weight=float(relative),
         team_weight=float(s.comp.evaluation == "team"),
@@ -194,6 +236,7 @@ def choose_target(
     honesty_cost: ArrayLike,
     pull: ArrayLike = 0.0,
     ask: ArrayLike = 1.0,
+    offers: Array = TARGET_GRID,
 ) -> tuple[Array, Array]:
     """The utility-maximising offer (a target multiple) and the utilities of every option.
 
@@ -206,7 +249,7 @@ def choose_target(
     away from the ask — Fisher, Frederickson & Peffer (2000)'s "political"
     budget negotiation — and where it expects none the same code gives its
     honest choice.  Returns ``(offer, utilities)`` where ``utilities[..., g]``
-    is the expected utility of offering ``TARGET_GRID[g]`` (agents along the
+    is the expected utility of offering ``offers[g]`` (:func:`target_grid`; agents along the
     leading axes of ``risk_aversion``, ``honesty_cost``, ``pull`` and
     ``ask``).  Under a forced distribution the curve is the rank's step
     curve: a lower target still lifts one's attainment past peers.
@@ -215,9 +258,9 @@ def choose_target(
     # where nobody expects a pull every agent weighs the same grid of targets, and
     # the score's moments are computed once for it (a speed short-cut)
     targets = (
-        TARGET_GRID + pull * (np.asarray(ask, dtype=float)[..., None] - TARGET_GRID)
+        offers + pull * (np.asarray(ask, dtype=float)[..., None] - offers)
         if np.any(pull)
-        else TARGET_GRID
+        else offers
     )
     utilities = target_utility(
         targets,
@@ -226,9 +269,9 @@ def choose_target(
         extrinsic=np.asarray(extrinsic, dtype=float)[..., None],
         risk_aversion=np.asarray(risk_aversion, dtype=float)[..., None],
         honesty_cost=np.asarray(honesty_cost, dtype=float)[..., None],
-        offer=TARGET_GRID,
+        offer=offers,
     )
-    return TARGET_GRID[np.argmax(utilities, axis=-1)], utilities
+    return offers[np.argmax(utilities, axis=-1)], utilities
 
 
 def manager_agrees(current: ArrayLike, proposed: ArrayLike, reference: ArrayLike) -> Array:
@@ -358,8 +401,9 @@ def exploration_weight(
     return np.maximum(breakthrough_rate * breakthrough_value / scale * per_value, 0.0)
 
 
-#: Least intensity: one is present for the contracted week (assumption: half of it).
-INTENSITY_FLOOR = 0.5
+#: Least intensity: one is present for the contracted week (the default of
+#: ``assumptions.intensity_floor``, for a choice weighed alone).
+INTENSITY_FLOOR = Assumptions().intensity_floor
 
 
 def intensity(
@@ -391,6 +435,7 @@ def plan_intensity(
     present_bias: ArrayLike,
     elasticity: float,
     ceiling: ArrayLike,
+    floor: float = INTENSITY_FLOOR,
 ) -> tuple[Array, Array]:
     """This week's intensity and the intensity planned for each later week of the quarter.
 
@@ -407,8 +452,10 @@ def plan_intensity(
     naif) and re-plans next week, when next week is "this week".
     """
     lam = np.asarray(marginal_value, dtype=float)
-    later = intensity(lam, cost, elasticity=elasticity, ceiling=ceiling)
-    now = intensity(np.asarray(present_bias) * lam, cost, elasticity=elasticity, ceiling=ceiling)
+    later = intensity(lam, cost, elasticity=elasticity, ceiling=ceiling, floor=floor)
+    now = intensity(
+        np.asarray(present_bias) * lam, cost, elasticity=elasticity, ceiling=ceiling, floor=floor
+    )
     return now, later
 
 
@@ -419,21 +466,27 @@ def formula_marginal(curve: Curve, mu_attainment: ArrayLike, sd_attainment: Arra
 
 _SQRT_2PI = float(np.sqrt(2.0 * np.pi))
 
-#: How far below a goal (share of the target) a shortfall still pulls effort.
-GOAL_REACH = 0.3
+#: How far below a goal (share of the target) a shortfall still pulls effort (the
+#: default of ``assumptions.goal_reach``, for a choice weighed alone).
+GOAL_REACH = Assumptions().goal_reach
 
 
 def reference_point(
-    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    loss_aversion: float,
+    reach: float = GOAL_REACH,
 ) -> tuple[Array, Array]:
     """A goal as a reference point: the expected value of ending at attainment A, and its slope.
 
     A goal is a reference point (Heath, Larrick & Wu 1999): a unit of
     attainment just below it is felt ``λ`` times as much as one above it
     (λ ≈ 2.25, Tversky & Kahneman 1992).  Sensitivity diminishes with
-    distance: a goal missed by more than :data:`GOAL_REACH` of the target
-    weighs no more than one already met (commitment to a goal out of reach
-    falls; Locke & Latham 2002; the reach is an assumption).  So
+    distance: a goal missed by more than ``reach`` (``r``,
+    ``assumptions.goal_reach``) of the target weighs no more than one already
+    met (commitment to a goal out of reach falls; Locke & Latham 2002; the
+    reach is calibrated).  So
 
     ``v(a) = a + (λ − 1)·(clip(a, 1 − r, 1) − (1 − r))``
 
@@ -449,20 +502,26 @@ def reference_point(
     """
     mu = np.asarray(mu_attainment, dtype=float)
     return (
-        mu + goal_excess(mu, sd_attainment, loss_aversion=loss_aversion),
-        goal_pull(mu, sd_attainment, loss_aversion=loss_aversion),
+        mu + goal_excess(mu, sd_attainment, loss_aversion=loss_aversion, reach=reach),
+        goal_pull(mu, sd_attainment, loss_aversion=loss_aversion, reach=reach),
     )
 
 
-def _goal_bounds(mu_attainment: ArrayLike, sd_attainment: ArrayLike) -> tuple[Array, Array, Array]:
+def _goal_bounds(
+    mu_attainment: ArrayLike, sd_attainment: ArrayLike, reach: float
+) -> tuple[Array, Array, Array]:
     """``((μ − 1 + r)/σ, (μ − 1)/σ, σ)``: where the goal's reach starts and ends, in sds."""
     mu = np.asarray(mu_attainment, dtype=float)
     sd = np.maximum(np.asarray(sd_attainment, dtype=float), 1e-9)
-    return (mu - 1.0 + GOAL_REACH) / sd, (mu - 1.0) / sd, sd
+    return (mu - 1.0 + reach) / sd, (mu - 1.0) / sd, sd
 
 
 def goal_excess(
-    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    loss_aversion: float,
+    reach: float = GOAL_REACH,
 ) -> Array:
     """``E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)]``: the goal's kink.
 
@@ -471,7 +530,7 @@ def goal_excess(
     ``G(z) = z·Φ(z) + φ(z)`` is the integral of Φ.  What a report weighs
     (:func:`report_utility`).
     """
-    lower, upper, sd = _goal_bounds(mu_attainment, sd_attainment)
+    lower, upper, sd = _goal_bounds(mu_attainment, sd_attainment, reach)
     phi_l, phi_u = ndtr(lower), ndtr(upper)
     g = (
         lower * phi_l
@@ -481,14 +540,20 @@ def goal_excess(
     return (loss_aversion - 1.0) * sd * g
 
 
-def goal_pull(mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, loss_aversion: float) -> Array:
+def goal_pull(
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    loss_aversion: float,
+    reach: float = GOAL_REACH,
+) -> Array:
     """Motivation a target adds to its work, ``1 + (λ − 1)·P(1 − r < A < 1)``.
 
     The slope of :func:`reference_point`'s value: harder goals pull more
     effort, and a goal out of reach pulls no harder than one already met — so
     performance rises with difficulty and then levels off (Locke & Latham 2002).
     """
-    lower, upper, _ = _goal_bounds(mu_attainment, sd_attainment)
+    lower, upper, _ = _goal_bounds(mu_attainment, sd_attainment, reach)
     return 1.0 + (loss_aversion - 1.0) * (ndtr(lower) - ndtr(upper))
 
 
@@ -599,7 +664,8 @@ class ReportStakes:
     misstating, per squared unit; ``goal_weight``: the weight on the goal as
     a reference point for the attainment a report shows
     (:func:`reference_point`), with ``loss_aversion`` its slope just short of
-    the goal relative to above it.
+    the goal relative to above it and ``goal_reach`` how far below it a
+    shortfall still counts.
     """
 
     formula_share: ArrayLike
@@ -612,6 +678,7 @@ class ReportStakes:
     red_penalty: ArrayLike = 0.0
     goal_weight: ArrayLike = 0.0
     loss_aversion: float = 1.0
+    goal_reach: float = GOAL_REACH
 
     @property
     def anything(self) -> bool:
@@ -700,15 +767,24 @@ def report_utility(
     if np.any(goal_weight):
         # only the goal's kink: a report earns self-image by showing a goal
         # met rather than just missed, not by claiming more far from it
-        shown = goal_excess(reported_mu, sd_attainment, loss_aversion=k.loss_aversion)
+        shown = goal_excess(
+            reported_mu, sd_attainment, loss_aversion=k.loss_aversion, reach=k.goal_reach
+        )
         utility = utility + goal_weight * shown
     return utility
 
 
 def choose_shading(
-    mu_attainment: ArrayLike, sd_attainment: ArrayLike, *, payoff: Payoff, stakes: ReportStakes
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    payoff: Payoff,
+    stakes: ReportStakes,
+    options: Array = SHADING_GRID,
 ) -> tuple[Array, Array]:
-    """The utility-maximising shading on :data:`SHADING_GRID` and its gain over none.
+    """The utility-maximising shading among ``options`` and its gain over none.
+
+    ``options`` are the shadings weighed (:func:`shading_grid`; 0 among them).
 
     Returns ``(shading, gain)``; ``gain`` ≥ 0 is the value of the option to
     shade, which a raised blocker or a caught report takes away.
@@ -724,7 +800,7 @@ def choose_shading(
     mu = np.asarray(mu_attainment, dtype=float)
     if not stakes.anything:
         return np.zeros(mu.shape), np.zeros(mu.shape)
-    grid = SHADING_GRID if stakes.rewards_understatement else SHADING_GRID[SHADING_GRID >= 0]
+    grid = options if stakes.rewards_understatement else options[options >= 0]
     step = float(grid[1] - grid[0])
 
     def utility(shading: Array) -> Array:

@@ -12,16 +12,36 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtri
 
+from okrsim.params import Assumptions, Comp
 from okrsim.policies.curves import Array, Curve
 
-#: Forced distribution for ``comp.evaluation = "relative"``: (share, score) bands,
-#: bottom first — the 10/70/20 split of "vitality curve" stack ranking
-#: (Welch 2001; the bands' scores are an assumption).
-RANK_BANDS: tuple[tuple[float, float], ...] = ((0.1, 0.5), (0.7, 1.0), (0.2, 1.25))
+#: (share, score) bands of a forced distribution, bottom first.
+Bands = tuple[tuple[float, float], ...]
 
 
-#: Uncertainty of a band edge within a small team, as a share of the peers' spread.
-EDGE_UNCERTAINTY = 0.5
+def rank_bands(comp: Comp) -> Bands:
+    """The forced distribution for ``comp.evaluation = "relative"``, bottom band first.
+
+    ``comp.rank_bottom_share`` of a team score ``comp.rank_bottom_score``,
+    ``comp.rank_top_share`` score ``comp.rank_top_score`` and the rest 1 —
+    by default the 10/70/20 split of "vitality curve" stack ranking
+    (Welch 2001; the bands' scores are an assumption).
+    """
+    bottom, top = comp.rank_bottom_share, comp.rank_top_share
+    return (
+        (bottom, comp.rank_bottom_score),
+        (1.0 - bottom - top, 1.0),
+        (top, comp.rank_top_score),
+    )
+
+
+#: The default forced distribution (:func:`rank_bands` of the default ``comp``).
+RANK_BANDS = rank_bands(Comp())
+
+
+#: Uncertainty of a band edge within a small team, as a share of the peers' spread
+#: (the default of ``assumptions.edge_uncertainty``).
+EDGE_UNCERTAINTY = Assumptions().edge_uncertainty
 
 
 def rating(score: ArrayLike, judged: ArrayLike, *, coupling: float | Array) -> Array:
@@ -34,12 +54,15 @@ def rating(score: ArrayLike, judged: ArrayLike, *, coupling: float | Array) -> A
     )
 
 
-def forced_distribution(scores: ArrayLike, groups: ArrayLike) -> Array:
+def forced_distribution(
+    scores: ArrayLike, groups: ArrayLike, *, bands: Bands = RANK_BANDS
+) -> Array:
     """Band score by rank within each group (ties broken by order; stable).
 
-    The bottom 10 % of each group get 0.5, the middle 70 % 1.0, the top 20 %
-    1.25 (:data:`RANK_BANDS`); a colleague's better result can push one down
-    a band, which is what makes helping costly under stack ranking.
+    By default the bottom 10 % of each group get 0.5, the middle 70 % 1.0,
+    the top 20 % 1.25 (:func:`rank_bands`); a colleague's better result can
+    push one down a band, which is what makes helping costly under stack
+    ranking.
     """
     scores = np.asarray(scores, dtype=float)
     groups = np.asarray(groups)
@@ -49,22 +72,28 @@ def forced_distribution(scores: ArrayLike, groups: ArrayLike) -> Array:
     sizes = np.diff(np.r_[starts, sorted_groups.size])
     rank = np.arange(sorted_groups.size) - np.repeat(starts, sizes)
     out = np.empty_like(scores)
-    out[order] = band_of_percentile((rank + 0.5) / np.repeat(sizes, sizes))
+    out[order] = band_of_percentile((rank + 0.5) / np.repeat(sizes, sizes), bands=bands)
     return out
 
 
-def band_of_percentile(pct: ArrayLike) -> Array:
+def band_of_percentile(pct: ArrayLike, *, bands: Bands = RANK_BANDS) -> Array:
     """Score of the band a percentile (0 = bottom, 1 = top) falls in."""
     pct = np.asarray(pct, dtype=float)
-    out = np.full_like(pct, RANK_BANDS[0][1])
+    out = np.full_like(pct, bands[0][1])
     edge = 0.0
-    for (share, _), (_, nxt) in pairwise(RANK_BANDS):
+    for (share, _), (_, nxt) in pairwise(bands):
         edge += share
         out = np.where(pct >= edge, nxt, out)
     return out
 
 
-def rank_curve(peer_mean: float, peer_sd: float) -> Curve:
+def rank_curve(
+    peer_mean: float,
+    peer_sd: float,
+    *,
+    edge_uncertainty: float = EDGE_UNCERTAINTY,
+    bands: Bands = RANK_BANDS,
+) -> Curve:
     """The forced distribution as a score curve of one's own result.
 
     With peers' results ``Normal(m, s²)``, one moves up a band on passing the
@@ -72,11 +101,12 @@ def rank_curve(peer_mean: float, peer_sd: float) -> Curve:
     curve with steps ``Δ_b`` at ``q_b`` on top of the bottom band's score.
     In a team of a handful the band edges are themselves uncertain (where the
     second-best colleague ends up), so the steps are blurred by
-    :data:`EDGE_UNCERTAINTY` × the peers' spread (assumption).
+    ``edge_uncertainty`` (``assumptions.edge_uncertainty``) × the peers'
+    spread (assumption).
     """
     steps = []
     edge = 0.0
-    for (share, score), (_, nxt) in pairwise(RANK_BANDS):
+    for (share, score), (_, nxt) in pairwise(bands):
         edge += share
         steps.append((peer_mean + peer_sd * float(ndtri(edge)), nxt - score))
-    return Curve(steps=tuple(steps), base=RANK_BANDS[0][1], blur=EDGE_UNCERTAINTY * peer_sd)
+    return Curve(steps=tuple(steps), base=bands[0][1], blur=edge_uncertainty * peer_sd)
