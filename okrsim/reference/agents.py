@@ -471,9 +471,21 @@ class Employee(mesa.Agent):
         shown = weight * pay.goal_excess(mu + s_, sd, b.loss_aversion)
         return b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2 + shown
 
+    def rewards_understatement(self) -> bool:
+        """Whether anything pays for reporting less: a believed ratchet, or negative credit for reports."""
+        s = self.model.in_force
+        c = self.believed_coupling
+        credit = (1.0 - c) * s.judgment.contribution_weight * self.model.public.reported_weight
+        return c * self.claw_back() > 0 or credit * s.env.alignment < 0
+
     def choose_shading(self, k: int, perceived: float) -> tuple[float, float]:
-        """The best shading — every third grid point, then the best one's neighbours — and its gain."""
+        """The best shading — every third grid point, then the best one's neighbours — and its gain.
+
+        The grid's negative half is weighed only where something rewards understatement (ODD §7.7).
+        """
         grid = SHADING_GRID
+        if not self.rewards_understatement():
+            grid = tuple(g for g in grid if g >= 0.0)
         zero = grid.index(0.0)
         coarse = grid[zero % 3 :: 3]
         values = {s_: self.report_utility(k, s_, perceived) for s_ in coarse}
