@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 
@@ -98,12 +98,16 @@ class Employee(mesa.Agent):
 
     # -- who sits here ---------------------------------------------------------------
     def arrive(self, traits: dict[str, float]) -> None:
-        """A person takes the seat: its traits, and beliefs at the market's priors (ODD §2.2, §7.9)."""
-        b, env, j = self.model.in_force.behaviour, self.model.in_force.env, self.model.in_force.judgment
+        """A person takes the seat: its traits, beliefs at the market's priors (ODD §2.2, §7.9)."""
+        b, env, j = (
+            self.model.in_force.behaviour,
+            self.model.in_force.env,
+            self.model.in_force.judgment,
+        )
         for name, value in traits.items():
             setattr(self, name, value)
-        self.capability_belief = (
-            self.capability ** (1.0 - b.self_assessment_regression) * math.exp(self.knowledge_error)
+        self.capability_belief = self.capability ** (1.0 - b.self_assessment_regression) * math.exp(
+            self.knowledge_error
         )
         self.honesty = self.honesty_trait
         self.audit_belief, self.bad_news_belief = b.audit_prior, b.bad_news_prior
@@ -145,21 +149,25 @@ class Employee(mesa.Agent):
         return (own + self.help_belief) / t.krs
 
     def forecast(self, k: int, weeks_left: int) -> tuple[float, float]:
-        """(μ, σ): final attainment of key result k as perceived, at the hours planned (ODD §4.6)."""
+        """(μ, σ): key result k's final attainment as perceived, at the hours planned (§4.6)."""
         weekly = self.weekly_forecast(self.planned_intensity)
         goal = self.target[k] * self.par[k]
         mu = (self.progress[k] * self.perception + weekly * weeks_left) / goal
-        sd = pay.relative_sd(self.model.in_force, weeks_left) * weekly * weeks_left / goal
+        sd = self.terms.uncertainty[weeks_left] * weekly * weeks_left / goal
         return mu, max(sd, 0.02)
 
     def claw_back(self) -> float:
         """ϑ·f′_{σ_Q}(1): next quarter's score lost per unit reported now (ODD §4.6)."""
-        next_sd = pay.relative_sd(self.model.in_force, W)
+        next_sd = self.terms.uncertainty[W]
         return self.ratchet_belief * self.terms.curve.marginal(1.0, next_sd)
 
     def weekly_habit(self) -> float:
         """a_W (1 for a first week in the seat: no habit yet)."""
-        return pay.habit_share(1.0, self.model.in_force.behaviour.habit_weeks) if self.habitual else 1.0
+        return (
+            pay.habit_share(1.0, self.model.in_force.behaviour.habit_weeks)
+            if self.habitual
+            else 1.0
+        )
 
     # -- quarter start (ODD §7.3) -----------------------------------------------------
     def expect_quarter(self, aspirational: list[bool]) -> None:
@@ -184,11 +192,13 @@ class Employee(mesa.Agent):
         ambition = t.ambition_weight * ((tau - 1.0) - (1.0 - tolerance) * shortfall)
         extrinsic = c * formula + (1.0 - c) * ambition
         scrutiny = s.behaviour.target_scrutiny
-        return s.behaviour.extrinsic_weight * extrinsic - self.honesty * scrutiny * (offer - 1.0) ** 2
+        return (
+            s.behaviour.extrinsic_weight * extrinsic - self.honesty * scrutiny * (offer - 1.0) ** 2
+        )
 
     def set_target(self) -> None:
-        """Offer τ·E: the best offer for the target it leads to under the pull believed, as a habit."""
-        rel_sd = pay.relative_sd(self.model.in_force, W)
+        """Offer τ·E: best for the target it leads to under the pull believed; a habit (§7.3)."""
+        rel_sd = self.terms.uncertainty[W]
         utilities = [
             self.target_utility(o + self.pull_belief * (self.ask_belief - o), o, rel_sd)
             for o in TARGET_GRID
@@ -210,14 +220,14 @@ class Employee(mesa.Agent):
                 self.onset_week[k] = self.model.week
 
     def plan(self) -> None:
-        """The outlook at the plan held, and the value of a unit of each key result's output (ODD §7.5)."""
+        """The outlook at the plan held, and the value of a unit of each KR's output (ODD §7.5)."""
         weeks_left = W - self.model.week_in_quarter
         if self.terms.okrs:
             self.outlook = [self.forecast(k, weeks_left) for k in range(self.terms.krs)]
         self.per_output = [self.value_per_output(k) for k in range(self.terms.krs)]
 
     def value_per_output(self, k: int) -> float:
-        """v_ik: formula, judgment's credit, intrinsic value and the goal's pull, per unit output."""
+        """v_ik: formula, judgment's credit, intrinsic value and the goal's pull per unit output."""
         s, t, public = self.model.in_force, self.terms, self.model.public
         x, c, align = s.behaviour.extrinsic_weight, self.believed_coupling, s.env.alignment
         credit = public.seen_weight + public.reported_weight
@@ -262,7 +272,9 @@ class Employee(mesa.Agent):
         c_hat = self.capability_belief * t.focus
         stalls = [1.0 - env.blocker_severity * b for b in self.blocked]
         w_kr = c_hat * sum(v * st for v, st in zip(self.per_output, stalls, strict=True)) / t.krs
-        judged_per_value = (1.0 - c) * j.contribution_weight * public.seen_weight / public.value_scale
+        judged_per_value = (
+            (1.0 - c) * j.contribution_weight * public.seen_weight / public.value_scale
+        )
         motive = x * judged_per_value + self.intrinsic / public.value_scale
         w_bau = motive * c_hat * (env.bau_value + env.incident_cost)
         w_help = (motive + self.prosociality / public.value_scale) * c_hat * env.help_value
@@ -286,7 +298,7 @@ class Employee(mesa.Agent):
         return w_kr, weights, scales
 
     def allocate(self) -> None:
-        """This week's hours and the later weeks' plan, then the split, each as a habit (ODD §7.5)."""
+        """This week's hours, the later weeks' plan, then the split, each a habit (ODD §7.5)."""
         s, t = self.model.in_force, self.terms
         b = s.behaviour
         w_kr, weights, scales = self.week_options()
@@ -385,41 +397,47 @@ class Employee(mesa.Agent):
         self.tenure_weeks += 1.0
 
     def book(self) -> None:
-        """In the quarter's last week, move output into the next quarter or pull it in (ODD §7.14)."""
-        m, s, t = self.model, self.model.in_force, self.terms
-        x, env, j, public = s.behaviour.extrinsic_weight, s.env, s.judgment, m.public
-        c = self.believed_coupling
+        """In the last week, move output into the next quarter or pull it in (ODD §7.14)."""
+        env = self.model.in_force.env
         lost = 0.0
-        for k in range(t.krs):
+        for k in range(self.terms.krs):
             goal = self.target[k] * self.par[k]
-            now = self.forecast(k, 0)
-            mu_next = self.expected[k] / goal
-            later = (mu_next, pay.relative_sd(s, W) * mu_next)
-            bound = min(env.booking_bound * self.expected[k] / goal, max(self.progress[k], 0.0) / goal)
-            per_value = env.alignment * goal / public.value_scale
-            share = c / t.krs
-            reported_credit = (1.0 - c) * j.contribution_weight * public.reported_weight * per_value
-            shortfall = (1.0 - c) * t.ambition_weight * (1.0 - j.failure_tolerance) / t.krs
-            value_credit = (x * (1.0 - c) * j.contribution_weight * public.seen_weight + self.intrinsic)
-            value_credit *= per_value
-
-            def utility(d: float, now: tuple[float, float] = now, later: Any = later) -> float:
-                d_next = d - env.booking_loss * abs(d)
-                score = t.curve.expected(now[0] - d, now[1])
-                score += t.curve.expected(later[0] + d_next, later[1]) + self.claw_back() * d
-                short = pay.SHORTFALL.expected(now[0] - d, now[1])
-                short += pay.SHORTFALL.expected(later[0] + d_next, later[1])
-                extrinsic = share * score + reported_credit * (d_next - d) - shortfall * short
-                return x * extrinsic - value_credit * (d - d_next)
-
+            bound = min(env.booking_bound * self.expected[k], max(self.progress[k], 0.0)) / goal
             moves = [g * bound for g in (0.0, -1.0, -0.75, -0.5, -0.25, 0.25, 0.5, 0.75, 1.0)]
-            values = [utility(d) for d in moves]
-            moved = moves[values.index(max(values))] * goal
+            values = [self.booking_utility(k, d) for d in moves]
+            moved = moves[values.index(max(values))] * goal  # no move wins ties
             self.progress[k] -= moved
             self.carry[k] = moved - env.booking_loss * abs(moved)
-            lost += m.alignment[self.team] * env.booking_loss * abs(moved)
+            lost += self.model.alignment[self.team] * env.booking_loss * abs(moved)
         self.tally.value -= lost
         self.tally.contribution -= lost
+
+    def booking_utility(self, k: int, d: float) -> float:
+        """The utility of booking d (attainment units) of key result k's output next quarter.
+
+        Both quarters' scores, the ratchet's claw-back, judgment's credit for
+        reported output and its mark for a shortfall in each quarter, and the
+        value a moved unit loses (ODD §7.14).
+        """
+        s, t, public = self.model.in_force, self.terms, self.model.public
+        x, env, j = s.behaviour.extrinsic_weight, s.env, s.judgment
+        c = self.believed_coupling
+        goal = self.target[k] * self.par[k]
+        mu, sd = self.forecast(k, 0)
+        mu_next = self.expected[k] / goal  # next quarter as this one looked at its start
+        sd_next = self.terms.uncertainty[W] * mu_next
+        per_value = env.alignment * goal / public.value_scale
+        d_next = d - env.booking_loss * abs(d)
+        score = t.curve.expected(mu - d, sd) + t.curve.expected(mu_next + d_next, sd_next)
+        score += self.claw_back() * d
+        short = pay.SHORTFALL.expected(mu - d, sd) + pay.SHORTFALL.expected(
+            mu_next + d_next, sd_next
+        )
+        reported = (1.0 - c) * j.contribution_weight * public.reported_weight * per_value
+        marked = (1.0 - c) * t.ambition_weight * (1.0 - j.failure_tolerance) / t.krs
+        extrinsic = c / t.krs * score + reported * (d_next - d) - marked * short
+        valued = x * (1.0 - c) * j.contribution_weight * public.seen_weight + self.intrinsic
+        return x * extrinsic - valued * per_value * (d - d_next)
 
     def feel_stress(self) -> None:
         """Stress from strain, pay uncertainty and overhead, over about a quarter (ODD §7.6)."""
@@ -430,9 +448,7 @@ class Employee(mesa.Agent):
         if t.okrs and c != 0:
             weeks_left = W - m.week_in_quarter - 1
             outlook = [self.forecast(k, weeks_left) for k in range(t.krs)]
-            means = [
-                sum(t.curve(mu + sd * z) for mu, sd in outlook) / t.krs for z in pay.NODES
-            ]
+            means = [sum(t.curve(mu + sd * z) for mu, sd in outlook) / t.krs for z in pay.NODES]
             centre = sum(means) / len(means)
             score_sd = math.sqrt(sum((v - centre) ** 2 for v in means) / len(means))
         rating_sd = math.hypot(c * score_sd, (1.0 - c) * m.public.judged_sd)
@@ -449,12 +465,14 @@ class Employee(mesa.Agent):
         noise = m.in_force.behaviour.progress_noise_sd * visible * z
         return self.progress[k] * self.perception * math.exp(noise)
 
-    def report_utility(self, k: int, s_: float, perceived: float) -> float:
-        """U(s) of ODD §7.7 for shading key result k by s."""
+    def report_utility(
+        self, k: int, s_: float, perceived: float, outlook: tuple[float, float]
+    ) -> float:
+        """U(s) of ODD §7.7 for shading key result k by s, at its post-work outlook (μ, σ)."""
         m, sc, t = self.model, self.model.in_force, self.terms
         b, j, public = sc.behaviour, sc.judgment, m.public
         c, wiq = self.believed_coupling, m.week_in_quarter
-        mu, sd = self.forecast(k, W - wiq - 1)
+        mu, sd = outlook
         goal = self.target[k] * self.par[k]
         weeks_left = W - wiq - 1
         catch = 1.0 - (1.0 - self.audit_belief) ** max(weeks_left, 1)
@@ -472,7 +490,7 @@ class Employee(mesa.Agent):
         return b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2 + shown
 
     def rewards_understatement(self) -> bool:
-        """Whether anything pays for reporting less: a believed ratchet, or negative credit for reports."""
+        """Whether reporting less could pay: a believed ratchet, or negative credit for reports."""
         s = self.model.in_force
         c = self.believed_coupling
         credit = (1.0 - c) * s.judgment.contribution_weight * self.model.public.reported_weight
@@ -488,19 +506,20 @@ class Employee(mesa.Agent):
             grid = tuple(g for g in grid if g >= 0.0)
         zero = grid.index(0.0)
         coarse = grid[zero % 3 :: 3]
-        values = {s_: self.report_utility(k, s_, perceived) for s_ in coarse}
+        outlook = self.forecast(k, W - self.model.week_in_quarter - 1)
+        values = {s_: self.report_utility(k, s_, perceived, outlook) for s_ in coarse}
         best = max(coarse, key=lambda s_: values[s_])  # the first of equals
         u_best = values[best]
         below = round(min(max(best - 0.05, grid[0]), grid[-1]), 2)
         above = round(min(max(best + 0.05, grid[0]), grid[-1]), 2)
-        u_below = self.report_utility(k, below, perceived)
-        u_above = self.report_utility(k, above, perceived)
+        u_below = self.report_utility(k, below, perceived, outlook)
+        u_above = self.report_utility(k, above, perceived, outlook)
         nearer, u_near = (above, u_above) if u_above > u_below else (below, u_below)
         choice = nearer if u_near > u_best else best
         return choice, max(u_near, u_best) - values[0.0]
 
     def report(self) -> None:
-        """The weekly check-in: each key result reported as perceived, shaded by a habit (ODD §7.7)."""
+        """The weekly check-in: each key result as perceived, shaded by a habit (ODD §7.7)."""
         t = self.terms
         self.perceived = [self.perceive(k) for k in range(t.krs)]
         self.slant = [0.0] * t.krs
@@ -538,7 +557,7 @@ class Employee(mesa.Agent):
 
     # -- quarter end ----------------------------------------------------------------------
     def learn(self, seen: dict[str, tuple[float, bool]]) -> None:
-        """Beliefs about audits, targets and one's own work move η towards what was seen (ODD §7.10).
+        """Beliefs about audits, targets and one's work move η towards what was seen (§7.10).
 
         ``seen``: what the team showed of the audit rate, the manager's pull,
         the ratchet and revision agreement, each with whether it could be seen.
@@ -562,7 +581,11 @@ class Employee(mesa.Agent):
         toward("kr_plan", tally.kr_time / max(tally.hours, 1e-9), tally.hours > 0)
         toward("usual_hours", tally.hours / max(tally.weeks_present, 1.0), tally.weeks_present > 0)
         toward("help_belief", tally.help_received / W)
-        toward("blocked_loss_belief", 1.0 - tally.kr_stalled / max(tally.kr_own, 1e-9), tally.kr_own > 0)
+        toward(
+            "blocked_loss_belief",
+            1.0 - tally.kr_stalled / max(tally.kr_own, 1e-9),
+            tally.kr_own > 0,
+        )
         observed = tally.kr_own / max(tally.kr_effort, 1e-9)
         regressed = max(observed, 1e-9) ** (1.0 - b.self_assessment_regression)
         toward("capability_belief", regressed, tally.kr_effort > 0.5)
@@ -624,7 +647,7 @@ class Manager(mesa.Agent):
                 e.target_set[k] = e.target[k] * e.par[k]
 
     def share_help(self) -> None:
-        """Each member gets an equal part of the others' help; helpers are credited pro rata (ODD §7.6)."""
+        """Each gets an equal part of the others' help; helpers are credited pro rata (§7.6)."""
         s = self.model.in_force
         env, n = s.env, len(self.members)
         given = sum(e.help_out for e in self.members)
@@ -638,7 +661,7 @@ class Manager(mesa.Agent):
             e.finish_work(r, rate)
 
     def audit(self) -> None:
-        """Each report is checked with chance a_p; inflation beyond 5 % of target is caught (ODD §7.7)."""
+        """Each report is checked with chance a_p; inflation over 5 % of target is caught (§7.7)."""
         m = self.model
         for e in self.members:
             if not m.terms.okrs:

@@ -84,7 +84,9 @@ class Evidence:
         ]
         rhs = [xy[j] if varies[j] else 0.0 for j in range(P)]
         ridge = 1e-12 * max(max(m[j][j] for j in range(P)), 1e-12)
-        inverse = _inverse([[m[a][b] + (ridge if a == b else 0.0) for b in range(P)] for a in range(P)])
+        inverse = _inverse(
+            [[m[a][b] + (ridge if a == b else 0.0) for b in range(P)] for a in range(P)]
+        )
         beta = [sum(inverse[a][b] * rhs[b] for b in range(P)) for a in range(P)]
         spread = [inverse[j][j] for j in range(P)]
         identified = [

@@ -63,8 +63,11 @@ def refuse_unsupported(scenario: Scenario) -> None:
     ]
     for when in [c.set for c in s.schedule]:
         checks += [
-            ("schedule comp.evaluation", when.get("comp.evaluation", "absolute") == "absolute",
-             '"absolute"'),
+            (
+                "schedule comp.evaluation",
+                when.get("comp.evaluation", "absolute") == "absolute",
+                '"absolute"',
+            ),
             ("schedule okr.revision_allowed", not when.get("okr.revision_allowed", False), "false"),
         ]
     for key, fine, expected in checks:
@@ -214,11 +217,17 @@ class ReferenceModel(mesa.Model):
         for manager, z in zip(self.managers, shocks, strict=True):
             manager.priority_error = (1.0 - min(seen, 1.0)) * manager.priority_error
             manager.priority_error += env.priority_drift * float(z)
-            self.alignment[manager.team] = env.alignment * math.exp(-0.5 * manager.priority_error**2)
+            self.alignment[manager.team] = env.alignment * math.exp(
+                -0.5 * manager.priority_error**2
+            )
         for e in self.employees:
             e.expect_quarter(self.aspirational[e.seat])
-        noise = self.streams["audit"].normal(0.0, 0.3 * (1.0 - s.judgment.accuracy), len(self.employees))
-        self.view = {e.seat: self.managers[e.team].estimate(e, float(noise[e.seat])) for e in self.employees}
+        noise = self.streams["audit"].normal(
+            0.0, 0.3 * (1.0 - s.judgment.accuracy), len(self.employees)
+        )
+        self.view = {
+            e.seat: self.managers[e.team].estimate(e, float(noise[e.seat])) for e in self.employees
+        }
         if s.okr.enabled:
             self.staff().do("set_target")
             self.agents_by_type[Manager].do("set_targets", self.view)
@@ -228,17 +237,13 @@ class ReferenceModel(mesa.Model):
                 e.target, e.target_set, e.offer = list(nan), list(nan), list(nan)
 
     def announce(self, listeners: list[Employee], *, arriving: bool = False) -> None:
-        """The organisation states its policy: heard when new or changed, and by newcomers (ODD §7.13)."""
+        """The policy is stated: heard when new or changed, and by newcomers (ODD §7.13)."""
         statement = self.terms.statement()
         heard = {
             name
             for name, value in statement.items()
             if not math.isnan(value)
-            and (
-                arriving
-                or self.statement is None
-                or not _same(value, self.statement[name])
-            )
+            and (arriving or self.statement is None or not _same(value, self.statement[name]))
         }
         for e in listeners:
             e.hear(statement, heard)
@@ -282,13 +287,9 @@ class ReferenceModel(mesa.Model):
         s, t = self.in_force, self.terms
         j, es = s.judgment, self.employees
         n = len(es)
-        measured = [
-            [e.reported[k] / (e.target[k] * e.par[k]) for k in range(t.krs)] for e in es
-        ]
+        measured = [[e.reported[k] / (e.target[k] * e.par[k]) for k in range(t.krs)] for e in es]
         self.measured = measured
-        scores = [
-            sum(t.curve(a) for a in row) / t.krs if t.okrs else 0.0 for row in measured
-        ]
+        scores = [sum(t.curve(a) for a in row) / t.krs if t.okrs else 0.0 for row in measured]
         weekly_noise = j.observation_noise * (1.0 - j.accuracy)
         noise_var = (weekly_noise * math.sqrt(W)) ** 2
         z = self.streams["audit"].standard_normal(n)
@@ -337,7 +338,9 @@ class ReferenceModel(mesa.Model):
         )
         self.scores.append(scores)
         self.judged.append(judged)
-        settled = self.quarter % t.settlement_quarters == 0 or self.quarter == self.base.horizon.quarters
+        settled = (
+            self.quarter % t.settlement_quarters == 0 or self.quarter == self.base.horizon.quarters
+        )
         settled_score = scores
         if settled:
             settled_score = [_nanmean([q[i] for q in self.scores]) for i in range(n)]
@@ -351,7 +354,7 @@ class ReferenceModel(mesa.Model):
         return list(self.last_rating), settled, settled_score, judgment
 
     def read_reports(self, seen: list[float], noise_var: float) -> tuple[list[float], float, float]:
-        """Reported results as a second signal of contribution, by inverse variance (ODD §7.8 step 2)."""
+        """Reported results as a second signal of contribution, by inverse variance (§7.8)."""
         align, n = self.in_force.env.alignment, len(seen)
         reported = [align * sum(e.reported) for e in self.employees]
         okr = [0.0] * n
@@ -368,7 +371,7 @@ class ReferenceModel(mesa.Model):
         return combined, 1.0 / (p_seen + p_okr), w_seen
 
     def decide_quits(self, ratings: list[float], quit_u: np.ndarray) -> list[bool]:
-        """Who leaves: a logistic chance against the quit uniform, after a full quarter (ODD §7.9)."""
+        """Who leaves: a logistic chance against the quit uniform, after a full quarter (§7.9)."""
         b, es = self.in_force.behaviour, self.employees
         worth_scale = max(sum(e.capability_belief for e in es) / len(es), 1e-9)
         mean_rating = sum(ratings) / len(ratings)
@@ -382,7 +385,7 @@ class ReferenceModel(mesa.Model):
         return left
 
     def team_observations(self) -> dict[int, dict[str, tuple[float, bool]]]:
-        """What each employee saw in its team this quarter: audits, the pull and the ratchet (ODD §7.10)."""
+        """What each saw in its team this quarter: audits, the pull and the ratchet (ODD §7.10)."""
         own = self.in_force.behaviour.own_experience_weight
         seen: dict[int, dict[str, tuple[float, bool]]] = {}
         for m in self.managers:
@@ -398,7 +401,9 @@ class ReferenceModel(mesa.Model):
                 }
         return seen
 
-    def targets_seen(self, members: list[Employee], weight: dict[int, float]) -> tuple[float, float, bool]:
+    def targets_seen(
+        self, members: list[Employee], weight: dict[int, float]
+    ) -> tuple[float, float, bool]:
         """The fit of T̃ − O = a·(ask − O) + b·(R − O) over the team's key results (ODD §7.10)."""
         s11 = s22 = s12 = s1y = s2y = 0.0
         for e in members:
@@ -425,7 +430,7 @@ class ReferenceModel(mesa.Model):
         settled_score: list[float],
         seen: dict[int, dict[str, tuple[float, bool]]],
     ) -> None:
-        """Fit ratings to scores, bad news and work at a settlement; then credibility (ODD §7.13)."""
+        """Ratings fitted to scores, bad news and work at a settlement; credibility (§7.13)."""
         b, es = self.in_force.behaviour, self.employees
         size = self.in_force.org.team_size
         noise = b.peer_noise * self.streams["beliefs"].standard_normal((2, len(es), size))
@@ -471,14 +476,18 @@ class ReferenceModel(mesa.Model):
         observed: dict[int, tuple[float, float]],
         noise: np.ndarray,
     ) -> tuple[float, float]:
-        """Observer i's fit of its team's ratings; its beliefs move from their anchors by reliability.
+        """Observer i's fit of its team's ratings; beliefs move from their anchors by reliability.
 
         Returns the fitted coupling and what it is worth (its reliability).
         """
         b, m = self.in_force.behaviour, self.managers[i.team]
         ys, xs, ws = [], [], []
         for pos, j in enumerate(m.members):
-            blur = (0.0, 0.0) if j is i else (float(noise[0, i.seat, pos]), float(noise[1, i.seat, pos]))
+            blur = (
+                (0.0, 0.0)
+                if j is i
+                else (float(noise[0, i.seat, pos]), float(noise[1, i.seat, pos]))
+            )
             news, work = observed[j.seat]
             ys.append(ratings[j.seat] + blur[0])
             xs.append([settled_score[j.seat], news, work + blur[1]])
@@ -501,15 +510,20 @@ class ReferenceModel(mesa.Model):
         return beta[0], worths[0]
 
     def imitate(self, ratings: list[float], settled: bool) -> None:
-        """At a settlement some copy a better-rated teammate's honesty habit and beliefs (ODD §7.10)."""
+        """At a settlement some copy a better-rated teammate's honesty and beliefs (ODD §7.10)."""
         rng, size = self.streams["decisions"], self.in_force.org.team_size
         u = rng.random(len(self.employees))
         offset = rng.integers(1, size, len(self.employees))
         if not settled:
             return
         copied = (
-            "honesty", "audit_belief", "bad_news_belief", "coupling_belief",
-            "bad_news_anchor", "coupling_anchor", "credibility",
+            "honesty",
+            "audit_belief",
+            "bad_news_belief",
+            "coupling_belief",
+            "bad_news_anchor",
+            "coupling_anchor",
+            "credibility",
         )
         before = {e.seat: {name: getattr(e, name) for name in copied} for e in self.employees}
         p = self.in_force.behaviour.imitation_probability
@@ -525,8 +539,7 @@ class ReferenceModel(mesa.Model):
         n = len(es)
         latencies = [x for e in es for x in e.tally.latencies]
         sandbagging = [
-            1.0 - sum(e.target[k] * e.par[k] for k in range(t.krs)) / sum(e.expected)
-            for e in es
+            1.0 - sum(e.target[k] * e.par[k] for k in range(t.krs)) / sum(e.expected) for e in es
         ]
         self.quarter_rows.append(
             {
@@ -541,8 +554,12 @@ class ReferenceModel(mesa.Model):
                 else 0.0,
                 "help_share": sum(e.tally.effort[2] / W for e in es) / n,
                 "intensity": _nanmean(
-                    [e.tally.hours / e.tally.weeks_present if e.tally.weeks_present > 0 else math.nan
-                     for e in es]
+                    [
+                        e.tally.hours / e.tally.weeks_present
+                        if e.tally.weeks_present > 0
+                        else math.nan
+                        for e in es
+                    ]
                 ),
                 "quit_rate": sum(left) / n,
                 "stress": sum(e.stress for e in es) / n,

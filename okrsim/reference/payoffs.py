@@ -53,7 +53,9 @@ class ScoreCurve:
         if comp.bonus_curve == "step":  # 1 from the threshold
             return cls(steps=((comp.step_threshold, 1.0),))
         if comp.bonus_curve == "floor_cap":  # 0 below the floor, a up to the cap
-            return cls(ramps=((comp.floor, 1.0), (comp.cap, -1.0)), steps=((comp.floor, comp.floor),))
+            return cls(
+                ramps=((comp.floor, 1.0), (comp.cap, -1.0)), steps=((comp.floor, comp.floor),)
+            )
         return cls()  # none
 
     def __call__(self, a: float) -> float:
@@ -121,8 +123,10 @@ def blocked_weeks(rate: float, weeks: float) -> float:
 
 def delay_weeks(self_rate: float, raised_rate: float, weeks: float) -> float:
     """D(n) = 1 + (1 − r_s)·B(r_R, n − 1) − B(r_R, n): the cost of raising a week later."""
-    return 1.0 + (1.0 - self_rate) * blocked_weeks(raised_rate, weeks - 1) - blocked_weeks(
-        raised_rate, weeks
+    return (
+        1.0
+        + (1.0 - self_rate) * blocked_weeks(raised_rate, weeks - 1)
+        - blocked_weeks(raised_rate, weeks)
     )
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from okrsim.params import WEEKS_PER_QUARTER as W
 from okrsim.params import Scenario
-from okrsim.reference.payoffs import ScoreCurve
+from okrsim.reference.payoffs import ScoreCurve, relative_sd
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Terms:
     ambition_weight: float  # ω_a (0 without OKRs)
     focus: float  # F
     overhead: float  # o: status hours (0 without OKRs)
+    uncertainty: tuple[float, ...]  # σ_rel(n) for n = 0 … W weeks left (ODD §4.6)
 
     @classmethod
     def read(cls, s: Scenario) -> Terms:
@@ -44,6 +46,7 @@ class Terms:
             ambition_weight=s.judgment.ambition_weight if okr.enabled else 0.0,
             focus=1.0 / (1.0 + okr.switching_cost * (okr.krs_per_person - 1)),
             overhead=okr.status_hours if okr.enabled else 0.0,
+            uncertainty=tuple(relative_sd(s, n) for n in range(W + 1)),
         )
 
     @property
