@@ -53,6 +53,8 @@ class Tally:
     help_given: float = 0.0
     help_received: float = 0.0
     raises: int = 0
+    revision_requests: int = 0
+    revisions: int = 0
     red_reports: int = 0
     audits: int = 0
     reports: int = 0
@@ -91,6 +93,9 @@ class Employee(mesa.Agent):
         self.outlook: list[tuple[float, float]] = [(1.0, 1.0)] * k
         self.effort = [0.2] * 5
         self.backlog = 0.0
+        self.revision_time = 0.0  # share of next week a revision asked for takes
+        self.supplier: Employee | None = None  # the upstream colleague one's first KR waits on
+        self.shared = [False] * k  # key results shared with the upstream team
         self.tenure_weeks = 52.0
         self.availability = 1.0
         self.tally = Tally()
@@ -178,8 +183,11 @@ class Employee(mesa.Agent):
         self.planned_intensity = self.usual_hours
         self.expected = [W * self.weekly_forecast(self.usual_hours)] * self.terms.krs
 
-    def target_utility(self, tau: float, offer: float, rel_sd: float) -> float:
-        """U(τ) of ODD §7.3: the certainty-equivalent score, ambition, and the cost of the offer."""
+    def target_utility(self, tau: float, offer: float, rel_sd: float, honesty: float) -> float:
+        """U(τ) of ODD §7.3: the certainty-equivalent score, ambition, and the cost of the offer.
+
+        ``honesty``: the cost of stating an offer one does not believe, per squared unit.
+        """
         t, s = self.terms, self.model.in_force
         c = self.believed_coupling
         attainments = [(1.0 + rel_sd * z) / tau for z in pay.NODES]
@@ -190,17 +198,15 @@ class Employee(mesa.Agent):
         formula = mean - 0.5 * self.risk_aversion / t.settlement_quarters * var
         tolerance = s.judgment.failure_tolerance
         ambition = t.ambition_weight * ((tau - 1.0) - (1.0 - tolerance) * shortfall)
-        extrinsic = c * formula + (1.0 - c) * ambition
-        scrutiny = s.behaviour.target_scrutiny
-        return (
-            s.behaviour.extrinsic_weight * extrinsic - self.honesty * scrutiny * (offer - 1.0) ** 2
-        )
+        extrinsic = c * t.own_share * formula + (1.0 - c) * ambition
+        return s.behaviour.extrinsic_weight * extrinsic - honesty * (offer - 1.0) ** 2
 
     def set_target(self) -> None:
         """Offer τ·E: best for the target it leads to under the pull believed; a habit (§7.3)."""
         rel_sd = self.terms.uncertainty[W]
+        cost = self.honesty * self.model.in_force.behaviour.target_scrutiny
         utilities = [
-            self.target_utility(o + self.pull_belief * (self.ask_belief - o), o, rel_sd)
+            self.target_utility(o + self.pull_belief * (self.ask_belief - o), o, rel_sd, cost)
             for o in TARGET_GRID
         ]
         best = TARGET_GRID[utilities.index(max(utilities))]
@@ -220,11 +226,24 @@ class Employee(mesa.Agent):
                 self.onset_week[k] = self.model.week
 
     def plan(self) -> None:
-        """The outlook at the plan held, and the value of a unit of each KR's output (ODD §7.5)."""
+        """The outlook at the plan held: each key result's final attainment (ODD §7.5, §4.6)."""
         weeks_left = W - self.model.week_in_quarter
         if self.terms.okrs:
             self.outlook = [self.forecast(k, weeks_left) for k in range(self.terms.krs)]
+
+    def price_output(self) -> None:
+        """The value of a unit of each key result's output this week (ODD §7.5)."""
         self.per_output = [self.value_per_output(k) for k in range(self.terms.krs)]
+
+    def graded_outlook(self) -> float:
+        """mean_k (μ + s): the attainment one's plan and shading would have graded."""
+        graded = [mu + s_ for (mu, _), s_ in zip(self.outlook, self.shading, strict=True)]
+        return sum(graded) / len(graded)
+
+    def team_outlook(self) -> float:
+        """μ̄_team: the team's mean of its members' graded outlooks (known under team evaluation)."""
+        members = self.model.managers[self.team].members
+        return sum(e.graded_outlook() for e in members) / len(members)
 
     def value_per_output(self, k: int) -> float:
         """v_ik: formula, judgment's credit, intrinsic value and the goal's pull per unit output."""
@@ -237,7 +256,11 @@ class Employee(mesa.Agent):
             return x * judged + intrinsic
         mu, sd = self.outlook[k]
         goal = self.target[k] * self.par[k]
-        formula = t.curve.marginal(mu + self.shading[k], sd) - self.claw_back()
+        size = s.org.team_size
+        formula = (1.0 - t.team_scored) * t.curve.marginal(mu + self.shading[k], sd)
+        if t.team_scored:  # one's attainment moves the team's mean by 1/N
+            formula += t.curve.marginal(self.team_outlook(), sd / math.sqrt(size)) / size
+        formula -= self.claw_back()
         extrinsic = c * formula / (t.krs * goal) + judged
         pull = pay.goal_pull(mu, sd, s.behaviour.loss_aversion) * s.behaviour.goal_pull
         pull *= self.intrinsic * self.par[k] / (t.krs * self.expected[k])
@@ -279,6 +302,7 @@ class Employee(mesa.Agent):
         w_bau = motive * c_hat * (env.bau_value + env.incident_cost)
         w_help = (motive + self.prosociality / public.value_scale) * c_hat * env.help_value
         w_help += x * (1.0 - c) * j.help_weight * c_hat / public.help_scale
+        w_help += x * c * self.formula_value_of_help()
         explored = self.effort[EXPLORE] * self.intensity * (1.0 - t.overhead)
         hazard = env.breakthrough_rate * -math.expm1(-explored / env.exploration_scale)
         exposure = judged_per_value * (1.0 - j.failure_tolerance)
@@ -296,6 +320,23 @@ class Employee(mesa.Agent):
             j.influence_saturation,
         ]
         return w_kr, weights, scales
+
+    def formula_value_of_help(self) -> float:
+        """Hf: the formula score a unit of help gains (team evaluation) or loses (ranking) (§7.5).
+
+        A colleague's attainment rises by L = ĉ·v_h/(K·mean_k T̃) per unit of help.
+        """
+        t, env = self.terms, self.model.in_force.env
+        if not t.okrs or not (t.team_scored or t.ranked):
+            return 0.0
+        size = self.model.in_force.org.team_size
+        goal = sum(g * p for g, p in zip(self.target, self.par, strict=True)) / t.krs
+        lift = self.capability_belief * env.help_value / (t.krs * goal)
+        spread = sum(sd for _, sd in self.outlook) / t.krs
+        if t.team_scored:  # lifting a colleague lifts the team's mean
+            return t.curve.marginal(self.team_outlook(), spread / math.sqrt(size)) * lift / size
+        # lifting a colleague moves the peers one is ranked against
+        return -t.curve.marginal(self.graded_outlook(), spread) * lift / (size - 1)
 
     def allocate(self) -> None:
         """This week's hours, the later weeks' plan, then the split, each a habit (ODD §7.5)."""
@@ -321,7 +362,12 @@ class Employee(mesa.Agent):
         """Hours, productivity and the help given; output waits for the team's help (ODD §7.6)."""
         s, t, tally = self.model.in_force, self.terms, self.tally
         env, wiq = s.env, self.model.week_in_quarter
-        self.overhead_now = t.overhead + t.negotiation_hours(wiq)
+        # status work, target negotiation and a revision asked for last week
+        self.overhead_now = t.overhead + t.negotiation_hours(wiq) + self.revision_time
+        self.revision_time = 0.0
+        # the first key result (and shared ones) waits while the supplier's first is blocked
+        supplier_blocked = self.supplier is not None and self.supplier.blocked[0]
+        self.waiting = [supplier_blocked and (k == 0 or self.shared[k]) for k in range(t.krs)]
         present = 1.0 if self.tenure_weeks >= 0 else 0.0
         hours = self.intensity * present
         tally.hours += hours
@@ -354,7 +400,8 @@ class Employee(mesa.Agent):
         tally.kr_effort += self.time[KR] * t.focus * self.errors * self.ramp
         kr_out = []
         for k in range(t.krs):
-            stalled = own / t.krs * (1.0 - env.blocker_severity * self.blocked[k])
+            held = self.blocked[k] or self.waiting[k]
+            stalled = own / t.krs * (1.0 - env.blocker_severity * held)
             tally.kr_stalled += stalled
             kr_out.append(stalled + boost / t.krs)
             self.progress[k] += kr_out[k]
@@ -435,7 +482,7 @@ class Employee(mesa.Agent):
         )
         reported = (1.0 - c) * j.contribution_weight * public.reported_weight * per_value
         marked = (1.0 - c) * t.ambition_weight * (1.0 - j.failure_tolerance) / t.krs
-        extrinsic = c / t.krs * score + reported * (d_next - d) - marked * short
+        extrinsic = c * t.own_share / t.krs * score + reported * (d_next - d) - marked * short
         valued = x * (1.0 - c) * j.contribution_weight * public.seen_weight + self.intrinsic
         return x * extrinsic - valued * per_value * (d - d_next)
 
@@ -451,6 +498,7 @@ class Employee(mesa.Agent):
             means = [sum(t.curve(mu + sd * z) for mu, sd in outlook) / t.krs for z in pay.NODES]
             centre = sum(means) / len(means)
             score_sd = math.sqrt(sum((v - centre) ** 2 for v in means) / len(means))
+            score_sd *= t.own_share
         rating_sd = math.hypot(c * score_sd, (1.0 - c) * m.public.judged_sd)
         rating_sd /= math.sqrt(t.settlement_quarters)
         overhead = t.overhead + t.negotiation_hours(m.week_in_quarter)
@@ -479,7 +527,7 @@ class Employee(mesa.Agent):
         pace = (wiq + 1) / W
         per_attainment = (1.0 - c) * j.contribution_weight * public.reported_weight
         per_attainment *= sc.env.alignment * goal / public.value_scale
-        extrinsic = c / t.krs * t.curve.expected(mu + s_, sd)
+        extrinsic = c * t.own_share / t.krs * t.curve.expected(mu + s_, sd)
         extrinsic += per_attainment * s_
         extrinsic -= catch * (1.0 - c) * j.inflation_penalty * max(s_, 0.0)
         extrinsic -= c * self.claw_back() / t.krs * (mu + s_)
@@ -555,6 +603,42 @@ class Employee(mesa.Agent):
         if self.tenure_weeks >= 1:
             self.habitual = True
 
+    def ask_revision(self, view: float) -> None:
+        """Mid-quarter: re-state each target if the believed gain beats the time (ODD §7.3).
+
+        The manager (``view``: its estimate of one KR's quarterly output)
+        agrees only to a move towards the target it would ask for now, and no
+        further; the time asked is taken from next week.
+        """
+        s, t = self.model.in_force, self.terms
+        weeks_left = W - 7  # after the seventh week's check-in
+        rel_sd = self.terms.uncertainty[weeks_left]
+        cost = self.honesty * s.behaviour.target_scrutiny
+        utilities = [self.target_utility(tau, tau, rel_sd, cost) for tau in TARGET_GRID]
+        best = TARGET_GRID[utilities.index(max(utilities))]
+        asked = 0
+        for k in range(t.krs):
+            done = self.reported[k]  # both sides see the reported progress
+            expected = done + self.expected[k] * weeks_left / W
+            current = self.target[k] * self.par[k]
+            # the target in force was stated already: keeping it costs no new statement
+            tau_now = current / max(expected, 1e-9)
+            keeping = self.target_utility(tau_now, tau_now, rel_sd, 0.0)
+            gain = (max(utilities) - keeping) / t.krs
+            if gain * self.agree_belief <= s.okr.revision_hours * self.value_of_time:
+                continue
+            asked += 1
+            self.tally.revision_requests += 1
+            proposed = best * expected
+            reference = s.okr.assigned_stretch * (done + view * weeks_left / W)
+            if abs(reference - current) <= 1e-9 * abs(current):
+                reference = current  # equal up to rounding: no reason to move
+            if (proposed - current) * (reference - current) > 0:
+                revised = min(max(proposed, min(current, reference)), max(current, reference))
+                self.target[k] = max(revised / self.par[k], 1e-6)
+                self.tally.revisions += 1
+        self.revision_time = s.okr.revision_hours * asked
+
     # -- quarter end ----------------------------------------------------------------------
     def learn(self, seen: dict[str, tuple[float, bool]]) -> None:
         """Beliefs about audits, targets and one's work move η towards what was seen (§7.10).
@@ -578,6 +662,7 @@ class Employee(mesa.Agent):
                 self.ratchet_belief = min(max(self.ratchet_belief, 0.0), 1.0)
             asks = [a / max(e, 1e-9) for a, e in zip(self.ask, self.expected, strict=True)]
             self.ask_belief = sum(asks) / len(asks)
+        toward("agree_belief", *seen["agree_belief"])
         toward("kr_plan", tally.kr_time / max(tally.hours, 1e-9), tally.hours > 0)
         toward("usual_hours", tally.hours / max(tally.weeks_present, 1.0), tally.weeks_present > 0)
         toward("help_belief", tally.help_received / W)
@@ -621,6 +706,7 @@ class Manager(mesa.Agent):
         self.team, self.leniency = team, leniency
         self.members: list[Employee] = []
         self.priority_error = 0.0
+        self.upstream: int | None = None  # the team this one's work depends on
 
     def estimate(self, employee: Employee, noise: float) -> float:
         """M: the manager's estimate of a report's quarterly output per key result (ODD §7.3)."""

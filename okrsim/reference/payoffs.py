@@ -10,6 +10,7 @@ against it (tests/test_docking.py).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -22,6 +23,8 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 NODES = tuple(NormalDist().inv_cdf((q + 0.5) / 12) for q in range(12))
 #: How far below a goal a shortfall still pulls (r_g, ODD §4.1).
 GOAL_REACH = 0.3
+#: The forced distribution's bands, bottom first: (share of the team, score) (ODD §7.8).
+RANK_BANDS = ((0.1, 0.5), (0.7, 1.0), (0.2, 1.25))
 #: Reported pace at or above which a key result is on track, and below which off track.
 GREEN, RED = 0.9, 0.7
 
@@ -44,6 +47,7 @@ class ScoreCurve:
     ramps: tuple[tuple[float, float], ...] = ()  # (knot, slope)
     steps: tuple[tuple[float, float], ...] = ()  # (knot, height)
     base: float = 0.0
+    blur: float = 0.0  # uncertainty about where the knots are: widens σ in expectations
 
     @classmethod
     def of(cls, comp: Comp) -> ScoreCurve:
@@ -58,6 +62,20 @@ class ScoreCurve:
             )
         return cls()  # none
 
+    @classmethod
+    def rank(cls, peer_mean: float, peer_sd: float) -> ScoreCurve:
+        """A forced distribution as a step curve of one's own attainment (ODD §7.8).
+
+        One moves up a band on passing the peers' result at the band's edge,
+        q_b = m + s·Φ⁻¹(edge_b), the peers taken as Normal(m, s²); the edges
+        are uncertain in a small team, blurring the steps by ½·s.
+        """
+        steps, edge = [], 0.0
+        for (share, score), (_, above) in itertools.pairwise(RANK_BANDS):
+            edge += share
+            steps.append((peer_mean + peer_sd * NormalDist().inv_cdf(edge), above - score))
+        return cls(steps=tuple(steps), base=RANK_BANDS[0][1], blur=0.5 * peer_sd)
+
     def __call__(self, a: float) -> float:
         value = self.base + self.slope * a
         value += sum(s * max(a - knot, 0.0) for knot, s in self.ramps)
@@ -66,7 +84,7 @@ class ScoreCurve:
 
     def expected(self, mu: float, sd: float) -> float:
         """E f(A) for A ~ Normal(mu, sd²), in closed form."""
-        sd = max(sd, 1e-9)
+        sd = max(math.hypot(sd, self.blur), 1e-9)
         value = self.base + self.slope * mu
         for knot, s in self.ramps:
             z = (mu - knot) / sd
@@ -77,7 +95,7 @@ class ScoreCurve:
 
     def marginal(self, mu: float, sd: float) -> float:
         """dE f(A)/dmu: the expected score per unit of attainment (f′_σ of the Notation)."""
-        sd = max(sd, 1e-9)
+        sd = max(math.hypot(sd, self.blur), 1e-9)
         value = self.slope
         value += sum(s * normal_cdf((mu - knot) / sd) for knot, s in self.ramps)
         value += sum(h * normal_pdf((mu - knot) / sd) / sd for knot, h in self.steps)
@@ -188,3 +206,13 @@ def status(pace_ratio: float) -> str:
     if pace_ratio >= GREEN:
         return "on_track"
     return "off_track" if pace_ratio < RED else "at_risk"
+
+
+def band(percentile: float) -> float:
+    """The score of the band a percentile of the team (0 bottom, 1 top) falls in (ODD §7.8)."""
+    score, edge = RANK_BANDS[0][1], 0.0
+    for (share, _), (_, above) in itertools.pairwise(RANK_BANDS):
+        edge += share
+        if percentile >= edge:
+            score = above
+    return score

@@ -21,7 +21,10 @@ class Terms:
 
     scenario: Scenario
     coupling: float  # c: the formula's share of the rating (0 without OKRs)
-    curve: ScoreCurve  # f
+    curve: ScoreCurve  # f as the employees weigh it: the rank curve under relative evaluation
+    grade: ScoreCurve  # the bonus curve the review grades with
+    ranked: bool  # 𝟙_R: the score is one's band in the team
+    team_scored: bool  # 𝟙_Q: the score is the team's
     settlement_quarters: int  # n_S
     manager_pull: float  # π_m
     ratchet_pull: float  # α_r
@@ -31,15 +34,20 @@ class Terms:
     uncertainty: tuple[float, ...]  # σ_rel(n) for n = 0 … W weeks left (ODD §4.6)
 
     @classmethod
-    def read(cls, s: Scenario) -> Terms:
+    def read(cls, s: Scenario, peers: tuple[float, float] = (1.0, 0.15)) -> Terms:
+        """The terms of scenario ``s``; ``peers``: last quarter's (m, s) of attainment."""
         okr = s.okr
+        ranked = s.comp.evaluation == "relative"
         pull = {"negotiated": okr.negotiation_pressure, "assigned": 1.0}.get(okr.target_rule, 0.0)
         kept = okr.no_ratchet_commitment and okr.commitment_kept
         ratchet = okr.ratchet_strength if okr.target_rule == "ratchet" and not kept else 0.0
         return cls(
             scenario=s,
             coupling=s.comp.coupling if okr.enabled else 0.0,
-            curve=ScoreCurve.of(s.comp),
+            curve=ScoreCurve.rank(*peers) if ranked else ScoreCurve.of(s.comp),
+            grade=ScoreCurve.of(s.comp),
+            ranked=ranked,
+            team_scored=s.comp.evaluation == "team",
             settlement_quarters=4 if s.comp.review_cadence == "annual" else 1,
             manager_pull=pull if okr.enabled else 0.0,
             ratchet_pull=ratchet if okr.enabled else 0.0,
@@ -52,6 +60,11 @@ class Terms:
     @property
     def okrs(self) -> bool:
         return self.scenario.okr.enabled
+
+    @property
+    def own_share(self) -> float:
+        """o_N: how much of the score one's own result moves (1/N of a team's mean)."""
+        return 1.0 - float(self.team_scored) * (1.0 - 1.0 / self.scenario.org.team_size)
 
     @property
     def krs(self) -> int:
