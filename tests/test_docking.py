@@ -167,7 +167,7 @@ def differing_outcomes(s: Scenario, seed: int, employee_type: type[Employee]) ->
         f"q{q + 1}.{o}"
         for q, row in enumerate(rows)
         for o in OUTCOMES
-        if row[o] != pytest.approx(model[o].iloc[q], rel=1e-9, abs=1e-12)
+        if row[o] != pytest.approx(model[o].iloc[q], rel=1e-9, abs=1e-12, nan_ok=True)
     ]
 
 
@@ -179,6 +179,50 @@ def test_with_the_same_seed_the_reference_reproduces_the_model_draw_for_draw(nam
         assert differing_outcomes(scenario(name), seed, Employee) == []
 
 
+#: Further levers, each run once draw for draw: every mechanism the reference has.
+LEVERS: dict[str, dict[str, Any]] = {
+    "team_evaluation": {"comp": {"evaluation": "team", "coupling": 0.6}},
+    "stack_ranking": {
+        "comp": {"evaluation": "relative", "bonus_curve": "step", "coupling": 1.0},
+        "judgment": {"use_okr_context": True},
+    },
+    "revision_after_a_shock": {
+        "okr": {"revision_allowed": True, "target_rule": "assigned"},
+        "env": {"shock_quarter": 2},
+        "comp": {"coupling": 0.7},
+    },
+    "dependencies": {
+        "org": {"n_teams": 3, "team_size": 5, "dependency_density": 0.5, "shared_kr_share": 0.5},
+        "comp": {"bonus_curve": "floor_cap"},
+    },
+    "no_okrs": {"okr": {"enabled": False}},
+    "a_stated_change": {
+        "comp": {"coupling": 0.0},
+        "schedule": [
+            {
+                "quarter": 2,
+                "set": {
+                    "comp.coupling": 0.8,
+                    "okr.target_rule": "ratchet",
+                    "okr.no_ratchet_commitment": True,
+                },
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEVERS))
+def test_every_lever_runs_the_same_in_the_reference_draw_for_draw(name):
+    groups: dict[str, Any] = {g: dict(v) for g, v in BASE.items()}
+    for group, values in LEVERS[name].items():
+        if group == "schedule":
+            groups[group] = values
+        else:
+            groups.setdefault(group, {}).update(values)
+    assert differing_outcomes(Scenario.model_validate(groups), 5, Employee) == []
+
+
 def test_draw_for_draw_docking_catches_a_ratchet_belief_fixed_at_0():
     # too small an effect over three quarters for the distributions to show
     # (it acts from the third quarter on), but not for a run on the same draws
@@ -188,18 +232,4 @@ def test_draw_for_draw_docking_catches_a_ratchet_belief_fixed_at_0():
 def test_the_reference_refuses_an_organisation_over_200_people():
     s = Scenario.model_validate({"org": {"n_teams": 21, "team_size": 10}})
     with pytest.raises(ScenarioError, match=r"org\.n_teams × org\.team_size = 210"):
-        ReferenceModel(s, 0)
-
-
-@pytest.mark.parametrize(
-    ("override", "key"),
-    [
-        ({"org": {"dependency_density": 0.3}}, "org.dependency_density"),
-        ({"comp": {"evaluation": "relative"}}, "comp.evaluation"),
-        ({"okr": {"revision_allowed": True}}, "okr.revision_allowed"),
-    ],
-)
-def test_the_reference_refuses_what_it_does_not_reproduce(override, key):
-    s = Scenario.model_validate({**BASE, **override})
-    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
         ReferenceModel(s, 0)
