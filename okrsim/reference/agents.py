@@ -99,21 +99,33 @@ class Employee(mesa.Agent):
         self.tenure_weeks = 52.0
         self.availability = 1.0
         self.tally = Tally()
+        # this week's work, between its two halves (before and after help is shared)
+        self.time = [0.0] * 5  # weeks of each activity
+        self.productivity = self.errors = self.ramp = self.present = self.help_out = 0.0
+        self.waiting = [False] * k  # key results held up by the supplier's blocker
+        self.perceived = [0.0] * k  # this week's perceived progress
         self.arrive(traits)
 
     # -- who sits here ---------------------------------------------------------------
     def arrive(self, traits: dict[str, float]) -> None:
-        """A person takes the seat: its traits, beliefs at the market's priors (ODD §2.2, §7.9)."""
-        b, env, j = (
-            self.model.in_force.behaviour,
-            self.model.in_force.env,
-            self.model.in_force.judgment,
-        )
-        for name, value in traits.items():
-            setattr(self, name, value)
-        self.capability_belief = self.capability ** (1.0 - b.self_assessment_regression) * math.exp(
-            self.knowledge_error
-        )
+        """A person takes the seat: its traits, beliefs at the market's priors (ODD §2.2, §7.9).
+
+        The market's priors are those of the scenario as given, before any
+        scheduled change: the market does not know this organisation's schedule.
+        """
+        market = self.model.base
+        b, env, j = market.behaviour, market.env, market.judgment
+        self.capability = traits["capability"]
+        self.perception = traits["perception"]  # ψ: lasting misjudgement of one's progress
+        self.risk_aversion = traits["risk_aversion"]
+        self.honesty_trait = traits["honesty_trait"]
+        self.intrinsic = traits["intrinsic"]
+        self.prosociality = traits["prosociality"]
+        self.mum_cost = traits["mum_cost"]
+        self.effort_cost = traits["effort_cost"]
+        self.present_bias = traits["present_bias"]
+        regressed = self.capability ** (1.0 - b.self_assessment_regression)
+        self.capability_belief = regressed * math.exp(traits["knowledge_error"])
         self.honesty = self.honesty_trait
         self.audit_belief, self.bad_news_belief = b.audit_prior, b.bad_news_prior
         self.ratchet_belief, self.pull_belief, self.ask_belief = 0.0, 0.0, 1.0
@@ -363,7 +375,7 @@ class Employee(mesa.Agent):
         s, t, tally = self.model.in_force, self.terms, self.tally
         env, wiq = s.env, self.model.week_in_quarter
         # status work, target negotiation and a revision asked for last week
-        self.overhead_now = t.overhead + t.negotiation_hours(wiq) + self.revision_time
+        overhead = t.overhead + t.negotiation_hours(wiq) + self.revision_time
         self.revision_time = 0.0
         # the first key result (and shared ones) waits while the supplier's first is blocked
         supplier_blocked = self.supplier is not None and self.supplier.blocked[0]
@@ -374,7 +386,7 @@ class Employee(mesa.Agent):
         tally.kr_time += self.effort[KR] * hours
         for a in range(5):
             tally.effort[a] += self.effort[a]
-        self.time = [e * (1.0 - self.overhead_now) * hours for e in self.effort]
+        self.time = [e * (1.0 - overhead) * hours for e in self.effort]
         tally.visible_time += self.time[VISIBLE]
         tally.explore_time += self.time[EXPLORE]
         self.errors = 1.0 - env.stress_error * self.stress
@@ -570,7 +582,6 @@ class Employee(mesa.Agent):
         """The weekly check-in: each key result as perceived, shaded by a habit (ODD §7.7)."""
         t = self.terms
         self.perceived = [self.perceive(k) for k in range(t.krs)]
-        self.slant = [0.0] * t.krs
         if not t.okrs:
             self.reported = list(self.perceived)
             return
@@ -584,8 +595,8 @@ class Employee(mesa.Agent):
             best, gain = self.choose_shading(k, self.perceived[k])
             self.shading[k] += a * (best - self.shading[k])
             self.report_gain[k] = gain
-            self.slant[k] = self.shading[k] * self.target[k] * self.par[k] * pace
-            self.reported[k] = max(self.perceived[k] + self.slant[k], 0.0)
+            slant = self.shading[k] * self.target[k] * self.par[k] * pace
+            self.reported[k] = max(self.perceived[k] + slant, 0.0)
 
     def close_check_in(self) -> None:
         """Statuses, red reports and the bias of this week's reports, as tallied (ODD §7.7)."""

@@ -356,7 +356,6 @@ class ReferenceModel(mesa.Model):
                 c * sc + (1.0 - c) * jd for sc, jd in zip(settled_score, judged_mean, strict=True)
             ]
             self.scores, self.judged = [], []
-        self.quarter_judged = judged
         return list(self.last_rating), settled, settled_score, judgment
 
     def scores_of(self, measured: list[list[float]]) -> list[float]:
