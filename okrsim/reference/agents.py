@@ -1,8 +1,9 @@
 """Employees and managers of the reference model, one Mesa agent each.
 
 Every ``Employee`` holds its own traits, beliefs, habits and key results and
-makes its choices in small verb methods — ``set_target``, ``surface``,
-``allocate``, ``work``, ``report``, ``learn`` — that the model calls through
+makes its choices in small verb methods — ``set_target``, ``plan``,
+``surface``, ``allocate``, ``work``, ``book``, ``report``, ``ask_revision``,
+``learn`` — that the model calls through
 ``AgentSet.do`` in the order of docs/ODD.md §3.  Each method is the ODD's
 rule for one person, written with scalars; the section it follows is named
 in its docstring.  A ``Manager`` sets its team's targets, shares help,

@@ -3,9 +3,8 @@
 ``ReferenceModel.step`` is one week in the order of ODD §3; each phase is a
 verb that every employee (or manager) carries out through ``AgentSet.do``.
 It is written for reading, straight from the ODD, and is docked against the
-vectorised model (:mod:`okrsim.model`) in tests/test_docking.py (ODD
-"Verification: docking").  Small organisations only: it loops over people.
-
+vectorised model (:mod:`okrsim.model`) in tests/test_docking.py (docs/ODD.md
+§12, "Verification: docking").  Small organisations only: it loops over people.
 """
 
 from __future__ import annotations
