@@ -744,6 +744,11 @@ class Manager(mesa.Agent):
                 e.target[k] = max(goal / e.par[k], 1e-6)
                 e.target_set[k] = e.target[k] * e.par[k]
 
+    def hear_revisions(self) -> None:
+        """Mid-quarter, each member may ask to revise its targets against this manager's view."""
+        for e in self.members:
+            e.ask_revision(self.model.view[e.seat])
+
     def share_help(self) -> None:
         """Each gets an equal part of the others' help; helpers are credited pro rata (§7.6)."""
         s = self.model.in_force

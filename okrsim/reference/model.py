@@ -144,8 +144,7 @@ class ReferenceModel(mesa.Model):
         managers.do("audit")
         staff.do("close_check_in")
         if self.in_force.okr.revision_allowed and self.week_in_quarter == REVISION_WEEK:
-            for e in self.employees:
-                e.ask_revision(self.view[e.seat])
+            managers.do("hear_revisions")
         self.quarter_hidden += self.hidden_weeks
         self.quarter_blocked += self.blocked_weeks
         self.week += 1
