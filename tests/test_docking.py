@@ -154,8 +154,8 @@ def test_the_docking_detects_differences_of_under_one_sd_at_80_percent_power():
 class Unratcheted(Employee):
     """A broken reference employee: its ratchet belief stays at 0 whatever targets do."""
 
-    def learn(self, seen: dict[str, tuple[float, bool]]) -> None:
-        super().learn(seen)
+    def learn(self) -> None:
+        super().learn()
         self.ratchet_belief = 0.0
 
 

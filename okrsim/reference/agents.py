@@ -652,13 +652,15 @@ class Employee(mesa.Agent):
         self.revision_time = s.okr.revision_hours * asked
 
     # -- quarter end ----------------------------------------------------------------------
-    def learn(self, seen: dict[str, tuple[float, bool]]) -> None:
+    def learn(self) -> None:
         """Beliefs about audits, targets and one's work move η towards what was seen (§7.10).
 
-        ``seen``: what the team showed of the audit rate, the manager's pull,
-        the ratchet and revision agreement, each with whether it could be seen.
+        What the team showed of the audit rate, the manager's pull, the
+        ratchet and revision agreement, each with whether it could be seen,
+        is in the model's ``observations``.
         """
         b, tally = self.model.in_force.behaviour, self.tally
+        seen = self.model.observations[self.seat]
         eta = b.learning_rate
 
         def toward(name: str, value: float, where: bool = True) -> None:

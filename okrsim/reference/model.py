@@ -113,6 +113,8 @@ class ReferenceModel(mesa.Model):
         self.judged: list[list[float]] = []
         self.alignment = [0.0] * n_t
         self.draws: dict[str, Any] = {}
+        # what each saw in its team at the last quarter's end, by seat
+        self.observations: dict[int, dict[str, tuple[float, bool]]] = {}
         self.quarter_rows: list[dict[str, float]] = []
 
     @property
@@ -257,9 +259,8 @@ class ReferenceModel(mesa.Model):
         candidates = self.draw_people(labour, len(self.employees))
         left = self.decide_quits(ratings, quit_u)
         self.record_quarter(left)
-        seen = self.team_observations()
-        for e in self.employees:
-            e.learn(seen[e.seat])
+        self.observations = seen = self.team_observations()
+        self.staff().do("learn")
         self.learn_policy(ratings, settled, settled_score, seen)
         self.last_reported = [list(e.reported) for e in self.employees]
         self.imitate(ratings, settled)
