@@ -11,7 +11,13 @@ family-wise 5 %.  With :data:`SEEDS` runs per side the test detects, with
 80 % power, a difference of :func:`detectable_difference` sd
 (about 0.80 sd) even at the strictest Holm step.  A deliberately broken
 reference (the honesty cost ignored) must be rejected by the same test.
-docs/ODD.md, "Verification: docking", records the design and the result.
+
+Because the reference draws the ODD's random streams in the ODD's order, a
+second, stricter check runs both on the *same* seed: the quarterly outcomes
+must agree to a relative 10⁻⁹, under the three scenarios and every further
+lever; that catches what is too small for the distributions to show (a
+ratchet belief held at 0).  docs/ODD.md §12, "Verification: docking", records
+the design and the result.
 """
 
 from __future__ import annotations
