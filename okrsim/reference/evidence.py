@@ -1,0 +1,115 @@
+"""Reading ratings: one observer's least-squares evidence and its fit (ODD §7.13).
+
+An observer sees, for each member of its team, a rating beside three things
+(score, bad news, an impression of the work).  It keeps weighted
+least-squares sums, averaged over reviews with a constant gain, and fits
+``rating = a_review + β·x`` from them; a coefficient is believed as far as
+the fit is reliable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: What ratings are read against: score, bad news, work.
+P = 3
+
+
+@dataclass
+class Evidence:
+    """Σw·xxᵀ, Σw·xy, Σw·y², Σw and the reviews seen, each a constant-gain average."""
+
+    xx: list[list[float]] = field(default_factory=lambda: [[0.0] * P for _ in range(P)])
+    xy: list[float] = field(default_factory=lambda: [0.0] * P)
+    yy: float = 0.0
+    total: float = 0.0
+    reviews: float = 0.0
+
+    @classmethod
+    def of_review(
+        cls, ratings: list[float], regressors: list[list[float]], weights: list[float]
+    ) -> Evidence:
+        """One review's sums, both sides centred on the review's weighted means."""
+        total = sum(weights)
+        share = [w / total if total > 0 else 0.0 for w in weights]
+        x_mean = [sum(s * x[j] for s, x in zip(share, regressors, strict=True)) for j in range(P)]
+        y_mean = sum(s * y for s, y in zip(share, ratings, strict=True))
+        xs = [[x[j] - x_mean[j] for j in range(P)] for x in regressors]
+        ys = [y - y_mean for y in ratings]
+        e = cls(total=total, reviews=1.0 if total > 0 else 0.0)
+        for w, x, y in zip(weights, xs, ys, strict=True):
+            for a in range(P):
+                e.xy[a] += w * x[a] * y
+                for b in range(P):
+                    e.xx[a][b] += w * x[a] * x[b]
+            e.yy += w * y * y
+        return e
+
+    def move_towards(self, seen: Evidence, gain: float) -> None:
+        """E ← E + η·(seen − E): constant-gain least squares (Evans & Honkapohja 2001)."""
+        for a in range(P):
+            self.xy[a] += gain * (seen.xy[a] - self.xy[a])
+            for b in range(P):
+                self.xx[a][b] += gain * (seen.xx[a][b] - self.xx[a][b])
+        self.yy += gain * (seen.yy - self.yy)
+        self.total += gain * (seen.total - self.total)
+        self.reviews += gain * (seen.reviews - self.reviews)
+
+    def scale(self, factor: float) -> None:
+        """Old evidence counts less (a statement of the coupling makes it less relevant)."""
+        self.xx = [[factor * v for v in row] for row in self.xx]
+        self.xy = [factor * v for v in self.xy]
+        self.yy *= factor
+        self.total *= factor
+        self.reviews *= factor
+
+    def fit(self, gain: float) -> tuple[list[float], list[float], list[bool]]:
+        """β, each coefficient's sampling variance s²·(X′WX)⁻¹_jj, and whether it is identified.
+
+        The sums over the gain count the observations memory holds (about 1/η
+        reviews).  A regressor whose weighted variance is ≤ 10⁻¹⁰ is left out;
+        one whose variance beyond the others', 1/(X′WX)⁻¹_jj, is ≤ 10⁻⁶ of its
+        own is not identified.  s² is the residual sum of squares over
+        Σw − P − reviews (at least 1).
+        """
+        g = max(gain, 1e-12)
+        xx = [[v / g for v in row] for row in self.xx]
+        xy = [v / g for v in self.xy]
+        yy, total, reviews = self.yy / g, self.total / g, self.reviews / g
+        variance = [xx[j][j] / max(total, 1e-300) for j in range(P)]
+        varies = [v > 1e-10 for v in variance]
+        m = [
+            [xx[a][b] if varies[a] and varies[b] else float(a == b) for b in range(P)]
+            for a in range(P)
+        ]
+        rhs = [xy[j] if varies[j] else 0.0 for j in range(P)]
+        ridge = 1e-12 * max(max(m[j][j] for j in range(P)), 1e-12)
+        inverse = _inverse(
+            [[m[a][b] + (ridge if a == b else 0.0) for b in range(P)] for a in range(P)]
+        )
+        beta = [sum(inverse[a][b] * rhs[b] for b in range(P)) for a in range(P)]
+        spread = [inverse[j][j] for j in range(P)]
+        identified = [
+            varies[j] and 1.0 / max(spread[j], 1e-300) > 1e-6 * total * variance[j]
+            for j in range(P)
+        ]
+        rss = max(yy - sum(b * v for b, v in zip(beta, rhs, strict=True)), 0.0)
+        noise = rss / max(total - P - reviews, 1.0)
+        return beta, [noise * s for s in spread], identified
+
+
+def reliability(sampling_variance: float, belief_variance: float) -> float:
+    """ρ = τ²/(τ² + v): how far a fitted coefficient is believed (ODD §7.13)."""
+    return belief_variance / (belief_variance + sampling_variance)
+
+
+def _inverse(m: list[list[float]]) -> list[list[float]]:
+    """The inverse of a 3 × 3 matrix by cofactors."""
+    (a, b, c), (d, e, f), (g, h, i) = m
+    cof = [
+        [e * i - f * h, -(d * i - f * g), d * h - e * g],
+        [-(b * i - c * h), a * i - c * g, -(a * h - b * g)],
+        [b * f - c * e, -(a * f - c * d), a * e - b * d],
+    ]
+    det = a * cof[0][0] + b * cof[0][1] + c * cof[0][2]
+    return [[cof[col][row] / det for col in range(3)] for row in range(3)]
