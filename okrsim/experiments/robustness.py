@@ -274,6 +274,8 @@ def load_robustness(path: str | Path) -> Robustness:
             problems.append(str(exc))
     if set(treated) != set(control):
         problems.append(f"{source}: contrast: treated and control must set the same keys")
+    for key in sorted(set(treated) & set(fixed)):
+        problems.append(f"{source}: set.{key}: also set by the contrast; keep it in one place")
 
     ranges: dict[str, RangeSpec] = {}
     for key, value in raw_ranges.items():

@@ -98,7 +98,11 @@ def prim_lines(result: RobustnessAnalysis) -> list[str]:
 
 
 def _box_words(box: Box, base: float) -> str:
-    if base in (0.0, 1.0) or not box.restricted:
+    if not base > 0:
+        return "It fails at every design point: no region of the space supports it."
+    if base == 1.0:
+        return "It holds at every design point."
+    if not box.restricted:
         return "No box separates where it holds from where it does not."
     return (
         f"It holds at {box.density:.0%} of the points where {box.describe()} "
