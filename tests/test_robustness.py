@@ -387,6 +387,13 @@ def test_bad_flags_are_one_error_line(tmp_path: Path, capsys, args, expected) ->
     assert expected in err, err
 
 
+def test_a_robustness_file_given_to_sweep_says_which_command_runs_it(capsys) -> None:
+    assert okrsim("sweep", QUICK, "--dry-run") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "run it with okrsim robustness" in err
+
+
 def test_another_file_into_the_same_directory_is_refused(quick: Path, tmp_path: Path, capsys):
     copy = tmp_path / "copy"
     shutil.copytree(quick, copy)

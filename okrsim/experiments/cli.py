@@ -112,6 +112,7 @@ examples:
   okrsim robustness                               # experiments/robustness.toml, about an hour
   okrsim robustness --out out/robust --workers 2  # run again to resume
   okrsim robustness --scheduler tcp://10.0.0.5:8786
+  okrsim robustness --scheduler-file ~/okrsim-scheduler.json   # in a batch job (docs/cluster.md)
 """
 
 
@@ -268,6 +269,9 @@ def add_commands(subparsers: Any) -> None:
         help="run on this Dask scheduler instead of the local pool (docs/cluster.md)",
     )
     robust.add_argument(
+        "--scheduler-file", metavar="FILE", help="Dask scheduler file, instead of --scheduler"
+    )
+    robust.add_argument(
         "--workers",
         type=arguments.positive,
         metavar="N",
@@ -398,12 +402,15 @@ def robustness_command(args: argparse.Namespace) -> int:
 
     if args.file and args.quick:
         raise ScenarioError("robustness: give a FILE or --quick, not both")
-    if args.scheduler and args.workers:
+    dask = bool(args.scheduler or args.scheduler_file)
+    if args.scheduler and args.scheduler_file:
+        raise ScenarioError("robustness: give --scheduler or --scheduler-file, not both")
+    if dask and args.workers:
         raise ScenarioError(
             "robustness: --workers sets the local pool; a Dask cluster's size is set where "
             "its workers are started"
         )
-    if args.scheduler:
+    if dask:
         require("cluster", "okrsim robustness --scheduler")
     path = (
         Path(args.file)
@@ -422,7 +429,10 @@ def robustness_command(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("out") / "robustness" / robustness.name
     try:
         backend = make_backend(
-            "dask" if args.scheduler else "local", workers=args.workers, scheduler=args.scheduler
+            "dask" if dask else "local",
+            workers=args.workers,
+            scheduler=args.scheduler,
+            scheduler_file=args.scheduler_file,
         )
     except OSError as exc:
         raise ScenarioError(f"robustness: cannot reach the Dask scheduler: {exc}") from None
