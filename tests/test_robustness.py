@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from dask_loopback import loopback_cluster
 from pandas.testing import assert_frame_equal
 
 from okrsim import data_dictionary as dd
@@ -260,16 +261,8 @@ def test_every_file_the_command_writes_is_in_the_data_dictionary(quick: Path) ->
 
 
 def test_dask_local_cluster_gives_the_pool_rows(quick: Path, tmp_path: Path) -> None:
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        host="127.0.0.1",
-        processes=True,
-        n_workers=1,
-        threads_per_worker=2,
-        dashboard_address="127.0.0.1:0",
-        worker_dashboard_address="127.0.0.1:0",
-    ) as cluster:
+    # one worker process with two threads: the cheapest real cluster on loopback
+    with loopback_cluster(n_workers=1, threads_per_worker=2) as cluster:
         backend = DaskBackend(cluster.scheduler_address)
         try:
             run_robustness(

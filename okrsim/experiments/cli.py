@@ -150,20 +150,7 @@ def add_commands(subparsers: Any) -> None:
         default="local",
         help="local process pool (default), a Dask cluster, or serial in this process",
     )
-    sweep.add_argument(
-        "--workers",
-        type=arguments.positive,
-        metavar="N",
-        help=f"local pool size (default: all cores, here {os.cpu_count()})",
-    )
-    sweep.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="Dask scheduler address (with --executor dask)",
-    )
-    sweep.add_argument(
-        "--scheduler-file", metavar="FILE", help="Dask scheduler file (with --executor dask)"
-    )
+    add_executor_flags(sweep, dask="with --executor dask")
     sweep.add_argument(
         "--wait",
         type=arguments.positive,
@@ -263,22 +250,43 @@ def add_commands(subparsers: Any) -> None:
         type=arguments.out_dir,
         help="output directory (default out/robustness/<name>); the same DIR resumes",
     )
-    robust.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run on this Dask scheduler instead of the local pool (docs/cluster.md)",
-    )
-    robust.add_argument(
-        "--scheduler-file", metavar="FILE", help="Dask scheduler file, instead of --scheduler"
-    )
-    robust.add_argument(
+    add_executor_flags(robust, dask="instead of the local pool; docs/cluster.md")
+    robust.add_argument("--no-progress", action="store_true", help="no progress bars")
+    robust.set_defaults(handler=robustness_command)
+
+
+def add_executor_flags(parser: argparse.ArgumentParser, *, dask: str) -> None:
+    """``--workers`` (the local pool) and ``--scheduler``/``--scheduler-file`` (Dask).
+
+    ``dask`` says, in the help, when the Dask flags apply.
+    """
+    parser.add_argument(
         "--workers",
         type=arguments.positive,
         metavar="N",
         help=f"local pool size (default: all cores, here {os.cpu_count()})",
     )
-    robust.add_argument("--no-progress", action="store_true", help="no progress bars")
-    robust.set_defaults(handler=robustness_command)
+    parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help=f"Dask scheduler address ({dask})"
+    )
+    parser.add_argument("--scheduler-file", metavar="FILE", help=f"Dask scheduler file ({dask})")
+
+
+def check_dask_flags(command: str, args: argparse.Namespace, *, needs: str) -> None:
+    """Refuse a scheduler given twice or a pool size for a cluster; require the cluster extra.
+
+    ``needs`` names what needs the extra in its error (``okrsim sweep --executor dask``).
+    """
+    from okrsim.params import ScenarioError
+
+    if args.scheduler and args.scheduler_file:
+        raise ScenarioError(f"{command}: give --scheduler or --scheduler-file, not both")
+    if args.workers:
+        raise ScenarioError(
+            f"{command}: --workers sets the local pool; a Dask cluster's size "
+            "is set where its workers are started"
+        )
+    require("cluster", needs)
 
 
 # -- handlers ---------------------------------------------------------------
@@ -296,14 +304,7 @@ def sweep_command(args: argparse.Namespace) -> int:
                 "sweep: --executor dask needs --scheduler tcp://HOST:PORT or --scheduler-file "
                 "FILE (see docs/cluster.md)"
             )
-        if args.scheduler and args.scheduler_file:
-            raise ScenarioError("sweep: give --scheduler or --scheduler-file, not both")
-        if args.workers:
-            raise ScenarioError(
-                "sweep: --workers sets the local pool; a Dask cluster's size "
-                "is set where its workers are started"
-            )
-        require("cluster", "okrsim sweep --executor dask")
+        check_dask_flags("sweep", args, needs="okrsim sweep --executor dask")
     elif args.scheduler or args.scheduler_file:
         raise ScenarioError("sweep: --scheduler/--scheduler-file need --executor dask")
     if args.executor == "serial" and args.workers not in (None, 1):
@@ -403,15 +404,8 @@ def robustness_command(args: argparse.Namespace) -> int:
     if args.file and args.quick:
         raise ScenarioError("robustness: give a FILE or --quick, not both")
     dask = bool(args.scheduler or args.scheduler_file)
-    if args.scheduler and args.scheduler_file:
-        raise ScenarioError("robustness: give --scheduler or --scheduler-file, not both")
-    if dask and args.workers:
-        raise ScenarioError(
-            "robustness: --workers sets the local pool; a Dask cluster's size is set where "
-            "its workers are started"
-        )
     if dask:
-        require("cluster", "okrsim robustness --scheduler")
+        check_dask_flags("robustness", args, needs="okrsim robustness --scheduler")
     path = (
         Path(args.file)
         if args.file

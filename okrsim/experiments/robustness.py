@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from okrsim import params
 from okrsim.experiments import analysis as analysis_mod
@@ -45,7 +45,7 @@ from okrsim.experiments import prim as prim_mod
 from okrsim.experiments.effects import PAIRED_RUNNER
 from okrsim.experiments.executors import Backend
 from okrsim.experiments.plan import Plan, canonical_json, plan_experiment
-from okrsim.experiments.spec import _flatten_keys, experiment_from_mapping
+from okrsim.experiments.spec import _flatten_keys, _Strict, experiment_from_mapping
 from okrsim.experiments.sweep import SweepInterrupted, SweepSummary, run_sweep
 from okrsim.experiments.sweep_store import Store
 from okrsim.params import Scenario, ScenarioError, shown
@@ -68,12 +68,6 @@ CONCLUSIONS: dict[str, tuple[str, str]] = {
 ROBUST_SHARE = 0.95
 #: PRIM: the box reported is the densest keeping at least this share of the cases.
 PRIM_MIN_COVERAGE = 0.5
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False
-    )
 
 
 class RobustnessTable(_Strict):
