@@ -240,6 +240,19 @@ def test_report_renders_the_charts_and_writes_the_summary(quick: Path, tmp_path:
     assert "local × 2" in summary
 
 
+def test_a_run_stopped_before_the_sobol_stage_is_analysed_from_its_screen(
+    quick: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "screen_only"
+    shutil.copytree(quick, copy)
+    shutil.rmtree(copy / "resolve")
+    assert okrsim("analyze", copy) == 0
+    assert not (copy / "analysis" / "sobol.csv").exists()  # none left from the full analysis
+    assert okrsim("report", copy, "--out", tmp_path / "page.html") == 0
+    summary = (copy / "summary.md").read_text()
+    assert "(screen only)" in summary
+
+
 def test_every_file_the_command_writes_is_in_the_data_dictionary(quick: Path) -> None:
     files = [
         p

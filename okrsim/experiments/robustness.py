@@ -561,10 +561,12 @@ def analyze_robustness(root: str | Path) -> RobustnessAnalysis:
         "sobol": sobol,
     }
     for label, table in tables.items():
-        if table is not None:
-            csv = out / f"{label}.csv"
-            table.to_csv(csv, index=False)
-            result.csvs[label] = csv
+        csv = out / f"{label}.csv"
+        if table is None:
+            csv.unlink(missing_ok=True)  # not one left from an earlier analysis
+            continue
+        table.to_csv(csv, index=False)
+        result.csvs[label] = csv
     return result
 
 
