@@ -788,9 +788,10 @@ FILES: Final[tuple[DataFile, ...]] = (
     ),
     DataFile(
         "robustness/analysis/signs.csv",
-        "The sign of each policy effect across the design, overall and per rule value.",
-        "one row per effect × rule value (and 'all')",
+        "The sign of each policy effect across each stage's design, overall and per rule value.",
+        "one row per stage × effect × rule value (and 'all')",
         (
+            ("stage", "screen (every input varied) or resolve (the selected inputs)", NONE),
             ("effect", "metric whose treated − control difference this is", NONE),
             ("rule", "the rule factor's value, or 'all'", NONE),
             ("points", "design points with a finite mean effect", COUNT),

@@ -197,7 +197,8 @@ def test_analysis_tables_have_their_shape_and_ci_columns(quick: Path, capsys) ->
     assert set(morris["input"]) == set(result.record["inputs"])
     signs = result.signs
     assert set(signs["rule"]) == {"all", "self_set", "negotiated", "ratchet"}
-    assert len(signs) == 4 * len(result.record["effects"])
+    assert set(signs["stage"]) == {"screen", "resolve"}
+    assert len(signs) == 2 * 4 * len(result.record["effects"])
     assert signs["robust_sign"].isin(["+", "−", "0", "mixed"]).all()
 
 

@@ -469,12 +469,9 @@ def robustness_table(result: Any) -> str:
             )
         )
     signs = result.signs[result.signs["rule"] == "all"]
-    lines.append("sign of each effect over the design points (treated − control)")
-    lines.append(
-        signs[["effect", "mean", "ci_low", "ci_high", "share_positive", "robust_sign"]].to_string(
-            index=False, float_format=lambda v: f"{v:.3f}"
-        )
-    )
+    columns = ["stage", "effect", "mean", "ci_low", "ci_high", "share_positive", "robust_sign"]
+    lines.append("sign of each effect over each stage's design points (treated − control)")
+    lines.append(signs[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     for name, (_, box) in result.prim.items():
         lines.append(
             f"prim: {name}: coverage {box.coverage:.2f}, density {box.density:.2f}, "

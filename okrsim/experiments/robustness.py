@@ -515,18 +515,20 @@ def analyze_robustness(root: str | Path) -> RobustnessAnalysis:
         warnings += resolved.warnings
         sobol = resolved.sobol
         stage = "resolve"
-    store = Store.open(root / stage)
-    keys = [a["key"] for a in store.manifest["plan"]["axes"]]
-    runs = store.read_runs(["run_id", "point_id", *effects])
-    long = analysis_mod.point_means(runs, store.read_design(), keys, effects)
-    points = analysis_mod.wide_means(long, keys)
+    keys, points = stage_points(root / stage, effects)
+    # The screen varies every input, the Sobol' stage only the selected ones (more
+    # densely): a conclusion that holds over both holds across the whole space.
+    signs = [sign_table(points, effects, rule).assign(stage=stage)]
+    if stage == "resolve":
+        _, screened = stage_points(root / "screen", effects)
+        signs.insert(0, sign_table(screened, effects, rule).assign(stage="screen"))
     result = RobustnessAnalysis(
         root=root,
         record=record,
         morris=morris,
         selection=selection,
         sobol=sobol,
-        signs=sign_table(points, effects, rule),
+        signs=pd.concat(signs, ignore_index=True),
         prim={},
         points=points,
         warnings=warnings,
@@ -568,6 +570,15 @@ def analyze_robustness(root: str | Path) -> RobustnessAnalysis:
         table.to_csv(csv, index=False)
         result.csvs[label] = csv
     return result
+
+
+def stage_points(store_root: Path, effects: list[str]) -> tuple[list[str], pd.DataFrame]:
+    """A stage's swept keys and its design points with each effect's mean over replications."""
+    store = Store.open(store_root)
+    keys = [a["key"] for a in store.manifest["plan"]["axes"]]
+    runs = store.read_runs(["run_id", "point_id", *effects])
+    long = analysis_mod.point_means(runs, store.read_design(), keys, effects)
+    return keys, analysis_mod.wide_means(long, keys)
 
 
 def sign_table(points: pd.DataFrame, effects: list[str], rule: str | None) -> pd.DataFrame:

@@ -37,19 +37,30 @@ def effect_lines(result: RobustnessAnalysis) -> list[str]:
     """One sentence per effect: its sign across the space, overall and under each rule."""
     lines = []
     contrast = _contrast_words(result)
-    for effect, sub in result.signs.groupby("effect", sort=False):
+    last = result.signs["stage"].iloc[-1]  # the Sobol' stage once it has run
+    screen = result.signs[(result.signs["stage"] == "screen") & (result.signs["rule"] == "all")]
+    for effect, sub in result.signs[result.signs["stage"] == last].groupby("effect", sort=False):
         overall = sub[sub["rule"] == "all"].iloc[0]
         per_rule = sub[sub["rule"] != "all"]
         what = METRICS.get(str(effect), str(effect))
         sign = overall["robust_sign"]
+        if last != "screen":  # robust only if the screen, which varies every input, agrees
+            agreed = screen.loc[screen["effect"] == effect, "robust_sign"].iloc[0]
+            sign = sign if agreed == sign else "mixed"
         ci = (
             f"mean {overall['mean']:+.3g}, "
             f"95 % CI [{overall['ci_low']:+.3g}, {overall['ci_high']:+.3g}]"
         )
         share = (
-            f"{overall['share_positive']:.0%} of the {int(overall['points'])} design points "
+            f"{overall['share_positive']:.0%} of the {int(overall['points'])} {last} points "
             f"up, {overall['share_negative']:.0%} down"
         )
+        if last != "screen":
+            whole = screen[screen["effect"] == effect].iloc[0]
+            share += (
+                f" (screen, every input varied: {whole['share_positive']:.0%} of "
+                f"{int(whole['points'])} up, {whole['share_negative']:.0%} down)"
+            )
         if sign == "0":
             lines.append(f"**{effect}** ({what}): no effect at ≥ {ROBUST_SHARE:.0%} of the points.")
         elif sign != "mixed":
