@@ -120,6 +120,8 @@ class RangeSpec(_Strict):
 
 
 class RobustnessFile(_Strict):
+    """The whole file, before its keys are checked against the scenario schema."""
+
     robustness: RobustnessTable
     contrast: ContrastTable
     fixed: dict[str, Any] = Field(default_factory=dict, alias="set")
