@@ -473,6 +473,72 @@ SWEEP_FAILURE_COLUMNS: Final = (
     ("traceback", "the full Python traceback", NONE),
 )
 
+SOBOL_COLUMNS: Final = (
+    ("metric", "metric name (see Metrics)", NONE),
+    ("input", "the swept scenario key", NONE),
+    ("replications_averaged", "replications averaged per design point", COUNT),
+    ("S1", "first-order Sobol' index", "share 0–1 of variance"),
+    ("S1_conf", "half-width of S1's 95 % bootstrap interval", "share 0–1 of variance"),
+    ("ST", "total-order Sobol' index", "share 0–1 of variance"),
+    ("ST_conf", "half-width of ST's 95 % bootstrap interval", "share 0–1 of variance"),
+)
+
+MORRIS_COLUMNS: Final = (
+    ("metric", "metric name (see Metrics)", NONE),
+    ("input", "the swept scenario key", NONE),
+    ("mu", "mean elementary effect", "the metric's unit per input range"),
+    (
+        "mu_star",
+        "mean absolute elementary effect (importance)",
+        "the metric's unit per input range",
+    ),
+    (
+        "mu_star_conf",
+        "half-width of mu_star's 95 % bootstrap interval",
+        "the metric's unit per input range",
+    ),
+    (
+        "sigma",
+        "sd of the elementary effects (interaction or non-linearity)",
+        "the metric's unit per input range",
+    ),
+)
+
+PRIM_TRAJECTORY_COLUMNS: Final = (
+    ("where", "the --where condition on the point means", NONE),
+    ("step", "peeling step, 0 = the full box", COUNT),
+    ("coverage", "share of the points of interest inside the box", SHARE),
+    ("density", "share of the box's points that are of interest", SHARE),
+    ("mass", "share of all points inside the box", SHARE),
+    ("n_points", "design points inside the box", COUNT),
+    ("n_restricted", "inputs the box restricts", COUNT),
+    ("box", "the box's limits, in words", NONE),
+)
+
+PRIM_BOX_COLUMNS: Final = (
+    ("step", "the selected box's peeling step", COUNT),
+    ("input", "the swept scenario key", NONE),
+    ("restricted", "whether the box restricts this input", "true/false"),
+    ("low", "lowest value kept (ranges)", "the input's unit"),
+    ("high", "highest value kept (ranges)", "the input's unit"),
+    ("categories", "values kept (listed values)", NONE),
+)
+
+ROBUSTNESS_MANIFEST: Final = (
+    ("format", "version of the robustness directory's layout", NONE),
+    ("file", "the robustness file it was run from", NONE),
+    ("name", "the robustness experiment's name", NONE),
+    ("spec", "the robustness file's content as loaded; resuming checks it", NONE),
+    ("effects", "the metrics whose treated − control difference is each run's outcome", NONE),
+    ("contrast", "the treated and control policies (dotted keys and values)", NONE),
+    ("inputs", "every screened input: the parameters, then the rule factor", NONE),
+    ("rule", "the categorical rule factor (e.g. behaviour.decision_rule)", NONE),
+    ("excluded", "numeric fields of the covered groups left out, with the reason", NONE),
+    ("sources", "each parameter's source for its plausible range", NONE),
+    ("stages", "per stage: points, replications, runs, inputs, wall time, sessions, workers", NONE),
+    ("selected", "the inputs the Morris screen selected for the Sobol' stage", NONE),
+)
+
 FILES: Final[tuple[DataFile, ...]] = (
     DataFile(
         "run/weekly.parquet",
@@ -640,15 +706,7 @@ FILES: Final[tuple[DataFile, ...]] = (
         "analyze/analysis/sobol.csv",
         "Sobol' indices of sobol designs (replications averaged per point first).",
         "one row per metric × input",
-        (
-            ("metric", "metric name (see Metrics)", NONE),
-            ("input", "the swept scenario key", NONE),
-            ("replications_averaged", "replications averaged per design point", COUNT),
-            ("S1", "first-order Sobol' index", "share 0–1 of variance"),
-            ("S1_conf", "half-width of S1's 95 % bootstrap interval", "share 0–1 of variance"),
-            ("ST", "total-order Sobol' index", "share 0–1 of variance"),
-            ("ST_conf", "half-width of ST's 95 % bootstrap interval", "share 0–1 of variance"),
-        ),
+        SOBOL_COLUMNS,
     ),
     DataFile(
         "analyze/analysis/sobol_second_order.csv",
@@ -666,54 +724,19 @@ FILES: Final[tuple[DataFile, ...]] = (
         "analyze/analysis/morris.csv",
         "Morris elementary effects of morris designs, per unit of each input's normalised range.",
         "one row per metric × input",
-        (
-            ("metric", "metric name (see Metrics)", NONE),
-            ("input", "the swept scenario key", NONE),
-            ("mu", "mean elementary effect", "the metric's unit per input range"),
-            (
-                "mu_star",
-                "mean absolute elementary effect (importance)",
-                "the metric's unit per input range",
-            ),
-            (
-                "mu_star_conf",
-                "half-width of mu_star's 95 % bootstrap interval",
-                "the metric's unit per input range",
-            ),
-            (
-                "sigma",
-                "sd of the elementary effects (interaction or non-linearity)",
-                "the metric's unit per input range",
-            ),
-        ),
+        MORRIS_COLUMNS,
     ),
     DataFile(
         "analyze/analysis/prim_trajectory.csv",
         "PRIM's peeling trajectory for analyze --where.",
         "one row per peeling step",
-        (
-            ("where", "the --where condition on the point means", NONE),
-            ("step", "peeling step, 0 = the full box", COUNT),
-            ("coverage", "share of the points of interest inside the box", SHARE),
-            ("density", "share of the box's points that are of interest", SHARE),
-            ("mass", "share of all points inside the box", SHARE),
-            ("n_points", "design points inside the box", COUNT),
-            ("n_restricted", "inputs the box restricts", COUNT),
-            ("box", "the box's limits, in words", NONE),
-        ),
+        PRIM_TRAJECTORY_COLUMNS,
     ),
     DataFile(
         "analyze/analysis/prim_box.csv",
         "The selected PRIM box's limits.",
         "one row per input",
-        (
-            ("step", "the selected box's peeling step", COUNT),
-            ("input", "the swept scenario key", NONE),
-            ("restricted", "whether the box restricts this input", "true/false"),
-            ("low", "lowest value kept (ranges)", "the input's unit"),
-            ("high", "highest value kept (ranges)", "the input's unit"),
-            ("categories", "values kept (listed values)", NONE),
-        ),
+        PRIM_BOX_COLUMNS,
     ),
     DataFile(
         "validate/validation.csv",
@@ -731,6 +754,66 @@ FILES: Final[tuple[DataFile, ...]] = (
             ("pass", "whether the measured value agrees with the finding", "true/false"),
             ("detail", "supporting figures, in words", NONE),
         ),
+    ),
+    DataFile(
+        "robustness/robustness.json",
+        "The robustness run's record. Its stages are sweep stores, `screen/` (Morris) and "
+        "`resolve/` (Sobol'), with the files of okrsim sweep and analyze above; there each "
+        "metric column holds the run's paired effect, treated − control on one seed.",
+        "one JSON object (keys listed)",
+        ROBUSTNESS_MANIFEST,
+    ),
+    DataFile(
+        "robustness/analysis/morris.csv",
+        "The screen's Morris elementary effects of each policy effect.",
+        "one row per effect × input",
+        MORRIS_COLUMNS,
+    ),
+    DataFile(
+        "robustness/analysis/selection.csv",
+        "Which screened inputs the Sobol' stage resolves (top_k by μ* per effect, union).",
+        "one row per screened input",
+        (
+            ("input", "the scenario key (parameter or rule factor)", NONE),
+            ("selected", "whether the Sobol' stage varies it", "true/false"),
+            ("why", "the effects whose top_k it is in, or 'always' for the rule", NONE),
+            ("best_rank", "its best rank by μ* over the effects (1 = largest)", COUNT),
+        ),
+    ),
+    DataFile(
+        "robustness/analysis/sobol.csv",
+        "Sobol' indices of each policy effect over the selected inputs.",
+        "one row per effect × input",
+        SOBOL_COLUMNS,
+    ),
+    DataFile(
+        "robustness/analysis/signs.csv",
+        "The sign of each policy effect across each stage's design, overall and per rule value.",
+        "one row per stage × effect × rule value (and 'all')",
+        (
+            ("stage", "screen (every input varied) or resolve (the selected inputs)", NONE),
+            ("effect", "metric whose treated − control difference this is", NONE),
+            ("rule", "the rule factor's value, or 'all'", NONE),
+            ("points", "design points with a finite mean effect", COUNT),
+            ("mean", "mean over those points of the effect", "the metric's unit"),
+            ("ci_low", "lower end of the 95 % t-interval of that mean", "the metric's unit"),
+            ("ci_high", "upper end of the 95 % t-interval", "the metric's unit"),
+            ("share_positive", "share of the points where the effect is > 0", SHARE),
+            ("share_negative", "share of the points where the effect is < 0", SHARE),
+            ("robust_sign", "+, − or 0 if that holds at ≥ 95 % of the points, else mixed", NONE),
+        ),
+    ),
+    DataFile(
+        "robustness/analysis/prim_trajectory.csv",
+        "PRIM's peeling trajectory for each conclusion (e.g. true_value > 0).",
+        "one row per conclusion × peeling step",
+        (("conclusion", "the conclusion, as a name", NONE), *PRIM_TRAJECTORY_COLUMNS[1:]),
+    ),
+    DataFile(
+        "robustness/analysis/prim_box.csv",
+        "The selected PRIM box of each conclusion.",
+        "one row per conclusion × input",
+        (("conclusion", "the conclusion, as a name", NONE), *PRIM_BOX_COLUMNS),
     ),
 )
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import psutil
 import pytest
+from dask_loopback import loopback_cluster
 from pandas.testing import assert_frame_equal
 
 from okrsim.experiments.executors import DaskBackend, PoolBackend, SerialBackend
@@ -135,18 +136,7 @@ def test_local_pool_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) 
 
 
 def test_dask_local_cluster_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) -> None:
-    from distributed import LocalCluster
-
-    # Every HTTP server on loopback and a free port: dashboard_address=None
-    # still serves health checks, on 0.0.0.0:8787.
-    with LocalCluster(
-        host="127.0.0.1",
-        processes=True,
-        n_workers=2,
-        threads_per_worker=1,
-        dashboard_address="127.0.0.1:0",
-        worker_dashboard_address="127.0.0.1:0",
-    ) as cluster:
+    with loopback_cluster(n_workers=2) as cluster:
         backend = DaskBackend(cluster.scheduler_address)
         try:
             assert backend.workers == 2

@@ -407,7 +407,7 @@ def write_html(
                 "Sobol indices",
                 "First-order (S1) and total (ST) indices with bootstrap "
                 f"{CONF:.0%} intervals; replications averaged per point first.",
-                _fig_sobol(result.sobol),
+                sobol_figure(result.sobol),
                 result.sobol,
             )
         )
@@ -430,7 +430,7 @@ def write_html(
                 "Peeling trajectory from the full box (coverage 1) towards denser, smaller "
                 f"boxes. Selected: step {box.step}, "
                 f"coverage {box.coverage:.2f}, density {box.density:.2f} — {box.describe()}",
-                _fig_prim(result.prim_trajectory, box),
+                prim_figure(result.prim_trajectory, box),
                 prim_mod.limits_frame(box),
             )
         )
@@ -578,7 +578,7 @@ def _fig_point_means(long: pd.DataFrame, axes: tuple[Axis, ...], design: str) ->
     return fig
 
 
-def _fig_sobol(table: pd.DataFrame) -> go.Figure:
+def sobol_figure(table: pd.DataFrame) -> go.Figure:
     metrics = list(dict.fromkeys(table["metric"]))
     fig = go.Figure()
     for metric in metrics:
@@ -622,7 +622,7 @@ def _fig_morris(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _fig_prim(traj: pd.DataFrame, box: prim_mod.Box) -> go.Figure:
+def prim_figure(traj: pd.DataFrame, box: prim_mod.Box) -> go.Figure:
     fig = go.Figure(
         go.Scatter(
             x=traj["coverage"],

@@ -1,6 +1,6 @@
-"""``okrsim sweep``, ``okrsim rerun`` and ``okrsim analyze``.
+"""``okrsim sweep``, ``okrsim rerun``, ``okrsim analyze`` and ``okrsim robustness``.
 
-:func:`add_commands` registers the three subcommands on the main parser's
+:func:`add_commands` registers the four subcommands on the main parser's
 subparsers (``okrsim.cli`` calls it); each sets ``handler``, which takes the
 parsed arguments, returns an exit code, and raises
 :class:`~okrsim.params.ScenarioError` for bad input (printed by the main
@@ -73,6 +73,46 @@ DIR/analysis/*.csv:
 
 --where is evaluated on the per-point means; metric names are plain, swept
 keys are backquoted: --where "true_value < 0.9 and `comp.coupling` > 0.2".
+
+Given the directory of okrsim robustness, it analyses both stages instead:
+Morris μ* per effect and input, the inputs selected for the Sobol' stage,
+S1/ST with 95 % bootstrap CIs per effect, the sign of each effect over the
+design (overall and per decision rule), and PRIM boxes with coverage and
+density for "coupling raises true value" and "coupling does not raise
+sandbagging" (DIR/analysis/*.csv).
+"""
+
+ROBUSTNESS_HELP = """\
+Is the answer robust? Runs a robustness file end to end: the outcome of every
+design point is a policy EFFECT — the paired difference treated − control
+(e.g. coupled minus decoupled, comp.coupling = 1 vs 0) of true value,
+sandbagging, reporting bias, help, blocker latency and quits, both arms on
+the same seed (common random numbers).
+
+  1. screen   Morris elementary effects over every parameter the file lists
+              (behaviour, judgment, environment, …) and the decision rule;
+  2. select   the top_k inputs by μ* for each effect, their union, plus the rule;
+  3. resolve  Sobol' first-order and total indices over the selected inputs;
+  4. analyse  indices with bootstrap CIs, the sign of each effect across the
+              space and per rule, PRIM boxes for "coupling raises true value"
+              and "coupling does not raise sandbagging";
+  5. report   DIR/report.html (Sobol' bars, PRIM trade-off chart) and
+              DIR/summary.md (the conclusions that hold, those that flip and where).
+
+Each stage is a sweep store (DIR/screen, DIR/resolve) with a progress bar
+and an ETA. Interrupted (Ctrl-C, SIGTERM, a killed job)? Run the same command
+again: stored runs are kept, missing ones run, none twice. A different file
+into the same DIR is refused. Seeds are planned by run index, so the results
+do not depend on --workers or on running on Dask.
+"""
+
+ROBUSTNESS_EXAMPLES = """\
+examples:
+  okrsim robustness --quick                       # the tiny variant, seconds
+  okrsim robustness                               # experiments/robustness.toml, about an hour
+  okrsim robustness --out out/robust --workers 2  # run again to resume
+  okrsim robustness --scheduler tcp://10.0.0.5:8786
+  okrsim robustness --scheduler-file ~/okrsim-scheduler.json   # in a batch job (docs/cluster.md)
 """
 
 
@@ -110,20 +150,7 @@ def add_commands(subparsers: Any) -> None:
         default="local",
         help="local process pool (default), a Dask cluster, or serial in this process",
     )
-    sweep.add_argument(
-        "--workers",
-        type=arguments.positive,
-        metavar="N",
-        help=f"local pool size (default: all cores, here {os.cpu_count()})",
-    )
-    sweep.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="Dask scheduler address (with --executor dask)",
-    )
-    sweep.add_argument(
-        "--scheduler-file", metavar="FILE", help="Dask scheduler file (with --executor dask)"
-    )
+    add_executor_flags(sweep, dask="with --executor dask")
     sweep.add_argument(
         "--wait",
         type=arguments.positive,
@@ -199,6 +226,68 @@ def add_commands(subparsers: Any) -> None:
     )
     analyze.set_defaults(handler=analyze_command)
 
+    robust = subparsers.add_parser(
+        "robustness",
+        help="are the policy effects robust? Morris screen, Sobol', PRIM, report",
+        description=ROBUSTNESS_HELP,
+        epilog=ROBUSTNESS_EXAMPLES,
+        formatter_class=fmt,
+    )
+    robust.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE.toml",
+        help="robustness file (default experiments/robustness.toml, or "
+        "experiments/robustness_quick.toml with --quick)",
+    )
+    robust.add_argument(
+        "--quick", action="store_true", help="the tiny variant (experiments/robustness_quick.toml)"
+    )
+    robust.add_argument(
+        "--out",
+        "-o",
+        metavar="DIR",
+        type=arguments.out_dir,
+        help="output directory (default out/robustness/<name>); the same DIR resumes",
+    )
+    add_executor_flags(robust, dask="instead of the local pool; docs/cluster.md")
+    robust.add_argument("--no-progress", action="store_true", help="no progress bars")
+    robust.set_defaults(handler=robustness_command)
+
+
+def add_executor_flags(parser: argparse.ArgumentParser, *, dask: str) -> None:
+    """``--workers`` (the local pool) and ``--scheduler``/``--scheduler-file`` (Dask).
+
+    ``dask`` says, in the help, when the Dask flags apply.
+    """
+    parser.add_argument(
+        "--workers",
+        type=arguments.positive,
+        metavar="N",
+        help=f"local pool size (default: all cores, here {os.cpu_count()})",
+    )
+    parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help=f"Dask scheduler address ({dask})"
+    )
+    parser.add_argument("--scheduler-file", metavar="FILE", help=f"Dask scheduler file ({dask})")
+
+
+def check_dask_flags(command: str, args: argparse.Namespace, *, needs: str) -> None:
+    """Refuse a scheduler given twice or a pool size for a cluster; require the cluster extra.
+
+    ``needs`` names what needs the extra in its error (``okrsim sweep --executor dask``).
+    """
+    from okrsim.params import ScenarioError
+
+    if args.scheduler and args.scheduler_file:
+        raise ScenarioError(f"{command}: give --scheduler or --scheduler-file, not both")
+    if args.workers:
+        raise ScenarioError(
+            f"{command}: --workers sets the local pool; a Dask cluster's size "
+            "is set where its workers are started"
+        )
+    require("cluster", needs)
+
 
 # -- handlers ---------------------------------------------------------------
 
@@ -215,14 +304,7 @@ def sweep_command(args: argparse.Namespace) -> int:
                 "sweep: --executor dask needs --scheduler tcp://HOST:PORT or --scheduler-file "
                 "FILE (see docs/cluster.md)"
             )
-        if args.scheduler and args.scheduler_file:
-            raise ScenarioError("sweep: give --scheduler or --scheduler-file, not both")
-        if args.workers:
-            raise ScenarioError(
-                "sweep: --workers sets the local pool; a Dask cluster's size "
-                "is set where its workers are started"
-            )
-        require("cluster", "okrsim sweep --executor dask")
+        check_dask_flags("sweep", args, needs="okrsim sweep --executor dask")
     elif args.scheduler or args.scheduler_file:
         raise ScenarioError("sweep: --scheduler/--scheduler-file need --executor dask")
     if args.executor == "serial" and args.workers not in (None, 1):
@@ -315,9 +397,109 @@ def rerun_command(args: argparse.Namespace) -> int:
     return 1
 
 
+def robustness_command(args: argparse.Namespace) -> int:
+    """Screen, select, resolve, analyse and report a robustness file, resumably."""
+    from okrsim.params import ScenarioError
+
+    if args.file and args.quick:
+        raise ScenarioError("robustness: give a FILE or --quick, not both")
+    dask = bool(args.scheduler or args.scheduler_file)
+    if dask:
+        check_dask_flags("robustness", args, needs="okrsim robustness --scheduler")
+    path = (
+        Path(args.file)
+        if args.file
+        else _shipped_experiment("robustness_quick.toml" if args.quick else "robustness.toml")
+    )
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such robustness file")
+
+    from okrsim.experiments.executors import make_backend
+    from okrsim.experiments.robustness import load_robustness, run_robustness
+    from okrsim.experiments.sweep import SweepInterrupted
+    from okrsim.report.robustness import write_outputs
+
+    robustness = load_robustness(path)
+    out = Path(args.out) if args.out else Path("out") / "robustness" / robustness.name
+    try:
+        backend = make_backend(
+            "dask" if dask else "local",
+            workers=args.workers,
+            scheduler=args.scheduler,
+            scheduler_file=args.scheduler_file,
+        )
+    except OSError as exc:
+        raise ScenarioError(f"robustness: cannot reach the Dask scheduler: {exc}") from None
+    try:
+        result = run_robustness(robustness, out, backend, progress=not args.no_progress)
+    except SweepInterrupted as stop:
+        print(stop.summary.line(), file=sys.stderr)
+        print(f"interrupted; run the same command again to resume into {out}", file=sys.stderr)
+        return 128 + stop.signal
+    finally:
+        backend.close()
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    report, summary = write_outputs(result)
+    print(robustness_table(result))
+    print(f"{'report':<10} {report}\n{'summary':<10} {summary}")
+    return 0
+
+
+def _shipped_experiment(name: str) -> Path:
+    """An experiment file of the repository: ./experiments/NAME, else next to the package."""
+    here = Path("experiments") / name
+    if here.is_file():
+        return here
+    return Path(__file__).resolve().parents[2] / "experiments" / name
+
+
+def robustness_table(result: Any) -> str:
+    """The selection, Sobol' indices (± CI half-widths) and the PRIM boxes, as text."""
+    lines = []
+    chosen = result.selection[result.selection["selected"]]
+    lines.append(f"resolved inputs ({len(chosen)}): {', '.join(chosen['input'])}")
+    if result.sobol is not None and not result.sobol.empty:
+        table = result.sobol.sort_values(["metric", "ST"], ascending=[True, False])
+        table = table[["metric", "input", "S1", "S1_conf", "ST", "ST_conf"]]
+        lines.append("Sobol indices of each effect (± 95 % CI half-width), largest total first")
+        lines.append(
+            table.to_string(
+                index=False, float_format=lambda v: f"{v:.3f}", max_rows=MAX_PRINTED_ROWS
+            )
+        )
+    signs = result.signs[result.signs["rule"] == "all"]
+    columns = ["stage", "effect", "mean", "ci_low", "ci_high", "share_positive", "robust_sign"]
+    lines.append("sign of each effect over each stage's design points (treated − control)")
+    lines.append(signs[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for name, (_, box) in result.prim.items():
+        lines.append(
+            f"prim: {name}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+            f"mass {box.mass:.2f}: {box.describe()}"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def analyze_command(args: argparse.Namespace) -> int:
     """Write the analysis; report where, and the PRIM box if asked for."""
     from okrsim.experiments.analysis import analyze
+    from okrsim.experiments.robustness import analyze_robustness, is_robustness_dir
+
+    if is_robustness_dir(args.dir):
+        if args.metric or args.where:
+            from okrsim.params import ScenarioError
+
+            raise ScenarioError(
+                f"analyze: {args.dir} is a robustness directory; its effects and PRIM "
+                "conditions are fixed: drop --metric and --where"
+            )
+        robust = analyze_robustness(args.dir)
+        for w in robust.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(robustness_table(robust))
+        for name, path in robust.csvs.items():
+            print(f"{name:<18} {path}")
+        return 0
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

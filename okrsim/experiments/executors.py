@@ -57,7 +57,7 @@ def execute(
     quarter's values (``statistic = "final"``) or the horizon's means.
     """
     scenario = base.with_overrides(task.point, source=f"run {task.run_id}")
-    result = runner(scenario, task.seed)
+    result = runner(scenario, task.seed, **chunk.runner_args)
     values = result.final if chunk.statistic == "final" else result.summary
     row = {**task.ids(), **task.point, **{m: float(values[m]) for m in chunk.metrics}}
     series: list[dict[str, Any]] = []

@@ -27,7 +27,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from okrsim.seeding import RunSeed
 
 #: Spawn key of the runs' seeds under the root seed (the design uses 1).
 RUN_STREAM = 0
-#: The function a run calls: ``module:function(scenario, seed) -> RunResult``.
+#: The function a run calls: ``module:function(scenario, seed, **runner_args) -> RunResult``.
 DEFAULT_RUNNER = "okrsim.simulation:run"
 #: Bumped when the meaning of a stored sweep changes; part of the design hash.
 FORMAT = "okrsim-sweep/1"
@@ -90,6 +90,8 @@ class Chunk:
     series: bool
     runner: str
     tasks: tuple[RunTask, ...]
+    #: Keyword arguments of the runner, JSON-ready (empty for :data:`DEFAULT_RUNNER`).
+    runner_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ class Plan:
 
     ``points`` hold each point's swept values as the scenario stores them
     (``comp.coupling = 0`` in a file becomes ``0.0``); ``design_hash``
-    identifies everything that determines the sweep's rows.
+    identifies everything that determines the sweep's rows.  ``runner_args``
+    are keyword arguments every run passes to the runner (a paired runner's
+    two arms, say); they are part of the hash when given.
     """
 
     experiment: Experiment
@@ -106,6 +110,7 @@ class Plan:
     points: list[dict[str, Any]]
     runner: str
     design_hash: str
+    runner_args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_points(self) -> int:
@@ -143,6 +148,7 @@ class Plan:
             out.series,
             self.runner,
             tuple(self.task(i) for i in run_ids),
+            self.runner_args,
         )
 
     def chunks(self, run_ids: Iterable[int], size: int) -> Iterator[Chunk]:
@@ -158,7 +164,7 @@ class Plan:
     def describe(self) -> dict[str, Any]:
         """Everything that determines the rows, JSON-ready; hashed into ``design_hash``."""
         exp = self.experiment
-        return {
+        described = {
             "format": FORMAT,
             "name": exp.name,
             "design": self.design.kind,
@@ -174,6 +180,10 @@ class Plan:
             "runner": self.runner,
             "base_scenario": exp.base.model_dump(mode="json"),
         }
+        # Only when given, so the hashes of plain sweeps stay what they were.
+        if self.runner_args:
+            described["runner_args"] = self.runner_args
+        return described
 
 
 def spawn_key_for(run_id: int, replication: int, *, crn: bool) -> tuple[int, ...]:
@@ -207,12 +217,17 @@ def plan_sweep(
 
 
 def plan_experiment(
-    experiment: Experiment, *, runner: str = DEFAULT_RUNNER, max_runs: int = DEFAULT_MAX_RUNS
+    experiment: Experiment,
+    *,
+    runner: str = DEFAULT_RUNNER,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    runner_args: dict[str, Any] | None = None,
 ) -> Plan:
     """Build and validate the design of an already-loaded experiment.
 
     The plan's size is checked against ``max_runs`` first, so a design of
     10¹⁰ points is refused with its size instead of filling the memory.
+    ``runner_args`` (JSON-ready) are passed to the runner by every run.
     """
     n_points = design_size(experiment)
     n_runs = n_points * experiment.replications
@@ -224,9 +239,10 @@ def plan_experiment(
         )
     design = build_design(experiment)
     points = validate_points(experiment.base, design, source=experiment.path)
-    plan = Plan(experiment, design, points, runner, "")
+    args = dict(runner_args or {})
+    plan = Plan(experiment, design, points, runner, "", args)
     digest = hashlib.sha256(canonical_json(plan.describe()).encode()).hexdigest()
-    return Plan(experiment, design, points, runner, digest)
+    return Plan(experiment, design, points, runner, digest, args)
 
 
 def validate_points(base: Scenario, design: Design, *, source: str) -> list[dict[str, Any]]:

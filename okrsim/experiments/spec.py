@@ -287,6 +287,11 @@ def experiment_from_mapping(
     ``root`` is the directory that ``base`` and ``table`` paths are relative to.
     """
     root = Path(".") if root is None else root
+    if "robustness" in raw and "experiment" not in raw:
+        raise ScenarioError(
+            f"{source}: robustness: this is a robustness file, not a sweep; "
+            f"run it with okrsim robustness {source}"
+        )
     try:
         spec = ExperimentFile.model_validate(dict(raw))
     except ValidationError as exc:

@@ -390,6 +390,7 @@ def rerun(root: str | Path, run_id: int) -> Rerun:
         False,
         plan["runner"],
         (task,),
+        dict(plan.get("runner_args", {})),
     )
     result = run_chunk(chunk)
     fresh = None

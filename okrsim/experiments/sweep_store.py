@@ -635,7 +635,11 @@ class Store:
             experiment = experiment_from_mapping(
                 manifest["experiment"], source=source, root=Path(source).parent
             )
-            plan = plan_experiment(experiment, runner=manifest["plan"]["runner"])
+            plan = plan_experiment(
+                experiment,
+                runner=manifest["plan"]["runner"],
+                runner_args=manifest["plan"].get("runner_args"),
+            )
         except (ScenarioError, KeyError, TypeError, OSError) as exc:
             raise ScenarioError(
                 f"{path}: {reason} and cannot be rebuilt from the manifest's experiment "

@@ -80,7 +80,14 @@ def report_command(args: argparse.Namespace) -> int:
                 "already holds its replications"
             )
         root = inputs[0]
-        if report.is_sweep_dir(root):
+        from okrsim.experiments.robustness import is_robustness_dir
+
+        if is_robustness_dir(root):
+            from okrsim.report.robustness import robustness_page, write_summary
+
+            text, summary = robustness_page(root, question=args.question)
+            print(f"wrote {write_summary(root, summary)}")
+        elif report.is_sweep_dir(root):
             text = report.sweep_report(report.read_sweep(root), question=args.question)
         elif report.is_comparison_dir(root):
             text = report.comparison_report(report.read_comparison(root), question=args.question)
