@@ -257,3 +257,27 @@ def test_rank_curve_is_the_forced_distribution_seen_from_one_employee():
     # ... and falls when peers do better (the curve's steps move right)
     assert rank_curve(1.1, 0.2).expected(1.2, 0.1) < curve.expected(1.2, 0.1)
     assert band_of_percentile(np.array([0.05, 0.5, 0.95])).tolist() == [0.5, 1.0, 1.25]
+
+
+@pytest.mark.parametrize("curve", ["linear", "step", "floor_cap", "none"])
+def test_the_weekly_search_weighs_the_report_utility_itself(curve: str) -> None:
+    """``shading_gains`` is ``report_utility`` up to a constant per key result."""
+    rng = np.random.default_rng(11)
+    n = 40
+    mu, sd = rng.uniform(0.3, 1.6, (n, 2)), rng.uniform(0.02, 0.4, (n, 2))
+    p = payoff(comp__coupling=0.6, comp__bonus_curve=curve, judgment__inflation_penalty=1.5)
+    k = stakes(
+        formula_share=rng.uniform(0, 0.5, (n, 2)),
+        judged_per_attainment=rng.uniform(-0.1, 0.2, (n, 2)),
+        catch_probability=rng.uniform(0, 0.5, (n, 2)),
+        ratchet_per_attainment=rng.uniform(0, 0.3, (n, 2)),
+        honesty_cost=rng.uniform(0.3, 3, (n, 1)),
+        red_below=rng.uniform(-0.2, 0.3, (n, 2)),
+        red_penalty=rng.uniform(0, 0.2, (n, 1)),
+        goal_weight=rng.uniform(0, 1, (n, 1)),
+        loss_aversion=2.25,
+    )
+    options = choices.SHADING_GRID.reshape(-1, 1, 1)
+    full = choices.report_utility(options, mu, sd, payoff=p, stakes=k)
+    fast = choices.shading_gains(options, mu, sd, payoff=p, stakes=k)
+    np.testing.assert_allclose(full - full[0], fast - fast[0], atol=1e-12)

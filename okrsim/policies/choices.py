@@ -774,6 +774,110 @@ def report_utility(
     return utility
 
 
+def shading_gains(
+    shading: ArrayLike,
+    mu_attainment: ArrayLike,
+    sd_attainment: ArrayLike,
+    *,
+    payoff: Payoff,
+    stakes: ReportStakes,
+) -> Array:
+    """:func:`report_utility` up to a constant per key result, for options along the leading axis.
+
+    The same utility, arranged for the weekly search: every term that does
+    not move with the shading is dropped (it cancels between options), and
+    what does not depend on the option is worked out once per key result,
+    so each option costs a few passes over the key results and the normal
+    CDFs it needs.  Terms a policy leaves at zero are skipped.  A test holds
+    it to :func:`report_utility`.
+    """
+    return _ShadingTerms.of(mu_attainment, sd_attainment, payoff, stakes)(
+        np.asarray(shading, dtype=float)
+    )
+
+
+@dataclass(frozen=True)
+class _ShadingTerms:
+    """:func:`report_utility`'s terms in the shading ``s``, per key result.
+
+    ``u(s) = s·linear + s⁺·over − h·s² − red·1{s < red_below}
+    + Σ ramp·G(a + s/σ_c) + Σ step·Φ(a + s/σ_c) + goal·[G(l + s/σ) − G(u + s/σ)]``,
+    with ``G(z) = z·Φ(z) + φ(z)``, up to terms that do not move with ``s``.
+    """
+
+    linear: Array
+    over: Array
+    honesty: Array
+    red: Array | None
+    red_below: Array
+    inv_curve_sd: Array
+    ramps: tuple[tuple[Array, Array], ...]  # (coefficient, z at s = 0)
+    steps: tuple[tuple[Array, Array], ...]
+    goal: Array | None
+    inv_sd: Array
+    goal_upper: Array
+    goal_span: Array
+
+    @classmethod
+    def of(
+        cls, mu_attainment: ArrayLike, sd_attainment: ArrayLike, payoff: Payoff, k: ReportStakes
+    ) -> _ShadingTerms:
+        mu = np.asarray(mu_attainment, dtype=float)
+        sigma = np.asarray(sd_attainment, dtype=float)
+        x = np.asarray(k.extrinsic, dtype=float)
+        share = np.asarray(k.formula_share, dtype=float) * x
+        curve = payoff.curve
+        linear = (
+            share * curve.slope
+            + x * np.asarray(k.judged_per_attainment, dtype=float)
+            - x * np.asarray(k.ratchet_per_attainment, dtype=float)
+        )
+        over = -x * np.asarray(k.catch_probability) * (payoff.judged * payoff.inflation_penalty)
+        red_cost = np.asarray(k.red_penalty, dtype=float)
+        sd_c = np.maximum(np.hypot(sigma, curve.blur), 1e-9)
+        paid = bool(np.any(share))
+        ramps = tuple(
+            (share * slope * sd_c, (mu - knot) / sd_c) for knot, slope in curve.ramps if paid
+        )
+        steps = tuple((share * height, (mu - knot) / sd_c) for knot, height in curve.steps if paid)
+        goal_weight = np.asarray(k.goal_weight, dtype=float)
+        lower, upper, sd = _goal_bounds(mu, sigma, k.goal_reach)
+        return cls(
+            linear=linear,
+            over=over,
+            honesty=np.asarray(k.honesty_cost, dtype=float),
+            red=x * red_cost if np.any(red_cost) else None,
+            red_below=np.asarray(k.red_below, dtype=float),
+            inv_curve_sd=1.0 / sd_c,
+            ramps=ramps,
+            steps=steps,
+            goal=goal_weight * (k.loss_aversion - 1.0) * sd if np.any(goal_weight) else None,
+            inv_sd=1.0 / sd,
+            goal_upper=upper,
+            goal_span=lower - upper,
+        )
+
+    def __call__(self, s: Array) -> Array:
+        u = s * self.linear + np.maximum(s, 0.0) * self.over - (s * s) * self.honesty
+        if self.red is not None:
+            u = u - self.red * (s < self.red_below)
+        if self.ramps or self.steps:
+            moved = s * self.inv_curve_sd
+            for coefficient, z in self.ramps:
+                u = u + coefficient * _integrated_cdf(z + moved)
+            for coefficient, z in self.steps:
+                u = u + coefficient * ndtr(z + moved)
+        if self.goal is not None:
+            upper = self.goal_upper + s * self.inv_sd
+            u = u + self.goal * (_integrated_cdf(upper + self.goal_span) - _integrated_cdf(upper))
+        return u
+
+
+def _integrated_cdf(z: Array) -> Array:
+    """``G(z) = z·Φ(z) + φ(z)``, the integral of the normal CDF up to ``z``."""
+    return z * ndtr(z) + np.exp(-0.5 * z * z) / _SQRT_2PI
+
+
 def choose_shading(
     mu_attainment: ArrayLike,
     sd_attainment: ArrayLike,
@@ -789,10 +893,10 @@ def choose_shading(
     Returns ``(shading, gain)``; ``gain`` ≥ 0 is the value of the option to
     shade, which a raised blocker or a caught report takes away.
 
-    The search scores every third point of the grid, then the two neighbours
-    of the best one.  Shading down can only pay when reported output raises
-    future targets (a ratchet) or reports lower pay
-    (:attr:`ReportStakes.rewards_understatement`), so without those the
+    The search scores every third point of the grid (:func:`shading_gains`),
+    then the two neighbours of the best one.  Shading down can only pay
+    when reported output raises future targets (a ratchet) or reports lower
+    pay (:attr:`ReportStakes.rewards_understatement`), so without those the
     negative half of the grid is skipped; with nothing riding on the report
     the answer is 0.  The habit (:func:`habitual`) applies to the choice
     returned here.
@@ -802,24 +906,22 @@ def choose_shading(
         return np.zeros(mu.shape), np.zeros(mu.shape)
     grid = options if stakes.rewards_understatement else options[options >= 0]
     step = float(grid[1] - grid[0])
-
-    def utility(shading: Array) -> Array:
-        # options along the leading axis: reductions over them stay elementwise
-        return report_utility(shading, mu, sd_attainment, payoff=payoff, stakes=stakes)
-
+    # options along the leading axis: reductions over them stay elementwise
+    gains = _ShadingTerms.of(mu, sd_attainment, payoff, stakes)
     zero = int(np.flatnonzero(grid == 0.0)[0])
     coarse = grid[zero % 3 :: 3]
-    shape = (-1,) + (1,) * mu.ndim
-    u_coarse = utility(coarse.reshape(shape))
-    best = coarse[np.argmax(u_coarse, axis=0)]
-    u_best = u_coarse.max(axis=0)
-    below, above = np.clip(best - step, grid[0], grid[-1]), np.clip(best + step, grid[0], grid[-1])
-    u_below, u_above = utility(np.stack([below, above]))
+    u_coarse = gains(coarse.reshape((-1,) + (1,) * mu.ndim))
+    at = np.argmax(u_coarse, axis=0)
+    best = coarse[at]
+    u_best = np.take_along_axis(u_coarse, at[None], axis=0)[0]
+    below = np.clip(best - step, grid[0], grid[-1])
+    above = np.clip(best + step, grid[0], grid[-1])
+    u_below, u_above = gains(np.stack([below, above]))
     nearer = np.where(u_above > u_below, above, below)
-    u_near_best = np.maximum(u_below, u_above)
-    shading = np.where(u_near_best > u_best, nearer, best)
+    u_near = np.maximum(u_below, u_above)
+    shading = np.where(u_near > u_best, nearer, best)
     honest = int(np.flatnonzero(coarse == 0.0)[0])
-    gain = np.maximum(u_near_best, u_best) - u_coarse[honest]
+    gain = np.maximum(u_near, u_best) - u_coarse[honest]
     return np.round(shading, 2), gain
 
 
