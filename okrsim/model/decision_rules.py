@@ -181,7 +181,6 @@ def update(
     public: PublicFigures,
     ratings: Array,
     draws: RuleDraws,
-    *,
     settled: bool,
 ) -> Array:
     """At the review: the period's payoff is summed; at a settlement the rule moves.

@@ -237,14 +237,7 @@ class OKRModel(mesa.Model):
         self.record_quarter(review, left)
         seen = learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
         decision_rules.update(
-            wf,
-            org,
-            policy,
-            tally,
-            self.public,
-            review.ratings,
-            self.rule_draws,
-            settled=review.settled,
+            wf, org, policy, tally, self.public, review.ratings, self.rule_draws, review.settled
         )
         policy_beliefs.learn(wf, org, policy, tally, review, seen, rng=self.streams["beliefs"])
         # Ratchet: the organisation keeps last quarter's reported output for the rule.
