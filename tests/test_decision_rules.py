@@ -141,9 +141,15 @@ def reviewed(rule: str, **groups: dict[str, object]) -> OKRModel:
 
 
 def update_after(
-    model: OKRModel, ratings: np.ndarray, policy: InForce | None = None, aspiration=None
+    model: OKRModel,
+    ratings: np.ndarray,
+    policy: InForce | None = None,
+    aspiration=None,
+    *,
+    settled: bool = True,
 ):
-    """The workforce after ``decision_rules.update`` on a copy of the model's state."""
+    """The workforce after ``decision_rules.update`` on a copy of the model's state
+    (at a settled review unless ``settled`` is false)."""
     wf = copy.deepcopy(model.workforce)
     if aspiration is not None:
         wf.aspiration[:] = aspiration
@@ -155,7 +161,7 @@ def update_after(
         model.public,
         ratings,
         model.rule_draws,
-        settled=True,
+        settled,
     )
     return wf
 

@@ -16,6 +16,7 @@ import typing
 import numpy as np
 import pydantic
 import pytest
+from test_decision_rules import scenario, update_after
 
 from okrsim.model import OKRModel
 from okrsim.model import decision_rules as dr
@@ -26,41 +27,12 @@ from okrsim.policies import rules
 D = len(rules.DECISIONS)
 
 
-def scenario(rule: str, **groups: dict[str, object]) -> Scenario:
-    data: dict[str, dict[str, object]] = {
-        "org": {"n_teams": 3, "team_size": 5},
-        "horizon": {"quarters": 8},
-        "behaviour": {"decision_rule": rule},
-    }
-    for group, values in groups.items():
-        data[group] = {**data.get(group, {}), **values}
-    return Scenario.model_validate(data)
-
-
 def quarter_run(rule: str, quarters: int = 1, **groups: dict[str, object]) -> OKRModel:
     """A model run through ``quarters`` quarters (the last review included)."""
     model = OKRModel(scenario(rule, **groups), rng=11)
     for _ in range(quarters * WEEKS_PER_QUARTER):
         model.step()
     return model
-
-
-def after_update(model: OKRModel, ratings, *, policy=None, settled=True, aspiration=None):
-    """The workforce after ``decision_rules.update`` on a copy of the model's state."""
-    wf = copy.deepcopy(model.workforce)
-    if aspiration is not None:
-        wf.aspiration[:] = aspiration
-    dr.update(
-        wf,
-        model.org,
-        policy or model.policy,
-        model.tally,
-        model.public,
-        np.asarray(ratings, dtype=float),
-        model.rule_draws,
-        settled=settled,
-    )
-    return wf
 
 
 def other_values(group: str, name: str, current: object) -> list[object]:
@@ -101,10 +73,10 @@ def test_no_policy_field_moves_a_rule_with_the_same_experience_and_ratings(rule)
     """Each Comp, Judgment and Okr field moved alone: the same attractions, habits, aspirations."""
     model = quarter_run(rule)
     ratings = np.linspace(0.6, 1.4, model.workforce.n)
-    base = after_update(model, ratings)
+    base = update_after(model, ratings)
     tried = 0
     for label, policy in policy_variants(model):
-        wf = after_update(model, ratings, policy=policy)
+        wf = update_after(model, ratings, policy=policy)
         for state in ("attraction", "rule_option", "aspiration", "experience"):
             assert np.array_equal(getattr(wf, state), getattr(base, state)), (label, state)
         tried += 1
@@ -161,7 +133,7 @@ def test_an_unsettled_review_only_adds_to_the_periods_payoff():
     assert np.all(wf.period_quarters == 1)  # Q1's review was not a settlement
     assert np.all(wf.attraction == 0.0)
     assert np.all(np.isnan(wf.aspiration))
-    again = after_update(model, np.full(wf.n, 2.0), settled=False)
+    again = update_after(model, np.full(wf.n, 2.0), settled=False)
     felt = dr.felt_payoff(wf, model.policy, model.tally, model.public)
     assert again.period_payoff == pytest.approx(wf.period_payoff + felt)
     for state in ("attraction", "rule_option", "experience"):
@@ -176,7 +148,7 @@ def test_a_settled_review_credits_the_periods_mean_payoff_to_the_options_held():
     model.workforce = wf
     ratings = np.linspace(0.6, 1.4, wf.n)
     reference = np.full(wf.n, 1.0)
-    after = after_update(model, ratings, aspiration=reference)
+    after = update_after(model, ratings, aspiration=reference)
     s = model.policy.scenario
     felt = dr.felt_payoff(wf, model.policy, model.tally, model.public)
     payoff = s.behaviour.extrinsic_weight * ratings + (0.6 + felt) / 4.0
@@ -202,7 +174,9 @@ def test_a_settled_review_credits_the_periods_mean_payoff_to_the_options_held():
 @pytest.mark.parametrize(("cadence", "settlements"), [("quarterly", 4), ("annual", 1)])
 def test_options_are_chosen_once_per_settlement_period(cadence, settlements):
     """Quarterly: new options every quarter; annual: held through the year, moved once."""
-    model = OKRModel(scenario("learn", comp={"review_cadence": cadence}), rng=4)
+    model = OKRModel(
+        scenario("learn", comp={"review_cadence": cadence}, horizon={"quarters": 8}), rng=4
+    )
     founded = model.workforce.tenure_weeks.copy()
     held, moved = [], 0
     for quarter in range(1, 5):
@@ -234,9 +208,9 @@ def test_adding_a_constant_to_every_payoff_leaves_choice_probabilities_alone():
     later = np.linspace(0.5, 2.0, n)
     u = np.random.default_rng(0).random((n, D))
     for shift, reference in [(s, r) for s in (-2.0, 3.0) for r in (first, later)]:
-        base = after_update(model, ratings, aspiration=reference)
+        base = update_after(model, ratings, aspiration=reference)
         moved = reference + b.extrinsic_weight * shift
-        shifted = after_update(model, ratings + shift, aspiration=moved)
+        shifted = update_after(model, ratings + shift, aspiration=moved)
         assert shifted.attraction == pytest.approx(base.attraction, abs=1e-9)
         assert np.array_equal(
             rules.logit_choice(shifted.attraction, b.choice_sensitivity, u),
@@ -292,7 +266,7 @@ def test_learners_find_a_dominant_option_wherever_the_payoffs_zero_lies():
 def test_an_untried_option_keeps_its_prior_attraction():
     """``initial_attraction`` is a prior: what is neither chosen nor seen keeps it."""
     model = quarter_run("learn", behaviour={"initial_attraction": 0.4})
-    wf = after_update(model, np.ones(model.workforce.n))
+    wf = update_after(model, np.ones(model.workforce.n))
     peers = dr.teammates(model.workforce, model.org)
     _, known = rules.peer_payoffs(model.workforce.rule_option[peers], np.zeros(peers.shape))
     untouched = ~(rules.one_hot(model.workforce.rule_option) | known) & rules.AVAILABLE
@@ -313,11 +287,11 @@ def test_a_teammates_options_are_seen_through_its_rating_not_its_private_payoff(
     traits.workforce.intrinsic[1] *= 3.0
     traits.workforce.honesty[1] *= 3.0
     reference = np.zeros(n)
-    base = after_update(model, ratings, aspiration=reference)
+    base = update_after(model, ratings, aspiration=reference)
     assert np.array_equal(
-        after_update(traits, ratings, aspiration=reference).attraction[0], base.attraction[0]
+        update_after(traits, ratings, aspiration=reference).attraction[0], base.attraction[0]
     )
-    rated = after_update(model, higher, aspiration=reference)
+    rated = update_after(model, higher, aspiration=reference)
     theirs = rules.one_hot(wf.rule_option[1]) & ~rules.one_hot(wf.rule_option[0])
     assert np.all(rated.attraction[0][theirs] > base.attraction[0][theirs])
 
