@@ -330,3 +330,30 @@ def test_an_option_is_never_read_before_it_is_chosen():
         dr.option(wf, "offer")
     with pytest.raises(ValueError, match="before"):
         rules.chosen_values(wf.rule_option)
+
+
+def test_a_newcomer_starts_afresh_and_chooses_at_once_even_mid_period():
+    """Annual reviews, many leavers after Q1: newcomers choose at Q2's start, stayers hold."""
+    model = OKRModel(
+        scenario(
+            "learn",
+            comp={"review_cadence": "annual"},
+            behaviour={"quit_base_rate": 0.5, "initial_attraction": 0.2},
+            horizon={"quarters": 8},
+        ),
+        rng=6,
+    )
+    for _ in range(WEEKS_PER_QUARTER):
+        model.step()
+    wf = model.workforce
+    hired = wf.tenure_weeks < 0
+    assert hired.any()
+    assert np.all(wf.rule_option[hired] == -1)
+    assert np.all(wf.attraction[hired] == 0.2)
+    assert np.all(np.isnan(wf.aspiration[hired]))
+    assert np.all(wf.period_quarters[hired] == 0)
+    assert np.all(wf.period_quarters[~hired] == 1)
+    held = wf.rule_option.copy()
+    model.step()  # the second quarter starts
+    assert np.all(wf.rule_option[hired] >= 0)
+    assert np.array_equal(wf.rule_option[~hired], held[~hired])
