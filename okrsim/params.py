@@ -570,8 +570,9 @@ class Behaviour(_Group):
         0.4,
         ge=0.0,
         le=1.0,
-        description="EWA's δ: weight of teammates' payoffs from options one did not choose "
-        "under learn; Camerer & Ho 1999 (estimates around 0.3-0.5)",
+        description="EWA's δ: weight of the payoff one would have had with a teammate's option "
+        "one did not choose (one's own, with the teammate's seen rating) under learn; "
+        "Camerer & Ho 1999 (estimates around 0.3-0.5)",
     )
     choice_sensitivity: float = Field(
         5.0,
@@ -585,21 +586,24 @@ class Behaviour(_Group):
         ge=-10.0,
         le=10.0,
         description="Attraction of every option before any experience under learn, rating "
-        "units (assumption: equal, so first choices are uniform)",
+        "units relative to the reference point; an option neither chosen nor seen keeps it "
+        "(assumption: 0, as good as usual, equal so first choices are uniform)",
     )
     aspiration_speed: float = Field(
         0.3,
         ge=0.0,
         le=1.0,
-        description="Share of the way an aspiration moves to the outcome at each review under "
-        "satisfice (Cyert & March 1963's adaptive aspiration; the value is an assumption)",
+        description="Share of the way the reference point (a satisficer's aspiration, a "
+        "learner's reference) moves to the period's payoff at each settled review (Cyert & "
+        "March 1963's adaptive aspiration, Erev & Roth 1998; the value is an assumption)",
     )
     search_size: int = Field(
         1,
         ge=1,
         le=4,
-        description="Most menu steps a search moves a choice under satisfice (assumption: "
-        "to a neighbouring option)",
+        description="Most menu steps a satisficer's search moves the one decision it moves, "
+        "within the menu (assumption: local search to a neighbouring option; Cyert & March "
+        "1963)",
     )
 
 

@@ -4,20 +4,25 @@
 decision.  Under ``optimise`` (the default) each submodel's agents choose by
 expected utility under their beliefs, as their modules describe.  Under
 ``learn`` and ``satisfice`` they do not know the payoff function: each
-employee picks, once a quarter, one option per decision from a small menu
+employee picks, once a decision period, one option per decision from a small menu
 (:data:`okrsim.policies.rules.MENU`: the target offered, intensity, key-result
 share of the hours, the split of the rest, report shading, weeks a blocker
 waits before it is raised, booking across the quarter's end, asking to
-revise) and the submodels apply it through the quarter.  At the review it
-feels the payoff it realised (:func:`realised_payoff`) and sees its
-teammates' options and, through noise, their payoffs:
+revise) and the submodels apply it through the period.  The decision period
+is the settlement period (a quarter, or a year under annual reviews): the
+options are chosen at the first quarter after a settlement, the payoff felt
+is summed over the period, and at the settled review the employee feels the
+period's payoff (:func:`realised_payoff`) and sees its teammates' options
+and, through noise, their ratings:
 
 * ``learn`` moves its options' attractions (EWA; Camerer & Ho 1999) and picks
   next quarter's options by logit;
 * ``satisfice`` keeps its options while the payoff meets its aspiration and
   searches otherwise; the aspiration adapts (Simon 1955; Cyert & March 1963).
 
-The policy reaches these agents only through realised ratings and pay.  All
+The policy reaches these agents only through realised ratings and pay and
+through what they experienced (the targets they were set, the hours they
+worked).  All
 three rules share the state, the draws and the outcome code: the ``rules``
 stream's draws are made every quarter in fixed shapes under every rule.
 
@@ -34,7 +39,7 @@ from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
-from okrsim.params import Scenario
+from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import rules
 from okrsim.policies.curves import Array
 
@@ -63,16 +68,21 @@ def draw(rng: np.random.Generator, n: int, team_size: int) -> RuleDraws:
 def choose(
     wf: Workforce, scenario: Scenario, rng: np.random.Generator, team_size: int
 ) -> RuleDraws:
-    """Each employee's options for the quarter starting now; returns the quarter's draws.
+    """Each employee's options for the period starting now; returns the quarter's draws.
 
+    A period starts where the last one was settled (``period_quarters`` 0)
+    or for a newcomer (no option yet); otherwise the options stand.
     ``learn``: a logit over attractions.  ``satisfice``: the habit, as the
-    last review left it; one who has none yet (a newcomer) picks as a
-    learner would with equal attractions — uniformly.  ``optimise``: nothing
-    (the submodels optimise).
+    last settled review left it; one who has none yet (a newcomer) picks as
+    a learner would with equal attractions — uniformly.  ``optimise``:
+    nothing (the submodels optimise).  The draws are made every quarter
+    whatever the rule and whether a period starts.
     """
     b, draws = scenario.behaviour, draw(rng, wf.n, team_size)
+    fresh = ((wf.period_quarters == 0) | np.any(wf.rule_option < 0, axis=1))[:, None]
     if b.decision_rule == "learn":
-        wf.rule_option[:] = rules.logit_choice(wf.attraction, b.choice_sensitivity, draws.choice)
+        picked = rules.logit_choice(wf.attraction, b.choice_sensitivity, draws.choice)
+        wf.rule_option[:] = np.where(fresh, picked, wf.rule_option)
     elif b.decision_rule == "satisfice":
         uniform = rules.logit_choice(np.zeros_like(wf.attraction), 0.0, draws.choice)
         wf.rule_option[:] = np.where(wf.rule_option < 0, uniform, wf.rule_option)
@@ -82,45 +92,61 @@ def choose(
 def option(wf: Workforce, name: str) -> Array:
     """The value of each employee's chosen option for decision ``name``, shape (n,)."""
     d = rules.decision(name)
-    return rules.MENU[d, np.maximum(wf.rule_option[:, d], 0)]
+    chosen = wf.rule_option[:, d]
+    if np.any(chosen < 0):
+        raise ValueError(f"decision {name!r} applied before an option was chosen")
+    return rules.MENU[d, chosen]
 
 
-def realised_payoff(
-    wf: Workforce, policy: InForce, tally: Tally, public: PublicFigures, ratings: Array
-) -> Array:
-    """The quarter's payoff as each employee felt it, in rating units.
+def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigures) -> Array:
+    """The quarter's payoff as each employee felt it, less its rating, in rating units.
 
-    ``X·R + m·C/V̄ + p·h_v·H/V̄ − Σ_weeks κ·C(h̄) − h·(s² + σ_T·(τ − 1)²) − β_S/β_pay·S``:
-    the rating in force weighted by the extrinsic weight; the value it
-    intrinsically cares about, its contribution as it could see it (at the
-    strategy's stated alignment, relative to the mean contribution), and the
-    value of the help it gave to those it cared for; less the cost of the
-    hours it worked (at the quarter's average intensity), the honesty cost
-    of the target it offered and the shading of its last check-in (the same
-    costs the optimiser weighs), and its stress, converted to rating units by the
-    trade-off that drives quitting (``quit_stress_sensitivity`` over
-    ``quit_pay_sensitivity``).  Nothing in it asks what the policy is: the
-    policy shows only in the rating.
+    ``(m·C/V̄ + p·h_v·H/V̄) + g·m·Σ_k π_k·ℓ((Y_k − T_k)/E_k)/K − Σ_weeks κ·C(h̄)
+    − h·(s² + σ_T·(τ − 1)²) − β_S/β_pay·L``: the value it intrinsically cares
+    about — its own contribution as it sees it (at the strategy's stated
+    alignment, exploration at its expected value, no rater's recency:
+    ``Tally.own_contribution``; the optimiser's intrinsic motive) relative
+    to the mean contribution, and the value of the help it gave to those it
+    cared for; the goal met or missed, its output Y against its target T in
+    units of its expected output, gains at slope 1 and shortfalls at the
+    loss aversion λ (Heath, Larrick & Wu 1999; the optimiser's goal pull);
+    less the cost of the hours it worked (at the quarter's average
+    intensity), the honesty cost of the target it offered and of the
+    shading of its last check-in (weekly statements before it are free),
+    and the load it felt — strain above a normal week and overhead (stress
+    without its pay-uncertainty part, which is a reading of the policy, not
+    an experience), priced by the trade-off that drives quitting
+    (``quit_stress_sensitivity`` over ``quit_pay_sensitivity``).  Nothing in
+    it asks what the policy is.
     """
     s = policy.scenario
     b, env = s.behaviour, s.env
     value = (
-        wf.intrinsic * tally.seen_contribution + wf.prosociality * env.help_value * tally.help_given
+        wf.intrinsic * tally.own_contribution + wf.prosociality * env.help_value * tally.help_given
     ) / public.value_scale
+    gap = wf.par * (wf.progress - wf.target) / np.maximum(wf.expected, 1e-9)
+    felt_gap = np.where(gap >= 0.0, gap, b.loss_aversion * gap)
+    goal = b.goal_pull * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
     weeks = np.maximum(tally.weeks_present, 1.0)
-    effort = weeks * rules.effort_cost(
-        tally.hours / weeks, wf.effort_cost, elasticity=b.hours_elasticity
-    )
+    hours = tally.hours / weeks
+    effort = weeks * rules.effort_cost(hours, wf.effort_cost, elasticity=b.hours_elasticity)
     # what it stated: the offer (as a multiple of its expected output) and its
     # last check-in's shading (0 where nothing was stated or it was on the record)
     offered = wf.offer / np.maximum(wf.expected, 1e-9)
     offered = np.where(np.isfinite(offered), offered, 1.0).mean(axis=1)
     stated = (wf.shading**2).mean(axis=1) + b.target_scrutiny * (offered - 1.0) ** 2
     honesty = wf.honesty * stated
+    strain = np.maximum(hours - 1.0, 0.0) / max(b.max_intensity - 1.0, 1e-9)
+    load = np.clip(strain + tally.overhead / WEEKS_PER_QUARTER, 0.0, 1.0)
     stress_price = (
         b.quit_stress_sensitivity / b.quit_pay_sensitivity if b.quit_pay_sensitivity > 0 else 0.0
     )
-    return b.extrinsic_weight * ratings + value - effort - honesty - stress_price * wf.stress
+    return value + goal - effort - honesty - stress_price * load
+
+
+def realised_payoff(wf: Workforce, scenario: Scenario, ratings: Array, felt: Array) -> Array:
+    """``X·R + F``: the rating in force weighted by the extrinsic weight, plus what was felt."""
+    return scenario.behaviour.extrinsic_weight * ratings + felt
 
 
 def teammates(wf: Workforce, org: Organisation) -> Array:
@@ -131,6 +157,22 @@ def teammates(wf: Workforce, org: Organisation) -> Array:
     return wf.team[:, None] * size + (position[:, None] + offset) % size
 
 
+def seen_payoffs(
+    scenario: Scenario, payoff: Array, ratings: Array, peers: Array, noise: Array
+) -> Array:
+    """What each employee would have had with each teammate's options: ``π + X·(R̃_j − R)``.
+
+    Only a teammate's rating can be seen (through noise of sd
+    ``behaviour.peer_noise``), not its private costs and motives, so the
+    foregone payoff is one's own with the teammate's rating in place of
+    one's own — social learning from observables, not Camerer & Ho's
+    foregone payoff.  Shape (n, team size − 1).
+    """
+    b = scenario.behaviour
+    seen_rating = ratings[peers] + b.peer_noise * noise
+    return payoff[:, None] + b.extrinsic_weight * (seen_rating - ratings[:, None])
+
+
 def update(
     wf: Workforce,
     org: Organisation,
@@ -139,19 +181,32 @@ def update(
     public: PublicFigures,
     ratings: Array,
     draws: RuleDraws,
+    settled: bool,
 ) -> Array:
-    """At the review: the rule moves each employee's attractions or its habit and aspiration.
+    """At the review: the period's payoff is summed; at a settlement the rule moves.
 
-    Returns the realised payoffs (computed under every rule; used by
-    ``learn`` and ``satisfice``).
+    Under ``learn`` and ``satisfice`` the quarter's felt payoff is added to
+    the period's; at a settled review the period's payoff — the settled
+    rating plus the felt payoff's per-quarter mean — moves the attractions
+    (learn) or the habit (satisfice), each judged against the employee's
+    reference point, which then adapts to it; the period starts afresh.
+    The first reference point is what one saw one's teammates get (a social
+    aspiration).  Returns the quarter's realised payoffs (computed under
+    every rule; the optimiser's state is untouched).
     """
     s = policy.scenario
     b = s.behaviour
-    payoff = realised_payoff(wf, policy, tally, public, ratings)
+    felt = felt_payoff(wf, policy, tally, public)
     if not by_rule(s):
-        return payoff
+        return realised_payoff(wf, s, ratings, felt)
+    wf.period_payoff += felt
+    wf.period_quarters += 1.0
+    if not settled:
+        return realised_payoff(wf, s, ratings, felt)
+    payoff = realised_payoff(wf, s, ratings, wf.period_payoff / wf.period_quarters)
     peers = teammates(wf, org)
-    seen = payoff[peers] + b.peer_noise * draws.peer_noise
+    seen = seen_payoffs(s, payoff, ratings, peers, draws.peer_noise)
+    reference = np.where(np.isnan(wf.aspiration), seen.mean(axis=1), wf.aspiration)
     if b.decision_rule == "learn":
         foregone, foregone_seen = rules.peer_payoffs(wf.rule_option[peers], seen)
         wf.attraction[:], wf.experience[:] = rules.update_attractions(
@@ -161,14 +216,15 @@ def update(
             payoff,
             foregone,
             foregone_seen,
+            reference,
             decay=b.attraction_decay,
             foregone_weight=b.foregone_weight,
         )
-        return payoff
-    # a first aspiration is what one sees one's teammates get (a social aspiration)
-    aspiration = np.where(np.isnan(wf.aspiration), seen.mean(axis=1), wf.aspiration)
-    wf.rule_option[:] = rules.satisfice(
-        wf.rule_option, payoff, aspiration, draws.search, b.search_size
-    )
-    wf.aspiration[:] = rules.update_aspiration(aspiration, payoff, b.aspiration_speed)
+    else:
+        wf.rule_option[:] = rules.satisfice(
+            wf.rule_option, payoff, reference, draws.search, b.search_size
+        )
+    wf.aspiration[:] = rules.update_aspiration(reference, payoff, b.aspiration_speed)
+    wf.period_payoff[:] = 0.0
+    wf.period_quarters[:] = 0.0
     return payoff

@@ -234,7 +234,9 @@ class OKRModel(mesa.Model):
         left = turnover.decide_quits(wf, policy, review.ratings, quit_u=quit_u)
         self.record_quarter(review, left)
         seen = learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
-        decision_rules.update(wf, org, policy, tally, self.public, review.ratings, self.rule_draws)
+        decision_rules.update(
+            wf, org, policy, tally, self.public, review.ratings, self.rule_draws, review.settled
+        )
         policy_beliefs.learn(wf, org, policy, tally, review, seen, rng=self.streams["beliefs"])
         # Ratchet: the organisation keeps last quarter's reported output for the rule.
         self.last_reported = wf.reported.copy()

@@ -41,6 +41,9 @@ class Tally:
     # contribution as a manager can see it (at the strategy's stated alignment),
     # weighted by judgment's recency
     seen_contribution: Array = field(init=False)
+    # one's own contribution as one sees it: at the stated alignment, exploration
+    # at its expected value, no rater's recency (a rule's intrinsic motive)
+    own_contribution: Array = field(init=False)
     weeks_present: Array = field(init=False)  # weeks the seat was filled
     help_given: Array = field(init=False)
     help_received: Array = field(init=False)

@@ -145,6 +145,7 @@ def work(
     recency = 1.0 + s.judgment.recency * (2.0 * week_in_quarter / (WEEKS_PER_QUARTER - 1) - 1.0)
     seen_credit = help_credit + policy.payoff.failure_tolerance * promise
     tally.seen_contribution += recency * (visible_value + env.alignment * seen_credit)
+    tally.own_contribution += visible_value + env.alignment * (help_credit + promise)
     tally.weeks_present += present
     tally.incidents += incidents
     tally.breakthroughs += breakthrough

@@ -92,7 +92,9 @@ class Workforce:
     rule_option: Array
     attraction: Array
     experience: Array
-    aspiration: Array
+    aspiration: Array  # the reference point a payoff is judged against
+    period_payoff: Array  # felt payoff summed over the decision period so far
+    period_quarters: Array  # quarters in it (0: a new period starts)
     # key-result state, shape (n, k)
     target: Array = field(init=False)
     offer: Array = field(init=False)  # the employee's own target, before any rule moved it

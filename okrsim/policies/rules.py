@@ -11,7 +11,12 @@ payoff it realised and by what it saw of its teammates' choices and payoffs:
   the payoff it brought, and a logit over attractions picks the option;
 * **satisfice** — an aspiration that adapts to outcomes (Simon 1955; Cyert &
   March 1963): the habit is kept while the outcome meets the aspiration,
-  and a search moves it otherwise.
+  and a local search moves one of its choices otherwise.
+
+Both judge a payoff against a reference point that adapts to outcomes (the
+learner's reinforcement is payoff minus reference, Erev & Roth 1998; the
+satisficer's reference is its aspiration), so neither depends on where the
+payoff's zero lies.
 
 docs/ODD.md §7.15 (decision rules).
 """
@@ -36,12 +41,16 @@ DECISIONS = (
 )
 #: Most options of a decision; shorter menus are padded with NaN.
 OPTIONS = 5
+# The offer and shading menus are symmetric around an honest statement (1, 0)
+# and wider than what optimisers chose in 6×6 runs at coupling 1 (offer p5
+# 0.75, shading p95 0.25), so the menu does not cap an effect the optimiser
+# would show.
 _MENUS = {
-    "offer": (0.8, 0.9, 1.0, 1.1, 1.2),
+    "offer": (0.6, 0.8, 1.0, 1.2, 1.4),
     "intensity": (0.8, 0.9, 1.0, 1.1, 1.2),
     "kr_share": (0.4, 0.5, 0.6, 0.7, 0.8),
     "side": (0, 1, 2, 3, 4),
-    "shading": (-0.2, -0.1, 0.0, 0.1, 0.2),
+    "shading": (-0.4, -0.2, 0.0, 0.2, 0.4),
     # 13: not this quarter
     "raise_wait": (0, 1, 2, 4, 13),
     "booking": (-1.0, -0.5, 0.0, 0.5, 1.0),
@@ -70,12 +79,15 @@ MIN_COST_ELASTICITY = 0.1
 
 def initial_state(n: int, attraction: float) -> dict[str, Array]:
     """A newcomer's rule state: no option chosen yet (−1), every option's attraction
-    at ``attraction`` (n, D, OPTIONS), EWA's experience weight 1, no aspiration (NaN)."""
+    at ``attraction`` (n, D, OPTIONS), EWA's experience weight 1, no reference
+    point or aspiration (NaN), and nothing felt yet in the current decision period."""
     return {
         "rule_option": np.full((n, len(DECISIONS)), -1, dtype=np.int64),
         "attraction": np.full((n, len(DECISIONS), OPTIONS), attraction),
         "experience": np.ones(n),
         "aspiration": np.full(n, np.nan),
+        "period_payoff": np.zeros(n),
+        "period_quarters": np.zeros(n),
     }
 
 
@@ -87,7 +99,9 @@ def decision(name: str) -> int:
 def chosen_values(option: ArrayLike) -> Array:
     """The value of each chosen option, shape (n, D), from option indices (n, D)."""
     idx = np.asarray(option, dtype=np.int64)
-    return MENU[np.arange(len(DECISIONS)), np.maximum(idx, 0)]
+    if np.any(idx < 0):
+        raise ValueError("an option is read before it was chosen (rule_option −1)")
+    return MENU[np.arange(len(DECISIONS)), idx]
 
 
 def effort_split(kr_share: ArrayLike, side: ArrayLike) -> Array:
@@ -117,7 +131,8 @@ def peer_payoffs(peer_option: ArrayLike, peer_payoff: ArrayLike) -> tuple[Array,
     """Mean payoff seen of each option among one's peers, and whether any peer chose it.
 
     ``peer_option`` (n, P, D) are the options each employee's P peers chose,
-    ``peer_payoff`` (n, P) the payoffs it saw them get.  Returns (n, D,
+    ``peer_payoff`` (n, P) the payoff it would have had, as far as it could
+    see, with each peer's options.  Returns (n, D,
     OPTIONS) arrays: the mean seen payoff of each option (0 where none was
     seen) and whether it was seen.
     """
@@ -136,6 +151,7 @@ def update_attractions(
     payoff: ArrayLike,
     foregone: ArrayLike,
     foregone_seen: ArrayLike,
+    reference: ArrayLike,
     *,
     decay: float,
     foregone_weight: float,
@@ -145,24 +161,30 @@ def update_attractions(
     .. math::
 
         N' = φN + 1,\\qquad
-        A'_j = \\frac{φ N A_j + [δ + (1-δ)\\,1(j = s)]\\,π_j}{N'}
+        A'_j = \\frac{φ N A_j + [δ + (1-δ)\\,1(j = s)]\\,(π_j - r)}{N'}
 
-    with ``s`` the option chosen and ``π_s`` the payoff realised; for an
-    option not chosen, ``π_j`` is the payoff seen of it among peers (the
-    foregone payoff, weighed by δ), and it is only decayed where no peer
-    chose it.  The experience weight decays at φ too (κ = 0: attractions
-    stay in payoff units).  Shapes: ``attraction`` (n, D, M), ``experience``
-    (n,), ``chosen`` (n, D), ``payoff`` (n,), ``foregone`` and
-    ``foregone_seen`` (n, D, M).
+    with ``s`` the option chosen, ``π_s`` the payoff realised and ``r`` the
+    agent's reference point (Erev & Roth 1998): an option is reinforced by
+    how much better or worse than usual it did, so adding a constant to
+    every payoff (and so to the reference) changes nothing.  For an option
+    not chosen, ``π_j`` is the payoff one would have had with it as seen
+    among peers (weighed by δ); an option neither chosen nor seen keeps its
+    attraction — nothing was learned of it — so the initial attraction is a
+    prior relative to the reference point.  The experience weight decays
+    at φ too (κ = 0: attractions stay in payoff units).  Shapes:
+    ``attraction`` (n, D, M), ``experience``, ``payoff`` and ``reference``
+    (n,), ``chosen`` (n, D), ``foregone`` and ``foregone_seen`` (n, D, M).
     """
     a = np.asarray(attraction, dtype=float)
     n_old = np.asarray(experience, dtype=float)
     n_new = decay * n_old + 1.0
     mine = one_hot(chosen)
-    weight = np.where(mine, 1.0, foregone_weight * np.asarray(foregone_seen, dtype=float))
-    reward = np.where(mine, np.asarray(payoff, dtype=float)[:, None, None], foregone)
+    seen = np.asarray(foregone_seen, dtype=bool)
+    ref = np.asarray(reference, dtype=float)[:, None, None]
+    weight = np.where(mine, 1.0, foregone_weight * seen)
+    reward = np.where(mine, np.asarray(payoff, dtype=float)[:, None, None], foregone) - ref
     updated = (decay * n_old[:, None, None] * a + weight * reward) / n_new[:, None, None]
-    return updated, n_new
+    return np.where(mine | seen, updated, a), n_new
 
 
 def logit_choice(attraction: ArrayLike, sensitivity: float, uniform: ArrayLike) -> Array:
@@ -188,26 +210,36 @@ def update_aspiration(aspiration: ArrayLike, outcome: ArrayLike, speed: float) -
 
 
 def search(option: ArrayLike, uniform: ArrayLike, size: int) -> Array:
-    """A random move of each decision's option by 1 to ``size`` steps either way.
+    """A local search: one decision's option moves 1 to ``size`` steps, within its menu.
 
-    The menu wraps around, so every move lands on another option; ``size``
-    is capped at the menu's length less one.  ``option`` and ``uniform``
-    are (n, D).
+    The decision is picked by ``uniform[:, 0]`` and the move by
+    ``uniform[:, 1]`` (up or down, and how far); a move past a menu's end
+    goes the other way instead (the menus are ordinal: no wrapping round),
+    so every search tries another option.  Local search near the current
+    practice, Cyert & March (1963).  ``option`` and ``uniform`` are (n, D).
     """
-    counts = AVAILABLE.sum(axis=1)
+    opt = np.array(option, dtype=np.int64)
+    u = np.asarray(uniform, dtype=float)
+    n = opt.shape[0]
+    d = np.minimum((u[:, 0] * len(DECISIONS)).astype(np.int64), len(DECISIONS) - 1)
+    counts = AVAILABLE.sum(axis=1)[d]
     reach = np.minimum(size, counts - 1)
-    step = np.floor(np.asarray(uniform, dtype=float) * 2 * reach).astype(np.int64)
-    offset = np.where(step < reach, step - reach, step - reach + 1)
-    return (np.asarray(option, dtype=np.int64) + offset) % counts
+    step = np.floor(u[:, 1] * 2 * reach).astype(np.int64)
+    offset = np.where(step < reach, step - reach, step - reach + 1)  # ±1 … ±reach
+    here = opt[np.arange(n), d]
+    target = here + offset
+    target = np.where((target < 0) | (target >= counts), here - offset, target)
+    opt[np.arange(n), d] = np.clip(target, 0, counts - 1)
+    return opt
 
 
 def satisfice(
     option: ArrayLike, outcome: ArrayLike, aspiration: ArrayLike, uniform: ArrayLike, size: int
 ) -> Array:
-    """Next quarter's options: the habit where the outcome met the aspiration, else a search.
+    """Next period's options: the habit where the outcome met the aspiration, else a search.
 
-    Simon (1955)'s satisficer; every decision searches at once when the
-    outcome falls short (the agent does not know which choice was to blame).
+    Simon (1955)'s satisficer; a shortfall moves one decision at a time
+    (:func:`search`), as search near the problem does (Cyert & March 1963).
     """
     met = np.asarray(outcome, dtype=float) >= np.asarray(aspiration, dtype=float)
     return np.where(met[:, None], np.asarray(option), search(option, uniform, size))
