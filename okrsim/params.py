@@ -971,6 +971,53 @@ class Assumptions(_Group):
         description="Highest target one weighs offering, as a multiple of one's expected output "
         "(assumption)",
     )
+    rule_offer_spread: float = Field(
+        0.4,
+        ge=0.05,
+        le=0.9,
+        description="Under behaviour.decision_rule learn or satisfice: the target offers on the "
+        "menu run from 1 − this to 1 + this times one's expected output, in five even steps "
+        "(assumption: wider than the optimiser's offers in coupled runs)",
+    )
+    rule_intensity_spread: float = Field(
+        0.2,
+        ge=0.0,
+        le=0.5,
+        description="Under learn or satisfice: the intensities on the menu run from 1 − this to "
+        "1 + this times a normal week, in five even steps (assumption)",
+    )
+    rule_kr_share_spread: float = Field(
+        0.2,
+        ge=0.0,
+        le=0.5,
+        description="Under learn or satisfice: the key-result shares of the hours on the menu run "
+        "this far either side of assumptions.kr_plan_prior, in five even steps, within 0 to 1 "
+        "(assumption)",
+    )
+    rule_side_lean: float = Field(
+        0.55,
+        ge=0.25,
+        le=1.0,
+        description="Under learn or satisfice: a split of the other hours that leans on one "
+        "activity gives it this share and the other three equal parts of the rest; one option "
+        "splits them evenly (assumption)",
+    )
+    rule_shading_spread: float = Field(
+        0.4,
+        ge=0.05,
+        le=1.0,
+        description="Under learn or satisfice: the report shadings on the menu run from − this "
+        "to + this (units of on-pace progress), in five even steps (assumption: wider than the "
+        "optimiser's shadings in coupled runs)",
+    )
+    rule_booking_spread: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Under learn or satisfice: the bookings on the menu run from pulling in to "
+        "holding back this share of what can be moved (env.booking_bound), in five even steps "
+        "(assumption)",
+    )
 
 
 #: What a schedule cannot change: the organisation's shape, its people, the

@@ -86,6 +86,17 @@ BOOKKEEPING: tuple[tuple[str, float | str, str], ...] = (
     ("organisation", "MAX_KRS", "array layout: draws for the most key results, cut to K"),
     ("workforce", 52.0, "founders' tenure: a year in the seat, past any env.ramp_weeks"),
     ("agents", 3, "decimals of the options an agent shows the dashboard"),
+    (
+        "rules",
+        "OPTIONS",
+        "a rule's menu resolution: five options per decision (the extents are fields)",
+    ),
+    ("rules", "RAISE_WAITS", "blocker waits from at once to never; the points between: resolution"),
+    (
+        "rules",
+        "MIN_COST_ELASTICITY",
+        "numerical floor: a learner's hours need a finite cost at ε = 0",
+    ),
 )
 
 
@@ -212,6 +223,12 @@ FORMER_CONSTANTS = {
     "assumptions.max_shading_up": 0.5,
     "assumptions.min_target_offer": 0.5,
     "assumptions.max_target_offer": 1.6,
+    "assumptions.rule_offer_spread": 0.4,
+    "assumptions.rule_intensity_spread": 0.2,
+    "assumptions.rule_kr_share_spread": 0.2,
+    "assumptions.rule_side_lean": 0.55,
+    "assumptions.rule_shading_spread": 0.4,
+    "assumptions.rule_booking_spread": 1.0,
     "judgment.audit_tolerance": 0.05,
     "okr.red_pace": 0.7,
     "comp.rank_bottom_share": 0.1,
@@ -386,6 +403,12 @@ MOVES: list[tuple[str, float, dict[str, object]]] = [
     ("assumptions.max_shading_up", 0.1, {}),
     ("assumptions.min_target_offer", 0.9, {"comp.coupling": 0.8}),
     ("assumptions.max_target_offer", 1.1, {"okr.target_rule": "negotiated"}),
+    ("assumptions.rule_offer_spread", 0.1, {"behaviour.decision_rule": "learn"}),
+    ("assumptions.rule_intensity_spread", 0.0, {"behaviour.decision_rule": "learn"}),
+    ("assumptions.rule_kr_share_spread", 0.0, {"behaviour.decision_rule": "learn"}),
+    ("assumptions.rule_side_lean", 0.25, {"behaviour.decision_rule": "learn"}),
+    ("assumptions.rule_shading_spread", 0.05, {"behaviour.decision_rule": "learn"}),
+    ("assumptions.rule_booking_spread", 0.0, {"behaviour.decision_rule": "learn"}),
     ("judgment.audit_tolerance", 0.5, {"judgment.audit_probability": 0.5}),
     ("okr.red_pace", 0.85, {"judgment.blocker_penalty": 0.5}),
     ("comp.rank_bottom_share", 0.4, {"comp.evaluation": "relative"}),

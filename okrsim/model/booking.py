@@ -96,7 +96,7 @@ def book(
     booked = np.maximum(wf.progress, 0.0) / target
     bound = np.minimum(s.env.booking_bound * wf.expected / target, booked)
     if decision_rules.by_rule(s):  # the rule's option: a share of the bound, either way
-        move = decision_rules.option(wf, "booking")[:, None] * bound
+        move = decision_rules.option(wf, "booking", s)[:, None] * bound
     else:
         move = choices.choose_booking(
             bound, now, later, curve=policy.payoff.curve, stakes=stakes(wf, policy, public)

@@ -125,7 +125,7 @@ def check_in(
         goal_reach=s.assumptions.goal_reach,
     )
     if decision_rules.by_rule(s):  # the rule's shading for the quarter, its own habit
-        best, gain = decision_rules.option(wf, "shading")[:, None], np.zeros((wf.n, 1))
+        best, gain = decision_rules.option(wf, "shading", s)[:, None], np.zeros((wf.n, 1))
         adjust = np.ones((wf.n, 1))
     else:
         options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)

@@ -89,13 +89,14 @@ def choose(
     return draws
 
 
-def option(wf: Workforce, name: str) -> Array:
-    """The value of each employee's chosen option for decision ``name``, shape (n,)."""
+def option(wf: Workforce, name: str, s: Scenario) -> Array:
+    """The value of each employee's chosen option for decision ``name``, shape (n,),
+    on the menu the scenario's assumptions set (:func:`okrsim.policies.rules.menu`)."""
     d = rules.decision(name)
     chosen = wf.rule_option[:, d]
     if np.any(chosen < 0):
         raise ValueError(f"decision {name!r} applied before an option was chosen")
-    return rules.MENU[d, chosen]
+    return rules.menu(s.assumptions)[d, chosen]
 
 
 def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigures) -> Array:

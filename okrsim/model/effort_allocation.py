@@ -244,13 +244,15 @@ def allocate_effort(
     (:mod:`okrsim.model.decision_rules`).
     """
     if decision_rules.by_rule(policy.scenario):
-        chosen = decision_rules.option(wf, "intensity")
-        wf.intensity[:] = np.minimum(
-            chosen, np.maximum(ceiling(wf, policy), choices.INTENSITY_FLOOR)
-        )
+        chosen = decision_rules.option(wf, "intensity", policy.scenario)
+        floor = policy.scenario.assumptions.intensity_floor
+        wf.intensity[:] = np.minimum(chosen, np.maximum(ceiling(wf, policy), floor))
         wf.planned_intensity[:] = chosen
+        s = policy.scenario
         wf.effort[:] = rules.effort_split(
-            decision_rules.option(wf, "kr_share"), decision_rules.option(wf, "side")
+            decision_rules.option(wf, "kr_share", s),
+            decision_rules.option(wf, "side", s),
+            lean=s.assumptions.rule_side_lean,
         )
         return
     w_kr, weights, scales = week_options(wf, org, policy, outlook, per_output, public)

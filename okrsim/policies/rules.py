@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from okrsim.params import WEEKS_PER_QUARTER, Assumptions
 from okrsim.policies.curves import Array
 
 #: The decisions a rule makes, in the order of the menu's rows.
@@ -33,48 +34,70 @@ DECISIONS = (
     "offer",  # target offered, as a multiple of one's expected output
     "intensity",  # how hard to work (1 = a normal week)
     "kr_share",  # share of the hours worked on key results
-    "side",  # how the rest is split: a row of SIDE_SPLITS
+    "side",  # how the rest is split: a row of side_splits()
     "shading",  # report shading, in units of on-pace progress
     "raise_wait",  # weeks a blocker stays hidden before it is raised
     "booking",  # share of the movable output booked in the next quarter (< 0: pulled in)
     "revise",  # ask to re-state targets mid-quarter (1) or not (0)
 )
-#: Most options of a decision; shorter menus are padded with NaN.
+#: Most options of a decision (the menu's resolution); shorter menus are padded with NaN.
 OPTIONS = 5
-# The offer and shading menus are symmetric around an honest statement (1, 0)
-# and wider than what optimisers chose in 6×6 runs at coupling 1 (offer p5
-# 0.75, shading p95 0.25), so the menu does not cap an effect the optimiser
-# would show.
-_MENUS = {
-    "offer": (0.6, 0.8, 1.0, 1.2, 1.4),
-    "intensity": (0.8, 0.9, 1.0, 1.1, 1.2),
-    "kr_share": (0.4, 0.5, 0.6, 0.7, 0.8),
-    "side": (0, 1, 2, 3, 4),
-    "shading": (-0.4, -0.2, 0.0, 0.2, 0.4),
-    # 13: not this quarter
-    "raise_wait": (0, 1, 2, 4, 13),
-    "booking": (-1.0, -0.5, 0.0, 0.5, 1.0),
-    "revise": (0.0, 1.0),
-}
-#: Each decision's options (rows in the order of :data:`DECISIONS`); NaN pads a short menu.
-MENU = np.array([_MENUS[d] + (np.nan,) * (OPTIONS - len(_MENUS[d])) for d in DECISIONS])
-#: Which entries of :data:`MENU` are options.
-AVAILABLE = np.isfinite(MENU)
-#: Splits of the hours not on key results over non-OKR work, help, exploration and
-#: visibility: even, or leaning on one of them (assumption).
-SIDE_SPLITS = np.array(
-    [
-        [0.25, 0.25, 0.25, 0.25],
-        [0.55, 0.15, 0.15, 0.15],
-        [0.15, 0.55, 0.15, 0.15],
-        [0.15, 0.15, 0.55, 0.15],
-        [0.15, 0.15, 0.15, 0.55],
-    ]
-)
+#: How long a blocker may stay hidden before it is raised: at once, after 1, 2
+#: or 4 weeks, or not this quarter — the whole range from "at once" to "never",
+#: the points between being the menu's resolution.
+RAISE_WAITS = (0.0, 1.0, 2.0, 4.0, float(WEEKS_PER_QUARTER))
 #: Least elasticity of hours used for the curvature of the realised cost of
 #: effort: at ε = 0 an optimiser never moves its hours, but a learner's
-#: chosen hours still need a finite cost (assumption).
+#: chosen hours still need a finite cost (a numerical floor).
 MIN_COST_ELASTICITY = 0.1
+
+
+def _even(centre: float, spread: float, low: float = -np.inf, high: float = np.inf) -> Array:
+    """:data:`OPTIONS` options from ``centre − spread`` to ``centre + spread``, within bounds."""
+    return np.clip(np.linspace(centre - spread, centre + spread, OPTIONS), low, high)
+
+
+def menu(a: Assumptions | None = None) -> Array:
+    """Each decision's options, rows in the order of :data:`DECISIONS`; NaN pads a short menu.
+
+    The extents are the ``assumptions.rule_*`` fields.  The offer and
+    shading menus are symmetric around an honest statement (1, 0) and by
+    default wider than what optimisers chose in coupled runs (offer p5 0.75,
+    shading p95 0.25), so a menu does not cap an effect the optimiser would
+    show.
+    """
+    a = a if a is not None else Assumptions()
+    rows = {
+        "offer": _even(1.0, a.rule_offer_spread),
+        "intensity": _even(1.0, a.rule_intensity_spread, low=0.0),
+        "kr_share": _even(a.kr_plan_prior, a.rule_kr_share_spread, low=0.0, high=1.0),
+        "side": np.arange(float(OPTIONS)),
+        "shading": _even(0.0, a.rule_shading_spread),
+        "raise_wait": np.array(RAISE_WAITS),
+        "booking": _even(0.0, a.rule_booking_spread),
+        "revise": np.array([0.0, 1.0]),
+    }
+    return np.array(
+        [np.concatenate([rows[d], np.full(OPTIONS - len(rows[d]), np.nan)]) for d in DECISIONS]
+    )
+
+
+#: The activities besides key results a week's other hours go to (order of the split).
+SIDE_ACTIVITIES = ("bau", "help", "explore", "visible")
+#: The menu at the assumptions' defaults.
+MENU = menu()
+#: Which entries of a menu are options (the same for every menu).
+AVAILABLE = np.isfinite(MENU)
+
+
+def side_splits(lean: float) -> Array:
+    """Splits of the hours not on key results over non-OKR work, help, exploration and
+    visibility: even, or leaning on one of them with share ``lean`` (rows as the "side"
+    options)."""
+    others = len(SIDE_ACTIVITIES)
+    leaning = np.full((others, others), (1.0 - lean) / (others - 1))
+    np.fill_diagonal(leaning, lean)
+    return np.vstack([np.full((1, others), 1.0 / others), leaning])
 
 
 def initial_state(n: int, attraction: float) -> dict[str, Array]:
@@ -104,10 +127,10 @@ def chosen_values(option: ArrayLike) -> Array:
     return MENU[np.arange(len(DECISIONS)), idx]
 
 
-def effort_split(kr_share: ArrayLike, side: ArrayLike) -> Array:
+def effort_split(kr_share: ArrayLike, side: ArrayLike, *, lean: float) -> Array:
     """Shares of the hours over (kr, bau, help, explore, visible), shape (n, 5)."""
     kr = np.asarray(kr_share, dtype=float)
-    rest = SIDE_SPLITS[np.asarray(side, dtype=np.int64)] * (1.0 - kr)[:, None]
+    rest = side_splits(lean)[np.asarray(side, dtype=np.int64)] * (1.0 - kr)[:, None]
     return np.column_stack([kr, rest])
 
 
