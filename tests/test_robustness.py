@@ -142,8 +142,8 @@ def test_the_full_screen_plans_the_runs_its_header_counts() -> None:
     robustness = load_robustness(FULL)
     plan = robustness.stage_plan("screen")
     d = len(robustness.inputs())
-    assert d == 72
-    assert plan.n_runs == 10 * (d + 1) * 2 == 1460
+    assert d == 112
+    assert plan.n_runs == 10 * (d + 1) * 2 == 2260
     assert robustness.rule is not None
     assert robustness.rule[0] in plan.keys
 
