@@ -14,10 +14,12 @@ reference (the honesty cost ignored) must be rejected by the same test.
 
 Because the reference draws the ODD's random streams in the ODD's order, a
 second, stricter check runs both on the *same* seed: the quarterly outcomes
-must agree to a relative 10⁻⁹, under the three scenarios and every further
-lever; that catches what is too small for the distributions to show (a
-ratchet belief held at 0).  docs/ODD.md §12, "Verification: docking", records
-the design and the result.
+must agree to a relative 10⁻⁹, under the three scenarios, every further
+lever, every assumption moved at once and each moved alone (the moves of
+tests/test_assumptions.py); that catches what is too small for the
+distributions to show (a ratchet belief held at 0).  The reference implements
+the optimising decision rule and refuses the others.  docs/ODD.md §12,
+"Verification: docking", records the design and the result.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 from scipy import optimize, stats
+from test_assumptions import FORMER_CONSTANTS, MOVES
 
 from okrsim.params import Scenario, ScenarioError
 from okrsim.reference import ReferenceModel, run_reference
@@ -227,6 +230,99 @@ def test_every_lever_runs_the_same_in_the_reference_draw_for_draw(name):
         else:
             groups.setdefault(group, {}).update(values)
     assert differing_outcomes(Scenario.model_validate(groups), 5, Employee) == []
+
+
+def scenario_with(overrides: dict[str, Any]) -> Scenario:
+    """The small docking organisation with dotted keys moved (validated like a file)."""
+    return Scenario.model_validate(BASE).with_overrides(overrides)
+
+
+#: A world in which every assumption acts: relative evaluation (the rank bands
+#: and their blur), revisions (the agreement prior), assigned targets (the
+#: manager's estimate), audits and bad news that cost (audit tolerance, red pace).
+WHERE_ASSUMPTIONS_ACT: dict[str, Any] = {
+    "comp.evaluation": "relative",
+    "comp.coupling": 0.8,
+    "okr.revision_allowed": True,
+    "okr.target_rule": "assigned",
+    "judgment.audit_probability": 0.3,
+    "judgment.blocker_penalty": 0.3,
+}
+#: Every assumption (the ``assumptions`` group, the rank bands, red pace and the
+#: audit tolerance) moved at once, each well away from its default.
+MOVED_ASSUMPTIONS: dict[str, Any] = {
+    "assumptions.goal_reach": 0.6,
+    "assumptions.stress_memory": 0.7,
+    "assumptions.risk_aversion_log_sd": 0.9,
+    "assumptions.honesty_cost_log_sd": 0.3,
+    "assumptions.intrinsic_motivation_log_sd": 0.7,
+    "assumptions.prosociality_log_sd": 0.2,
+    "assumptions.mum_cost_log_sd": 0.9,
+    "assumptions.effort_cost_log_sd": 0.6,
+    "assumptions.present_bias_log_sd": 0.2,
+    "assumptions.perception_share": 1.2,
+    "assumptions.kr_plan_prior": 0.8,
+    "assumptions.help_prior": 0.3,
+    "assumptions.agree_prior": 0.9,
+    "assumptions.intensity_floor": 0.8,
+    "assumptions.ramp_start": 0.2,
+    "assumptions.manager_estimate_noise": 1.0,
+    "assumptions.blocker_spread": 6.0,
+    "assumptions.capability_evidence_weeks": 2.0,
+    "assumptions.statement_far": 0.2,
+    "assumptions.edge_uncertainty": 1.5,
+    "assumptions.value_scale_prior": 2.5,
+    "assumptions.help_scale_prior": 0.4,
+    "assumptions.peer_attainment_sd_prior": 0.4,
+    "assumptions.max_shading_down": 0.35,
+    "assumptions.max_shading_up": 0.8,
+    "assumptions.min_target_offer": 0.7,
+    "assumptions.max_target_offer": 2.2,
+    "comp.rank_bottom_share": 0.25,
+    "comp.rank_bottom_score": 0.2,
+    "comp.rank_top_share": 0.3,
+    "comp.rank_top_score": 1.8,
+    "okr.red_pace": 0.85,
+    "judgment.audit_tolerance": 0.15,
+}
+
+
+def test_every_assumption_is_moved_at_once():
+    assert set(MOVED_ASSUMPTIONS) == set(FORMER_CONSTANTS)
+
+
+def test_the_reference_follows_the_model_with_every_assumption_moved_at_once():
+    s = scenario_with({**WHERE_ASSUMPTIONS_ACT, **MOVED_ASSUMPTIONS})
+    for seed in (3, 4):
+        assert differing_outcomes(s, seed, Employee) == []
+
+
+def test_moving_the_assumptions_moves_the_reference():
+    # matching the model is worth something only if the moves change the run
+    moved = ReferenceModel(scenario_with({**WHERE_ASSUMPTIONS_ACT, **MOVED_ASSUMPTIONS}), 3)
+    default = ReferenceModel(scenario_with(WHERE_ASSUMPTIONS_ACT), 3)
+    pairs = list(zip(moved.run(), default.run(), strict=True))
+    changed = [o for o in OUTCOMES if any(a[o] != b[o] for a, b in pairs)]
+    assert changed == list(OUTCOMES)
+
+
+@pytest.mark.parametrize(("key", "value", "world"), MOVES, ids=[m[0] for m in MOVES])
+def test_each_assumption_moved_alone_moves_the_reference_as_it_moves_the_model(key, value, world):
+    s = scenario_with({**world, key: value})
+    assert differing_outcomes(s, 5, Employee) == []
+
+
+@pytest.mark.parametrize("rule", ["learn", "satisfice"])
+def test_the_reference_refuses_a_decision_rule_it_does_not_implement(rule):
+    s = scenario_with({"behaviour.decision_rule": rule})
+    with pytest.raises(ScenarioError) as refused:
+        ReferenceModel(s, 0)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message == (
+        f"reference: behaviour.decision_rule = '{rule}': the reference model implements "
+        "only 'optimise'"
+    )
 
 
 def test_draw_for_draw_docking_catches_a_ratchet_belief_fixed_at_0():

@@ -28,11 +28,6 @@ if TYPE_CHECKING:
 
 #: The five activities a week is split between (ODD §7.5).
 KR, BAU, HELP, EXPLORE, VISIBLE = range(5)
-#: Target multiples offered (ODD §7.3) and report shadings weighed (ODD §7.7).
-TARGET_GRID = tuple(0.5 + 0.05 * g for g in range(23))
-SHADING_GRID = tuple(round(-0.2 + 0.05 * g, 2) for g in range(15))
-#: Priors about one's own work before any history (ODD §2.2).
-KR_PLAN_PRIOR, HELP_PRIOR, AGREE_PRIOR = 0.6, 0.1, 0.5
 
 
 @dataclass
@@ -115,7 +110,7 @@ class Employee(mesa.Agent):
         scheduled change: the market does not know this organisation's schedule.
         """
         market = self.model.base
-        b, env, j = market.behaviour, market.env, market.judgment
+        b, env, j, a = market.behaviour, market.env, market.judgment, market.assumptions
         self.capability = traits["capability"]
         self.perception = traits["perception"]  # ψ: lasting misjudgement of one's progress
         self.risk_aversion = traits["risk_aversion"]
@@ -130,12 +125,12 @@ class Employee(mesa.Agent):
         self.honesty = self.honesty_trait
         self.audit_belief, self.bad_news_belief = b.audit_prior, b.bad_news_prior
         self.ratchet_belief, self.pull_belief, self.ask_belief = 0.0, 0.0, 1.0
-        self.agree_belief = AGREE_PRIOR
+        self.agree_belief = a.agree_prior
         self.coupling_belief, self.credibility = b.coupling_prior, b.credibility_prior
         self.coupling_anchor, self.bad_news_anchor = b.coupling_prior, b.bad_news_prior
         self.evidence = Evidence()
         self.unsettled_news = self.unsettled_work = self.unsettled_quarters = 0.0
-        self.kr_plan, self.help_belief, self.usual_hours = KR_PLAN_PRIOR, HELP_PRIOR, 1.0
+        self.kr_plan, self.help_belief, self.usual_hours = a.kr_plan_prior, a.help_prior, 1.0
         resolve = env.blocker_rate + env.raised_resolve_rate + j.coach_help
         self.blocked_loss_belief = env.blocker_severity * env.blocker_rate / resolve
         self.intensity = self.planned_intensity = 1.0
@@ -191,7 +186,9 @@ class Employee(mesa.Agent):
     def expect_quarter(self, aspirational: list[bool]) -> None:
         """Pars, and E = W·q(ξ̄): the output one expects at one's usual hours."""
         s = self.model.in_force
-        self.availability = pay.availability(self.tenure_weeks, s.env.ramp_weeks)
+        self.availability = pay.availability(
+            self.tenure_weeks, s.env.ramp_weeks, s.assumptions.ramp_start
+        )
         self.par = [s.okr.aspirational_par if a else 1.0 for a in aspirational]
         self.planned_intensity = self.usual_hours
         self.expected = [W * self.weekly_forecast(self.usual_hours)] * self.terms.krs
@@ -218,11 +215,12 @@ class Employee(mesa.Agent):
         """Offer τ·E: best for the target it leads to under the pull believed; a habit (§7.3)."""
         rel_sd = self.terms.uncertainty[W]
         cost = self.honesty * self.model.in_force.behaviour.target_scrutiny
+        offers = pay.target_offers(self.model.in_force.assumptions)
         utilities = [
             self.target_utility(o + self.pull_belief * (self.ask_belief - o), o, rel_sd, cost)
-            for o in TARGET_GRID
+            for o in offers
         ]
-        best = TARGET_GRID[utilities.index(max(utilities))]
+        best = offers[utilities.index(max(utilities))]
         if math.isfinite(self.last_tau):
             share = pay.habit_share(W, self.model.in_force.behaviour.habit_weeks)
             best = self.last_tau + share * (best - self.last_tau)
@@ -275,7 +273,8 @@ class Employee(mesa.Agent):
             formula += t.curve.marginal(self.team_outlook(), sd / math.sqrt(size)) / size
         formula -= self.claw_back()
         extrinsic = c * formula / (t.krs * goal) + judged
-        pull = pay.goal_pull(mu, sd, s.behaviour.loss_aversion) * s.behaviour.goal_pull
+        pull = pay.goal_pull(mu, sd, s.behaviour.loss_aversion, s.assumptions.goal_reach)
+        pull *= s.behaviour.goal_pull
         pull *= self.intrinsic * self.par[k] / (t.krs * self.expected[k])
         return x * extrinsic + intrinsic + pull
 
@@ -358,15 +357,15 @@ class Employee(mesa.Agent):
         w_kr, weights, scales = self.week_options()
         _, value = pay.water_fill(w_kr, weights, scales)
         ceiling = 1.0 + (b.max_intensity - 1.0) * (1.0 - s.env.stress_capacity * self.stress)
-        worth = value * (1.0 - t.overhead)
-        later = pay.effort_intensity(worth, self.effort_cost, b.hours_elasticity, ceiling)
+        worth, floor = value * (1.0 - t.overhead), s.assumptions.intensity_floor
+        later = pay.effort_intensity(worth, self.effort_cost, b.hours_elasticity, ceiling, floor)
         now = pay.effort_intensity(
-            self.present_bias * worth, self.effort_cost, b.hours_elasticity, ceiling
+            self.present_bias * worth, self.effort_cost, b.hours_elasticity, ceiling, floor
         )
         self.planned_intensity, self.value_of_time = later, value
         a = self.weekly_habit()
         habit = self.intensity + a * (now - self.intensity)
-        self.intensity = min(habit, max(ceiling, 0.5))
+        self.intensity = min(habit, max(ceiling, floor))
         # saturating needs take the same time however long the week
         best, _ = pay.water_fill(w_kr, weights, [sc / self.intensity for sc in scales])
         self.effort = [e + a * (e_star - e) for e, e_star in zip(self.effort, best, strict=True)]
@@ -391,7 +390,7 @@ class Employee(mesa.Agent):
         tally.visible_time += self.time[VISIBLE]
         tally.explore_time += self.time[EXPLORE]
         self.errors = 1.0 - env.stress_error * self.stress
-        self.ramp = pay.seat_factor(self.tenure_weeks, env.ramp_weeks)
+        self.ramp = pay.seat_factor(self.tenure_weeks, env.ramp_weeks, s.assumptions.ramp_start)
         luck = self.model.draws["luck"][self.seat]
         self.productivity = self.capability * luck * t.focus * self.errors * self.ramp
         if env.shock_quarter == self.model.quarter:
@@ -500,7 +499,10 @@ class Employee(mesa.Agent):
         return x * extrinsic - valued * per_value * (d - d_next)
 
     def feel_stress(self) -> None:
-        """Stress from strain, pay uncertainty and overhead, over about a quarter (ODD §7.6)."""
+        """Stress from strain, pay uncertainty and overhead, kept with memory m (ODD §7.6).
+
+        m is ``assumptions.stress_memory`` (about 1/(1 − m) weeks).
+        """
         s, t, m = self.model.in_force, self.terms, self.model
         c = self.believed_coupling
         strain = max(self.intensity - 1.0, 0.0) / max(s.behaviour.max_intensity - 1.0, 1e-9)
@@ -516,7 +518,8 @@ class Employee(mesa.Agent):
         rating_sd /= math.sqrt(t.settlement_quarters)
         overhead = t.overhead + t.negotiation_hours(m.week_in_quarter)
         pressure = strain + (1.0 + self.risk_aversion) / 2.0 * rating_sd + overhead
-        self.stress = 0.92 * self.stress + 0.08 * min(max(pressure, 0.0), 1.0)
+        memory = s.assumptions.stress_memory
+        self.stress = memory * self.stress + (1.0 - memory) * min(max(pressure, 0.0), 1.0)
 
     def perceive(self, k: int) -> float:
         """P̂ = ψ·P·exp(σ_p·√(n/W)·z): one's progress as seen at this check-in (ODD §7.7)."""
@@ -544,10 +547,10 @@ class Employee(mesa.Agent):
         extrinsic += per_attainment * s_
         extrinsic -= catch * (1.0 - c) * j.inflation_penalty * max(s_, 0.0)
         extrinsic -= c * self.claw_back() / t.krs * (mu + s_)
-        if s_ < pay.RED - perceived / (goal * pace):
+        if s_ < sc.okr.red_pace - perceived / (goal * pace):
             extrinsic -= self.bad_news_belief / W
         weight = b.goal_pull * self.intrinsic * self.par[k] * goal / (t.krs * self.expected[k])
-        shown = weight * pay.goal_excess(mu + s_, sd, b.loss_aversion)
+        shown = weight * pay.goal_excess(mu + s_, sd, b.loss_aversion, sc.assumptions.goal_reach)
         return b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2 + shown
 
     def rewards_understatement(self) -> bool:
@@ -560,9 +563,10 @@ class Employee(mesa.Agent):
     def choose_shading(self, k: int, perceived: float) -> tuple[float, float]:
         """The best shading — every third grid point, then the best one's neighbours — and its gain.
 
-        The grid's negative half is weighed only where something rewards understatement (ODD §7.7).
+        The grid runs over the assumptions' shading extent; its negative half
+        is weighed only where something rewards understatement (ODD §7.7).
         """
-        grid = SHADING_GRID
+        grid = pay.shadings(self.model.in_force.assumptions)
         if not self.rewards_understatement():
             grid = tuple(g for g in grid if g >= 0.0)
         zero = grid.index(0.0)
@@ -571,8 +575,8 @@ class Employee(mesa.Agent):
         values = {s_: self.report_utility(k, s_, perceived, outlook) for s_ in coarse}
         best = max(coarse, key=lambda s_: values[s_])  # the first of equals
         u_best = values[best]
-        below = round(min(max(best - 0.05, grid[0]), grid[-1]), 2)
-        above = round(min(max(best + 0.05, grid[0]), grid[-1]), 2)
+        below = round(min(max(best - pay.SHADING_STEP, grid[0]), grid[-1]), 2)
+        above = round(min(max(best + pay.SHADING_STEP, grid[0]), grid[-1]), 2)
         u_below = self.report_utility(k, below, perceived, outlook)
         u_above = self.report_utility(k, above, perceived, outlook)
         nearer, u_near = (above, u_above) if u_above > u_below else (below, u_below)
@@ -605,10 +609,11 @@ class Employee(mesa.Agent):
         tally.reports += t.krs
         if t.okrs:
             pace = (self.model.week_in_quarter + 1) / W
+            red = self.model.in_force.okr.red_pace
             bias = 0.0
             for k in range(t.krs):
                 goal = self.target[k] * self.par[k]
-                if pay.status(self.reported[k] / (goal * pace)) == "off_track":
+                if pay.status(self.reported[k] / (goal * pace), red) == "off_track":
                     tally.red_reports += 1
                 bias += (self.reported[k] - self.produced[k]) / goal
             tally.bias += bias / t.krs
@@ -626,8 +631,9 @@ class Employee(mesa.Agent):
         weeks_left = W - 7  # after the seventh week's check-in
         rel_sd = self.terms.uncertainty[weeks_left]
         cost = self.honesty * s.behaviour.target_scrutiny
-        utilities = [self.target_utility(tau, tau, rel_sd, cost) for tau in TARGET_GRID]
-        best = TARGET_GRID[utilities.index(max(utilities))]
+        offers = pay.target_offers(s.assumptions)
+        utilities = [self.target_utility(tau, tau, rel_sd, cost) for tau in offers]
+        best = offers[utilities.index(max(utilities))]
         asked = 0
         for k in range(t.krs):
             done = self.reported[k]  # both sides see the reported progress
@@ -659,7 +665,8 @@ class Employee(mesa.Agent):
         ratchet and revision agreement, each with whether it could be seen,
         is in the model's ``observations``.
         """
-        b, tally = self.model.in_force.behaviour, self.tally
+        s, tally = self.model.in_force, self.tally
+        b = s.behaviour
         seen = self.model.observations[self.seat]
         eta = b.learning_rate
 
@@ -687,7 +694,8 @@ class Employee(mesa.Agent):
         )
         observed = tally.kr_own / max(tally.kr_effort, 1e-9)
         regressed = max(observed, 1e-9) ** (1.0 - b.self_assessment_regression)
-        toward("capability_belief", regressed, tally.kr_effort > 0.5)
+        enough = tally.kr_effort > s.assumptions.capability_evidence_weeks
+        toward("capability_belief", regressed, enough)
 
     def hear(self, statement: dict[str, float], changed: set[str]) -> None:
         """Each stated value moves its belief (and its anchor) by credibility κ (ODD §7.13)."""
@@ -766,8 +774,12 @@ class Manager(mesa.Agent):
             e.finish_work(r, rate)
 
     def audit(self) -> None:
-        """Each report is checked with chance a_p; inflation over 5 % of target is caught (§7.7)."""
+        """Each report is checked with chance a_p; inflation over the tolerance is caught (§7.7).
+
+        The tolerance is ``judgment.audit_tolerance``, a share of the target.
+        """
         m = self.model
+        tolerance = m.in_force.judgment.audit_tolerance
         for e in self.members:
             if not m.terms.okrs:
                 continue
@@ -776,7 +788,7 @@ class Manager(mesa.Agent):
                     continue
                 e.tally.audits += 1
                 goal = e.target[k] * e.par[k]
-                if e.reported[k] - e.progress[k] > 0.05 * goal:
+                if e.reported[k] - e.progress[k] > tolerance * goal:
                     e.tally.caught += (e.reported[k] - e.progress[k]) / goal
                     e.exposed[k] = True
                     e.reported[k] = e.progress[k]

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from okrsim.params import WEEKS_PER_QUARTER as W
-from okrsim.params import Scenario, ScenarioError
+from okrsim.params import Assumptions, Scenario, ScenarioError
 from okrsim.reference import payoffs as pay
 from okrsim.reference.agents import Employee, Manager
 from okrsim.reference.evidence import Evidence, reliability
@@ -30,8 +30,6 @@ from okrsim.seeding import SeedLike, streams
 MAX_EMPLOYEES = 200
 #: Key results per person drawn for, whatever K (ODD §4.9).
 MAX_KRS = 8
-#: The largest miss between a statement and what is seen (ODD §7.13).
-FAR = 0.5
 #: The week (0-based) after whose check-in targets may be revised (ODD §7.3).
 REVISION_WEEK = 6
 
@@ -40,22 +38,43 @@ REVISION_WEEK = 6
 class Public:
     """Figures everyone knows, refreshed at each review (ODD §2.2, §7.8)."""
 
-    value_scale: float = W * 1.2
-    help_scale: float = W * 0.1
+    value_scale: float
+    help_scale: float
+    peers: tuple[float, float]  # mean and sd of measured attainment (rank curve)
     seen_weight: float = 1.0
     reported_weight: float = 0.0
     judged_sd: float = 0.0
-    peers: tuple[float, float] = (1.0, 0.15)  # mean and sd of measured attainment (rank curve)
+
+    @classmethod
+    def prior(cls, a: Assumptions) -> Public:
+        """Before the first review: the assumptions' typical contribution and help per week,
+        and peers at target with the assumed spread (ODD §5)."""
+        return cls(
+            value_scale=W * a.value_scale_prior,
+            help_scale=W * a.help_scale_prior,
+            peers=(1.0, a.peer_attainment_sd_prior),
+        )
 
 
-def refuse_too_large(scenario: Scenario) -> None:
-    """Stop with the keys and the limit where an organisation is too large for the reference."""
+def refuse(scenario: Scenario) -> None:
+    """Stop, naming the keys, where a scenario is beyond what the reference implements.
+
+    It runs at most :data:`MAX_EMPLOYEES` people, and only the optimising
+    decision rule (ODD §7.15): learning and satisficing are docked elsewhere
+    or not at all (ODD §12).
+    """
     s = scenario
     n = s.org.n_teams * s.org.team_size
     if n > MAX_EMPLOYEES:
         raise ScenarioError(
             f"reference: org.n_teams × org.team_size = {n}: the reference model runs at most "
             f"{MAX_EMPLOYEES} employees"
+        )
+    rule = s.behaviour.decision_rule
+    if rule != "optimise":
+        raise ScenarioError(
+            f"reference: behaviour.decision_rule = {rule!r}: the reference model implements "
+            "only 'optimise'"
         )
 
 
@@ -68,12 +87,12 @@ class ReferenceModel(mesa.Model):
     def __init__(
         self, scenario: Scenario, seed: SeedLike = 0, *, employee_type: type[Employee] = Employee
     ) -> None:
-        refuse_too_large(scenario)
+        refuse(scenario)
         self.streams = streams(seed)
         super().__init__(rng=self.streams["mesa"])
         self.base = scenario
         self.in_force = scenario.at_quarter(1)
-        self.public = Public()
+        self.public = Public.prior(scenario.assumptions)
         self.terms = Terms.read(self.in_force, self.public.peers)
         s, n_t, size = scenario, scenario.org.n_teams, scenario.org.team_size
         n = n_t * size
@@ -177,7 +196,7 @@ class ReferenceModel(mesa.Model):
 
     def draw_people(self, rng: np.random.Generator, n: int) -> list[dict[str, float]]:
         """n people's traits, in the order of ODD §4.9's workforce stream (§2.2's distributions)."""
-        b = self.base.behaviour
+        b, a = self.base.behaviour, self.base.assumptions
 
         def lognormal(mean: float, log_sd: float) -> np.ndarray:
             return mean * np.exp(rng.normal(-0.5 * log_sd**2, log_sd, n))
@@ -185,16 +204,16 @@ class ReferenceModel(mesa.Model):
         columns = {
             "capability": lognormal(1.0, b.capability_sd),
             "knowledge_error": rng.normal(0.0, b.self_knowledge_sd, n),
-            "perception": np.exp(rng.normal(0.0, 0.5 * b.self_knowledge_sd, n)),
-            "risk_aversion": lognormal(b.risk_aversion_mean, 0.5),
-            "honesty_trait": lognormal(b.honesty_cost_mean, 0.8),
-            "intrinsic": lognormal(b.intrinsic_motivation_mean, 0.4),
-            "prosociality": lognormal(b.prosociality_mean, 0.5),
-            "mum_cost": lognormal(b.mum_cost_mean, 0.5),
-            "effort_cost": lognormal(b.effort_cost_mean, 0.3),
+            "perception": np.exp(rng.normal(0.0, a.perception_share * b.self_knowledge_sd, n)),
+            "risk_aversion": lognormal(b.risk_aversion_mean, a.risk_aversion_log_sd),
+            "honesty_trait": lognormal(b.honesty_cost_mean, a.honesty_cost_log_sd),
+            "intrinsic": lognormal(b.intrinsic_motivation_mean, a.intrinsic_motivation_log_sd),
+            "prosociality": lognormal(b.prosociality_mean, a.prosociality_log_sd),
+            "mum_cost": lognormal(b.mum_cost_mean, a.mum_cost_log_sd),
+            "effort_cost": lognormal(b.effort_cost_mean, a.effort_cost_log_sd),
         }
         biased = rng.random(n) < b.present_biased_share
-        beta = np.minimum(lognormal(b.present_bias_beta, 0.05), 1.0)
+        beta = np.minimum(lognormal(b.present_bias_beta, a.present_bias_log_sd), 1.0)
         columns["present_bias"] = np.where(biased, beta, 1.0)
         return [{name: float(v[i]) for name, v in columns.items()} for i in range(n)]
 
@@ -223,9 +242,8 @@ class ReferenceModel(mesa.Model):
             )
         for e in self.employees:
             e.expect_quarter(self.aspirational[e.seat])
-        noise = self.streams["audit"].normal(
-            0.0, 0.3 * (1.0 - s.judgment.accuracy), len(self.employees)
-        )
+        noise_sd = s.assumptions.manager_estimate_noise * (1.0 - s.judgment.accuracy)
+        noise = self.streams["audit"].normal(0.0, noise_sd, len(self.employees))
         self.view = {
             e.seat: self.managers[e.team].estimate(e, float(noise[e.seat])) for e in self.employees
         }
@@ -379,7 +397,7 @@ class ReferenceModel(mesa.Model):
             for m in self.managers:
                 order = sorted(m.members, key=lambda e: mean_graded[e.seat])
                 for rank, e in enumerate(order):
-                    scores[e.seat] = pay.band((rank + 0.5) / len(order))
+                    scores[e.seat] = pay.band((rank + 0.5) / len(order), t.bands)
             return scores
         if t.team_scored:
             return [
@@ -494,7 +512,7 @@ class ReferenceModel(mesa.Model):
                 e.unsettled_news = e.unsettled_work = e.unsettled_quarters = 0.0
             for i in es:
                 fitted[i.seat] = self.read_ratings(i, ratings, settled_score, observed, noise)
-        eta = b.learning_rate
+        eta, far = b.learning_rate, self.in_force.assumptions.statement_far
         for e in es:
             checked = {name: (v, float(ok)) for name, (v, ok) in seen[e.seat].items()}
             if e.seat in fitted:
@@ -504,7 +522,7 @@ class ReferenceModel(mesa.Model):
                 stated = self.statement.get(name, math.nan) if self.statement else math.nan
                 if math.isnan(stated):
                     continue
-                agreement = min(max(1.0 - abs(value - stated) / FAR, 0.0), 1.0)
+                agreement = min(max(1.0 - abs(value - stated) / far, 0.0), 1.0)
                 least = min(least, 1.0 - worth * (1.0 - agreement))
                 checks = max(checks, worth)
             e.credibility += eta * checks * (least - e.credibility)

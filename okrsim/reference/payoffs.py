@@ -15,18 +15,45 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from okrsim.params import WEEKS_PER_QUARTER, Comp, Scenario
+from okrsim.params import WEEKS_PER_QUARTER, Assumptions, Comp, Scenario
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 #: Twelve equiprobable standard-normal nodes Φ⁻¹((q + ½)/12) (ODD §7.3).
 NODES = tuple(NormalDist().inv_cdf((q + 0.5) / 12) for q in range(12))
-#: How far below a goal a shortfall still pulls (r_g, ODD §4.1).
-GOAL_REACH = 0.3
-#: The forced distribution's bands, bottom first: (share of the team, score) (ODD §7.8).
-RANK_BANDS = ((0.1, 0.5), (0.7, 1.0), (0.2, 1.25))
-#: Reported pace at or above which a key result is on track, and below which off track.
-GREEN, RED = 0.9, 0.7
+#: Reported pace at or above which a key result is on track (a metric's definition,
+#: ODD §4.11); off track is below ``okr.red_pace``.
+GREEN = 0.9
+#: How many target offers are weighed, and the step between report shadings (ODD §9.2).
+TARGET_OFFERS, SHADING_STEP = 23, 0.05
+
+#: A forced distribution's bands, bottom first: (share of the team, score).
+Bands = tuple[tuple[float, float], ...]
+
+
+def target_offers(a: Assumptions) -> tuple[float, ...]:
+    """The target offers weighed: 23 evenly spaced from the lowest to the highest (ODD §7.3)."""
+    low, high = a.min_target_offer, a.max_target_offer
+    step = (high - low) / (TARGET_OFFERS - 1)
+    return (*(low + g * step for g in range(TARGET_OFFERS - 1)), high)
+
+
+def shadings(a: Assumptions) -> tuple[float, ...]:
+    """The report shadings weighed: −down … up by 0.05, each end to the nearest 0.05 (§7.7)."""
+    down = SHADING_STEP * round(a.max_shading_down / SHADING_STEP)
+    up = SHADING_STEP * round(a.max_shading_up / SHADING_STEP)
+    count = round((down + up) / SHADING_STEP) + 1
+    return tuple(round(-down + g * SHADING_STEP, 2) for g in range(count))
+
+
+def rank_bands(comp: Comp) -> Bands:
+    """The bottom, middle and top bands of a forced distribution (ODD §7.8); the middle scores 1."""
+    bottom, top = comp.rank_bottom_share, comp.rank_top_share
+    return (
+        (bottom, comp.rank_bottom_score),
+        (1.0 - bottom - top, 1.0),
+        (top, comp.rank_top_score),
+    )
 
 
 def normal_cdf(z: float) -> float:
@@ -63,18 +90,19 @@ class ScoreCurve:
         return cls()  # none
 
     @classmethod
-    def rank(cls, peer_mean: float, peer_sd: float) -> ScoreCurve:
+    def rank(cls, peer_mean: float, peer_sd: float, bands: Bands, edge_blur: float) -> ScoreCurve:
         """A forced distribution as a step curve of one's own attainment (ODD §7.8).
 
         One moves up a band on passing the peers' result at the band's edge,
         q_b = m + s·Φ⁻¹(edge_b), the peers taken as Normal(m, s²); the edges
-        are uncertain in a small team, blurring the steps by ½·s.
+        are uncertain in a small team, blurring the steps by ``edge_blur``·s
+        (``assumptions.edge_uncertainty``).
         """
         steps, edge = [], 0.0
-        for (share, score), (_, above) in itertools.pairwise(RANK_BANDS):
+        for (share, score), (_, above) in itertools.pairwise(bands):
             edge += share
             steps.append((peer_mean + peer_sd * NormalDist().inv_cdf(edge), above - score))
-        return cls(steps=tuple(steps), base=RANK_BANDS[0][1], blur=0.5 * peer_sd)
+        return cls(steps=tuple(steps), base=bands[0][1], blur=edge_blur * peer_sd)
 
     def __call__(self, a: float) -> float:
         value = self.base + self.slope * a
@@ -107,25 +135,35 @@ SHORTFALL = ScoreCurve(base=1.0, slope=-1.0, ramps=((1.0, 1.0),))
 
 
 def relative_sd(scenario: Scenario, weeks_left: int) -> float:
-    """σ_rel(n): the relative uncertainty of the output of the n weeks left (ODD §4.6)."""
+    """σ_rel(n): the relative uncertainty of the output of the n weeks left (ODD §4.6).
+
+    Blockers add b·severity·√(rate·n)/n, b = ``assumptions.blocker_spread``.
+    """
     b, env = scenario.behaviour, scenario.env
     n = max(weeks_left, 1)
     luck = b.luck_sd / math.sqrt(n)
-    blockers = 3.0 * env.blocker_severity * math.sqrt(env.blocker_rate * n) / n
+    spread = scenario.assumptions.blocker_spread
+    blockers = spread * env.blocker_severity * math.sqrt(env.blocker_rate * n) / n
     return math.sqrt(luck**2 + b.self_knowledge_sd**2 + blockers**2)
 
 
-def goal_pull(mu: float, sd: float, loss_aversion: float) -> float:
-    """g = 1 + (λ − 1)·P(1 − r_g < A < 1): the goal's pull on a unit of attainment (ODD §7.5)."""
+def goal_pull(mu: float, sd: float, loss_aversion: float, reach: float) -> float:
+    """g = 1 + (λ − 1)·P(1 − r_g < A < 1): the goal's pull on a unit of attainment (ODD §7.5).
+
+    ``reach``: r_g, ``assumptions.goal_reach``.
+    """
     sd = max(sd, 1e-9)
-    within = normal_cdf((mu - 1.0 + GOAL_REACH) / sd) - normal_cdf((mu - 1.0) / sd)
+    within = normal_cdf((mu - 1.0 + reach) / sd) - normal_cdf((mu - 1.0) / sd)
     return 1.0 + (loss_aversion - 1.0) * within
 
 
-def goal_excess(mu: float, sd: float, loss_aversion: float) -> float:
-    """E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)], G(z) = zΦ(z) + φ(z) (ODD §7.7)."""
+def goal_excess(mu: float, sd: float, loss_aversion: float, reach: float) -> float:
+    """E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)], G(z) = zΦ(z) + φ(z) (ODD §7.7).
+
+    ``reach``: r_g, ``assumptions.goal_reach``.
+    """
     sd = max(sd, 1e-9)
-    lower, upper = (mu - 1.0 + GOAL_REACH) / sd, (mu - 1.0) / sd
+    lower, upper = (mu - 1.0 + reach) / sd, (mu - 1.0) / sd
 
     def integral(z: float) -> float:
         return z * normal_cdf(z) + normal_pdf(z)
@@ -173,10 +211,15 @@ def water_fill(
     return [1.0 - sum(shares), *shares], math.exp(log_lam)
 
 
-def effort_intensity(value: float, cost: float, elasticity: float, ceiling: float) -> float:
-    """ξ = clip((λ/κ^e)^ε, ½, ceiling): hours against the convex cost of effort (ODD §7.5)."""
+def effort_intensity(
+    value: float, cost: float, elasticity: float, ceiling: float, floor: float
+) -> float:
+    """ξ = clip((λ/κ^e)^ε, floor, ceiling): hours against the convex cost of effort (ODD §7.5).
+
+    ``floor``: ``assumptions.intensity_floor``, the contracted week's presence.
+    """
     hours = (max(value, 1e-12) / cost) ** elasticity
-    return min(max(hours, 0.5), max(ceiling, 0.5))
+    return min(max(hours, floor), max(ceiling, floor))
 
 
 def habit_share(weeks_between: float, habit_weeks: float) -> float:
@@ -186,32 +229,39 @@ def habit_share(weeks_between: float, habit_weeks: float) -> float:
     return 1.0 - 0.05 ** (weeks_between / habit_weeks)
 
 
-def seat_factor(tenure_weeks: float, ramp_weeks: int) -> float:
-    """R: 0 while the seat is vacant, then from half to full over the ramp (ODD §7.6)."""
+def seat_factor(tenure_weeks: float, ramp_weeks: int, start: float) -> float:
+    """R: 0 while the seat is vacant, then from ``start`` to full over the ramp (ODD §7.6).
+
+    ``start``: ``assumptions.ramp_start``, a newcomer's first week.
+    """
     if tenure_weeks < 0:
         return 0.0
-    return min(1.0, 0.5 + 0.5 * tenure_weeks / ramp_weeks)
+    return min(1.0, start + (1.0 - start) * tenure_weeks / ramp_weeks)
 
 
-def availability(tenure_weeks: float, ramp_weeks: int) -> float:
+def availability(tenure_weeks: float, ramp_weeks: int, start: float) -> float:
     """a_i: the mean ramp over the coming quarter's weeks (ODD §7.9)."""
     weeks = range(WEEKS_PER_QUARTER)
-    return sum(seat_factor(tenure_weeks + w, ramp_weeks) for w in weeks) / WEEKS_PER_QUARTER
+    ramp = sum(seat_factor(tenure_weeks + w, ramp_weeks, start) for w in weeks)
+    return ramp / WEEKS_PER_QUARTER
 
 
-def status(pace_ratio: float) -> str:
-    """A key result's traffic light from progress over the progress due by now (ODD §4.11)."""
+def status(pace_ratio: float, red: float) -> str:
+    """A key result's traffic light from progress over the progress due by now (ODD §4.11).
+
+    ``red``: ``okr.red_pace``, the pace below which it shows red.
+    """
     if not math.isfinite(pace_ratio):
         return "no_target"
     if pace_ratio >= GREEN:
         return "on_track"
-    return "off_track" if pace_ratio < RED else "at_risk"
+    return "off_track" if pace_ratio < red else "at_risk"
 
 
-def band(percentile: float) -> float:
+def band(percentile: float, bands: Bands) -> float:
     """The score of the band a percentile of the team (0 bottom, 1 top) falls in (ODD §7.8)."""
-    score, edge = RANK_BANDS[0][1], 0.0
-    for (share, _), (_, above) in itertools.pairwise(RANK_BANDS):
+    score, edge = bands[0][1], 0.0
+    for (share, _), (_, above) in itertools.pairwise(bands):
         edge += share
         if percentile >= edge:
             score = above

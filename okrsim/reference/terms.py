@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from okrsim.params import WEEKS_PER_QUARTER as W
 from okrsim.params import Scenario
-from okrsim.reference.payoffs import ScoreCurve, relative_sd
+from okrsim.reference.payoffs import Bands, ScoreCurve, rank_bands, relative_sd
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Terms:
     scenario: Scenario
     coupling: float  # c: the formula's share of the rating (0 without OKRs)
     curve: ScoreCurve  # f as the employees weigh it: the rank curve under relative evaluation
+    bands: Bands  # the forced distribution's bands, bottom first
     grade: ScoreCurve  # the bonus curve the review grades with
     ranked: bool  # 𝟙_R: the score is one's band in the team
     team_scored: bool  # 𝟙_Q: the score is the team's
@@ -34,17 +35,20 @@ class Terms:
     uncertainty: tuple[float, ...]  # σ_rel(n) for n = 0 … W weeks left (ODD §4.6)
 
     @classmethod
-    def read(cls, s: Scenario, peers: tuple[float, float] = (1.0, 0.15)) -> Terms:
+    def read(cls, s: Scenario, peers: tuple[float, float]) -> Terms:
         """The terms of scenario ``s``; ``peers``: last quarter's (m, s) of attainment."""
         okr = s.okr
         ranked = s.comp.evaluation == "relative"
+        bands = rank_bands(s.comp)
+        edge_blur = s.assumptions.edge_uncertainty
         pull = {"negotiated": okr.negotiation_pressure, "assigned": 1.0}.get(okr.target_rule, 0.0)
         kept = okr.no_ratchet_commitment and okr.commitment_kept
         ratchet = okr.ratchet_strength if okr.target_rule == "ratchet" and not kept else 0.0
         return cls(
             scenario=s,
             coupling=s.comp.coupling if okr.enabled else 0.0,
-            curve=ScoreCurve.rank(*peers) if ranked else ScoreCurve.of(s.comp),
+            curve=ScoreCurve.rank(*peers, bands, edge_blur) if ranked else ScoreCurve.of(s.comp),
+            bands=bands,
             grade=ScoreCurve.of(s.comp),
             ranked=ranked,
             team_scored=s.comp.evaluation == "team",
