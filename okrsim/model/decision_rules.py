@@ -5,7 +5,7 @@ decision.  Under ``optimise`` (the default) each submodel's agents choose by
 expected utility under their beliefs, as their modules describe.  Under
 ``learn`` and ``satisfice`` they do not know the payoff function: each
 employee picks, once a decision period, one option per decision from a small menu
-(:data:`okrsim.policies.rules.MENU`: the target offered, intensity, key-result
+(:func:`okrsim.policies.rules.menu`: the target offered, intensity, key-result
 share of the hours, the split of the rest, report shading, weeks a blocker
 waits before it is raised, booking across the quarter's end, asking to
 revise) and the submodels apply it through the period.  The decision period

@@ -115,7 +115,7 @@ def initial_state(n: int, attraction: float) -> dict[str, Array]:
 
 
 def decision(name: str) -> int:
-    """The row of decision ``name`` in :data:`MENU`."""
+    """The row of decision ``name`` in a menu (:func:`menu`)."""
     return DECISIONS.index(name)
 
 
