@@ -193,7 +193,13 @@ def test_response_figure_bins_a_continuous_setting_and_keeps_a_grid():
     fig = figures.response_figure(
         grid, "comp.coupling", ["true_value"], colour_by="comp.bonus_curve"
     )
-    assert [list(t.x) for t in fig.data] == [[0.0, 0.5, 1.0], [0.0, 0.5, 1.0]]
+    # each curve at its settings, a little apart so neither hides the other
+    assert [list(t.customdata) for t in fig.data] == [[0.0, 0.5, 1.0], [0.0, 0.5, 1.0]]
+    for t in fig.data:
+        assert all(abs(x - v) <= 0.02 for x, v in zip(t.x, t.customdata, strict=True))
+    assert fig.data[0].x[0] != fig.data[1].x[0]
+    assert fig.data[0].line.dash != fig.data[1].line.dash
+    assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
     assert [t.name for t in fig.data] == [
         "comp.bonus_curve = linear",
         "comp.bonus_curve = step",
