@@ -152,7 +152,7 @@ def test_difference_figure_reads_each_metric_in_its_own_terms(comparison):
     table = comparison.table
     fig = figures.difference_figure(table, ["true_value", "sandbagging_index"])
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "True value delivered (% change)"
+    assert titles[0] == "True value delivered<br>(% change)"
     assert titles[1].startswith("Sandbagging of targets")
     row = table[table["metric"] == "true_value"].iloc[0]
     (point,) = [t for t in fig.data if t.xaxis == "x"]

@@ -18,6 +18,7 @@ from okrsim.data_dictionary import metric_title
 from okrsim.report.palette import (
     DASHES,
     OKABE_ITO,
+    POLICY_COLOURS,
     STATUS_COLOURS,
     STATUS_SYMBOLS,
     STATUSES,
@@ -29,17 +30,30 @@ from okrsim.report.palette import (
 PALETTE = OKABE_ITO
 
 
+def style(fig: go.Figure) -> go.Figure:
+    """The house style of every okrsim chart: white template, large fonts, the policy palette.
+
+    Applied by :func:`layout` to the report's charts and on its own to charts
+    built elsewhere (the sweep analysis), so all pages read alike.
+    """
+    fig.update_layout(
+        font={"size": 14},
+        title_font={"size": 18},
+        template="plotly_white",
+        colorway=list(POLICY_COLOURS),
+    )
+    return fig
+
+
 def layout(fig: go.Figure, title: str, *, height: int = 360) -> go.Figure:
     """Readable projected at 1280×720: large fonts, titled, no clipped legend."""
     fig.update_layout(
-        title={"text": title, "font": {"size": 18}},
-        font={"size": 14},
+        title={"text": title},
         height=height,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.35, "x": 0},
-        template="plotly_white",
     )
-    return fig
+    return style(fig)
 
 
 def colour(i: int) -> str:
@@ -210,15 +224,20 @@ def difference_figure(
     names = list(dict.fromkeys(rows["metric"]))
     if metrics is not None:
         names = [m for m in metrics if m in set(names)]
-    ncols = min(4, max(len(names), 1))
+    ncols = min(3, max(len(names), 1))
     nrows = max(1, -(-len(names) // ncols))
     titles = []
     scales: dict[str, float | None] = {}
     for m in names:
         part = rows[rows["metric"] == m]
         scales[m] = relative_base(m, float(part["mean_a"].iloc[0]), list(part["diff"]))
-        unit = "change" if scales[m] else UNITS.get(m, "difference")
-        titles.append(f"{metric_title(m)} ({'% change' if scales[m] else unit})")
+        if scales[m]:
+            unit = "% change"
+        elif m in SHARE_OF:
+            unit = "points"
+        else:
+            unit = UNITS.get(m, "difference")
+        titles.append(f"{metric_title(m)}<br>({unit})")
     fig = make_subplots(
         rows=nrows,
         cols=ncols,
@@ -231,7 +250,8 @@ def difference_figure(
     for k, m in enumerate(names):
         r, c = k // ncols + 1, k % ncols + 1
         part = rows[rows["metric"] == m].set_index("scenario_b").reindex(b_names)
-        scale = scales[m] or 1.0
+        # a relative change; a share's change in percentage points; else the metric's units
+        scale = scales[m] or (0.01 if m in SHARE_OF else 1.0)
         ends = [0.0]
         for i, b in enumerate(b_names):
             row = part.loc[b]
@@ -258,8 +278,8 @@ def difference_figure(
         pad = 0.15 * (high - low) or 0.01
         fig.update_yaxes(range=[low - pad, high + pad], row=r, col=c)
         fig.add_hline(y=0, line_color="#777", row=r, col=c)
-        if scales[m] or m in SHARE_OF:
-            fig.update_yaxes(tickformat=".0%", row=r, col=c)
+        if scales[m]:
+            fig.update_yaxes(tickformat=".1~%", row=r, col=c)
     long_labels = max((len(str(b)) for b in b_names), default=0) > 12
     fig.update_xaxes(showticklabels=True, tickangle=-30 if long_labels else 0, automargin=True)
     _subtitle_size(fig, 13)

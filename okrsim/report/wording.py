@@ -175,15 +175,23 @@ def paired_counts(runs: pd.DataFrame, metric: str, a: str, b: str) -> tuple[int,
 
 
 def agreement(diff: float, counts: tuple[int, int, int]) -> str:
-    """``"higher in 20 of 20 paired runs"``: how consistently a change held."""
+    """``"higher in 20 of 20 paired runs"``: how consistently a change held.
+
+    When the pairs do not all go the way of the mean difference, both counts
+    are given (``"higher in 14, lower in 6 of 20 paired runs"``).
+    """
     higher, lower, n = counts
     if n == 0:
         return ""
-    if higher == lower == 0:
+    same = n - higher - lower
+    if same == n:
         return f"the same in all {n} paired runs"
-    if diff >= 0:
+    if diff >= 0 and higher == n:
         return f"higher in {higher} of {n} paired runs"
-    return f"lower in {lower} of {n} paired runs"
+    if diff < 0 and lower == n:
+        return f"lower in {lower} of {n} paired runs"
+    parts = [f"higher in {higher}", f"lower in {lower}"] + ([f"the same in {same}"] if same else [])
+    return ", ".join(parts) + f" of {n} paired runs"
 
 
 @dataclass(frozen=True)
