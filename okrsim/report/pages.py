@@ -24,7 +24,6 @@ from scipy import stats
 
 from okrsim.cli import HEADLINE_METRICS
 from okrsim.comparison import Comparison, quarter_table
-from okrsim.data_dictionary import metric_title, metric_tooltip
 from okrsim.experiments.sweep_store import Store
 from okrsim.metrics import METRICS
 from okrsim.params import Scenario, ScenarioError, field_info
@@ -539,67 +538,24 @@ def _ends(
 
 
 @dataclass(frozen=True)
-class Effect:
-    """One swept setting's effect on one metric across its range, in words."""
+class Effect(wording.Change):
+    """One swept setting's effect on one metric across its range: ``mean_a`` at its start."""
 
-    metric: str
-    axis: str
-    start_value: Any
-    end_value: Any
-    start: float
-    end: float
-    effect: float
-    ci_low: float
-    ci_high: float
-
-    @property
-    def title(self) -> str:
-        return metric_title(self.metric)
-
-    @property
-    def tooltip(self) -> str:
-        return metric_tooltip(self.metric)
-
-    @property
-    def clear(self) -> bool:
-        return bool(self.ci_low > 0 or self.ci_high < 0)
-
-    @property
-    def size(self) -> float:
-        return wording.size(self.metric, self.start, self.end)
+    axis: str = ""
+    start_value: Any = None
+    end_value: Any = None
 
     @property
     def range(self) -> str:
         return f"{_value_words(self.start_value)} → {_value_words(self.end_value)}"
 
     @property
-    def change(self) -> str:
-        """Both levels and the change relative to the start of the range."""
-        return wording.change(self.metric, self.start, self.end)
-
-    @property
-    def interval(self) -> str:
-        found = wording.Finding(
-            self.metric,
-            "",
-            "",
-            self.start,
-            self.end,
-            self.effect,
-            self.ci_low,
-            self.ci_high,
-            (0, 0, 0),
-        )
-        return found.interval
-
-    @property
     def sentence(self) -> str:
-        up, down = wording.HEADLINES.get(self.metric, (f"{self.title} rose", f"{self.title} fell"))
         if _is_number(self.start_value):
             how = f"Raising {self.axis} from {self.range.replace(' → ', ' to ')}"
         else:
             how = f"Setting {self.axis} to {self.end_value} rather than {self.start_value}"
-        return f"{how}: {up if self.effect > 0 else down}, {self.change}."
+        return f"{how}: {self.words}, {self.change}."
 
 
 def _value_words(value: Any) -> str:
@@ -614,14 +570,14 @@ def sweep_findings(effects: pd.DataFrame) -> list[Effect]:
     return [
         Effect(
             metric=str(r["metric"]),
+            mean_a=float(r["start"]),
+            mean_b=float(r["end"]),
+            diff=float(r["effect"]),
+            ci_low=float(r["ci_low"]),
+            ci_high=float(r["ci_high"]),
             axis=str(r["axis"]),
             start_value=r["from"],
             end_value=r["to"],
-            start=float(r["start"]),
-            end=float(r["end"]),
-            effect=float(r["effect"]),
-            ci_low=float(r["ci_low"]),
-            ci_high=float(r["ci_high"]),
         )
         for _, r in rows.sort_values(["axis", "order"], kind="stable").iterrows()
     ]
@@ -715,10 +671,14 @@ def sweep_watch_outs(sweep: Sweep, found: Sequence[Effect]) -> list[str]:
         "response bends, the charts of each setting show its shape, and the change between "
         "two nearby settings can differ from the line's."
     ]
-    big = [e for e in found if e.clear and abs(e.start) > 1e-12 and abs(e.effect / e.start) >= 0.5]
+    big = [
+        e
+        for e in found
+        if e.clear and abs(e.mean_a) > 1e-12 and abs(e.diff / e.mean_a) >= wording.LARGE_RELATIVE
+    ]
     if big:
         items = "; ".join(
-            f"{e.title} over {e.axis} {e.range}: {wording.levels(e.metric, e.start, e.end)}"
+            f"{e.title} over {e.axis} {e.range}: {wording.levels(e.metric, e.mean_a, e.mean_b)}"
             for e in big[:6]
         )
         out.append(f"Large percentages of small numbers: read the absolute levels ({items}).")

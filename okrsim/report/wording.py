@@ -195,18 +195,15 @@ def agreement(diff: float, counts: tuple[int, int, int]) -> str:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One metric compared between the reference ``a`` and a policy ``b``, in words."""
+class Change:
+    """A metric's move from level ``mean_a`` to ``mean_b``, with the 95 % interval of ``diff``."""
 
     metric: str
-    a: str
-    b: str
     mean_a: float
     mean_b: float
     diff: float
     ci_low: float
     ci_high: float
-    counts: tuple[int, int, int]
 
     @property
     def title(self) -> str:
@@ -218,7 +215,7 @@ class Finding:
 
     @property
     def clear(self) -> bool:
-        """The 95 % interval of the paired difference excludes zero."""
+        """The 95 % interval of the difference excludes zero."""
         return bool(self.ci_low > 0 or self.ci_high < 0)
 
     @property
@@ -239,13 +236,28 @@ class Finding:
 
     @property
     def interval(self) -> str:
-        """The 95 % interval of the difference ``b − a``, in the metric's units."""
+        """The 95 % interval of the difference, in the metric's units."""
         lo, hi = self.ci_low, self.ci_high
         if self.metric in SHARE_OF or self.metric == "quit_rate":
             return f"{lo * 100:+.2g} to {hi * 100:+.2g} points"
         if self.metric == "intensity":
             return f"{lo * NORMAL_WEEK_HOURS:+.2g} to {hi * NORMAL_WEEK_HOURS:+.2g} hours"
         return f"{lo:+.2g} to {hi:+.2g}"
+
+    @property
+    def words(self) -> str:
+        """What happened, in a clause: "blockers stayed hidden longer"."""
+        up, down = HEADLINES.get(self.metric, (f"{self.title} rose", f"{self.title} fell"))
+        return up if self.diff > 0 else down
+
+
+@dataclass(frozen=True)
+class Finding(Change):
+    """One metric compared between the reference ``a`` and a policy ``b`` over paired runs."""
+
+    a: str = ""
+    b: str = ""
+    counts: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def agreement(self) -> str:
@@ -255,12 +267,6 @@ class Finding:
     def unanimous(self) -> bool:
         higher, lower, n = self.counts
         return n > 0 and (higher == n if self.diff >= 0 else lower == n)
-
-    @property
-    def words(self) -> str:
-        """What happened, in a clause: "blockers stayed hidden longer"."""
-        up, down = HEADLINES.get(self.metric, (f"{self.title} rose", f"{self.title} fell"))
-        return up if self.diff > 0 else down
 
 
 def findings(
