@@ -216,6 +216,12 @@ def test_one_style_for_every_page_and_the_stated_weight_is_the_size(view, pages)
         size = pages[kind].stat().st_size
         assert weight == f"{size / 1e6:.1f} MB", kind
         assert size < 5_000_000, kind
+        if kind == "analysis":  # the design-point chart: one dash per bonus curve
+            dashes = page.evaluate(
+                """() => Array.from(document.querySelectorAll('.scatterlayer .trace .js-line'))
+                    .map(l => l.style.strokeDasharray || 'solid')"""
+            )
+            assert len(set(dashes)) >= 2
     assert styles[0] == styles[1] == styles[2]
 
 

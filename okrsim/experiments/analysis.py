@@ -39,6 +39,7 @@ from okrsim.experiments.design import salib_problem
 from okrsim.experiments.spec import Axis
 from okrsim.experiments.sweep_store import Store
 from okrsim.params import ScenarioError
+from okrsim.report.palette import DASHES, SYMBOLS, policy_colour
 
 CONF = 0.95
 #: Below this base sample, Sobol' estimates are too noisy to rank inputs with
@@ -529,9 +530,12 @@ def _fig_point_means(long: pd.DataFrame, axes: tuple[Axis, ...], design: str) ->
         fig = go.Figure()
         for metric in metrics:
             sub = long[long["metric"] == metric]
-            for _, part in sub.groupby(others, sort=True) if others else [((), sub)]:
+            parts = sub.groupby(others, sort=True) if others else [((), sub)]
+            for i, (_, part) in enumerate(parts):
                 label = ", ".join(f"{k}={part[k].iloc[0]}" for k in others) or metric
                 part = part.sort_values(x_axis.key)
+                # lines that coincide (two bonus curves that agree) stay visible:
+                # each has its own colour, dash and marker
                 fig.add_trace(
                     go.Scatter(
                         x=part[x_axis.key],
@@ -541,6 +545,8 @@ def _fig_point_means(long: pd.DataFrame, axes: tuple[Axis, ...], design: str) ->
                         name=label,
                         meta=metric,
                         visible=metric == first,
+                        line={"color": policy_colour(i), "dash": DASHES[i % len(DASHES)]},
+                        marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 8},
                     )
                 )
         fig.update_layout(title=first, xaxis_title=x_axis.key, height=500)
