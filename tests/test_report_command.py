@@ -139,6 +139,10 @@ def test_a_sweep_directory_reports_each_settings_effect_across_its_range(inputs,
     assert row is not None
     start, end = (float(v) for v in re.findall(r"([\d.]+) %", row.group(1))[:2])
     assert end > start  # read from the start of the range, both levels shown
+    # rating accuracy level by level and curve by curve, and why a comparison can differ
+    why = html[html.index("Why rating accuracy can point the other way in a comparison") :]
+    assert re.search(r"linear: 0: [\d.-]+, 0\.5: [\d.-]+, 1: [\d.-]+", why)
+    assert "step: 0: " in why
 
 
 def test_a_paired_report_runs_the_same_comparison_as_compare(inputs):
