@@ -192,3 +192,13 @@ def test_every_report_opens_offline_in_chromium_with_its_charts(chromium, report
             watched.assert_clean()
         finally:
             context.close()
+
+
+def test_pdf_without_chromium_is_one_error_line(inputs, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OKRSIM_CHROMIUM", str(tmp_path / "no-chromium"))
+    out = tmp_path / "r.html"
+    assert main(["report", str(inputs["compared"]), "--out", str(out), "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --pdf: needs Chromium at ")
+    assert err.count("\n") == 1
+    assert not out.with_suffix(".pdf").exists()
