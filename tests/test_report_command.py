@@ -201,4 +201,5 @@ def test_pdf_without_chromium_is_one_error_line(inputs, tmp_path, capsys, monkey
     err = capsys.readouterr().err
     assert err.startswith("error: --pdf: needs Chromium at ")
     assert err.count("\n") == 1
+    assert not out.exists()  # nothing written before the check
     assert not out.with_suffix(".pdf").exists()

@@ -76,6 +76,10 @@ def report_command(args: argparse.Namespace) -> int:
     from okrsim.report.render import megabytes
 
     inputs = [Path(p) for p in args.inputs]
+    if args.pdf:
+        from okrsim.report.pdf import require_chromium
+
+        require_chromium()  # before anything runs or is written
     started = time.perf_counter()
     directories = [p for p in inputs if p.is_dir()]
     if directories:

@@ -45,6 +45,23 @@ def chromium_path() -> Path:
     return Path(os.environ.get("OKRSIM_CHROMIUM", "/usr/bin/chromium"))
 
 
+def require_chromium() -> Path:
+    """Chromium's path, checked before anything is run or written.
+
+    Raises
+    ------
+    ScenarioError
+        If there is no Chromium there.
+    """
+    browser = chromium_path()
+    if not browser.is_file():
+        raise ScenarioError(
+            f"--pdf: needs Chromium at {browser} (apt-get install chromium, or set "
+            "OKRSIM_CHROMIUM to its path)"
+        )
+    return browser
+
+
 def print_pdf(html: Path, pdf: Path, *, timeout: float = TIMEOUT_S) -> Path:
     """Print the page ``html`` to ``pdf`` through headless Chromium.
 
@@ -54,12 +71,7 @@ def print_pdf(html: Path, pdf: Path, *, timeout: float = TIMEOUT_S) -> Path:
         If Chromium is missing, fails, times out or writes no PDF (one
         ``error: --pdf: ...`` line on the command line).
     """
-    browser = chromium_path()
-    if not browser.is_file():
-        raise ScenarioError(
-            f"--pdf: needs Chromium at {browser} (apt-get install chromium, or set "
-            "OKRSIM_CHROMIUM to its path)"
-        )
+    browser = require_chromium()
     pdf = pdf.resolve()
     pdf.parent.mkdir(parents=True, exist_ok=True)
     pdf.unlink(missing_ok=True)
