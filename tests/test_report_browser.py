@@ -141,6 +141,8 @@ def test_every_metric_title_has_its_key_in_a_tooltip(view, pages):
     assert page.locator("dl.glossary dt").count() >= len(HEADLINE_METRICS)
     about = page.locator("#about + p").inner_text()
     assert about.startswith("It is a model, not a measurement")
+    why = page.get_by_role("heading", name="Why rating accuracy can point the other way in a sweep")
+    assert why.is_visible()
     meta = page.locator("#meta").inner_text()
     assert re.search(r"okrsim \S+ · root seed 3 · 4 paired runs · generated \d{4}-", meta)
 
