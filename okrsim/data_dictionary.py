@@ -114,6 +114,83 @@ METRIC_UNITS: Final[dict[str, str]] = {
 }
 
 
+#: A plain-language title for each metric of :data:`okrsim.metrics.METRICS`, for
+#: readers who do not know the snake_case key: chart panels, report tables, the
+#: dashboard's labels.  The key stays the name everywhere else and is shown
+#: beside the title in tooltips and glossaries (:func:`metric_title`).
+METRIC_TITLES: Final[dict[str, str]] = {
+    "sandbagging_index": "Sandbagging of targets",
+    "attainment": "Reported OKR attainment",
+    "true_attainment": "True OKR attainment",
+    "true_value": "True value delivered",
+    "reporting_bias": "Over-reporting of progress",
+    "biased_report_share": "Check-ins that misstate progress",
+    "slanted_report_share": "Check-ins deliberately slanted",
+    "optimistic_report_ratio": "Optimistic vs pessimistic misstatements",
+    "blocker_latency_weeks": "Weeks before a blocker is raised",
+    "hidden_blocker_share": "Hidden blockers",
+    "kr_share": "Time on key results",
+    "help_share": "Time helping colleagues",
+    "bau_share": "Time on non-OKR work",
+    "exploration_share": "Time exploring",
+    "visibility_share": "Time spent being seen",
+    "intensity": "Hours worked",
+    "quit_rate": "People leaving per quarter",
+    "leaver_capability_ratio": "Capability of leavers vs stayers",
+    "alignment": "Strategic alignment of work",
+    "incident_backlog": "Neglected non-OKR work",
+    "breakthrough_rate": "Exploration breakthroughs",
+    "goodhart_corr": "OKR score tracks true contribution",
+    "rating_accuracy": "Ratings track true contribution",
+    "watermelon_share": "Watermelon key results",
+    "stress": "Stress",
+    "wellbeing": "Wellbeing",
+    "overhead_share": "Time on negotiation and status work",
+    "target_revisions": "Mid-quarter target revisions",
+    "failed_bets": "People whose exploration failed",
+    "revision_requests": "Target revisions asked for",
+    "dependency_delay_weeks": "Weeks stalled on other teams",
+    "capability": "Capability of the workforce",
+    "kr_output": "Key-result output",
+    "aligned_output": "Aligned key-result output",
+    "kr_share_when_ahead": "Key-result time once targets are safe",
+    "target_error": "Distance of results from targets",
+    "just_met_share": "Key results just met",
+    "hidden_reported_progress": "Reported progress behind hidden blockers",
+    "hidden_true_progress": "True progress behind hidden blockers",
+    "late_share": "Work done in the quarter's last weeks",
+    "booked_elsewhere": "Work booked in another quarter",
+    "met_while_short": "Key results reported met while short",
+    "effort_cut_behind": "People who gave up when behind",
+    "coupling_belief": "Believed weight of the OKR score",
+    "coupling_belief_sd": "Spread of the believed weight",
+    "bad_news_belief": "Expected penalty for bad news",
+    "bad_news_belief_sd": "Spread of the expected penalty",
+    "ratchet_belief": "Believed ratchet of targets",
+    "ratchet_belief_sd": "Spread of the believed ratchet",
+    "audit_belief": "Believed chance of an audit",
+    "audit_belief_sd": "Spread of the believed audit chance",
+    "credibility": "Trust in what the organisation says",
+    "credibility_sd": "Spread of trust",
+}
+
+
+def metric_title(metric: str) -> str:
+    """The plain-language title of ``metric``, or the key itself for a name with none.
+
+    Front ends show the title and keep the key for the tooltip, so a reader
+    can always find the column the title stands for.
+    """
+    return METRIC_TITLES.get(metric, metric)
+
+
+def metric_tooltip(metric: str) -> str:
+    """What a tooltip on ``metric``'s title says: the key, its meaning and its unit."""
+    meaning = METRICS.get(metric) or RUN_METRICS.get(metric, "")
+    unit = METRIC_UNITS.get(metric, "")
+    return f"{metric}: {meaning}" + (f" ({unit})" if unit else "")
+
+
 @dataclass(frozen=True)
 class Column:
     """What one column holds: its meaning, its unit and the grain of its file's rows."""

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import pytest
 
 from okrsim.dashboard.twins import TwinOrganisations
+from okrsim.data_dictionary import metric_title
 from okrsim.params import Scenario
 from okrsim.report import figures
 
@@ -144,17 +145,15 @@ def test_a_comparison_charts_beliefs_and_behaviour_over_time(comparison):
     trust = [t for t in titles if "believe of the policy" in t]
     assert len(trust) == 1
     fig = figures.trajectory_figure(comparison.quarterly, list(TRUST_METRICS), title="over time")
-    assert [a.text for a in fig.layout.annotations] == [
-        figures.SHORT_TITLES[m] for m in TRUST_METRICS
-    ]
+    assert [a.text for a in fig.layout.annotations] == [metric_title(m) for m in TRUST_METRICS]
 
 
 def test_difference_figure_reads_each_metric_in_its_own_terms(comparison):
     table = comparison.table
     fig = figures.difference_figure(table, ["true_value", "sandbagging_index"])
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "True value (% change)"
-    assert titles[1].startswith("Sandbagging index")
+    assert titles[0] == "True value delivered (% change)"
+    assert titles[1].startswith("Sandbagging of targets")
     row = table[table["metric"] == "true_value"].iloc[0]
     (point,) = [t for t in fig.data if t.xaxis == "x"]
     assert point.y[0] == pytest.approx(row["diff"] / abs(row["mean_a"]))
@@ -171,7 +170,7 @@ def test_metric_bars_and_effort_follow_the_given_order(comparison):
     bars = figures.metric_bars(comparison.runs, "true_value", order=order)
     assert list(bars.data[0].x) == order
     effort = figures.effort_figure(comparison.runs, order=order)
-    assert all(list(t.x) == order for t in effort.data)
+    assert [t.name for t in effort.data] == order
 
 
 def test_response_figure_bins_a_continuous_setting_and_keeps_a_grid():

@@ -1,8 +1,9 @@
 """Figure builders: tidy DataFrames in, plotly Figures out.
 
-Used by the HTML reports and the dashboard alike.  Colours come from the
-Okabe–Ito palette, which stays distinguishable under the common forms of
-colour-blindness (Okabe & Ito 2008); every chart has a plain-words title.
+Used by the HTML reports and the dashboard alike.  Colours come from
+:mod:`okrsim.report.palette` (one colour per policy by its position, status
+colours never given to a policy); metric names are shown by their titles in
+:data:`okrsim.data_dictionary.METRIC_TITLES`; every chart has a plain-words title.
 """
 
 from __future__ import annotations
@@ -13,53 +14,17 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from okrsim.metrics import METRICS
+from okrsim.data_dictionary import metric_title
+from okrsim.report.palette import (
+    OKABE_ITO,
+    STATUS_COLOURS,
+    STATUS_SYMBOLS,
+    STATUSES,
+    policy_colour,
+)
 
-#: Okabe–Ito colour-blind-safe palette (black last).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-
-#: Plain-words titles for the headline metrics.
-TITLES = {
-    "sandbagging_index": "Sandbagging: how far targets sit below what people expect to deliver",
-    "attainment": "Reported OKR attainment",
-    "true_value": "True value delivered per employee-week",
-    "reporting_bias": "Reporting bias: reported minus true progress",
-    "blocker_latency_weeks": "Weeks before a blocker is raised",
-    "hidden_blocker_share": "Share of blocked weeks with the blocker hidden",
-    "help_share": "Time spent helping colleagues",
-    "bau_share": "Time on non-OKR (business-as-usual) work",
-    "exploration_share": "Time on exploration",
-    "goodhart_corr": "How well the OKR score tracks true contribution",
-    "rating_accuracy": "How well ratings track true contribution",
-    "watermelon_share": "Watermelon key results: green reported, red in truth",
-    "stress": "Stress",
-    "intensity": "Hours worked (1 = a normal week)",
-    "quit_rate": "Share of people leaving each quarter",
-    "leaver_capability_ratio": "How capable leavers are against stayers",
-}
-
-#: Short names for panels of a multi-panel chart.
-SHORT_TITLES = {
-    "coupling_belief": "Believed share of the score",
-    "credibility": "Credibility of statements",
-    "slanted_report_share": "Slanted check-ins",
-    "sandbagging_index": "Sandbagging index",
-    "attainment": "Reported attainment",
-    "true_value": "True value",
-    "reporting_bias": "Reporting bias",
-    "blocker_latency_weeks": "Weeks to raise a blocker",
-    "hidden_blocker_share": "Hidden blockers",
-    "help_share": "Helping",
-    "bau_share": "Non-OKR work",
-    "exploration_share": "Exploration",
-    "goodhart_corr": "OKR score ~ contribution",
-    "rating_accuracy": "Rating ~ contribution",
-    "watermelon_share": "Watermelons",
-    "stress": "Stress",
-    "intensity": "Hours",
-    "quit_rate": "Quits",
-    "leaver_capability_ratio": "Leavers' capability",
-}
+#: The Okabe–Ito palette (:mod:`okrsim.report.palette` splits it into policies and statuses).
+PALETTE = OKABE_ITO
 
 
 def layout(fig: go.Figure, title: str, *, height: int = 360) -> go.Figure:
@@ -76,7 +41,8 @@ def layout(fig: go.Figure, title: str, *, height: int = 360) -> go.Figure:
 
 
 def colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
+    """The colour of the ``i``-th policy or organisation shown (0 = the reference)."""
+    return policy_colour(i)
 
 
 def progress_figure(weekly: pd.DataFrame, *, by: str = "scenario") -> go.Figure:
@@ -131,7 +97,12 @@ def _ordered(runs: pd.DataFrame, order: Sequence[str] | None, by: str = "scenari
 
 
 def effort_figure(runs: pd.DataFrame, *, order: Sequence[str] | None = None) -> go.Figure:
-    """Where the working week goes, per scenario (mean over replications)."""
+    """Where the working week goes, per scenario (mean over replications).
+
+    One bar group per activity, one bar per scenario in the scenario's own
+    colour: activities are named on the axis, so no colour stands for an
+    activity and "helping" never takes a policy's colour.
+    """
     shares = {
         "help_share": "helping",
         "bau_share": "non-OKR work",
@@ -140,8 +111,13 @@ def effort_figure(runs: pd.DataFrame, *, order: Sequence[str] | None = None) -> 
     means = runs.groupby("scenario", sort=False)[list(shares)].mean()
     means = means.reindex(_ordered(runs, order))
     fig = go.Figure()
-    for i, (col, words) in enumerate(shares.items()):
-        fig.add_bar(x=list(means.index), y=means[col], name=words, marker_color=colour(i + 2))
+    for i, (name, row) in enumerate(means.iterrows()):
+        fig.add_bar(
+            x=list(shares.values()),
+            y=[row[c] for c in shares],
+            name=str(name),
+            marker_color=colour(i),
+        )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="share of the working week", tickformat=".0%")
     return layout(fig, "Time on work the OKR score does not measure")
@@ -225,7 +201,7 @@ def difference_figure(
         part = rows[rows["metric"] == m]
         scales[m] = relative_base(m, float(part["mean_a"].iloc[0]), list(part["diff"]))
         unit = "change" if scales[m] else UNITS.get(m, "difference")
-        titles.append(f"{SHORT_TITLES.get(m, m)} ({'% change' if scales[m] else unit})")
+        titles.append(f"{metric_title(m)} ({'% change' if scales[m] else unit})")
     fig = make_subplots(
         rows=nrows,
         cols=ncols,
@@ -287,8 +263,8 @@ def metric_bars(
             error_y={"type": "data", "symmetric": False, "array": highs, "arrayminus": lows},
         )
     )
-    fig.update_yaxes(title=metric)
-    return layout(fig, TITLES.get(metric, METRICS.get(metric, metric)))
+    fig.update_yaxes(title=metric_title(metric))
+    return layout(fig, metric_title(metric))
 
 
 def rating_scatter(employees: pd.DataFrame, *, by: str = "scenario") -> go.Figure:
@@ -312,14 +288,6 @@ def rating_scatter(employees: pd.DataFrame, *, by: str = "scenario") -> go.Figur
 
 
 # -- twin-organisation charts (the dashboard; any frame with a group column) ----------
-
-#: Watermelon-board statuses, in code order: reported or true progress against pace.
-STATUSES = ("on track", "at risk", "off track", "no target")
-#: Status colours from the Okabe–Ito palette (bluish green, yellow, vermillion, grey),
-#: told apart under the common colour-vision deficiencies; each status also has its
-#: own marker symbol, so the board never relies on colour alone.
-STATUS_COLOURS = ("#009E73", "#F0E442", "#D55E00", "#BBBBBB")
-STATUS_SYMBOLS = ("circle", "diamond", "x", "circle-open")
 
 
 def _note(fig: go.Figure, text: str, *, shown: bool, panel: int | None = None) -> go.Figure:
@@ -671,7 +639,7 @@ def trajectory_figure(
     fig = make_subplots(
         rows=1,
         cols=len(metrics),
-        subplot_titles=tuple(SHORT_TITLES.get(m, m) for m in metrics),
+        subplot_titles=tuple(metric_title(m) for m in metrics),
         horizontal_spacing=0.1,
     )
     for i, (name, frame) in enumerate(quarterly.groupby(by, sort=False)):
@@ -737,7 +705,7 @@ def response_figure(
     fig = make_subplots(
         rows=1,
         cols=len(metrics),
-        subplot_titles=tuple(SHORT_TITLES.get(m, m) for m in metrics),
+        subplot_titles=tuple(metric_title(m) for m in metrics),
         horizontal_spacing=0.08,
     )
     for i, (name, part) in enumerate(groups):
