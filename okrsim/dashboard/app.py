@@ -89,11 +89,13 @@ FIRST_WINDOW = 1280
 CSS = """
 .okrsim-page { position: fixed; inset: 0; z-index: 5; display: flex; flex-direction: column;
   background: white; font-size: 16px; }
-.okrsim-bar { flex: 0 0 auto; display: flex; flex-wrap: wrap; align-items: center;
+.okrsim-bar { flex: 0 0 auto; display: flex; flex-wrap: nowrap !important; align-items: center;
   gap: 4px 14px; padding: 4px 12px; border-bottom: 1px solid #ddd; background: #f7f7f7; }
 .okrsim-brand { font-size: 22px; font-weight: 700; margin-right: 4px; }
 .okrsim-bar .v-btn { font-size: 16px; }
-.okrsim-pace .okrsim-slider { width: 160px; margin-bottom: 0; }
+.okrsim-pace .okrsim-slider { width: 150px; margin-bottom: 0; }
+.okrsim-clock { flex: 0 0 190px; white-space: nowrap; }
+.okrsim-clock > * { font-size: 16px; }
 .okrsim-body { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; }
 .okrsim-panel { flex: 0 0 PANEL_PXpx; width: PANEL_PXpx; overflow-y: auto; padding: 8px;
   border-right: 1px solid #ddd; }
@@ -425,6 +427,7 @@ def RunBar(
     narrow window (or at a large zoom) the speed sliders move to the top of
     the panel, so the bar stays one line.
     """
+    update_counter.get()  # Run to end and a switch change what the bar shows
     play_ms = solara.use_reactive(SPEEDS_MS[speed.value - 1])
     play_ms.set(SPEEDS_MS[speed.value - 1])
     use_threads = solara.use_reactive(False)
@@ -456,7 +459,7 @@ def RunBar(
         if parameters.value != model.value.settings:
             solara.Text("Settings changed: press Reset to apply them.", classes=["okrsim-note"])
         solara.Button(
-            "Hide controls" if panel_open.value else "Controls",
+            "Hide panel" if panel_open.value else "Panel",
             text=True,
             on_click=lambda: panel_open.set(not panel_open.value),
             classes=["okrsim-panel-toggle"],
@@ -499,18 +502,19 @@ def Clock(model: TwinOrganisations, weeks_per_step: int):
     steps no faster than the page draws (:meth:`TwinOrganisations.shown`).
     """
     counter = update_counter.get()
-    ShowSteps(model)
     week, quarter = model.read(lambda m: (m.week, m.quarter))
     solara.use_effect(
         lambda: model.shown(week, weeks_per_step), [model, counter, week, weeks_per_step]
     )
     in_quarter = (week - 1) % WEEKS_PER_QUARTER + 1 if week else 0
-    solara.Text(
-        f"Week {week}: quarter {quarter}, week {in_quarter} of {WEEKS_PER_QUARTER}"
-        if week
-        else "Week 0: press Step or ▶",
-        classes=["okrsim-note"],
-    )
+    with solara.Column(gap="0px", classes=["okrsim-clock"]):
+        ShowSteps(model)
+        solara.Text(
+            f"Quarter {quarter}, week {in_quarter} of {WEEKS_PER_QUARTER}"
+            if week
+            else "Press Step or ▶",
+            classes=["okrsim-note"],
+        )
 
 
 # -- the main area ---------------------------------------------------------------------
