@@ -369,15 +369,16 @@ def OrganisationCard(
             text=True,
             on_click=lambda: show_all.set(not show_all.value),
         )
-        solara.Button(
-            "Switch from next quarter",
-            on_click=switch,
-            disabled=not (mid_run and same_preset),
-            outlined=True,
-            classes=[f"okrsim-switch-{org}"],
-        )
-        if switched.value:
-            solara.Text(switched.value, classes=["okrsim-note"])
+        with solara.Column(gap="4px", align="start"):
+            solara.Button(
+                "Switch from next quarter",
+                on_click=switch,
+                disabled=not (mid_run and same_preset),
+                outlined=True,
+                classes=[f"okrsim-switch-{org}"],
+            )
+            if switched.value:
+                solara.Text(switched.value, classes=["okrsim-note"])
         try:
             twin_scenario(preset, levers, p["world"])
         except ScenarioError as exc:

@@ -97,12 +97,14 @@ def marked(fig: go.Figure, m: TwinOrganisations) -> go.Figure:
                 line={"color": "#222", "width": 2},
                 name=f"policy change {name}",
             )
-            fig.add_annotation(
+            fig.add_annotation(  # inside the plot's foot, clear of the panel titles above
                 x=week,
-                y=1,
+                y=0,
                 xref=xref,
                 yref=yref,
+                xanchor="left",
                 yanchor="bottom",
+                bgcolor="rgba(255, 255, 255, 0.8)",
                 text=f"{name} switches",
                 hovertext=", ".join(f"{k} = {v}" for k, v in settings.items()),
                 showarrow=False,
