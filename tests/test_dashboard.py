@@ -72,8 +72,13 @@ def open_dashboard(open_page: Any, server: Server) -> WatchedPage:
 
 
 def open_ambition(dash: WatchedPage) -> None:
-    """Show the Ambition tab, whose chart the step tests read."""
-    open_tab(dash.page, "Ambition", 1)
+    """Show the Ambition tab, whose chart the step tests read (empty before week 1)."""
+    dash.page.get_by_role("tab", name="Ambition").click()
+    wait_for(
+        lambda: [c["title"] for c in shown_charts(dash.page) or []],
+        lambda titles: titles == [SANDBAGGING],
+        what="the Ambition chart in view",
+    )
 
 
 _SHOWN_JS = """
@@ -99,7 +104,9 @@ def clipped(page: Any) -> list[str]:
 
 
 def chart(page: Any, title: str) -> dict[str, Any]:
-    return next(c for c in plotly_traces(page) if c["title"] == title)
+    found = [c for c in plotly_traces(page) if c["title"] == title]
+    assert found, f"no chart titled {title!r} on the page"
+    return found[0]
 
 
 def series(page: Any, title: str, name: str) -> list[float] | None:
@@ -199,9 +206,11 @@ def test_the_watermelon_board_has_one_tile_per_key_result(open_page, dashboard):
     open_tab(dash.page, "Watermelons", 1)
 
     def tiles(page: Any) -> dict[str, int]:
+        boards = [c for c in plotly_traces(page) if c["title"] == BOARD]  # none while redrawn
         return {
             t["name"]: len(t["x"])
-            for t in chart(page, BOARD)["traces"]
+            for board in boards
+            for t in board["traces"]
             if t["name"].endswith("status")
         }
 

@@ -133,7 +133,15 @@ CSS = """
 .okrsim-tabrow { flex: 0 0 auto; display: flex; align-items: center; gap: 8px; }
 .okrsim-tabs { flex: 1 1 0; min-width: 0; }
 .okrsim-tabs .v-tab { font-size: 18px; text-transform: none; letter-spacing: 0;
-  min-width: 0; padding: 0 12px; }
+  min-width: 0; padding: 0 12px; height: 40px; }
+/* every tab in view: they wrap to a second line rather than slide under the panel */
+.okrsim-tabs .v-tabs-bar { height: auto !important; }
+.okrsim-tabs .v-slide-group__wrapper { overflow: visible; contain: none; }
+.okrsim-tabs .v-slide-group__content { flex-wrap: wrap; flex: 1 1 auto; min-width: 0;
+  white-space: normal; transform: none !important; }
+.okrsim-tabs .v-slide-group__prev, .okrsim-tabs .v-slide-group__next,
+.okrsim-tabs .v-tabs-slider-wrapper { display: none !important; }
+.okrsim-tabs .v-tab--active { box-shadow: inset 0 -3px 0 currentColor; }
 .okrsim-export { flex: 0 0 auto; flex-wrap: nowrap !important; }
 .okrsim-export .v-btn { font-size: 15px; }
 .okrsim-inspector-tables { overflow-y: auto; }
@@ -746,13 +754,7 @@ def Main(model: TwinOrganisations, stage: tuple[int, int]):
                 solara.Warning(note, dense=True)
         names = [t.name for t in charts.CHART_TABS] + [INSPECTOR_TAB]
         with solara.Row(classes=["okrsim-tabrow"], gap="8px"):
-            with solara.v.Tabs(
-                v_model=tab.value,
-                on_v_model=open_tab,
-                height=44,
-                show_arrows=True,
-                class_="okrsim-tabs",
-            ):
+            with solara.v.Tabs(v_model=tab.value, on_v_model=open_tab, class_="okrsim-tabs"):
                 for name in names:
                     solara.v.Tab(children=[name])
             if tab.value < len(charts.CHART_TABS):

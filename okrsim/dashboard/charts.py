@@ -36,6 +36,8 @@ FONT_PX = 20
 TITLE_PX = 24
 #: Below this width a legend goes under the chart rather than beside it.
 LEGEND_SIDE_MIN_PX = 1100
+#: Below this height a chart is too short for a legend underneath it.
+SHORT_PX = 300
 #: Employees shown on the watermelon board's sample (each with its key results).
 BOARD_SAMPLE = 16
 #: Colour of the review (quarter end) and policy-change markers.
@@ -120,24 +122,35 @@ def presented(fig: go.Figure, width: int, height: int, *, span: int | None = Non
     start, so lines grow across a still chart instead of the axis rescaling
     every step.  A wide chart keeps its legend at the right; a narrow one
     (under :data:`LEGEND_SIDE_MIN_PX`) puts it underneath, so the plotting
-    area keeps its width.
+    area keeps its width, unless it is also short (under :data:`SHORT_PX`),
+    when plotly.js would have no height left to draw in.
     """
     if span:
         fig.for_each_xaxis(
             lambda axis: axis.update(range=[0, span]) if axis.title.text == "week" else None
         )
     side = width >= LEGEND_SIDE_MIN_PX
+    # a short chart has no room for a legend underneath: its colours are the
+    # readouts' (A blue, B orange), so it goes without
+    short = height < SHORT_PX
     legend: dict[str, Any] = (
         {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"}
         if side
-        else {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.18, "yanchor": "top"}
+        else {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 0.0, "yref": "container"}
     )
     fig.update_layout(
         width=max(int(width), 200),
         height=max(int(height), 160),
         font={"size": FONT_PX},
-        title={"font": {"size": TITLE_PX}, "x": 0.0, "xanchor": "left", "xref": "paper"},
-        margin={"l": 90, "r": 24, "t": 76, "b": 64},
+        title={
+            "font": {"size": TITLE_PX if width >= LEGEND_SIDE_MIN_PX else FONT_PX},
+            "x": 0.01,
+            "xanchor": "left",
+            "xref": "container",
+        },
+        # underneath, the legend sits at the figure's foot, below the x axis' title
+        margin={"l": 90, "r": 24, "t": 76, "b": 64 if side or short else 110},
+        showlegend=None if side or not short else False,
         legend={**legend, "font": {"size": FONT_PX}},
         hoverlabel={"font": {"size": FONT_PX}},
     )
