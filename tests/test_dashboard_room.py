@@ -207,8 +207,7 @@ def _chart(page: Any, title: str) -> dict[str, Any]:
 def test_a_facilitators_first_run(screen, dashboard):
     """Load, pick a preset, play, switch policy mid-run, run to the end, export."""
     dash = screen(dashboard.url, {"width": 1280, "height": 720})
-    page = dash.page
-    save(page, "walkthrough-1-load")
+    page = dash.page  # as it loads: the first of the screens test (docs/dashboard-1280x720.png)
 
     # pick a preset for B: its guide says what to try and what to notice
     page.locator(".okrsim-org-b .okrsim-preset").click()
@@ -232,7 +231,7 @@ def test_a_facilitators_first_run(screen, dashboard):
     week = wait_for(lambda: _still(page), lambda w: w is not None, what="Play to stop")
     assert 26 <= week < 104
     wait_for(lambda: _readout(page, "b", "attainment"), lambda t: t.endswith("%"), what="Q1")
-    save(page, "walkthrough-2-playing")
+    save(page, "walkthrough-playing")
 
     # switch B to decoupled pay from the next quarter, mid-run
     b_card = page.locator(".okrsim-org-b")
@@ -255,6 +254,7 @@ def test_a_facilitators_first_run(screen, dashboard):
     page.keyboard.press("e")
     expect(mesa_time(page)).to_have_text("Time: 104.0", timeout=60_000)
     expect(page.get_by_role("button", name="Run to end")).to_be_disabled()
+    save(page, "walkthrough-end")
     page.keyboard.press(" ")
     expect(mesa_button(page, "step")).to_be_disabled()
     expect(mesa_time(page)).to_have_text("Time: 104.0")
@@ -262,7 +262,6 @@ def test_a_facilitators_first_run(screen, dashboard):
     marks = _chart(page, VALUE)
     assert marks is not None
     assert marks["shapes"] >= 8 + 1  # eight reviews and the switch
-    save(page, "walkthrough-3-end")
 
     # export the chart in view: its numbers as CSV, its picture as PNG
     with page.expect_download() as got:
