@@ -64,6 +64,25 @@ def _week_axes(fig: go.Figure) -> list[tuple[str, str]]:
     return found
 
 
+def _vline(
+    fig: go.Figure, week: int, refs: tuple[str, str], name: str, layer: str, **line: Any
+) -> None:
+    """A vertical line across one subplot (``refs``: its x axis and y domain) at ``week``."""
+    xref, yref = refs
+    fig.add_shape(
+        type="line",
+        x0=week,
+        x1=week,
+        y0=0,
+        y1=1,
+        xref=xref,
+        yref=yref,
+        line=line,
+        name=name,
+        layer=layer,
+    )
+
+
 def marked(fig: go.Figure, m: TwinOrganisations) -> go.Figure:
     """Markers on every week axis: reviews (quarter ends) and scheduled policy changes.
 
@@ -75,30 +94,11 @@ def marked(fig: go.Figure, m: TwinOrganisations) -> go.Figure:
     changes = m.policy_changes()
     for xref, yref in _week_axes(fig):
         for week in range(WEEKS_PER_QUARTER, horizon + 1, WEEKS_PER_QUARTER):
-            fig.add_shape(
-                type="line",
-                x0=week,
-                x1=week,
-                y0=0,
-                y1=1,
-                xref=xref,
-                yref=yref,
-                line={"color": MARKER_COLOUR, "width": 1, "dash": "dot"},
-                layer="below",
-                name="review",
+            _vline(
+                fig, week, (xref, yref), "review", "below", color=MARKER_COLOUR, width=1, dash="dot"
             )
         for name, week, settings in changes:
-            fig.add_shape(
-                type="line",
-                x0=week,
-                x1=week,
-                y0=0,
-                y1=1,
-                xref=xref,
-                yref=yref,
-                line={"color": "#222", "width": 2},
-                name=f"policy change {name}",
-            )
+            _vline(fig, week, (xref, yref), f"policy change {name}", "above", color="#222", width=2)
             fig.add_annotation(  # inside the plot's foot, clear of the panel titles above
                 x=week,
                 y=0,
