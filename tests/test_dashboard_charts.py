@@ -63,9 +63,13 @@ def test_the_board_counts_every_key_result_and_shows_a_sample(twins):
     assert counts["key results"].tolist() == [per_org, per_org]
     reported = counts[[c for c in counts if c.startswith("reported ")]].sum(axis=1)
     assert reported.tolist() == [per_org, per_org]
-    fig = charts.board_chart(twins)
+    fig = charts.large_tiles(charts.board_chart(twins), 1200, 460)
     tiles = [t for t in fig.data if t.name.endswith("reported status")]
     assert all(len(t.x) == 2 * min(charts.BOARD_SAMPLE, 12) for t in tiles)
+    # 24 tiles in rows of 8, two boards side by side: each tile is large (the report's: 20 px)
+    assert all(t.marker.size >= 40 for t in tiles)
+    inner = [t for t in fig.data if t.name.endswith("true status")]
+    assert [t.marker.size for t in inner] == [t.marker.size / 2 for t in tiles]
 
 
 def test_the_readouts_name_their_metrics_with_the_key_in_the_tooltip():

@@ -591,7 +591,8 @@ def Chart(
     span = charts.weeks(model) if tab.weekly else None
 
     def build() -> go.Figure:
-        return charts.presented(model.read(tab.build), width, height, span=span)
+        fig = charts.presented(model.read(tab.build), width, height, span=span)
+        return charts.large_tiles(fig, width, height)
 
     fig = solara.use_memo(build, dependencies=[model, counter if active else None, active, size])
     FigurePlotly(fig, export_name=f"okrsim-{tab.export}")

@@ -220,6 +220,26 @@ def board_chart(m: TwinOrganisations) -> go.Figure:
     return fig
 
 
+def large_tiles(fig: go.Figure, width: int, height: int) -> go.Figure:
+    """The board's tiles as large as its size allows: a room sees each one's two colours.
+
+    The report's board caps a tile at 20 px for a page of 192 of them; the
+    dashboard shows a sample, so each tile takes most of its grid cell (the
+    outer square) with the true status at half that inside.
+    """
+    reported = [t for t in fig.data if (t.name or "").endswith(": reported status")]
+    if not reported:
+        return fig
+    columns = max(int(max(t.x)) + 1 for t in reported)
+    rows = max(int(max(t.y)) + 1 for t in reported)
+    cell_w = (width - 60) / len(reported) / columns
+    cell_h = (height - 190) / rows  # title, panel titles and the legend take the rest
+    size = max(8.0, 0.8 * min(cell_w, cell_h))
+    fig.update_traces(marker_size=size, selector=lambda t: t.name.endswith(": reported status"))
+    fig.update_traces(marker_size=size / 2, selector=lambda t: t.name.endswith(": true status"))
+    return fig
+
+
 def board_counts(board: pd.DataFrame) -> pd.DataFrame:
     """Key results per status, as reported and in truth, per organisation; and watermelons.
 
