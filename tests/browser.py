@@ -47,23 +47,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from okrsim.report.pdf import CHROMIUM_FLAGS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = REPO_ROOT / "test-output"
 
 CHROMIUM_PATH = Path(os.environ.get("OKRSIM_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Outside names never resolve, so a stray request fails the same way with or
-    # without a network; it is still seen (and reported) by WatchedPage.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-)
+#: The same flags okrsim report --pdf prints with (one list, in okrsim.report.pdf).
+CHROMIUM_ARGS = CHROMIUM_FLAGS
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 #: Environment for a Solara server that never reaches outside this machine.

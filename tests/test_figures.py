@@ -152,7 +152,7 @@ def test_difference_figure_reads_each_metric_in_its_own_terms(comparison):
     table = comparison.table
     fig = figures.difference_figure(table, ["true_value", "sandbagging_index"])
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "True value delivered (% change)"
+    assert titles[0] == "True value delivered<br>(% change)"
     assert titles[1].startswith("Sandbagging of targets")
     row = table[table["metric"] == "true_value"].iloc[0]
     (point,) = [t for t in fig.data if t.xaxis == "x"]
@@ -193,7 +193,13 @@ def test_response_figure_bins_a_continuous_setting_and_keeps_a_grid():
     fig = figures.response_figure(
         grid, "comp.coupling", ["true_value"], colour_by="comp.bonus_curve"
     )
-    assert [list(t.x) for t in fig.data] == [[0.0, 0.5, 1.0], [0.0, 0.5, 1.0]]
+    # each curve at its settings, a little apart so neither hides the other
+    assert [list(t.customdata) for t in fig.data] == [[0.0, 0.5, 1.0], [0.0, 0.5, 1.0]]
+    for t in fig.data:
+        assert all(abs(x - v) <= 0.02 for x, v in zip(t.x, t.customdata, strict=True))
+    assert fig.data[0].x[0] != fig.data[1].x[0]
+    assert fig.data[0].line.dash != fig.data[1].line.dash
+    assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
     assert [t.name for t in fig.data] == [
         "comp.bonus_curve = linear",
         "comp.bonus_curve = step",

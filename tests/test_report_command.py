@@ -68,8 +68,8 @@ def reports(inputs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
 
 
 def findings_of(html: str) -> str:
-    """A report's findings and numbers: from "What happened" up to the charts."""
-    start, end = html.index("<h2>What happened</h2>"), html.index("<h2>Charts</h2>")
+    """A report's findings and numbers: from the executive summary up to the charts."""
+    start, end = html.index('<section class="summary"'), html.index('<h2 id="charts">')
     return html[start:end]
 
 
@@ -84,14 +84,16 @@ def test_report_of_scenario_files_answers_the_question_with_intervals(reports):
     html = reports["scenarios"].read_text()
     assert_self_contained(html)
     assert "<b>The question.</b> What happens to ambition" in html
-    assert "<h2>Policies compared</h2>" in html
+    assert '<h2 id="policies">Policies compared</h2>' in html
     assert "<b>coupled</b>: 80 % of the rating from the OKR score" in html
     assert "3 paired replications" in html
     assert "root seed 4" in html
     assert "docs/ODD.md" in html
-    findings = re.findall(r"<li>Under <b>coupled</b>[^<]*<b>decoupled</b>, ([^<]+)</li>", html)
-    assert findings, "no headline difference stated"
-    assert all(re.search(r"\[[^\]]+\]\.$", f) for f in findings)
+    top = re.search(r'<ol class="top">(.*?)</ol>', html, re.S)
+    assert top is not None, "no headline difference stated"
+    findings = re.findall(r"<li>(.*?)</li>", top.group(1), re.S)
+    assert findings
+    assert all(re.search(r"→.*(higher|lower) in \d of 3 paired runs\.$", f) for f in findings)
 
 
 def test_a_comparison_directory_reports_what_compare_reported(inputs, reports):
@@ -129,7 +131,18 @@ def test_a_sweep_directory_reports_each_settings_effect_across_its_range(inputs,
         (effects["axis"] == "comp.coupling") & (effects["metric"] == "sandbagging_index")
     ].iloc[0]
     assert coupling["ci_low"] > 0  # coupling lowers targets: sandbagging rises
-    assert "raising <b>comp.coupling</b> from 0 to 1: targets were set further below" in html
+    row = re.search(
+        r"Sandbagging of targets</span></td><td><code>comp.coupling</code></td>"
+        r"<td>0 → 1</td><td>([^<]+)</td>",
+        html,
+    )
+    assert row is not None
+    start, end = (float(v) for v in re.findall(r"([\d.]+) %", row.group(1))[:2])
+    assert end > start  # read from the start of the range, both levels shown
+    # rating accuracy level by level and curve by curve, and why a comparison can differ
+    why = html[html.index("Why rating accuracy can point the other way in a comparison") :]
+    assert re.search(r"linear: 0: [\d.-]+, 0\.5: [\d.-]+, 1: [\d.-]+", why)
+    assert "step: 0: " in why
 
 
 def test_a_paired_report_runs_the_same_comparison_as_compare(inputs):
@@ -179,3 +192,14 @@ def test_every_report_opens_offline_in_chromium_with_its_charts(chromium, report
             watched.assert_clean()
         finally:
             context.close()
+
+
+def test_pdf_without_chromium_is_one_error_line(inputs, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OKRSIM_CHROMIUM", str(tmp_path / "no-chromium"))
+    out = tmp_path / "r.html"
+    assert main(["report", str(inputs["compared"]), "--out", str(out), "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --pdf: needs Chromium at ")
+    assert err.count("\n") == 1
+    assert not out.exists()  # nothing written before the check
+    assert not out.with_suffix(".pdf").exists()

@@ -22,7 +22,6 @@ Everything lands in ``DIR/analysis/*.csv`` and a self-contained
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from markupsafe import Markup
 from plotly.subplots import make_subplots
 from scipy import stats
 
@@ -39,6 +39,7 @@ from okrsim.experiments.design import salib_problem
 from okrsim.experiments.spec import Axis
 from okrsim.experiments.sweep_store import Store
 from okrsim.params import ScenarioError
+from okrsim.report.palette import DASHES, SYMBOLS, policy_colour
 
 CONF = 0.95
 #: Below this base sample, Sobol' estimates are too noisy to rank inputs with
@@ -435,26 +436,31 @@ def write_html(
             )
         )
 
-    parts = []
-    first = True
-    for title, note, fig, table in figures:
-        parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(note)}</p>")
-        if fig is not None:
-            parts.append(fig.to_html(full_html=False, include_plotlyjs=first))
-            first = False
-        if table is not None:
-            parts.append(
-                table.to_html(
-                    index=False,
-                    float_format=lambda v: f"{v:.4g}",
-                    classes="data",
-                    border=0,
-                    na_rep="",
-                )
-            )
-    if first:  # no figure at all: still embed plotly.js so the page is uniform
-        parts.append(go.Figure().to_html(full_html=False, include_plotlyjs=True))
+    # The page is laid out by the reports' templates and style, so every okrsim page
+    # reads alike; they depend on nothing above this layer (Jinja2 and plotly only).
+    from okrsim.report.figures import style
+    from okrsim.report.render import chart, render
 
+    parts = []
+    for title, note, fig, table in figures:
+        parts.append(
+            {
+                "heading": title,
+                "note": note,
+                "chart": chart(style(fig)) if fig is not None else None,
+                "table": Markup(
+                    table.to_html(
+                        index=False,
+                        float_format=lambda v: f"{v:.4g}",
+                        classes="data",
+                        border=0,
+                        na_rep="",
+                    )
+                )
+                if table is not None
+                else None,
+            }
+        )
     facts = {
         "experiment": manifest.get("experiment_file"),
         "design": f"{plan['design']} — {manifest.get('n_points')} points × "
@@ -465,28 +471,16 @@ def write_html(
         "status": state,
         "created": manifest.get("created"),
     }
-    rows = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-        for k, v in facts.items()
-    )
-    warn = "".join(f"<li>{html.escape(w)}</li>" for w in result.warnings)
     description = manifest.get("experiment", {}).get("experiment", {}).get("description", "")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>okrsim sweep: {html.escape(plan["name"])}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }}
-table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
-th, td {{ padding: 0.2rem 0.6rem; text-align: left; border-bottom: 1px solid #ddd; }}
-.warnings {{ background: #fff4e5; border-left: 4px solid #f0a030; padding: 0.5rem 1.5rem; }}
-</style></head><body>
-<h1>okrsim sweep: {html.escape(plan["name"])}</h1>
-<p>{html.escape(description)}</p>
-<table>{rows}</table>
-{f'<div class="warnings"><ul>{warn}</ul></div>' if warn else ""}
-{"".join(parts)}
-</body></html>
-"""
+    page = render(
+        "analysis.html.j2",
+        title=f"okrsim sweep: {plan['name']}",
+        seed=f"root seed {plan['seed']}",
+        question=description,
+        facts=[(k, str(v)) for k, v in facts.items()],
+        warnings=list(result.warnings),
+        parts=parts,
+    )
     result.html.write_text(page, encoding="utf-8")
     return result.html
 
@@ -536,9 +530,12 @@ def _fig_point_means(long: pd.DataFrame, axes: tuple[Axis, ...], design: str) ->
         fig = go.Figure()
         for metric in metrics:
             sub = long[long["metric"] == metric]
-            for _, part in sub.groupby(others, sort=True) if others else [((), sub)]:
+            parts = sub.groupby(others, sort=True) if others else [((), sub)]
+            for i, (_, part) in enumerate(parts):
                 label = ", ".join(f"{k}={part[k].iloc[0]}" for k in others) or metric
                 part = part.sort_values(x_axis.key)
+                # lines that coincide (two bonus curves that agree) stay visible:
+                # each has its own colour, dash and marker
                 fig.add_trace(
                     go.Scatter(
                         x=part[x_axis.key],
@@ -548,6 +545,8 @@ def _fig_point_means(long: pd.DataFrame, axes: tuple[Axis, ...], design: str) ->
                         name=label,
                         meta=metric,
                         visible=metric == first,
+                        line={"color": policy_colour(i), "dash": DASHES[i % len(DASHES)]},
+                        marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 8},
                     )
                 )
         fig.update_layout(title=first, xaxis_title=x_axis.key, height=500)

@@ -60,6 +60,12 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--question", default=None, help="the question the report answers, in one sentence"
     )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the report to a PDF beside the HTML (same name, .pdf) through "
+        "headless Chromium (/usr/bin/chromium, or OKRSIM_CHROMIUM)",
+    )
     p.set_defaults(handler=report_command)
 
 
@@ -67,8 +73,13 @@ def report_command(args: argparse.Namespace) -> int:
     """Write the report of scenario files, a comparison directory or a sweep directory."""
     from okrsim import report
     from okrsim.params import ScenarioError
+    from okrsim.report.render import megabytes
 
     inputs = [Path(p) for p in args.inputs]
+    if args.pdf:
+        from okrsim.report.pdf import require_chromium
+
+        require_chromium()  # before anything runs or is written
     started = time.perf_counter()
     directories = [p for p in inputs if p.is_dir()]
     if directories:
@@ -99,7 +110,12 @@ def report_command(args: argparse.Namespace) -> int:
     else:
         text = _report_from_scenarios(args)
     out = report.write(text, args.out)
-    print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {out} ({megabytes(out.stat().st_size)}) in {time.perf_counter() - started:.1f} s")
+    if args.pdf:
+        from okrsim.report.pdf import print_pdf
+
+        pdf = print_pdf(out, out.with_suffix(".pdf"))
+        print(f"wrote {pdf} ({megabytes(pdf.stat().st_size)})")
     return 0
 
 

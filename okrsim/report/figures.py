@@ -16,10 +16,13 @@ import plotly.graph_objects as go
 
 from okrsim.data_dictionary import metric_title
 from okrsim.report.palette import (
+    DASHES,
     OKABE_ITO,
+    POLICY_COLOURS,
     STATUS_COLOURS,
     STATUS_SYMBOLS,
     STATUSES,
+    SYMBOLS,
     policy_colour,
 )
 
@@ -27,17 +30,30 @@ from okrsim.report.palette import (
 PALETTE = OKABE_ITO
 
 
+def style(fig: go.Figure) -> go.Figure:
+    """The house style of every okrsim chart: white template, large fonts, the policy palette.
+
+    Applied by :func:`layout` to the report's charts and on its own to charts
+    built elsewhere (the sweep analysis), so all pages read alike.
+    """
+    fig.update_layout(
+        font={"size": 14},
+        title_font={"size": 18},
+        template="plotly_white",
+        colorway=list(POLICY_COLOURS),
+    )
+    return fig
+
+
 def layout(fig: go.Figure, title: str, *, height: int = 360) -> go.Figure:
     """Readable projected at 1280×720: large fonts, titled, no clipped legend."""
     fig.update_layout(
-        title={"text": title, "font": {"size": 18}},
-        font={"size": 14},
+        title={"text": title},
         height=height,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.35, "x": 0},
-        template="plotly_white",
     )
-    return fig
+    return style(fig)
 
 
 def colour(i: int) -> str:
@@ -45,10 +61,17 @@ def colour(i: int) -> str:
     return policy_colour(i)
 
 
-def progress_figure(weekly: pd.DataFrame, *, by: str = "scenario") -> go.Figure:
-    """Reported vs true progress over the quarter: the Goodhart gap as two lines drifting apart."""
+def progress_figure(
+    weekly: pd.DataFrame, *, by: str = "scenario", order: Sequence[str] | None = None
+) -> go.Figure:
+    """Reported vs true progress over the whole horizon: the Goodhart gap as two lines apart.
+
+    Progress restarts each quarter, so the lines are a saw-tooth over the run;
+    every week of ``weekly`` is drawn, to the end of the horizon.
+    """
     fig = go.Figure()
-    for i, (name, frame) in enumerate(weekly.groupby(by, sort=False)):
+    for i, name in enumerate(_ordered(weekly, order, by)):
+        frame = weekly[weekly[by].astype(str) == name]
         fig.add_scatter(
             x=frame["week"],
             y=frame["reported_progress"],
@@ -63,9 +86,10 @@ def progress_figure(weekly: pd.DataFrame, *, by: str = "scenario") -> go.Figure:
             line={"color": colour(i), "dash": "dot"},
             mode="lines",
         )
-    fig.update_xaxes(title="week")
-    fig.update_yaxes(title="progress / target")
-    return layout(fig, "Reported vs true progress on key results")
+    last = int(weekly["week"].max()) if not weekly.empty else 13
+    fig.update_xaxes(title="week", range=[1, last], dtick=13, tick0=0)
+    fig.update_yaxes(title="progress / target", tickformat=".0%")
+    return layout(fig, f"Reported vs true progress on key results, weeks 1–{last}")
 
 
 def series_figure(
@@ -175,7 +199,11 @@ def percent(value: float) -> str:
 
 
 def difference_figure(
-    table: pd.DataFrame, metrics: Sequence[str] | None = None, *, title: str | None = None
+    table: pd.DataFrame,
+    metrics: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    order: Sequence[str] | None = None,
 ) -> go.Figure:
     """Paired differences (b − a) with 95 % CIs, one small panel per metric.
 
@@ -185,7 +213,10 @@ def difference_figure(
 
     Each panel reads in its own terms: a relative change for levels
     (:func:`relative_base`), the change in the metric's units otherwise, so a
-    metric whose reference is near zero does not flatten the others.
+    metric whose reference is near zero does not flatten the others.  Each
+    marker is labelled on its x-axis and drawn unclipped inside a range that
+    holds its whole interval; a policy keeps its colour by its position in
+    ``order`` (the comparison's names, reference first).
     """
     from plotly.subplots import make_subplots
 
@@ -193,15 +224,20 @@ def difference_figure(
     names = list(dict.fromkeys(rows["metric"]))
     if metrics is not None:
         names = [m for m in metrics if m in set(names)]
-    ncols = min(4, max(len(names), 1))
+    ncols = min(3, max(len(names), 1))
     nrows = max(1, -(-len(names) // ncols))
     titles = []
     scales: dict[str, float | None] = {}
     for m in names:
         part = rows[rows["metric"] == m]
         scales[m] = relative_base(m, float(part["mean_a"].iloc[0]), list(part["diff"]))
-        unit = "change" if scales[m] else UNITS.get(m, "difference")
-        titles.append(f"{metric_title(m)} ({'% change' if scales[m] else unit})")
+        if scales[m]:
+            unit = "% change"
+        elif m in SHARE_OF:
+            unit = "points"
+        else:
+            unit = UNITS.get(m, "difference")
+        titles.append(f"{metric_title(m)}<br>({unit})")
     fig = make_subplots(
         rows=nrows,
         cols=ncols,
@@ -210,20 +246,25 @@ def difference_figure(
         horizontal_spacing=0.09,
     )
     b_names = list(dict.fromkeys(rows["scenario_b"]))
+    position = {name: i for i, name in enumerate(order or [])}
     for k, m in enumerate(names):
         r, c = k // ncols + 1, k % ncols + 1
         part = rows[rows["metric"] == m].set_index("scenario_b").reindex(b_names)
-        scale = scales[m] or 1.0
+        # a relative change; a share's change in percentage points; else the metric's units
+        scale = scales[m] or (0.01 if m in SHARE_OF else 1.0)
+        ends = [0.0]
         for i, b in enumerate(b_names):
             row = part.loc[b]
+            ends += [row["ci_low"] / scale, row["ci_high"] / scale]
             fig.add_scatter(
-                x=[b],
+                x=[str(b)],
                 y=[row["diff"] / scale],
                 mode="markers",
                 name=f"{b} − {row['scenario_a']}" if row["scenario_a"] else str(b),
-                legendgroup=b,
-                showlegend=k == 0,
-                marker={"color": colour(i + 1), "size": 11},
+                legendgroup=str(b),
+                showlegend=k == 0 and len(b_names) > 1,
+                cliponaxis=False,
+                marker={"color": colour(position.get(str(b), i + 1)), "size": 11},
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -233,13 +274,20 @@ def difference_figure(
                 row=r,
                 col=c,
             )
+        low, high = min(ends), max(ends)
+        pad = 0.15 * (high - low) or 0.01
+        fig.update_yaxes(range=[low - pad, high + pad], row=r, col=c)
         fig.add_hline(y=0, line_color="#777", row=r, col=c)
-        if scales[m] or m in SHARE_OF:
-            fig.update_yaxes(tickformat=".0%", row=r, col=c)
-    fig.update_xaxes(showticklabels=False)  # the legend names each marker
+        if scales[m]:
+            fig.update_yaxes(tickformat=".1~%", row=r, col=c)
+    long_labels = max((len(str(b)) for b in b_names), default=0) > 12
+    fig.update_xaxes(showticklabels=True, tickangle=-30 if long_labels else 0, automargin=True)
     _subtitle_size(fig, 13)
     title = title or "What changes against the reference, with 95 % confidence intervals"
-    return layout(fig, title, height=240 * nrows + 120)
+    per_row = 260 + (60 if long_labels else 0)
+    fig = layout(fig, title, height=per_row * nrows + 120)
+    fig.update_layout(margin={"b": 90 if long_labels else 50})
+    return fig
 
 
 def metric_bars(
@@ -626,6 +674,7 @@ def trajectory_figure(
     *,
     by: str = "scenario",
     title: str = "Quarter by quarter: what is measured and what is real",
+    order: Sequence[str] | None = None,
 ) -> go.Figure:
     """Quarter by quarter, one panel per metric: the mean over replications with a 95 % CI band.
 
@@ -642,7 +691,8 @@ def trajectory_figure(
         subplot_titles=tuple(metric_title(m) for m in metrics),
         horizontal_spacing=0.1,
     )
-    for i, (name, frame) in enumerate(quarterly.groupby(by, sort=False)):
+    for i, name in enumerate(_ordered(quarterly, order, by)):
+        frame = quarterly[quarterly[by].astype(str) == name]
         for j, metric in enumerate(metrics):
             rows = [(q, *mean_ci(g[metric])) for q, g in frame.groupby("quarter")]
             q, mean, low, high = (list(col) for col in zip(*rows, strict=True))
@@ -708,21 +758,28 @@ def response_figure(
         subplot_titles=tuple(metric_title(m) for m in metrics),
         horizontal_spacing=0.08,
     )
+    # Lines that lie on top of each other (two bonus curves that agree) stay apart:
+    # each group has its own dash and marker and sits a little to the side.
+    spread = float(frame["_x"].max() - frame["_x"].min()) if numeric else 0.0
     for i, (name, part) in enumerate(groups):
+        nudge = (i - (len(groups) - 1) / 2) * 0.012 * spread if colour_by else 0.0
         for j, metric in enumerate(metrics):
             points = [(v, *mean_ci(g[metric])) for v, g in part.groupby("_x", sort=True)]
             if not points:
                 continue
             xs, mean, low, high = (list(col) for col in zip(*points, strict=True))
             fig.add_scatter(
-                x=xs,
+                x=[x + nudge for x in xs] if numeric else xs,
                 y=mean,
+                customdata=xs,
+                hovertemplate=f"{axis} = %{{customdata}}<br>{metric_title(metric)} = %{{y:.3g}}",
                 name=f"{colour_by} = {name!s}" if colour_by else metric,
                 legendgroup=str(name),
                 showlegend=j == 0 and colour_by is not None,
                 mode="lines+markers" if numeric else "markers",
-                marker={"size": 9},
-                line={"color": colour(i), "width": 2},
+                marker={"size": 9, "symbol": SYMBOLS[i % len(SYMBOLS)]},
+                line={"color": colour(i), "width": 2, "dash": DASHES[i % len(DASHES)]},
+                cliponaxis=False,
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -732,6 +789,6 @@ def response_figure(
                 row=1,
                 col=j + 1,
             )
-    fig.update_xaxes(title=axis)
+    fig.update_xaxes(title=axis, automargin=True)
     _subtitle_size(fig, 12)
     return layout(fig, f"How the outcomes respond to {axis} (95 % CI)", height=420)

@@ -10,10 +10,9 @@ results: a :class:`~okrsim.comparison.Comparison` in memory (``okrsim compare``,
 
 from __future__ import annotations
 
-import html
 import json
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,144 +22,32 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
+from okrsim.cli import HEADLINE_METRICS
 from okrsim.comparison import Comparison, quarter_table
 from okrsim.experiments.sweep_store import Store
 from okrsim.metrics import METRICS
-from okrsim.params import Scenario, ScenarioError
-from okrsim.report import figures
-
-#: Metrics the headline sentences speak about, with the words for "up" and "down".
-HEADLINES: dict[str, tuple[str, str]] = {
-    "sandbagging_index": (
-        "targets were set further below what people expected to deliver",
-        "targets came closer to what people expected to deliver",
-    ),
-    "attainment": ("reported OKR attainment rose", "reported OKR attainment fell"),
-    "true_value": ("true value delivered rose", "true value delivered fell"),
-    "reporting_bias": (
-        "progress reports overstated the truth more",
-        "progress reports overstated the truth less",
-    ),
-    "blocker_latency_weeks": ("blockers stayed hidden longer", "blockers were raised sooner"),
-    "help_share": ("people helped colleagues more", "people helped colleagues less"),
-    "bau_share": ("more time went to non-OKR work", "less time went to non-OKR work"),
-    "exploration_share": ("more time went to exploration", "less time went to exploration"),
-    "goodhart_corr": (
-        "the OKR score tracked true contribution better",
-        "the OKR score tracked true contribution worse",
-    ),
-    "rating_accuracy": (
-        "ratings tracked true contribution better",
-        "ratings tracked true contribution worse",
-    ),
-    "intensity": ("people worked longer hours", "people worked shorter hours"),
-    "quit_rate": ("more people left", "fewer people left"),
-    "leaver_capability_ratio": (
-        "those who left were more capable, relative to those who stayed",
-        "those who left were less capable, relative to those who stayed",
-    ),
-}
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
-       color: #222; font-size: 17px; line-height: 1.5; }
-h1 { font-size: 1.8em; } h2 { margin-top: 1.6em; }
-table { border-collapse: collapse; font-size: 0.9em; }
-td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: right; }
-td:first-child, th:first-child { text-align: left; }
-.note { color: #555; font-size: 0.9em; }
-.lead { font-size: 1.1em; background: #f3f6fa; border-left: 4px solid #0072B2; padding: 8px 12px; }
-"""
-
-
-def effect_size(metric: str, diff: float, low: float, high: float, reference: float) -> str:
-    """A change and its 95 % CI in the words that suit the metric.
-
-    Relative to the reference level for levels (``true value fell by 9 % [6 %, 12 %]``),
-    in the metric's own units otherwise (``18 % of expected output``,
-    ``0.08 weeks``), as a plain number for correlations and the like
-    (:func:`okrsim.report.figures.relative_base` decides).
-    """
-    lo, hi = sorted((abs(low), abs(high)))
-    if low < 0 < high:
-        lo = 0.0
-    base = figures.relative_base(metric, reference, [diff])
-    if base is not None:
-        pct = figures.percent
-        return f"{pct(abs(diff) / base)} [{pct(lo / base)}, {pct(hi / base)}]"
-    if metric in figures.SHARE_OF:
-        unit = figures.SHARE_OF[metric]
-        return f"{figures.percent(abs(diff))} {unit} [{figures.percent(lo)}, {figures.percent(hi)}]"
-    unit = f" {figures.UNITS[metric]}" if metric in figures.UNITS else ""
-    return f"{abs(diff):.2g}{unit} [{lo:.2g}, {hi:.2g}]"
-
-
-def _excludes_zero(row: Any) -> bool:
-    return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
-
-
-def headline_sentences(table: pd.DataFrame) -> list[str]:
-    """Plain-language findings, one per headline metric whose 95 % CI excludes zero."""
-    out = []
-    for _, row in table.iterrows():
-        words = HEADLINES.get(row["metric"])
-        if words is None or not _excludes_zero(row):
-            continue
-        size = effect_size(row["metric"], row["diff"], row["ci_low"], row["ci_high"], row["mean_a"])
-        up, down = words
-        out.append(
-            f"Under <b>{html.escape(str(row['scenario_b']))}</b> rather than "
-            f"<b>{html.escape(str(row['scenario_a']))}</b>, "
-            f"{up if row['diff'] > 0 else down} by {size}."
-        )
-    return out
-
-
-def lead_sentence(table: pd.DataFrame, a: str, b: str) -> str | None:
-    """The comparison in one sentence: ambition, measured success and true value.
-
-    ``None`` when none of the three moved with 95 % confidence.
-    """
-    pair = table[(table["scenario_a"] == a) & (table["scenario_b"] == b)]
-    rows = {str(r["metric"]): dict(r) for r in pair.to_dict("records")}
-    parts = []
-    for metric in ("sandbagging_index", "attainment", "true_value"):
-        if metric not in rows or not _excludes_zero(rows[metric]):
-            continue
-        r = rows[metric]
-        diff, low, high = float(r["diff"]), float(r["ci_low"]), float(r["ci_high"])
-        size = effect_size(metric, diff, low, high, float(r["mean_a"]))
-        up = diff > 0
-        if metric == "sandbagging_index":
-            parts.append(f"{'lowered' if up else 'raised'} targets by {size}")
-        elif metric == "attainment":
-            parts.append(f"{'raised' if up else 'lowered'} reported attainment by {size}")
-        else:
-            parts.append(f"true value delivered {'rose' if up else 'fell'} by {size}")
-    if not parts:
-        return None
-    head = f"Moving from <b>{html.escape(a)}</b> to <b>{html.escape(b)}</b> "
-    if len(parts) == 1:
-        body = parts[0]
-    elif parts[-1].startswith("true value"):
-        body = " and ".join(parts[:-1]) + ", while " + parts[-1]
-    else:
-        body = " and ".join(parts)
-    if body.startswith("true value"):
-        head, body = f"Under <b>{html.escape(b)}</b> rather than <b>{html.escape(a)}</b>, ", body
-    return head + body + "."
-
+from okrsim.params import Scenario, ScenarioError, field_info
+from okrsim.report import figures, glossary, palette, render, wording
+from okrsim.report.render import page as page
+from okrsim.report.render import write as write
 
 #: What a comparison charts over time: beliefs about the policy and the behaviour they move.
 TRUST_METRICS = ("coupling_belief", "credibility", "sandbagging_index", "slanted_report_share")
 
 
+def shown_metrics(available: Iterable[str]) -> list[str]:
+    """The metrics a report shows: every one the console shows, in the console's order."""
+    present = set(available)
+    return [m for m in HEADLINE_METRICS if m in present]
+
+
 def comparison_figures(comparison: Comparison) -> list[go.Figure]:
     """The charts of a comparison report."""
     table = comparison.table
+    metrics = shown_metrics(table["metric"])
     figs = [
-        figures.difference_figure(table, [m for m in HEADLINES if m in set(table["metric"])]),
-        figures.progress_figure(comparison.weekly[comparison.weekly["week"] <= 26]),
+        figures.difference_figure(table, metrics, order=comparison.names),
+        figures.progress_figure(comparison.weekly, order=comparison.names),
         figures.effort_figure(comparison.runs, order=comparison.names),
     ]
     figs += [
@@ -169,7 +56,11 @@ def comparison_figures(comparison: Comparison) -> list[go.Figure]:
     ]
     if not comparison.quarterly.empty:
         quarterly = comparison.quarterly
-        figs.append(figures.trajectory_figure(quarterly, ["attainment", "true_value"]))
+        figs.append(
+            figures.trajectory_figure(
+                quarterly, ["attainment", "true_value"], order=comparison.names
+            )
+        )
         # trust and what follows from it: how long a policy change takes to show
         over_time = [m for m in TRUST_METRICS if m in quarterly.columns]
         figs.append(
@@ -177,9 +68,131 @@ def comparison_figures(comparison: Comparison) -> list[go.Figure]:
                 quarterly,
                 over_time,
                 title="Quarter by quarter: what people believe of the policy, and what they do",
+                order=comparison.names,
             )
         )
     return figs
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The executive summary and the full table of one policy against the reference."""
+
+    a: str
+    b: str
+    settings: list[tuple[str, str, str, str]]
+    findings: list[wording.Finding]
+    top: list[wording.Finding]
+    plain: list[str]
+    watch: list[str]
+    disagreement: list[str]
+
+
+def summarise(comparison: Comparison, b: str, metrics: Sequence[str]) -> Summary:
+    """Policy ``b`` against the reference: what changes, what matters most, what to watch."""
+    a = comparison.names[0]
+    found = wording.findings(comparison.table, comparison.runs, a, b, metrics)
+    sa, sb = comparison.scenarios.get(a), comparison.scenarios.get(b)
+    settings = []
+    if sa is not None and sb is not None:
+        settings = [
+            (key, _setting_words(key), va, vb)
+            for key, va, vb in wording.setting_changes(sa.flat(), sb.flat())
+        ]
+        if sa.schedule != sb.schedule:
+            settings.append(("schedule", "scheduled policy changes", _schedule(sa), _schedule(sb)))
+    by = {f.metric: f for f in found}
+    coupling_differs = (
+        sa is None
+        or sb is None
+        or (sa.comp.coupling, sa.comp.bonus_curve) != (sb.comp.coupling, sb.comp.bonus_curve)
+    )
+    return Summary(
+        a=a,
+        b=b,
+        settings=settings,
+        findings=found,
+        top=wording.ranked(found),
+        plain=plain_units(by, sb),
+        watch=wording.watch_outs(found),
+        disagreement=accuracy_in_comparison(by, sb) if coupling_differs else [],
+    )
+
+
+def plain_units(by: Mapping[str, wording.Finding], b: Scenario | None) -> list[str]:
+    """The changes a reader asks about first, in weeks, % of value and people."""
+    out = []
+    value = by.get("true_value")
+    if value is not None and value.clear and abs(value.mean_a) > 1e-12:
+        sign = "+" if value.diff >= 0 else "−"
+        out.append(
+            f"{sign}{figures.percent(abs(value.diff) / abs(value.mean_a))} of the value "
+            f"delivered ({wording.levels('true_value', value.mean_a, value.mean_b)})"
+        )
+    weeks = by.get("blocker_latency_weeks")
+    if weeks is not None and weeks.clear:
+        out.append(
+            "a blocker is raised after " + wording.levels(weeks.metric, weeks.mean_a, weeks.mean_b)
+        )
+    quits = by.get("quit_rate")
+    if quits is not None and b is not None:
+        people = wording.people_a_year(quits, b.org.n_teams * b.org.team_size)
+        if people:
+            out.append(people)
+    return out
+
+
+def accuracy_in_comparison(by: Mapping[str, wording.Finding], b: Scenario | None) -> list[str]:
+    """Why rating accuracy here can differ in sign from a coupling sweep's, with these numbers.
+
+    A rating under coupling ``w`` is ``w`` × the OKR score + (1 − ``w``) × the
+    manager's judgment; how well it tracks true contribution depends on how
+    well each signal does and on ``w``, so it need not move the same way at
+    every coupling level.
+    """
+    accuracy, score = by.get("rating_accuracy"), by.get("goodhart_corr")
+    if accuracy is None or score is None:
+        return []
+    weight = (
+        f" With {figures.percent(b.comp.coupling)} of the rating taken from the score, the "
+        "rating's accuracy lies between the two signals' and is pulled towards the score's."
+        if b is not None
+        else ""
+    )
+    return [
+        f"Here rating accuracy goes {accuracy.change} ({accuracy.agreement}). A rating under "
+        "coupling mixes two signals: the manager's judgment, and the OKR score, which tracks "
+        f"true contribution with {wording.level('goodhart_corr', score.mean_b)} under "
+        f"{accuracy.b} ({wording.level('goodhart_corr', score.mean_a)} under {accuracy.a})."
+        + weight,
+        "How the mix comes out depends on the coupling level and on the bonus curve, so one "
+        "comparison and a sweep can disagree. The coupling sweep "
+        "(experiments/coupling_sweep.toml) fits one straight line from coupling 0 to 1, over "
+        "three bonus curves, in the final quarter: at coupling 1 the rating is the OKR score "
+        "alone, so its accuracy falls to the score's own, and the step curve turns attainment "
+        "into pass or fail and loses more; that end of the range dominates the line. At a "
+        "moderate coupling, where the score adds information judgment lacks, accuracy can "
+        "hold or rise. Compare like with like: the sweep's chart of rating accuracy at each "
+        "coupling level, at this comparison's coupling and curve.",
+    ]
+
+
+def _setting_words(key: str) -> str:
+    """A setting's plain title (or its description) from the scenario schema."""
+    try:
+        info = field_info(key)
+    except (KeyError, AttributeError):
+        return key
+    return str(getattr(info, "title", None) or info.description or key)
+
+
+def _schedule(scenario: Scenario) -> str:
+    if not scenario.schedule:
+        return "none"
+    return "; ".join(
+        f"from quarter {c.quarter}: " + ", ".join(f"{k} = {v}" for k, v in c.set.items())
+        for c in scenario.schedule
+    )
 
 
 def comparison_report(comparison: Comparison, *, question: str | None = None) -> str:
@@ -189,86 +202,48 @@ def comparison_report(comparison: Comparison, *, question: str | None = None) ->
         "What happens to ambition, honesty and the value really delivered when the "
         f"organisation moves from {names[0]} to {' or '.join(names[1:])}?"
     )
-    policies = "".join(
-        f"<li><b>{html.escape(n)}</b>: {html.escape(describe_policy(comparison.scenarios[n]))}</li>"
-        if n in comparison.scenarios
-        else f"<li><b>{html.escape(n)}</b></li>"
+    metrics = shown_metrics(comparison.table["metric"])
+    policies = [
+        {
+            "name": n,
+            "description": (
+                describe_policy(comparison.scenarios[n]) if n in comparison.scenarios else ""
+            ),
+        }
         for n in names
-    )
-    leads = [lead_sentence(comparison.table, names[0], b) for b in names[1:]]
-    summary = "".join(f"<p class='lead'>{s}</p>" for s in leads if s)
-    findings = "".join(f"<li>{s}</li>" for s in headline_sentences(comparison.table)) or (
-        "<li>No headline metric differed with 95 % confidence.</li>"
-    )
-    table = comparison.table[comparison.table["metric"].isin(list(HEADLINES))]
+    ]
     seed = f"root seed {comparison.seed}" if comparison.seed >= 0 else "one seed per replication"
     method = (
         f"{comparison.reps} paired replications per policy with common random numbers "
-        f"({seed}): every policy met the same workforce and the same "
-        "shocks, so the differences are the policies' effects, not noise. Intervals are "
-        "95 % t-intervals over the paired differences; Cohen's d is the paired d_z. "
-        "The model, its rules and the sources behind them are described in docs/ODD.md."
+        f"({seed}): every policy met the same workforce and the same shocks, so the "
+        "differences are the policies' effects, not noise. Each metric is a run's mean over "
+        "its quarters; intervals are 95 % t-intervals over the paired differences, and "
+        "“higher in k of n paired runs” counts the pairs in which the policy's value was "
+        "the higher. The model, its rules and the sources behind them are described in "
+        "docs/ODD.md."
     )
-    return page(
-        "okrsim — policy comparison",
-        question,
-        sections=[
-            ("Policies compared", f"<ul>{policies}</ul>"),
-            ("What happened", f"{summary}<ul>{findings}</ul>"),
-            ("The numbers", _table_html(table)),
-        ],
+    return render.render(
+        "comparison.html.j2",
+        title="okrsim — policy comparison",
+        seed=f"{seed} · {comparison.reps} paired runs",
         figs=comparison_figures(comparison),
+        question=question,
+        colours=palette.policy_colours(names),
+        policies=policies,
+        summaries=[summarise(comparison, b, metrics) for b in names[1:]],
+        glossary=glossary.glossary(metrics),
+        about=about(comparison.scenarios.get(names[0])),
         method=method,
     )
 
 
-def page(
-    title: str,
-    question: str,
-    *,
-    sections: Sequence[tuple[str, str]],
-    figs: Sequence[go.Figure],
-    method: str,
-) -> str:
-    """A complete self-contained HTML page: sections, then charts, then the method note."""
-    body = [
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p><b>The question.</b> {html.escape(question)}</p>",
-    ]
-    body += [f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections]
-    body.append("<h2>Charts</h2>")
-    for i, fig in enumerate(figs):
-        body.append(
-            fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
-        )
-    body.append(f"<h2>Method</h2><p class='note'>{html.escape(method)}</p>")
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>"
-    )
-
-
-def write(html_text: str, path: str | Path) -> Path:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(html_text, encoding="utf-8")
-    return p
-
-
-def _table_html(table: pd.DataFrame) -> str:
-    cols = ["metric", "scenario_b", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "cohens_d"]
-    head = "".join(f"<th>{c}</th>" for c in cols)
-    rows = []
-    for _, r in table[cols].iterrows():
-        cells = [
-            f"<td title='{html.escape(METRICS.get(r['metric'], ''))}'>{r['metric']}</td>",
-            f"<td>{html.escape(str(r['scenario_b']))}</td>",
-        ]
-        cells += [f"<td>{r[c]:.3g}</td>" for c in cols[2:]]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+def about(scenario: Scenario | None) -> dict[str, Any]:
+    """The "what this is and is not" note, with the organisation simulated if known."""
+    return {
+        "is_not": glossary.IS_NOT,
+        "organisation": glossary.organisation_words(scenario) if scenario is not None else "",
+        "assumptions": glossary.ASSUMPTIONS,
+    }
 
 
 # -- policies in words ---------------------------------------------------------------
@@ -486,7 +461,8 @@ def sweep_effects(sweep: Sweep, metrics: Sequence[str] | None = None) -> pd.Data
 
     Returns one row per (metric, axis term): ``metric``, ``axis``, ``from``,
     ``to``, ``effect``, ``ci_low``, ``ci_high``, ``mean`` (the metric's mean
-    over all runs) and ``n``.
+    over all runs), ``start`` and ``end`` (the level at the start and the end of
+    the axis's range, :func:`_ends`: what a change is read against) and ``n``.
     """
     X, terms = _design_matrix(sweep)
     rows = []
@@ -505,6 +481,8 @@ def sweep_effects(sweep: Sweep, metrics: Sequence[str] | None = None) -> pd.Data
         t = float(stats.t.ppf(0.975, max(dof, 1)))
         for j, term in enumerate(terms, start=1):
             se = float(np.sqrt(max(cov[j, j], 0.0)))
+            # the fitted level at the start of the range, the other axes at their average
+            fitted_start = (float(yo.mean()) - float(beta[j]) * float(Xo[:, j].mean()), beta[j])
             rows.append(
                 {
                     "metric": metric,
@@ -513,55 +491,127 @@ def sweep_effects(sweep: Sweep, metrics: Sequence[str] | None = None) -> pd.Data
                     "ci_low": float(beta[j]) - t * se,
                     "ci_high": float(beta[j]) + t * se,
                     "mean": float(yo.mean()),
+                    **_ends(sweep.runs, term, metric, fitted_start),
                     "n": int(n),
                 }
             )
-    columns = ["metric", "axis", "from", "to", "effect", "ci_low", "ci_high", "mean", "n"]
+    columns = [
+        "metric",
+        "axis",
+        "from",
+        "to",
+        "effect",
+        "ci_low",
+        "ci_high",
+        "mean",
+        "start",
+        "end",
+        "n",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-def sweep_sentences(effects: pd.DataFrame, *, limit: int = 10) -> list[str]:
-    """Plain-language findings of a sweep, strongest first, where the 95 % CI excludes zero."""
-    rows = effects[
-        effects["metric"].isin(list(HEADLINES))
-        & ((effects["ci_low"] > 0) | (effects["ci_high"] < 0))
-    ].copy()
-    width = (rows["ci_high"] - rows["ci_low"]).where(lambda w: w > 0, np.nan)
-    rows["strength"] = rows["effect"].abs() / width
-    out = []
-    for _, r in rows.sort_values("strength", ascending=False).head(limit).iterrows():
-        up, down = HEADLINES[r["metric"]]
-        size = effect_size(r["metric"], r["effect"], r["ci_low"], r["ci_high"], r["mean"])
-        change = (
-            f"raising <b>{html.escape(r['axis'])}</b> from {r['from']:g} to {r['to']:g}"
-            if _is_number(r["from"])
-            else f"setting <b>{html.escape(r['axis'])}</b> to {html.escape(str(r['to']))} "
-            f"rather than {html.escape(str(r['from']))}"
+def _ends(
+    runs: pd.DataFrame, term: Mapping[str, Any], metric: str, fitted: tuple[float, float]
+) -> dict[str, float]:
+    """The metric's level at the start and at the end of an axis's range.
+
+    The mean of the runs made at the range's first and last value (over every
+    value of the other axes), where the design has runs there (a grid, a
+    table); otherwise the straight-line fit's level at the start and that
+    level plus the effect.  Changes are read from the start, not from the
+    sweep's mean.
+    """
+    x = runs[term["axis"]]
+    values = []
+    for end in (term["from"], term["to"]):
+        if _is_number(end) and pd.api.types.is_numeric_dtype(x) and not isinstance(end, bool):
+            at = np.isclose(x.astype(float), float(end))
+        else:
+            at = (x.astype(str) == str(end)).to_numpy()
+        level = runs.loc[at, metric].mean() if at.any() else np.nan
+        values.append(float(level))
+    start, effect = fitted
+    if not all(np.isfinite(values)):
+        return {"start": start, "end": start + effect}
+    return {"start": values[0], "end": values[1]}
+
+
+@dataclass(frozen=True)
+class Effect(wording.Change):
+    """One swept setting's effect on one metric across its range: ``mean_a`` at its start."""
+
+    axis: str = ""
+    start_value: Any = None
+    end_value: Any = None
+
+    @property
+    def range(self) -> str:
+        return f"{_value_words(self.start_value)} → {_value_words(self.end_value)}"
+
+    @property
+    def sentence(self) -> str:
+        if _is_number(self.start_value):
+            how = f"Raising {self.axis} from {self.range.replace(' → ', ' to ')}"
+        else:
+            how = f"Setting {self.axis} to {self.end_value} rather than {self.start_value}"
+        return f"{how}: {self.words}, {self.change}."
+
+
+def _value_words(value: Any) -> str:
+    return f"{value:g}" if _is_number(value) else str(value)
+
+
+def sweep_findings(effects: pd.DataFrame) -> list[Effect]:
+    """Each row of :func:`sweep_effects` for the metrics a report shows, in words."""
+    shown = shown_metrics(effects["metric"])
+    rows = effects[effects["metric"].isin(shown)].copy()
+    rows["order"] = rows["metric"].map({m: i for i, m in enumerate(shown)})
+    return [
+        Effect(
+            metric=str(r["metric"]),
+            mean_a=float(r["start"]),
+            mean_b=float(r["end"]),
+            diff=float(r["effect"]),
+            ci_low=float(r["ci_low"]),
+            ci_high=float(r["ci_high"]),
+            axis=str(r["axis"]),
+            start_value=r["from"],
+            end_value=r["to"],
         )
-        out.append(f"Across the sweep, {change}: {up if r['effect'] > 0 else down} by {size}.")
-    return out
+        for _, r in rows.sort_values(["axis", "order"], kind="stable").iterrows()
+    ]
+
+
+def sweep_sentences(effects: pd.DataFrame, *, limit: int = 10) -> list[str]:
+    """Plain-language findings of a sweep, largest first, where the 95 % CI excludes zero."""
+    clear = [e for e in sweep_findings(effects) if e.clear]
+    return [e.sentence for e in sorted(clear, key=lambda e: e.size, reverse=True)[:limit]]
 
 
 def sweep_figures(sweep: Sweep) -> list[go.Figure]:
-    """How the headline metrics respond to each swept setting (up to four of each)."""
-    preferred = ["sandbagging_index", "attainment", "true_value", "reporting_bias"]
+    """What each setting changes, then how the headline metrics respond to each setting."""
+    preferred = ["sandbagging_index", "attainment", "true_value", "rating_accuracy"]
     shown = [m for m in preferred if m in sweep.metrics] or list(sweep.metrics)
     shown = shown[:4]
     axes = [a for a in sweep.axes if a["key"] in sweep.runs.columns][:4]
     categorical = [a["key"] for a in axes if a["kind"] == "category"]
-    effects = sweep_effects(sweep, [m for m in HEADLINES if m in sweep.metrics])
+    effects = sweep_effects(sweep, shown_metrics(sweep.metrics))
     as_table = pd.DataFrame(
         {
             "metric": effects["metric"],
             "scenario_a": "",
-            "scenario_b": [f"{r['axis']}: {r['from']} → {r['to']}" for _, r in effects.iterrows()],
-            "mean_a": effects["mean"],
+            "scenario_b": [
+                f"{r['axis']}: {_value_words(r['from'])} → {_value_words(r['to'])}"
+                for _, r in effects.iterrows()
+            ],
+            "mean_a": effects["start"],
             "diff": effects["effect"],
             "ci_low": effects["ci_low"],
             "ci_high": effects["ci_high"],
         }
     )
-    title = "What each setting changes across its range, with 95 % confidence intervals"
+    title = "What each setting changes across its range, from the start of the range (95 % CI)"
     figs = [figures.difference_figure(as_table, title=title)] if not as_table.empty else []
     for axis in axes:
         colour_by = next((k for k in categorical if k != axis["key"]), None)
@@ -569,6 +619,75 @@ def sweep_figures(sweep: Sweep) -> list[go.Figure]:
             colour_by = None
         figs.append(figures.response_figure(sweep.runs, axis["key"], shown, colour_by=colour_by))
     return figs
+
+
+def levels_by_setting(sweep: Sweep, axis: str, metric: str) -> pd.DataFrame:
+    """The mean of ``metric`` at each value of ``axis``, one column per bonus curve if swept."""
+    runs = sweep.runs
+    by = (
+        "comp.bonus_curve"
+        if "comp.bonus_curve" in runs.columns and axis != "comp.bonus_curve"
+        else None
+    )
+    if by is None:
+        return runs.groupby(axis)[metric].mean().to_frame("all")
+    return runs.pivot_table(index=axis, columns=by, values=metric, aggfunc="mean")
+
+
+def accuracy_in_sweep(sweep: Sweep, effects: pd.DataFrame) -> list[str]:
+    """Why the sweep's rating-accuracy effect can differ from a comparison's, with its numbers."""
+    axis = "comp.coupling"
+    if axis not in sweep.runs.columns or "rating_accuracy" not in sweep.runs.columns:
+        return []
+    row = effects[(effects["axis"] == axis) & (effects["metric"] == "rating_accuracy")]
+    if row.empty or sweep.runs[axis].nunique() > 12:
+        return []
+    table = levels_by_setting(sweep, axis, "rating_accuracy")
+    lines = []
+    for curve in table.columns:
+        steps = ", ".join(f"{_value_words(x)}: {v:.2f}" for x, v in table[curve].items())
+        lines.append(f"{curve}: {steps}" if curve != "all" else steps)
+    fit = row.iloc[0]
+    return [
+        "Rating accuracy (the correlation of ratings with true contribution) at each coupling "
+        "level, mean over the runs: " + "; ".join(lines) + ". "
+        f"The straight line fitted across the range changes it by {fit['effect']:+.2f}, "
+        "but the response is not straight: a rating under coupling mixes the manager's "
+        "judgment with the OKR score, and the score alone tracks contribution far less "
+        "well, so the last steps of coupling, and a step bonus curve that turns attainment "
+        "into pass or fail, weigh most in the line.",
+        "A comparison of two policies (okrsim compare, for instance decoupled against coupled "
+        "at 80 % with a linear curve, each metric averaged over all quarters) sees only the "
+        "change between its two coupling levels under its own curve; where the score adds "
+        "information that judgment lacks, that change can be small or point the other way. "
+        "Read the two at the same coupling level and curve.",
+    ]
+
+
+def sweep_watch_outs(sweep: Sweep, found: Sequence[Effect]) -> list[str]:
+    """What to be careful about when reading a sweep's effects."""
+    out = [
+        "Each effect is a straight line fitted across the whole swept range; where the "
+        "response bends, the charts of each setting show its shape, and the change between "
+        "two nearby settings can differ from the line's."
+    ]
+    big = [
+        e
+        for e in found
+        if e.clear and abs(e.mean_a) > 1e-12 and abs(e.diff / e.mean_a) >= wording.LARGE_RELATIVE
+    ]
+    if big:
+        items = "; ".join(
+            f"{e.title} over {e.axis} {e.range}: {wording.levels(e.metric, e.mean_a, e.mean_b)}"
+            for e in big[:6]
+        )
+        out.append(f"Large percentages of small numbers: read the absolute levels ({items}).")
+    out.append(
+        "These are a model's results, not measurements of any organisation: they show the "
+        "direction and rough size of what the stated rules imply (see “What this is and is "
+        "not”)."
+    )
+    return out
 
 
 def sweep_report(sweep: Sweep, *, question: str | None = None) -> str:
@@ -580,14 +699,9 @@ def sweep_report(sweep: Sweep, *, question: str | None = None) -> str:
         or sweep.description
         or (f"How do ambition, honesty and the value really delivered respond to {varied}?")
     )
-    findings = "".join(f"<li>{s}</li>" for s in sweep_sentences(effects)) or (
-        "<li>No headline metric moved with 95 % confidence across the swept ranges.</li>"
-    )
     base = Scenario.from_mapping(sweep.base, source=f"{sweep.path}/manifest.json")
-    settings = (
-        f"<p>Swept: {html.escape(varied)}.</p>"
-        f"<p>Everything else as in the base scenario: {html.escape(describe_policy(base))}.</p>"
-    )
+    found = sweep_findings(effects)
+    clear = sorted((e for e in found if e.clear), key=lambda e: e.size, reverse=True)
     done = len(sweep.runs)
     points = sweep.runs["point_id"].nunique()
     method = (
@@ -604,18 +718,25 @@ def sweep_report(sweep: Sweep, *, question: str | None = None) -> str:
         "the change across the swept range from a linear least-squares fit on all swept "
         "settings at once"
         + (" with replication effects" if sweep.crn else "")
-        + ", with a 95 % t-interval; the charts show the response setting by setting. "
+        + ", with a 95 % t-interval; levels and percentages are read from the fitted level at "
+        "the start of each range (the other settings at their average), not from the sweep's "
+        "mean; the charts show the response setting by setting. "
         "The model, its rules and the sources behind them are described in docs/ODD.md."
     )
-    return page(
-        f"okrsim — sweep: {sweep.name}",
-        question,
-        sections=[
-            ("What was varied", settings),
-            ("What happened", f"<ul>{findings}</ul>"),
-            ("The numbers", _effects_html(effects)),
-        ],
+    return render.render(
+        "sweep.html.j2",
+        title=f"okrsim — sweep: {sweep.name}",
+        seed=f"root seed {sweep.seed} · {sweep.replications} replications per setting",
         figs=sweep_figures(sweep),
+        question=question,
+        varied=varied,
+        base=describe_policy(base),
+        top=clear[:3],
+        watch=sweep_watch_outs(sweep, found),
+        effects=found,
+        disagreement=accuracy_in_sweep(sweep, effects),
+        glossary=glossary.glossary(shown_metrics(sweep.metrics)),
+        about=about(base),
         method=method,
     )
 
@@ -628,20 +749,3 @@ def _axis_words(axis: Mapping[str, Any]) -> str:
     if axis.get("values") is not None:
         return f"{axis['key']} ∈ {{{', '.join(map(str, axis['values']))}}}"
     return f"{axis['key']} from {axis.get('low')} to {axis.get('high')}"
-
-
-def _effects_html(effects: pd.DataFrame) -> str:
-    rows = effects[effects["metric"].isin(list(HEADLINES))]
-    head = "".join(
-        f"<th>{c}</th>" for c in ("metric", "setting", "from → to", "effect", "95 % CI", "mean")
-    )
-    body = []
-    for _, r in rows.iterrows():
-        body.append(
-            f"<tr><td title='{html.escape(METRICS.get(r['metric'], ''))}'>{r['metric']}</td>"
-            f"<td>{html.escape(r['axis'])}</td>"
-            f"<td>{html.escape(str(r['from']))} → {html.escape(str(r['to']))}</td>"
-            f"<td>{r['effect']:+.3g}</td><td>[{r['ci_low']:+.3g}, {r['ci_high']:+.3g}]</td>"
-            f"<td>{r['mean']:.3g}</td></tr>"
-        )
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"

@@ -25,7 +25,7 @@ from okrsim.experiments.robustness import (
     analyze_robustness,
 )
 from okrsim.metrics import METRICS
-from okrsim.report.pages import page, write
+from okrsim.report.render import page, write
 
 #: Inputs named per effect as its dominant assumptions.
 TOP_INPUTS = 3

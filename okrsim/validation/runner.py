@@ -24,7 +24,7 @@ from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
 from okrsim.metrics import METRICS
 from okrsim.report import figures
-from okrsim.report.pages import page, write
+from okrsim.report.render import page, write
 from okrsim.validation.patterns import PATTERNS, Pattern, Runs
 
 #: Replications, organisation and horizon of a full and a quick validation run.
