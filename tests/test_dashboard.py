@@ -224,8 +224,12 @@ def test_the_watermelon_board_has_one_tile_per_key_result(open_page, dashboard):
     wait_for(lambda: tiles(dash.page), lambda found: found == expected, what="a full board")
 
     # a smaller organisation, applied by Reset: the board follows the key results
-    set_slider(dash.page.locator(".okrsim-world"), TEAMS, 1)
-    dash.settle()
+    world = dash.page.locator(".okrsim-world")
+    set_slider(world, TEAMS, 1)
+    # drawn by the server: the value has arrived before Reset reads it
+    expect(world.locator(".okrsim-slider", has_text=TEAMS).locator(".okrsim-value")).to_have_text(
+        "1"
+    )
     mesa_button(dash.page, "reset").click()
     expect(mesa_time(dash.page)).to_have_text("Time: 0.0")
     mesa_button(dash.page, "step").click()
@@ -240,7 +244,9 @@ def test_a_changed_lever_takes_effect_on_reset(open_page, dashboard):
     dash = open_dashboard(open_page, dashboard)
     b_card = dash.page.locator(".okrsim-org-b")
     set_slider(b_card, COUPLING, 0.0)
-    dash.settle()
+    expect(
+        b_card.locator(".okrsim-slider", has_text=COUPLING).locator(".okrsim-value")
+    ).to_have_text("0.00")  # drawn by the server: the value has arrived before Reset reads it
     expect(dash.page.get_by_text("Settings changed: press Reset to apply them.")).to_be_visible()
     mesa_button(dash.page, "reset").click()
     expect(mesa_time(dash.page)).to_have_text("Time: 0.0")
