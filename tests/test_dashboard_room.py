@@ -166,6 +166,23 @@ def test_charts_fill_each_screen_unclipped_with_room_sized_text(screen, dashboar
         assert clipped_charts(page) == [], name
         save(page, f"dashboard-{name}")
         dash.assert_clean()
+    # zoomed in, the open panel takes the window (it never lies over a chart), a lever
+    # moved in card B leaves Reset and the panel's button in view, and hiding the panel
+    # brings the charts back whole
+    page.get_by_role("button", name="Panel").click()
+    expect(page.locator(".okrsim-stage")).to_be_hidden()
+    b_card = page.locator(".okrsim-org-b")
+    slider = b_card.get_by_role("slider", name=COUPLING)
+    slider.scroll_into_view_if_needed()
+    slider.focus()
+    slider.press("ArrowLeft")
+    expect(page.get_by_text("Settings changed: press Reset to apply them.")).to_be_visible()
+    for button in (mesa_button(page, "reset"), page.get_by_role("button", name="Hide panel")):
+        expect(button).to_be_in_viewport(ratio=1.0)
+    page.get_by_role("button", name="Hide panel").click()
+    expect(page.locator(".okrsim-stage")).to_be_visible()
+    laid_out(page, 0.9 * SCREENS[-1][1]["width"])
+    assert clipped_charts(page) == []
 
 
 def test_labels_are_plain_language_with_the_key_in_the_tooltip(screen, dashboard):
@@ -275,10 +292,12 @@ def test_a_facilitators_first_run(screen, dashboard):
     assert got.value.suggested_filename == "okrsim-measured-vs-true.png"
     assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    # r resets to week 0 with B as it now stands
+    # r resets to week 0 with B as it now stands; → steps (a quarter at a time here)
     unfocus(page)
     page.keyboard.press("r")
     expect(mesa_time(page)).to_have_text("Time: 0.0")
+    page.keyboard.press("ArrowRight")
+    expect(mesa_time(page)).to_have_text("Time: 13.0")
     assert clipped_charts(page) == []
     dash.assert_clean()
 

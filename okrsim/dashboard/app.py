@@ -89,7 +89,7 @@ FIRST_WINDOW = 1280
 CSS = """
 .okrsim-page { position: fixed; inset: 0; z-index: 5; display: flex; flex-direction: column;
   background: white; font-size: 16px; }
-.okrsim-bar { flex: 0 0 auto; display: flex; flex-wrap: nowrap !important; align-items: center;
+.okrsim-bar { flex: 0 0 auto; display: flex; flex-wrap: wrap !important; align-items: center;
   gap: 4px 14px; padding: 4px 12px; border-bottom: 1px solid #ddd; background: #f7f7f7; }
 .okrsim-brand { font-size: 22px; font-weight: 700; margin-right: 4px; }
 .okrsim-bar .v-btn { font-size: 16px; }
@@ -99,6 +99,7 @@ CSS = """
 .okrsim-body { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; }
 .okrsim-panel { flex: 0 0 PANEL_PXpx; width: PANEL_PXpx; overflow-y: auto; padding: 8px;
   border-right: 1px solid #ddd; }
+.okrsim-panel.okrsim-panel-full { flex: 1 1 auto; width: auto; border-right: none; }
 .okrsim-main { flex: 1 1 0; min-width: 0; display: flex; flex-direction: column;
   padding: 4px 12px 8px 12px; }
 .okrsim-stage { flex: 1 1 0; min-height: 0; min-width: 0; overflow: hidden; }
@@ -733,7 +734,7 @@ INSPECTOR_TAB = "One person"
 
 
 @solara.component
-def Main(model: TwinOrganisations, stage: tuple[int, int]):
+def Main(model: TwinOrganisations, stage: tuple[int, int], shown: bool = True):
     """The readouts, the tabs with their export buttons, and the chart area.
 
     A tab's chart is created the first time it is opened (each plotly widget
@@ -748,7 +749,7 @@ def Main(model: TwinOrganisations, stage: tuple[int, int]):
         opened.set(opened.value | {index})
         tab.set(index)
 
-    with solara.Column(gap="4px", classes=["okrsim-main"]):
+    with solara.Column(gap="4px", classes=["okrsim-main", "" if shown else "okrsim-hidden"]):
         Readouts(model)
         with solara.Column(gap="4px"):  # one fixed slot: the charts below keep their place
             for note in model.notes:
@@ -797,8 +798,10 @@ def Page():  # Solara serves the component named Page
     window = solara.use_reactive(FIRST_WINDOW)
 
     def measured(width: int | None = None, height: int | None = None) -> None:
+        if not width and not height:
+            return  # the main area is hidden (the panel has the window): keep the last size
         w, h = stage.value
-        stage.set((width if width is not None else w, height if height is not None else h))
+        stage.set((width or w, height or h))
 
     def window_measured(width: int) -> None:
         if window.value == FIRST_WINDOW and width < PANEL_OPEN_MIN_PX:
@@ -818,12 +821,16 @@ def Page():  # Solara serves the component named Page
         RunBar(model, parameters, weeks_per_step, speed, panel_open, wide)
         with solara.Row(gap="0px", classes=["okrsim-body"], style={"align-items": "stretch"}):
             # closed is hidden, not removed: its widgets stay (closing one mid-sync is an error)
+            # On a narrow window (or zoomed in) the open panel takes the window and the
+            # charts wait behind it; beside them it would leave the charts no room.
+            panel = "okrsim-panel-full" if not wide else ""
             with solara.Column(
-                gap="12px", classes=["okrsim-panel", "" if panel_open.value else "okrsim-hidden"]
+                gap="12px",
+                classes=["okrsim-panel", panel, "" if panel_open.value else "okrsim-hidden"],
             ):
                 if not wide:
                     Pace(weeks_per_step, speed)
                 OrganisationCard("A", parameters, model)
                 OrganisationCard("B", parameters, model)
                 WorldCard(parameters)
-            Main(model.value, stage.value)
+            Main(model.value, stage.value, shown=wide or not panel_open.value)
