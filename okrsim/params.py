@@ -66,18 +66,24 @@ class _Group(BaseModel):
 class Org(_Group):
     """The organisation's shape (an uncertainty, not a lever)."""
 
-    n_teams: int = Field(12, ge=1, le=500, description="Number of teams, one manager each")
-    team_size: int = Field(8, ge=2, le=50, description="Employees per team")
+    n_teams: int = Field(
+        12, ge=1, le=500, title="Number of teams", description="Number of teams, one manager each"
+    )
+    team_size: int = Field(
+        8, ge=2, le=50, title="People per team", description="Employees per team"
+    )
     dependency_density: float = Field(
         0.0,
         ge=0.0,
         le=1.0,
+        title="How often teams depend on another team",
         description="Chance that a team depends on another (one upstream team is used)",
     )
     shared_kr_share: float = Field(
         0.0,
         ge=0.0,
         le=1.0,
+        title="How often dependent teams share a key result",
         description="Chance a dependent team's key result is shared with its upstream team",
     )
 
@@ -85,83 +91,101 @@ class Org(_Group):
 class Okr(_Group):
     """How objectives and key results are set and run (levers)."""
 
-    enabled: bool = Field(True, description="Whether the organisation runs OKRs at all")
-    krs_per_person: int = Field(2, ge=1, le=8, description="Key results each employee owns")
+    enabled: bool = Field(
+        True, title="Run OKRs at all", description="Whether the organisation runs OKRs at all"
+    )
+    krs_per_person: int = Field(
+        2, ge=1, le=8, title="Key results per person", description="Key results each employee owns"
+    )
     switching_cost: float = Field(
         0.08,
         ge=0.0,
         le=0.5,
+        title="Output lost juggling several key results",
         description="Output lost per extra key result juggled (focus split)",
     )
     target_rule: Literal["self_set", "negotiated", "assigned", "ratchet"] = Field(
         "self_set",
+        title="Who sets targets",
         description="Who sets the quarterly target and how",
     )
     negotiation_pressure: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
+        title="Manager's pull in target negotiation",
         description="How far a negotiated target moves from the employee's offer to the manager's",
     )
     negotiation_hours: float = Field(
         0.04,
         ge=0.0,
         le=0.3,
+        title="Time spent negotiating targets",
         description="Share of the first week spent negotiating each key result's target",
     )
     assigned_stretch: float = Field(
         1.2,
         ge=0.3,
         le=3.0,
+        title="Stretch of assigned targets",
         description="Assigned target as a multiple of the manager's estimate of capability",
     )
     ratchet_strength: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
+        title="How hard targets ratchet up",
         description="How far the next target moves from one's own to last reported output",
     )
     no_ratchet_commitment: bool = Field(
         False,
+        title="Promise not to ratchet targets",
         description="The organisation promises not to raise targets on last quarter's results",
     )
     aspirational_share: float = Field(
         0.0,
         ge=0.0,
         le=1.0,
+        title="Share of aspirational key results",
         description="Share of key results that are aspirational (expected ~0.7), not committed",
     )
     aspirational_par: float = Field(
         0.7,
         ge=0.3,
         le=1.0,
+        title="Full marks on an aspirational key result",
         description="Attainment that counts as full marks on an aspirational KR",
     )
     revision_allowed: bool = Field(
         False,
+        title="Targets may be revised mid-quarter",
         description="Whether targets may be revised mid-quarter",
     )
     status_hours: float = Field(
         0.02,
         ge=0.0,
         le=0.2,
+        title="Time spent on status reports",
         description="Share of every week spent on status reporting",
     )
     revision_hours: float = Field(
         0.02,
         ge=0.0,
         le=0.3,
+        title="Time spent asking for a revision",
         description="Share of a week spent asking to revise one key result's target "
         "(assumption: under an hour of a 40-hour week)",
     )
     commitment_kept: bool = Field(
         True,
+        title="Managers keep the no-ratchet promise",
         description="Managers keep the no-ratchet commitment (if not, they still ratchet)",
     )
     red_pace: float = Field(
         0.7,
         ge=0.1,
         le=0.9,
+        title="Pace below which a check-in shows red",
         description="Share of the progress due by now below which a check-in shows red (off "
         "track, bad news); the traffic-light convention, assumption",
     )
@@ -174,48 +198,57 @@ class Comp(_Group):
         0.3,
         ge=0.0,
         le=1.0,
+        title="How much of the rating the OKR score decides",
         description="Share of the rating taken formulaically from OKR attainment",
     )
     bonus_curve: Literal["linear", "step", "floor_cap", "none"] = Field(
         "linear",
+        title="Bonus curve",
         description="Shape of the formulaic score as a function of attainment",
     )
     step_threshold: float = Field(
         1.0,
         ge=0.1,
         le=2.0,
+        title="Attainment where the step bonus pays",
         description="Attainment at which the step curve pays out",
     )
     floor: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
+        title="Attainment floor of the bonus",
         description="Attainment below which the floor-and-cap curve pays nothing",
     )
     cap: float = Field(
         1.2,
         ge=1.0,
         le=3.0,
+        title="Attainment cap of the bonus",
         description="Attainment above which the linear and floor-and-cap curves stop paying",
     )
     evaluation: Literal["absolute", "relative", "team"] = Field(
         "absolute",
+        title="Judged on own, ranked or team result",
         description="Own result, rank among peers, or the team's shared result",
     )
     review_cadence: Literal["quarterly", "annual"] = Field(
         "quarterly",
+        title="How often reviews settle pay",
         description="How often ratings and bonuses are settled",
     )
     stated_coupling: float = Field(
         -1.0,
         ge=-1.0,
         le=1.0,
+        title="Coupling the company announces",
         description="Coupling the organisation states to its people (-1: the coupling in force)",
     )
     rank_bottom_share: float = Field(
         0.1,
         ge=0.01,
         le=0.5,
+        title="Share in the bottom band of a ranking",
         description="Share of a team in a forced distribution's bottom band (Welch 2001's "
         "vitality curve: 10 %)",
     )
@@ -223,6 +256,7 @@ class Comp(_Group):
         0.5,
         ge=0.0,
         le=1.0,
+        title="Score of the bottom band of a ranking",
         description="Score of a forced distribution's bottom band; the middle band scores 1 "
         "(assumption)",
     )
@@ -230,6 +264,7 @@ class Comp(_Group):
         0.2,
         ge=0.01,
         le=0.5,
+        title="Share in the top band of a ranking",
         description="Share of a team in a forced distribution's top band (Welch 2001's "
         "vitality curve: 20 %)",
     )
@@ -237,6 +272,7 @@ class Comp(_Group):
         1.25,
         ge=1.0,
         le=3.0,
+        title="Score of the top band of a ranking",
         description="Score of a forced distribution's top band; the middle band scores 1 "
         "(assumption)",
     )
@@ -255,40 +291,47 @@ class Judgment(_Group):
         1.0,
         ge=0.0,
         le=3.0,
+        title="Manager's weight on real contribution",
         description="Weight on observed true contribution",
     )
     risk_weight: float = Field(
         0.15,
         ge=0.0,
         le=2.0,
+        title="Credit for raising blockers",
         description="Credit per blocker raised (rather than hidden)",
     )
     help_weight: float = Field(
         0.25,
         ge=0.0,
         le=2.0,
+        title="Credit for helping colleagues",
         description="Credit for helping colleagues",
     )
     ambition_weight: float = Field(
         0.05,
         ge=0.0,
         le=2.0,
+        title="Credit for ambitious targets",
         description="Credit for setting ambitious targets",
     )
     failure_tolerance: float = Field(
         0.7,
         ge=0.0,
         le=1.0,
+        title="Tolerance of missed ambitious targets",
         description="1 = a missed ambitious target costs nothing in judgment; 0 = it costs fully",
     )
     accuracy: float = Field(
         0.7,
         ge=0.0,
         le=1.0,
+        title="How well managers see real work",
         description="How well the manager sees true contribution (1 = without noise)",
     )
     use_okr_context: bool = Field(
         False,
+        title="Managers also read OKR reports",
         description="Whether the manager reads reported OKR results as a second signal of "
         "contribution (weighed by how well they have agreed with what the manager sees)",
     )
@@ -296,6 +339,7 @@ class Judgment(_Group):
         2.0,
         ge=0.0,
         le=10.0,
+        title="Noise in what managers see",
         description="Sd of what a manager sees of a week's contribution at accuracy 0 "
         "(output units per week; scaled by 1 − accuracy)",
     )
@@ -303,24 +347,28 @@ class Judgment(_Group):
         0.3,
         ge=0.0,
         le=1.0,
+        title="Recency bias of managers",
         description="Recency in judgment: the quarter's last week weighs 1 + r, its first 1 − r",
     )
     leniency_sd: float = Field(
         0.1,
         ge=0.0,
         le=1.0,
+        title="Spread of manager leniency",
         description="Sd across managers of a lasting leniency in judged ratings (rating units)",
     )
     centrality: float = Field(
         0.2,
         ge=0.0,
         le=1.0,
+        title="Managers' pull towards the average rating",
         description="How far a manager pulls judged ratings towards the team's mean",
     )
     influence_return: float = Field(
         1.0,
         ge=0.0,
         le=10.0,
+        title="Payoff of making work visible",
         description="Output a manager believes it saw per unit of time spent making work "
         "visible (before saturation); creates no value",
     )
@@ -328,12 +376,14 @@ class Judgment(_Group):
         0.05,
         ge=0.01,
         le=1.0,
+        title="Point where visibility stops paying",
         description="Share of the week at which visibility work stops registering",
     )
     review_hours: float = Field(
         0.03,
         ge=0.0,
         le=0.2,
+        title="Manager time per review",
         description="Share of a manager's time judging each report, taken from coaching "
         "(needed for the judged share of the rating)",
     )
@@ -341,30 +391,35 @@ class Judgment(_Group):
         0.0,
         ge=0.0,
         le=1.0,
+        title="Penalty for bad news",
         description="Mark per piece of bad news: a raised blocker or a red report (auditor > 0)",
     )
     coach_help: float = Field(
         0.3,
         ge=0.0,
         le=1.0,
+        title="Manager help on a raised blocker",
         description="Extra weekly resolution chance a manager adds to a raised blocker",
     )
     audit_probability: float = Field(
         0.02,
         ge=0.0,
         le=1.0,
+        title="Chance a report is audited",
         description="Chance per week that a report is checked against the truth",
     )
     inflation_penalty: float = Field(
         0.5,
         ge=0.0,
         le=3.0,
+        title="Penalty for inflation caught in an audit",
         description="Rating lost per unit of attainment inflation caught",
     )
     audit_tolerance: float = Field(
         0.05,
         ge=0.0,
         le=1.0,
+        title="Overstatement an audit lets pass",
         description="Overstatement (share of the target) beyond which an audit counts a report "
         "as inflated, corrects and marks it (assumption)",
     )
@@ -373,144 +428,175 @@ class Judgment(_Group):
 class Behaviour(_Group):
     """Distributions of the workforce's traits and how agents learn (uncertainties)."""
 
-    capability_sd: float = Field(0.25, ge=0.0, le=1.0, description="Log-sd of true capability")
-    luck_sd: float = Field(0.25, ge=0.0, le=1.0, description="Sd of week-to-week productivity luck")
+    capability_sd: float = Field(
+        0.25, ge=0.0, le=1.0, title="Spread of capability", description="Log-sd of true capability"
+    )
+    luck_sd: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        title="Week-to-week luck",
+        description="Sd of week-to-week productivity luck",
+    )
     self_knowledge_sd: float = Field(
         0.12,
         ge=0.0,
         le=1.0,
+        title="How wrong people are about their own capability",
         description="Log-sd of the error in one's own capability estimate",
     )
     progress_noise_sd: float = Field(
         0.25,
         ge=0.0,
         le=1.0,
+        title="How wrong people are about their own progress",
         description="Log-sd of misjudging one's own progress early in a quarter",
     )
     self_assessment_regression: float = Field(
         0.3,
         ge=0.0,
         le=1.0,
+        title="Pull of self-assessment towards average",
         description="How far beliefs about one's own capability are pulled towards the average",
     )
     risk_aversion_mean: float = Field(
         1.5,
         ge=0.0,
         le=10.0,
+        title="Average risk aversion",
         description="Mean absolute risk aversion over the rating",
     )
     honesty_cost_mean: float = Field(
         1.2,
         ge=0.0,
         le=20.0,
+        title="Average discomfort of misreporting",
         description="Mean psychological cost of a misstatement (per squared unit)",
     )
     target_scrutiny: float = Field(
         4.0,
         ge=0.0,
         le=50.0,
+        title="Scrutiny of targets versus check-ins",
         description="Times a misstated target weighs a misstated check-in (it stays in view)",
     )
     intrinsic_motivation_mean: float = Field(
         1.0,
         ge=0.0,
         le=5.0,
+        title="Average intrinsic motivation",
         description="Mean weight on the true value of one's work",
     )
     prosociality_mean: float = Field(
         0.5,
         ge=0.0,
         le=5.0,
+        title="Average wish to help others",
         description="Mean weight on the value one's help creates for others",
     )
     mum_cost_mean: float = Field(
         0.05,
         ge=0.0,
         le=1.0,
+        title="Average discomfort of giving bad news",
         description="Mean discomfort of delivering bad news (rating units)",
     )
     bad_news_prior: float = Field(
         0.07,
         ge=0.0,
         le=1.0,
+        title="Expected penalty for bad news at first",
         description="Mark against one's rating one expects per piece of bad news before seeing any",
     )
     extrinsic_weight: float = Field(
         1.5,
         ge=0.0,
         le=10.0,
+        title="Weight on rating versus own motives",
         description="Weight on the rating relative to intrinsic motives",
     )
     goal_pull: float = Field(
         0.6,
         ge=0.0,
         le=5.0,
+        title="Pull of a target on effort",
         description="Strength of a target as a reference point for effort",
     )
     loss_aversion: float = Field(
         2.25,
         ge=1.0,
         le=5.0,
+        title="Loss aversion about missing a goal",
         description="Slope of falling short of a goal relative to exceeding it",
     )
     learning_rate: float = Field(
         0.3,
         ge=0.0,
         le=1.0,
+        title="How fast people learn the policy",
         description="Weight of a quarter's evidence in updated beliefs",
     )
     imitation_probability: float = Field(
         0.1,
         ge=0.0,
         le=1.0,
+        title="Chance of copying a better-rated peer",
         description="Chance at each review of copying a better-rated peer's habits",
     )
     effort_cost_mean: float = Field(
         0.24,
         ge=0.01,
         le=100.0,
+        title="Average cost of effort",
         description="Mean marginal cost of working a normal week's intensity (rating units)",
     )
     hours_elasticity: float = Field(
         0.5,
         ge=0.0,
         le=3.0,
+        title="How much hours respond to incentives",
         description="Elasticity of working intensity to its marginal value",
     )
     max_intensity: float = Field(
         1.3,
         ge=1.0,
         le=2.0,
+        title="Most effort without stress",
         description="Most a person can work, as a multiple of a normal week, without stress",
     )
     quit_base_rate: float = Field(
         0.0106,
         ge=0.0,
         le=0.5,
+        title="Base quit rate",
         description="Chance per quarter of leaving when paid at one's outside option, unstressed",
     )
     quit_pay_sensitivity: float = Field(
         2.0,
         ge=0.0,
         le=20.0,
+        title="How much low pay drives quitting",
         description="Log-odds of leaving per unit of outside option over one's rating",
     )
     quit_stress_sensitivity: float = Field(
         3.0,
         ge=0.0,
         le=20.0,
+        title="How much stress drives quitting",
         description="Log-odds of leaving per unit of stress",
     )
     present_biased_share: float = Field(
         0.36,
         ge=0.0,
         le=1.0,
+        title="Share of present-biased people",
         description="Share of people with present bias (β < 1) in effort; Meier & Sprenger 2010",
     )
     present_bias_beta: float = Field(
         0.9,
         ge=0.3,
         le=1.0,
+        title="Strength of present bias",
         description="Typical β of the present-biased: weight on later costs and rewards "
         "relative to this week's cost; Augenblick, Niederle & Sprenger 2015",
     )
@@ -518,6 +604,7 @@ class Behaviour(_Group):
         9.4,
         ge=0.0,
         le=104.0,
+        title="Weeks to form a habit",
         description=(
             "Weeks for a changed choice to become 95 % habitual (Lally et al. 2010: median"
             " 66 days; 0 = no habit, every choice a best response)"
@@ -527,34 +614,40 @@ class Behaviour(_Group):
         0.5,
         ge=0.0,
         le=1.0,
+        title="Coupling people assume at first",
         description="Share of the rating one expects the OKR score to decide before any statement",
     )
     audit_prior: float = Field(
         0.05,
         ge=0.0,
         le=1.0,
+        title="Audit chance people assume at first",
         description="Weekly chance of an audit one expects before any statement",
     )
     credibility_prior: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
+        title="How far newcomers believe announcements",
         description="Share of the way a newcomer moves its beliefs towards what is stated",
     )
     own_experience_weight: float = Field(
         3.0,
         ge=1.0,
         le=20.0,
+        title="Weight of own experience versus a peer's",
         description="Weight of one's own experience relative to one teammate's",
     )
     peer_noise: float = Field(
         0.2,
         ge=0.0,
         le=2.0,
+        title="Noise in seeing a peer's rating",
         description="Sd of one's impression of a teammate's rating and work (rating units)",
     )
     decision_rule: Literal["optimise", "learn", "satisfice"] = Field(
         "optimise",
+        title="How people decide",
         description="How every decision is made: expected-utility optimisation under beliefs; "
         "learning from realised payoffs (Camerer & Ho 1999); satisficing against an adaptive "
         "aspiration (Simon 1955; Cyert & March 1963)",
@@ -563,6 +656,7 @@ class Behaviour(_Group):
         0.9,
         ge=0.0,
         le=1.0,
+        title="Memory of past payoffs (learners)",
         description="EWA's φ: weight of past attractions at each review under learn; "
         "Camerer & Ho 1999 (estimates around 0.9)",
     )
@@ -570,6 +664,7 @@ class Behaviour(_Group):
         0.4,
         ge=0.0,
         le=1.0,
+        title="Weight of payoffs not taken (learners)",
         description="EWA's δ: weight of the payoff one would have had with a teammate's option "
         "one did not choose (one's own, with the teammate's seen rating) under learn; "
         "Camerer & Ho 1999 (estimates around 0.3-0.5)",
@@ -578,6 +673,7 @@ class Behaviour(_Group):
         5.0,
         ge=0.0,
         le=100.0,
+        title="How sharply learners pick the best option",
         description="Logit λ: sensitivity of choice to attractions under learn, per rating "
         "unit of payoff (assumption)",
     )
@@ -585,6 +681,7 @@ class Behaviour(_Group):
         0.0,
         ge=-10.0,
         le=10.0,
+        title="Learners' starting view of each option",
         description="Attraction of every option before any experience under learn, rating "
         "units relative to the reference point; an option neither chosen nor seen keeps it "
         "(assumption: 0, as good as usual, equal so first choices are uniform)",
@@ -593,6 +690,7 @@ class Behaviour(_Group):
         0.3,
         ge=0.0,
         le=1.0,
+        title="How fast aspirations adapt",
         description="Share of the way the reference point (a satisficer's aspiration, a "
         "learner's reference) moves to the period's payoff at each settled review (Cyert & "
         "March 1963's adaptive aspiration, Erev & Roth 1998; the value is an assumption)",
@@ -601,6 +699,7 @@ class Behaviour(_Group):
         1,
         ge=1,
         le=4,
+        title="How far satisficers search",
         description="Most menu steps a satisficer's search moves the one decision it moves, "
         "within the menu (assumption: local search to a neighbouring option; Cyert & March "
         "1963)",
@@ -614,105 +713,126 @@ class Env(_Group):
         0.05,
         ge=0.0,
         le=1.0,
+        title="How often blockers appear",
         description="Chance per key result per week that a blocker appears",
     )
     blocker_severity: float = Field(
         0.7,
         ge=0.0,
         le=1.0,
+        title="How much a blocker stops",
         description="Share of a key result's output a blocker stops",
     )
     self_resolve_rate: float = Field(
         0.12,
         ge=0.01,
         le=1.0,
+        title="Chance a hidden blocker clears itself",
         description="Weekly chance a hidden blocker clears by itself",
     )
     raised_resolve_rate: float = Field(
         0.35,
         ge=0.01,
         le=1.0,
+        title="Chance a raised blocker clears",
         description="Weekly chance a raised blocker clears",
     )
     bau_demand: float = Field(
         0.25,
         ge=0.0,
         le=1.0,
+        title="Business-as-usual work needed",
         description="Non-OKR work needed per employee-week (capability units)",
     )
     bau_value: float = Field(
-        1.2, ge=0.0, le=5.0, description="Value of a unit of non-OKR work done"
+        1.2,
+        ge=0.0,
+        le=5.0,
+        title="Value of business-as-usual work",
+        description="Value of a unit of non-OKR work done",
     )
     incident_cost: float = Field(
         0.5,
         ge=0.0,
         le=5.0,
+        title="Cost of neglected work (incidents)",
         description="Value lost per week per unit of neglected non-OKR backlog",
     )
     backlog_decay: float = Field(
         0.15,
         ge=0.0,
         le=1.0,
+        title="Neglected work that clears itself",
         description="Share of the non-OKR backlog that clears itself per week",
     )
     help_value: float = Field(
         1.6,
         ge=0.0,
         le=5.0,
+        title="Value of help to a colleague",
         description="Value of a unit of help to the colleague who gets it",
     )
     help_saturation: float = Field(
         0.15,
         ge=0.01,
         le=1.0,
+        title="Point where more help adds little",
         description="Scale at which the value of help received saturates",
     )
     breakthrough_rate: float = Field(
         0.12,
         ge=0.0,
         le=1.0,
+        title="Chance of a breakthrough from exploring",
         description="Weekly breakthrough chance at saturated exploration",
     )
     breakthrough_value: float = Field(
         6.0,
         ge=0.0,
         le=100.0,
+        title="Value of a breakthrough",
         description="Value of an exploration breakthrough",
     )
     exploration_scale: float = Field(
         0.1,
         ge=0.01,
         le=1.0,
+        title="Point where exploration runs out of ideas",
         description="Exploration share of the week at which new ideas start running out",
     )
     capability_growth: float = Field(
         0.02,
         ge=0.0,
         le=0.5,
+        title="Skill gained by exploring",
         description="Capability gained per quarter of full-time exploration",
     )
     pressure_erosion: float = Field(
         0.01,
         ge=0.0,
         le=0.5,
+        title="Skill lost to stress",
         description="Capability lost per quarter at full stress",
     )
     alignment: float = Field(
         1.0,
         ge=0.0,
         le=1.0,
+        title="Value of work aimed at the strategy",
         description="Strategic value of goal-directed work aimed exactly at the strategy",
     )
     priority_drift: float = Field(
         0.3,
         ge=0.0,
         le=2.0,
+        title="Drift in what teams think matters",
         description="Sd per quarter of the drift in each team's estimate of what matters",
     )
     strategy_visibility: float = Field(
         0.1,
         ge=0.0,
         le=1.0,
+        title="How well teams see the strategy",
         description="Share of a team's priority error corrected per quarter without shared "
         "objectives",
     )
@@ -720,48 +840,56 @@ class Env(_Group):
         0.5,
         ge=0.0,
         le=1.0,
+        title="Extra clarity from shared OKRs",
         description="Further share corrected per quarter when shared OKRs make priorities visible",
     )
     stress_error: float = Field(
         0.2,
         ge=0.0,
         le=1.0,
+        title="Output lost to stress errors",
         description="Share of output lost to errors and rework at full stress",
     )
     stress_capacity: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
+        title="Overtime lost at full stress",
         description="Share of the intensity above a normal week lost at full stress",
     )
     vacancy_weeks: int = Field(
         6,
         ge=0,
         le=26,
+        title="Weeks a seat stays empty",
         description="Weeks a leaver's seat stays empty before the hire starts",
     )
     ramp_weeks: int = Field(
         13,
         ge=1,
         le=52,
+        title="Weeks for a newcomer to ramp up",
         description="Weeks a newcomer takes to reach full productivity (from half)",
     )
     shock_quarter: int = Field(
         0,
         ge=0,
         le=200,
+        title="Quarter of a market shock",
         description="Quarter of a market shock (0 = none)",
     )
     shock_size: float = Field(
         0.4,
         ge=0.0,
         le=1.0,
+        title="Size of a market shock",
         description="Share of output a market shock removes for its quarter",
     )
     booking_loss: float = Field(
         0.1,
         ge=0.0,
         le=1.0,
+        title="Value lost by booking work in another quarter",
         description="Share of its value output loses when booked in another quarter "
         "than it is produced in (assumption)",
     )
@@ -769,6 +897,7 @@ class Env(_Group):
         0.1,
         ge=0.0,
         le=0.5,
+        title="Most work booked across a quarter end",
         description="Most output a key result can book across a quarter's end, as a share "
         "of its quarter's expected output (assumption)",
     )
@@ -777,7 +906,13 @@ class Env(_Group):
 class Horizon(_Group):
     """How long a run lasts."""
 
-    quarters: int = Field(8, ge=1, le=200, description="Quarters simulated (13 weeks each)")
+    quarters: int = Field(
+        8,
+        ge=1,
+        le=200,
+        title="Quarters to simulate",
+        description="Quarters simulated (13 weeks each)",
+    )
 
 
 class Assumptions(_Group):
@@ -792,42 +927,49 @@ class Assumptions(_Group):
         0.5,
         ge=0.0,
         le=2.0,
+        title="Spread of risk aversion",
         description="Log-sd of risk aversion across people (assumption)",
     )
     honesty_cost_log_sd: float = Field(
         0.8,
         ge=0.0,
         le=2.0,
+        title="Spread of honesty cost",
         description="Log-sd of the honesty cost across people (assumption)",
     )
     intrinsic_motivation_log_sd: float = Field(
         0.4,
         ge=0.0,
         le=2.0,
+        title="Spread of intrinsic motivation",
         description="Log-sd of intrinsic motivation across people (assumption)",
     )
     prosociality_log_sd: float = Field(
         0.5,
         ge=0.0,
         le=2.0,
+        title="Spread of the wish to help",
         description="Log-sd of prosociality across people (assumption)",
     )
     mum_cost_log_sd: float = Field(
         0.5,
         ge=0.0,
         le=2.0,
+        title="Spread of discomfort with bad news",
         description="Log-sd of the discomfort of delivering bad news across people (assumption)",
     )
     effort_cost_log_sd: float = Field(
         0.3,
         ge=0.0,
         le=2.0,
+        title="Spread of the cost of effort",
         description="Log-sd of the cost of effort across people (assumption)",
     )
     present_bias_log_sd: float = Field(
         0.05,
         ge=0.0,
         le=1.0,
+        title="Spread of present bias",
         description="Log-sd of β around behaviour.present_bias_beta among the present-biased "
         "(assumption)",
     )
@@ -835,6 +977,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.0,
         le=2.0,
+        title="Lasting misperception of own progress",
         description="Log-sd of one's lasting misperception of one's own progress, as a share of "
         "behaviour.self_knowledge_sd (assumption)",
     )
@@ -842,6 +985,7 @@ class Assumptions(_Group):
         0.6,
         ge=0.0,
         le=1.0,
+        title="Planned time on key results at first",
         description="Planned key-result share of the hours before any history; also the "
         "manager's estimate's (assumption)",
     )
@@ -849,6 +993,7 @@ class Assumptions(_Group):
         0.1,
         ge=0.0,
         le=2.0,
+        title="Help people expect at first",
         description="Help one expects to receive per week before any history "
         "(output units; assumption)",
     )
@@ -856,6 +1001,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.0,
         le=1.0,
+        title="Expected chance a revision is granted",
         description="Believed chance a manager agrees to a revision before any is seen "
         "(assumption: even odds, uninformed)",
     )
@@ -863,6 +1009,7 @@ class Assumptions(_Group):
         0.3,
         ge=0.0,
         le=1.0,
+        title="How far short a goal still pulls",
         description="How far below a goal (share of the target) a shortfall still pulls effort "
         "and report (calibrated, docs/ODD.md §10; Locke & Latham 2002, directional)",
     )
@@ -870,6 +1017,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.1,
         le=1.0,
+        title="Least effort of a working week",
         description="Least intensity, as a share of a normal week: one is present for the "
         "contracted week (assumption)",
     )
@@ -877,6 +1025,7 @@ class Assumptions(_Group):
         0.92,
         ge=0.0,
         le=0.99,
+        title="How long stress lingers",
         description="Weekly carry-over of stress, an exponential average over about "
         "1/(1 − m) weeks (assumption: about 12)",
     )
@@ -884,6 +1033,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.0,
         le=1.0,
+        title="Newcomer's first-week productivity",
         description="A newcomer's productivity in its first week, as a share of full; it "
         "reaches full over env.ramp_weeks (assumption)",
     )
@@ -891,6 +1041,7 @@ class Assumptions(_Group):
         0.3,
         ge=0.0,
         le=2.0,
+        title="Noise in managers' estimates of capability",
         description="Log-sd of a manager's estimate of a report's capability at accuracy 0 "
         "(scaled by 1 − judgment.accuracy; assumption)",
     )
@@ -898,6 +1049,7 @@ class Assumptions(_Group):
         3.0,
         ge=0.0,
         le=10.0,
+        title="Blockers' share of output uncertainty",
         description="Blockers' term in one's relative uncertainty about a quarter's output, "
         "× severity·√(rate·weeks)/weeks (assumption)",
     )
@@ -905,6 +1057,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.0,
         le=13.0,
+        title="Effort needed to learn own capability",
         description="Key-result effort in a quarter (week-equivalents) below which one does "
         "not update the belief of one's own capability (assumption)",
     )
@@ -912,6 +1065,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.05,
         le=1.0,
+        title="Gap at which an announcement is ignored",
         description="Distance between a statement and what is seen at which the statement is "
         "judged as good as none (assumption: half the range of a share)",
     )
@@ -919,6 +1073,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.0,
         le=3.0,
+        title="Blur of ranking band edges",
         description="Blur of a forced distribution's band edges as weighed by an employee, "
         "× the peers' spread of attainment (assumption)",
     )
@@ -926,6 +1081,7 @@ class Assumptions(_Group):
         1.2,
         ge=0.01,
         le=10.0,
+        title="Typical contribution assumed at first",
         description="Contribution per employee-week everyone takes as typical before the first "
         "review (value units; assumption)",
     )
@@ -933,6 +1089,7 @@ class Assumptions(_Group):
         0.1,
         ge=0.01,
         le=2.0,
+        title="Typical help assumed at first",
         description="Help given per employee-week everyone takes as typical before the first "
         "review (output units; assumption)",
     )
@@ -940,6 +1097,7 @@ class Assumptions(_Group):
         0.15,
         ge=0.02,
         le=2.0,
+        title="Peers' attainment spread assumed at first",
         description="Spread of peers' attainment a forced ranking is weighed against before "
         "the first review (assumption)",
     )
@@ -947,6 +1105,7 @@ class Assumptions(_Group):
         0.2,
         ge=0.0,
         le=0.5,
+        title="Largest understatement weighed",
         description="Largest understatement of progress one weighs in a report, in units of "
         "on-pace progress (assumption)",
     )
@@ -954,6 +1113,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.05,
         le=1.0,
+        title="Largest overstatement weighed",
         description="Largest overstatement of progress one weighs in a report, in units of "
         "on-pace progress (assumption)",
     )
@@ -961,6 +1121,7 @@ class Assumptions(_Group):
         0.5,
         ge=0.05,
         le=0.95,
+        title="Lowest target offer weighed",
         description="Lowest target one weighs offering, as a multiple of one's expected output "
         "(bounds the sandbagging index at 1 − it; assumption)",
     )
@@ -968,6 +1129,7 @@ class Assumptions(_Group):
         1.6,
         ge=1.05,
         le=5.0,
+        title="Highest target offer weighed",
         description="Highest target one weighs offering, as a multiple of one's expected output "
         "(assumption)",
     )
@@ -975,6 +1137,7 @@ class Assumptions(_Group):
         0.4,
         ge=0.05,
         le=0.9,
+        title="Range of target offers (learners, satisficers)",
         description="Under behaviour.decision_rule learn or satisfice: the target offers on the "
         "menu run from 1 − this to 1 + this times one's expected output, in five even steps "
         "(assumption: wider than the optimiser's offers in coupled runs)",
@@ -983,6 +1146,7 @@ class Assumptions(_Group):
         0.2,
         ge=0.0,
         le=0.5,
+        title="Range of effort levels (learners, satisficers)",
         description="Under learn or satisfice: the intensities on the menu run from 1 − this to "
         "1 + this times a normal week, in five even steps (assumption)",
     )
@@ -990,6 +1154,7 @@ class Assumptions(_Group):
         0.2,
         ge=0.0,
         le=0.5,
+        title="Range of key-result time (learners, satisficers)",
         description="Under learn or satisfice: the key-result shares of the hours on the menu run "
         "this far either side of assumptions.kr_plan_prior, in five even steps, within 0 to 1 "
         "(assumption)",
@@ -998,6 +1163,7 @@ class Assumptions(_Group):
         0.55,
         ge=0.25,
         le=1.0,
+        title="Lean of the other hours (learners, satisficers)",
         description="Under learn or satisfice: a split of the other hours that leans on one "
         "activity gives it this share and the other three equal parts of the rest; one option "
         "splits them evenly (assumption)",
@@ -1006,6 +1172,7 @@ class Assumptions(_Group):
         0.4,
         ge=0.05,
         le=1.0,
+        title="Range of report shadings (learners, satisficers)",
         description="Under learn or satisfice: the report shadings on the menu run from − this "
         "to + this (units of on-pace progress), in five even steps (assumption: wider than the "
         "optimiser's shadings in coupled runs)",
@@ -1014,6 +1181,7 @@ class Assumptions(_Group):
         1.0,
         ge=0.0,
         le=1.0,
+        title="Range of bookings (learners, satisficers)",
         description="Under learn or satisfice: the bookings on the menu run from pulling in to "
         "holding back this share of what can be moved (env.booking_bound), in five even steps "
         "(assumption)",
@@ -1029,8 +1197,15 @@ FIXED_KEYS = frozenset({"okr.krs_per_person", "okr.aspirational_share"})
 class ScheduledChange(_Group):
     """A policy change taking effect at the start of a quarter."""
 
-    quarter: int = Field(ge=1, le=200, description="Quarter (1-based) from which the change holds")
-    set: dict[str, Any] = Field(description="Dotted scenario keys and their new values")
+    quarter: int = Field(
+        ge=1,
+        le=200,
+        title="Quarter the change starts",
+        description="Quarter (1-based) from which the change holds",
+    )
+    set: dict[str, Any] = Field(
+        title="Settings that change", description="Dotted scenario keys and their new values"
+    )
 
 
 class Scenario(_Group):
@@ -1047,6 +1222,7 @@ class Scenario(_Group):
     schedule: tuple[ScheduledChange, ...] = Field(
         (),
         strict=False,  # TOML gives a list; each change inside is still strict
+        title="Scheduled policy changes",
         description="Policy changes over time, applied at the start of their quarter",
     )
 

@@ -19,7 +19,8 @@ def test_every_lever_and_world_setting_has_a_control_built_from_its_field():
     assert set(controls.scalar_keys(controls.LEVER_GROUPS)) <= set(keys)
     for c in built:
         info = params.field_info(c.key)
-        assert c.label == c.key
+        assert c.label == info.title
+        assert c.key in c.tooltip
         assert c.help == info.description
         if c.kind in ("float", "int"):
             assert (c.low, c.high) == params.bounds(c.key)
@@ -27,6 +28,30 @@ def test_every_lever_and_world_setting_has_a_control_built_from_its_field():
             assert c.choices == typing.get_args(info.annotation)
         else:
             assert info.annotation is bool
+
+
+def _fields() -> typing.Iterator[tuple[str, typing.Any]]:
+    """Every field of the scenario schema, the groups' and a scheduled change's included."""
+    for group, info in Scenario.model_fields.items():
+        inner = getattr(info.annotation, "model_fields", None)
+        if inner is None:
+            yield group, info
+        else:
+            yield from ((f"{group}.{name}", field) for name, field in inner.items())
+    for name, field in params.ScheduledChange.model_fields.items():
+        yield f"schedule.{name}", field
+
+
+def test_every_scenario_field_has_a_plain_language_title_beside_its_description():
+    fields = dict(_fields())
+    assert len(fields) > 150
+    for key, info in fields.items():
+        assert info.description, key
+        assert info.title, f"{key} has no title"
+        assert not set(info.title) & set("_."), f"{key}: {info.title!r} reads as a key"
+        assert len(info.title) <= 48, f"{key}: a label must fit a slider's line"
+    lever_titles = [c.label for c in controls.lever_controls() + controls.world_controls()]
+    assert len(lever_titles) == len(set(lever_titles)), "two levers would read the same"
 
 
 def test_key_levers_come_first():

@@ -218,3 +218,58 @@ def test_once_a_page_shows_the_twins_a_step_waits_for_the_weeks_before_it():
     finally:
         thread.join()
     assert model.week == WEEKS_PER_QUARTER + 1
+
+
+def _small_twins() -> TwinOrganisations:
+    return TwinOrganisations(
+        str(LIBRARY / "decoupled.toml"), str(LIBRARY / "coupled.toml"), world=SMALL, seed=3
+    )
+
+
+def test_a_switch_mid_run_is_the_schedule_a_file_would_hold():
+    """B's coupling set to 0 from quarter 2 mid-run equals a file scheduling it from the start."""
+    twins = _small_twins()
+    for _ in range(5):
+        twins._wrapped_step()
+    levers = {**twins.settings["levers_b"], "comp.coupling": 0.0}
+    assert twins.switch("B", levers) == 2
+    assert twins.policy_changes() == [("B", WEEKS_PER_QUARTER, {"comp.coupling": 0.0})]
+    assert twins.settings["levers_b"] == levers
+    assert twins.switch("B", levers) is None  # already in force from quarter 2
+    assert twins.finish() == 2 * WEEKS_PER_QUARTER - 5
+    assert not twins.running
+
+    planned = twin_scenario(LIBRARY / "coupled.toml", {}, SMALL).model_dump(mode="python")
+    planned["schedule"] = [{"quarter": 2, "set": {"comp.coupling": 0.0}}]
+    scheduled = OKRModel(Scenario.from_mapping(planned), 3)
+    scheduled.run()
+    switched = twins.twins[1].model.quarterly_frame()
+    assert switched.equals(scheduled.quarterly_frame())
+
+
+def test_a_switch_that_does_not_validate_names_the_key():
+    twins = _small_twins()
+    twins._wrapped_step()
+    with pytest.raises(ScenarioError, match=r"comp\.coupling"):
+        twins.switch("B", {"comp.coupling": 1.5})
+
+
+def test_run_to_end_stops_mesas_clock_at_the_horizon():
+    twins = _small_twins()
+    assert twins.finish() == 2 * WEEKS_PER_QUARTER
+    twins._wrapped_step()  # ▶ after the end does nothing
+    assert twins.time == twins.week == 2 * WEEKS_PER_QUARTER
+
+
+def test_readouts_are_the_last_review_and_this_week():
+    twins = _small_twins()
+    twins._wrapped_step()
+    first = twins.readouts()
+    assert [r["attainment"] for r in first] == [None, None]  # no review yet
+    assert all(r["true_value"] is not None for r in first)
+    twins.finish()
+    for shown, twin in zip(twins.readouts(), twins.twins, strict=True):
+        last = twin.model.quarterly_frame().iloc[-1]
+        assert shown["attainment"] == pytest.approx(last["attainment"])
+        assert shown["honesty"] == pytest.approx(1 - last["slanted_report_share"])
+        assert shown["trust"] == pytest.approx(float(np.mean(twin.model.workforce.coupling_belief)))

@@ -1,7 +1,9 @@
 """Dashboard controls read from the ``Scenario`` schema, never written a second time.
 
-A control's label is its dotted key (the one name used everywhere), its help
-text the field's ``description``, its range the field's ``ge``/``le`` bounds;
+A control's label is the field's plain-language ``title`` (a room reads
+"How much of the rating the OKR score decides", not ``comp.coupling``), its
+tooltip the dotted key (the one name used everywhere) with the field's
+``description``, its range the field's ``ge``/``le`` bounds;
 ``Literal`` fields become dropdowns of their values and booleans checkboxes.
 A fraction's slider steps by a round number near a twentieth of its range, so
 a facilitator reaches any setting with a few presses of an arrow key; a count
@@ -45,11 +47,13 @@ class Control:
     Attributes
     ----------
     key
-        Dotted scenario key, e.g. ``"comp.coupling"`` (also the label).
+        Dotted scenario key, e.g. ``"comp.coupling"`` (shown in the tooltip).
     kind
         ``"float"`` or ``"int"`` (a slider), ``"choice"`` (a dropdown) or ``"bool"``.
     help
-        The field's description, shown under the control.
+        The field's description, shown in the tooltip.
+    title
+        The field's plain-language title: the control's label.
     low, high, step
         Slider range and step (``None`` for dropdowns and checkboxes).
     choices
@@ -63,10 +67,17 @@ class Control:
     high: float | None = None
     step: float | None = None
     choices: tuple[str, ...] = ()
+    title: str = ""
 
     @property
     def label(self) -> str:
-        return self.key
+        """The plain-language title, or the key for a field that has none."""
+        return self.title or self.key
+
+    @property
+    def tooltip(self) -> str:
+        """The dotted key and what it means: ``"comp.coupling: Share of the rating ..."``."""
+        return f"{self.key}: {self.help}" if self.help else self.key
 
     def slider(self) -> tuple[float, float, float]:
         """``(low, high, step)`` of a slider control."""
@@ -139,10 +150,12 @@ def control(key: str, known: Iterable[Any] = ()) -> Control:
     info = params.field_info(key)
     annotation = info.annotation
     help_text = info.description or ""
+    title = info.title or ""
     if typing.get_origin(annotation) is Literal:
-        return Control(key, "choice", help_text, choices=tuple(typing.get_args(annotation)))
+        choices = tuple(typing.get_args(annotation))
+        return Control(key, "choice", help_text, choices=choices, title=title)
     if annotation is bool:
-        return Control(key, "bool", help_text)
+        return Control(key, "bool", help_text, title=title)
     if annotation in (int, float):
         low, high = params.bounds(key)
         if low is None or high is None:
@@ -153,7 +166,8 @@ def control(key: str, known: Iterable[Any] = ()) -> Control:
             seen = [info.default, *known]
             numbers = [v for v in seen if isinstance(v, int | float) and not isinstance(v, bool)]
             step = fitting_step(step, float(low), numbers)
-        return Control(key, "int" if integer else "float", help_text, float(low), float(high), step)
+        kind: ControlKind = "int" if integer else "float"
+        return Control(key, kind, help_text, float(low), float(high), step, title=title)
     raise KeyError(f"{key}: no control for a field of type {annotation!r}")
 
 

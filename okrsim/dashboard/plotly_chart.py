@@ -19,7 +19,7 @@ import plotly
 import plotly.graph_objects as go
 import solara
 import solara.server.settings
-from traitlets import observe
+from traitlets import Unicode, observe
 
 #: plotly's front-end module, as installed with the plotly package.
 BUNDLE_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -40,9 +40,25 @@ def serve_bundle() -> None:
 
 
 class SharedBundleFigureWidget(go.FigureWidget):
-    """plotly's ``FigureWidget``, loading its browser module by URL (cached by the browser)."""
+    """plotly's ``FigureWidget``, loading its browser module by URL (cached by the browser).
+
+    ``export_name`` names the PNG that plotly's camera button (and the page's
+    PNG button) saves; the picture is drawn in the browser at twice the
+    chart's size, sharp enough for a slide.
+    """
 
     _esm = _LOADER
+    export_name = Unicode("okrsim-chart")  # not synced: read into the config once
+
+    def __init__(self, *args: Any, export_name: str = "okrsim-chart", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.export_name = export_name
+        # plotly.js reads the config when it first draws the chart
+        self._config = {
+            **dict(self._config),  # type: ignore[has-type]
+            "displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": export_name, "scale": 2},
+        }
 
     # After every update the browser reports the defaults plotly.js filled in (a
     # delta per trace and one for the layout), and plotly's handlers fold them into
@@ -68,14 +84,14 @@ class SharedBundleFigureWidget(go.FigureWidget):
 
 
 @solara.component
-def FigurePlotly(fig: go.Figure):
+def FigurePlotly(fig: go.Figure, export_name: str = "okrsim-chart"):
     """Show ``fig``; a new figure updates the chart in place (data and layout).
 
     Like :func:`solara.FigurePlotly` but with :class:`SharedBundleFigureWidget`.
     Keys a new layout lacks are not removed from the chart's layout, so every
     version of a chart should carry the same annotations and shapes.
     """
-    element = SharedBundleFigureWidget.element()
+    element = SharedBundleFigureWidget.element(export_name=export_name)
 
     def update() -> None:
         widget: SharedBundleFigureWidget = solara.get_widget(element)

@@ -34,7 +34,7 @@ import pandas as pd
 from okrsim.dashboard.controls import lever_controls, values
 from okrsim.metrics import METRICS
 from okrsim.model import WEEKLY_SERIES, OKRModel
-from okrsim.params import Scenario, ScenarioError
+from okrsim.params import WEEKS_PER_QUARTER, Scenario, ScenarioError
 from okrsim.policies.curves import Array
 
 #: The twins' names, in drawing order (first colour, second colour).
@@ -241,7 +241,8 @@ class TwinOrganisations(mesa.Model):
             gap = self._shown_at + SHOW_GAP_S - time.monotonic()
             if gap > 0 and self._weeks_per_show is not None:
                 self._on_screen.wait(gap)  # the lock is free meanwhile
-        super()._wrapped_step()
+        if self.running:  # a run that ended stays at its last week (Mesa's time too)
+            super()._wrapped_step()
 
     def _may_step(self) -> bool:
         per_show = self._weeks_per_show
@@ -254,6 +255,84 @@ class TwinOrganisations(mesa.Model):
         self._shown_at = time.monotonic()
         self._weeks_per_show = max(1, int(weeks_per_show))
         self._on_screen.notify_all()
+
+    @serialised
+    def finish(self) -> int:
+        """Run both organisations to their horizon at once; the weeks run.
+
+        Each week is Mesa's step (its clock advances with it), without the
+        wait for the page that Play's steps make: "run to end" shows the end.
+        """
+        weeks = 0
+        while self.running:
+            super()._wrapped_step()
+            weeks += 1
+        return weeks
+
+    @serialised
+    def switch(self, name: str, levers: Mapping[str, Any]) -> int | None:
+        """Organisation ``name`` runs ``levers`` from the start of its next quarter.
+
+        The change enters the organisation's own scenario as a scheduled
+        policy change (``[[schedule]]``, validated like a file's), exactly as
+        ``decouple_in_year_two.toml`` switches policy: people keep what they
+        have learned and their habits.  Returns the quarter the change takes
+        effect, or None if no lever differs from the policy in force then.
+
+        Raises
+        ------
+        ScenarioError
+            If the change does not validate (the message names the key).
+        """
+        twin = self.twins[ORGANISATIONS.index(name)]
+        model = twin.model
+        quarter = model.quarter + 1
+        in_force = twin.scenario.at_quarter(quarter).flat()
+        changes = {k: v for k, v in levers.items() if in_force.get(k) != v}
+        if not changes or not model.running:
+            return None
+        data = twin.scenario.model_dump(mode="python")
+        data["schedule"] = [*data["schedule"], {"quarter": quarter, "set": changes}]
+        scenario = Scenario.from_mapping(data, source=f"organisation {name}'s switch")
+        twin.scenario = model.base_scenario = scenario
+        self.settings[f"levers_{name.lower()}"] = dict(levers)
+        self._cache.clear()
+        return quarter
+
+    def policy_changes(self) -> list[tuple[str, int, dict[str, Any]]]:
+        """Every scheduled policy change: ``(organisation, week it starts, settings)``."""
+        return [
+            (name, (change.quarter - 1) * WEEKS_PER_QUARTER, dict(change.set))
+            for name, twin in zip(ORGANISATIONS, self.twins, strict=True)
+            for change in twin.scenario.schedule
+        ]
+
+    @serialised
+    def readouts(self) -> list[dict[str, float | None]]:
+        """Each organisation's headline numbers now (None before the first review).
+
+        ``attainment`` (reported, at the last review), ``true_value`` (per
+        employee-week, this week), ``honesty`` (1 − the share of check-ins
+        deliberately slanted, last review) and ``trust`` (the mean belief of
+        how much of the rating the OKR score decides, now; ``credibility``
+        beside it).
+        """
+        out: list[dict[str, float | None]] = []
+        for t in self.twins:
+            m = t.model
+            last = m.quarter_rows[-1] if m.quarter_rows else None
+            weekly = m.weekly.last(1)
+            value = weekly["true_value"]
+            out.append(
+                {
+                    "attainment": None if last is None else float(last["attainment"]),
+                    "true_value": float(value[-1]) if len(value) else None,
+                    "honesty": None if last is None else 1.0 - float(last["slanted_report_share"]),
+                    "trust": float(np.mean(m.workforce.coupling_belief)),
+                    "credibility": float(np.mean(m.workforce.credibility)),
+                }
+            )
+        return out
 
     def step(self) -> None:
         """One week in both organisations (one that has reached its horizon waits)."""
