@@ -9,13 +9,14 @@ CORE   := $(VENV)/.core-stamp
 STAMP  := $(VENV)/.dev-stamp
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest bench golden data-dictionary browser-deps clean help
+.PHONY: demo test lint typecheck pytest bench golden data-dictionary screenshots browser-deps clean help
 
 help:
 	@echo "make demo   - coupled vs decoupled comparison: prints a table, writes $(OUT)/demo/report.html"
 	@echo "make test   - ruff, mypy and the whole pytest suite (installs Chromium for browser tests)"
 	@echo "make bench  - speed benchmarks (benchmarks/*.py)"
 	@echo "make golden - regenerate the golden runs (only for an intended change of behaviour)"
+	@echo "make screenshots - refresh the dashboard pictures in docs/ from the browser tests"
 	@echo "make data-dictionary - regenerate docs/DATA.md from okrsim/data_dictionary.py"
 
 $(CORE): pyproject.toml
@@ -55,6 +56,10 @@ test: lint typecheck pytest
 # commit that says which behaviour changed and why.
 golden: $(STAMP)
 	$(BIN)/python tests/golden_runs.py
+
+# The README's dashboard pictures, taken by the room and walk-through browser tests.
+screenshots: $(STAMP) browser-deps
+	OKRSIM_UPDATE_DOCS=1 $(BIN)/pytest tests/test_dashboard_room.py -q
 
 # docs/DATA.md is rendered from okrsim/data_dictionary.py; a test keeps them equal.
 data-dictionary: $(STAMP)

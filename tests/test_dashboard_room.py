@@ -5,17 +5,20 @@ and a 1280×720 projector at 150 % browser zoom.  Browser zoom at 150 % lays
 the page out in a 853×480 CSS-pixel window drawn at 1.5 device pixels per
 CSS pixel, which is what the third context is.  At each, the charts must fill
 the space under the readouts, keep every text at 20 px or more, and be drawn
-whole (``clipped_charts``); the screenshots go to ``docs/`` for the README.
+whole (``clipped_charts``).  The screenshots go to ``test-output/``, or to
+``docs/`` for the README with ``OKRSIM_UPDATE_DOCS=1`` (``make screenshots``),
+so a test run leaves the tracked pictures alone.
 
 The walk-through is a new facilitator's first run, as one test: load, pick a
 preset, play, switch policy mid-run, run to the end, export, using the
-keyboard shortcuts along the way.  Its screenshots go to ``docs/`` too.
+keyboard shortcuts along the way.  Its screenshots go where the others do.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -41,7 +44,8 @@ pytest_plugins = ["browser_plugin"]
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
+#: Where the pictures go: the README's (docs/) only when asked to refresh them.
+DOCS = ROOT / ("docs" if os.environ.get("OKRSIM_UPDATE_DOCS") == "1" else "test-output")
 OKRSIM = Path(sys.executable).with_name("okrsim")
 LOAD_TIMEOUT_MS = 60_000
 VALUE = "Measured success vs true value delivered"
@@ -136,7 +140,8 @@ def laid_out(page: Any, stage_width: float) -> dict[str, Any]:
 
 
 def save(page: Any, name: str) -> Path:
-    """A small PNG of the page for the docs (``docs/<name>.png``)."""
+    """A small PNG of the page (``<DOCS>/<name>.png``)."""
+    DOCS.mkdir(exist_ok=True)
     path = DOCS / f"{name}.png"
     page.wait_for_timeout(400)  # the last redraw lands before the picture
     page.screenshot(path=str(path), scale="css")
