@@ -17,6 +17,7 @@ import pytest
 from okrsim import __version__
 from okrsim.cli import HEADLINE_METRICS
 from okrsim.data_dictionary import metric_title
+from okrsim.params import Comp
 from okrsim.report import figures, wording
 from okrsim.report.pages import comparison_report
 
@@ -59,7 +60,9 @@ def test_the_report_opens_with_the_executive_summary(html):
     body = html[html.index("<body>") :]
     summary = body.index("Executive summary")
     assert summary < body.index("Policies compared") < body.index('<h2 id="charts">')
-    assert "<b>What changes.</b> Share of the rating taken formulaically" in body
+    # a setting is named by its plain title, its key beside it
+    title = Comp.model_fields["coupling"].title
+    assert f"<b>What changes.</b> {title}" in body
     assert "(<code>comp.coupling</code>): 0 → 0.8" in body
     top = re.search(r'<ol class="top">(.*?)</ol>', body, re.S)
     assert top is not None
