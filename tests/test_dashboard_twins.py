@@ -261,7 +261,7 @@ def test_run_to_end_stops_mesas_clock_at_the_horizon():
     assert twins.time == twins.week == 2 * WEEKS_PER_QUARTER
 
 
-def test_readouts_are_the_last_review_and_this_week():
+def test_readouts_are_the_last_review_and_the_last_quarter_of_weeks():
     twins = _small_twins()
     twins._wrapped_step()
     first = twins.readouts()
@@ -273,3 +273,5 @@ def test_readouts_are_the_last_review_and_this_week():
         assert shown["attainment"] == pytest.approx(last["attainment"])
         assert shown["honesty"] == pytest.approx(1 - last["slanted_report_share"])
         assert shown["trust"] == pytest.approx(float(np.mean(twin.model.workforce.coupling_belief)))
+        weekly = twin.model.weekly_frame()["true_value"]
+        assert shown["true_value"] == pytest.approx(weekly.iloc[-WEEKS_PER_QUARTER:].mean())

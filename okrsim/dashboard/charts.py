@@ -310,7 +310,10 @@ def readout_labels() -> dict[str, tuple[str, str]]:
     """The big numbers' labels and tooltips, from the metrics' titles and keys."""
     return {
         "attainment": (metric_title("attainment"), "attainment: at the last review"),
-        "true_value": (metric_title("true_value"), "true_value: per employee-week, this week"),
+        "true_value": (
+            metric_title("true_value"),
+            "true_value: per employee-week, mean of the last 13 weeks",
+        ),
         "honesty": (
             "Honest check-ins",
             "1 − slanted_report_share: check-ins not deliberately slanted, last review",

@@ -312,7 +312,8 @@ class TwinOrganisations(mesa.Model):
         """Each organisation's headline numbers now (None before the first review).
 
         ``attainment`` (reported, at the last review), ``true_value`` (per
-        employee-week, this week), ``honesty`` (1 − the share of check-ins
+        employee-week, the mean of the last 13 weeks: a week alone is mostly
+        luck), ``honesty`` (1 − the share of check-ins
         deliberately slanted, last review) and ``trust`` (the mean belief of
         how much of the rating the OKR score decides, now; ``credibility``
         beside it).
@@ -321,12 +322,11 @@ class TwinOrganisations(mesa.Model):
         for t in self.twins:
             m = t.model
             last = m.quarter_rows[-1] if m.quarter_rows else None
-            weekly = m.weekly.last(1)
-            value = weekly["true_value"]
+            value = m.weekly.last(WEEKS_PER_QUARTER)["true_value"]
             out.append(
                 {
                     "attainment": None if last is None else float(last["attainment"]),
-                    "true_value": float(value[-1]) if len(value) else None,
+                    "true_value": float(np.mean(value)) if len(value) else None,
                     "honesty": None if last is None else 1.0 - float(last["slanted_report_share"]),
                     "trust": float(np.mean(m.workforce.coupling_belief)),
                     "credibility": float(np.mean(m.workforce.credibility)),
