@@ -129,7 +129,10 @@ def open_tab(page: Any, name: str, charts: int) -> list[dict[str, Any]]:
 def step_weeks(dash: WatchedPage, weeks: int) -> None:
     """One Step of ``weeks`` weeks (13 at most), set with the weeks-per-step slider."""
     set_slider(dash.page, "weeks per step", weeks)
-    dash.settle()  # the slider's value must reach the server before Step
+    # the value the server drew: it has the final value, not one on the way there
+    drawn = dash.page.locator(".okrsim-pace .okrsim-slider", has_text="weeks per step")
+    expect(drawn.locator(".okrsim-value")).to_have_text(str(weeks))
+    dash.settle()
     mesa_button(dash.page, "step").click()
     expect(mesa_time(dash.page)).to_have_text(f"Time: {weeks}.0")
 
