@@ -72,6 +72,7 @@ BOOKKEEPING: tuple[tuple[str, float | str, str], ...] = (
     ("records", 1.1, "metric definition: a target just met is met by less than 10 %"),
     ("records", 3, "column of 'explore' in choices.ACTIVITIES"),
     ("records", 4, "column of 'visible' in choices.ACTIVITIES"),
+    ("weekly_records", 3, "column of 'explore' in choices.ACTIVITIES"),
     ("development", 3, "column of 'explore' in choices.ACTIVITIES"),
     ("effort_allocation", 3, "column of 'explore' in choices.ACTIVITIES"),
     ("target_setting", "REVISION_WEEK", "the process calendar: revisions at the mid-quarter"),

@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 from okrsim import metrics
 from okrsim.model import OKRModel, records
-from okrsim.model.records import average, nanmean
+from okrsim.model.weekly_records import average, nanmean
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 
 FLOATS = st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)

@@ -18,7 +18,7 @@ module                          ODD section
 :mod:`~.turnover`               §7.9 staying or leaving
 :mod:`~.learning`               §7.10 learning and imitation
 :mod:`~.development`            §7.11 development
-:mod:`~.records`, :mod:`~.tally`  §7.12 records
+:mod:`~.records`, :mod:`~.weekly_records`, :mod:`~.tally`  §7.12 records
 :mod:`~.policy_beliefs`, :mod:`~.rating_evidence`  §7.13 beliefs about the policy
 :mod:`~.booking`                §7.14 booking across the quarter's end
 :mod:`~.decision_rules`         §7.15 decision rules (optimise, learn, satisfice)
@@ -28,7 +28,7 @@ module                          ODD section
 
 from okrsim.model.agents import Employee, Manager
 from okrsim.model.model import OKRModel
-from okrsim.model.records import AGENT_REPORTERS, WEEKLY_SERIES
+from okrsim.model.weekly_records import AGENT_REPORTERS, WEEKLY_SERIES
 from okrsim.model.workforce import Workforce
 
 __all__ = ["AGENT_REPORTERS", "WEEKLY_SERIES", "Employee", "Manager", "OKRModel", "Workforce"]

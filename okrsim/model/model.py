@@ -29,6 +29,7 @@ from okrsim.model import (
     records,
     target_setting,
     turnover,
+    weekly_records,
     work,
 )
 from okrsim.model.agents import Employee, Manager
@@ -56,10 +57,10 @@ class OKRModel(mesa.Model):
         run comes from its named streams (:mod:`okrsim.seeding`).
     agent_reporters
         Also gather per-employee weekly series through Mesa's DataCollector
-        (:data:`records.AGENT_REPORTERS`); off by default, as it costs a Python call
+        (:data:`weekly_records.AGENT_REPORTERS`); off by default, as it costs a Python call
         per employee and week.
     weekly_detail
-        Keep one row per employee × week (:class:`records.WeeklyDetail`).
+        Keep one row per employee × week (:class:`weekly_records.WeeklyDetail`).
     **overrides
         Dotted scenario keys (``comp.coupling=0.5``), validated like any
         override — what ``mesa.batch_run(OKRModel, parameters={...})`` passes.
@@ -103,9 +104,9 @@ class OKRModel(mesa.Model):
         self.per_output = np.zeros((wf.n, wf.k))
         self.week_value = np.zeros(wf.n)
         self.week_row: dict[str, float] = {}
-        self.weekly = records.WeeklySeries(self.n_quarters * WEEKS_PER_QUARTER)
-        self.datacollector = records.WeeklyCollector(agent_reporters=agent_reporters)
-        self.weekly_detail = records.WeeklyDetail() if weekly_detail else None
+        self.weekly = weekly_records.WeeklySeries(self.n_quarters * WEEKS_PER_QUARTER)
+        self.datacollector = weekly_records.WeeklyCollector(agent_reporters=agent_reporters)
+        self.weekly_detail = weekly_records.WeeklyDetail() if weekly_detail else None
         # each review's records, as columns (records.employee_columns, key_result_columns)
         self.quarter_rows: list[dict[str, float]] = []
         self.employee_records: list[dict[str, Array]] = []
@@ -256,7 +257,7 @@ class OKRModel(mesa.Model):
 
     # -- records (docs/ODD.md §7.12) -------------------------------------------------
     def record_week(self) -> None:
-        self.week_row = records.week_row(
+        self.week_row = weekly_records.week_row(
             self.workforce,
             self.week_value,
             week=self.week,
