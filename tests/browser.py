@@ -123,6 +123,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+def dashboard_command(okrsim: Path | None = None) -> list[str]:
+    """``okrsim dashboard`` bound to loopback, its ``{port}`` left for :func:`serve`.
+
+    ``okrsim`` is the command's path, by default the one beside this Python.
+    """
+    program = okrsim if okrsim is not None else Path(sys.executable).with_name("okrsim")
+    return [str(program), "dashboard", "--host", "127.0.0.1", "--port", "{port}"]
+
+
 @contextlib.contextmanager
 def serve(
     command: Sequence[str],

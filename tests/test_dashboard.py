@@ -9,7 +9,6 @@ context, so a new Solara session with its own twin organisations.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from browser import (
     Server,
     WatchedPage,
     clipped_charts,
+    dashboard_command,
     mesa_button,
     mesa_time,
     plotly_traces,
@@ -37,7 +37,6 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "scenarios"
-OKRSIM = Path(sys.executable).with_name("okrsim")
 LOAD_TIMEOUT_MS = 30_000
 TABS = (
     "Measured vs true",
@@ -58,7 +57,7 @@ TEAMS = "Number of teams"
 
 @pytest.fixture(scope="module")
 def dashboard() -> Iterator[Server]:
-    command = [str(OKRSIM), "dashboard", "--host", "127.0.0.1", "--port", "{port}"]
+    command = dashboard_command()
     with serve(command, env=SOLARA_OFFLINE_ENV, name="okrsim-dashboard") as server:
         yield server
 

@@ -22,13 +22,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import SOLARA_OFFLINE_ENV, Server, mesa_time, plotly_traces, serve, wait_for
+from browser import (
+    SOLARA_OFFLINE_ENV,
+    Server,
+    dashboard_command,
+    mesa_time,
+    plotly_traces,
+    serve,
+    wait_for,
+)
 from playwright.sync_api import expect
 
 pytest_plugins = ["browser_plugin"]
 pytestmark = pytest.mark.slow
 
-OKRSIM = Path(sys.executable).with_name("okrsim")
 INSTALLED_ASSETS = Path(sys.prefix) / "share" / "solara" / "cdn"
 #: The folder whose GET made solara 1.64's proxy delete it.
 APP_FOLDER = "@widgetti/solara-vuetify-app@10.1.1"
@@ -89,7 +96,7 @@ def dashboard(assets: Path, outside: Outside) -> Iterator[Server]:
         "NO_PROXY": "",
         "no_proxy": "",
     }
-    command = [str(OKRSIM), "dashboard", "--host", "127.0.0.1", "--port", "{port}"]
+    command = dashboard_command()
     with serve(command, env=env, name="okrsim-dashboard-assets") as server:
         yield server
 

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import REPO_ROOT, SOLARA_OFFLINE_ENV, mesa_time, plotly_traces, serve, wait_for
+from browser import (
+    REPO_ROOT,
+    SOLARA_OFFLINE_ENV,
+    dashboard_command,
+    mesa_time,
+    plotly_traces,
+    serve,
+    wait_for,
+)
 from playwright.sync_api import expect
 
 pytest_plugins = ["browser_plugin"]
@@ -62,7 +70,7 @@ def test_an_installed_okrsim_serves_its_presets_from_another_directory(
     shipped = sorted(p.name for p in Path(found[1]).glob("*.toml"))
     assert shipped == sorted(p.name for p in PRESETS.glob("*.toml"))
 
-    command = [str(venv / "bin" / "okrsim"), "dashboard", "--host", "127.0.0.1", "--port", "{port}"]
+    command = dashboard_command(venv / "bin" / "okrsim")
     with serve(
         command,
         env={**SOLARA_OFFLINE_ENV, "PYTHONPATH": ""},

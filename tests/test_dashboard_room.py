@@ -20,7 +20,6 @@ import csv
 import io
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from browser import (
     Server,
     WatchedPage,
     clipped_charts,
+    dashboard_command,
     mesa_button,
     mesa_time,
     plotly_traces,
@@ -46,7 +46,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the pictures go: the README's (docs/) only when asked to refresh them.
 DOCS = ROOT / ("docs" if os.environ.get("OKRSIM_UPDATE_DOCS") == "1" else "test-output")
-OKRSIM = Path(sys.executable).with_name("okrsim")
 LOAD_TIMEOUT_MS = 60_000
 VALUE = "Measured success vs true value delivered"
 COUPLING = "How much of the rating the OKR score decides"
@@ -85,7 +84,7 @@ _LAYOUT_JS = """
 
 @pytest.fixture(scope="module")
 def dashboard() -> Iterator[Server]:
-    command = [str(OKRSIM), "dashboard", "--host", "127.0.0.1", "--port", "{port}"]
+    command = dashboard_command()
     with serve(command, env=SOLARA_OFFLINE_ENV, name="okrsim-dashboard-room") as server:
         yield server
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import SOLARA_OFFLINE_ENV, serve
+from browser import SOLARA_OFFLINE_ENV, dashboard_command, serve
 from installing import REPO, importable, install
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def test_extras_install_serves_the_dashboard_and_brings_dask(full: Path, tmp_pat
         "distributed",
         "dask_jobqueue",
     ]
-    command = [str(full / "okrsim"), "dashboard", "--host", "127.0.0.1", "--port", "{port}"]
+    command = dashboard_command(full / "okrsim")
     env = {**SOLARA_OFFLINE_ENV, "PYTHONPATH": ""}
     with serve(command, env=env, cwd=tmp_path, name="installed-dashboard") as server:
         assert server.process.poll() is None
