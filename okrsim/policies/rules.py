@@ -23,6 +23,8 @@ docs/ODD.md §7.15 (decision rules).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -57,8 +59,12 @@ def _even(centre: float, spread: float, low: float = -np.inf, high: float = np.i
     return np.clip(np.linspace(centre - spread, centre + spread, OPTIONS), low, high)
 
 
+@functools.cache
 def menu(a: Assumptions | None = None) -> Array:
     """Each decision's options, rows in the order of :data:`DECISIONS`; NaN pads a short menu.
+
+    Read-only and built once per set of assumptions (the submodels read it
+    every week under a rule).
 
     The extents are the ``assumptions.rule_*`` fields.  The offer and
     shading menus are symmetric around an honest statement (1, 0) and by
@@ -77,9 +83,11 @@ def menu(a: Assumptions | None = None) -> Array:
         "booking": _even(0.0, a.rule_booking_spread),
         "revise": np.array([0.0, 1.0]),
     }
-    return np.array(
+    table = np.array(
         [np.concatenate([rows[d], np.full(OPTIONS - len(rows[d]), np.nan)]) for d in DECISIONS]
     )
+    table.flags.writeable = False
+    return table
 
 
 #: The activities besides key results a week's other hours go to (order of the split).
