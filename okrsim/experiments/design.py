@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from okrsim.experiments.spec import Axis, Experiment
 
@@ -147,6 +146,8 @@ def build_design(experiment: Experiment) -> Design:
 
 def lhs_sample(axes: tuple[Axis, ...], n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` Latin-hypercube points (rows) in the axes' sample bounds."""
+    from scipy.stats import qmc  # scipy.stats takes a sweep worker ~0.5 s to import
+
     unit = qmc.LatinHypercube(d=len(axes), rng=rng).random(n)
     lo, hi = np.array([a.sample_bounds() for a in axes], dtype=float).T
     return np.asarray(lo + unit * (hi - lo), dtype=float)
