@@ -1,0 +1,271 @@
+"""A fused lower bound on okrsim's cost per agent-week: the same random draws and the
+same special-function evaluations as okrsim with every mechanism on, and nothing else.
+
+What it does
+------------
+:func:`count_work` runs okrsim once and counts, per agent-week, the values it draws
+from each random distribution and the elements it passes to each special function
+(``scipy.special.ndtr``, ``ndtri``, ``expit``, ``logit``; numpy's ``exp``, ``expm1``,
+``log``, ``log1p``, ``sqrt``, ``power``, ``hypot``, ``tanh``).  To count, the run's
+generators are replaced by a :class:`numpy.random.Generator` subclass that shares
+their bit generators (so the run draws exactly what it would have drawn), and the
+functions are wrapped where ``okrsim.model.*`` and ``okrsim.policies.*`` look them
+up (their module globals ``ndtr``, … and ``np``); everything is restored afterwards.
+Only this benchmark process is touched.
+
+:class:`FusedKernel` is sized from those counts for ``n`` employees: one float64
+buffer per distribution and per function, allocated once.  Each :meth:`FusedKernel.week`
+fills every draw buffer with one call (``rng.standard_normal(out=…)``,
+``rng.random(out=…)``, …) and evaluates every function once over its whole buffer
+(``ndtr(x, out=…)``): one pass, no temporaries.
+
+Why it is a lower bound
+-----------------------
+Whatever okrsim does per agent-week it also draws these numbers and evaluates these
+functions; the kernel does only that, in the cheapest arrangement numpy allows: one
+call per kind per week on contiguous arrays, instead of many calls on small arrays,
+and without okrsim's arithmetic, masks, temporaries, bookkeeping, records and Mesa.
+Draws are made as the cheapest distribution of their family that has an ``out=``
+form (``normal``/``lognormal`` → ``standard_normal``; ``integers``, ``uniform``,
+``choice``, ``permutation``, ``shuffle`` and any other → ``random``),
+and the model's construction (drawing its workforce) is counted into the per-week
+rates but never paid as a separate step.  Python's ``random`` module and scalar
+``math`` calls are not counted, which only lowers the bound further.  The ratio
+okrsim / kernel therefore says how far okrsim is from the cost of its arithmetic
+content: near 1, nothing is left to remove; large, the overhead is the target.
+
+    python benchmarks/fused_kernel.py [--employees 1000] [--weeks 52] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import time
+import types
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+import okrsim.model
+import okrsim.model.model
+import okrsim.policies
+from okrsim.model import OKRModel
+from okrsim.params import Scenario
+
+#: Generator methods whose draws go into an ``out=`` buffer of this kind.
+DRAW_KIND = {
+    "standard_normal": "standard_normal",
+    "normal": "standard_normal",
+    "lognormal": "standard_normal",
+}
+#: Every other drawing method counts as uniform draws (``random``).
+DRAW_METHODS = (
+    *DRAW_KIND,
+    "random",
+    "uniform",
+    "integers",
+    "choice",
+    "permutation",
+    "permuted",
+    "shuffle",
+    "exponential",
+    "gamma",
+    "beta",
+    "binomial",
+    "poisson",
+    "multinomial",
+    "dirichlet",
+    "multivariate_normal",
+)
+#: Special functions imported by name into okrsim's modules (``from scipy.special import …``).
+SPECIAL = ("ndtr", "ndtri", "expit", "logit")
+#: Transcendental numpy ufuncs okrsim's modules call as ``np.<name>``.
+NUMPY = ("exp", "expm1", "log", "log1p", "sqrt", "power", "hypot", "tanh")
+#: The packages whose modules are instrumented.
+PACKAGES = (okrsim.model, okrsim.policies)
+
+
+class CountingGenerator(np.random.Generator):
+    """A generator that counts the values each drawing method returns."""
+
+    counts: Counter[str]
+
+
+def _counting_method(name: str) -> Callable[..., Any]:
+    draw = getattr(np.random.Generator, name)
+
+    def method(self: CountingGenerator, *args: Any, **kwargs: Any) -> Any:
+        result = draw(self, *args, **kwargs)
+        # shuffle works in place and returns None: it draws one value per element.
+        drawn = result if result is not None else (args[0] if args else kwargs["x"])
+        self.counts[f"draw {DRAW_KIND.get(name, 'random')}"] += int(np.size(drawn))
+        return result
+
+    return method
+
+
+for _name in DRAW_METHODS:
+    setattr(CountingGenerator, _name, _counting_method(_name))
+
+
+def _counted(function: Callable[..., Any], key: str, counts: Counter[str]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        counts[key] += int(np.size(result))
+        return result
+
+    return call
+
+
+class _CountingNumpy(types.ModuleType):
+    """``numpy`` as one module sees it, with :data:`NUMPY` counted."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        super().__init__("numpy")
+        for name in NUMPY:
+            setattr(self, name, _counted(getattr(np, name), f"eval {name}", counts))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+
+def _modules() -> Iterator[types.ModuleType]:
+    for package in PACKAGES:
+        yield package
+        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            yield importlib.import_module(info.name)
+
+
+@contextmanager
+def counting(counts: Counter[str]) -> Iterator[None]:
+    """Count okrsim's draws and special-function evaluations into ``counts`` meanwhile."""
+    saved: list[tuple[types.ModuleType, str, Any]] = []
+    streams = okrsim.model.model.streams
+
+    def counting_streams(seed: Any) -> dict[str, np.random.Generator]:
+        made: dict[str, np.random.Generator] = {}
+        for name, real in streams(seed).items():
+            generator = CountingGenerator(real.bit_generator)
+            generator.counts = counts
+            made[name] = generator
+        return made
+
+    numpy_view = _CountingNumpy(counts)
+    try:
+        saved.append((okrsim.model.model, "streams", streams))
+        okrsim.model.model.streams = counting_streams
+        for module in _modules():
+            names = vars(module)
+            for name in SPECIAL:
+                if names.get(name) is getattr(special, name):
+                    saved.append((module, name, names[name]))
+                    setattr(module, name, _counted(names[name], f"eval {name}", counts))
+            if names.get("np") is np:
+                saved.append((module, "np", np))
+                module.np = numpy_view  # type: ignore[attr-defined]
+        yield
+    finally:
+        for module, name, value in reversed(saved):
+            setattr(module, name, value)
+
+
+def count_work(scenario: Scenario, weeks: int, seed: int = 1) -> dict[str, float]:
+    """Draws and evaluations per agent-week in one okrsim run (construction + ``weeks`` steps)."""
+    counts: Counter[str] = Counter()
+    with counting(counts):
+        model = OKRModel(scenario, seed)
+        for _ in range(weeks):
+            model.step()
+    agent_weeks = scenario.n_employees * weeks
+    return {key: counts[key] / agent_weeks for key in sorted(counts)}
+
+
+#: Each special function's input: uniform draws in (0, 1) or standard normal draws.
+_ON_UNIFORMS = {"ndtri", "logit", "log", "log1p", "sqrt", "power"}
+
+
+@dataclass
+class FusedKernel:
+    """Preallocated buffers for ``employees`` × the counted work, and one week of it."""
+
+    work: dict[str, float]
+    employees: int
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        self.draws: list[tuple[Callable[..., Any], np.ndarray]] = []
+        self.evals: list[tuple[Callable[..., Any], tuple[Any, ...], np.ndarray]] = []
+        for key, rate in self.work.items():
+            verb, name = key.split(" ", 1)
+            size = max(int(np.ceil(rate * self.employees)), 1)
+            if verb == "draw":
+                self.draws.append((getattr(self.rng, name), np.empty(size)))
+                continue
+            x = self.rng.random(size) if name in _ON_UNIFORMS else self.rng.standard_normal(size)
+            args: tuple[Any, ...] = (x, 1.5) if name == "power" else (x,)
+            if name == "hypot":
+                args = (x, self.rng.standard_normal(size))
+            function = getattr(special, name) if name in SPECIAL else getattr(np, name)
+            self.evals.append((function, args, np.empty(size)))
+
+    def week(self) -> None:
+        """One week's draws and evaluations: one call each, into its own buffer."""
+        for draw, buffer in self.draws:
+            draw(out=buffer)
+        for function, args, out in self.evals:
+            function(*args, out=out)
+
+    def seconds(self, weeks: int) -> float:
+        """Wall time of ``weeks`` weeks."""
+        start = time.perf_counter()
+        for _ in range(weeks):
+            self.week()
+        return time.perf_counter() - start
+
+
+def kernel_us_per_agent_week(
+    work: dict[str, float], employees: int, weeks: int, repeat: int
+) -> float:
+    """Best of ``repeat`` timings of the kernel, in µs per agent-week."""
+    kernel = FusedKernel(work, employees)
+    best = min(kernel.seconds(weeks) for _ in range(repeat))
+    return best / (employees * weeks) * 1e6
+
+
+def print_work(work: dict[str, float], label: str) -> None:
+    print(f"work per agent-week, counted in one okrsim run ({label}):")
+    for key, rate in work.items():
+        print(f"  {key:<30} {rate:10.3f}")
+
+
+def main() -> None:
+    from bench_model import every_mechanism
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=1000, help="kernel size")
+    parser.add_argument("--weeks", type=int, default=52, help="weeks counted and timed")
+    parser.add_argument("--repeat", type=int, default=5, help="timings (best is kept)")
+    args = parser.parse_args()
+    if min(args.employees, args.weeks, args.repeat) < 1:
+        print("error: --employees, --weeks, --repeat: each must be at least 1", file=sys.stderr)
+        raise SystemExit(2)
+    work = count_work(every_mechanism(), args.weeks)
+    print_work(work, f"every mechanism, 1,000 employees, {args.weeks} weeks")
+    us = kernel_us_per_agent_week(work, args.employees, args.weeks, args.repeat)
+    print(
+        f"fused kernel: {args.employees:,} employees x {args.weeks} weeks: "
+        f"{us:.4f} us per agent-week (best of {args.repeat})"
+    )
+
+
+if __name__ == "__main__":
+    main()
