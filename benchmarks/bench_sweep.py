@@ -1,7 +1,11 @@
 """Sweep throughput and parallel efficiency, and the driver's memory at scale.
 
-Two measurements (not a timed test; run by hand):
+Three measurements (not a timed test; run by hand):
 
+0. **Single runs.** Runs per second per core: ``okrsim.simulation.run`` of the
+   default scenario (96 employees, 8 quarters) over and over in this one
+   process, after one warm-up run — the rate an ensemble on ``n`` cores is
+   measured against.
 1. **Throughput.** A 200-run sweep of the baseline scenario at 100 employees
    (10 teams of 10) × 12 quarters, on the local pool with 1 and with 2
    workers, and on a 2-worker Dask ``LocalCluster`` (loopback).  Prints
@@ -13,10 +17,11 @@ Two measurements (not a timed test; run by hand):
    10,000-run peak within 1.5× of the 200-run peak — results stream to disk.
 
 Wall time includes starting the workers and their first imports, as a user
-would see it.
+would see it.  Every figure carries the CPU other processes took while it was
+measured (:mod:`machine_load`), and one taken under load is flagged.
 
     python benchmarks/bench_sweep.py [--runs 200] [--repeat 3] [--memory-runs 10000]
-                                     [--skip-dask] [--skip-memory]
+                                     [--single-runs 20] [--skip-dask] [--skip-memory]
 """
 
 from __future__ import annotations
@@ -31,12 +36,14 @@ import textwrap
 import time
 from pathlib import Path
 
-from machine_load import measured_load
+from machine_load import Load, measured_load
 
 from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
+from okrsim.params import Scenario
+from okrsim.simulation import run
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -64,16 +71,26 @@ def experiment(directory: Path, name: str, runs: int, settings: str) -> Path:
     return path
 
 
-def throughput(path: Path, out: Path, backend: Backend) -> float:
+def single_runs(runs: int) -> tuple[float, Load]:
+    """Runs per second of the default scenario, one after another in this process."""
+    scenario = Scenario()
+    run(scenario, 0)
+    with measured_load() as load:
+        start = time.perf_counter()
+        for seed in range(1, runs + 1):
+            run(scenario, seed)
+        seconds = time.perf_counter() - start
+    return runs / seconds, load
+
+
+def throughput(path: Path, out: Path, backend: Backend) -> tuple[float, Load]:
     """Runs per second of one sweep, workers' start-up included.
 
     Prints the CPU other processes took meanwhile, because other work on the
-    machine skews parallel efficiency (:mod:`machine_load`).  The workers are
-    this process's children and count as its own once they are reaped; a
-    Dask nanny's workers may count as others, so a Dask figure flagged as
-    under load needs a look at ``top``.
+    machine skews parallel efficiency (:mod:`machine_load`); the workers, pool
+    or Dask, descend from this process and count as its own.
     """
-    with measured_load() as load:
+    with measured_load(poll=0.2) as load:
         try:
             start = time.perf_counter()
             summary = run_sweep(plan_sweep(path), out, backend, progress=False)
@@ -84,13 +101,12 @@ def throughput(path: Path, out: Path, backend: Backend) -> float:
     if summary.failed:
         first = Store.open(out).read_failures()["traceback"].iloc[0]
         raise SystemExit(f"{summary.failed} runs failed; the first:\n{first}")
-    return summary.done / seconds
+    return summary.done / seconds, load
 
 
 #: Runs one sweep on a 2-worker pool and prints the driver's peak RSS (KiB).
 _MEMORY_PROBE = """
 import json, resource, sys
-from machine_load import measured_load
 
 from okrsim.experiments.executors import PoolBackend
 from okrsim.experiments.plan import plan_sweep
@@ -128,8 +144,23 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="throughput: best of this many sweeps each"
     )
+    parser.add_argument(
+        "--single-runs", type=int, default=20, help="runs timed one after another in one process"
+    )
     args = parser.parse_args()
+    if min(args.runs, args.memory_runs, args.repeat, args.single_runs) < 1:
+        print(
+            "error: --runs, --memory-runs, --repeat, --single-runs: each must be at least 1",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+    single = max((single_runs(args.single_runs) for _ in range(args.repeat)), key=lambda r: r[0])
+    print(
+        f"single runs in one process, 96 employees × 8 quarters (best of {args.repeat}): "
+        f"{single[0]:.2f} runs/s per core {single[1].note()}"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -139,10 +170,11 @@ def main() -> None:
             args.runs,
             "org.n_teams = 10\n        org.team_size = 10\n        horizon.quarters = 12",
         )
-        rates: dict[str, float] = {}
+        rates: dict[str, tuple[float, Load]] = {}
 
-        def best(name: str, rate: float) -> None:
-            rates[name] = max(rate, rates.get(name, 0.0))
+        def best(name: str, measured: tuple[float, Load]) -> None:
+            if measured[0] > rates.get(name, (0.0, Load()))[0]:
+                rates[name] = measured
 
         for i in range(args.repeat):
             best("pool x1", throughput(big, root / f"p1-{i}", PoolBackend(workers=1)))
@@ -160,28 +192,32 @@ def main() -> None:
                     backend = DaskBackend(cluster.scheduler_address)
                     best("dask x2", throughput(big, root / f"d2-{i}", backend))
         print(f"\n{args.runs} runs, 100 employees × 12 quarters (best of {args.repeat}):")
-        for name, rate in rates.items():
-            print(f"  {name:<8} {rate:6.2f} runs/s")
-        pool = rates["pool x2"] / (2 * rates["pool x1"])
+        for name, (rate, load) in rates.items():
+            print(f"  {name:<8} {rate:6.2f} runs/s {load.note()}")
+        one = rates["pool x1"][0]
+        pool = rates["pool x2"][0] / (2 * one)
         print(f"  efficiency pool 1→2: {pool:.0%} (target ≥ 85 %)")
         if "dask x2" in rates:
             print(
-                f"  efficiency Dask vs pool x1: {rates['dask x2'] / (2 * rates['pool x1']):.0%} "
+                f"  efficiency Dask vs pool x1: {rates['dask x2'][0] / (2 * one):.0%} "
                 "(target ≥ 80 %)"
             )
+        if not all(load.quiet for _, load in rates.values()):
+            print("  an efficiency from a figure taken under load is not to be trusted")
 
         if not args.skip_memory:
             tiny = "org.n_teams = 5\n        org.team_size = 2\n        horizon.quarters = 2"
-            small = driver_peak(experiment(root, "mem_small", 200, tiny), root / "m1")
-            large = driver_peak(experiment(root, "mem_large", args.memory_runs, tiny), root / "m2")
-            ratio = large["peak_kib"] / small["peak_kib"]
             print("\ndriver peak memory, 10 employees × 2 quarters, 2-worker pool:")
-            for m in (small, large):
+            peaks = []
+            for name, runs in (("mem_small", 200), ("mem_large", args.memory_runs)):
+                with measured_load(poll=0.2) as load:
+                    m = driver_peak(experiment(root, name, runs, tiny), root / name)
+                peaks.append(m["peak_kib"])
                 print(
                     f"  {int(m['runs']):>6} runs: {m['peak_kib'] / 1024:7.1f} MiB "
-                    f"({m['runs'] / m['seconds']:.0f} runs/s)"
+                    f"({m['runs'] / m['seconds']:.0f} runs/s) {load.note()}"
                 )
-            print(f"  ratio: {ratio:.2f} (target ≤ 1.5)")
+            print(f"  ratio: {peaks[1] / peaks[0]:.2f} (target ≤ 1.5)")
 
 
 if __name__ == "__main__":
