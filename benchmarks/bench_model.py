@@ -193,8 +193,9 @@ def against_kernel(repeat: int, quick: bool) -> None:
             if size.employees >= 1000
             else "no target below 1,000"
         )
+        span = f"{weeks} week{'s' if weeks > 1 else ''}"
         print(
-            f"  {label}, {weeks} weeks, best of {times}: okrsim {us:8.3f} us  "
+            f"  {label}, {span}, best of {times}: okrsim {us:8.3f} us  "
             f"fused kernel {kernel:8.4f} us  ratio {ratio:6.2f} ({target})"
         )
 
