@@ -1,8 +1,9 @@
 """The benchmark scripts run and print what they promise (no timing is asserted).
 
-``bench_model.py --quick`` and ``fused_kernel.py`` run in a subprocess, as a user
-runs them, and every line of their output must parse; the fused kernel's
-counting must leave okrsim's run unchanged and put back what it wrapped.
+``bench_model.py --quick``, ``fused_kernel.py`` and ``bench_worker_import.py``
+run in a subprocess, as a user runs them, and every line of their output must
+parse; the fused kernel's counting must leave okrsim's run unchanged and put
+back what it wrapped.
 """
 
 from __future__ import annotations
@@ -135,3 +136,16 @@ def test_counting_changes_no_result_and_puts_everything_back() -> None:
     assert okrsim.model.model.streams is streams
     assert okrsim.policies.choices.ndtr is ndtr
     assert okrsim.policies.choices.np is np_seen
+
+
+def test_bench_worker_import_prints_the_time_and_the_libraries() -> None:
+    done = bench("bench_worker_import.py", "--repeat", "1")
+    assert done.returncode == 0, done.stderr
+    first, header, *libraries = done.stdout.splitlines()
+    assert re.fullmatch(
+        rf"sweep worker imports: {NUMBER} s \(python alone {NUMBER} s; best of 1\)", first
+    )
+    assert header == "libraries okrsim's modules import first (with what they import):"
+    listed = [re.fullmatch(rf"  (\w+) +{NUMBER} ms  by (okrsim[\w.]*)", line) for line in libraries]
+    assert all(listed)
+    assert {m.group(1) for m in listed if m} >= {"pandas", "mesa"}

@@ -376,3 +376,18 @@ def test_workers_of_a_killed_driver_exit_by_themselves(
     assert store.manifest["status"]["state"] == "running"  # the driver had no chance to say
     assert store.state == "interrupted"  # but it no longer holds the lock
     resume_to_the_end(path, out, reference, common)
+
+
+def test_a_worker_imports_no_library_that_only_planning_or_reporting_uses() -> None:
+    """What a pool or Dask worker imports to run (run_chunk's module and the default runner)
+    leaves out the planning's sampler (scipy.stats) and the reports' libraries."""
+    code = (
+        "import sys, okrsim.experiments.executors, okrsim.simulation; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'plotly', 'jinja2', 'matplotlib', 'solara', 'SALib', 'dask', 'distributed'}), "
+        "'scipy.stats' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.split() == ["[]", "False"]
