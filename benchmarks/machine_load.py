@@ -2,14 +2,15 @@
 under load is flagged rather than trusted.
 
 Reads the machine's busy time from ``/proc/stat`` before and after, and
-subtracts this process's own CPU time (:func:`os.times`) and that of every
-process descended from it (``/proc/<pid>/stat``: pool workers, which a
-forkserver starts and reaps, and Dask's nannies and workers); what the machine
-was busy with beyond that was someone else's work.  Descendants are read at the
-start and the end and, with ``poll``, every ``poll`` seconds between, so one
-that ends mid-measurement counts with what it had used when last seen (a
-process that lives less than ``poll`` seconds is missed).  On a machine without
-``/proc/stat`` the figure is unknown and says so.
+subtracts this process's own CPU time and its descendants'; what the machine
+was busy with beyond that was someone else's work.  Descendants' CPU is known
+two ways, each short of the truth: the children this process has reaped
+(:func:`os.times`) plus what the live ones used (``/proc/<pid>/stat``), which
+misses processes reaped by another (a pool's workers are the forkserver's
+children); and every descendant's use as last seen in ``/proc``, read at the
+start, the end and, with ``poll``, every ``poll`` seconds between, which misses
+what one used after it was last seen.  The larger of the two is taken.  On a
+machine without ``/proc/stat`` the figure is unknown and says so.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ def _busy_seconds() -> float | None:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def _own_seconds() -> float:
+def _own_seconds() -> tuple[float, float]:
+    """This process's CPU seconds, and its reaped children's."""
     t = os.times()
-    return t.user + t.system
+    return t.user + t.system, t.children_user + t.children_system
 
 
 def _descendants() -> dict[tuple[int, int], float]:
@@ -128,9 +130,12 @@ def measured_load(poll: float | None = None) -> Iterator[Load]:
         done.set()
         if watcher:
             watcher.join()
-        last.update(_descendants())
+        alive = _descendants()
+        last.update(alive)
         busy1, own1 = _busy_seconds(), _own_seconds()
         load.wall = time.perf_counter() - wall0
-        children = sum(used - first.get(key, 0.0) for key, used in last.items())
+        seen = sum(used - first.get(key, 0.0) for key, used in last.items())
+        reaped = own1[1] - own0[1] + sum(used - first.get(key, 0.0) for key, used in alive.items())
+        mine = own1[0] - own0[0] + max(seen, reaped)
         if busy0 is not None and busy1 is not None and load.wall > 0:
-            load.others = max((busy1 - busy0) - (own1 - own0) - children, 0.0) / load.wall
+            load.others = max(busy1 - busy0 - mine, 0.0) / load.wall
