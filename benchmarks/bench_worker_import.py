@@ -4,9 +4,9 @@ A pool or Dask worker unpickles :func:`okrsim.experiments.executors.run_chunk`
 (importing its module) and then the run's function, ``okrsim.simulation:run``
 by default.  This script times ``import okrsim.experiments.executors,
 okrsim.simulation`` in fresh interpreters (best of ``--repeat``, beside a bare
-``python -c pass``), and lists, from ``python -X importtime``, the libraries
-okrsim's modules import first and what each costs: everything on the list
-should be something a run uses.
+``python -c pass``, with other processes' CPU meanwhile), and lists, from
+``python -X importtime``, the libraries okrsim's modules import first and what
+each costs: everything on the list should be something a run uses.
 
     python benchmarks/bench_worker_import.py [--repeat 5]
 """
@@ -17,6 +17,8 @@ import argparse
 import subprocess
 import sys
 import time
+
+from machine_load import measured_load
 
 WORKER = "import okrsim.experiments.executors, okrsim.simulation"
 #: Libraries cheaper than this (µs, with what they import) are not listed.
@@ -68,10 +70,12 @@ def main() -> None:
         print(f"error: --repeat: {args.repeat} must be at least 1", file=sys.stderr)
         raise SystemExit(2)
     wall(WORKER)  # warm the file cache once, untimed
-    bare = min(wall("pass") for _ in range(args.repeat))
-    worker = min(wall(WORKER) for _ in range(args.repeat))
+    with measured_load() as load:
+        bare = min(wall("pass") for _ in range(args.repeat))
+        worker = min(wall(WORKER) for _ in range(args.repeat))
     print(
-        f"sweep worker imports: {worker:.2f} s (python alone {bare:.2f} s; best of {args.repeat})"
+        f"sweep worker imports: {worker:.2f} s (python alone {bare:.2f} s; best of {args.repeat}) "
+        f"{load.note()}"
     )
     print("libraries okrsim's modules import first (with what they import):")
     for (module, library), us in first_imports().items():
