@@ -11,14 +11,17 @@ Runs, in one process:
    (target ≤ 500 MB).
 2. Every mechanism on at 100, 1,000 and 100,000 employees: µs per agent-week,
    and the ratio to :mod:`fused_kernel` (the same draws and special-function
-   evaluations, fused; target ≤ 2.0 at 1,000 employees or more).  The largest
-   size runs one quarter and at most two timings; a size above the scenario's
-   organisation bound is reported as such.
+   evaluations, fused; target ≤ 2.0 at 1,000 employees or more).  The work is
+   counted once, at 1,000 employees over 52 weeks, and the kernel is sized
+   from it per agent-week at every size.  The largest size runs one quarter
+   and at most two timings; a size above the scenario's organisation bound is
+   reported as such.
 
 Each figure is the best of ``--repeat`` timings; ``--quick`` makes every figure
 one timing and the largest run one week (a smoke test, not a measurement).
-Other processes' CPU use over the whole measurement is printed and a figure
-taken under load is flagged (:mod:`machine_load`).
+Other processes' CPU use over the whole measurement is printed, and flags the
+figures as taken under load when it was more than a tenth of a core
+(:mod:`machine_load`).
 
     python benchmarks/bench_model.py [--repeat 5] [--quick]
 """

@@ -82,9 +82,6 @@ DRAW_METHODS = (
     "beta",
     "binomial",
     "poisson",
-    "multinomial",
-    "dirichlet",
-    "multivariate_normal",
 )
 #: Special functions imported by name into okrsim's modules (``from scipy.special import …``).
 SPECIAL = ("ndtr", "ndtri", "expit", "logit")
