@@ -265,7 +265,7 @@ def kernel_us_per_agent_week(
 def print_work(work: dict[str, float], label: str) -> None:
     print(f"work per agent-week, counted in one okrsim run ({label}):")
     for key, rate in work.items():
-        print(f"  {key:<30} {rate:10.3f}")
+        print(f"  {key:<30} {rate:12.6f}")
 
 
 def main() -> None:
