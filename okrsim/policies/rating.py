@@ -20,7 +20,7 @@ Bands = tuple[tuple[float, float], ...]
 
 
 def relative_to_mean(values: ArrayLike, mean: float, unit: float, *, weight: float = 1.0) -> Array:
-    """``weight·x/mean`` for each value ``x``; where ``mean`` is below ``unit``, ``weight·(1 + (x − mean)/unit)``.
+    """``weight·x/mean`` for each ``x``; below ``unit``, ``weight·(1 + (x − mean)/unit)``.
 
     Ratings, pay and impressions of work are read against the organisation's
     mean, as shares of it.  That reading fails where the mean nears zero or
