@@ -34,6 +34,7 @@ from okrsim.model.work import seat_factor, update_stress, work
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
+from okrsim.policies.rating import relative_to_mean
 
 PACKAGE = Path(__file__).resolve().parents[1] / "okrsim"
 #: 8 teams of 8: enough people that a correlation is not one person's luck.
@@ -231,6 +232,25 @@ def test_a_lenient_manager_shifts_its_whole_team_and_no_one_else():
     np.testing.assert_allclose(shifted[team != 2], base[team != 2])
 
 
+def test_a_quarter_of_losses_keeps_judged_ratings_level_and_in_order():
+    """Where every seat's work is worth less than nothing, the manager still rates the
+    larger contribution higher, and ratings stay around the same level: contributions are
+    read as differences from the mean, in units of the yardstick's floor, not as shares of
+    a mean that is negative (which would sink every rating below zero)."""
+    s = scenario(**WIDE, judgment__accuracy=1.0, judgment__centrality=0.0)
+    model = at_review(s)
+    t = model.tally
+    healthy = judged_under(model, s).judged
+    # the same quarter with every seat's work worth 30 units less
+    t.seen_contribution -= 30.0 * np.maximum(t.weeks_present, 1.0) / WEEKS_PER_QUARTER
+    losses = judged_under(model, s).judged
+    seen = t.seen_contribution * WEEKS_PER_QUARTER / np.maximum(t.weeks_present, 1.0)
+    assert seen.mean() < -10.0
+    assert abs(losses.mean() - healthy.mean()) < 0.25 * s.judgment.contribution_weight
+    slope = np.polyfit(seen, losses, 1)[0]
+    assert slope > 0.5 * s.judgment.contribution_weight  # per unit of contribution
+
+
 def test_centrality_compresses_each_team_around_its_mean():
     spread = scenario(**WIDE, judgment__centrality=0.0)
     central = spread.with_overrides({"judgment.centrality": 0.5})
@@ -327,6 +347,34 @@ def test_quitting_rises_with_stress_and_with_pay_below_perceived_worth():
     assert p[0] > calm[0]
     wf.capability_belief[1] *= 1.5  # thinks itself worth more, paid the same
     assert quit_probability(wf, policy, ratings)[1] > calm[1]
+
+
+@pytest.mark.parametrize("shift", [0.0, -1.0, -1.3, -5.0])
+def test_the_better_paid_are_the_less_likely_to_leave_whatever_the_mean_rating(shift):
+    """Pay is read against the mean rating; where that mean is near zero or negative
+    (an organisation whose work is worth nothing) the reading must not invert."""
+    s = scenario()
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER)
+    wf, policy = model.workforce, model.policy
+    wf.stress[:] = 0.2
+    wf.capability_belief[:] = 1.0  # the same perceived worth: only pay differs
+    ratings = np.linspace(0.6, 1.8, wf.n) + shift  # the same spread, moved down
+    p = quit_probability(wf, policy, ratings)
+    assert np.all(np.diff(p) < 0), f"mean rating {ratings.mean():.2f}: quits not falling with pay"
+
+
+def test_pay_is_read_as_a_share_of_the_mean_rating_above_the_unit_and_in_its_units_below():
+    values = np.array([0.5, 1.0, 2.5])
+    np.testing.assert_array_equal(relative_to_mean(values, 1.25, 0.25), values / 1.25)
+    losses = values - 1.2
+    below = relative_to_mean(losses, float(losses.mean()), 0.25)
+    np.testing.assert_allclose(below, 1.0 + (losses - losses.mean()) / 0.25)
+    assert below.mean() == pytest.approx(1.0)
+    assert np.all(np.diff(below) > 0)
+    # the two readings meet at the unit
+    np.testing.assert_allclose(
+        relative_to_mean(values, 0.25 + 1e-12, 0.25), relative_to_mean(values, 0.25, 0.25)
+    )
 
 
 def test_a_hire_brings_the_newcomers_traits_and_priors_and_keeps_the_seats_work():

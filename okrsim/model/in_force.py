@@ -10,7 +10,9 @@ docs/ODD.md §7.1 (policy in force and schedule).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -18,6 +20,8 @@ from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, Curve, curve_for
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class InForce:
     absolute_curve: Curve
     focus: float
     overhead: float
+    #: Figures worked out once while this policy is in force (:meth:`once`).
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def read(cls, scenario: Scenario, *, peer_attainment: tuple[float, float]) -> InForce:
@@ -65,8 +71,24 @@ class InForce:
         its rules.  Without OKRs there is no score for a belief to weigh.
         docs/ODD.md §7.13.
         """
+        last = self._memo.get("believed")
+        if last is not None and np.array_equal(last[0], coupling_belief):
+            return last[1]  # beliefs move at settlements, not weekly: the same payoff
         coupling = coupling_belief[:, None] * float(self.scenario.okr.enabled)
-        return replace(self.payoff, coupling=np.asarray(coupling, dtype=float))
+        payoff = replace(self.payoff, coupling=np.asarray(coupling, dtype=float))
+        self._memo["believed"] = (coupling_belief.copy(), payoff)
+        return payoff
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, worked out the first time ``name`` is asked for under this policy.
+
+        For figures that follow from the policy in force alone and are read
+        every week.
+        """
+        if name not in self._memo:
+            self._memo[name] = compute()
+        value: T = self._memo[name]
+        return value
 
     @property
     def krs(self) -> int:

@@ -87,7 +87,11 @@ def ratchet_claw_back(wf: Workforce, policy: InForce) -> Array:
     unit reported to cost ``α̂·f'`` at next quarter's target, weighed with a
     whole quarter's uncertainty.
     """
-    p = policy.payoff
-    next_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
-    marginal = choices.formula_marginal(p.curve, 1.0, next_sd)
+    marginal = policy.once("next quarter's formula marginal", lambda: _next_marginal(policy))
     return wf.ratchet_belief[:, None] * marginal
+
+
+def _next_marginal(policy: InForce) -> Array:
+    """``f'`` at next quarter's target, weighed with a whole quarter's uncertainty."""
+    next_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
+    return choices.formula_marginal(policy.payoff.curve, 1.0, next_sd)

@@ -34,6 +34,7 @@ from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
+from okrsim.policies.rating import relative_to_mean
 
 #: The range each belief is clipped to: a share for the coupling, a rating
 #: mark per piece of bad news that may be a credit (negative).
@@ -133,7 +134,8 @@ def seen_work(tally: Tally) -> Array:
     to contribute per week in its seat (at the strategy's stated alignment,
     recent weeks weighing more, as a manager sees it), over the organisation's mean."""
     per_week = tally.seen_contribution / np.maximum(tally.weeks_present, 1.0)
-    return per_week / max(float(per_week.mean()), 1e-9)
+    # (below a week's share of the judge's yardstick, read as differences)
+    return relative_to_mean(per_week, float(per_week.mean()), 1.0 / WEEKS_PER_QUARTER)
 
 
 def learn(

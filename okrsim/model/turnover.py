@@ -30,14 +30,15 @@ from okrsim.model.work import seat_factor
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies.curves import Array
+from okrsim.policies.rating import relative_to_mean
 
 
 def quit_probability(wf: Workforce, policy: InForce, ratings: Array) -> Array:
     """Each employee's chance of leaving at this review."""
     b = policy.scenario.behaviour
     worth = wf.capability_belief / max(float(wf.capability_belief.mean()), 1e-9)
-    mean_rating = float(ratings.mean())
-    pay = ratings / mean_rating if abs(mean_rating) > 1e-9 else np.ones_like(ratings)
+    unit = policy.scenario.assumptions.rating_unit
+    pay = relative_to_mean(ratings, float(ratings.mean()), unit)
     base = logit(np.clip(b.quit_base_rate, 1e-6, 1.0 - 1e-6))
     return expit(
         base + b.quit_pay_sensitivity * (worth - pay) + b.quit_stress_sensitivity * wf.stress

@@ -14,6 +14,7 @@ average employee produces 1 per full week).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,17 +45,20 @@ TARGET_GRID = target_grid(Assumptions().min_target_offer, Assumptions().max_targ
 SHADING_STEP = 0.05
 
 
+@functools.cache
 def shading_grid(most_down: float, most_up: float) -> Array:
     """Report shadings an employee weighs: ``−most_down … most_up`` by :data:`SHADING_STEP`.
 
     Shadings are reported − perceived, in units of on-pace progress.  The
     extent (``assumptions.max_shading_down``, ``assumptions.max_shading_up``)
     is taken to the nearest step, so that 0, an honest report, is always an
-    option.
+    option.  Built once per extent and read-only: it is read every week.
     """
     down = SHADING_STEP * round(most_down / SHADING_STEP)
     up = SHADING_STEP * round(most_up / SHADING_STEP)
-    return np.round(np.arange(-down, up + SHADING_STEP / 2, SHADING_STEP), 2)
+    grid = np.round(np.arange(-down, up + SHADING_STEP / 2, SHADING_STEP), 2)
+    grid.setflags(write=False)
+    return grid
 
 
 #: The report shadings weighed at the defaults of ``assumptions``.

@@ -19,6 +19,23 @@ from okrsim.policies.curves import Array, Curve
 Bands = tuple[tuple[float, float], ...]
 
 
+def relative_to_mean(values: ArrayLike, mean: float, unit: float, *, weight: float = 1.0) -> Array:
+    """``weight·x/mean`` for each ``x``; below ``unit``, ``weight·(1 + (x − mean)/unit)``.
+
+    Ratings, pay and impressions of work are read against the organisation's
+    mean, as shares of it.  That reading fails where the mean nears zero or
+    turns negative — an organisation whose work is worth nothing or less —
+    and would make the best look the worst.  Below ``unit`` differences
+    count in units of ``unit`` instead: the order of the values and their
+    mean of 1 (× ``weight``) are kept whatever the mean's sign, and the two
+    readings agree at ``mean = unit``.
+    """
+    x = np.asarray(values, dtype=float)
+    if mean >= unit:
+        return weight * x / mean
+    return weight * (1.0 + (x - mean) / unit)
+
+
 def rank_bands(comp: Comp) -> Bands:
     """The forced distribution for ``comp.evaluation = "relative"``, bottom band first.
 

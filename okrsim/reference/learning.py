@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from okrsim.params import WEEKS_PER_QUARTER as W
+from okrsim.reference import payoffs as pay
 from okrsim.reference.agents import Employee
 from okrsim.reference.evidence import Evidence, reliability
 
@@ -76,10 +77,10 @@ def learn_policy(
     size = model.in_force.org.team_size
     noise = b.peer_noise * model.streams["beliefs"].standard_normal((2, len(es), size))
     per_week = [e.tally.seen_contribution / max(e.tally.weeks_present, 1.0) for e in es]
-    scale = max(sum(per_week) / len(es), 1e-9)
+    mean_work = sum(per_week) / len(es)
     for e, work in zip(es, per_week, strict=True):
         e.unsettled_news += e.tally.raises + e.tally.red_reports / W
-        e.unsettled_work += work / scale
+        e.unsettled_work += pay.relative(work, mean_work, 1.0 / W)
         e.unsettled_quarters += 1.0
     fitted: dict[int, tuple[float, float]] = {}
     if settled:

@@ -134,6 +134,12 @@ class ScoreCurve:
 SHORTFALL = ScoreCurve(base=1.0, slope=-1.0, ramps=((1.0, 1.0),))
 
 
+def relative(x: float, mean: float, unit: float) -> float:
+    """``x`` against the mean: ``x / mean``, or ``1 + (x − mean)/unit`` where the mean is below
+    ``unit``, so that a mean near zero or below cannot invert the order (§7.8, §7.9)."""
+    return x / mean if mean >= unit else 1.0 + (x - mean) / unit
+
+
 def relative_sd(scenario: Scenario, weeks_left: int) -> float:
     """σ_rel(n): the relative uncertainty of the output of the n weeks left (ODD §4.6).
 
