@@ -7,8 +7,9 @@ Runs, in one process:
    with every mechanism on (dependency network, shared and several key results
    per person, a policy schedule), and Mesa's own Boltzmann wealth model with
    1,000 agents on a 32×32 grid for 100 steps.  Prints throughputs, their ratios
-   (targets: baseline ≥ 3.0, every mechanism ≥ 1.0) and okrsim's peak memory
-   (target ≤ 500 MB).
+   (targets, every mechanism on: ≥ 1.0 for the model's mechanisms, ≥ 3.0 for
+   the performance work; the baseline's ratio is printed beside them) and
+   okrsim's peak memory (target ≤ 500 MB).
 2. Every mechanism on at 100, 1,000 and 100,000 employees: µs per agent-week,
    and the ratio to :mod:`fused_kernel` (the same draws and special-function
    evaluations, fused; target ≤ 2.0 at 1,000 employees or more).  The work is
@@ -18,7 +19,8 @@ Runs, in one process:
    reported as such.
 
 Each figure is the best of ``--repeat`` timings; ``--quick`` makes every figure
-one timing and the largest run one week (a smoke test, not a measurement).
+one timing and the largest size 10,000 employees for one week (a smoke test that
+fits in a test run's memory, not a measurement).
 Other processes' CPU use over the whole measurement is printed, and flags the
 figures as taken under load when it was more than a tenth of a core
 (:mod:`machine_load`).
@@ -46,9 +48,9 @@ EMPLOYEES = 1000
 WEEKS = 52
 #: Expected upstream teams per team with every mechanism on.
 DEPENDENCIES_PER_TEAM = 0.02 * 124
-#: okrsim / Boltzmann throughput targets at 1,000 employees.
-BASELINE_TARGET = 3.0
-EVERY_MECHANISM_TARGET = 1.0
+#: okrsim / Boltzmann throughput targets at 1,000 employees with every mechanism on:
+#: not slower than Mesa's example, and three times faster than it.
+EVERY_MECHANISM_TARGETS = (1.0, 3.0)
 #: okrsim / fused kernel time per agent-week target, at 1,000 employees or more.
 KERNEL_TARGET = 2.0
 
@@ -73,6 +75,8 @@ SIZES = (
     Size(125, 8, WEEKS),
     Size(12_500, 8, 13, repeat_cap=2),
 )
+#: ``--quick``: the largest size a tenth as large, for one week.
+QUICK_SIZES = (*SIZES[:-1], Size(1_250, 8, 1, repeat_cap=1))
 
 
 def baseline() -> Scenario:
@@ -159,17 +163,17 @@ def against_boltzmann(repeat: int) -> None:
     """Throughputs at 1,000 employees and their ratio to Mesa's Boltzmann wealth model."""
     boltz = 1000 * 100 / best_of(boltzmann_run, repeat)
     print(f"Mesa Boltzmann wealth: {boltz:12,.0f} agent-steps/s (1,000 agents, 32x32, 100 steps)")
-    for name, scenario, target in (
-        ("baseline", baseline(), BASELINE_TARGET),
-        ("every mechanism", every_mechanism(), EVERY_MECHANISM_TARGET),
+    for name, scenario, targets in (
+        ("baseline", baseline(), ()),
+        ("every mechanism", every_mechanism(), EVERY_MECHANISM_TARGETS),
     ):
         rate = EMPLOYEES * WEEKS / best_of(okrsim_run(scenario), repeat)
         mem = peak_memory_mb(okrsim_run(scenario))
         ratio = rate / boltz
         print(
             f"okrsim {name:<16} {rate:12,.0f} agent-weeks/s  ratio {ratio:5.2f} "
-            f"(target >= {target:.1f}: {verdict(ratio >= target)})  "
-            f"peak traced memory {mem:6.1f} MB (target <= 500: {verdict(mem <= 500)})"
+            + "".join(f"(target >= {t:.1f}: {verdict(ratio >= t)}) " for t in targets)
+            + f" peak traced memory {mem:6.1f} MB (target <= 500: {verdict(mem <= 500)})"
         )
 
 
@@ -178,14 +182,14 @@ def against_kernel(repeat: int, quick: bool) -> None:
     work = count_work(every_mechanism(), WEEKS)
     print_work(work, f"every mechanism, {EMPLOYEES:,} employees, {WEEKS} weeks")
     print("every mechanism, us per agent-week (model construction included):")
-    for size in SIZES:
+    for size in QUICK_SIZES if quick else SIZES:
         label = f"{size.employees:>9,} employees ({size.n_teams:,} teams of {size.team_size})"
         try:
             scenario = every_mechanism(size.n_teams, size.team_size)
         except ScenarioError as error:
             print(f"  {label}: above the organisation bound ({error})")
             continue
-        weeks = 1 if quick and size.repeat_cap else size.weeks
+        weeks = size.weeks
         times = min(repeat, size.repeat_cap or repeat)
         seconds = best_of(okrsim_run(scenario, weeks), times)
         us = seconds / (size.employees * weeks) * 1e6
@@ -207,7 +211,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timings per figure (best is kept)")
     parser.add_argument(
-        "--quick", action="store_true", help="one timing each, largest size one week (smoke test)"
+        "--quick",
+        action="store_true",
+        help="one timing each, largest size 10,000 employees for one week (smoke test)",
     )
     args = parser.parse_args()
     if args.repeat < 1:
