@@ -61,6 +61,11 @@ class OKRModel(mesa.Model):
         per employee and week.
     weekly_detail
         Keep one row per employee × week (:class:`weekly_records.WeeklyDetail`).
+    stream
+        Where the per-employee tables go quarter by quarter (and week by week
+        for ``weekly_detail``) instead of being held until the run's end
+        (:class:`records.RecordStream`); :meth:`employee_frame`,
+        :meth:`key_result_frame` and :meth:`employee_week_frame` are then empty.
     **overrides
         Dotted scenario keys (``comp.coupling=0.5``), validated like any
         override — what ``mesa.batch_run(OKRModel, parameters={...})`` passes.
@@ -73,6 +78,7 @@ class OKRModel(mesa.Model):
         *,
         agent_reporters: bool = False,
         weekly_detail: bool = False,
+        stream: records.RecordStream | None = None,
         **overrides: Any,
     ) -> None:
         scenario = scenario if scenario is not None else Scenario()
@@ -106,8 +112,10 @@ class OKRModel(mesa.Model):
         self.week_row: dict[str, float] = {}
         self.weekly = weekly_records.WeeklySeries(self.n_quarters * WEEKS_PER_QUARTER)
         self.datacollector = weekly_records.WeeklyCollector(agent_reporters=agent_reporters)
-        self.weekly_detail = weekly_records.WeeklyDetail() if weekly_detail else None
-        # each review's records, as columns (records.employee_columns, key_result_columns)
+        self.weekly_detail = weekly_records.WeeklyDetail(stream) if weekly_detail else None
+        self.stream = stream
+        # each review's records, as columns (records.employee_columns, key_result_columns),
+        # unless streamed
         self.quarter_rows: list[dict[str, float]] = []
         self.employee_records: list[dict[str, Array]] = []
         self.key_result_records: list[dict[str, Array]] = []
@@ -321,10 +329,13 @@ class OKRModel(mesa.Model):
         columns = records.employee_columns(
             self.quarter, wf, self.policy, tally, review, left=left, alignment=self.alignment
         )
-        self.employee_records.append(columns)
-        self.key_result_records.append(
-            records.key_result_columns(self.quarter, wf, self.org, tally, review)
-        )
+        key_results = records.key_result_columns(self.quarter, wf, self.org, tally, review)
+        if self.stream is not None:
+            self.stream.append("employees", records.employee_frame([columns]))
+            self.stream.append("key_results", records.key_result_frame([key_results]))
+        else:
+            self.employee_records.append(columns)
+            self.key_result_records.append(key_results)
         self.quarter_rows.append(records.quarter_row(columns, self.weekly, tally, krs=self.org.krs))
 
     def weekly_frame(self) -> pd.DataFrame:
