@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -102,3 +104,28 @@ def test_a_streamed_table_keeps_its_row_order_and_dtypes(written):
     assert employees["quarter"].tolist() == list(np.repeat([1, 2, 3], 12))
     key_results = pd.read_parquet(streamed / "key_results.parquet")
     assert key_results["raised_week"].dtype == "Int64"
+
+
+def traced_peak_mb(write: Callable[[Scenario, Path], object], quarters: int, out: Path) -> float:
+    """Peak memory Python allocates while ``write`` runs 500 employees for ``quarters``."""
+    s = Scenario().with_overrides(
+        {"org.n_teams": 50, "org.team_size": 10, "horizon.quarters": quarters}
+    )
+    tracemalloc.start()
+    try:
+        write(s, out / f"q{quarters}")
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_streamed_runs_memory_does_not_grow_with_its_horizon(tmp_path):
+    def streamed(s: Scenario, out: Path) -> object:
+        return run_to(s, 1, out)
+
+    def held(s: Scenario, out: Path) -> object:
+        return write_run(run(s, 1), out)
+
+    short, long = (traced_peak_mb(streamed, q, tmp_path) for q in (2, 8))
+    assert long < 1.2 * short
+    assert traced_peak_mb(held, 8, tmp_path / "held") > 1.5 * long
