@@ -165,6 +165,7 @@ class OKRModel(mesa.Model):
 
     @property
     def agent_types(self) -> list[type]:
+        """Mesa's agent types, ``[Employee, Manager]`` (the views made on first use)."""
         self._agent_views()
         return super().agent_types
 
