@@ -237,12 +237,13 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 def cmd_run(args: argparse.Namespace) -> int:
     scenario = load(args.scenario, args.set)  # bad input fails before the model loads
 
-    from okrsim.run_store import write_run
-    from okrsim.simulation import run
+    from okrsim.run_store import run_to
 
     started = time.perf_counter()
-    result = run(scenario, args.seed, weekly_detail=args.weekly_detail)
-    out = write_run(result, args.out, source=args.scenario)
+    out = Path(args.out)
+    result = run_to(
+        scenario, args.seed, out, weekly_detail=args.weekly_detail, source=args.scenario
+    )
     q = result.quarterly
     print(f"{args.scenario}: {scenario.n_employees} employees, {len(q)} quarters, seed {args.seed}")
     print(_format_summary(result.summary))

@@ -37,6 +37,17 @@ MAX_TOML_DEPTH = 8
 SHOWN_CHARS = 80
 #: Characters of a file name an error message gives (a path is named whole).
 PATH_CHARS = 4096
+#: Most employees (``org.n_teams`` × ``org.team_size``) one organisation may have:
+#: a 100,000-employee run of 8 quarters, its records streamed to disk, fits in
+#: 2 GB (benchmarks/bench_scale.py).
+MAX_EMPLOYEES = 200_000
+#: Most expected team-to-team dependencies (``org.n_teams`` × (``org.n_teams`` − 1)
+#: × ``org.dependency_density``): the network is drawn edge by edge, so its size,
+#: not the number of teams, decides its time and memory; 500 teams at density 1.
+MAX_DEPENDENCIES = 250_000
+#: Most teams the dashboard's slider offers: a room watches the run live, week
+#: by week, which a larger organisation would slow down.
+DASHBOARD_MAX_TEAMS = 500
 
 
 class ScenarioError(ValueError):
@@ -67,7 +78,12 @@ class Org(_Group):
     """The organisation's shape (an uncertainty, not a lever)."""
 
     n_teams: int = Field(
-        12, ge=1, le=500, title="Number of teams", description="Number of teams, one manager each"
+        12,
+        ge=1,
+        le=MAX_EMPLOYEES // 2,
+        title="Number of teams",
+        description="Number of teams, one manager each",
+        json_schema_extra={"dashboard_le": DASHBOARD_MAX_TEAMS},
     )
     team_size: int = Field(
         8, ge=2, le=50, title="People per team", description="Employees per team"
@@ -86,6 +102,27 @@ class Org(_Group):
         title="How often dependent teams share a key result",
         description="Chance a dependent team's key result is shared with its upstream team",
     )
+
+    @model_validator(mode="after")
+    def _at_most_max_employees(self) -> Self:
+        n = self.n_teams * self.team_size
+        if n > MAX_EMPLOYEES:
+            raise ValueError(
+                f"org.n_teams × org.team_size = {self.n_teams} × {self.team_size} = {n} "
+                f"employees; at most {MAX_EMPLOYEES} are allowed"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _dependencies_within_bounds(self) -> Self:
+        edges = self.n_teams * (self.n_teams - 1) * self.dependency_density
+        if edges > MAX_DEPENDENCIES:
+            raise ValueError(
+                f"org.dependency_density = {self.dependency_density} with org.n_teams = "
+                f"{self.n_teams} gives {edges:.0f} expected dependencies between teams; at most "
+                f"{MAX_DEPENDENCIES} are allowed"
+            )
+        return self
 
 
 class Okr(_Group):

@@ -4,6 +4,12 @@ Parquet files are written by pyarrow and read by pandas, polars, DuckDB and R;
 every column carries its data-dictionary entry (meaning, unit, grain) as
 field metadata (:mod:`okrsim.data_dictionary`).  Every file is written under a
 temporary name and renamed into place, so a reader never sees half a file.
+
+A run written to a directory (:func:`run_to`, what ``okrsim run`` does) streams
+its per-employee tables there quarter by quarter (:class:`ParquetStream`), so
+it holds one quarter of them at a time, not the run's: the files are the same
+tables, column for column and value for value, as :func:`write_run` writes of
+a run that held them.
 """
 
 from __future__ import annotations
@@ -11,16 +17,20 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from okrsim.data_dictionary import annotate
-from okrsim.simulation import RunResult
+from okrsim.params import Scenario
+from okrsim.seeding import SeedLike
+from okrsim.simulation import RunResult, run
 
 
 def versions() -> dict[str, str]:
@@ -48,29 +58,126 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, *, file: str | None = N
         If a column is not in the data dictionary.
     """
     p = Path(path)
-    table = annotate(pa.Table.from_pandas(frame, preserve_index=False), file or f"run/{p.name}")
+    table = _documented(frame, file or f"run/{p.name}")
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
+    tmp = _temporary(p)
     pq.write_table(table, tmp)
     os.replace(tmp, p)
     return p
+
+
+def _documented(frame: pd.DataFrame, file: str) -> pa.Table:
+    """``frame`` as an Arrow table (no index), every column with its data-dictionary entry."""
+    return annotate(pa.Table.from_pandas(frame, preserve_index=False), file)
+
+
+def _temporary(path: Path) -> Path:
+    """Where ``path`` is written before it is renamed into place (hidden, per process)."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
 def write_json(data: Any, path: str | Path) -> Path:
     """Write JSON atomically, pretty-printed."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
+    tmp = _temporary(p)
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, p)
     return p
 
 
-def write_run(result: RunResult, out: str | Path, *, source: str | None = None) -> Path:
+class ParquetStream:
+    """A run's per-employee tables written to ``out`` block by block, as the run makes them.
+
+    The :class:`~okrsim.model.records.RecordStream` of a run written to a
+    directory: each block (a quarter's ``employees`` or ``key_results``, a
+    week's ``employee_weeks``) becomes a row group of ``<name>.parquet``.  The
+    files are written under temporary names and renamed into place when the
+    stream is closed, so a reader never sees half a table, and removed if the
+    run fails.  Used as a context manager: ``with ParquetStream(out) as stream``.
+    """
+
+    def __init__(self, out: str | Path) -> None:
+        self.out = Path(out)
+        self._writers: dict[str, tuple[pq.ParquetWriter, Path]] = {}
+
+    @property
+    def files(self) -> list[str]:
+        """The file names written so far."""
+        return [f"{name}.parquet" for name in self._writers]
+
+    def append(self, name: str, frame: pd.DataFrame) -> None:
+        """Add ``frame`` (one block of the table ``name``) to ``<name>.parquet``."""
+        table = _documented(frame, f"run/{name}.parquet")
+        if name not in self._writers:
+            self.out.mkdir(parents=True, exist_ok=True)
+            tmp = _temporary(self.out / f"{name}.parquet")
+            self._writers[name] = pq.ParquetWriter(tmp, table.schema), tmp
+        self._writers[name][0].write_table(table)
+
+    def close(self) -> None:
+        """Finish every file and rename it into place."""
+        for name, (writer, tmp) in self._writers.items():
+            writer.close()
+            os.replace(tmp, self.out / f"{name}.parquet")
+
+    def discard(self) -> None:
+        """Finish and remove every file: the run that wrote them did not complete."""
+        for writer, tmp in self._writers.values():
+            writer.close()
+            tmp.unlink(missing_ok=True)
+        self._writers.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+
+def run_to(
+    scenario: Scenario,
+    seed: SeedLike,
+    out: str | Path,
+    *,
+    weekly_detail: bool = False,
+    source: str | None = None,
+) -> RunResult:
+    """Simulate ``scenario`` and write its results to ``out``, the per-employee tables streamed.
+
+    ``employees``, ``key_results`` (and ``employee_weeks`` with
+    ``weekly_detail``) are written quarter by quarter as the run goes
+    (:class:`ParquetStream`), so the run's memory does not grow with its
+    horizon; then the weekly and quarterly tables and the manifest
+    (:func:`write_run`).  The returned result holds the weekly and quarterly
+    tables and the summary; its per-employee tables are empty.
+    """
+    with ParquetStream(out) as stream:
+        result = run(scenario, seed, weekly_detail=weekly_detail, stream=stream)
+    write_run(result, out, source=source, streamed=stream.files)
+    return result
+
+
+def write_run(
+    result: RunResult,
+    out: str | Path,
+    *,
+    source: str | None = None,
+    streamed: Iterable[str] = (),
+) -> Path:
     """Write every result table as ``<name>.parquet``, and ``manifest.json``.
 
     ``weekly``, ``quarterly``, ``employees`` and ``key_results`` always;
-    ``employee_weeks`` when the run kept weekly detail.
+    ``employee_weeks`` when the run kept weekly detail.  ``streamed`` names
+    the files a :class:`ParquetStream` already wrote there, for the manifest.
     """
     d = Path(out)
     tables = result.tables()
@@ -81,7 +188,7 @@ def write_run(result: RunResult, out: str | Path, *, source: str | None = None) 
             "scenario_file": source,
             "scenario": result.scenario.model_dump(mode="json"),
             "seed": {"entropy": result.seed.entropy, "spawn_key": list(result.seed.spawn_key)},
-            "files": sorted(f"{name}.parquet" for name in tables),
+            "files": sorted({f"{name}.parquet" for name in tables} | set(streamed)),
             "summary": result.summary,
             "versions": versions(),
         },

@@ -13,6 +13,7 @@ import pandas as pd
 
 from okrsim.metrics import METRICS, recovery
 from okrsim.model import OKRModel
+from okrsim.model.records import RecordStream
 from okrsim.params import Scenario
 from okrsim.seeding import RunSeed, SeedLike
 
@@ -39,6 +40,9 @@ class RunResult:
     employee_weeks
         One row per employee × week (effort split, reported and true progress
         and blocker flags per key result); empty unless ``weekly_detail``.
+
+    ``employees``, ``key_results`` and ``employee_weeks`` are empty when the
+    run streamed them (``run(..., stream=...)``).
     seed
         The seed that rebuilds this run exactly.
     """
@@ -78,16 +82,24 @@ class RunResult:
         return {name: frame for name, frame in tables.items() if not frame.empty}
 
 
-def run(scenario: Scenario, seed: SeedLike = 0, *, weekly_detail: bool = False) -> RunResult:
+def run(
+    scenario: Scenario,
+    seed: SeedLike = 0,
+    *,
+    weekly_detail: bool = False,
+    stream: RecordStream | None = None,
+) -> RunResult:
     """Simulate ``scenario`` over its horizon with the given seed.
 
     The same scenario and seed give bit-identical results in any process.
     ``summary`` holds each metric's mean over the horizon's quarters and
     ``final`` its value in the last quarter, both with the run's figures of
     :data:`~okrsim.metrics.RUN_METRICS`.  ``weekly_detail`` adds one row
-    per employee × week (``employee_weeks``).
+    per employee × week (``employee_weeks``).  ``stream`` takes the
+    per-employee tables block by block as the run makes them, so the run
+    never holds them whole (:func:`okrsim.run_store.run_to`).
     """
-    model = OKRModel(scenario, seed, weekly_detail=weekly_detail)
+    model = OKRModel(scenario, seed, weekly_detail=weekly_detail, stream=stream)
     model.run()
     return RunResult(
         scenario=scenario,

@@ -295,3 +295,22 @@ def test_compare_prints_scenarios_in_the_order_given_and_a_self_comparison_clean
     assert block[1].split() == ["metric", "coupled", "coupled", "(2)", "diff", "95", "%", "CI", "d"]
     assert [row.split()[0] for row in block[2:4]] == ["true_value", "sandbagging_index"]
     assert all(row.split()[-1] == "—" for row in block[2:4])
+
+
+def test_an_organisation_above_max_employees_is_one_error_line_and_exit_2(tmp_path):
+    out = okrsim(
+        "run",
+        str(SCENARIOS / "baseline.toml"),
+        "--set",
+        "org.n_teams=66667",
+        "--set",
+        "org.team_size=3",
+        "--out",
+        str(tmp_path),
+    )
+    assert out.returncode == 2
+    assert out.stderr == (
+        "error: --set: org.n_teams × org.team_size = 66667 × 3 = 200001 employees; "
+        "at most 200000 are allowed\n"
+    )
+    assert not any(tmp_path.iterdir())

@@ -731,7 +731,17 @@ def test_no_value_is_coerced_into_a_number(key: str, value: object) -> None:
     try:
         got = Scenario().with_overrides({key: value}).flat()[key]
     except ScenarioError:
-        assert coercible or not in_range or key in {"comp.floor", "comp.cap", "env.shock_quarter"}
+        # keys also bound by another field: floor < cap, a shock within the
+        # horizon, n_teams × team_size ≤ params.MAX_EMPLOYEES, the expected
+        # dependencies ≤ params.MAX_DEPENDENCIES
+        crossed = {
+            "comp.floor",
+            "comp.cap",
+            "env.shock_quarter",
+            "org.n_teams",
+            "org.dependency_density",
+        }
+        assert coercible or not in_range or key in crossed
     else:
         assert not coercible, f"{key} accepted {value!r} as {got!r}"
         assert got == value

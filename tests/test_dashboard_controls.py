@@ -23,11 +23,20 @@ def test_every_lever_and_world_setting_has_a_control_built_from_its_field():
         assert c.key in c.tooltip
         assert c.help == info.description
         if c.kind in ("float", "int"):
-            assert (c.low, c.high) == params.bounds(c.key)
+            low, high = params.bounds(c.key)
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            assert (c.low, c.high) == (low, min(high, extra.get("dashboard_le", high)))
         elif c.kind == "choice":
             assert c.choices == typing.get_args(info.annotation)
         else:
             assert info.annotation is bool
+
+
+def test_the_team_slider_keeps_a_room_sized_range_below_the_schemas_bound():
+    """A live room runs small organisations; the schema allows up to MAX_EMPLOYEES people."""
+    teams = controls.control("org.n_teams")
+    assert teams.high == params.DASHBOARD_MAX_TEAMS
+    assert params.bounds("org.n_teams")[1] == params.MAX_EMPLOYEES // 2 > teams.high
 
 
 def _fields() -> typing.Iterator[tuple[str, typing.Any]]:

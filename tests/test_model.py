@@ -22,6 +22,44 @@ def test_model_has_mesa_agents_and_runs_its_horizon(small):
     assert not model.running
 
 
+def test_a_run_that_never_reads_its_agents_makes_none(small):
+    """The Mesa agents are views made on first use, not one object per employee at construction."""
+    model = OKRModel(small, 1)
+    model.run()
+    assert model.agent_id_counter == 1  # Mesa's next id: nothing was registered
+
+
+def test_asking_for_the_agents_registers_each_view_once_on_its_row(small):
+    model = OKRModel(small, 1)
+    for _ in range(3):
+        model.step()
+    assert model.agent_id_counter == 1
+    n, teams = small.n_employees, small.org.n_teams
+    assert len(model.agents) == n + teams
+    employees, managers = model.agents_by_type[Employee], model.agents_by_type[Manager]
+    assert model.agent_types == [Employee, Manager]
+    assert (len(employees), len(managers)) == (n, teams)
+    wf = model.workforce
+    for i, employee in enumerate(employees):
+        assert employee is model.employees[i]
+        assert employee.unique_id == i + 1
+        assert employee.team == wf.team[i]
+        assert employee.stress == wf.stress[i]
+        assert employee.traits()["capability"] == wf.capability[i]
+    assert [m.team for m in managers] == list(range(teams))
+    assert [m.unique_id for m in model.managers] == list(range(n + 1, n + teams + 1))
+    model.step()
+    assert model.agent_id_counter == n + teams + 1  # made once, kept as the run goes on
+
+
+def test_agent_reporters_read_every_employees_view(small):
+    model = OKRModel(small, 1, agent_reporters=True)
+    model.step()
+    frame = model.datacollector.get_agenttype_vars_dataframe(Employee)
+    assert len(frame) == small.n_employees
+    np.testing.assert_array_equal(frame["stress"].to_numpy(), model.workforce.stress)
+
+
 def test_results_hold_truth_and_measure_side_by_side(small):
     result = run(small, 3)
     assert list(result.weekly.columns) == list(WEEKLY_SERIES)

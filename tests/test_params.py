@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from okrsim.params import Scenario, ScenarioError, bounds
+from okrsim.params import MAX_DEPENDENCIES, MAX_EMPLOYEES, Scenario, ScenarioError, bounds
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -217,3 +217,38 @@ def test_error_messages_shorten_long_values(tmp_path):
         Scenario.from_toml(path)
     assert len(str(info.value)) < 300
     assert "x…" in str(info.value)
+
+
+@pytest.mark.parametrize(("n_teams", "team_size"), [(25_000, 8), (100_000, 2), (4_000, 50)])
+def test_an_organisation_of_max_employees_is_accepted(n_teams, team_size):
+    s = Scenario().with_overrides({"org.n_teams": n_teams, "org.team_size": team_size})
+    assert s.n_employees == MAX_EMPLOYEES == 200_000
+
+
+TOO_LARGE = {
+    # 66,667 teams of 3 are 200,001 people
+    "one employee more than MAX_EMPLOYEES": (
+        "[org]\nn_teams = 66667\nteam_size = 3\n",
+        "org.n_teams × org.team_size = 66667 × 3 = 200001 employees; at most 200000 are allowed",
+    ),
+    "more expected dependencies than MAX_DEPENDENCIES": (
+        "[org]\nn_teams = 10000\ndependency_density = 0.01\n",
+        "org.dependency_density = 0.01 with org.n_teams = 10000 gives 999900 expected "
+        "dependencies between teams; at most 250000 are allowed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TOO_LARGE)
+def test_an_organisation_too_large_to_run_is_one_error_line_naming_its_keys(tmp_path, case):
+    text, expected = TOO_LARGE[case]
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_toml(path)
+    assert str(err.value) == f"{path}: {expected}"
+
+
+def test_the_densest_network_the_old_bounds_allowed_still_loads():
+    """500 teams at density 1: the dependency bound refuses only what was never allowed."""
+    s = Scenario().with_overrides({"org.n_teams": 500, "org.dependency_density": 1.0})
+    assert s.org.n_teams * (s.org.n_teams - 1) * s.org.dependency_density <= MAX_DEPENDENCIES

@@ -3,7 +3,8 @@
 A control's label is the field's plain-language ``title`` (a room reads
 "How much of the rating the OKR score decides", not ``comp.coupling``), its
 tooltip the dotted key (the one name used everywhere) with the field's
-``description``, its range the field's ``ge``/``le`` bounds;
+``description``, its range the field's ``ge``/``le`` bounds (or a smaller
+``dashboard_le`` the field names, where a live room needs a smaller range);
 ``Literal`` fields become dropdowns of their values and booleans checkboxes.
 A fraction's slider steps by a round number near a twentieth of its range, so
 a facilitator reaches any setting with a few presses of an arrow key; a count
@@ -160,6 +161,10 @@ def control(key: str, known: Iterable[Any] = ()) -> Control:
         low, high = params.bounds(key)
         if low is None or high is None:
             raise KeyError(f"{key}: a slider needs both bounds in the schema")
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        room_high = extra.get("dashboard_le")
+        if isinstance(room_high, int | float):
+            high = min(high, room_high)
         integer = annotation is int
         step = nice_step(float(high) - float(low), integer=integer)
         if not integer:

@@ -3,7 +3,8 @@
 The model makes every week's choices for all employees at once, from the
 arrays of :class:`~okrsim.model.workforce.Workforce`; an :class:`Employee` is
 how one employee is inspected (dashboard, notebooks, Mesa's DataCollector)
-and explained.  docs/ODD.md §2.1.
+and explained.  The model makes and registers these views the first time
+they are read (:meth:`~okrsim.model.model.OKRModel.employees`).  docs/ODD.md §2.1.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ it, expected, true and reported output, when it was blocked and raised, its
 output by third of the quarter, its last statuses), and the quarter's metrics
 (:mod:`okrsim.metrics`), from the week's series in
 :mod:`okrsim.model.weekly_records`.  The quarters' rows are kept as arrays
-and become tables once, when a run's results are asked for.
+and become tables once, when a run's results are asked for; or, when the
+model is given a :class:`RecordStream`, each quarter's rows become a block
+of the same tables at once and leave the model (a large organisation's run
+then holds one quarter's records, not the run's).
 
 docs/ODD.md §7.12 (records).
 """
@@ -15,6 +18,7 @@ docs/ODD.md §7.12 (records).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,6 +33,19 @@ from okrsim.model.weekly_records import WeeklySeries, stack
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
+
+
+class RecordStream(Protocol):
+    """Where a run's per-employee tables go block by block, as the run makes them.
+
+    ``append("employees", frame)`` adds one quarter's rows of the
+    ``employees`` table (:func:`employee_frame` of that quarter alone), and
+    likewise ``key_results`` and ``employee_weeks`` (a week's rows); the
+    blocks in order are the table the run would otherwise hold.
+    :class:`okrsim.run_store.ParquetStream` writes them to Parquet.
+    """
+
+    def append(self, name: str, frame: pd.DataFrame) -> None: ...
 
 
 def _ratio(total: float, count: float) -> float:

@@ -12,7 +12,7 @@ docs/ODD.md §7.12 (records).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -24,6 +24,9 @@ from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.choices import ACTIVITIES
 from okrsim.policies.curves import Array
+
+if TYPE_CHECKING:  # records reads this module's series; the stream is only named here
+    from okrsim.model.records import RecordStream
 
 #: Weekly model-level series (DataCollector reporters), in column order.
 WEEKLY_SERIES = (
@@ -164,10 +167,16 @@ def stack(rows: list[dict[str, Array]]) -> dict[str, Array]:
 
 
 class WeeklyDetail:
-    """One row per employee × week: effort split, progress per key result, blockers."""
+    """One row per employee × week: effort split, progress per key result, blockers.
 
-    def __init__(self) -> None:
+    Kept week by week, or handed to ``stream`` (a
+    :class:`~okrsim.model.records.RecordStream`) as the table's block of the
+    week, ``employee_weeks``.
+    """
+
+    def __init__(self, stream: RecordStream | None = None) -> None:
         self._weeks: list[dict[str, Array]] = []
+        self.stream = stream
 
     def record(self, wf: Workforce, *, week: int, quarter: int) -> None:
         row: dict[str, Array] = {
@@ -183,7 +192,10 @@ class WeeklyDetail:
             row[f"true_kr{j + 1}"] = wf.produced[:, j].copy()
             row[f"blocked_kr{j + 1}"] = wf.blocked[:, j].copy()
             row[f"raised_kr{j + 1}"] = wf.raised[:, j].copy()
-        self._weeks.append(row)
+        if self.stream is not None:
+            self.stream.append("employee_weeks", pd.DataFrame(stack([row]), copy=False))
+        else:
+            self._weeks.append(row)
 
     def frame(self) -> pd.DataFrame:
         if not self._weeks:
