@@ -1050,16 +1050,6 @@ class Assumptions(_Group):
         description="How far below a goal (share of the target) a shortfall still pulls effort "
         "and report (calibrated, docs/ODD.md §10; Locke & Latham 2002, directional)",
     )
-    rating_unit: float = Field(
-        0.25,
-        ge=0.01,
-        le=2.0,
-        title="Least mean rating read as a pool",
-        description="Least mean rating that ratings are read as shares of when pay is compared; "
-        "below it differences count in these units, so that a mean near zero or negative "
-        "cannot invert who is paid well (a quarter of the rating of an average person meeting "
-        "its targets; assumption)",
-    )
     intensity_floor: float = Field(
         0.5,
         ge=0.1,

@@ -239,14 +239,9 @@ FORMER_CONSTANTS = {
 }
 
 
-#: Assumption fields that came with a rule of their own rather than replacing a constant.
-NEW_ASSUMPTIONS = {"assumptions.rating_unit": 0.25}
-
-
-def test_every_assumption_is_listed_here():
+def test_every_assumption_is_a_former_constant_listed_here():
     keys = {k for k in Scenario().flat() if k.startswith("assumptions.")}
-    listed = {*FORMER_CONSTANTS, *NEW_ASSUMPTIONS}
-    assert keys == {k for k in listed if k.startswith("assumptions.")}
+    assert keys == {k for k in FORMER_CONSTANTS if k.startswith("assumptions.")}
 
 
 @pytest.mark.parametrize(("key", "before"), sorted(FORMER_CONSTANTS.items()))
@@ -421,7 +416,6 @@ MOVES: list[tuple[str, float, dict[str, object]]] = [
     ("comp.rank_bottom_score", 0.0, {"comp.evaluation": "relative"}),
     ("comp.rank_top_share", 0.4, {"comp.evaluation": "relative"}),
     ("comp.rank_top_score", 2.5, {"comp.evaluation": "relative"}),
-    ("assumptions.rating_unit", 2.0, {"org.n_teams": 4, "org.team_size": 8, "horizon.quarters": 6}),
 ]
 
 
@@ -437,7 +431,7 @@ def run_state(s: Scenario) -> dict[str, np.ndarray]:
 
 
 def test_every_moved_field_is_listed():
-    assert {key for key, _, _ in MOVES} == {*FORMER_CONSTANTS, *NEW_ASSUMPTIONS}
+    assert {key for key, _, _ in MOVES} == set(FORMER_CONSTANTS)
 
 
 @pytest.mark.parametrize(("key", "value", "world"), MOVES, ids=[m[0] for m in MOVES])

@@ -147,6 +147,23 @@ def settle_once(s: Scenario, anchor: float, ratings_of, *, seed: int = 5) -> Wor
     return wf
 
 
+@pytest.mark.parametrize("loss", [0.0, 1.0, 5.0])
+def test_an_impression_of_work_keeps_its_order_when_the_work_is_worth_less_than_nothing(loss):
+    """Colleagues read each one's work against the organisation's mean; where that mean
+    is near zero or negative the better worker must still look better (shares of a
+    negative mean would make it look worse)."""
+    s = scenario()
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+    tally = model.tally
+    present = np.maximum(tally.weeks_present, 1.0)
+    tally.seen_contribution -= loss * present  # every week worth ``loss`` less, for everyone
+    per_week = tally.seen_contribution / present
+    seen = pb.seen_work(tally)
+    order = np.argsort(per_week, kind="stable")
+    assert np.all(np.diff(seen[order]) >= 0)
+    assert seen.mean() == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize("anchor", [0.0, 0.5, 1.0])
 def test_with_reliable_evidence_the_belief_is_the_fit_whatever_the_anchor(anchor):
     s = scenario(behaviour__peer_noise=0.0)

@@ -205,6 +205,12 @@ LEVERS: dict[str, dict[str, Any]] = {
         "comp": {"bonus_curve": "floor_cap"},
     },
     "no_okrs": {"okr": {"enabled": False}},
+    # work worth less than nothing on average, seen blind: contributions and
+    # impressions of work are read in units of their spread (ODD §7.8, §7.13)
+    "a_collapsing_organisation": {
+        "env": {"incident_cost": 1.0, "backlog_decay": 0.075, "bau_demand": 0.5},
+        "judgment": {"accuracy": 0.0},
+    },
     "a_stated_change": {
         "comp": {"coupling": 0.0},
         "schedule": [

@@ -134,8 +134,7 @@ def seen_work(tally: Tally) -> Array:
     to contribute per week in its seat (at the strategy's stated alignment,
     recent weeks weighing more, as a manager sees it), over the organisation's mean."""
     per_week = tally.seen_contribution / np.maximum(tally.weeks_present, 1.0)
-    # (below a week's share of the judge's yardstick, read as differences)
-    return relative_to_mean(per_week, float(per_week.mean()), 1.0 / WEEKS_PER_QUARTER)
+    return relative_to_mean(per_week, float(per_week.mean()), max(float(per_week.std()), 1e-9))
 
 
 def learn(

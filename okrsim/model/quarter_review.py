@@ -154,11 +154,11 @@ def judge(
     present = np.maximum(t.weeks_present, 1.0)
     seen_sum = t.seen_contribution + weekly_noise * np.sqrt(present) * rng.standard_normal(wf.n)
     seen = seen_sum * (WEEKS_PER_QUARTER / present)
-    # the yardstick: what a typical seat was seen to contribute; below 1 (a
-    # quarter's output of the public value scale's floor) contributions are
-    # read as differences from it, so that a quarter of losses cannot invert it
-    seen_mean = float(seen.mean())
-    mean_contribution = max(seen_mean, 1.0)
+    # the yardstick: what a typical seat was seen to contribute, while it stands
+    # out of the spread of what seats were seen to contribute (and is at least 1,
+    # like the public value scale); else differences in units of that spread
+    seen_mean, seen_spread = float(seen.mean()), max(float(seen.std()), 1.0)
+    mean_contribution = max(seen_mean, seen_spread)
     noise_var = noise_sd**2
     w_seen, w_reported = 1.0, 0.0
     if j.use_okr_context and s.okr.enabled:
@@ -174,7 +174,7 @@ def judge(
     shortfall = np.nan_to_num(np.maximum(1.0 - measured, 0.0)).mean(axis=1)
     bad_news = t.raises + t.red_reports / WEEKS_PER_QUARTER
     judged = (
-        relative_to_mean(estimate + halo, seen_mean, 1.0, weight=p.contribution_weight)
+        relative_to_mean(estimate + halo, seen_mean, seen_spread, weight=p.contribution_weight)
         + p.help_weight * t.help_given / mean_help
         + (p.risk_weight * t.raises - j.blocker_penalty * bad_news) / krs
         + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)

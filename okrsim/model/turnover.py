@@ -37,8 +37,7 @@ def quit_probability(wf: Workforce, policy: InForce, ratings: Array) -> Array:
     """Each employee's chance of leaving at this review."""
     b = policy.scenario.behaviour
     worth = wf.capability_belief / max(float(wf.capability_belief.mean()), 1e-9)
-    unit = policy.scenario.assumptions.rating_unit
-    pay = relative_to_mean(ratings, float(ratings.mean()), unit)
+    pay = relative_to_mean(ratings, float(ratings.mean()), max(float(ratings.std()), 1e-9))
     base = logit(np.clip(b.quit_base_rate, 1e-6, 1.0 - 1e-6))
     return expit(
         base + b.quit_pay_sensitivity * (worth - pay) + b.quit_stress_sensitivity * wf.stress

@@ -19,21 +19,26 @@ from okrsim.policies.curves import Array, Curve
 Bands = tuple[tuple[float, float], ...]
 
 
-def relative_to_mean(values: ArrayLike, mean: float, unit: float, *, weight: float = 1.0) -> Array:
-    """``weight·x/mean`` for each ``x``; below ``unit``, ``weight·(1 + (x − mean)/unit)``.
+def relative_to_mean(
+    values: ArrayLike, mean: float, spread: float, *, weight: float = 1.0
+) -> Array:
+    """Each ``x`` as ``weight·x/mean``, or ``weight·(1 + (x − mean)/spread)`` if ``mean < spread``.
 
-    Ratings, pay and impressions of work are read against the organisation's
-    mean, as shares of it.  That reading fails where the mean nears zero or
-    turns negative — an organisation whose work is worth nothing or less —
-    and would make the best look the worst.  Below ``unit`` differences
-    count in units of ``unit`` instead: the order of the values and their
-    mean of 1 (× ``weight``) are kept whatever the mean's sign, and the two
-    readings agree at ``mean = unit``.
+    Contributions, ratings and impressions of work are read against the
+    organisation's mean, as shares of it.  That reading holds while the mean
+    stands out of the spread of the values (the mean at least their standard
+    deviation, or the floor the caller puts under it); where it does not — an
+    organisation whose work is worth about nothing or less, or whose mean
+    rating is near zero — shares of the mean would invert the order or blow
+    the spread up, so differences from the mean are read in units of the
+    spread instead, as a z-score centred on 1.  The two readings meet at
+    ``mean = spread``; the order of the values and their mean of 1 (×
+    ``weight``) are kept either way (assumption: the form).
     """
     x = np.asarray(values, dtype=float)
-    if mean >= unit:
+    if mean >= spread:
         return weight * x / mean
-    return weight * (1.0 + (x - mean) / unit)
+    return weight * (1.0 + (x - mean) / spread)
 
 
 def rank_bands(comp: Comp) -> Bands:

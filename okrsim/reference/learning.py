@@ -77,10 +77,10 @@ def learn_policy(
     size = model.in_force.org.team_size
     noise = b.peer_noise * model.streams["beliefs"].standard_normal((2, len(es), size))
     per_week = [e.tally.seen_contribution / max(e.tally.weeks_present, 1.0) for e in es]
-    mean_work = sum(per_week) / len(es)
+    mean_work, work_spread = sum(per_week) / len(es), pay.spread(per_week, 1e-9)
     for e, work in zip(es, per_week, strict=True):
         e.unsettled_news += e.tally.raises + e.tally.red_reports / W
-        e.unsettled_work += pay.relative(work, mean_work, 1.0 / W)
+        e.unsettled_work += pay.relative(work, mean_work, work_spread)
         e.unsettled_quarters += 1.0
     fitted: dict[int, tuple[float, float]] = {}
     if settled:

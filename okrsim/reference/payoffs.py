@@ -134,10 +134,16 @@ class ScoreCurve:
 SHORTFALL = ScoreCurve(base=1.0, slope=-1.0, ramps=((1.0, 1.0),))
 
 
-def relative(x: float, mean: float, unit: float) -> float:
-    """``x`` against the mean: ``x / mean``, or ``1 + (x − mean)/unit`` where the mean is below
-    ``unit``, so that a mean near zero or below cannot invert the order (§7.8, §7.9)."""
-    return x / mean if mean >= unit else 1.0 + (x - mean) / unit
+def spread(values: list[float], floor: float) -> float:
+    """The standard deviation of ``values`` (over n), at least ``floor``."""
+    centre = sum(values) / len(values)
+    return max(math.sqrt(sum((v - centre) ** 2 for v in values) / len(values)), floor)
+
+
+def relative(x: float, mean: float, spread: float) -> float:
+    """``x`` against the mean: ``x / mean``, or ``1 + (x − mean)/spread`` where the mean does
+    not stand out of the spread, so that a mean near zero or below inverts nothing (§7.8)."""
+    return x / mean if mean >= spread else 1.0 + (x - mean) / spread
 
 
 def relative_sd(scenario: Scenario, weeks_left: int) -> float:

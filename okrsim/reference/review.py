@@ -69,8 +69,8 @@ def review(
         present = max(e.tally.weeks_present, 1.0)
         total = e.tally.seen_contribution + weekly_noise * math.sqrt(present) * float(zi)
         seen.append(total * W / present)
-    seen_mean = sum(seen) / n
-    yardstick = max(seen_mean, 1.0)
+    seen_mean, seen_spread = sum(seen) / n, pay.spread(seen, 1.0)
+    yardstick = max(seen_mean, seen_spread)
     w_seen, w_reported = 1.0, 0.0
     if j.use_okr_context and t.okrs:
         seen, noise_var, w_seen = read_reports(model, seen, noise_var)
@@ -90,7 +90,7 @@ def review(
         else:
             tau, shortfall = 1.0, 0.0
         bad_news = e.tally.raises + e.tally.red_reports / W
-        value = j.contribution_weight * pay.relative(estimate + halo, seen_mean, 1.0)
+        value = j.contribution_weight * pay.relative(estimate + halo, seen_mean, seen_spread)
         value += j.help_weight * e.tally.help_given / mean_help
         value += (j.risk_weight * e.tally.raises - j.blocker_penalty * bad_news) / t.krs
         value += t.ambition_weight * ((tau - 1.0) - (1.0 - j.failure_tolerance) * shortfall)
@@ -182,11 +182,11 @@ def decide_quits(model: ReferenceModel, ratings: list[float], quit_u: np.ndarray
     """Who leaves: a logistic chance against the quit uniform, after a full quarter (§7.9)."""
     b, es = model.in_force.behaviour, model.employees
     worth_scale = max(sum(e.capability_belief for e in es) / len(es), 1e-9)
-    mean_rating = sum(ratings) / len(ratings)
+    mean_rating, rating_spread = sum(ratings) / len(ratings), pay.spread(ratings, 1e-9)
     base = float(logit(min(max(b.quit_base_rate, 1e-6), 1.0 - 1e-6)))
     left = []
     for e, u in zip(es, quit_u, strict=True):
-        paid = pay.relative(ratings[e.seat], mean_rating, model.in_force.assumptions.rating_unit)
+        paid = pay.relative(ratings[e.seat], mean_rating, rating_spread)
         odds = base + b.quit_pay_sensitivity * (e.capability_belief / worth_scale - paid)
         odds += b.quit_stress_sensitivity * e.stress
         left.append(e.tenure_weeks >= W and float(u) < float(expit(odds)))
