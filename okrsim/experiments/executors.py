@@ -144,6 +144,11 @@ class SerialBackend:
         return None
 
 
+#: Modules a pool's forkserver imports before it forks the workers: what running
+#: a chunk needs (this module, a run, a paired effect).
+WORKER_PRELOAD = ("okrsim.experiments.executors", "okrsim.simulation", "okrsim.experiments.effects")
+
+
 class PoolBackend:
     """A local process pool, the default: ``workers`` processes, no set-up.
 
@@ -163,6 +168,9 @@ class PoolBackend:
     def __init__(self, workers: int | None = None) -> None:
         self._workers = workers or os.cpu_count() or 1
         self._context = multiprocessing.get_context("forkserver")
+        # the forkserver imports what a run needs once; each worker forks from
+        # it with those modules loaded instead of importing them itself
+        self._context.set_forkserver_preload(list(WORKER_PRELOAD))
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
