@@ -323,26 +323,29 @@ def effort_split(
     (Holmström & Milgrom 1991).  Returns shares ``(…, 1 + J)``, key results first,
     and ``λ``, the marginal value of an hour (in the weights' units).
     """
-    w = np.maximum(np.asarray(weights, dtype=float), 1e-12)
-    w0 = np.broadcast_to(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12), w.shape[:-1])
-    sc = np.broadcast_to(np.asarray(scales, dtype=float), w.shape)
-
-    def fill(log_lam: Array, w: Array, sc: Array) -> Array:
-        return sc * np.maximum(np.log(w) - log_lam[..., None], 0.0)
-
-    log_lam_all = np.array(np.log(w0), dtype=float)
-    others = fill(log_lam_all, w, sc)
+    log_w = np.log(np.maximum(np.asarray(weights, dtype=float), 1e-12))
+    log_lam_all = np.log(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12))
+    if log_lam_all.shape != log_w.shape[:-1]:
+        log_lam_all = np.broadcast_to(log_lam_all, log_w.shape[:-1])
+    log_lam_all = np.array(log_lam_all, dtype=float)
+    sc = np.asarray(scales, dtype=float)
+    if sc.shape != log_w.shape:
+        sc = np.broadcast_to(sc, log_w.shape)
+    others = sc * np.maximum(log_w - log_lam_all[..., None], 0.0)
     over = rows.total(others) > 1.0
     if np.any(over):
         # Water-filling: with the active activities A, Σ_A s_j (ln w_j − ln λ) = 1
-        # gives ln λ; drop those with w_j ≤ λ and repeat (at most J times).
-        log_w, so = np.log(w[over]), sc[over]
-        active = np.ones(log_w.shape, dtype=bool)
-        for _ in range(log_w.shape[-1]):
+        # gives ln λ; drop those with w_j ≤ λ and repeat (at most J times; once
+        # the active set holds still, another round would give the same λ).
+        log_wo, so = log_w[over], sc[over]
+        active = np.ones(log_wo.shape, dtype=bool)
+        for _ in range(log_wo.shape[-1]):
             weight = np.where(active, so, 0.0)
-            log_lam = (rows.total(weight * log_w) - 1.0) / rows.total(weight)
-            active = log_w > log_lam[..., None]
-        others[over] = so * np.maximum(log_w - log_lam[..., None], 0.0)
+            log_lam = (rows.total(weight * log_wo) - 1.0) / rows.total(weight)
+            settled, active = active, log_wo > log_lam[..., None]
+            if np.array_equal(active, settled):
+                break
+        others[over] = so * np.maximum(log_wo - log_lam[..., None], 0.0)
         log_lam_all[over] = log_lam
     kr = 1.0 - rows.total(others)
     return np.concatenate([kr[..., None], others], axis=-1), np.exp(log_lam_all)
