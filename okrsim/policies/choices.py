@@ -989,13 +989,14 @@ def booking_utility(
     d = np.asarray(move, dtype=float)
     d_next = d - k.loss * np.abs(d)
     (mu, sd), (mu_next, sd_next) = now, later
-    mu, mu_next = np.asarray(mu, dtype=float), np.asarray(mu_next, dtype=float)
+    booked = np.asarray(mu, dtype=float) - d
+    booked_next = np.asarray(mu_next, dtype=float) + d_next
     score = (
-        curve.expected(mu - d, sd)
-        + curve.expected(mu_next + d_next, sd_next)
+        curve.expected(booked, sd)
+        + curve.expected(booked_next, sd_next)
         + np.asarray(k.claw_back) * d
     )
-    shortfall = SHORTFALL.expected(mu - d, sd) + SHORTFALL.expected(mu_next + d_next, sd_next)
+    shortfall = SHORTFALL.expected(booked, sd) + SHORTFALL.expected(booked_next, sd_next)
     extrinsic_u = (
         np.asarray(k.formula_share) * score
         + np.asarray(k.reported_credit) * (d_next - d)

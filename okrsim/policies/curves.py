@@ -70,8 +70,9 @@ class Curve:
         sd: Array = np.maximum(np.hypot(np.asarray(sigma, dtype=float), self.blur), 1e-9)
         out = self.base + self.slope * m
         for knot, slope in self.ramps:
-            z = (m - knot) / sd
-            out += slope * (sd * _pdf(z) + (m - knot) * ndtr(z))
+            above = m - knot
+            z = above / sd
+            out += slope * (sd * _pdf(z) + above * ndtr(z))
         for knot, height in self.steps:
             out += height * ndtr((m - knot) / sd)
         return out
