@@ -185,7 +185,7 @@ def target_utility(
     """
     tau = np.asarray(tau, dtype=float)
     stated = tau if offer is None else np.asarray(offer, dtype=float)
-    mean_score, var_score, shortfall, _ = target_moments(tau, float(rel_sd), payoff)
+    mean_score, var_score, shortfall = target_moments(tau, float(rel_sd), payoff)
     risk = 0.5 * np.asarray(risk_aversion, dtype=float) / payoff.settlement_quarters
     formula = mean_score - risk * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
@@ -193,8 +193,8 @@ def target_utility(
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (stated - 1.0) ** 2
 
 
-def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array, Array]:
-    """Mean and variance of the score, expected shortfall and mean attainment for targets ``tau``.
+def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array]:
+    """Mean and variance of the score and expected shortfall for targets ``tau``.
 
     They depend only on the target multiple and the relative uncertainty, not
     on who weighs them, so they are computed once per grid and shared.  For
@@ -205,25 +205,24 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
     if tau.ndim <= 1:
         return _moments(tau, rel_sd, payoff)
     flat = tau.ravel()
-    mean, var, shortfall, attainment = (
+    mean, var, shortfall = (
         np.interp(flat, TAU_TABLE, column).reshape(tau.shape)
         for column in _moments(TAU_TABLE, rel_sd, payoff)
     )
-    return mean, var, shortfall, attainment
+    return mean, var, shortfall
 
 
 #: Target multiples the moments are tabulated over for agent-specific targets.
 TAU_TABLE = np.linspace(0.05, 5.0, 1981)
 
 
-def _moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array, Array]:
+def _moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array]:
     attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
     score = payoff.curve(attainment)
     return (
         score.mean(axis=-1),
         score.var(axis=-1),
         np.maximum(1.0 - attainment, 0.0).mean(axis=-1),
-        attainment.mean(axis=-1),
     )
 
 
