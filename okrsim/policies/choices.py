@@ -14,6 +14,7 @@ average employee produces 1 per full week).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,11 +204,11 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
     interpolated: a table step of 0.0025 is a fiftieth of the offer grid's.
     """
     if tau.ndim <= 1:
-        return _moments(tau, rel_sd, payoff)
+        return _moments(tau, rel_sd, payoff.curve)
     flat = tau.ravel()
     mean, var, shortfall = (
         np.interp(flat, TAU_TABLE, column).reshape(tau.shape)
-        for column in _moments(TAU_TABLE, rel_sd, payoff)
+        for column in _moment_table(payoff.curve, rel_sd)
     )
     return mean, var, shortfall
 
@@ -216,9 +217,22 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
 TAU_TABLE = np.linspace(0.05, 5.0, 1981)
 
 
-def _moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array]:
+@functools.lru_cache(maxsize=32)
+def _moment_table(curve: Curve, rel_sd: float) -> tuple[Array, Array, Array]:
+    """:func:`_moments` over :data:`TAU_TABLE`, read-only.
+
+    Built once per curve and uncertainty: every target setting and revision
+    under the same curve reads the same table.
+    """
+    table = _moments(TAU_TABLE, rel_sd, curve)
+    for column in table:
+        column.flags.writeable = False
+    return table
+
+
+def _moments(tau: Array, rel_sd: float, curve: Curve) -> tuple[Array, Array, Array]:
     attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
-    score = payoff.curve(attainment)
+    score = curve(attainment)
     return (
         score.mean(axis=-1),
         score.var(axis=-1),
