@@ -93,7 +93,7 @@ def ratchet_claw_back(wf: Workforce, policy: InForce) -> Array:
     return wf.ratchet_belief[:, None] * _marginal_at_target(policy.payoff.curve, next_sd)
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=choices.CURVES_CACHED)
 def _marginal_at_target(curve: Curve, sd: float) -> float:
     """The score's slope at attainment 1 with spread ``sd``: fixed for a quarter's policy,
     read every week."""

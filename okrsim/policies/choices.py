@@ -215,9 +215,12 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
 
 #: Target multiples the moments are tabulated over for agent-specific targets.
 TAU_TABLE = np.linspace(0.05, 5.0, 1981)
+#: How many (curve, uncertainty) tables a process keeps: a quarter's curve
+#: repeats within a run and across a sweep's runs, and memory stays bounded.
+CURVES_CACHED = 32
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=CURVES_CACHED)
 def _moment_table(curve: Curve, rel_sd: float) -> tuple[Array, Array, Array]:
     """:func:`_moments` over :data:`TAU_TABLE`, read-only.
 
