@@ -281,3 +281,45 @@ def test_the_weekly_search_weighs_the_report_utility_itself(curve: str) -> None:
     full = choices.report_utility(options, mu, sd, payoff=p, stakes=k)
     fast = choices.shading_gains(options, mu, sd, payoff=p, stakes=k)
     np.testing.assert_allclose(full - full[0], fast - fast[0], atol=1e-12)
+
+
+def _water_filling_every_round(w0: np.ndarray, w: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The log of λ by water-filling run for all J rounds, for rows the saturating work fills."""
+    log_w = np.log(w)
+    active = np.ones(w.shape, dtype=bool)
+    for _ in range(w.shape[-1]):
+        weight = np.where(active, s, 0.0)
+        log_lam = ((weight * log_w).sum(axis=-1) - 1.0) / weight.sum(axis=-1)
+        active = log_w > log_lam[:, None]
+    return log_lam
+
+
+def test_water_filling_stops_only_where_another_round_would_change_nothing():
+    rng = np.random.default_rng(11)
+    w0 = rng.lognormal(-1.0, 1.0, 2000)
+    w = rng.lognormal(0.0, 1.5, (2000, 4))
+    s = rng.uniform(0.05, 0.6, (2000, 4))
+    _, value_of_time = choices.effort_split(w0, w, s)
+    # rows whose saturating work alone would fill the week at λ = w0
+    filled = (s * np.maximum(np.log(w) - np.log(w0)[:, None], 0.0)).sum(axis=1) > 1.0
+    assert 100 < filled.sum() < 1900  # both regimes are exercised
+    expected = np.exp(_water_filling_every_round(w0[filled], w[filled], s[filled]))
+    assert np.array_equal(value_of_time[filled], expected)
+
+
+def test_a_knot_without_blur_is_met_at_the_sigma_hypot_would_give():
+    sigma = np.concatenate(
+        [np.random.default_rng(5).lognormal(-2.0, 3.0, 10_000), [0.0, -0.0, 5e-324, -2.5, np.inf]]
+    )
+    assert np.array_equal(np.hypot(sigma, 0.0), np.abs(sigma))
+
+
+def test_agent_targets_read_the_moments_table_interpolated_and_the_table_is_read_only():
+    p = payoff(comp__evaluation="relative")
+    tau = np.random.default_rng(3).uniform(0.3, 3.0, (40, choices.TARGET_OFFERS))
+    table = choices._moments(choices.TAU_TABLE, 0.2, p.curve)
+    for got, column in zip(choices.target_moments(tau, 0.2, p), table, strict=True):
+        plain = np.interp(tau.ravel(), choices.TAU_TABLE, column).reshape(tau.shape)
+        assert np.array_equal(got, plain)
+    with pytest.raises(ValueError, match="read-only"):
+        choices._moment_table(p.curve, 0.2)[0][0] = 1.0

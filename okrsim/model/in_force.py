@@ -10,9 +10,8 @@ docs/ODD.md §7.1 (policy in force and schedule).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +19,6 @@ from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, Curve, curve_for
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class InForce:
     absolute_curve: Curve
     focus: float
     overhead: float
-    #: Figures worked out once while this policy is in force (:meth:`once`).
+    #: The payoff as last believed (:meth:`believed`), kept while beliefs stand.
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -78,17 +75,6 @@ class InForce:
         payoff = replace(self.payoff, coupling=np.asarray(coupling, dtype=float))
         self._memo["believed"] = (coupling_belief.copy(), payoff)
         return payoff
-
-    def once(self, name: str, compute: Callable[[], T]) -> T:
-        """``compute()``, worked out the first time ``name`` is asked for under this policy.
-
-        For figures that follow from the policy in force alone and are read
-        every week.
-        """
-        if name not in self._memo:
-            self._memo[name] = compute()
-        value: T = self._memo[name]
-        return value
 
     @property
     def krs(self) -> int:

@@ -12,13 +12,15 @@ docs/ODD.md §4.6 (prediction).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from okrsim.model.in_force import InForce
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies import choices
-from okrsim.policies.curves import Array
+from okrsim.policies.curves import Array, Curve
 
 #: Each key result's expected final attainment and its sd, shape (n, k) each.
 Outlook = tuple[Array, Array]
@@ -87,11 +89,12 @@ def ratchet_claw_back(wf: Workforce, policy: InForce) -> Array:
     unit reported to cost ``α̂·f'`` at next quarter's target, weighed with a
     whole quarter's uncertainty.
     """
-    marginal = policy.once("next quarter's formula marginal", lambda: _next_marginal(policy))
-    return wf.ratchet_belief[:, None] * marginal
-
-
-def _next_marginal(policy: InForce) -> Array:
-    """``f'`` at next quarter's target, weighed with a whole quarter's uncertainty."""
     next_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
-    return choices.formula_marginal(policy.payoff.curve, 1.0, next_sd)
+    return wf.ratchet_belief[:, None] * _marginal_at_target(policy.payoff.curve, next_sd)
+
+
+@functools.lru_cache(maxsize=choices.CURVES_CACHED)
+def _marginal_at_target(curve: Curve, sd: float) -> float:
+    """The score's slope at attainment 1 with spread ``sd``: fixed for a quarter's policy,
+    read every week."""
+    return float(choices.formula_marginal(curve, 1.0, sd))

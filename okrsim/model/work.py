@@ -188,6 +188,18 @@ def update_stress(
 
 
 def score_spread(curve: Curve, mu: Array, sd: Array) -> Array:
-    """Sd of an employee's mean score over its key results, its outlook as perceived."""
-    attainment = mu[..., None] + sd[..., None] * NODES
-    return curve(attainment).mean(axis=1).std(axis=-1)
+    """Sd of an employee's mean score over its key results, its outlook as perceived.
+
+    The scores are laid out (key results, nodes, employees), so that every
+    array operation runs along the employees: the mean over key results is k
+    contiguous slabs added in order (the sums numpy's ``mean(axis=…)`` makes
+    over that axis), and the sd is taken over each employee's nodes as before.
+    """
+    attainment = np.ascontiguousarray(sd.T)[:, None, :] * NODES[:, None]
+    attainment += np.ascontiguousarray(mu.T)[:, None, :]
+    score = curve(attainment)
+    mean = score[0].copy()
+    for kr in score[1:]:
+        mean += kr
+    mean /= len(score)
+    return np.ascontiguousarray(mean.T).std(axis=-1)

@@ -189,7 +189,7 @@ def target_utility(
     """
     tau = np.asarray(tau, dtype=float)
     stated = tau if offer is None else np.asarray(offer, dtype=float)
-    mean_score, var_score, shortfall, _ = target_moments(tau, float(rel_sd), payoff)
+    mean_score, var_score, shortfall = target_moments(tau, float(rel_sd), payoff)
     risk = 0.5 * np.asarray(risk_aversion, dtype=float) / payoff.settlement_quarters
     formula = mean_score - risk * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
@@ -197,8 +197,8 @@ def target_utility(
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (stated - 1.0) ** 2
 
 
-def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array, Array]:
-    """Mean and variance of the score, expected shortfall and mean attainment for targets ``tau``.
+def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array]:
+    """Mean and variance of the score and expected shortfall for targets ``tau``.
 
     They depend only on the target multiple and the relative uncertainty, not
     on who weighs them, so they are computed once per grid and shared.  For
@@ -207,27 +207,42 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
     interpolated: a table step of 0.0025 is a fiftieth of the offer grid's.
     """
     if tau.ndim <= 1:
-        return _moments(tau, rel_sd, payoff)
+        return _moments(tau, rel_sd, payoff.curve)
     flat = tau.ravel()
-    mean, var, shortfall, attainment = (
+    mean, var, shortfall = (
         np.interp(flat, TAU_TABLE, column).reshape(tau.shape)
-        for column in _moments(TAU_TABLE, rel_sd, payoff)
+        for column in _moment_table(payoff.curve, rel_sd)
     )
-    return mean, var, shortfall, attainment
+    return mean, var, shortfall
 
 
 #: Target multiples the moments are tabulated over for agent-specific targets.
 TAU_TABLE = np.linspace(0.05, 5.0, 1981)
+#: How many (curve, uncertainty) tables a process keeps: a quarter's curve
+#: repeats within a run and across a sweep's runs, and memory stays bounded.
+CURVES_CACHED = 32
 
 
-def _moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array, Array]:
+@functools.lru_cache(maxsize=CURVES_CACHED)
+def _moment_table(curve: Curve, rel_sd: float) -> tuple[Array, Array, Array]:
+    """:func:`_moments` over :data:`TAU_TABLE`, read-only.
+
+    Built once per curve and uncertainty: every target setting and revision
+    under the same curve reads the same table.
+    """
+    table = _moments(TAU_TABLE, rel_sd, curve)
+    for column in table:
+        column.flags.writeable = False
+    return table
+
+
+def _moments(tau: Array, rel_sd: float, curve: Curve) -> tuple[Array, Array, Array]:
     attainment = (1.0 + rel_sd * _NODES) / tau[..., None]
-    score = payoff.curve(attainment)
+    score = curve(attainment)
     return (
         score.mean(axis=-1),
         score.var(axis=-1),
         np.maximum(1.0 - attainment, 0.0).mean(axis=-1),
-        attainment.mean(axis=-1),
     )
 
 
@@ -327,26 +342,29 @@ def effort_split(
     (Holmström & Milgrom 1991).  Returns shares ``(…, 1 + J)``, key results first,
     and ``λ``, the marginal value of an hour (in the weights' units).
     """
-    w = np.maximum(np.asarray(weights, dtype=float), 1e-12)
-    w0 = np.broadcast_to(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12), w.shape[:-1])
-    sc = np.broadcast_to(np.asarray(scales, dtype=float), w.shape)
-
-    def fill(log_lam: Array, w: Array, sc: Array) -> Array:
-        return sc * np.maximum(np.log(w) - log_lam[..., None], 0.0)
-
-    log_lam_all = np.array(np.log(w0), dtype=float)
-    others = fill(log_lam_all, w, sc)
+    log_w = np.log(np.maximum(np.asarray(weights, dtype=float), 1e-12))
+    log_lam_all = np.log(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12))
+    if log_lam_all.shape != log_w.shape[:-1]:
+        log_lam_all = np.broadcast_to(log_lam_all, log_w.shape[:-1])
+    log_lam_all = np.array(log_lam_all, dtype=float)
+    sc = np.asarray(scales, dtype=float)
+    if sc.shape != log_w.shape:
+        sc = np.broadcast_to(sc, log_w.shape)
+    others = sc * np.maximum(log_w - log_lam_all[..., None], 0.0)
     over = rows.total(others) > 1.0
     if np.any(over):
         # Water-filling: with the active activities A, Σ_A s_j (ln w_j − ln λ) = 1
-        # gives ln λ; drop those with w_j ≤ λ and repeat (at most J times).
-        log_w, so = np.log(w[over]), sc[over]
-        active = np.ones(log_w.shape, dtype=bool)
-        for _ in range(log_w.shape[-1]):
+        # gives ln λ; drop those with w_j ≤ λ and repeat (at most J times; once
+        # the active set holds still, another round would give the same λ).
+        log_wo, so = log_w[over], sc[over]
+        active = np.ones(log_wo.shape, dtype=bool)
+        for _ in range(log_wo.shape[-1]):
             weight = np.where(active, so, 0.0)
-            log_lam = (rows.total(weight * log_w) - 1.0) / rows.total(weight)
-            active = log_w > log_lam[..., None]
-        others[over] = so * np.maximum(log_w - log_lam[..., None], 0.0)
+            log_lam = (rows.total(weight * log_wo) - 1.0) / rows.total(weight)
+            settled, active = active, log_wo > log_lam[..., None]
+            if np.array_equal(active, settled):
+                break
+        others[over] = so * np.maximum(log_wo - log_lam[..., None], 0.0)
         log_lam_all[over] = log_lam
     kr = 1.0 - rows.total(others)
     return np.concatenate([kr[..., None], others], axis=-1), np.exp(log_lam_all)
@@ -990,13 +1008,14 @@ def booking_utility(
     d = np.asarray(move, dtype=float)
     d_next = d - k.loss * np.abs(d)
     (mu, sd), (mu_next, sd_next) = now, later
-    mu, mu_next = np.asarray(mu, dtype=float), np.asarray(mu_next, dtype=float)
+    booked = np.asarray(mu, dtype=float) - d
+    booked_next = np.asarray(mu_next, dtype=float) + d_next
     score = (
-        curve.expected(mu - d, sd)
-        + curve.expected(mu_next + d_next, sd_next)
+        curve.expected(booked, sd)
+        + curve.expected(booked_next, sd_next)
         + np.asarray(k.claw_back) * d
     )
-    shortfall = SHORTFALL.expected(mu - d, sd) + SHORTFALL.expected(mu_next + d_next, sd_next)
+    shortfall = SHORTFALL.expected(booked, sd) + SHORTFALL.expected(booked_next, sd_next)
     extrinsic_u = (
         np.asarray(k.formula_share) * score
         + np.asarray(k.reported_credit) * (d_next - d)
