@@ -29,6 +29,7 @@ import psutil
 import pytest
 from dask_loopback import loopback_cluster
 from pandas.testing import assert_frame_equal
+from terminal import okrsim_command
 
 from okrsim.experiments.executors import DaskBackend, PoolBackend, SerialBackend
 from okrsim.experiments.plan import plan_sweep
@@ -52,7 +53,7 @@ def env() -> dict[str, str]:
 def driver(*args: str) -> subprocess.Popen[str]:
     """Start ``okrsim <args>`` in its own process group (so its pool can be killed with it)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "okrsim.cli", *args],
+        okrsim_command(*args),
         cwd=REPO,
         env=env(),
         text=True,

@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import pandas as pd
 import pytest
 from dask_loopback import loopback_cluster
 from pandas.testing import assert_frame_equal
+from terminal import okrsim_command
 
 from okrsim import data_dictionary as dd
 from okrsim import params
@@ -297,7 +297,7 @@ def test_interrupted_run_resumes_without_losing_or_duplicating_runs(
     quick: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "resumed"
-    command = [sys.executable, "-m", "okrsim.cli", "robustness", "--quick", "--out", str(out)]
+    command = okrsim_command("robustness", "--quick", "--out", str(out))
     command += ["--workers", "1", "--no-progress"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     first = subprocess.Popen(
