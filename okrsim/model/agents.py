@@ -13,6 +13,7 @@ from typing import Any
 
 import mesa
 
+from okrsim.model.organisation import Organisation
 from okrsim.model.workforce import Workforce
 from okrsim.policies import choices
 
@@ -130,3 +131,60 @@ class Manager(mesa.Agent):
     def __init__(self, model: mesa.Model, team: int) -> None:
         super().__init__(model)
         self.team = team
+
+
+class AgentViews(mesa.Model):
+    """A Mesa model whose agents are views on its workforce's rows, made on first use.
+
+    The model decides for every employee at once on the workforce's arrays;
+    an :class:`Employee` or :class:`Manager` agent is a view to inspect one of
+    them.  The views are made and registered with Mesa on first use (a reader
+    of the agents, the agent reporters), not at construction: a run that never
+    reads them makes none, and a large organisation costs no Python object per
+    employee.  Hires take a leaver's row, so the views, once made, stay valid.
+    """
+
+    workforce: Workforce
+    org: Organisation
+    _views: tuple[list[Employee], list[Manager]] | None = None
+
+    def _agent_views(self) -> tuple[list[Employee], list[Manager]]:
+        """Every employee's and manager's view, registered with Mesa the first time.
+
+        Employees are registered first, in row order, then managers by team,
+        so ``unique_id`` is the row + 1 for an employee.
+        """
+        if self._views is None:
+            wf = self.workforce
+            employees = [Employee(self, wf, i) for i in range(wf.n)]
+            managers = [Manager(self, t) for t in range(self.org.n_teams)]
+            self._views = employees, managers
+        return self._views
+
+    @property
+    def employees(self) -> list[Employee]:
+        """Each employee's agent, by row of the workforce."""
+        return self._agent_views()[0]
+
+    @property
+    def managers(self) -> list[Manager]:
+        """Each team's manager agent, by team."""
+        return self._agent_views()[1]
+
+    @property
+    def agents(self) -> Any:
+        """Mesa's set of every agent (the views made on first use)."""
+        self._agent_views()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> Any:
+        """Mesa's agent sets by type (the views made on first use)."""
+        self._agent_views()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent types, ``[Employee, Manager]`` (the views made on first use)."""
+        self._agent_views()
+        return super().agent_types

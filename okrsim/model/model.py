@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
@@ -32,7 +31,7 @@ from okrsim.model import (
     weekly_records,
     work,
 )
-from okrsim.model.agents import Employee, Manager
+from okrsim.model.agents import AgentViews
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import MAX_KRS, Organisation, PublicFigures
 from okrsim.model.tally import Tally
@@ -42,7 +41,7 @@ from okrsim.policies.curves import Array
 from okrsim.seeding import RunSeed, SeedLike, streams
 
 
-class OKRModel(mesa.Model):
+class OKRModel(AgentViews):
     """An organisation running OKRs under a compensation policy.
 
     Parameters
@@ -89,10 +88,7 @@ class OKRModel(mesa.Model):
         super().__init__(rng=self.streams["mesa"])
         s = self.base_scenario = scenario
         self.n_quarters = s.horizon.quarters
-        self.workforce = Workforce.from_market(self.streams["workforce"], s)
-        wf = self.workforce
-        # the Mesa agents are views on rows, made when first asked for (:meth:`employees`)
-        self._views: tuple[list[Employee], list[Manager]] | None = None
+        self.workforce = wf = Workforce.from_market(self.streams["workforce"], s)
         self.org = Organisation.draw(self.streams["environment"], s)
         self.priority_error = alignment.initial_error(self.streams["environment"], s, s.org.n_teams)
         # each manager's lasting leniency (a rater effect; Scullen, Mount & Goff 2000)
@@ -114,60 +110,11 @@ class OKRModel(mesa.Model):
         self.datacollector = weekly_records.WeeklyCollector(agent_reporters=agent_reporters)
         self.weekly_detail = weekly_records.WeeklyDetail(stream) if weekly_detail else None
         self.stream = stream
-        # each review's records, as columns (records.employee_columns, key_result_columns),
-        # unless streamed
+        # each review's records as columns, unless streamed (records.keep_quarter)
         self.quarter_rows: list[dict[str, float]] = []
         self.employee_records: list[dict[str, Array]] = []
         self.key_result_records: list[dict[str, Array]] = []
         self.running = True
-
-    # -- the Mesa agents (docs/ODD.md §2.1) ---------------------------------------------
-    # The model decides for every employee at once on the workforce's arrays;
-    # an Employee or Manager agent is a view to inspect one of them.  The views
-    # are made and registered with Mesa on first use (a reader of the agents,
-    # the agent reporters), not at construction: a run that never reads them
-    # makes none, and a large organisation costs no Python object per employee.
-    # Hires take a leaver's row, so the views, once made, stay valid.
-    def _agent_views(self) -> tuple[list[Employee], list[Manager]]:
-        """Every employee's and manager's view, registered with Mesa the first time.
-
-        Employees are registered first, in row order, then managers by team,
-        so ``unique_id`` is the row + 1 for an employee.
-        """
-        if self._views is None:
-            wf = self.workforce
-            employees = [Employee(self, wf, i) for i in range(wf.n)]
-            managers = [Manager(self, t) for t in range(self.org.n_teams)]
-            self._views = employees, managers
-        return self._views
-
-    @property
-    def employees(self) -> list[Employee]:
-        """Each employee's agent, by row of the workforce."""
-        return self._agent_views()[0]
-
-    @property
-    def managers(self) -> list[Manager]:
-        """Each team's manager agent, by team."""
-        return self._agent_views()[1]
-
-    @property
-    def agents(self) -> Any:
-        """Mesa's set of every agent (the views made on first use)."""
-        self._agent_views()
-        return super().agents
-
-    @property
-    def agents_by_type(self) -> Any:
-        """Mesa's agent sets by type (the views made on first use)."""
-        self._agent_views()
-        return super().agents_by_type
-
-    @property
-    def agent_types(self) -> list[type]:
-        """Mesa's agent types, ``[Employee, Manager]`` (the views made on first use)."""
-        self._agent_views()
-        return super().agent_types
 
     @property
     def week_in_quarter(self) -> int:
@@ -331,12 +278,8 @@ class OKRModel(mesa.Model):
             self.quarter, wf, self.policy, tally, review, left=left, alignment=self.alignment
         )
         key_results = records.key_result_columns(self.quarter, wf, self.org, tally, review)
-        if self.stream is not None:
-            self.stream.append("employees", records.employee_frame([columns]))
-            self.stream.append("key_results", records.key_result_frame([key_results]))
-        else:
-            self.employee_records.append(columns)
-            self.key_result_records.append(key_results)
+        held = (self.employee_records, self.key_result_records)
+        records.keep_quarter(columns, key_results, stream=self.stream, held=held)
         self.quarter_rows.append(records.quarter_row(columns, self.weekly, tally, krs=self.org.krs))
 
     def weekly_frame(self) -> pd.DataFrame:

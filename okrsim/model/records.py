@@ -48,6 +48,22 @@ class RecordStream(Protocol):
     def append(self, name: str, frame: pd.DataFrame) -> None: ...
 
 
+def keep_quarter(
+    employees: dict[str, Array],
+    key_results: dict[str, Array],
+    *,
+    stream: RecordStream | None,
+    held: tuple[list[dict[str, Array]], list[dict[str, Array]]],
+) -> None:
+    """One review's per-employee and per-key-result columns: streamed, or held for the run's end."""
+    if stream is not None:
+        stream.append("employees", employee_frame([employees]))
+        stream.append("key_results", key_result_frame([key_results]))
+    else:
+        held[0].append(employees)
+        held[1].append(key_results)
+
+
 def _ratio(total: float, count: float) -> float:
     """A mean from its total and count; NaN when nothing was counted."""
     return total / count if count > 0 else float("nan")
