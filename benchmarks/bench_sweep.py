@@ -2,10 +2,12 @@
 
 Three measurements (not a timed test; run by hand):
 
-0. **Single runs.** Runs per second per core: ``okrsim.simulation.run`` of the
-   default scenario (96 employees, 8 quarters) over and over in this one
-   process, after one warm-up run — the rate an ensemble on ``n`` cores is
-   measured against.
+0. **Single runs and ensembles.** Runs per second per core:
+   ``okrsim.simulation.run`` of the default scenario (96 employees,
+   8 quarters) over and over in this one process, after one warm-up run; then
+   the same runs as ensembles (``okrsim.simulation.run_many``, the batches a
+   sweep's worker makes), and the ratio.  Target (issue 16): ensembles ≥ 6×
+   the 7.4 runs/s single runs made when it was filed.
 1. **Throughput.** A 200-run sweep of the baseline scenario at 100 employees
    (10 teams of 10) × 12 quarters, on the local pool with 1 and with 2
    workers, and on a 2-worker Dask ``LocalCluster`` (loopback).  Prints
@@ -43,7 +45,8 @@ from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
 from okrsim.params import Scenario
-from okrsim.simulation import run
+from okrsim.model.ensemble import batches
+from okrsim.simulation import run, run_many
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -71,14 +74,27 @@ def experiment(directory: Path, name: str, runs: int, settings: str) -> Path:
     return path
 
 
-def single_runs(runs: int) -> tuple[float, Load]:
-    """Runs per second of the default scenario, one after another in this process."""
+#: Single runs per second per core at the default size when issue 16 set the target.
+FILED_RATE = 7.4
+#: The issue's target for ensembles, as a multiple of :data:`FILED_RATE`.
+ENSEMBLE_TARGET = 6.0
+
+
+def single_runs(runs: int, *, together: bool = False) -> tuple[float, Load]:
+    """Runs per second of the default scenario in this process: one after another,
+    or ``together`` as the ensembles a sweep's worker makes of them."""
     scenario = Scenario()
     run(scenario, 0)
+    seeds = list(range(1, runs + 1))
+    employees = scenario.org.n_teams * scenario.org.team_size
     with measured_load() as load:
         start = time.perf_counter()
-        for seed in range(1, runs + 1):
-            run(scenario, seed)
+        if together:
+            for group in batches(seeds, employees):
+                run_many([scenario] * len(group), group)
+        else:
+            for seed in seeds:
+                run(scenario, seed)
         seconds = time.perf_counter() - start
     return runs / seconds, load
 
@@ -160,6 +176,16 @@ def main() -> None:
     print(
         f"single runs in one process, 96 employees × 8 quarters (best of {args.repeat}): "
         f"{single[0]:.2f} runs/s per core {single[1].note()}"
+    )
+    ensembles = max(
+        (single_runs(args.single_runs, together=True) for _ in range(args.repeat)),
+        key=lambda r: r[0],
+    )
+    target = ENSEMBLE_TARGET * FILED_RATE
+    print(
+        f"the same runs as ensembles: {ensembles[0]:.2f} runs/s per core, "
+        f"{ensembles[0] / single[0]:.2f}× single runs (target ≥ {target:.1f} runs/s: "
+        f"{'met' if ensembles[0] >= target else 'NOT MET'}) {ensembles[1].note()}"
     )
 
     with tempfile.TemporaryDirectory() as tmp:

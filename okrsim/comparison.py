@@ -15,9 +15,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from okrsim.metrics import METRICS, RUN_METRICS, halfway_quarters
+from okrsim.model.ensemble import batches
 from okrsim.params import Scenario
 from okrsim.seeding import RunSeed, replication_seeds
-from okrsim.simulation import run
+from okrsim.simulation import run_many
 from okrsim.stats import paired_difference
 
 COMPARISON_COLUMNS = (
@@ -195,15 +196,22 @@ Task = tuple[str, Scenario, int, RunSeed]
 Done = tuple[str, int, RunSeed, dict[str, float], pd.DataFrame, pd.DataFrame]
 
 
-def _one(task: Task) -> Done:
-    name, scenario, r, rs = task
-    result = run(scenario, rs)
-    return name, r, rs, result.summary, result.quarterly, result.weekly
+def _batch(tasks: list[Task]) -> list[Done]:
+    """Runs stepped together as one ensemble (each result as if run alone)."""
+    results = run_many([scenario for _, scenario, _, _ in tasks], [rs for *_, rs in tasks])
+    return [
+        (name, r, rs, result.summary, result.quarterly, result.weekly)
+        for (name, _, r, rs), result in zip(tasks, results, strict=True)
+    ]
 
 
 def _execute(tasks: list[Task], workers: int) -> Iterator[Done]:
+    employees = max(s.org.n_teams * s.org.team_size for _, s, _, _ in tasks)
+    groups = batches(tasks, employees, at_least=2 * workers if workers > 1 else 1)
     if workers <= 1:
-        yield from map(_one, tasks)
+        for group in groups:
+            yield from _batch(group)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_one, tasks, chunksize=max(1, len(tasks) // (4 * workers)))
+        for done in pool.map(_batch, groups):
+            yield from done

@@ -6,6 +6,7 @@ I/O; :mod:`okrsim.run_store` writes results to disk.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from okrsim.metrics import METRICS, recovery
 from okrsim.model import OKRModel
+from okrsim.model.ensemble import Ensemble
 from okrsim.model.records import RecordStream
 from okrsim.params import Scenario
 from okrsim.seeding import RunSeed, SeedLike
@@ -101,8 +103,29 @@ def run(
     """
     model = OKRModel(scenario, seed, weekly_detail=weekly_detail, stream=stream)
     model.run()
+    return _result(model)
+
+
+def run_many(
+    scenarios: Sequence[Scenario], seeds: Sequence[SeedLike], *, weekly_detail: bool = False
+) -> list[RunResult]:
+    """``[run(s, seed) for s, seed in zip(scenarios, seeds)]``, bit for bit, stepped together.
+
+    The runs make their weekly report choices as one array program
+    (:class:`~okrsim.model.ensemble.Ensemble`), which saves most of the
+    choice's per-call cost; scenarios may differ in anything, size included.
+    """
+    models = [
+        OKRModel(s, seed, weekly_detail=weekly_detail)
+        for s, seed in zip(scenarios, seeds, strict=True)
+    ]
+    Ensemble(models).run()
+    return [_result(model) for model in models]
+
+
+def _result(model: OKRModel) -> RunResult:
     return RunResult(
-        scenario=scenario,
+        scenario=model.base_scenario,
         seed=model.run_seed,
         weekly=model.weekly_frame(),
         quarterly=model.quarterly_frame(),

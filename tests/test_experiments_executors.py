@@ -35,6 +35,7 @@ from okrsim.experiments.executors import DaskBackend, PoolBackend, SerialBackend
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
+from okrsim.model import ensemble
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "experiments" / "tiny.toml"
@@ -145,6 +146,38 @@ def test_dask_local_cluster_gives_the_serial_rows(tmp_path: Path, tiny_reference
         finally:
             backend.close()
     assert_same_rows(tmp_path / "dask", tiny_reference)
+
+
+def test_ensembles_on_every_backend_give_the_sweep_run_run_by_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every Parquet table of a sweep whose workers step runs together as
+    ensembles equals the same sweep with each run alone (serially)."""
+    experiment = tmp_path / "series.toml"
+    experiment.write_text(TINY.read_text().replace("[outcomes]", "[outcomes]\nseries = true"))
+    plan = plan_sweep(experiment)
+    tasks = plan.chunk(range(plan.n_runs)).tasks
+    with monkeypatch.context() as alone:
+        alone.setattr(ensemble, "MAX_EMPLOYEES", 0)  # ensembles of one run
+        assert all(len(batch) == 1 for batch in ensemble.batches(tasks, 16))
+        run_sweep(plan, tmp_path / "alone", SerialBackend(), chunk_size=18, progress=False)
+    assert ensemble.batches(tasks, 16) == [list(tasks)]
+    pool = PoolBackend(workers=2)
+    with loopback_cluster(n_workers=2) as cluster:
+        dask = DaskBackend(cluster.scheduler_address)
+        for name, backend in (("serial", SerialBackend()), ("pool", pool), ("dask", dask)):
+            try:
+                run_sweep(plan, tmp_path / name, backend, chunk_size=9, progress=False)
+            finally:
+                backend.close()
+    reference = Store.open(tmp_path / "alone")
+    assert reference.read_failures().empty
+    for name in ("serial", "pool", "dask"):
+        store = Store.open(tmp_path / name)
+        assert_frame_equal(store.read_runs(), reference.read_runs(), check_exact=True)
+        assert_frame_equal(store.read_series(), reference.read_series(), check_exact=True)
+        assert store.read_failures().empty
+    assert len(reference.read_series()) == plan.n_runs * 2  # two quarters a run
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ true value"; the contrast is recorded in the sweep's manifest
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ import pandas as pd
 
 from okrsim.params import Scenario
 from okrsim.seeding import SeedLike
-from okrsim.simulation import run
+from okrsim.simulation import RunResult, run, run_many
 
 #: The runner's ``module:function`` path, as a sweep plan names it.
 PAIRED_RUNNER = "okrsim.experiments.effects:paired_effect"
@@ -71,8 +71,37 @@ def paired_effect(
         Every metric as treated − control.  A metric undefined in either arm
         (NaN) is NaN.
     """
-    arm_t = run(scenario.with_overrides(dict(treated), source="contrast.treated"), seed)
-    arm_c = run(scenario.with_overrides(dict(control), source="contrast.control"), seed)
+    arms = _arms(scenario, treated, control)
+    return _difference(run(arms[0], seed), run(arms[1], seed))
+
+
+def paired_effects(
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[SeedLike],
+    *,
+    treated: Mapping[str, Any],
+    control: Mapping[str, Any],
+) -> list[EffectResult]:
+    """:func:`paired_effect` for each design point and seed, bit for bit, stepped together.
+
+    Both arms of every point run as one ensemble (:func:`~okrsim.simulation.run_many`).
+    """
+    arms = [arm for s in scenarios for arm in _arms(s, treated, control)]
+    results = run_many(arms, [seed for seed in seeds for _ in range(2)])
+    return [_difference(t, c) for t, c in zip(results[::2], results[1::2], strict=True)]
+
+
+def _arms(
+    scenario: Scenario, treated: Mapping[str, Any], control: Mapping[str, Any]
+) -> tuple[Scenario, Scenario]:
+    return (
+        scenario.with_overrides(dict(treated), source="contrast.treated"),
+        scenario.with_overrides(dict(control), source="contrast.control"),
+    )
+
+
+def _difference(arm_t: RunResult, arm_c: RunResult) -> EffectResult:
+    """Treated − control, metric by metric."""
     names = [m for m in arm_t.summary if m in arm_c.summary]
     summary = {m: arm_t.summary[m] - arm_c.summary[m] for m in names}
     final = {m: arm_t.final[m] - arm_c.final[m] for m in names}

@@ -22,11 +22,12 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from okrsim.experiments.plan import Chunk, RunTask
+from okrsim.experiments.plan import BATCH_RUNNERS, Chunk, RunTask
+from okrsim.model import ensemble
 from okrsim.params import Scenario
 
 
@@ -51,13 +52,24 @@ def resolve_runner(path: str) -> Callable[..., Any]:
 def execute(
     task: RunTask, base: Scenario, chunk: Chunk, runner: Callable[..., Any]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Run one planned run and turn its result into a row (and series rows).
+    """Run one planned run and turn its result into a row (and series rows)."""
+    result = runner(scenario_of(task, base), task.seed, **chunk.runner_args)
+    return rows_of(task, chunk, result)
+
+
+def scenario_of(task: RunTask, base: Scenario) -> Scenario:
+    """The run's scenario: the base with its design point's values."""
+    return base.with_overrides(task.point, source=f"run {task.run_id}")
+
+
+def rows_of(
+    task: RunTask, chunk: Chunk, result: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A run's row and series rows.
 
     The row is ``ids, swept values, outcomes``; outcomes are the last
     quarter's values (``statistic = "final"``) or the horizon's means.
     """
-    scenario = base.with_overrides(task.point, source=f"run {task.run_id}")
-    result = runner(scenario, task.seed, **chunk.runner_args)
     values = result.final if chunk.statistic == "final" else result.summary
     row = {**task.ids(), **task.point, **{m: float(values[m]) for m in chunk.metrics}}
     series: list[dict[str, Any]] = []
@@ -89,23 +101,52 @@ def failure_row(task: RunTask, error: BaseException, tb: str) -> dict[str, Any]:
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Run every task of a chunk; a run that raises becomes a failure record.
 
-    This is the function every backend executes (module-level so that it
-    pickles by reference).
+    A runner with a batch form (:data:`~okrsim.experiments.plan.BATCH_RUNNERS`)
+    runs the chunk's tasks as ensembles (:func:`okrsim.model.ensemble.batches`,
+    sized by the base scenario's organisation); an ensemble that raises is
+    run again task by task, so that the failure is pinned on its run and the
+    others are kept.  Either way
+    every run's row is the same, bit for bit.  This is the function every
+    backend executes (module-level so that it pickles by reference).
     """
     start = time.perf_counter()
     runner = resolve_runner(chunk.runner)
+    batch_path = BATCH_RUNNERS.get(chunk.runner)
     base = Scenario.from_mapping(chunk.base, source="the sweep's base scenario")
     out = ChunkResult()
-    for task in chunk.tasks:
-        try:
-            row, series = execute(task, base, chunk, runner)
-        except Exception as exc:
-            out.failures.append(failure_row(task, exc, traceback.format_exc()))
-            continue
-        out.rows.append(row)
-        out.series.extend(series)
+    if batch_path is None:
+        batches = [[task] for task in chunk.tasks]
+    else:
+        batches = ensemble.batches(chunk.tasks, base.org.n_teams * base.org.team_size)
+    for tasks in batches:
+        done = {}
+        if batch_path is not None and len(tasks) > 1:
+            done = _run_batch(tasks, base, chunk, resolve_runner(batch_path))
+        for task in tasks:
+            try:
+                row, series = done.get(task.run_id) or execute(task, base, chunk, runner)
+            except Exception as exc:
+                out.failures.append(failure_row(task, exc, traceback.format_exc()))
+                continue
+            out.rows.append(row)
+            out.series.extend(series)
     out.seconds = time.perf_counter() - start
     return out
+
+
+def _run_batch(
+    tasks: Sequence[RunTask], base: Scenario, chunk: Chunk, batch: Callable[..., Any]
+) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each task's rows, run as one ensemble; empty if any run raised (they rerun alone)."""
+    try:
+        scenarios = [scenario_of(task, base) for task in tasks]
+        results = batch(scenarios, [task.seed for task in tasks], **chunk.runner_args)
+        return {
+            task.run_id: rows_of(task, chunk, result)
+            for task, result in zip(tasks, results, strict=True)
+        }
+    except Exception:
+        return {}
 
 
 class Backend(Protocol):

@@ -40,6 +40,13 @@ from okrsim.seeding import RunSeed
 RUN_STREAM = 0
 #: The function a run calls: ``module:function(scenario, seed, **runner_args) -> RunResult``.
 DEFAULT_RUNNER = "okrsim.simulation:run"
+#: Runners with a form that takes many runs at once, ``module:function(scenarios,
+#: seeds, **runner_args) -> [result, ...]``, giving each run's result bit for bit
+#: (an ensemble, :mod:`okrsim.model.ensemble`); a worker hands it its chunk's runs.
+BATCH_RUNNERS = {
+    DEFAULT_RUNNER: "okrsim.simulation:run_many",
+    "okrsim.experiments.effects:paired_effect": "okrsim.experiments.effects:paired_effects",
+}
 #: Bumped when the meaning of a stored sweep changes; part of the design hash.
 FORMAT = "okrsim-sweep/1"
 #: Most runs (design points × replications) a plan accepts unless told otherwise;

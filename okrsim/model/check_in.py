@@ -16,6 +16,8 @@ docs/ODD.md §7.7 (check-in).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from okrsim import metrics, rows
@@ -53,44 +55,43 @@ def perceived_progress(
     return wf.progress * wf.perception[:, None] * np.exp(noise)
 
 
-def check_in(
+@dataclass(frozen=True)
+class Reporting:
+    """The week's check-in up to the choice of shading.
+
+    ``question`` is the choice each employee weighs (None when there is none
+    to make: no OKRs, or a decision rule's shading for the quarter); the
+    answer is :meth:`~okrsim.policies.choices.ShadingQuestion.answer`'s, for
+    one organisation or, in an ensemble, for several at once.
+    """
+
+    perceived: Array
+    target: Array
+    pace_share: float
+    question: choices.ShadingQuestion | None
+
+
+def reporting(
     wf: Workforce,
     policy: InForce,
     outlook: Outlook,
     public: PublicFigures,
-    tally: Tally,
     draws: dict[str, Array],
     *,
     week_in_quarter: int,
-) -> None:
-    """The weekly check-in: reports, audits, statuses and their tallies.
+) -> Reporting:
+    """Progress as each employee sees it, and the report choice it faces.
 
-    ``draws`` holds the week's misjudgements of progress (``misperception``)
-    and the audits' uniforms (``audit``).  Under a decision rule other than
-    optimise, the shading is the rule's option for the quarter
-    (:mod:`okrsim.model.decision_rules`).
+    ``draws`` holds the week's misjudgements of progress (``misperception``).
     """
     s, krs = policy.scenario, policy.krs
-    audit_u, misperception = draws["audit"], draws["misperception"]
-    p = policy.believed(wf.coupling_belief)
-    perceived = perceived_progress(wf, policy, misperception, week_in_quarter)
-    # key-result effort (share × intensity) before and after the mid-quarter check-in
-    drive = wf.effort[:, 0] * wf.intensity
-    if week_in_quarter <= MIDPOINT_WEEK:
-        tally.kr_drive_first += drive
-    else:
-        tally.kr_drive_rest += drive
-    if not s.okr.enabled:
-        wf.reported[:] = perceived
-        wf.shading[:] = 0.0
-        wf.report_gain[:] = 0.0
-        wf.reported_status[:] = metrics.NO_TARGET
-        wf.true_status[:] = metrics.NO_TARGET
-        tally.reports += krs
-        form_habits(wf)
-        return
-    mu, sd = outlook
+    perceived = perceived_progress(wf, policy, draws["misperception"], week_in_quarter)
     target = wf.target * wf.par
+    pace_share = (week_in_quarter + 1) / WEEKS_PER_QUARTER
+    if not s.okr.enabled or decision_rules.by_rule(s):
+        return Reporting(perceived, target, pace_share, None)
+    p = policy.believed(wf.coupling_belief)
+    mu, sd = outlook
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter - 1
     catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
     formula_share = p.coupling * p.own_share / krs
@@ -107,7 +108,6 @@ def check_in(
     ratchet = p.coupling * ratchet_claw_back(wf, policy) / krs
     # A red status is bad news: the shading below which this week's report
     # shows red, and what the employee believes red costs in judgment.
-    pace_share = (week_in_quarter + 1) / WEEKS_PER_QUARTER
     red_below = s.okr.red_pace - perceived / (target * pace_share)
     # (a key result red all quarter is one piece of bad news)
     red_penalty = wf.bad_news_belief[:, None] / WEEKS_PER_QUARTER
@@ -124,12 +124,52 @@ def check_in(
         loss_aversion=s.behaviour.loss_aversion,
         goal_reach=s.assumptions.goal_reach,
     )
-    if decision_rules.by_rule(s):  # the rule's shading for the quarter, its own habit
+    options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
+    question = choices.ShadingQuestion(mu, sd, payoff=p, stakes=stakes, options=options)
+    return Reporting(perceived, target, pace_share, question)
+
+
+def check_in(
+    wf: Workforce,
+    policy: InForce,
+    tally: Tally,
+    draws: dict[str, Array],
+    asked: Reporting,
+    answer: choices.ShadingAnswer | None,
+    *,
+    week_in_quarter: int,
+) -> None:
+    """The weekly check-in: reports, audits, statuses and their tallies.
+
+    ``asked`` is the week's :func:`reporting` and ``answer`` its question's
+    answer, ``(shading, gain)`` (None when there was no question).  Under a
+    decision rule other than optimise, the shading is the rule's option for
+    the quarter (:mod:`okrsim.model.decision_rules`).  ``draws`` holds the
+    audits' uniforms (``audit``).
+    """
+    s, krs = policy.scenario, policy.krs
+    audit_u = draws["audit"]
+    perceived, target, pace_share = asked.perceived, asked.target, asked.pace_share
+    # key-result effort (share × intensity) before and after the mid-quarter check-in
+    drive = wf.effort[:, 0] * wf.intensity
+    if week_in_quarter <= MIDPOINT_WEEK:
+        tally.kr_drive_first += drive
+    else:
+        tally.kr_drive_rest += drive
+    if not s.okr.enabled:
+        wf.reported[:] = perceived
+        wf.shading[:] = 0.0
+        wf.report_gain[:] = 0.0
+        wf.reported_status[:] = metrics.NO_TARGET
+        wf.true_status[:] = metrics.NO_TARGET
+        tally.reports += krs
+        form_habits(wf)
+        return
+    if answer is None:  # the rule's shading for the quarter, its own habit
         best, gain = decision_rules.option(wf, "shading", s)[:, None], np.zeros((wf.n, 1))
         adjust = np.ones((wf.n, 1))
     else:
-        options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
-        best, gain = choices.choose_shading(mu, sd, payoff=p, stakes=stakes, options=options)
+        best, gain = answer
         adjust = wf.weekly_adjustment(s.behaviour.habit_weeks)[:, None]
     # Habit: last week's shading moves part of the way to this week's best; a
     # key result on the record is reported truthfully and its habit restarts at 0.

@@ -37,6 +37,7 @@ from okrsim.model.organisation import MAX_KRS, Organisation, PublicFigures
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.policies.choices import ShadingAnswer
 from okrsim.policies.curves import Array
 from okrsim.seeding import RunSeed, SeedLike, streams
 
@@ -105,6 +106,7 @@ class OKRModel(AgentViews):
         self.alignment = alignment.team_alignment(self.priority_error, s)
         self.per_output = np.zeros((wf.n, wf.k))
         self.week_value = np.zeros(wf.n)
+        self.draws: dict[str, Array] = {}
         self.week_row: dict[str, float] = {}
         self.weekly = weekly_records.WeeklySeries(self.n_quarters * WEEKS_PER_QUARTER)
         self.datacollector = weekly_records.WeeklyCollector(agent_reporters=agent_reporters)
@@ -123,12 +125,18 @@ class OKRModel(AgentViews):
     # -- the schedule (docs/ODD.md §3) ---------------------------------------------
     def step(self) -> None:
         """One week."""
+        reporting = self.work_week()
+        question = reporting.question
+        self.report_week(reporting, question.answer() if question is not None else None)
+
+    def work_week(self) -> check_in.Reporting:
+        """The week up to its report choice, which it returns (an ensemble answers many at once)."""
         wf, org = self.workforce, self.org
         wiq = self.week_in_quarter
         if wiq == 0:
             self.start_quarter()
         policy, tally = self.policy, self.tally
-        draws = self.draw_week()
+        self.draws = draws = self.draw_week()
         blocker_surfacing.blockers_appear(wf, policy, draws["onset"], self.week)
         tally.note(tally.blocked_week, wf.blocked, wiq)
         self.outlook = effort_allocation.plan_quarter(wf, policy, wiq)
@@ -157,7 +165,12 @@ class OKRModel(AgentViews):
             self.week_value = self.week_value - lost
         self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
         work.update_stress(wf, policy, self.outlook, self.public, week_in_quarter=wiq)
-        check_in.check_in(wf, policy, self.outlook, self.public, tally, draws, week_in_quarter=wiq)
+        return check_in.reporting(wf, policy, self.outlook, self.public, draws, week_in_quarter=wiq)
+
+    def report_week(self, reporting: check_in.Reporting, answer: ShadingAnswer | None) -> None:
+        """The week from its report choice's ``answer`` on: check-ins, revisions, records."""
+        wf, policy, tally, wiq = self.workforce, self.policy, self.tally, self.week_in_quarter
+        check_in.check_in(wf, policy, tally, self.draws, reporting, answer, week_in_quarter=wiq)
         if policy.scenario.okr.revision_allowed and wiq == target_setting.REVISION_WEEK:
             asked, agreed = target_setting.revise_targets(
                 wf, policy, manager_view=self.manager_view

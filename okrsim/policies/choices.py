@@ -947,6 +947,51 @@ def choose_shading(
     return np.round(shading, 2), gain
 
 
+#: A report choice's answer per key result: ``(shading, gain)``.
+ShadingAnswer = tuple[Array, Array]
+
+
+@dataclass(frozen=True)
+class ShadingQuestion:
+    """A week's report choice, as :func:`choose_shading` takes it (per key result).
+
+    Kept whole so that an ensemble of runs can answer the questions of
+    several organisations in one call (:mod:`okrsim.model.ensemble`).
+    """
+
+    mu_attainment: Array
+    sd_attainment: Array
+    payoff: Payoff
+    stakes: ReportStakes
+    options: Array
+
+    def branches(self) -> tuple[bool, ...]:
+        """The tests :func:`choose_shading` makes on whole arrays, which pick its code path.
+
+        Questions stacked into one call must agree on every one of them, so
+        that each element is computed as it would be alone.
+        """
+        k = self.stakes
+        share = np.asarray(k.formula_share, dtype=float) * np.asarray(k.extrinsic, dtype=float)
+        return (
+            k.anything,
+            k.rewards_understatement,
+            bool(np.any(share)),
+            bool(np.any(np.asarray(k.red_penalty, dtype=float))),
+            bool(np.any(np.asarray(k.goal_weight, dtype=float))),
+        )
+
+    def answer(self) -> ShadingAnswer:
+        """``(shading, gain)``: :func:`choose_shading`'s answer."""
+        return choose_shading(
+            self.mu_attainment,
+            self.sd_attainment,
+            payoff=self.payoff,
+            stakes=self.stakes,
+            options=self.options,
+        )
+
+
 # -- booking across the quarter's end ----------------------------------------------
 #: Output moves an employee weighs, as shares of its bound (> 0: held back into
 #: next quarter; < 0: pulled in from it).  No move comes first, so that when

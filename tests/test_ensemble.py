@@ -1,0 +1,183 @@
+"""Ensembles: runs stepped together give each run's results alone, bit for bit.
+
+* Every preset (different sizes, key results, policies, schedules), each with
+  its own seed, run as one ensemble: every output table equal to the run's
+  alone, exactly.
+* Replications of one scenario answer the week's report choice in one call.
+* The paired runner's batch form gives the paired runner's effects.
+* A worker's ensemble whose run raises reruns its runs alone: the failure is
+  pinned on its run and the other rows are kept.
+
+The executors' test (tests/test_experiments_executors.py) holds a sweep's
+Parquet files, batched on every backend, to the same sweep run run by run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from okrsim.experiments import executors
+from okrsim.experiments.effects import paired_effect, paired_effects
+from okrsim.experiments.plan import plan_sweep
+from okrsim.model import ensemble
+from okrsim.params import Scenario
+from okrsim.policies import choices
+from okrsim.policies.curves import curve_for
+from okrsim.seeding import RunSeed
+from okrsim.simulation import RunResult, run, run_many
+
+REPO = Path(__file__).resolve().parent.parent
+PRESETS = sorted((REPO / "okrsim" / "presets").glob("*.toml"))
+TINY = REPO / "experiments" / "tiny.toml"
+
+
+def assert_same_run(alone: RunResult, together: RunResult) -> None:
+    assert alone.seed == together.seed
+    tables = alone.tables()
+    assert tables.keys() == together.tables().keys()
+    for name, frame in tables.items():
+        assert_frame_equal(together.tables()[name], frame, check_exact=True, obj=name)
+    assert alone.summary.keys() == together.summary.keys()
+    for metric, value in alone.summary.items():
+        assert repr(together.summary[metric]) == repr(value), metric
+
+
+def test_every_preset_run_in_one_ensemble_gives_its_run_alone() -> None:
+    scenarios = [Scenario.from_toml(path) for path in PRESETS]
+    assert len({(s.org.n_teams, s.org.team_size, s.okr.krs_per_person) for s in scenarios}) > 3
+    seeds = [RunSeed.of(100 + i) for i in range(len(scenarios))]
+    together = run_many(scenarios, seeds)
+    for scenario, seed, result in zip(scenarios, seeds, together, strict=True):
+        assert_same_run(run(scenario, seed), result)
+
+
+def test_runs_of_different_horizons_and_per_employee_weeks_step_together() -> None:
+    short = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 1}})
+    long = Scenario.from_mapping({"org": {"n_teams": 2}, "horizon": {"quarters": 3}})
+    together = run_many([long, short, long], [1, 2, 3], weekly_detail=True)
+    for scenario, seed, result in zip([long, short, long], [1, 2, 3], together, strict=True):
+        assert not result.employee_weeks.empty
+        assert_same_run(run(scenario, seed, weekly_detail=True), result)
+
+
+def test_replications_of_one_scenario_make_the_report_choice_in_one_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    real = choices.choose_shading
+
+    def counted(mu: Any, sd: Any, **kwargs: Any) -> Any:
+        calls.append(len(mu))
+        return real(mu, sd, **kwargs)
+
+    monkeypatch.setattr(choices, "choose_shading", counted)
+    scenario = Scenario.from_toml(REPO / "okrsim" / "presets" / "coupled.toml")
+    scenario = scenario.with_overrides({"horizon.quarters": 1}, source="test")
+    employees = scenario.org.n_teams * scenario.org.team_size
+    run_many([scenario] * 4, [1, 2, 3, 4])
+    weeks = 13
+    assert len(calls) == weeks
+    assert calls == [4 * employees] * weeks
+
+
+def test_questions_on_different_code_paths_are_answered_apart() -> None:
+    mu = pd.DataFrame({"a": [0.8, 1.0], "b": [0.9, 1.1]}).to_numpy()
+    sd = mu * 0 + 0.1
+    payoff = choices.Payoff(
+        curve=curve_for(Scenario.from_mapping({}).comp),
+        coupling=mu[:, :1] * 0 + 0.5,
+        rank_weight=0.0,
+        team_weight=0.0,
+        team_size=8,
+        contribution_weight=0.3,
+        help_weight=0.1,
+        risk_weight=0.0,
+        ambition_weight=0.0,
+        failure_tolerance=0.5,
+        accuracy=0.5,
+        inflation_penalty=0.5,
+        settlement_quarters=1,
+        manager_pull=0.0,
+        ratchet_pull=0.0,
+    )
+
+    def question(ratchet: float) -> choices.ShadingQuestion:
+        stakes = choices.ReportStakes(
+            formula_share=mu[:, :1] * 0 + 0.2,
+            judged_per_attainment=mu * 0 + 0.1,
+            catch_probability=mu * 0 + 0.2,
+            ratchet_per_attainment=mu[:, :1] * 0 + ratchet,
+            extrinsic=1.0,
+            honesty_cost=mu[:, :1] * 0 + 0.5,
+        )
+        return choices.ShadingQuestion(
+            mu, sd, payoff=payoff, stakes=stakes, options=choices.SHADING_GRID
+        )
+
+    # a believed ratchet opens the negative half of the grid: another code path
+    plain, ratcheted, again = question(0.0), question(0.3), question(0.0)
+    assert plain.branches() != ratcheted.branches()
+    answers = ensemble.answer_together([plain, None, ratcheted, again])
+    assert answers[1] is None
+    for q, answer in zip([plain, ratcheted, again], answers[:1] + answers[2:], strict=True):
+        assert answer is not None
+        for got, expected in zip(answer, q.answer(), strict=True):
+            assert got.tobytes() == expected.tobytes()
+
+
+def test_paired_effects_are_the_paired_runner_run_by_run() -> None:
+    base = Scenario.from_mapping({"org": {"n_teams": 2}, "horizon": {"quarters": 2}})
+    points = [base, base.with_overrides({"comp.bonus_curve": "step"}, source="test")]
+    arms: dict[str, Any] = {
+        "treated": {"comp.coupling": 1.0},
+        "control": {"comp.coupling": 0.0},
+    }
+    together = paired_effects(points, [7, 8], **arms)
+    for point, seed, effect in zip(points, [7, 8], together, strict=True):
+        alone = paired_effect(point, seed, **arms)
+        assert repr(effect.summary) == repr(alone.summary)
+        assert_frame_equal(effect.quarterly, alone.quarterly, check_exact=True)
+
+
+def planted(scenario: Scenario, seed: Any) -> bool:
+    """Coupling 0.5, the step curve, replication 1: the run planted to raise."""
+    comp = scenario.comp
+    return (
+        comp.coupling == 0.5 and comp.bonus_curve == "step" and RunSeed.of(seed).spawn_key[-1] == 1
+    )
+
+
+def planted_runs(scenarios: list[Scenario], seeds: list[Any]) -> list[RunResult]:
+    """``run_many``, except that an ensemble holding the planted run raises."""
+    if any(planted(s, seed) for s, seed in zip(scenarios, seeds, strict=True)):
+        raise RuntimeError("planted failure in an ensemble")
+    return run_many(scenarios, seeds)
+
+
+def planted_run(scenario: Scenario, seed: Any) -> RunResult:
+    if planted(scenario, seed):
+        raise RuntimeError("planted failure in its run")
+    return run(scenario, seed)
+
+
+def test_an_ensemble_that_raises_reruns_its_runs_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = plan_sweep(TINY)
+    chunk = plan.chunk(range(plan.n_runs))
+    reference = executors.run_chunk(chunk)  # the real model, batched
+    (bad,) = [
+        t.run_id
+        for t in chunk.tasks
+        if t.point == {"comp.coupling": 0.5, "comp.bonus_curve": "step"} and t.replication == 1
+    ]
+    runner = f"{__name__}:planted_run"
+    monkeypatch.setitem(executors.BATCH_RUNNERS, runner, f"{__name__}:planted_runs")
+    got = executors.run_chunk(dataclasses.replace(chunk, runner=runner))
+    assert [f["run_id"] for f in got.failures] == [bad]
+    assert "planted failure in its run" in got.failures[0]["error"]
+    assert got.rows == [row for row in reference.rows if row["run_id"] != bad]
