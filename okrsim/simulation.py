@@ -62,10 +62,13 @@ class RunResult:
     def __post_init__(self) -> None:
         q = self.quarterly
         names = [m for m in METRICS if m in q.columns]
+        # one contiguous row per metric: numpy's reductions without pandas' per-column cost
+        columns = np.ascontiguousarray(q[names].to_numpy(dtype=float).T)
         summary = {
-            m: float(np.nanmean(q[m])) if q[m].notna().any() else float("nan") for m in names
+            m: float(np.nanmean(v)) if not np.isnan(v).all() else float("nan")
+            for m, v in zip(names, columns, strict=True)
         }
-        final = {m: float(q[m].iloc[-1]) for m in names}
+        final = {m: float(v[-1]) for m, v in zip(names, columns, strict=True)}
         figures = recovery(q, self.scenario.last_change)
         summary |= figures
         final |= figures

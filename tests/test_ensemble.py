@@ -1,9 +1,10 @@
 """Ensembles: runs stepped together give each run's results alone, bit for bit.
 
-* Every preset (different sizes, key results, policies, schedules), each with
-  its own seed, run as one ensemble: every output table equal to the run's
-  alone, exactly.
-* Replications of one scenario answer the week's report choice in one call.
+* Every preset (different sizes, key results, policies, schedules) twice,
+  each run with its own seed, as one ensemble: every output table equal to
+  the run's alone, exactly.
+* Runs under one policy step as one cohort, and answer the week's report
+  choice in one call.
 * The paired runner's batch form gives the paired runner's effects.
 * A worker's ensemble whose run raises reruns its runs alone: the failure is
   pinned on its run and the other rows are kept.
@@ -25,7 +26,7 @@ from pandas.testing import assert_frame_equal
 from okrsim.experiments import executors
 from okrsim.experiments.effects import paired_effect, paired_effects
 from okrsim.experiments.plan import plan_sweep
-from okrsim.model import ensemble
+from okrsim.model import ensemble, week
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import curve_for
@@ -48,13 +49,30 @@ def assert_same_run(alone: RunResult, together: RunResult) -> None:
         assert repr(together.summary[metric]) == repr(value), metric
 
 
-def test_every_preset_run_in_one_ensemble_gives_its_run_alone() -> None:
-    scenarios = [Scenario.from_toml(path) for path in PRESETS]
+def test_every_preset_twice_in_one_ensemble_gives_each_run_alone() -> None:
+    """38 runs in one ensemble: each preset's two runs form a cohort (unless
+    relative ranking gives each its own curve), and cohorts regroup when a
+    schedule changes the policy."""
+    scenarios = [Scenario.from_toml(path) for path in PRESETS for _ in range(2)]
     assert len({(s.org.n_teams, s.org.team_size, s.okr.krs_per_person) for s in scenarios}) > 3
     seeds = [RunSeed.of(100 + i) for i in range(len(scenarios))]
     together = run_many(scenarios, seeds)
     for scenario, seed, result in zip(scenarios, seeds, together, strict=True):
         assert_same_run(run(scenario, seed), result)
+
+
+def test_runs_under_one_policy_step_as_one_cohort(monkeypatch: pytest.MonkeyPatch) -> None:
+    stepped: list[int] = []
+    real = week.until_reports
+
+    def counted(state: Any) -> Any:
+        stepped.append(state.workforce.n)
+        return real(state)
+
+    monkeypatch.setattr(week, "until_reports", counted)
+    scenario = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 2}})
+    run_many([scenario] * 5, [1, 2, 3, 4, 5])
+    assert stepped == [5 * 3 * scenario.org.team_size] * 26
 
 
 def test_runs_of_different_horizons_and_per_employee_weeks_step_together() -> None:

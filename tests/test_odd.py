@@ -32,6 +32,8 @@ MODEL_DIR = ROOT / "okrsim" / "model"
 #: the schedule (§3), the structure (§2) and the employees' forecasts (§4.6).
 STRUCTURAL = {
     "model": "3",
+    "ensemble": "3",
+    "week": "3",
     "workforce": "2.2",
     "agents": "2.1",
     "organisation": "2.1",

@@ -4,6 +4,8 @@
 module                          ODD section
 ==============================  ===========================================
 :mod:`~okrsim.model.model`      §3 process overview (:class:`OKRModel`)
+:mod:`~okrsim.model.week`       §3 the week's submodels in order, for one run or a cohort
+:mod:`~okrsim.model.ensemble`   §3 runs stepped together (cohorts of one policy)
 :mod:`~okrsim.model.workforce`  §2.2 state variables (struct of arrays)
 :mod:`~okrsim.model.agents`     §2.1 entities (Mesa agents viewing rows)
 :mod:`~.organisation`           §2.1 teams, dependencies; public figures

@@ -94,6 +94,6 @@ def _raise(wf: Workforce, tally: Tally, now: Array, week: int, week_in_quarter: 
     """The blockers ``now`` are raised: on the record, and tallied with their latency."""
     if now.any():
         wf.raised |= now
-        tally.latencies.append((week - wf.onset_week[now]).astype(float))
+        tally.add_latencies(week - wf.onset_week, now)
         tally.raises += rows.total(now)
         tally.raise_week[now & (tally.raise_week < 0)] = week_in_quarter

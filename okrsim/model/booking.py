@@ -26,7 +26,7 @@ import numpy as np
 
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
-from okrsim.model.organisation import PublicFigures
+from okrsim.model.organisation import PublicFigures, by_key_result
 from okrsim.model.outlook import attainment_outlook, ratchet_claw_back, relative_sd
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -59,9 +59,10 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
     s, p, krs = policy.scenario, policy.believed(wf.coupling_belief), policy.krs
     target = wf.target * wf.par
     align = s.env.alignment
-    per_value = align * target / public.value_scale  # value units of one unit of attainment
-    seen = p.judged * p.contribution_weight * public.seen_weight
-    reported = p.judged * p.contribution_weight * public.reported_weight
+    # value units of one unit of attainment
+    per_value = align * target / by_key_result(public.value_scale)
+    seen = p.judged * p.contribution_weight * by_key_result(public.seen_weight)
+    reported = p.judged * p.contribution_weight * by_key_result(public.reported_weight)
     x = s.behaviour.extrinsic_weight
     return choices.BookingStakes(
         formula_share=p.coupling * p.own_share / krs,

@@ -23,7 +23,7 @@ import numpy as np
 from okrsim import metrics, rows
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
-from okrsim.model.organisation import PublicFigures
+from okrsim.model.organisation import PublicFigures, by_key_result
 from okrsim.model.outlook import Outlook, ratchet_claw_back
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -100,10 +100,10 @@ def reporting(
     judged_per_attainment = (
         p.judged
         * p.contribution_weight
-        * public.reported_weight
+        * by_key_result(public.reported_weight)
         * s.env.alignment
         * target
-        / public.value_scale
+        / by_key_result(public.value_scale)
     )
     ratchet = p.coupling * ratchet_claw_back(wf, policy) / krs
     # A red status is bad news: the shading below which this week's report
@@ -204,9 +204,9 @@ def check_in(
         tally.late_ahead_kr += np.where(ahead, wf.effort[:, 0], 0.0)
         tally.late_ahead_weeks += ahead
         hidden = wf.blocked & ~wf.raised
-        tally.hidden_reported += (wf.reported / target)[hidden].sum()
-        tally.hidden_true += (wf.produced / target)[hidden].sum()
-        tally.hidden_seen += hidden.sum()
+        tally.add_total("hidden_reported", wf.reported / target, hidden)
+        tally.add_total("hidden_true", wf.produced / target, hidden)
+        tally.add_total("hidden_seen", hidden)
     bias = (wf.reported - wf.produced) / target
     tally.bias += rows.mean(bias)
     biased = np.abs(wf.reported - wf.produced) > BIAS_TOLERANCE * np.maximum(wf.produced, 1e-9)

@@ -30,7 +30,7 @@ import numpy as np
 from okrsim import rows
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
-from okrsim.model.organisation import Organisation, PublicFigures
+from okrsim.model.organisation import Organisation, PublicFigures, by_key_result
 from okrsim.model.outlook import Outlook, attainment_outlook, ratchet_claw_back
 from okrsim.model.workforce import Workforce
 from okrsim.policies import choices, rules
@@ -56,9 +56,10 @@ def value_per_output(
     # Goal-directed work is valued as if it were aimed right: a team does not
     # see its own priority error (okrsim.model.alignment).
     align = s.env.alignment
-    credit = public.seen_weight + public.reported_weight
-    judged = p.judged * p.contribution_weight * credit * align / public.value_scale
-    intrinsic = wf.intrinsic[:, None] * align / public.value_scale
+    credit = by_key_result(public.seen_weight + public.reported_weight)
+    value_scale = by_key_result(public.value_scale)
+    judged = p.judged * p.contribution_weight * credit * align / value_scale
+    intrinsic = wf.intrinsic[:, None] * align / value_scale
     if not s.okr.enabled:
         return x * judged + intrinsic * np.ones((1, krs))
     mu, sd = outlook

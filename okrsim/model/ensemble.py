@@ -16,16 +16,24 @@ docs/ODD.md §3 (process overview and scheduling).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from okrsim.model import week
+from okrsim.model.in_force import InForce
 from okrsim.model.model import OKRModel
+from okrsim.model.organisation import Organisation, PublicFigures
+from okrsim.model.outlook import Outlook
+from okrsim.model.tally import Tally
+from okrsim.model.workforce import Workforce
 from okrsim.policies.choices import Payoff, ReportStakes, ShadingAnswer, ShadingQuestion
-from okrsim.policies.curves import Curve
+from okrsim.policies.curves import Array, Curve
 
 #: Most employees (summed over runs) stepped together.  Beyond a few thousand
 #: the week's fixed costs are already shared and an ensemble only holds more
@@ -43,7 +51,14 @@ def batches[T](items: Sequence[T], employees: int, *, at_least: int = 1) -> list
 
 
 class Ensemble:
-    """Runs stepped in lockstep; a run whose horizon ends drops out."""
+    """Runs stepped in lockstep, a cohort of each policy as one organisation.
+
+    At each quarter's start the runs are grouped by the policy in force
+    (:func:`cohorts`); a cohort of several runs is stepped as one
+    :class:`Cohort`, the others alone.  The quarters' starts and ends, the
+    week's draws and the records stay each run's own.  A run whose horizon
+    ends drops out.
+    """
 
     def __init__(self, models: Sequence[OKRModel]) -> None:
         self.models = list(models)
@@ -51,12 +66,180 @@ class Ensemble:
     def run(self) -> None:
         """Run every member over its whole horizon."""
         active = [m for m in self.models if m.running]
+        groups: list[Cohort | OKRModel] = []
         while active:
-            asked = [m.work_week() for m in active]
-            answers = answer_together([a.question for a in asked])
-            for model, question, answer in zip(active, asked, answers, strict=True):
-                model.report_week(question, answer)
+            assert len({m.week for m in active}) == 1, "an ensemble steps in lockstep"
+            for model in active:
+                model.begin_week()
+            if active[0].week_in_quarter == 0:
+                groups = cohorts(active)
+            for group in groups:
+                if isinstance(group, Cohort):
+                    group.draw()
+            reportings = [week.until_reports(group) for group in groups]
+            answers = answer_together([r.question for r in reportings])
+            for group, reporting, answer in zip(groups, reportings, answers, strict=True):
+                week.from_reports(group, reporting, answer)
+                if isinstance(group, Cohort):
+                    group.scatter()
+            for model in active:
+                model.end_week()
             active = [m for m in active if m.running]
+
+
+def cohorts(models: Sequence[OKRModel]) -> list[Cohort | OKRModel]:
+    """The runs grouped by the policy in force: a :class:`Cohort` of each
+    group of two or more, a run alone otherwise."""
+    groups: list[list[OKRModel]] = []
+    for model in models:
+        for group in groups:
+            if group[0].policy == model.policy:
+                group.append(model)
+                break
+        else:
+            groups.append([model])
+    return [Cohort.gather(group) if len(group) > 1 else group[0] for group in groups]
+
+
+@dataclass
+class Cohort:
+    """Runs under one policy as one organisation: their employees end to end.
+
+    A :class:`~okrsim.model.week.WeekState`.  Gathered at a quarter's start:
+    every array of each run's workforce, tally, team alignment and manager's
+    view is stacked, and the run's own becomes a view of its rows, so what
+    the week does to the cohort it does to each run.  The organisations'
+    structures are stacked with team and colleague numbers moved past the
+    runs before; public figures that differ become each employee's own
+    organisation's (:func:`~okrsim.model.organisation.by_key_result`);
+    organisation-wide counts go to each run's tally (``Tally.parts``).
+    """
+
+    members: list[OKRModel]
+    rows: list[slice]
+    workforce: Workforce
+    org: Organisation
+    policy: InForce
+    public: PublicFigures
+    tally: Tally
+    alignment: Array
+    manager_view: Array
+    draws: dict[str, Array] = field(default_factory=dict)
+    outlook: Outlook = field(default=(np.empty(0), np.empty(0)))
+    per_output: Array = field(default_factory=lambda: np.empty(0))
+    week_value: Array = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def week(self) -> int:
+        return self.members[0].week
+
+    @property
+    def quarter(self) -> int:
+        return self.members[0].quarter
+
+    @property
+    def week_in_quarter(self) -> int:
+        return self.members[0].week_in_quarter
+
+    @classmethod
+    def gather(cls, members: Sequence[OKRModel]) -> Cohort:
+        ends = np.cumsum([m.workforce.n for m in members])
+        rows = [
+            slice(int(end - m.workforce.n), int(end)) for m, end in zip(members, ends, strict=True)
+        ]
+        teams = np.cumsum([0] + [m.org.n_teams for m in members])[:-1]
+        tally = _stack_fields([m.tally for m in members], rows)
+        tally.parts = [(r, m.tally) for r, m in zip(rows, members, strict=True)]
+        first = members[0]
+        return cls(
+            members=list(members),
+            rows=rows,
+            workforce=_stack_fields([m.workforce for m in members], rows, teams=teams),
+            org=_stack_org([m.org for m in members], rows, teams),
+            policy=first.policy,
+            public=_stack_public([m.public for m in members], rows),
+            tally=tally,
+            alignment=_stack_arrays(
+                members,
+                "alignment",
+                [slice(t, t + m.org.n_teams) for t, m in zip(teams, members, strict=True)],
+            ),
+            manager_view=_stack_arrays(members, "manager_view", rows),
+        )
+
+    def draw(self) -> None:
+        """The week's draws, each run's from its own streams, end to end."""
+        first = self.members[0].draws
+        self.draws = {k: np.concatenate([m.draws[k] for m in self.members]) for k in first}
+
+    def scatter(self) -> None:
+        """The week's outlook, value of output and value created, to each run."""
+        mu, sd = self.outlook
+        for model, rows in zip(self.members, self.rows, strict=True):
+            model.outlook = (mu[rows], sd[rows])
+            model.per_output = self.per_output[rows]
+            model.week_value = self.week_value[rows]
+
+
+def _stack_arrays(holders: Sequence[Any], name: str, rows: Sequence[slice]) -> Array:
+    """``name`` of every holder end to end; each holder's becomes a view of its rows."""
+    stacked = np.concatenate([getattr(h, name) for h in holders])
+    for holder, part in zip(holders, rows, strict=True):
+        setattr(holder, name, stacked[part])
+    return stacked
+
+
+def _stack_fields(
+    holders: Sequence[Any], rows: Sequence[slice], *, teams: Array | None = None
+) -> Any:
+    """A copy of the first holder with every array field stacked (:func:`_stack_arrays`)
+    and ``n`` the total; a ``team`` field is numbered past the holders before."""
+    stacked = copy.copy(holders[0])
+    for f in dataclasses.fields(holders[0]):
+        value = getattr(holders[0], f.name)
+        if f.name == "team" and teams is not None:
+            setattr(
+                stacked,
+                f.name,
+                np.concatenate([h.team + t for h, t in zip(holders, teams, strict=True)]),
+            )
+        elif isinstance(value, np.ndarray):
+            setattr(stacked, f.name, _stack_arrays(holders, f.name, rows))
+    stacked.n = rows[-1].stop
+    return stacked
+
+
+def _stack_org(orgs: Sequence[Organisation], rows: Sequence[slice], teams: Array) -> Organisation:
+    """The organisations as one: teams and colleagues numbered past those before.
+
+    The dependency graph is the first's: the week reads suppliers, not the graph.
+    """
+
+    def moved(values: list[Array], by: Sequence[int] | Array) -> Array:
+        return np.concatenate(
+            [np.where(v >= 0, v + b, -1) for v, b in zip(values, by, strict=True)]
+        )
+
+    return dataclasses.replace(
+        orgs[0],
+        n_teams=int(sum(o.n_teams for o in orgs)),
+        team=np.concatenate([o.team + t for o, t in zip(orgs, teams, strict=True)]),
+        upstream=moved([o.upstream for o in orgs], teams),
+        supplier=moved([o.supplier for o in orgs], [r.start for r in rows]),
+        shared=np.concatenate([o.shared for o in orgs]),
+        aspirational=np.concatenate([o.aspirational for o in orgs]),
+    )
+
+
+def _stack_public(figures: Sequence[PublicFigures], rows: Sequence[slice]) -> PublicFigures:
+    """Figures all runs share stay numbers; the others become each employee's own."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(figures[0]):
+        values = [getattr(p, f.name) for p in figures]
+        if isinstance(values[0], float) and any(v != values[0] for v in values):
+            sizes = [r.stop - r.start for r in rows]
+            changes[f.name] = np.repeat(np.array(values, dtype=float), sizes)
+    return dataclasses.replace(figures[0], **changes)
 
 
 def answer_together(questions: Sequence[ShadingQuestion | None]) -> list[ShadingAnswer | None]:

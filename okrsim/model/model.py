@@ -15,12 +15,9 @@ import pandas as pd
 
 from okrsim.model import (
     alignment,
-    blocker_surfacing,
     booking,
-    check_in,
     decision_rules,
     development,
-    effort_allocation,
     learning,
     outlook,
     policy_beliefs,
@@ -28,8 +25,8 @@ from okrsim.model import (
     records,
     target_setting,
     turnover,
+    week,
     weekly_records,
-    work,
 )
 from okrsim.model.agents import AgentViews
 from okrsim.model.in_force import InForce
@@ -37,7 +34,6 @@ from okrsim.model.organisation import MAX_KRS, Organisation, PublicFigures
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
-from okrsim.policies.choices import ShadingAnswer
 from okrsim.policies.curves import Array
 from okrsim.seeding import RunSeed, SeedLike, streams
 
@@ -125,58 +121,20 @@ class OKRModel(AgentViews):
     # -- the schedule (docs/ODD.md §3) ---------------------------------------------
     def step(self) -> None:
         """One week."""
-        reporting = self.work_week()
+        self.begin_week()
+        reporting = week.until_reports(self)
         question = reporting.question
-        self.report_week(reporting, question.answer() if question is not None else None)
+        week.from_reports(self, reporting, question.answer() if question is not None else None)
+        self.end_week()
 
-    def work_week(self) -> check_in.Reporting:
-        """The week up to its report choice, which it returns (an ensemble answers many at once)."""
-        wf, org = self.workforce, self.org
-        wiq = self.week_in_quarter
-        if wiq == 0:
+    def begin_week(self) -> None:
+        """A quarter's start when one is due, and the week's draws."""
+        if self.week_in_quarter == 0:
             self.start_quarter()
-        policy, tally = self.policy, self.tally
-        self.draws = draws = self.draw_week()
-        blocker_surfacing.blockers_appear(wf, policy, draws["onset"], self.week)
-        tally.note(tally.blocked_week, wf.blocked, wiq)
-        self.outlook = effort_allocation.plan_quarter(wf, policy, wiq)
-        self.per_output = effort_allocation.value_per_output(
-            wf, org, policy, self.outlook, self.public
-        )
-        blocker_surfacing.surface_blockers(
-            wf, policy, self.per_output, tally, week=self.week, week_in_quarter=wiq
-        )
-        effort_allocation.allocate_effort(
-            wf, org, policy, self.outlook, self.per_output, self.public
-        )
-        self.week_value = work.work(
-            wf,
-            org,
-            policy,
-            draws,
-            tally,
-            alignment=self.alignment[org.team],
-            quarter=self.quarter,
-            week=self.week,
-            week_in_quarter=wiq,
-        )
-        if wiq == booking.LAST_WEEK:
-            lost = booking.book(wf, policy, self.public, tally, alignment=self.alignment[org.team])
-            self.week_value = self.week_value - lost
-        self.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
-        work.update_stress(wf, policy, self.outlook, self.public, week_in_quarter=wiq)
-        return check_in.reporting(wf, policy, self.outlook, self.public, draws, week_in_quarter=wiq)
+        self.draws = self.draw_week()
 
-    def report_week(self, reporting: check_in.Reporting, answer: ShadingAnswer | None) -> None:
-        """The week from its report choice's ``answer`` on: check-ins, revisions, records."""
-        wf, policy, tally, wiq = self.workforce, self.policy, self.tally, self.week_in_quarter
-        check_in.check_in(wf, policy, tally, self.draws, reporting, answer, week_in_quarter=wiq)
-        if policy.scenario.okr.revision_allowed and wiq == target_setting.REVISION_WEEK:
-            asked, agreed = target_setting.revise_targets(
-                wf, policy, manager_view=self.manager_view
-            )
-            tally.revision_requests += asked
-            tally.revisions += agreed
+    def end_week(self) -> None:
+        """The week is counted and recorded; after a quarter's last week, its review."""
         self.week += 1
         self.record_week()
         if self.week_in_quarter == 0:

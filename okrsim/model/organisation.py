@@ -111,6 +111,16 @@ class Organisation:
         return out | (self.shared & upstream_blocked[:, None])
 
 
+def by_key_result(figure: float | Array) -> float | Array:
+    """A public figure as it meets (employees, key results) arrays.
+
+    In one organisation a figure is a number; where several organisations
+    step together (:mod:`okrsim.model.ensemble`) it is each employee's own
+    organisation's, shape (n,), and becomes a column.
+    """
+    return np.asarray(figure)[:, None] if np.ndim(figure) else figure
+
+
 @dataclass
 class PublicFigures:
     """Organisation-wide figures every employee knows, refreshed at each review.
@@ -124,7 +134,9 @@ class PublicFigures:
     reached the judged rating through the manager's observation,
     ``reported_weight`` the share that reached it through reported OKR
     results, and ``judged_sd`` the spread of judged ratings around
-    contribution (rating units) — the risk judgment puts on pay.
+    contribution (rating units) — the risk judgment puts on pay.  Where
+    organisations step together the figures are per employee
+    (:func:`by_key_result`).
     """
 
     value_scale: float

@@ -93,6 +93,9 @@ class Tally:
     hidden_true: float = 0.0
     hidden_seen: float = 0.0
     latencies: list[Array] = field(default_factory=list)
+    #: Where organisations step together (:mod:`okrsim.model.ensemble`): each
+    #: one's rows and its own tally, which keeps its organisation-wide counts.
+    parts: list[tuple[slice, Tally]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -121,6 +124,22 @@ class Tally:
     def third(week_in_quarter: int) -> int:
         """Which third of the quarter a week (0-based) falls in."""
         return int(np.searchsorted(THIRD_STARTS, week_in_quarter, side="right")) - 1
+
+    def add_total(self, name: str, values: Array, where: Array | None = None) -> None:
+        """Add to an organisation-wide count: the sum of ``values`` (where ``where``)."""
+        for rows, part in self.parts:
+            part.add_total(name, values[rows], None if where is None else where[rows])
+        if self.parts:
+            return
+        chosen = values if where is None else values[where]
+        setattr(self, name, getattr(self, name) + chosen.sum())
+
+    def add_latencies(self, weeks: Array, where: Array) -> None:
+        """Keep the latencies, in weeks, of the blockers ``where`` (if any)."""
+        for rows, part in self.parts:
+            part.add_latencies(weeks[rows], where[rows])
+        if where.any() and not self.parts:
+            self.latencies.append(weeks[where].astype(float))
 
     def latency_weeks(self) -> Array:
         return np.concatenate(self.latencies) if self.latencies else np.array([])

@@ -115,10 +115,9 @@ def work(
     )
     cleared = wf.blocked & (draws["resolve"] < rate)
     never_raised = cleared & ~wf.raised
-    if never_raised.any():
-        tally.latencies.append((week + 1 - wf.onset_week[never_raised]).astype(float))
-    tally.hidden_weeks += (wf.blocked & ~wf.raised).sum()
-    tally.blocked_weeks += wf.blocked.sum()
+    tally.add_latencies(week + 1 - wf.onset_week, never_raised)
+    tally.add_total("hidden_weeks", wf.blocked & ~wf.raised)
+    tally.add_total("blocked_weeks", wf.blocked)
     wf.blocked &= ~cleared
     wf.raised &= wf.blocked
     # Value created this week, and each employee's own contribution to it
