@@ -17,6 +17,11 @@ Runs, in one process:
    from it per agent-week at every size.  The largest size runs one quarter
    and at most two timings; a size above the scenario's organisation bound is
    reported as such.
+3. Every mechanism on at the default size (12 teams of 8), batched: runs of
+   one scenario stepped together as the ensembles a sweep's worker makes
+   (:func:`okrsim.model.ensemble.batches`; ``--quick``: two runs), µs per
+   agent-week over all of them against single runs and against the fused
+   kernel sized to the ensemble (target ≤ 3.0).
 
 Each figure is the best of ``--repeat`` timings; ``--quick`` makes every figure
 one timing and the largest size 10,000 employees for one week (a smoke test that
@@ -42,6 +47,7 @@ from fused_kernel import count_work, kernel_us_per_agent_week, print_work
 from machine_load import measured_load
 
 from okrsim.model import OKRModel
+from okrsim.model.ensemble import Ensemble, batches
 from okrsim.params import Scenario, ScenarioError
 
 EMPLOYEES = 1000
@@ -53,6 +59,10 @@ DEPENDENCIES_PER_TEAM = 0.02 * 124
 EVERY_MECHANISM_TARGETS = (1.0, 3.0)
 #: okrsim / fused kernel time per agent-week target, at 1,000 employees or more.
 KERNEL_TARGET = 2.0
+#: The same target for runs of the default size stepped together as an ensemble.
+BATCHED_KERNEL_TARGET = 3.0
+#: The default organisation: 12 teams of 8.
+DEFAULT_SIZE = (12, 8)
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,33 @@ def against_kernel(repeat: int, quick: bool) -> None:
         )
 
 
+def batched(repeat: int, quick: bool) -> None:
+    """Every mechanism at the default size: single runs, and as one ensemble per batch."""
+    scenario = every_mechanism(*DEFAULT_SIZE)
+    employees, weeks = scenario.n_employees, scenario.horizon.quarters * 13
+    runs = batches(list(range(10_000)), employees)[0][: 2 if quick else None]
+
+    def alone() -> None:
+        for seed in runs:
+            OKRModel(scenario, seed).run()
+
+    def together() -> None:
+        Ensemble([OKRModel(scenario, seed) for seed in runs]).run()
+
+    agent_weeks = len(runs) * employees * weeks
+    single = best_of(alone, repeat) / agent_weeks * 1e6
+    batch = best_of(together, repeat) / agent_weeks * 1e6
+    work = count_work(scenario, weeks)
+    kernel = kernel_us_per_agent_week(work, len(runs) * employees, weeks, repeat)
+    ratio = batch / kernel
+    print(
+        f"every mechanism, {employees} employees x {len(runs)} runs stepped together, "
+        f"{weeks} weeks: single runs {single:.3f} us, ensemble {batch:.3f} us per agent-week "
+        f"({single / batch:.2f}x); fused kernel {kernel:.4f} us, ratio {ratio:.2f} "
+        f"(target <= {BATCHED_KERNEL_TARGET:.1f}: {verdict(ratio <= BATCHED_KERNEL_TARGET)})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timings per figure (best is kept)")
@@ -223,6 +260,7 @@ def main() -> None:
     with measured_load() as load:
         against_boltzmann(repeat)
         against_kernel(repeat, args.quick)
+        batched(repeat, args.quick)
     print(load.describe())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS {rss:.0f} MB")

@@ -44,8 +44,8 @@ from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
-from okrsim.params import Scenario
 from okrsim.model.ensemble import batches
+from okrsim.params import Scenario
 from okrsim.simulation import run, run_many
 
 REPO = Path(__file__).resolve().parent.parent

@@ -74,6 +74,11 @@ QUICK_LINES = [
         rf"other processes used {NUMBER} cores on average over \d+ s \((quiet|UNDER LOAD.*)\)"
     ),
     re.compile(rf"process peak RSS {NUMBER} MB"),
+    re.compile(
+        rf"every mechanism, {NUMBER} employees x {NUMBER} runs stepped together, \d+ weeks: "
+        rf"single runs {NUMBER} us, ensemble {NUMBER} us per agent-week \({NUMBER}x\); "
+        rf"fused kernel {NUMBER} us, ratio {NUMBER} \(target <= 3\.0: (met|NOT MET)\)"
+    ),
 ]
 
 
@@ -88,6 +93,7 @@ def test_bench_model_quick_prints_every_figure_with_its_target() -> None:
     assert sum("fused kernel" in line for line in sizes) >= 2
     assert "draw standard_normal" in done.stdout
     assert "eval ndtr" in done.stdout
+    assert "runs stepped together" in done.stdout
 
 
 def test_fused_kernel_prints_counted_work_and_its_time() -> None:
