@@ -25,13 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from okrsim.model import week
+from okrsim.model import week, weekly_records
 from okrsim.model.in_force import InForce
 from okrsim.model.model import OKRModel
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
+from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.choices import Payoff, ReportStakes, ShadingAnswer, ShadingQuestion
 from okrsim.policies.curves import Array, Curve
 
@@ -82,8 +83,9 @@ class Ensemble:
                 week.from_reports(group, reporting, answer)
                 if isinstance(group, Cohort):
                     group.scatter()
+            rows = {id(m): row for g in groups if isinstance(g, Cohort) for m, row in g.week_rows()}
             for model in active:
-                model.end_week()
+                model.end_week(rows.get(id(model)))
             active = [m for m in active if m.running]
 
 
@@ -171,6 +173,23 @@ class Cohort:
         """The week's draws, each run's from its own streams, end to end."""
         first = self.members[0].draws
         self.draws = {k: np.concatenate([m.draws[k] for m in self.members]) for k in first}
+
+    def week_rows(self) -> list[tuple[OKRModel, dict[str, float]]]:
+        """Each run's series of the week just ended, taken at once (the runs are of one size).
+
+        Labelled as :meth:`OKRModel.end_week` labels them: the week counted.
+        """
+        first = self.members[0]
+        counted = first.week + 1
+        rows = weekly_records.week_rows(
+            self.workforce,
+            self.week_value,
+            len(self.members),
+            week=counted,
+            quarter=first.quarter,
+            week_in_quarter=counted % WEEKS_PER_QUARTER,
+        )
+        return list(zip(self.members, rows, strict=True))
 
     def scatter(self) -> None:
         """The week's outlook, value of output and value created, to each run."""

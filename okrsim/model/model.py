@@ -133,10 +133,14 @@ class OKRModel(AgentViews):
             self.start_quarter()
         self.draws = self.draw_week()
 
-    def end_week(self) -> None:
-        """The week is counted and recorded; after a quarter's last week, its review."""
+    def end_week(self, week_row: dict[str, float] | None = None) -> None:
+        """The week is counted and recorded; after a quarter's last week, its review.
+
+        ``week_row`` is the week's series if already taken (an ensemble takes
+        a cohort's at once, :func:`weekly_records.week_rows`).
+        """
         self.week += 1
-        self.record_week()
+        self.record_week(week_row)
         if self.week_in_quarter == 0:
             self.end_quarter()
             if self.quarter >= self.n_quarters:
@@ -230,14 +234,16 @@ class OKRModel(AgentViews):
         )
 
     # -- records (docs/ODD.md §7.12) -------------------------------------------------
-    def record_week(self) -> None:
-        self.week_row = weekly_records.week_row(
-            self.workforce,
-            self.week_value,
-            week=self.week,
-            quarter=self.quarter,
-            week_in_quarter=self.week_in_quarter,
-        )
+    def record_week(self, week_row: dict[str, float] | None = None) -> None:
+        if week_row is None:
+            (week_row,) = weekly_records.week_rows(
+                self.workforce,
+                self.week_value,
+                week=self.week,
+                quarter=self.quarter,
+                week_in_quarter=self.week_in_quarter,
+            )
+        self.week_row = week_row
         self.weekly.add(self.week_row)
         self.datacollector.collect(self)
         if self.weekly_detail is not None:

@@ -133,32 +133,72 @@ def nanmean(x: Array) -> float:
     return average(x[finite]) if finite.any() else float("nan")
 
 
-def week_row(
-    wf: Workforce, week_value: Array, *, week: int, quarter: int, week_in_quarter: int
-) -> dict[str, float]:
-    """The week's model-level series (:data:`WEEKLY_SERIES`), after its check-in."""
+def averages(x: Array, orgs: int) -> list[float]:
+    """:func:`average` of each of ``orgs`` equal blocks of rows, bit for bit.
+
+    Each block's row of the reshaped array is the pairwise sum numpy makes
+    of the block alone (the same count, in the same order).
+    """
+    if orgs == 1:
+        return [average(x)]  # one organisation: without the reshaping's cost
+    blocks = x.reshape(orgs, -1)
+    if x.dtype == np.bool_:
+        return [c / blocks.shape[1] for c in counts(x, orgs)]
+    return [float(v) for v in np.add.reduce(blocks, axis=1) / blocks.shape[1]]
+
+
+def counts(x: Array, orgs: int) -> list[int]:
+    """How many entries of each of ``orgs`` equal blocks of rows of ``x`` are true."""
+    if orgs == 1:
+        return [int(np.count_nonzero(x))]
+    return [int(c) for c in np.count_nonzero(x.reshape(orgs, -1), axis=1)]
+
+
+def nanmeans(x: Array, orgs: int) -> list[float]:
+    """:func:`nanmean` of each of ``orgs`` equal blocks of rows."""
+    if orgs == 1:
+        return [nanmean(x)]
+    if np.isfinite(x).all():
+        return averages(x, orgs)
+    return [nanmean(block) for block in np.split(x, orgs)]
+
+
+def week_rows(
+    wf: Workforce,
+    week_value: Array,
+    orgs: int = 1,
+    *,
+    week: int,
+    quarter: int,
+    week_in_quarter: int,
+) -> list[dict[str, float]]:
+    """The week's model-level series (:data:`WEEKLY_SERIES`) after its check-in, for each
+    of ``orgs`` organisations of equal size whose employees are stacked end to end."""
     target = wf.target * wf.par
     week_fraction = (week_in_quarter or WEEKS_PER_QUARTER) / WEEKS_PER_QUARTER
     effort = wf.effort
-    return {
-        "week": week,
-        "quarter": quarter,
-        "sandbagging_index": nanmean(metrics.sandbagging(target, wf.expected)),
-        "true_value": average(week_value),
-        "reported_progress": nanmean(wf.reported / target),
-        "true_progress": nanmean(wf.produced / target),
-        "expected_progress": week_fraction,
-        "help_share": average(effort[:, 2]),
-        "bau_share": average(effort[:, 1]),
-        "exploration_share": average(effort[:, 3]),
-        "kr_share": average(effort[:, 0]),
-        "blocked_share": average(wf.blocked),
-        "hidden_blocker_share": int(np.count_nonzero(wf.blocked & ~wf.raised))
-        / max(int(np.count_nonzero(wf.blocked)), 1),
-        "watermelon_share": average(metrics.watermelons(wf.reported_status, wf.true_status)),
-        "stress": average(wf.stress),
-        "incident_backlog": average(wf.backlog),
+    hidden = counts(wf.blocked & ~wf.raised, orgs)
+    blocked = counts(wf.blocked, orgs)
+    columns = {
+        "sandbagging_index": nanmeans(metrics.sandbagging(target, wf.expected), orgs),
+        "true_value": averages(week_value, orgs),
+        "reported_progress": nanmeans(wf.reported / target, orgs),
+        "true_progress": nanmeans(wf.produced / target, orgs),
+        "help_share": averages(effort[:, 2], orgs),
+        "bau_share": averages(effort[:, 1], orgs),
+        "exploration_share": averages(effort[:, 3], orgs),
+        "kr_share": averages(effort[:, 0], orgs),
+        "blocked_share": averages(wf.blocked, orgs),
+        "hidden_blocker_share": [h / max(b, 1) for h, b in zip(hidden, blocked, strict=True)],
+        "watermelon_share": averages(metrics.watermelons(wf.reported_status, wf.true_status), orgs),
+        "stress": averages(wf.stress, orgs),
+        "incident_backlog": averages(wf.backlog, orgs),
     }
+    labels = {"week": week, "quarter": quarter, "expected_progress": week_fraction}
+    return [
+        {name: labels[name] if name in labels else columns[name][i] for name in WEEKLY_SERIES}
+        for i in range(orgs)
+    ]
 
 
 def stack(rows: list[dict[str, Array]]) -> dict[str, Array]:
