@@ -57,6 +57,11 @@ BOOKKEEPING: tuple[tuple[str, float | str, str], ...] = (
     ("choices", "MOVE_GRID", "the menu of bookings, as shares of env.booking_bound"),
     ("choices", "TAU_TABLE", "interpolation table of the score's moments (numerical)"),
     ("choices", "CURVES_CACHED", "how many curves' tables a process keeps (memory, not behaviour)"),
+    (
+        "ensemble",
+        "MAX_EMPLOYEES",
+        "how many employees are stepped together (execution, not behaviour)",
+    ),
     ("choices", "_NODES", "quadrature nodes of an expectation (numerical)"),
     ("choices", "HABIT_FORMED", "defines the unit of behaviour.habit_weeks (Lally et al. 2010)"),
     ("choices", 3, "the shading search scores every third option first (search, not choice)"),
