@@ -22,7 +22,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 WEEKS_PER_QUARTER = 13
 
@@ -72,6 +79,13 @@ class _Group(BaseModel):
     # 1.0), but never a float for an int, a bool for a number or a string for
     # either; non-finite numbers are refused before any bound is checked.
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_negative_zero(cls, value: Any) -> Any:
+        """−0.0 is 0: a bound admits it, and arithmetic and comparisons treat it so,
+        but a few operations (a random scale, a copysign) would not."""
+        return value + 0.0 if isinstance(value, float) and value == 0.0 else value
 
 
 class Org(_Group):

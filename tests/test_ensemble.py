@@ -16,6 +16,7 @@ Parquet files, batched on every backend, to the same sweep run run by run.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from pandas.testing import assert_frame_equal
 from okrsim.experiments import executors
 from okrsim.experiments.effects import paired_effect, paired_effects
 from okrsim.experiments.plan import plan_sweep
-from okrsim.model import ensemble, week
+from okrsim.model import OKRModel, ensemble, week
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import curve_for
@@ -82,6 +83,29 @@ def test_runs_of_different_horizons_and_per_employee_weeks_step_together() -> No
     for scenario, seed, result in zip([long, short, long], [1, 2, 3], together, strict=True):
         assert not result.employee_weeks.empty
         assert_same_run(run(scenario, seed, weekly_detail=True), result)
+
+
+def test_runs_taken_up_mid_quarter_step_on_as_alone() -> None:
+    scenario = Scenario.from_mapping({"org": {"n_teams": 2}, "horizon": {"quarters": 2}})
+    alone = [OKRModel(scenario, seed) for seed in (1, 2)]
+    together = [OKRModel(scenario, seed) for seed in (1, 2)]
+    for model in (*alone, *together):
+        for _ in range(3):
+            model.step()
+    for model in alone:
+        model.run()
+    ensemble.Ensemble(together).run()
+    for a, b in zip(alone, together, strict=True):
+        assert_frame_equal(b.weekly_frame(), a.weekly_frame(), check_exact=True)
+        assert_frame_equal(b.quarterly_frame(), a.quarterly_frame(), check_exact=True)
+
+
+def test_negative_zero_is_zero_in_a_scenario() -> None:
+    scenario = Scenario.from_mapping({"comp": {"coupling": -0.0}, "behaviour": {"luck_sd": -0.0}})
+    assert math.copysign(1.0, scenario.comp.coupling) == 1.0
+    assert scenario == Scenario.from_mapping(
+        {"comp": {"coupling": 0.0}, "behaviour": {"luck_sd": 0.0}}
+    )
 
 
 def test_replications_of_one_scenario_make_the_report_choice_in_one_call(

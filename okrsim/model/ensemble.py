@@ -72,7 +72,7 @@ class Ensemble:
             assert len({m.week for m in active}) == 1, "an ensemble steps in lockstep"
             for model in active:
                 model.begin_week()
-            if active[0].week_in_quarter == 0:
+            if active[0].week_in_quarter == 0 or not groups:  # policies change at a quarter's start
                 groups = cohorts(active)
             for group in groups:
                 if isinstance(group, Cohort):
@@ -180,6 +180,7 @@ class Cohort:
         Labelled as :meth:`OKRModel.end_week` labels them: the week counted.
         """
         first = self.members[0]
+        assert len({r.stop - r.start for r in self.rows}) == 1, "a policy's runs are of one size"
         counted = first.week + 1
         rows = weekly_records.week_rows(
             self.workforce,
@@ -309,6 +310,8 @@ def _scalar(value: Any, rows: int) -> Hashable:
     array = np.asarray(value)
     if _stacked(array, rows):
         return ("stacked", array.shape[1])
+    if array.ndim and array.shape[0] == rows:
+        raise ValueError(f"a per-employee field of shape {array.shape} is not (employees, 1 or k)")
     return (array.shape, array.dtype.str, array.tobytes())
 
 
