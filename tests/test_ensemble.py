@@ -27,7 +27,7 @@ from pandas.testing import assert_frame_equal
 from okrsim.experiments import executors
 from okrsim.experiments.effects import paired_effect, paired_effects
 from okrsim.experiments.plan import plan_sweep
-from okrsim.model import OKRModel, ensemble, week
+from okrsim.model import OKRModel, ensemble, stacked_choice, week
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import curve_for
@@ -191,7 +191,7 @@ def test_questions_on_different_code_paths_are_answered_apart() -> None:
     # a believed ratchet opens the negative half of the grid: another code path
     plain, ratcheted, again = question(0.0), question(0.3), question(0.0)
     assert plain.branches() != ratcheted.branches()
-    answers = ensemble.answer_together([plain, None, ratcheted, again])
+    answers = stacked_choice.answer_together([plain, None, ratcheted, again])
     assert answers[1] is None
     for q, answer in zip([plain, ratcheted, again], answers[:1] + answers[2:], strict=True):
         assert answer is not None

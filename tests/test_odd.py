@@ -34,6 +34,7 @@ STRUCTURAL = {
     "model": "3",
     "ensemble": "3",
     "week": "3",
+    "stacked_choice": "3",
     "workforce": "2.2",
     "agents": "2.1",
     "organisation": "2.1",

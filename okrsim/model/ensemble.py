@@ -1,15 +1,16 @@
-"""Runs stepped together, week by week, their report choices made as one array program.
+"""Runs stepped together, week by week: each cohort of one policy as one organisation.
 
 An ensemble holds independent runs (replications, or design points of any
-size): each keeps its own scenario, seed streams, state and records, and
-steps exactly as it would alone.  Only the week's report choice — the
-costliest decision in a week — is taken for all of them at once: the
-questions of runs that share a code path (:meth:`ShadingQuestion.branches`
-and every scalar the choice reads) are stacked along the employee axis,
-answered in one :func:`~okrsim.policies.choices.choose_shading` call, and
-split back.  Every element is computed by the same operations on the same
-numbers as alone, so each run's results are bit-identical to its run alone
-(a test holds every output table to it).
+size): each keeps its own scenario, seed streams, draws, state, quarter
+reviews and records, and steps exactly as it would alone.  At each quarter's
+start the runs under the same policy in force form a :class:`Cohort`, whose
+employees, teams and key results are stacked end to end, and the week's
+submodels (:mod:`okrsim.model.week`) run once for the cohort; the report
+choices of all cohorts are then answered together where they can be
+(:mod:`okrsim.model.stacked_choice`).  No week submodel reads the
+organisation as a whole, so every element is computed by the same operations
+on the same numbers as alone: each run's results are bit-identical to its
+run alone (tests/test_ensemble.py holds every output table to it).
 
 docs/ODD.md §3 (process overview and scheduling).
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,11 +31,11 @@ from okrsim.model.in_force import InForce
 from okrsim.model.model import OKRModel
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
+from okrsim.model.stacked_choice import answer_together
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
-from okrsim.policies.choices import Payoff, ReportStakes, ShadingAnswer, ShadingQuestion
-from okrsim.policies.curves import Array, Curve
+from okrsim.policies.curves import Array
 
 #: Most employees (summed over runs) stepped together.  Beyond a few thousand
 #: the week's fixed costs are already shared and an ensemble only holds more
@@ -260,79 +261,3 @@ def _stack_public(figures: Sequence[PublicFigures], rows: Sequence[slice]) -> Pu
             sizes = [r.stop - r.start for r in rows]
             changes[f.name] = np.repeat(np.array(values, dtype=float), sizes)
     return dataclasses.replace(figures[0], **changes)
-
-
-def answer_together(questions: Sequence[ShadingQuestion | None]) -> list[ShadingAnswer | None]:
-    """Each question's :meth:`~ShadingQuestion.answer`, stacked where they share a code path."""
-    groups: dict[Hashable, list[int]] = {}
-    for i, question in enumerate(questions):
-        if question is not None:
-            groups.setdefault(_path(question), []).append(i)
-    answers: list[ShadingAnswer | None] = [None] * len(questions)
-    for members in groups.values():
-        if len(members) == 1:
-            answers[members[0]] = questions[members[0]].answer()  # type: ignore[union-attr]
-            continue
-        group = [q for i, q in enumerate(questions) if i in members and q is not None]
-        shading, gain = _stack(group).answer()
-        ends = np.cumsum([len(q.mu_attainment) for q in group])[:-1]
-        for i, s, g in zip(members, np.split(shading, ends), np.split(gain, ends), strict=True):
-            answers[i] = (s, g)
-    return answers
-
-
-def _path(question: ShadingQuestion) -> Hashable:
-    """What must be equal for questions to be stacked: branches, scalars and the curve."""
-    rows = len(question.mu_attainment)
-    scalars = [
-        _scalar(value, rows)
-        for holder in (question.payoff, question.stakes)
-        for value in _values(holder)
-    ]
-    shape = question.mu_attainment.shape[1:]
-    return (shape, question.branches(), question.options.tobytes(), tuple(scalars))
-
-
-def _values(holder: Payoff | ReportStakes) -> list[Any]:
-    return [getattr(holder, f.name) for f in dataclasses.fields(holder)]
-
-
-def _stacked(value: Any, rows: int) -> bool:
-    """Whether a field is per employee: (employees, 1) or (employees, key results)."""
-    return not isinstance(value, Curve) and np.ndim(value) == 2 and np.shape(value)[0] == rows
-
-
-def _scalar(value: Any, rows: int) -> Hashable:
-    """A field's value as it enters the stacking key: per-employee arrays are stacked,
-    anything else must be equal."""
-    if isinstance(value, Curve):
-        return value
-    array = np.asarray(value)
-    if _stacked(array, rows):
-        return ("stacked", array.shape[1])
-    if array.ndim and array.shape[0] == rows:
-        raise ValueError(f"a per-employee field of shape {array.shape} is not (employees, 1 or k)")
-    return (array.shape, array.dtype.str, array.tobytes())
-
-
-def _stack(group: Sequence[ShadingQuestion]) -> ShadingQuestion:
-    """Questions of one code path as one, their per-employee arrays end to end."""
-    first = group[0]
-
-    def joined(holders: Sequence[Payoff | ReportStakes]) -> dict[str, Any]:
-        changes = {}
-        for f in dataclasses.fields(holders[0]):
-            values = [getattr(h, f.name) for h in holders]
-            if _stacked(values[0], len(first.mu_attainment)):
-                changes[f.name] = np.concatenate([np.asarray(v) for v in values])
-        return changes
-
-    payoff = dataclasses.replace(first.payoff, **joined([q.payoff for q in group]))
-    stakes = dataclasses.replace(first.stakes, **joined([q.stakes for q in group]))
-    return ShadingQuestion(
-        np.concatenate([q.mu_attainment for q in group]),
-        np.concatenate([q.sd_attainment for q in group]),
-        payoff=payoff,
-        stakes=stakes,
-        options=first.options,
-    )

@@ -1,0 +1,99 @@
+"""The week's report choices of several runs, answered in one call where they can be.
+
+Questions (:class:`~okrsim.policies.choices.ShadingQuestion`) that take the
+same code path in :func:`~okrsim.policies.choices.choose_shading`
+(:meth:`~okrsim.policies.choices.ShadingQuestion.branches`) and agree on
+every scalar it reads and on the curve are stacked along the employee axis,
+answered once and split back; every element is then computed by the same
+operations on the same numbers as alone.  Used by
+:class:`~okrsim.model.ensemble.Ensemble` across its cohorts.
+
+docs/ODD.md §3 (process overview and scheduling).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from okrsim.policies.choices import Payoff, ReportStakes, ShadingAnswer, ShadingQuestion
+from okrsim.policies.curves import Curve
+
+
+def answer_together(questions: Sequence[ShadingQuestion | None]) -> list[ShadingAnswer | None]:
+    """Each question's :meth:`~ShadingQuestion.answer`, stacked where they share a code path."""
+    groups: dict[Hashable, list[int]] = {}
+    for i, question in enumerate(questions):
+        if question is not None:
+            groups.setdefault(_path(question), []).append(i)
+    answers: list[ShadingAnswer | None] = [None] * len(questions)
+    for members in groups.values():
+        if len(members) == 1:
+            answers[members[0]] = questions[members[0]].answer()  # type: ignore[union-attr]
+            continue
+        group = [q for i, q in enumerate(questions) if i in members and q is not None]
+        shading, gain = _stack(group).answer()
+        ends = np.cumsum([len(q.mu_attainment) for q in group])[:-1]
+        for i, s, g in zip(members, np.split(shading, ends), np.split(gain, ends), strict=True):
+            answers[i] = (s, g)
+    return answers
+
+
+def _path(question: ShadingQuestion) -> Hashable:
+    """What must be equal for questions to be stacked: branches, scalars and the curve."""
+    rows = len(question.mu_attainment)
+    scalars = [
+        _scalar(value, rows)
+        for holder in (question.payoff, question.stakes)
+        for value in _values(holder)
+    ]
+    shape = question.mu_attainment.shape[1:]
+    return (shape, question.branches(), question.options.tobytes(), tuple(scalars))
+
+
+def _values(holder: Payoff | ReportStakes) -> list[Any]:
+    return [getattr(holder, f.name) for f in dataclasses.fields(holder)]
+
+
+def _stacked(value: Any, rows: int) -> bool:
+    """Whether a field is per employee: (employees, 1) or (employees, key results)."""
+    return not isinstance(value, Curve) and np.ndim(value) == 2 and np.shape(value)[0] == rows
+
+
+def _scalar(value: Any, rows: int) -> Hashable:
+    """A field's value as it enters the stacking key: per-employee arrays are stacked,
+    anything else must be equal."""
+    if isinstance(value, Curve):
+        return value
+    array = np.asarray(value)
+    if _stacked(array, rows):
+        return ("stacked", array.shape[1])
+    if array.ndim and array.shape[0] == rows:
+        raise ValueError(f"a per-employee field of shape {array.shape} is not (employees, 1 or k)")
+    return (array.shape, array.dtype.str, array.tobytes())
+
+
+def _stack(group: Sequence[ShadingQuestion]) -> ShadingQuestion:
+    """Questions of one code path as one, their per-employee arrays end to end."""
+    first = group[0]
+
+    def joined(holders: Sequence[Payoff | ReportStakes]) -> dict[str, Any]:
+        changes = {}
+        for f in dataclasses.fields(holders[0]):
+            values = [getattr(h, f.name) for h in holders]
+            if _stacked(values[0], len(first.mu_attainment)):
+                changes[f.name] = np.concatenate([np.asarray(v) for v in values])
+        return changes
+
+    payoff = dataclasses.replace(first.payoff, **joined([q.payoff for q in group]))
+    stakes = dataclasses.replace(first.stakes, **joined([q.stakes for q in group]))
+    return ShadingQuestion(
+        np.concatenate([q.mu_attainment for q in group]),
+        np.concatenate([q.sd_attainment for q in group]),
+        payoff=payoff,
+        stakes=stakes,
+        options=first.options,
+    )
