@@ -105,23 +105,24 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     runs the chunk's tasks as ensembles (:func:`okrsim.model.ensemble.batches`,
     sized by the base scenario's organisation); an ensemble that raises is
     run again task by task, so that the failure is pinned on its run and the
-    others are kept.  Either way
-    every run's row is the same, bit for bit.  This is the function every
-    backend executes (module-level so that it pickles by reference).
+    others are kept.  Either way every run's row is the same, bit for bit.
+    This is the function every backend executes (module-level so that it
+    pickles by reference).
     """
     start = time.perf_counter()
     runner = resolve_runner(chunk.runner)
     batch_path = BATCH_RUNNERS.get(chunk.runner)
+    batch = resolve_runner(batch_path) if batch_path is not None else None
     base = Scenario.from_mapping(chunk.base, source="the sweep's base scenario")
     out = ChunkResult()
-    if batch_path is None:
+    if batch is None:
         batches = [[task] for task in chunk.tasks]
     else:
         batches = ensemble.batches(chunk.tasks, base.org.n_teams * base.org.team_size)
     for tasks in batches:
         done = {}
-        if batch_path is not None and len(tasks) > 1:
-            done = _run_batch(tasks, base, chunk, resolve_runner(batch_path))
+        if batch is not None and len(tasks) > 1:
+            done = _run_batch(tasks, base, chunk, batch)
         for task in tasks:
             try:
                 row, series = done.get(task.run_id) or execute(task, base, chunk, runner)

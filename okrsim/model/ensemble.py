@@ -153,14 +153,16 @@ class Cohort:
             slice(int(end - m.workforce.n), int(end)) for m, end in zip(members, ends, strict=True)
         ]
         teams = np.cumsum([0] + [m.org.n_teams for m in members])[:-1]
+        # each run's teams numbered past those of the runs before
+        team = np.concatenate([m.org.team + t for m, t in zip(members, teams, strict=True)])
         tally = _stack_fields([m.tally for m in members], rows)
         tally.parts = [(r, m.tally) for r, m in zip(rows, members, strict=True)]
         first = members[0]
         return cls(
             members=list(members),
             rows=rows,
-            workforce=_stack_fields([m.workforce for m in members], rows, teams=teams),
-            org=_stack_org([m.org for m in members], rows, teams),
+            workforce=_stack_fields([m.workforce for m in members], rows, team=team),
+            org=_stack_org([m.org for m in members], rows, teams, team),
             policy=first.policy,
             public=_stack_public([m.public for m in members], rows),
             tally=tally,
@@ -213,27 +215,25 @@ def _stack_arrays(holders: Sequence[Any], name: str, rows: Sequence[slice]) -> A
 
 
 def _stack_fields(
-    holders: Sequence[Any], rows: Sequence[slice], *, teams: Array | None = None
+    holders: Sequence[Any], rows: Sequence[slice], *, team: Array | None = None
 ) -> Any:
     """A copy of the first holder with every array field stacked (:func:`_stack_arrays`)
-    and ``n`` the total; a ``team`` field is numbered past the holders before."""
+    and ``n`` the total; a ``team`` field, the same for every run, is ``team``."""
     stacked = copy.copy(holders[0])
     for f in dataclasses.fields(holders[0]):
-        value = getattr(holders[0], f.name)
-        if f.name == "team" and teams is not None:
-            setattr(
-                stacked,
-                f.name,
-                np.concatenate([h.team + t for h, t in zip(holders, teams, strict=True)]),
-            )
-        elif isinstance(value, np.ndarray):
+        if f.name == "team" and team is not None:
+            stacked.team = team
+        elif isinstance(getattr(holders[0], f.name), np.ndarray):
             setattr(stacked, f.name, _stack_arrays(holders, f.name, rows))
     stacked.n = rows[-1].stop
     return stacked
 
 
-def _stack_org(orgs: Sequence[Organisation], rows: Sequence[slice], teams: Array) -> Organisation:
-    """The organisations as one: teams and colleagues numbered past those before.
+def _stack_org(
+    orgs: Sequence[Organisation], rows: Sequence[slice], teams: Array, team: Array
+) -> Organisation:
+    """The organisations as one: teams and colleagues numbered past those before
+    (``teams``: each organisation's first team; ``team``: each employee's).
 
     The dependency graph is the first's: the week reads suppliers, not the graph.
     """
@@ -246,7 +246,7 @@ def _stack_org(orgs: Sequence[Organisation], rows: Sequence[slice], teams: Array
     return dataclasses.replace(
         orgs[0],
         n_teams=int(sum(o.n_teams for o in orgs)),
-        team=np.concatenate([o.team + t for o, t in zip(orgs, teams, strict=True)]),
+        team=team,
         upstream=moved([o.upstream for o in orgs], teams),
         supplier=moved([o.supplier for o in orgs], [r.start for r in rows]),
         shared=np.concatenate([o.shared for o in orgs]),

@@ -25,19 +25,22 @@ from okrsim.policies.curves import Curve
 
 def answer_together(questions: Sequence[ShadingQuestion | None]) -> list[ShadingAnswer | None]:
     """Each question's :meth:`~ShadingQuestion.answer`, stacked where they share a code path."""
-    groups: dict[Hashable, list[int]] = {}
+    groups: dict[Hashable, list[tuple[int, ShadingQuestion]]] = {}
     for i, question in enumerate(questions):
         if question is not None:
-            groups.setdefault(_path(question), []).append(i)
+            groups.setdefault(_path(question), []).append((i, question))
     answers: list[ShadingAnswer | None] = [None] * len(questions)
     for members in groups.values():
         if len(members) == 1:
-            answers[members[0]] = questions[members[0]].answer()  # type: ignore[union-attr]
+            i, question = members[0]
+            answers[i] = question.answer()
             continue
-        group = [q for i, q in enumerate(questions) if i in members and q is not None]
+        group = [question for _, question in members]
         shading, gain = _stack(group).answer()
         ends = np.cumsum([len(q.mu_attainment) for q in group])[:-1]
-        for i, s, g in zip(members, np.split(shading, ends), np.split(gain, ends), strict=True):
+        for (i, _), s, g in zip(
+            members, np.split(shading, ends), np.split(gain, ends), strict=True
+        ):
             answers[i] = (s, g)
     return answers
 

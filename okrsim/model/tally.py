@@ -127,18 +127,19 @@ class Tally:
 
     def add_total(self, name: str, values: Array, where: Array | None = None) -> None:
         """Add to an organisation-wide count: the sum of ``values`` (where ``where``)."""
-        for rows, part in self.parts:
-            part.add_total(name, values[rows], None if where is None else where[rows])
         if self.parts:
+            for rows, part in self.parts:
+                part.add_total(name, values[rows], None if where is None else where[rows])
             return
         chosen = values if where is None else values[where]
         setattr(self, name, getattr(self, name) + chosen.sum())
 
     def add_latencies(self, weeks: Array, where: Array) -> None:
         """Keep the latencies, in weeks, of the blockers ``where`` (if any)."""
-        for rows, part in self.parts:
-            part.add_latencies(weeks[rows], where[rows])
-        if where.any() and not self.parts:
+        if self.parts:
+            for rows, part in self.parts:
+                part.add_latencies(weeks[rows], where[rows])
+        elif where.any():
             self.latencies.append(weeks[where].astype(float))
 
     def latency_weeks(self) -> Array:

@@ -141,10 +141,10 @@ def averages(x: Array, orgs: int) -> list[float]:
     """
     if orgs == 1:
         return [average(x)]  # one organisation: without the reshaping's cost
-    blocks = x.reshape(orgs, -1)
+    size = x.size // orgs
     if x.dtype == np.bool_:
-        return [c / blocks.shape[1] for c in counts(x, orgs)]
-    return [float(v) for v in np.add.reduce(blocks, axis=1) / blocks.shape[1]]
+        return [c / size for c in counts(x, orgs)]
+    return [float(v) for v in np.add.reduce(x.reshape(orgs, -1), axis=1) / size]
 
 
 def counts(x: Array, orgs: int) -> list[int]:
