@@ -112,6 +112,11 @@ def review_of(
     return Review(nan, nan, score, judged, ratings, settled, score)
 
 
+def peer_noise(rng: np.random.Generator, model: OKRModel) -> np.ndarray:
+    """A quarter's standard normals for what teammates are seen to get and do."""
+    return rng.standard_normal((2, model.workforce.n, model.org.team_size))
+
+
 def nothing_seen(n: int) -> Seen:
     none = np.zeros(n, dtype=bool)
     return Seen(np.zeros(n), none, np.zeros(n), none, np.zeros(n), none)
@@ -125,10 +130,18 @@ def test_with_no_bad_news_in_sight_the_fear_stays_while_the_coupling_is_learned(
     tally.red_reports[:] = 0
     rng = np.random.default_rng(5)
     score = rng.uniform(0.6, 1.2, wf.n)
-    ratings = 0.9 * score + 0.5 * pb.seen_work(tally)  # a coupling of 0.9, seen clearly
+    ratings = 0.9 * score + 0.5 * pb.seen_work(tally, model.org)  # a coupling of 0.9, seen clearly
     before_news = wf.bad_news_belief.copy()
     review = review_of(model, ratings, score)
-    pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+    pb.learn(
+        wf,
+        model.org,
+        model.policy,
+        tally,
+        review,
+        nothing_seen(wf.n),
+        peer_noise=peer_noise(rng, model),
+    )
     np.testing.assert_array_equal(wf.bad_news_belief, before_news)  # Tesser & Rosen's MUM
     np.testing.assert_allclose(wf.coupling_belief, 0.9, atol=1e-6)
 
@@ -142,8 +155,16 @@ def settle_once(s: Scenario, anchor: float, ratings_of, *, seed: int = 5) -> Wor
     wf.rating_evidence[:] = 0.0
     rng = np.random.default_rng(seed)
     score = rng.uniform(0.6, 1.2, wf.n)
-    review = review_of(model, ratings_of(score, pb.seen_work(tally), rng), score)
-    pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+    review = review_of(model, ratings_of(score, pb.seen_work(tally, model.org), rng), score)
+    pb.learn(
+        wf,
+        model.org,
+        model.policy,
+        tally,
+        review,
+        nothing_seen(wf.n),
+        peer_noise=peer_noise(rng, model),
+    )
     return wf
 
 
@@ -158,7 +179,7 @@ def test_an_impression_of_work_keeps_its_order_when_the_work_is_worth_less_than_
     present = np.maximum(tally.weeks_present, 1.0)
     tally.seen_contribution -= loss * present  # every week worth ``loss`` less, for everyone
     per_week = tally.seen_contribution / present
-    seen = pb.seen_work(tally)
+    seen = pb.seen_work(tally, model.org)
     order = np.argsort(per_week, kind="stable")
     assert np.all(np.diff(seen[order]) >= 0)
     assert seen.mean() == pytest.approx(1.0)
@@ -179,9 +200,17 @@ def test_with_nothing_to_tell_scores_apart_the_belief_is_the_anchor():
     wf.coupling_anchor[:] = 0.35
     wf.coupling_belief[:] = 0.8  # whatever it believed before
     score = np.full(wf.n, 0.9)
-    review = review_of(model, 0.5 * pb.seen_work(tally), score)
+    review = review_of(model, 0.5 * pb.seen_work(tally, model.org), score)
     rng = np.random.default_rng(5)
-    pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+    pb.learn(
+        wf,
+        model.org,
+        model.policy,
+        tally,
+        review,
+        nothing_seen(wf.n),
+        peer_noise=peer_noise(rng, model),
+    )
     np.testing.assert_array_equal(wf.coupling_belief, 0.35)
 
 
@@ -415,11 +444,19 @@ def test_the_fitted_mark_for_bad_news_has_the_sign_of_the_true_one(quarters_sett
         tally.raises[:] = rng.poisson(0.8, wf.n)
         tally.red_reports[:] = 0.0
         tally.seen_contribution[:] = rng.uniform(5.0, 15.0, wf.n)
-        judged.append(0.5 * pb.seen_work(tally) - 0.2 * pb.bad_news(tally))
+        judged.append(0.5 * pb.seen_work(tally, model.org) - 0.2 * pb.bad_news(tally))
         settled = quarter % quarters_settled == 0
         ratings = 0.3 * score + np.mean(judged, axis=0)
         review = review_of(model, ratings, score, settled=settled)
-        pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+        pb.learn(
+            wf,
+            model.org,
+            model.policy,
+            tally,
+            review,
+            nothing_seen(wf.n),
+            peer_noise=peer_noise(rng, model),
+        )
         if settled:
             judged = []
     np.testing.assert_allclose(wf.bad_news_belief, 0.2, atol=1e-6)
@@ -440,7 +477,15 @@ def test_what_no_one_sees_does_not_move_beliefs():
         rng = np.random.default_rng(9)
         score = rng.uniform(0.6, 1.2, wf.n)
         review = review_of(model, 0.4 * score + rng.normal(0.0, 0.1, wf.n), score)
-        pb.learn(wf, model.org, model.policy, tally, review, nothing_seen(wf.n), rng=rng)
+        pb.learn(
+            wf,
+            model.org,
+            model.policy,
+            tally,
+            review,
+            nothing_seen(wf.n),
+            peer_noise=peer_noise(rng, model),
+        )
         beliefs.append((wf.coupling_belief.copy(), wf.bad_news_belief.copy()))
     np.testing.assert_array_equal(beliefs[0][0], beliefs[1][0])
     np.testing.assert_array_equal(beliefs[0][1], beliefs[1][1])

@@ -3,8 +3,9 @@
 * Every preset (different sizes, key results, policies, schedules) twice,
   each run with its own seed, as one ensemble: every output table equal to
   the run's alone, exactly.
-* Runs under one policy step as one cohort, and answer the week's report
-  choice in one call.
+* Runs under one policy step as one cohort, weeks and quarters' ends, and
+  answer the week's report choice in one call; a cohort's
+  organisation-wide figures are each organisation's own, bit for bit.
 * The paired runner's batch form gives the paired runner's effects.
 * A worker's ensemble whose run raises reruns its runs alone: the failure is
   pinned on its run and the other rows are kept.
@@ -20,6 +21,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
@@ -27,10 +29,12 @@ from pandas.testing import assert_frame_equal
 from okrsim.experiments import executors
 from okrsim.experiments.effects import paired_effect, paired_effects
 from okrsim.experiments.plan import plan_sweep
-from okrsim.model import OKRModel, ensemble, stacked_choice, week
+from okrsim.model import OKRModel, ensemble, quarter_end, stacked_choice, week
+from okrsim.model.organisation import Organisation
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import curve_for
+from okrsim.policies.rating import relative_to_mean
 from okrsim.seeding import RunSeed
 from okrsim.simulation import RunResult, run, run_many
 
@@ -77,6 +81,49 @@ def test_runs_under_one_policy_step_as_one_cohort(monkeypatch: pytest.MonkeyPatc
     scenario = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 2}})
     run_many([scenario] * 5, [1, 2, 3, 4, 5])
     assert stepped == [5 * 3 * scenario.org.team_size] * 26
+
+
+def test_a_cohorts_quarter_ends_once_for_all_its_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    reviewed: list[int] = []
+    real = quarter_end.review
+
+    def counted(state: Any, draws: Any) -> Any:
+        reviewed.append(state.workforce.n)
+        return real(state, draws)
+
+    monkeypatch.setattr(quarter_end, "review", counted)
+    scenario = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 2}})
+    run_many([scenario] * 5, [1, 2, 3, 4, 5])
+    assert reviewed == [5 * 3 * scenario.org.team_size] * 2
+
+
+@pytest.mark.parametrize("statistic", [np.mean, np.std, np.var])
+def test_organisation_wide_figures_are_each_organisations_own_bit_for_bit(statistic: Any) -> None:
+    """Rows of very different sizes and signs, long enough for pairwise sums to
+    split: each run's figure in a cohort is the figure of its rows alone."""
+    rng = np.random.default_rng(3)
+    runs, n = 7, 1000
+    values = rng.normal(0.0, 1.0, runs * n) * 10.0 ** rng.integers(-8, 9, runs * n)
+    org = Organisation.draw(np.random.default_rng(0), Scenario())
+    stacked = dataclasses.replace(org, runs=runs)
+    each = np.asarray(stacked.overall(statistic, values))
+    assert each.shape == (runs * n,)
+    for r in range(runs):
+        alone = dataclasses.replace(org, runs=1).overall(statistic, values[r * n : (r + 1) * n])
+        assert isinstance(alone, float)
+        assert np.all(each[r * n : (r + 1) * n] == alone)
+
+
+def test_a_reading_against_each_organisations_mean_is_the_reading_alone() -> None:
+    """One organisation's mean stands out of its spread, the other's does not:
+    each keeps its own reading (shares of the mean, or a z-score)."""
+    x = np.array([1.0, 2.0, 3.0, -1.0, 0.5, 0.8])
+    mean = np.repeat([2.0, 0.1], 3)
+    spread = np.repeat([0.8, 0.9], 3)
+    together = relative_to_mean(x, mean, spread, weight=0.7)
+    for rows in (slice(0, 3), slice(3, 6)):
+        alone = relative_to_mean(x[rows], float(mean[rows][0]), float(spread[rows][0]), weight=0.7)
+        assert together[rows].tobytes() == alone.tobytes()
 
 
 def test_runs_that_take_different_code_paths_in_one_ensemble_give_each_run_alone() -> None:

@@ -150,7 +150,7 @@ def judged_after_a_week(phi: float, breakthrough_draw: float) -> tuple[np.ndarra
         measured,
         manager_view=model.manager_view,
         leniency=np.zeros(s.org.n_teams),
-        rng=np.random.default_rng(7),
+        seen_noise=np.random.default_rng(7).standard_normal(model.workforce.n),
     )
     return judgment.judged[explorer], tally.contribution[explorer]
 

@@ -61,7 +61,7 @@ def judged_under(model: OKRModel, s: Scenario, leniency: np.ndarray | None = Non
         measured,
         manager_view=model.manager_view,
         leniency=np.zeros(s.org.n_teams) if leniency is None else leniency,
-        rng=np.random.default_rng(7),
+        seen_noise=np.random.default_rng(7).standard_normal(model.workforce.n),
     )
 
 
@@ -338,17 +338,17 @@ def test_quitting_rises_with_stress_and_with_pay_below_perceived_worth():
     wf, policy = model.workforce, model.policy
     ratings = np.ones(wf.n)
     wf.stress[:] = 0.1
-    calm = quit_probability(wf, policy, ratings)
+    calm = quit_probability(wf, model.org, policy, ratings)
     wf.stress[:] = 0.8
-    stressed = quit_probability(wf, policy, ratings)
+    stressed = quit_probability(wf, model.org, policy, ratings)
     assert np.all(stressed > calm)
     wf.stress[:] = 0.1
     underpaid = ratings.copy()
     underpaid[0] = 0.6  # rated below the rest, the same perceived worth
-    p = quit_probability(wf, policy, underpaid)
+    p = quit_probability(wf, model.org, policy, underpaid)
     assert p[0] > calm[0]
     wf.capability_belief[1] *= 1.5  # thinks itself worth more, paid the same
-    assert quit_probability(wf, policy, ratings)[1] > calm[1]
+    assert quit_probability(wf, model.org, policy, ratings)[1] > calm[1]
 
 
 @pytest.mark.parametrize("shift", [0.0, -1.0, -1.3, -5.0])
@@ -361,7 +361,7 @@ def test_the_better_paid_are_the_less_likely_to_leave_whatever_the_mean_rating(s
     wf.stress[:] = 0.2
     wf.capability_belief[:] = 1.0  # the same perceived worth: only pay differs
     ratings = np.linspace(0.6, 1.8, wf.n) + shift  # the same spread, moved down
-    p = quit_probability(wf, policy, ratings)
+    p = quit_probability(wf, model.org, policy, ratings)
     assert np.all(np.diff(p) < 0), f"mean rating {ratings.mean():.2f}: quits not falling with pay"
 
 
@@ -614,7 +614,7 @@ def test_nobody_quits_before_a_full_quarter_in_the_seat():
     model = mid_quarter(s)
     wf = model.workforce
     wf.tenure_weeks[:4] = [-3.0, 0.0, 5.0, WEEKS_PER_QUARTER - 1.0]
-    left = decide_quits(wf, model.policy, np.ones(wf.n), quit_u=np.zeros(wf.n))
+    left = decide_quits(wf, model.org, model.policy, np.ones(wf.n), quit_u=np.zeros(wf.n))
     assert not left[:4].any()
     np.testing.assert_array_equal(left, wf.tenure_weeks >= WEEKS_PER_QUARTER)
 

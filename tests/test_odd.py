@@ -35,6 +35,8 @@ STRUCTURAL = {
     "ensemble": "3",
     "week": "3",
     "stacked_choice": "3",
+    "quarter_end": "3",
+    "stacking": "3",
     "workforce": "2.2",
     "agents": "2.1",
     "organisation": "2.1",

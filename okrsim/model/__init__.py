@@ -5,7 +5,9 @@ module                          ODD section
 ==============================  ===========================================
 :mod:`~okrsim.model.model`      §3 process overview (:class:`OKRModel`)
 :mod:`~okrsim.model.week`       §3 the week's submodels in order, for one run or a cohort
+:mod:`~.quarter_end`            §3 the quarter's end in order, for one run or a cohort
 :mod:`~okrsim.model.ensemble`   §3 runs stepped together (cohorts of one policy)
+:mod:`~.stacking`               §3 a cohort gathered from its runs and handed back
 :mod:`~.stacked_choice`         §3 report choices of several runs in one call
 :mod:`~okrsim.model.workforce`  §2.2 state variables (struct of arrays)
 :mod:`~okrsim.model.agents`     §2.1 entities (Mesa agents viewing rows)

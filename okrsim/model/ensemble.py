@@ -4,33 +4,36 @@ An ensemble holds independent runs (replications, or design points of any
 size): each keeps its own scenario, seed streams, draws, state, quarter
 reviews and records, and steps exactly as it would alone.  At each quarter's
 start the runs under the same policy in force form a :class:`Cohort`, whose
-employees, teams and key results are stacked end to end, and the week's
-submodels (:mod:`okrsim.model.week`) run once for the cohort; the report
+employees, teams and key results are stacked end to end
+(:mod:`okrsim.model.stacking`), and the week's submodels
+(:mod:`okrsim.model.week`) and the quarter's end
+(:mod:`okrsim.model.quarter_end`) run once for the cohort; the report
 choices of all cohorts are then answered together where they can be
-(:mod:`okrsim.model.stacked_choice`).  No week submodel reads the
-organisation as a whole, so every element is computed by the same operations
-on the same numbers as alone: each run's results are bit-identical to its
-run alone (tests/test_ensemble.py holds every output table to it).
+(:mod:`okrsim.model.stacked_choice`).  No submodel reads the organisations
+as a whole (organisation-wide figures are each one's own), so every element
+is computed by the same operations on the same numbers as alone: each run's
+results are bit-identical to its run alone (tests/test_ensemble.py holds
+every output table to it).
 
 docs/ODD.md §3 (process overview and scheduling).
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from okrsim.model import week, weekly_records
+from okrsim.model import quarter_end, stacking, week, weekly_records
+from okrsim.model.decision_rules import RuleDraws
 from okrsim.model.in_force import InForce
 from okrsim.model.model import OKRModel
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
+from okrsim.model.policy_beliefs import Statement
+from okrsim.model.quarter_review import YearBook
 from okrsim.model.stacked_choice import answer_together
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -59,9 +62,9 @@ class Ensemble:
 
     At each quarter's start the runs are grouped by the policy in force
     (:func:`cohorts`); a cohort of several runs is stepped as one
-    :class:`Cohort`, the others alone.  The quarters' starts and ends, the
-    week's draws and the records stay each run's own.  A run whose horizon
-    ends drops out.
+    :class:`Cohort`, weeks and quarter's end, the others alone.  The
+    quarters' starts, the draws and the records stay each run's own.  A run
+    whose horizon ends drops out.
     """
 
     def __init__(self, models: Sequence[OKRModel]) -> None:
@@ -88,7 +91,10 @@ class Ensemble:
                     group.scatter()
             rows = {id(m): row for g in groups if isinstance(g, Cohort) for m, row in g.week_rows()}
             for model in active:
-                model.end_week(rows.get(id(model)))
+                model.count_week(rows.get(id(model)))
+            if active[0].week_in_quarter == 0:  # the quarter's last week is done
+                for group in groups:
+                    group.end_quarter()
             active = [m for m in active if m.running]
 
 
@@ -110,14 +116,18 @@ def cohorts(models: Sequence[OKRModel]) -> list[Cohort | OKRModel]:
 class Cohort:
     """Runs under one policy as one organisation: their employees end to end.
 
-    A :class:`~okrsim.model.week.WeekState`.  Gathered at a quarter's start:
-    every array of each run's workforce, tally, team alignment and manager's
-    view is stacked, and the run's own becomes a view of its rows, so what
-    the week does to the cohort it does to each run.  The organisations'
-    structures are stacked with team and colleague numbers moved past the
-    runs before; public figures that differ become each employee's own
-    organisation's (:func:`~okrsim.model.organisation.by_key_result`);
-    organisation-wide counts go to each run's tally (``Tally.parts``).
+    A :class:`~okrsim.model.week.WeekState` and a
+    :class:`~okrsim.model.quarter_end.QuarterState`.  Gathered at a quarter's
+    start (:mod:`okrsim.model.stacking`): every array of each run's
+    workforce, tally, team alignment and manager's view is stacked, and the
+    run's own becomes a view of its rows, so what the week does to the
+    cohort it does to each run.  The organisations' structures are stacked
+    with team and colleague numbers moved past the runs before; public
+    figures that differ become each employee's own organisation's
+    (:func:`~okrsim.model.organisation.by_key_result`); organisation-wide
+    counts go to each run's tally (``Tally.parts``) and organisation-wide
+    figures at the quarter's end are each organisation's
+    (``Organisation.overall``).
     """
 
     members: list[OKRModel]
@@ -129,6 +139,12 @@ class Cohort:
     tally: Tally
     alignment: Array
     manager_view: Array
+    year: YearBook
+    leniency: Array
+    last_reported: Array | None
+    rule_draws: RuleDraws
+    statement: Statement | None
+    n_quarters: int
     draws: dict[str, Array] = field(default_factory=dict)
     outlook: Outlook = field(default=(np.empty(0), np.empty(0)))
     per_output: Array = field(default_factory=lambda: np.empty(0))
@@ -155,23 +171,30 @@ class Cohort:
         teams = np.cumsum([0] + [m.org.n_teams for m in members])[:-1]
         # each run's teams numbered past those of the runs before
         team = np.concatenate([m.org.team + t for m, t in zip(members, teams, strict=True)])
-        tally = _stack_fields([m.tally for m in members], rows)
+        tally = stacking.fields([m.tally for m in members], rows)
         tally.parts = [(r, m.tally) for r, m in zip(rows, members, strict=True)]
         first = members[0]
+        assert len({m.n_quarters for m in members}) == 1, "a policy's runs share a horizon"
         return cls(
             members=list(members),
             rows=rows,
-            workforce=_stack_fields([m.workforce for m in members], rows, team=team),
-            org=_stack_org([m.org for m in members], rows, teams, team),
+            workforce=stacking.fields([m.workforce for m in members], rows, team=team),
+            org=stacking.organisations([m.org for m in members], rows, teams, team),
             policy=first.policy,
-            public=_stack_public([m.public for m in members], rows),
+            public=stacking.public_figures([m.public for m in members], rows),
             tally=tally,
-            alignment=_stack_arrays(
+            alignment=stacking.arrays(
                 members,
                 "alignment",
                 [slice(t, t + m.org.n_teams) for t, m in zip(teams, members, strict=True)],
             ),
-            manager_view=_stack_arrays(members, "manager_view", rows),
+            manager_view=stacking.arrays(members, "manager_view", rows),
+            year=stacking.year_books([m.year for m in members]),
+            leniency=np.concatenate([m.leniency for m in members]),
+            last_reported=stacking.last_reported([m.last_reported for m in members]),
+            rule_draws=stacking.rule_draws([m.rule_draws for m in members]),
+            statement=first.statement,
+            n_quarters=first.n_quarters,
         )
 
     def draw(self) -> None:
@@ -197,6 +220,27 @@ class Cohort:
         )
         return list(zip(self.members, rows, strict=True))
 
+    def end_quarter(self) -> None:
+        """The quarter's end for every run at once; each run records its own quarter.
+
+        The draws are each run's, from its own streams; what the quarter's
+        end rebinds (the year book, the reported output the ratchet reads,
+        the public figures) is handed back to each run.
+        """
+        draws = stacking.quarter_draws(
+            [m.draw_quarter() for m in self.members], self.rows, self.workforce.team
+        )
+        review, left = quarter_end.review(self, draws)
+        for model, rows in zip(self.members, self.rows, strict=True):
+            model.record_quarter(stacking.review_of(review, rows), left[rows])
+        quarter_end.renew(self, review, left, draws)
+        assert self.last_reported is not None  # kept at every quarter's end
+        for model, rows in zip(self.members, self.rows, strict=True):
+            model.year = stacking.give_year_book(self.year, rows)
+            model.last_reported = self.last_reported[rows]
+            model.public = stacking.give_public_figures(self.public, rows)
+            model.close_quarter()
+
     def scatter(self) -> None:
         """The week's outlook, value of output and value created, to each run."""
         mu, sd = self.outlook
@@ -204,62 +248,3 @@ class Cohort:
             model.outlook = (mu[rows], sd[rows])
             model.per_output = self.per_output[rows]
             model.week_value = self.week_value[rows]
-
-
-def _stack_arrays(holders: Sequence[Any], name: str, rows: Sequence[slice]) -> Array:
-    """``name`` of every holder end to end; each holder's becomes a view of its rows."""
-    stacked = np.concatenate([getattr(h, name) for h in holders])
-    for holder, part in zip(holders, rows, strict=True):
-        setattr(holder, name, stacked[part])
-    return stacked
-
-
-def _stack_fields(
-    holders: Sequence[Any], rows: Sequence[slice], *, team: Array | None = None
-) -> Any:
-    """A copy of the first holder with every array field stacked (:func:`_stack_arrays`)
-    and ``n`` the total; a ``team`` field, the same for every run, is ``team``."""
-    stacked = copy.copy(holders[0])
-    for f in dataclasses.fields(holders[0]):
-        if f.name == "team" and team is not None:
-            stacked.team = team
-        elif isinstance(getattr(holders[0], f.name), np.ndarray):
-            setattr(stacked, f.name, _stack_arrays(holders, f.name, rows))
-    stacked.n = rows[-1].stop
-    return stacked
-
-
-def _stack_org(
-    orgs: Sequence[Organisation], rows: Sequence[slice], teams: Array, team: Array
-) -> Organisation:
-    """The organisations as one: teams and colleagues numbered past those before
-    (``teams``: each organisation's first team; ``team``: each employee's).
-
-    The dependency graph is the first's: the week reads suppliers, not the graph.
-    """
-
-    def moved(values: list[Array], by: Sequence[int] | Array) -> Array:
-        return np.concatenate(
-            [np.where(v >= 0, v + b, -1) for v, b in zip(values, by, strict=True)]
-        )
-
-    return dataclasses.replace(
-        orgs[0],
-        n_teams=int(sum(o.n_teams for o in orgs)),
-        team=team,
-        upstream=moved([o.upstream for o in orgs], teams),
-        supplier=moved([o.supplier for o in orgs], [r.start for r in rows]),
-        shared=np.concatenate([o.shared for o in orgs]),
-        aspirational=np.concatenate([o.aspirational for o in orgs]),
-    )
-
-
-def _stack_public(figures: Sequence[PublicFigures], rows: Sequence[slice]) -> PublicFigures:
-    """Figures all runs share stay numbers; the others become each employee's own."""
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(figures[0]):
-        values = [getattr(p, f.name) for p in figures]
-        if isinstance(values[0], float) and any(v != values[0] for v in values):
-            sizes = [r.stop - r.start for r in rows]
-            changes[f.name] = np.repeat(np.array(values, dtype=float), sizes)
-    return dataclasses.replace(figures[0], **changes)

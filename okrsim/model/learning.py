@@ -166,7 +166,8 @@ def imitate(
     ratings: Array,
     *,
     settled: bool,
-    rng: np.random.Generator,
+    imitate_u: Array,
+    offset: Array,
 ) -> None:
     """Some copy a better-rated teammate's habits.
 
@@ -175,10 +176,10 @@ def imitate(
     copies its honesty habit, its beliefs about the coupling, audits and bad
     news (with what it believed of them before evidence, their anchors), and
     how far it believes what the organisation states.
-    The draws are made every quarter (fixed shapes) and used at reviews.
+    ``imitate_u`` (uniforms) and ``offset`` (the teammate looked at, 1 to
+    team size − 1 places on) are drawn every quarter (fixed shapes,
+    ``decisions`` stream) and used at reviews.
     """
-    imitate_u = rng.random(wf.n)
-    offset = rng.integers(1, org.team_size, wf.n)
     if not settled:
         return
     position = (np.arange(wf.n) % org.team_size + offset) % org.team_size

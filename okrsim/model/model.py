@@ -17,10 +17,9 @@ from okrsim.model import (
     alignment,
     booking,
     decision_rules,
-    development,
-    learning,
     outlook,
     policy_beliefs,
+    quarter_end,
     quarter_review,
     records,
     target_setting,
@@ -92,7 +91,7 @@ class OKRModel(AgentViews):
         self.leniency = self.streams["audit"].normal(0.0, s.judgment.leniency_sd, s.org.n_teams)
         self.week, self.quarter = 0, 0  # weeks completed, quarters started
         self.public = PublicFigures.prior(s.assumptions)
-        self.policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
+        self.policy = InForce.read(s, peer_attainment=self.public.peers)
         self.statement: policy_beliefs.Statement | None = None  # nothing stated yet
         self.tally = Tally(wf.n, wf.k)
         self.year = quarter_review.YearBook(last_rating=np.ones(wf.n))
@@ -134,17 +133,19 @@ class OKRModel(AgentViews):
         self.draws = self.draw_week()
 
     def end_week(self, week_row: dict[str, float] | None = None) -> None:
-        """The week is counted and recorded; after a quarter's last week, its review.
+        """The week is counted and recorded; after a quarter's last week, its end."""
+        self.count_week(week_row)
+        if self.week_in_quarter == 0:
+            self.end_quarter()
+
+    def count_week(self, week_row: dict[str, float] | None = None) -> None:
+        """The week is counted and recorded.
 
         ``week_row`` is the week's series if already taken (an ensemble takes
         a cohort's at once, :func:`weekly_records.week_rows`).
         """
         self.week += 1
         self.record_week(week_row)
-        if self.week_in_quarter == 0:
-            self.end_quarter()
-            if self.quarter >= self.n_quarters:
-                self.running = False
 
     def run(self) -> None:
         """Run the whole horizon."""
@@ -155,7 +156,7 @@ class OKRModel(AgentViews):
         """The policy in force is read, the tallies reset and targets set."""
         self.quarter += 1
         s = self.base_scenario.at_quarter(self.quarter)
-        self.policy = policy = InForce.read(s, peer_attainment=self.public.peer_attainment)
+        self.policy = policy = InForce.read(s, peer_attainment=self.public.peers)
         wf = self.workforce
         self.statement = policy_beliefs.announce(wf, s, self.statement)
         booking.open_quarter(wf)
@@ -195,43 +196,20 @@ class OKRModel(AgentViews):
 
     def end_quarter(self) -> None:
         """Review, records, then learning, imitation, development, leaving and hiring."""
-        wf, org, policy, tally = self.workforce, self.org, self.policy, self.tally
-        review = quarter_review.review(
-            wf,
-            org,
-            policy,
-            tally,
-            self.year,
-            manager_view=self.manager_view,
-            leniency=self.leniency,
-            rng=self.streams["audit"],
-            quarter=self.quarter,
-            n_quarters=self.n_quarters,
-        )
-        quit_u = self.streams["labour"].random(wf.n)
-        newcomers = Workforce.from_market(self.streams["labour"], self.base_scenario)
-        left = turnover.decide_quits(wf, policy, review.ratings, quit_u=quit_u)
+        draws = self.draw_quarter()
+        review, left = quarter_end.review(self, draws)
         self.record_quarter(review, left)
-        seen = learning.learn(wf, org, policy, tally, last_reported=self.last_reported)
-        decision_rules.update(
-            wf, org, policy, tally, self.public, review.ratings, self.rule_draws, review.settled
-        )
-        policy_beliefs.learn(wf, org, policy, tally, review, seen, rng=self.streams["beliefs"])
-        # Ratchet: the organisation keeps last quarter's reported output for the rule.
-        self.last_reported = wf.reported.copy()
-        learning.imitate(
-            wf, org, policy, review.ratings, settled=review.settled, rng=self.streams["decisions"]
-        )
-        development.develop(wf, policy, tally)
-        turnover.hire(wf, policy, left, newcomers)
-        policy_beliefs.announce(wf, policy.scenario, self.statement, seats=left)
-        # the newcomer brings no report to ratchet on and no record to settle
-        if self.last_reported is not None:
-            self.last_reported[left] = np.nan
-        self.year.forget(left)
-        quarter_review.refresh_public_figures(
-            self.public, review, tally, okrs_enabled=policy.scenario.okr.enabled
-        )
+        quarter_end.renew(self, review, left, draws)
+        self.close_quarter()
+
+    def draw_quarter(self) -> quarter_end.QuarterDraws:
+        """The quarter's end's draws, from this run's streams."""
+        return quarter_end.QuarterDraws.draw(self.streams, self.base_scenario, self.org.team_size)
+
+    def close_quarter(self) -> None:
+        """The run stops after its last quarter."""
+        if self.quarter >= self.n_quarters:
+            self.running = False
 
     # -- records (docs/ODD.md §7.12) -------------------------------------------------
     def record_week(self, week_row: dict[str, float] | None = None) -> None:

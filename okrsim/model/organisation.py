@@ -14,6 +14,7 @@ docs/ODD.md §2.1 (entities) and §4.8 (interaction).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -25,6 +26,10 @@ from okrsim.policies.curves import Array
 #: Key-result draws are made for the most key results a person can own and cut to
 #: size, so organisations with different numbers of key results share their luck.
 MAX_KRS = int(bounds("okr.krs_per_person")[1] or 8)
+
+#: An organisation-wide figure: a number, or per employee where several
+#: organisations step together (each employee's own organisation's).
+Figure = float | Array
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,24 @@ class Organisation:
     supplier: Array  # each employee's upstream colleague, -1 for none, shape (n,)
     shared: Array  # key results shared with the upstream team, shape (n, k)
     aspirational: Array  # aspirational key results, shape (n, k)
+    #: organisations of one size stacked end to end (an ensemble's cohort)
+    runs: int = 1
 
     @property
     def n(self) -> int:
         return self.n_teams * self.team_size
+
+    def overall(self, statistic: Callable[..., Array], values: Array) -> Figure:
+        """``statistic`` (``np.mean``, ``np.std``, ``np.var``) of per-employee ``values``.
+
+        A number for one organisation; for organisations stacked end to end
+        (:mod:`okrsim.model.ensemble`) each one's own, per employee — the same
+        pairwise sums over the same numbers, row by row.
+        """
+        if self.runs == 1:
+            return float(statistic(values))
+        each = statistic(values.reshape(self.runs, -1), axis=1)
+        return np.repeat(each, len(values) // self.runs)
 
     @classmethod
     def draw(cls, rng: np.random.Generator, scenario: Scenario) -> Organisation:
@@ -111,6 +130,11 @@ class Organisation:
         return out | (self.shared & upstream_blocked[:, None])
 
 
+def as_figure(value: float | Array) -> Figure:
+    """A figure worked out per organisation: a number for one, per employee for several."""
+    return float(value) if np.ndim(value) == 0 else np.asarray(value)
+
+
 def by_key_result(figure: float | Array) -> float | Array:
     """A public figure as it meets (employees, key results) arrays.
 
@@ -139,12 +163,18 @@ class PublicFigures:
     (:func:`by_key_result`).
     """
 
-    value_scale: float
-    help_scale: float
-    peer_attainment: tuple[float, float]
-    seen_weight: float = 1.0
-    reported_weight: float = 0.0
-    judged_sd: float = 0.0
+    value_scale: Figure
+    help_scale: Figure
+    peer_attainment: tuple[Figure, Figure]
+    seen_weight: Figure = 1.0
+    reported_weight: Figure = 0.0
+    judged_sd: Figure = 0.0
+
+    @property
+    def peers(self) -> tuple[float, float]:
+        """``peer_attainment`` of one organisation, as numbers."""
+        mean, spread = self.peer_attainment
+        return float(mean), float(spread)
 
     @classmethod
     def prior(cls, assumptions: Assumptions) -> PublicFigures:

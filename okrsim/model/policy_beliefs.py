@@ -129,12 +129,14 @@ def bad_news(tally: Tally) -> Array:
     return tally.raises + tally.red_reports / WEEKS_PER_QUARTER
 
 
-def seen_work(tally: Tally) -> Array:
+def seen_work(tally: Tally, org: Organisation) -> Array:
     """The impression of each one's work a colleague can form: what it was seen
     to contribute per week in its seat (at the strategy's stated alignment,
     recent weeks weighing more, as a manager sees it), over the organisation's mean."""
     per_week = tally.seen_contribution / np.maximum(tally.weeks_present, 1.0)
-    return relative_to_mean(per_week, float(per_week.mean()), max(float(per_week.std()), 1e-9))
+    return relative_to_mean(
+        per_week, org.overall(np.mean, per_week), np.maximum(org.overall(np.std, per_week), 1e-9)
+    )
 
 
 def learn(
@@ -145,7 +147,7 @@ def learn(
     review: Review,
     seen: Seen,
     *,
-    rng: np.random.Generator,
+    peer_noise: Array,
 ) -> None:
     """At a settled review each employee fits how ratings moved, then rates the statements.
 
@@ -163,13 +165,13 @@ def learn(
     Controlling for the impression of work separates the rating for the
     score from the rating for the work it reflects only as far as the
     impression is sharp: what noise leaves is confounding, as it would be
-    for a person.  The draws (n × team size × 2, ``beliefs`` stream) are
-    made every quarter.
+    for a person.  ``peer_noise`` are the quarter's standard normals
+    (2 × n × team size, ``beliefs`` stream), drawn every quarter.
     """
     b, m = policy.scenario.behaviour, org.team_size
-    noise = b.peer_noise * rng.standard_normal((2, wf.n, m))
+    noise = b.peer_noise * peer_noise
     wf.unsettled_news += bad_news(tally)
-    wf.unsettled_work += seen_work(tally)
+    wf.unsettled_work += seen_work(tally, org)
     wf.unsettled_quarters += 1.0
     checked = {}
     if review.settled:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from okrsim.model.in_force import InForce
-from okrsim.model.organisation import Organisation, PublicFigures
+from okrsim.model.organisation import Figure, Organisation, PublicFigures, as_figure
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
@@ -35,9 +35,10 @@ class YearBook:
     scores: list[Array] = field(default_factory=list)
     judged: list[Array] = field(default_factory=list)
 
-    def forget(self, seats: Array) -> None:
+    def forget(self, seats: Array, org: Organisation) -> None:
         """A newcomer takes these seats: it starts on the average rating, with no record."""
-        self.last_rating[seats] = self.last_rating.mean()
+        average = np.broadcast_to(org.overall(np.mean, self.last_rating), seats.shape)
+        self.last_rating[seats] = average[seats]
         for quarter in (*self.scores, *self.judged):
             quarter[seats] = np.nan
 
@@ -87,14 +88,14 @@ class Judgment:
     """The quarter's judged ratings, and how judgment was seen to work."""
 
     judged: Array  # judged rating per employee (rating units)
-    seen_weight: float  # share of a contribution difference reaching ratings by observation
-    reported_weight: float  # ... by reported OKR results
-    judged_sd: float  # sd of judged ratings around contribution (rating units)
+    seen_weight: Figure  # share of a contribution difference reaching ratings by observation
+    reported_weight: Figure  # ... by reported OKR results
+    judged_sd: Figure  # sd of judged ratings around contribution (rating units)
 
 
 def okr_signal(
-    wf: Workforce, org: Organisation, policy: InForce, seen: Array, noise_var: float
-) -> tuple[Array, float, float, float]:
+    wf: Workforce, org: Organisation, policy: InForce, seen: Array, noise_var: Figure
+) -> tuple[Array, Figure, Figure, Figure]:
     """Observation and reported OKR results combined as two signals of contribution.
 
     Reported key-result output, valued at the strategy's alignment, is the
@@ -109,7 +110,7 @@ def okr_signal(
     """
     reported_value = policy.scenario.env.alignment * wf.reported.sum(axis=1)
     okr = reported_value + org.team_mean(seen - reported_value)
-    okr_var = max(float(np.var(okr - seen)) - noise_var, 1e-9)
+    okr_var = np.maximum(org.overall(np.var, okr - seen) - noise_var, 1e-9)
     precision_seen, precision_okr = 1.0 / max(noise_var, 1e-9), 1.0 / okr_var
     w_seen = precision_seen / (precision_seen + precision_okr)
     combined = w_seen * seen + (1.0 - w_seen) * okr
@@ -125,7 +126,7 @@ def judge(
     *,
     manager_view: Array,
     leniency: Array,
-    rng: np.random.Generator,
+    seen_noise: Array,
 ) -> Judgment:
     """Each manager's judged rating of each report for the quarter.
 
@@ -152,23 +153,26 @@ def judge(
     # a quarter's worth of what the manager saw while the seat was filled
     # (a newcomer is judged on its own weeks, not on the vacancy before it)
     present = np.maximum(t.weeks_present, 1.0)
-    seen_sum = t.seen_contribution + weekly_noise * np.sqrt(present) * rng.standard_normal(wf.n)
+    seen_sum = t.seen_contribution + weekly_noise * np.sqrt(present) * seen_noise
     seen = seen_sum * (WEEKS_PER_QUARTER / present)
     # the yardstick: what a typical seat was seen to contribute, while it stands
     # out of the spread of what seats were seen to contribute (and is at least 1,
     # like the public value scale); else differences in units of that spread
-    seen_mean, seen_spread = float(seen.mean()), max(float(seen.std()), 1.0)
-    mean_contribution = max(seen_mean, seen_spread)
-    noise_var = noise_sd**2
-    w_seen, w_reported = 1.0, 0.0
+    seen_mean = org.overall(np.mean, seen)
+    seen_spread = np.maximum(org.overall(np.std, seen), 1.0)
+    mean_contribution = np.maximum(seen_mean, seen_spread)
+    noise_var: Figure = noise_sd**2
+    w_seen: Figure = 1.0
+    w_reported: Figure = 0.0
     if j.use_okr_context and s.okr.enabled:
         seen, noise_var, w_seen, w_reported = okr_signal(wf, org, policy, seen, noise_var)
-    true_var = max(float(np.var(seen)) - noise_var, 1e-9)
+    true_var = np.maximum(org.overall(np.var, seen) - noise_var, 1e-9)
     shrink = true_var / (true_var + noise_var)
-    estimate = seen.mean() + shrink * (seen - seen.mean())
+    centre = org.overall(np.mean, seen)
+    estimate = centre + shrink * (seen - centre)
     registered = WEEKS_PER_QUARTER * j.influence_saturation
     halo = j.influence_return * registered * -np.expm1(-t.visible_time / registered)
-    mean_help = max(float(t.help_given.mean()), 1e-9)
+    mean_help = np.maximum(org.overall(np.mean, t.help_given), 1e-9)
     # ambition as the manager sees it: the target against the manager's estimate
     tau = np.nan_to_num(wf.target * wf.par / manager_view, nan=1.0).mean(axis=1)
     shortfall = np.nan_to_num(np.maximum(1.0 - measured, 0.0)).mean(axis=1)
@@ -185,10 +189,10 @@ def judge(
     weight = p.contribution_weight * shrink * (1.0 - j.centrality) / mean_contribution
     return Judgment(
         judged=judged,
-        seen_weight=shrink * w_seen * (1.0 - j.centrality),
-        reported_weight=shrink * w_reported * (1.0 - j.centrality),
+        seen_weight=as_figure(shrink * w_seen * (1.0 - j.centrality)),
+        reported_weight=as_figure(shrink * w_reported * (1.0 - j.centrality)),
         # a manager's leniency lasts: after the first review it is no uncertainty
-        judged_sd=float(weight * np.sqrt(noise_var)),
+        judged_sd=as_figure(weight * np.sqrt(noise_var)),
     )
 
 
@@ -201,7 +205,7 @@ def review(
     *,
     manager_view: Array,
     leniency: Array,
-    rng: np.random.Generator,
+    seen_noise: Array,
     quarter: int,
     n_quarters: int,
 ) -> Review:
@@ -209,7 +213,14 @@ def review(
     p = policy.payoff
     measured, true_att, score = measured_scores(wf, org, policy)
     judgment = judge(
-        wf, org, policy, tally, measured, manager_view=manager_view, leniency=leniency, rng=rng
+        wf,
+        org,
+        policy,
+        tally,
+        measured,
+        manager_view=manager_view,
+        leniency=leniency,
+        seen_noise=seen_noise,
     )
     # Annual reviews settle on the year's mean score and judgment.
     year.scores.append(score)
@@ -228,16 +239,17 @@ def review(
 
 
 def refresh_public_figures(
-    public: PublicFigures, review: Review, tally: Tally, *, okrs_enabled: bool
+    public: PublicFigures, review: Review, tally: Tally, org: Organisation, *, okrs_enabled: bool
 ) -> None:
     """The organisation-wide figures everyone weighs next quarter's choices against."""
     if okrs_enabled:
         # ranks are by each employee's mean attainment: its spread is what
         # one is ranked against
         per_person = review.measured.mean(axis=1)
-        public.peer_attainment = (float(per_person.mean()), max(float(per_person.std()), 0.02))
-    public.value_scale = max(float(tally.contribution.mean()), 1.0)
-    public.help_scale = max(float(tally.help_given.mean()), 0.05)
+        spread = np.maximum(org.overall(np.std, per_person), 0.02)
+        public.peer_attainment = (org.overall(np.mean, per_person), as_figure(spread))
+    public.value_scale = as_figure(np.maximum(org.overall(np.mean, tally.contribution), 1.0))
+    public.help_scale = as_figure(np.maximum(org.overall(np.mean, tally.help_given), 0.05))
     public.seen_weight = review.judgment.seen_weight
     public.reported_weight = review.judgment.reported_weight
     public.judged_sd = review.judgment.judged_sd

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from okrsim.model.in_force import InForce
+from okrsim.model.organisation import Organisation
 from okrsim.model.work import seat_factor
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
@@ -33,22 +34,26 @@ from okrsim.policies.curves import Array
 from okrsim.policies.rating import relative_to_mean
 
 
-def quit_probability(wf: Workforce, policy: InForce, ratings: Array) -> Array:
+def quit_probability(wf: Workforce, org: Organisation, policy: InForce, ratings: Array) -> Array:
     """Each employee's chance of leaving at this review."""
     b = policy.scenario.behaviour
-    worth = wf.capability_belief / max(float(wf.capability_belief.mean()), 1e-9)
-    pay = relative_to_mean(ratings, float(ratings.mean()), max(float(ratings.std()), 1e-9))
+    worth = wf.capability_belief / np.maximum(org.overall(np.mean, wf.capability_belief), 1e-9)
+    pay = relative_to_mean(
+        ratings, org.overall(np.mean, ratings), np.maximum(org.overall(np.std, ratings), 1e-9)
+    )
     base = logit(np.clip(b.quit_base_rate, 1e-6, 1.0 - 1e-6))
     return expit(
         base + b.quit_pay_sensitivity * (worth - pay) + b.quit_stress_sensitivity * wf.stress
     )
 
 
-def decide_quits(wf: Workforce, policy: InForce, ratings: Array, *, quit_u: Array) -> Array:
+def decide_quits(
+    wf: Workforce, org: Organisation, policy: InForce, ratings: Array, *, quit_u: Array
+) -> Array:
     """Who leaves at this review: exogenous uniforms against each one's chance."""
     # a newcomer weighs leaving only after a full quarter in the seat
     settled_in = wf.tenure_weeks >= WEEKS_PER_QUARTER
-    return settled_in & (quit_u < quit_probability(wf, policy, ratings))
+    return settled_in & (quit_u < quit_probability(wf, org, policy, ratings))
 
 
 def hire(wf: Workforce, policy: InForce, left: Array, newcomers: Workforce) -> None:

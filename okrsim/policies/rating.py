@@ -20,7 +20,7 @@ Bands = tuple[tuple[float, float], ...]
 
 
 def relative_to_mean(
-    values: ArrayLike, mean: float, spread: float, *, weight: float = 1.0
+    values: ArrayLike, mean: float | Array, spread: float | Array, *, weight: float = 1.0
 ) -> Array:
     """Each ``x`` as ``weight·x/mean``, or ``weight·(1 + (x − mean)/spread)`` if ``mean < spread``.
 
@@ -33,12 +33,17 @@ def relative_to_mean(
     the spread up, so differences from the mean are read in units of the
     spread instead, as a z-score centred on 1.  The two readings meet at
     ``mean = spread``; the order of the values and their mean of 1 (×
-    ``weight``) are kept either way (assumption: the form).
+    ``weight``) are kept either way (assumption: the form).  ``mean`` and
+    ``spread`` may be per value (organisations stepped together).
     """
     x = np.asarray(values, dtype=float)
-    if mean >= spread:
-        return weight * x / mean
-    return weight * (1.0 + (x - mean) / spread)
+    if np.ndim(mean) == 0:
+        if mean >= spread:
+            return weight * x / mean
+        return weight * (1.0 + (x - mean) / spread)
+    # each value against its own organisation's figures (stepped together)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mean >= spread, weight * x / mean, weight * (1.0 + (x - mean) / spread))
 
 
 def rank_bands(comp: Comp) -> Bands:

@@ -1,0 +1,173 @@
+"""Organisations end to end: what an ensemble's cohort is gathered from and given back.
+
+Each run's arrays are stacked along the employee (or team) axis in the
+runs' order; where a run keeps the array as state, its own becomes a view of
+its rows, so what is done to the cohort is done to each run.  Team and
+colleague numbers move past the runs before; organisation-wide figures
+that differ become each employee's own organisation's; what a cohort's
+quarter end rebinds is handed back run by run.
+
+docs/ODD.md §3 (process overview and scheduling: runs stepped together).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from okrsim.model.decision_rules import RuleDraws
+from okrsim.model.organisation import Figure, Organisation, PublicFigures
+from okrsim.model.quarter_end import QuarterDraws
+from okrsim.model.quarter_review import Judgment, Review, YearBook
+from okrsim.policies.curves import Array
+
+
+def arrays(holders: Sequence[Any], name: str, rows: Sequence[slice]) -> Array:
+    """``name`` of every holder end to end; each holder's becomes a view of its rows."""
+    stacked = np.concatenate([getattr(h, name) for h in holders])
+    for holder, part in zip(holders, rows, strict=True):
+        setattr(holder, name, stacked[part])
+    return stacked
+
+
+def fields(holders: Sequence[Any], rows: Sequence[slice], *, team: Array | None = None) -> Any:
+    """A copy of the first holder with every array field stacked (:func:`arrays`)
+    and ``n`` the total; a ``team`` field, the same for every run, is ``team``."""
+    stacked = copy.copy(holders[0])
+    for f in dataclasses.fields(holders[0]):
+        if f.name == "team" and team is not None:
+            stacked.team = team
+        elif isinstance(getattr(holders[0], f.name), np.ndarray):
+            setattr(stacked, f.name, arrays(holders, f.name, rows))
+    stacked.n = rows[-1].stop
+    return stacked
+
+
+def organisations(
+    orgs: Sequence[Organisation], rows: Sequence[slice], teams: Array, team: Array
+) -> Organisation:
+    """The organisations as one: teams and colleagues numbered past those before
+    (``teams``: each organisation's first team; ``team``: each employee's).
+
+    The dependency graph is the first's: the week reads suppliers, not the graph.
+    """
+
+    def moved(values: list[Array], by: Sequence[int] | Array) -> Array:
+        return np.concatenate(
+            [np.where(v >= 0, v + b, -1) for v, b in zip(values, by, strict=True)]
+        )
+
+    return dataclasses.replace(
+        orgs[0],
+        n_teams=int(sum(o.n_teams for o in orgs)),
+        team=team,
+        upstream=moved([o.upstream for o in orgs], teams),
+        supplier=moved([o.supplier for o in orgs], [r.start for r in rows]),
+        shared=np.concatenate([o.shared for o in orgs]),
+        aspirational=np.concatenate([o.aspirational for o in orgs]),
+        runs=len(orgs),
+    )
+
+
+def public_figures(figures: Sequence[PublicFigures], rows: Sequence[slice]) -> PublicFigures:
+    """Figures all runs share stay numbers; the others become each employee's own."""
+    sizes = [r.stop - r.start for r in rows]
+
+    def per_employee(values: list[float]) -> Figure:
+        if any(v != values[0] for v in values):
+            return np.repeat(np.array(values, dtype=float), sizes)
+        return values[0]
+
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(figures[0]):
+        values = [getattr(p, f.name) for p in figures]
+        if isinstance(values[0], tuple):
+            changes[f.name] = tuple(per_employee(list(v)) for v in zip(*values, strict=True))
+        else:
+            changes[f.name] = per_employee(values)
+    return dataclasses.replace(figures[0], **changes)
+
+
+def figure_of(figure: Figure, rows: slice) -> float:
+    """A run's own value of a figure worked out per organisation."""
+    return float(np.asarray(figure)[rows.start]) if np.ndim(figure) else float(figure)
+
+
+def give_public_figures(public: PublicFigures, rows: slice) -> PublicFigures:
+    """A run's own public figures from a cohort's."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(public):
+        value = getattr(public, f.name)
+        if isinstance(value, tuple):
+            changes[f.name] = tuple(figure_of(v, rows) for v in value)
+        else:
+            changes[f.name] = figure_of(value, rows)
+    return dataclasses.replace(public, **changes)
+
+
+def year_books(years: Sequence[YearBook]) -> YearBook:
+    """The runs' year books end to end (their reviews are in step)."""
+    assert len({len(y.scores) for y in years}) == 1, "an ensemble's reviews are in step"
+    return YearBook(
+        last_rating=np.concatenate([y.last_rating for y in years]),
+        scores=[np.concatenate(q) for q in zip(*(y.scores for y in years), strict=True)],
+        judged=[np.concatenate(q) for q in zip(*(y.judged for y in years), strict=True)],
+    )
+
+
+def give_year_book(year: YearBook, rows: slice) -> YearBook:
+    """A run's own rows of a cohort's year book."""
+    return YearBook(
+        last_rating=year.last_rating[rows],
+        scores=[q[rows] for q in year.scores],
+        judged=[q[rows] for q in year.judged],
+    )
+
+
+def last_reported(reported: Sequence[Array | None]) -> Array | None:
+    """The reported output the ratchet reads, end to end (none before the first review)."""
+    kept = [r for r in reported if r is not None]
+    assert len(kept) in (0, len(reported)), "an ensemble's reviews are in step"
+    return np.concatenate(kept) if kept else None
+
+
+def rule_draws(draws: Sequence[RuleDraws]) -> RuleDraws:
+    """The quarter's decision-rule draws, end to end."""
+    return RuleDraws(*(np.concatenate(parts) for parts in zip(*draws, strict=True)))
+
+
+def quarter_draws(
+    draws: Sequence[QuarterDraws], rows: Sequence[slice], team: Array
+) -> QuarterDraws:
+    """Each run's quarter's-end draws, from its own streams, end to end."""
+    return QuarterDraws(
+        seen_noise=np.concatenate([d.seen_noise for d in draws]),
+        quit_u=np.concatenate([d.quit_u for d in draws]),
+        newcomers=fields([d.newcomers for d in draws], rows, team=team),
+        peer_noise=np.concatenate([d.peer_noise for d in draws], axis=1),
+        imitate_u=np.concatenate([d.imitate_u for d in draws]),
+        imitate_offset=np.concatenate([d.imitate_offset for d in draws]),
+    )
+
+
+def review_of(review: Review, rows: slice) -> Review:
+    """A run's own rows of a cohort's review."""
+    j = review.judgment
+    return Review(
+        measured=review.measured[rows],
+        true_attainment=review.true_attainment[rows],
+        score=review.score[rows],
+        judgment=Judgment(
+            judged=j.judged[rows],
+            seen_weight=figure_of(j.seen_weight, rows),
+            reported_weight=figure_of(j.reported_weight, rows),
+            judged_sd=figure_of(j.judged_sd, rows),
+        ),
+        ratings=review.ratings[rows],
+        settled=review.settled,
+        settled_score=review.settled_score[rows],
+    )
