@@ -7,7 +7,7 @@ organisation measured side by side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -236,25 +236,60 @@ def quarter_metrics(
 
     ``employees``: the columns of the employee table (:func:`employee_quarter`).
     """
+    (row,) = quarter_metrics_by_run(
+        {name: np.asarray(values)[None] for name, values in employees.items()},
+        weekly=[weekly],
+        latencies=[latencies],
+        hidden_weeks=[hidden_weeks],
+        blocked_weeks=[blocked_weeks],
+        krs=krs,
+        hidden_reported=[hidden_reported],
+        hidden_true=[hidden_true],
+    )
+    return row
+
+
+def quarter_metrics_by_run(
+    employees: Mapping[str, Array],
+    *,
+    weekly: Sequence[Mapping[str, Array]],
+    latencies: Sequence[Array],
+    hidden_weeks: Sequence[float],
+    blocked_weeks: Sequence[float],
+    krs: int,
+    hidden_reported: Sequence[float],
+    hidden_true: Sequence[float],
+) -> list[dict[str, float]]:
+    """:func:`quarter_metrics` of several runs of one size at once, one row each.
+
+    ``employees``: each column shaped (runs, employees), a run's employee
+    table per row; the other arguments one per run.  Every figure is
+    reduced along each run's row alone (the same pairwise sums as the run's
+    own table), so each run's metrics are those of its table, bit for bit.
+    """
     e = {name: np.asarray(values) for name, values in employees.items()}
-    n = len(e["quarter"])
-    biased = float(e["biased_reports"].sum())
-    optimistic = float(e["optimistic_reports"].sum())
-    pessimistic = biased - optimistic
-    weeks = len(weekly["week"])
-    return {
-        "quarter": int(e["quarter"][0]),
+    n = e["quarter"].shape[-1]
+    biased = e["biased_reports"].sum(axis=-1).astype(float)
+    optimistic = e["optimistic_reports"].sum(axis=-1).astype(float)
+    reports = np.maximum(e["reports"].sum(axis=-1).astype(float), 1.0)
+    weeks = np.array([max(len(w["week"]), 1) for w in weekly])
+
+    def per_week(name: str) -> Array:
+        return e[name].sum(axis=-1) / (n * weeks)
+
+    columns: dict[str, Array | list[float]] = {
         "sandbagging_index": _mean(e["sandbagging_index"]),
         "attainment": _mean(e["attainment"]),
         "true_attainment": _mean(e["true_attainment"]),
-        "true_value": float(e["value_delivered"].sum() / (n * max(weeks, 1))),
+        "true_value": per_week("value_delivered"),
         "reporting_bias": _mean(e["reporting_bias"]),
-        "biased_report_share": biased / max(float(e["reports"].sum()), 1.0),
-        "optimistic_report_ratio": optimistic / max(pessimistic, 1.0),
-        "slanted_report_share": float(e["slanted_reports"].sum())
-        / max(float(e["reports"].sum()), 1.0),
-        "blocker_latency_weeks": float(latencies.mean()) if latencies.size else 0.0,
-        "hidden_blocker_share": hidden_weeks / blocked_weeks if blocked_weeks else 0.0,
+        "biased_report_share": biased / reports,
+        "optimistic_report_ratio": optimistic / np.maximum(biased - optimistic, 1.0),
+        "slanted_report_share": e["slanted_reports"].sum(axis=-1).astype(float) / reports,
+        "blocker_latency_weeks": [float(x.mean()) if x.size else 0.0 for x in latencies],
+        "hidden_blocker_share": [
+            h / b if b else 0.0 for h, b in zip(hidden_weeks, blocked_weeks, strict=True)
+        ],
         "kr_share": _mean(e["kr_share"]),
         "help_share": _mean(e["help_share"]),
         "bau_share": _mean(e["bau_share"]),
@@ -262,59 +297,73 @@ def quarter_metrics(
         "visibility_share": _mean(e["visibility_share"]),
         "intensity": _mean(e["intensity"]),
         "quit_rate": _mean(e["left"].astype(float)),
-        "leaver_capability_ratio": _leaver_ratio(e),
+        "leaver_capability_ratio": [
+            _leaver_ratio(left, capability)
+            for left, capability in zip(e["left"], e["capability"], strict=True)
+        ],
         "alignment": _mean(e["alignment"]),
-        "incident_backlog": float(np.mean(weekly["incident_backlog"])),
+        "incident_backlog": [float(np.mean(w["incident_backlog"])) for w in weekly],
         "breakthrough_rate": _mean(e["breakthroughs"]),
-        "goodhart_corr": corr(e["score"].astype(float), e["true_contribution"].astype(float)),
-        "rating_accuracy": corr(e["rating"].astype(float), e["true_contribution"].astype(float)),
-        "watermelon_share": float(np.mean(weekly["watermelon_share"])),
+        "goodhart_corr": _corr_by_run(e["score"], e["true_contribution"]),
+        "rating_accuracy": _corr_by_run(e["rating"], e["true_contribution"]),
+        "watermelon_share": [float(np.mean(w["watermelon_share"])) for w in weekly],
         "stress": _mean(e["stress"]),
         "wellbeing": 1.0 - _mean(e["stress"]),
         "overhead_share": _mean(e["overhead_share"]),
         "target_revisions": _mean(e["target_revisions"]),
         "failed_bets": _mean(e["failed_bet"]),
         "revision_requests": _mean(e["revision_requests"]),
-        "dependency_delay_weeks": float(e["dependency_delay_weeks"].sum() / (n * krs)),
+        "dependency_delay_weeks": e["dependency_delay_weeks"].sum(axis=-1) / (n * krs),
         "capability": _mean(e["capability"]),
-        "kr_output": float(e["kr_output"].sum() / (n * max(weeks, 1))),
-        "aligned_output": float(e["aligned_output"].sum() / (n * max(weeks, 1))),
+        "kr_output": per_week("kr_output"),
+        "aligned_output": per_week("aligned_output"),
         "kr_share_when_ahead": _mean(e["kr_share_when_ahead"]),
         "target_error": _mean(e["target_error"]),
         "just_met_share": _mean(e["just_met_share"]),
-        "hidden_reported_progress": hidden_reported,
-        "hidden_true_progress": hidden_true,
+        "hidden_reported_progress": list(hidden_reported),
+        "hidden_true_progress": list(hidden_true),
         "late_share": output_share(e["late_kr_output"], e["kr_output"]),
         "booked_elsewhere": output_share(e["booked_elsewhere_output"], e["kr_output"]),
         "met_while_short": _mean(e["met_while_short"]),
         "effort_cut_behind": _mean(e["effort_cut_behind"]),
     } | belief_spread(e)
+    quarters = e["quarter"][:, 0]
+    return [
+        {"quarter": int(quarter)} | {name: float(values[r]) for name, values in columns.items()}
+        for r, quarter in enumerate(quarters)
+    ]
 
 
 #: The beliefs about the policy recorded per employee, and their mean and sd per quarter.
 BELIEFS = ("coupling_belief", "bad_news_belief", "ratchet_belief", "audit_belief", "credibility")
 
 
-def belief_spread(employees: Mapping[str, Array]) -> dict[str, float]:
-    """Each belief's mean across employees and its sd (``<belief>_sd``): how far people differ."""
-    row: dict[str, float] = {}
+def belief_spread(employees: Mapping[str, Array]) -> dict[str, Array]:
+    """Each belief's mean across employees and its sd (``<belief>_sd``): how far people differ.
+
+    Along the last axis: one figure per run where runs are rows.
+    """
+    row: dict[str, Array] = {}
     for name in BELIEFS:
         values = np.asarray(employees[name], dtype=float)
-        row[name] = float(values.mean())
-        row[f"{name}_sd"] = float(values.std())
+        row[name] = values.mean(axis=-1)
+        row[f"{name}_sd"] = values.std(axis=-1)
     return row
 
 
-def output_share(part: ArrayLike, output: ArrayLike) -> float:
+def output_share(part: ArrayLike, output: ArrayLike) -> Array:
     """A part of the quarter's key-result output over all of it (NaN if there was none).
 
     ``late_share``: output produced in the quarter's last three weeks (weeks
     11–13) — work piling up before the deadline.  ``booked_elsewhere``: output
     held back into the next quarter or pulled in from it, both counted at the
-    quarter's end they cross.
+    quarter's end they cross.  Along the last axis: one share per run where
+    runs are rows.
     """
-    total = float(np.asarray(output, dtype=float).sum())
-    return float(np.asarray(part, dtype=float).sum()) / total if total > 0 else float("nan")
+    total = np.asarray(output, dtype=float).sum(axis=-1)
+    part_total = np.asarray(part, dtype=float).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, part_total / total, np.nan)
 
 
 def failed_bets(explore_time: Array, breakthroughs: Array) -> Array:
@@ -326,28 +375,30 @@ def failed_bets(explore_time: Array, breakthroughs: Array) -> Array:
     return ((np.asarray(explore_time) > 0) & (np.asarray(breakthroughs) == 0)).astype(float)
 
 
-def _mean(col: ArrayLike) -> float:
-    """Mean over employees, NaNs left out; NaN when no value is finite.
+def _mean(col: ArrayLike) -> Array:
+    """Mean over employees (the last axis), NaNs left out; NaN when no value is finite.
 
     ``np.nanmean`` bit for bit (NaNs summed as zeros in the same pairwise
     sum, over the count of the rest) without its dispatch, which dominated a
-    quarter's metrics.
+    quarter's metrics; one mean per run where runs are rows.
     """
     values = np.asarray(col, dtype=float)
-    if not np.isfinite(values).any():
-        return float("nan")
     missing = np.isnan(values)
-    count = values.size
-    if missing.any():
-        values = np.where(missing, 0.0, values)
-        count -= int(np.count_nonzero(missing))
-    return float(np.add.reduce(values, axis=None) / count)
+    count = values.shape[-1] - np.count_nonzero(missing, axis=-1)
+    total = np.add.reduce(np.where(missing, 0.0, values), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite(values).any(axis=-1), total / count, np.nan)
 
 
-def _leaver_ratio(e: Mapping[str, Array]) -> float:
+def _corr_by_run(x: Array, y: Array) -> list[float]:
+    """:func:`corr` of each run's row (a run's own, as its table gives it)."""
+    return [corr(a.astype(float), b.astype(float)) for a, b in zip(x, y, strict=True)]
+
+
+def _leaver_ratio(left: Array, capability: Array) -> float:
     """Mean capability of those who left over that of those who stayed (NaN if none left)."""
-    left = np.asarray(e["left"], dtype=bool)
-    if not left.any() or left.all():
+    gone = np.asarray(left, dtype=bool)
+    if not gone.any() or gone.all():
         return float("nan")
-    capability = np.asarray(e["capability"], dtype=float)
-    return float(capability[left].mean() / capability[~left].mean())
+    kept = np.asarray(capability, dtype=float)
+    return float(kept[gone].mean() / kept[~gone].mean())

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from okrsim.metrics import METRICS, recovery
-from okrsim.model import OKRModel
+from okrsim.model import OKRModel, records
 from okrsim.model.ensemble import Ensemble
 from okrsim.model.records import RecordStream
 from okrsim.params import Scenario
@@ -44,7 +45,9 @@ class RunResult:
         and blocker flags per key result); empty unless ``weekly_detail``.
 
     ``employees``, ``key_results`` and ``employee_weeks`` are empty when the
-    run streamed them (``run(..., stream=...)``).
+    run streamed them (``run(..., stream=...)``).  The first two are made
+    from the run's quarterly columns when first read (``held``): a sweep
+    reads only the quarterly metrics.
     seed
         The seed that rebuilds this run exactly.
     """
@@ -53,8 +56,7 @@ class RunResult:
     seed: RunSeed
     weekly: pd.DataFrame
     quarterly: pd.DataFrame
-    employees: pd.DataFrame
-    key_results: pd.DataFrame = field(default_factory=pd.DataFrame)
+    held: records.Held = field(default_factory=records.Held, repr=False, compare=False)
     employee_weeks: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict[str, float] = field(init=False)
     final: dict[str, float] = field(init=False)
@@ -63,17 +65,28 @@ class RunResult:
         q = self.quarterly
         names = [m for m in METRICS if m in q.columns]
         # one contiguous row per metric: numpy's reductions without pandas' per-column cost
-        columns = np.ascontiguousarray(q[names].to_numpy(dtype=float).T)
-        summary = {
-            m: float(np.nanmean(v)) if not np.isnan(v).all() else float("nan")
-            for m, v in zip(names, columns, strict=True)
-        }
+        where = np.array([list(q.columns).index(m) for m in names], dtype=np.intp)
+        columns = np.ascontiguousarray(q.to_numpy(dtype=float)[:, where].T)
+        # np.nanmean of each row, at once: NaNs summed as zeros, over the count of the rest
+        missing = np.isnan(columns)
+        count = columns.shape[1] - np.count_nonzero(missing, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = np.add.reduce(np.where(missing, 0.0, columns), axis=1) / count
+        summary = {m: float(v) for m, v in zip(names, means, strict=True)}
         final = {m: float(v[-1]) for m, v in zip(names, columns, strict=True)}
         figures = recovery(q, self.scenario.last_change)
         summary |= figures
         final |= figures
         object.__setattr__(self, "summary", summary)
         object.__setattr__(self, "final", final)
+
+    @cached_property
+    def employees(self) -> pd.DataFrame:
+        return records.employee_frame(self.held.employees)
+
+    @cached_property
+    def key_results(self) -> pd.DataFrame:
+        return records.key_result_frame(self.held.key_results)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every result table by the name of the file it is written to (empty ones left out)."""
@@ -132,7 +145,6 @@ def _result(model: OKRModel) -> RunResult:
         seed=model.run_seed,
         weekly=model.weekly_frame(),
         quarterly=model.quarterly_frame(),
-        employees=model.employee_frame(),
-        key_results=model.key_result_frame(),
+        held=model.held,
         employee_weeks=model.employee_week_frame(),
     )

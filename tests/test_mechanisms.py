@@ -623,6 +623,6 @@ def test_a_quarter_of_losses_cannot_invert_judgment():
     """A shock that wipes out the quarter's value leaves judged ratings on a sane scale."""
     s = scenario(env__shock_quarter=2, env__shock_size=1.0)
     model = mid_quarter(s, weeks=2 * WEEKS_PER_QUARTER)
-    judged = model.employee_records[-1]["judged"]
+    judged = model.held.employees[-1]["judged"]
     assert np.isfinite(judged).all()
     assert np.abs(judged).max() < 10.0

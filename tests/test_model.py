@@ -199,7 +199,7 @@ def test_each_quarters_records_keep_that_quarters_state(small):
     for _ in range(WEEKS_PER_QUARTER):
         model.step()
     stress = model.workforce.stress.copy()
-    first = model.employee_records[0]
+    first = model.held.employees[0]
     model.run()
     np.testing.assert_array_equal(first["stress"], stress)
     assert not np.array_equal(first["capability"], model.workforce.capability)

@@ -62,7 +62,7 @@ def reviewed() -> OKRModel:
 def test_quarter_means_are_numpys_nanmean_bit_for_bit(reviewed, values):
     """A quarter's metric averaged over employees leaves out NaNs exactly as np.nanmean does."""
     expected = np.nanmean(values) if np.isfinite(values).any() else np.nan
-    employees = reviewed.employee_records[0] | {"sandbagging_index": values}
+    employees = reviewed.held.employees[0] | {"sandbagging_index": values}
     row = records.quarter_row(employees, reviewed.weekly, reviewed.tally, krs=1)
     assert bits(row["sandbagging_index"]) == bits(expected)
 
@@ -85,10 +85,10 @@ def test_a_reviews_records_are_its_own_not_the_state_that_follows(small):
     model = OKRModel(small, 6)
     for _ in range(WEEKS_PER_QUARTER):
         model.step()
-    kept = {name: values.copy() for name, values in model.key_result_records[0].items()}
+    kept = {name: values.copy() for name, values in model.held.key_results[0].items()}
     model.run()
     for name, values in kept.items():
-        np.testing.assert_array_equal(model.key_result_records[0][name], values)
+        np.testing.assert_array_equal(model.held.key_results[0][name], values)
 
 
 def test_tables_are_built_from_every_reviews_records(small):
@@ -101,16 +101,16 @@ def test_tables_are_built_from_every_reviews_records(small):
     assert len(employees) == n * quarters
     assert len(key_results) == n * k * quarters
     assert isinstance(employees.index, pd.RangeIndex)
-    for q, record in enumerate(model.employee_records):
+    for q, record in enumerate(model.held.employees):
         rows = employees.iloc[q * n : (q + 1) * n]
         for name, values in record.items():
             np.testing.assert_array_equal(rows[name].to_numpy(), values)
     for weeks in ("first_blocked_week", "raised_week"):
         column = key_results[weeks]
         assert column.dtype == "Int64"
-        never = np.concatenate([r[weeks] for r in model.key_result_records]) == 0
+        never = np.concatenate([r[weeks] for r in model.held.key_results]) == 0
         np.testing.assert_array_equal(column.isna().to_numpy(), never)
     for status in ("reported_status", "true_status"):
-        codes = np.concatenate([r[status] for r in model.key_result_records])
+        codes = np.concatenate([r[status] for r in model.held.key_results])
         named = [metrics.STATUS_NAMES[code] for code in codes]
         assert key_results[status].tolist() == named

@@ -70,7 +70,7 @@ def test_a_streaming_model_holds_no_quarter_of_records(tmp_path):
     with ParquetStream(tmp_path) as stream:
         model = OKRModel(s, 3, weekly_detail=True, stream=stream)
         model.run()
-    assert model.employee_records == model.key_result_records == []
+    assert model.held.employees == model.held.key_results == []
     assert model.employee_frame().empty
     assert model.employee_week_frame().empty
     assert len(model.quarterly_frame()) == 2

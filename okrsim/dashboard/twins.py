@@ -397,8 +397,8 @@ class TwinOrganisations(mesa.Model):
         """The latest review: rating and true contribution per employee and organisation."""
         frames = []
         for t in self.twins:
-            if t.model.employee_records:
-                latest = t.model.employee_records[-1]
+            if t.model.held.employees:
+                latest = t.model.held.employees[-1]
                 columns = {
                     name: latest[name] for name in ("employee", "rating", "true_contribution")
                 }

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from okrsim.model import quarter_end, stacking, week, weekly_records
+from okrsim.model import quarter_end, records, stacking, week, weekly_records
 from okrsim.model.decision_rules import RuleDraws
 from okrsim.model.in_force import InForce
 from okrsim.model.model import OKRModel
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
 from okrsim.model.policy_beliefs import Statement
-from okrsim.model.quarter_review import YearBook
+from okrsim.model.quarter_review import Review, YearBook
 from okrsim.model.stacked_choice import answer_together
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -231,8 +231,7 @@ class Cohort:
             [m.draw_quarter() for m in self.members], self.rows, self.workforce.team
         )
         review, left = quarter_end.review(self, draws)
-        for model, rows in zip(self.members, self.rows, strict=True):
-            model.record_quarter(stacking.review_of(review, rows), left[rows])
+        self.record_quarter(review, left)
         quarter_end.renew(self, review, left, draws)
         assert self.last_reported is not None  # kept at every quarter's end
         for model, rows in zip(self.members, self.rows, strict=True):
@@ -240,6 +239,21 @@ class Cohort:
             model.last_reported = self.last_reported[rows]
             model.public = stacking.give_public_figures(self.public, rows)
             model.close_quarter()
+
+    def record_quarter(self, review: Review, left: Array) -> None:
+        """Each run's quarter records and metrics, worked out for the cohort at once."""
+        wf, k = self.workforce, self.org.krs
+        columns = records.employee_columns(
+            self.quarter, wf, self.policy, self.tally, review, left=left, alignment=self.alignment
+        )
+        key_results = records.key_result_columns(self.quarter, wf, self.org, self.tally, review)
+        rows = records.quarter_rows(
+            columns, [m.weekly for m in self.members], [m.tally for m in self.members], krs=k
+        )
+        for model, part, row in zip(self.members, self.rows, rows, strict=True):
+            own = stacking.records_of(columns, key_results, part, model.workforce.team, k)
+            records.keep_quarter(*own, stream=model.stream, held=model.held)
+            model.quarter_rows.append(row)
 
     def scatter(self) -> None:
         """The week's outlook, value of output and value created, to each run."""

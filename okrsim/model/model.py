@@ -109,8 +109,7 @@ class OKRModel(AgentViews):
         self.stream = stream
         # each review's records as columns, unless streamed (records.keep_quarter)
         self.quarter_rows: list[dict[str, float]] = []
-        self.employee_records: list[dict[str, Array]] = []
-        self.key_result_records: list[dict[str, Array]] = []
+        self.held = records.Held()
         self.running = True
 
     @property
@@ -233,8 +232,7 @@ class OKRModel(AgentViews):
             self.quarter, wf, self.policy, tally, review, left=left, alignment=self.alignment
         )
         key_results = records.key_result_columns(self.quarter, wf, self.org, tally, review)
-        held = (self.employee_records, self.key_result_records)
-        records.keep_quarter(columns, key_results, stream=self.stream, held=held)
+        records.keep_quarter(columns, key_results, stream=self.stream, held=self.held)
         self.quarter_rows.append(records.quarter_row(columns, self.weekly, tally, krs=self.org.krs))
 
     def weekly_frame(self) -> pd.DataFrame:
@@ -245,10 +243,10 @@ class OKRModel(AgentViews):
         return pd.DataFrame(self.quarter_rows)
 
     def employee_frame(self) -> pd.DataFrame:
-        return records.employee_frame(self.employee_records)
+        return records.employee_frame(self.held.employees)
 
     def key_result_frame(self) -> pd.DataFrame:
-        return records.key_result_frame(self.key_result_records)
+        return records.key_result_frame(self.held.key_results)
 
     def employee_week_frame(self) -> pd.DataFrame:
         """One row per employee × week (empty unless built with ``weekly_detail``)."""

@@ -17,7 +17,8 @@ docs/ODD.md §7.12 (records).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -48,20 +49,29 @@ class RecordStream(Protocol):
     def append(self, name: str, frame: pd.DataFrame) -> None: ...
 
 
+@dataclass(frozen=True)
+class Held:
+    """A run's per-employee and per-key-result columns, one dict per review,
+    held for its tables (:func:`employee_frame`, :func:`key_result_frame`)."""
+
+    employees: list[dict[str, Array]] = field(default_factory=list)
+    key_results: list[dict[str, Array]] = field(default_factory=list)
+
+
 def keep_quarter(
     employees: dict[str, Array],
     key_results: dict[str, Array],
     *,
     stream: RecordStream | None,
-    held: tuple[list[dict[str, Array]], list[dict[str, Array]]],
+    held: Held,
 ) -> None:
     """One review's per-employee and per-key-result columns: streamed, or held for the run's end."""
     if stream is not None:
         stream.append("employees", employee_frame([employees]))
         stream.append("key_results", key_result_frame([key_results]))
     else:
-        held[0].append(employees)
-        held[1].append(key_results)
+        held.employees.append(employees)
+        held.key_results.append(key_results)
 
 
 def _ratio(total: float, count: float) -> float:
@@ -176,6 +186,31 @@ def quarter_row(
         krs=krs,
         hidden_reported=_ratio(t.hidden_reported, t.hidden_seen),
         hidden_true=_ratio(t.hidden_true, t.hidden_seen),
+    )
+
+
+def quarter_rows(
+    employees: Mapping[str, Array],
+    serieses: Sequence[WeeklySeries],
+    tallies: Sequence[Tally],
+    *,
+    krs: int,
+) -> list[dict[str, float]]:
+    """:func:`quarter_row` of runs of one size whose employee columns are end to end.
+
+    Each run's metrics come from its own rows (:func:`metrics.quarter_metrics_by_run`),
+    its weekly series and its tally.
+    """
+    runs = len(tallies)
+    return metrics.quarter_metrics_by_run(
+        {name: np.asarray(values).reshape(runs, -1) for name, values in employees.items()},
+        weekly=[series.last(WEEKS_PER_QUARTER) for series in serieses],
+        latencies=[t.latency_weeks() for t in tallies],
+        hidden_weeks=[float(t.hidden_weeks) for t in tallies],
+        blocked_weeks=[float(t.blocked_weeks) for t in tallies],
+        krs=krs,
+        hidden_reported=[_ratio(t.hidden_reported, t.hidden_seen) for t in tallies],
+        hidden_true=[_ratio(t.hidden_true, t.hidden_seen) for t in tallies],
     )
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from okrsim.model.decision_rules import RuleDraws
 from okrsim.model.organisation import Figure, Organisation, PublicFigures
 from okrsim.model.quarter_end import QuarterDraws
-from okrsim.model.quarter_review import Judgment, Review, YearBook
+from okrsim.model.quarter_review import YearBook
 from okrsim.policies.curves import Array
 
 
@@ -154,20 +154,19 @@ def quarter_draws(
     )
 
 
-def review_of(review: Review, rows: slice) -> Review:
-    """A run's own rows of a cohort's review."""
-    j = review.judgment
-    return Review(
-        measured=review.measured[rows],
-        true_attainment=review.true_attainment[rows],
-        score=review.score[rows],
-        judgment=Judgment(
-            judged=j.judged[rows],
-            seen_weight=figure_of(j.seen_weight, rows),
-            reported_weight=figure_of(j.reported_weight, rows),
-            judged_sd=figure_of(j.judged_sd, rows),
-        ),
-        ratings=review.ratings[rows],
-        settled=review.settled,
-        settled_score=review.settled_score[rows],
-    )
+def records_of(
+    employees: dict[str, Array],
+    key_results: dict[str, Array],
+    rows: slice,
+    team: Array,
+    krs: int,
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    """A run's own rows of a cohort's quarter records, its employees and teams
+    numbered as its own (``team``: the run's own team of each employee)."""
+    n = rows.stop - rows.start
+    by_kr = slice(rows.start * krs, rows.stop * krs)
+    own = {name: values[rows] for name, values in employees.items()}
+    own_krs = {name: values[by_kr] for name, values in key_results.items()}
+    own["employee"], own["team"] = np.arange(n), team.copy()
+    own_krs["employee"], own_krs["team"] = np.repeat(np.arange(n), krs), np.repeat(team, krs)
+    return own, own_krs
