@@ -25,10 +25,11 @@ from okrsim.policies.curves import Curve
 
 def answer_together(questions: Sequence[ShadingQuestion | None]) -> list[ShadingAnswer | None]:
     """Each question's :meth:`~ShadingQuestion.answer`, stacked where they share a code path."""
+    asked = [(i, question) for i, question in enumerate(questions) if question is not None]
     groups: dict[Hashable, list[tuple[int, ShadingQuestion]]] = {}
-    for i, question in enumerate(questions):
-        if question is not None:
-            groups.setdefault(_path(question), []).append((i, question))
+    for i, question in asked:
+        # one question is its own group: no key to work out
+        groups.setdefault(_path(question) if len(asked) > 1 else i, []).append((i, question))
     answers: list[ShadingAnswer | None] = [None] * len(questions)
     for members in groups.values():
         if len(members) == 1:

@@ -127,20 +127,33 @@ class Tally:
 
     def add_total(self, name: str, values: Array, where: Array | None = None) -> None:
         """Add to an organisation-wide count: the sum of ``values`` (where ``where``)."""
-        if self.parts:
-            for rows, part in self.parts:
+        if not self.parts:
+            chosen = values if where is None else values[where]
+            setattr(self, name, getattr(self, name) + chosen.sum())
+        elif where is None and values.dtype == bool:
+            # counts are exact however summed: each part's at once (parts of one size)
+            counts = values.reshape(len(self.parts), -1).sum(axis=1)
+            for (_, part), count in zip(self.parts, counts, strict=True):
+                setattr(part, name, getattr(part, name) + count)
+        else:
+            for rows, part in self._parts_with(where):
                 part.add_total(name, values[rows], None if where is None else where[rows])
-            return
-        chosen = values if where is None else values[where]
-        setattr(self, name, getattr(self, name) + chosen.sum())
 
     def add_latencies(self, weeks: Array, where: Array) -> None:
         """Keep the latencies, in weeks, of the blockers ``where`` (if any)."""
         if self.parts:
-            for rows, part in self.parts:
+            for rows, part in self._parts_with(where):
                 part.add_latencies(weeks[rows], where[rows])
         elif where.any():
             self.latencies.append(weeks[where].astype(float))
+
+    def _parts_with(self, where: Array | None) -> list[tuple[slice, Tally]]:
+        """The parts with anything ``where`` (all without it): adding nothing to a
+        count that starts at +0 changes nothing, so the others are passed over."""
+        if where is None:
+            return self.parts
+        has = where.reshape(len(self.parts), -1).any(axis=1)
+        return [part for part, any_ in zip(self.parts, has, strict=True) if any_]
 
     def latency_weeks(self) -> Array:
         return np.concatenate(self.latencies) if self.latencies else np.array([])
