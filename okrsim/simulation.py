@@ -65,7 +65,8 @@ class RunResult:
         q = self.quarterly
         names = [m for m in METRICS if m in q.columns]
         # one contiguous row per metric: numpy's reductions without pandas' per-column cost
-        where = np.array([list(q.columns).index(m) for m in names], dtype=np.intp)
+        position = {name: i for i, name in enumerate(q.columns)}
+        where = np.array([position[m] for m in names], dtype=np.intp)
         columns = np.ascontiguousarray(q.to_numpy(dtype=float)[:, where].T)
         # np.nanmean of each row, at once: NaNs summed as zeros, over the count of the rest
         missing = np.isnan(columns)

@@ -34,15 +34,21 @@ def arrays(holders: Sequence[Any], name: str, rows: Sequence[slice]) -> Array:
     return stacked
 
 
-def fields(holders: Sequence[Any], rows: Sequence[slice], *, team: Array | None = None) -> Any:
-    """A copy of the first holder with every array field stacked (:func:`arrays`)
-    and ``n`` the total; a ``team`` field, the same for every run, is ``team``."""
+def fields(
+    holders: Sequence[Any], rows: Sequence[slice], *, team: Array | None = None, views: bool = True
+) -> Any:
+    """A copy of the first holder with every array field stacked (:func:`arrays`;
+    the holders keep their own arrays unless ``views``) and ``n`` the total; a
+    ``team`` field, the same for every run, is ``team``."""
     stacked = copy.copy(holders[0])
     for f in dataclasses.fields(holders[0]):
+        first = getattr(holders[0], f.name)
         if f.name == "team" and team is not None:
             stacked.team = team
-        elif isinstance(getattr(holders[0], f.name), np.ndarray):
+        elif isinstance(first, np.ndarray) and views:
             setattr(stacked, f.name, arrays(holders, f.name, rows))
+        elif isinstance(first, np.ndarray):
+            setattr(stacked, f.name, np.concatenate([getattr(h, f.name) for h in holders]))
     stacked.n = rows[-1].stop
     return stacked
 
@@ -147,7 +153,7 @@ def quarter_draws(
     return QuarterDraws(
         seen_noise=np.concatenate([d.seen_noise for d in draws]),
         quit_u=np.concatenate([d.quit_u for d in draws]),
-        newcomers=fields([d.newcomers for d in draws], rows, team=team),
+        newcomers=fields([d.newcomers for d in draws], rows, team=team, views=False),
         peer_noise=np.concatenate([d.peer_noise for d in draws], axis=1),
         imitate_u=np.concatenate([d.imitate_u for d in draws]),
         imitate_offset=np.concatenate([d.imitate_offset for d in draws]),
