@@ -98,9 +98,8 @@ class Tally:
     parts: list[tuple[slice, Tally]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if not f.init and f.type == "Array":
-                setattr(self, f.name, np.zeros(self.n))
+        for name in _PER_EMPLOYEE:
+            setattr(self, name, np.zeros(self.n))
         self.effort = np.zeros((self.n, len(ACTIVITIES)))
         self.blocked_week = np.full((self.n, self.k), -1, dtype=np.int64)
         self.raise_week = np.full((self.n, self.k), -1, dtype=np.int64)
@@ -157,3 +156,7 @@ class Tally:
 
     def latency_weeks(self) -> Array:
         return np.concatenate(self.latencies) if self.latencies else np.array([])
+
+
+#: The per-employee sums, shape (n,), each a new quarter's zeros.
+_PER_EMPLOYEE = tuple(f.name for f in fields(Tally) if not f.init and f.type == "Array")
