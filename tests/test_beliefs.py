@@ -112,9 +112,13 @@ def review_of(
     return Review(nan, nan, score, judged, ratings, settled, score)
 
 
-def peer_noise(rng: np.random.Generator, model: OKRModel) -> np.ndarray:
-    """A quarter's standard normals for what teammates are seen to get and do."""
-    return rng.standard_normal((2, model.workforce.n, model.org.team_size))
+def learn_at_review(model: OKRModel, review: Review, rng: np.random.Generator) -> None:
+    """The model's people learn from ``review`` (nothing else seen; teammates seen
+    through ``rng``'s noise)."""
+    wf = model.workforce
+    noise = rng.standard_normal((2, wf.n, model.org.team_size))
+    seen = nothing_seen(wf.n)
+    pb.learn(wf, model.org, model.policy, model.tally, review, seen, peer_noise=noise)
 
 
 def nothing_seen(n: int) -> Seen:
@@ -133,15 +137,7 @@ def test_with_no_bad_news_in_sight_the_fear_stays_while_the_coupling_is_learned(
     ratings = 0.9 * score + 0.5 * pb.seen_work(tally, model.org)  # a coupling of 0.9, seen clearly
     before_news = wf.bad_news_belief.copy()
     review = review_of(model, ratings, score)
-    pb.learn(
-        wf,
-        model.org,
-        model.policy,
-        tally,
-        review,
-        nothing_seen(wf.n),
-        peer_noise=peer_noise(rng, model),
-    )
+    learn_at_review(model, review, rng)
     np.testing.assert_array_equal(wf.bad_news_belief, before_news)  # Tesser & Rosen's MUM
     np.testing.assert_allclose(wf.coupling_belief, 0.9, atol=1e-6)
 
@@ -156,15 +152,7 @@ def settle_once(s: Scenario, anchor: float, ratings_of, *, seed: int = 5) -> Wor
     rng = np.random.default_rng(seed)
     score = rng.uniform(0.6, 1.2, wf.n)
     review = review_of(model, ratings_of(score, pb.seen_work(tally, model.org), rng), score)
-    pb.learn(
-        wf,
-        model.org,
-        model.policy,
-        tally,
-        review,
-        nothing_seen(wf.n),
-        peer_noise=peer_noise(rng, model),
-    )
+    learn_at_review(model, review, rng)
     return wf
 
 
@@ -202,15 +190,7 @@ def test_with_nothing_to_tell_scores_apart_the_belief_is_the_anchor():
     score = np.full(wf.n, 0.9)
     review = review_of(model, 0.5 * pb.seen_work(tally, model.org), score)
     rng = np.random.default_rng(5)
-    pb.learn(
-        wf,
-        model.org,
-        model.policy,
-        tally,
-        review,
-        nothing_seen(wf.n),
-        peer_noise=peer_noise(rng, model),
-    )
+    learn_at_review(model, review, rng)
     np.testing.assert_array_equal(wf.coupling_belief, 0.35)
 
 
@@ -448,15 +428,7 @@ def test_the_fitted_mark_for_bad_news_has_the_sign_of_the_true_one(quarters_sett
         settled = quarter % quarters_settled == 0
         ratings = 0.3 * score + np.mean(judged, axis=0)
         review = review_of(model, ratings, score, settled=settled)
-        pb.learn(
-            wf,
-            model.org,
-            model.policy,
-            tally,
-            review,
-            nothing_seen(wf.n),
-            peer_noise=peer_noise(rng, model),
-        )
+        learn_at_review(model, review, rng)
         if settled:
             judged = []
     np.testing.assert_allclose(wf.bad_news_belief, 0.2, atol=1e-6)
@@ -477,15 +449,7 @@ def test_what_no_one_sees_does_not_move_beliefs():
         rng = np.random.default_rng(9)
         score = rng.uniform(0.6, 1.2, wf.n)
         review = review_of(model, 0.4 * score + rng.normal(0.0, 0.1, wf.n), score)
-        pb.learn(
-            wf,
-            model.org,
-            model.policy,
-            tally,
-            review,
-            nothing_seen(wf.n),
-            peer_noise=peer_noise(rng, model),
-        )
+        learn_at_review(model, review, rng)
         beliefs.append((wf.coupling_belief.copy(), wf.bad_news_belief.copy()))
     np.testing.assert_array_equal(beliefs[0][0], beliefs[1][0])
     np.testing.assert_array_equal(beliefs[0][1], beliefs[1][1])
