@@ -5,7 +5,8 @@ Review of 9b1a548..bb5be34 (a cohort's quarter ends as one organisation).
 * Fails (new in the range): runs whose schedules meet in one policy in force
   are gathered into a cohort although their year books are out of step (one
   settled quarterly until the change, the other annually): ``run_many``
-  raises where each run alone runs.
+  raises where each run alone runs, and so does the paired runner's batch
+  form for the contrast "annual from the start" against "annual from quarter 3".
 * Fails (older than the range, the week's stacking): a cohort answers its
   week's report choice on the code path of all its runs together
   (:meth:`~okrsim.policies.choices.ShadingQuestion.branches`,
@@ -30,6 +31,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from test_ensemble import assert_same_run
 
+from okrsim.experiments.effects import paired_effect, paired_effects
 from okrsim.model import OKRModel, ensemble
 from okrsim.model.organisation import Organisation
 from okrsim.model.tally import Tally
@@ -58,6 +60,24 @@ def test_runs_whose_schedules_meet_in_one_policy_give_each_run_alone() -> None:
     annual = Scenario.from_mapping(base | {"comp": {"coupling": 0.5, "review_cadence": "annual"}})
     assert quarterly.at_quarter(3) == annual.at_quarter(3)  # one policy in force: one cohort
     _each_alone([quarterly, annual], [1, 2])
+
+
+def test_a_paired_effect_of_settling_annually_sooner_runs() -> None:
+    """The same defect as a user meets it: annual reviews from the start against
+    annual reviews from quarter 3 (the base's schedule) are one policy from
+    quarter 3, and the paired runner's ensemble raises."""
+    scenario = Scenario.from_mapping(
+        {
+            "org": {"n_teams": 2},
+            "horizon": {"quarters": 4},
+            "schedule": [{"quarter": 3, "set": {"comp.review_cadence": "annual"}}],
+        }
+    )
+    contrast: dict[str, Any] = {"treated": {"comp.review_cadence": "annual"}, "control": {}}
+    (together,) = paired_effects([scenario], [1], **contrast)
+    alone = paired_effect(scenario, 1, **contrast)
+    assert repr(together.summary) == repr(alone.summary)
+    assert_frame_equal(together.quarterly, alone.quarterly, check_exact=True)
 
 
 def test_a_cohorts_report_choice_is_each_runs_own() -> None:
