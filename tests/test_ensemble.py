@@ -244,6 +244,37 @@ def test_questions_on_different_code_paths_are_answered_apart() -> None:
         assert answer is not None
         for got, expected in zip(answer, q.answer(), strict=True):
             assert got.tobytes() == expected.tobytes()
+    # the same runs as one cohort's question: each run's rows keep their own path
+    cohort = stacked_choice.answer_together([plain, ratcheted, again])  # stacked by path
+    assert _joined([plain, ratcheted]).branches_by_run(2) == [
+        plain.branches(),
+        ratcheted.branches(),
+    ]
+    rows = [slice(0, 2), slice(2, 4), slice(4, 6)]
+    joined = stacked_choice.answer_runs([(_joined([plain, ratcheted, again]), rows)])[0]
+    assert joined is not None
+    for got, part in zip(joined, zip(*cohort, strict=True), strict=True):
+        assert got.tobytes() == np.concatenate(part).tobytes()
+
+
+def _joined(questions: list[choices.ShadingQuestion]) -> choices.ShadingQuestion:
+    """Questions end to end whatever their paths, as a cohort's question is made."""
+    first = questions[0]
+
+    def stacked(holders: list[Any]) -> dict[str, Any]:
+        return {
+            f.name: np.concatenate([np.asarray(getattr(h, f.name)) for h in holders])
+            for f in dataclasses.fields(holders[0])
+            if np.ndim(getattr(holders[0], f.name)) == 2
+        }
+
+    return choices.ShadingQuestion(
+        np.concatenate([q.mu_attainment for q in questions]),
+        np.concatenate([q.sd_attainment for q in questions]),
+        payoff=dataclasses.replace(first.payoff, **stacked([q.payoff for q in questions])),
+        stakes=dataclasses.replace(first.stakes, **stacked([q.stakes for q in questions])),
+        options=first.options,
+    )
 
 
 def test_paired_effects_are_the_paired_runner_run_by_run() -> None:

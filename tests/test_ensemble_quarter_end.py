@@ -1,22 +1,17 @@
-"""A cohort's quarter's end gives each run its quarter alone, bit for bit: the risky cases.
+"""Ensembles in the cases where a cohort's runs could part from their runs alone.
 
-Review of 9b1a548..bb5be34 (a cohort's quarter ends as one organisation).
-
-* Fails (new in the range): runs whose schedules meet in one policy in force
-  are gathered into a cohort although their year books are out of step (one
-  settled quarterly until the change, the other annually): ``run_many``
-  raises where each run alone runs, and so does the paired runner's batch
-  form for the contrast "annual from the start" against "annual from quarter 3".
-* Fails (older than the range, the week's stacking): a cohort answers its
-  week's report choice on the code path of all its runs together
-  (:meth:`~okrsim.policies.choices.ShadingQuestion.branches`,
-  ``rewards_understatement``); a run whose own arrays take the other path
-  gets a different choice than alone.
-* Pass (pins): annual settlement with many newcomers; per-organisation
-  figures at pairwise-sum block boundaries and on strided input; a public
-  figure not refreshed at the quarter's end stays each run's own; streamed
-  records; an ensemble taken up at and around a quarter's end; lazy
-  per-employee tables after pickling; a count passed over by a cohort's tally.
+* Runs whose schedules meet in one policy in force, their year books out of
+  step (one settled every quarter until then, the other annually): they step
+  apart (:func:`okrsim.model.ensemble.cohorts`), as the paired runner's
+  batch form does for "annual from the start" against "annual from quarter 3".
+* A cohort's weekly report choice takes each run's own code path
+  (:meth:`~okrsim.policies.choices.ShadingQuestion.branches_by_run`): a run
+  whose own arrays make understatement pay, beside one whose arrays do not.
+* Annual settlement with many newcomers; per-organisation figures at
+  pairwise-sum block boundaries and on strided input; a public figure not
+  refreshed at the quarter's end stays each run's own; streamed records; an
+  ensemble taken up at and around a quarter's end; lazy per-employee tables
+  after pickling; a count a cohort's tally passes over.
 """
 
 from __future__ import annotations
@@ -46,14 +41,13 @@ def _each_alone(scenarios: list[Scenario], seeds: list[SeedLike], **kwargs: Any)
         assert_same_run(run(scenario, seed, **kwargs), result)
 
 
-# -- defects -------------------------------------------------------------------------------
+# -- runs that could part ---------------------------------------------------------------
 
 
 def test_runs_whose_schedules_meet_in_one_policy_give_each_run_alone() -> None:
-    """From quarter 3 both runs are under one policy (annual, coupling 0.5) and
-    are gathered as a cohort; one settled every quarter until then (its year
-    book is empty), the other annually (two quarters on its book).  Alone each
-    runs; together ``stacking.year_books`` asserts the reviews are in step."""
+    """From quarter 3 both runs are under one policy (annual, coupling 0.5); one
+    settled every quarter until then (its year book is empty), the other
+    annually (two quarters on its book): they step apart, each as alone."""
     change = [{"quarter": 3, "set": {"comp.coupling": 0.5, "comp.review_cadence": "annual"}}]
     base: dict[str, Any] = {"org": {"n_teams": 2}, "horizon": {"quarters": 4}, "schedule": change}
     quarterly = Scenario.from_mapping(base | {"comp": {"coupling": 0.3}})
@@ -63,9 +57,8 @@ def test_runs_whose_schedules_meet_in_one_policy_give_each_run_alone() -> None:
 
 
 def test_a_paired_effect_of_settling_annually_sooner_runs() -> None:
-    """The same defect as a user meets it: annual reviews from the start against
-    annual reviews from quarter 3 (the base's schedule) are one policy from
-    quarter 3, and the paired runner's ensemble raises."""
+    """The same as a user meets it: annual reviews from the start against annual
+    reviews from quarter 3 (the base's schedule) are one policy from quarter 3."""
     scenario = Scenario.from_mapping(
         {
             "org": {"n_teams": 2},
@@ -84,8 +77,7 @@ def test_a_cohorts_report_choice_is_each_runs_own() -> None:
     """In quarter 3 one run's ratchet belief (or negative credit) makes shading
     down pay for someone, the other's does not: alone the other searches only
     the non-negative shadings, in the cohort it searches them all (another
-    coarse grid), and its reports, effort and value part from week 27.
-    (Older than 9b1a548: the week's stacking; found while reviewing.)"""
+    coarse grid), and its reports, effort and value would part from week 27."""
     scenario = Scenario.from_mapping(
         {
             "org": {"n_teams": 3, "dependency_density": 1.0},
@@ -97,7 +89,7 @@ def test_a_cohorts_report_choice_is_each_runs_own() -> None:
     _each_alone([scenario] * 2, [RunSeed.of(874674), RunSeed.of(764164)])
 
 
-# -- pins (pass) ---------------------------------------------------------------------------
+# -- pins -------------------------------------------------------------------------------
 
 
 def test_annual_settlement_with_many_newcomers_gives_each_run_alone() -> None:

@@ -34,7 +34,7 @@ from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
 from okrsim.model.policy_beliefs import Statement
 from okrsim.model.quarter_review import Review, YearBook
-from okrsim.model.stacked_choice import answer_together
+from okrsim.model.stacked_choice import answer_runs
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
@@ -84,7 +84,8 @@ class Ensemble:
                 if isinstance(group, Cohort):
                     group.draw()
             reportings = [week.until_reports(group) for group in groups]
-            answers = answer_together([r.question for r in reportings])
+            asked = [(r.question, _runs(g)) for r, g in zip(reportings, groups, strict=True)]
+            answers = answer_runs(asked)
             for group, reporting, answer in zip(groups, reportings, answers, strict=True):
                 week.from_reports(group, reporting, answer)
                 if isinstance(group, Cohort):
@@ -100,16 +101,40 @@ class Ensemble:
 
 def cohorts(models: Sequence[OKRModel]) -> list[Cohort | OKRModel]:
     """The runs grouped by the policy in force: a :class:`Cohort` of each
-    group of two or more, a run alone otherwise."""
+    group of two or more, a run alone otherwise.
+
+    Runs whose schedules meet in one policy may not be in step: a cohort's
+    runs also have as many quarters awaiting settlement and a ratchet's
+    record or none.
+    """
     groups: list[list[OKRModel]] = []
     for model in models:
         for group in groups:
-            if group[0].policy == model.policy:
+            if group[0].policy == model.policy and _in_step(group[0], model):
                 group.append(model)
                 break
         else:
             groups.append([model])
     return [Cohort.gather(group) if len(group) > 1 else group[0] for group in groups]
+
+
+def _in_step(a: OKRModel, b: OKRModel) -> bool:
+    """Whether two runs under one policy have their reviews in step."""
+    return len(a.year.scores) == len(b.year.scores) and (a.last_reported is None) == (
+        b.last_reported is None
+    )
+
+
+def _stackable(a: OKRModel, b: OKRModel) -> bool:
+    """Whether two runs can step as one: in step, of one size and horizon
+    (organisation-wide figures and records are taken row by row of equal runs)."""
+    same_size = (a.workforce.n, a.org.krs) == (b.workforce.n, b.org.krs)
+    return _in_step(a, b) and same_size and a.n_quarters == b.n_quarters
+
+
+def _runs(group: Cohort | OKRModel) -> list[slice]:
+    """The rows of each run of a group: a cohort's runs, or the run alone."""
+    return group.rows if isinstance(group, Cohort) else [slice(0, group.workforce.n)]
 
 
 @dataclass
@@ -164,6 +189,8 @@ class Cohort:
 
     @classmethod
     def gather(cls, members: Sequence[OKRModel]) -> Cohort:
+        if not all(_stackable(members[0], m) for m in members[1:]):
+            raise ValueError("a cohort's runs are of one size and horizon, their reviews in step")
         ends = np.cumsum([m.workforce.n for m in members])
         rows = [
             slice(int(end - m.workforce.n), int(end)) for m, end in zip(members, ends, strict=True)
@@ -174,7 +201,6 @@ class Cohort:
         tally = stacking.fields([m.tally for m in members], rows)
         tally.parts = [(r, m.tally) for r, m in zip(rows, members, strict=True)]
         first = members[0]
-        assert len({m.n_quarters for m in members}) == 1, "a policy's runs share a horizon"
         return cls(
             members=list(members),
             rows=rows,
@@ -208,7 +234,6 @@ class Cohort:
         Labelled as :meth:`OKRModel.end_week` labels them: the week counted.
         """
         first = self.members[0]
-        assert len({r.stop - r.start for r in self.rows}) == 1, "a policy's runs are of one size"
         counted = first.week + 1
         rows = weekly_records.week_rows(
             self.workforce,

@@ -5,7 +5,9 @@ same code path in :func:`~okrsim.policies.choices.choose_shading`
 (:meth:`~okrsim.policies.choices.ShadingQuestion.branches`) and agree on
 every scalar it reads and on the curve are stacked along the employee axis,
 answered once and split back; every element is then computed by the same
-operations on the same numbers as alone.  Used by
+operations on the same numbers as alone.  A cohort's question is its runs'
+questions already stacked: it is answered whole where every run's rows take
+the same code path, and run by run otherwise (:func:`answer_runs`).  Used by
 :class:`~okrsim.model.ensemble.Ensemble` across its cohorts.
 
 docs/ODD.md §3 (process overview and scheduling).
@@ -21,6 +23,55 @@ import numpy as np
 
 from okrsim.policies.choices import Payoff, ReportStakes, ShadingAnswer, ShadingQuestion
 from okrsim.policies.curves import Curve
+
+
+def answer_runs(
+    asked: Sequence[tuple[ShadingQuestion | None, Sequence[slice]]],
+) -> list[ShadingAnswer | None]:
+    """Each state's question answered as each of its runs would answer it alone.
+
+    ``asked``: a state's question and its runs' rows (one slice for a run
+    alone, one per run for a cohort).  The code path is chosen by tests on
+    whole arrays (:meth:`~ShadingQuestion.branches`), so a cohort whose runs'
+    rows would take different paths alone is answered run by run; the pieces
+    then stack with any question on their path (:func:`answer_together`).
+    """
+    pieces: list[ShadingQuestion] = []
+    owners: list[int] = []
+    for index, (question, rows) in enumerate(asked):
+        if question is None:
+            continue
+        same_path = len(set(question.branches_by_run(len(rows)))) == 1
+        parts = [question] if same_path else [_rows_of(question, r) for r in rows]
+        pieces.extend(parts)
+        owners.extend([index] * len(parts))
+    answers: list[ShadingAnswer | None] = [None] * len(asked)
+    given = answer_together(pieces)
+    for index in dict.fromkeys(owners):
+        own = [a for a, owner in zip(given, owners, strict=True) if owner == index and a]
+        answers[index] = (np.concatenate([a[0] for a in own]), np.concatenate([a[1] for a in own]))
+    return answers
+
+
+def _rows_of(question: ShadingQuestion, rows: slice) -> ShadingQuestion:
+    """The question of a cohort's run: its rows of every per-employee array."""
+    n = len(question.mu_attainment)
+
+    def part(holder: Any) -> Any:
+        own = {
+            f.name: getattr(holder, f.name)[rows]
+            for f in dataclasses.fields(holder)
+            if _stacked(getattr(holder, f.name), n)
+        }
+        return dataclasses.replace(holder, **own)
+
+    return ShadingQuestion(
+        question.mu_attainment[rows],
+        question.sd_attainment[rows],
+        payoff=part(question.payoff),
+        stakes=part(question.stakes),
+        options=question.options,
+    )
 
 
 def answer_together(questions: Sequence[ShadingQuestion | None]) -> list[ShadingAnswer | None]:

@@ -702,17 +702,28 @@ class ReportStakes:
     loss_aversion: float = 1.0
     goal_reach: float = GOAL_REACH
 
-    @property
-    def anything(self) -> bool:
-        """Whether any report could pay or cost anything but honesty."""
-        paid = (
+    def paid(self) -> tuple[ArrayLike, ...]:
+        """The terms of which any non-zero makes a report pay or cost more than honesty."""
+        return (
             self.formula_share,
             self.judged_per_attainment,
             self.ratchet_per_attainment,
             self.red_penalty,
             self.goal_weight,
         )
-        return any(np.any(np.asarray(x) != 0) for x in paid)
+
+    def understated(self) -> tuple[Array, Array]:
+        """Where reporting less could pay (:attr:`rewards_understatement`): a
+        ratchet believed, negative credit for reported attainment."""
+        return (
+            np.asarray(self.ratchet_per_attainment) > 0,
+            np.asarray(self.judged_per_attainment) < 0,
+        )
+
+    @property
+    def anything(self) -> bool:
+        """Whether any report could pay or cost anything but honesty."""
+        return any(np.any(np.asarray(x) != 0) for x in self.paid())
 
     @property
     def rewards_understatement(self) -> bool:
@@ -726,10 +737,7 @@ class ReportStakes:
         ``λ ≥ 1``), a red status and an audit's catch all reward a report
         that is no lower, and misstating costs either way.
         """
-        return bool(
-            np.any(np.asarray(self.ratchet_per_attainment) > 0)
-            or np.any(np.asarray(self.judged_per_attainment) < 0)
-        )
+        return any(bool(np.any(where)) for where in self.understated())
 
 
 def report_utility(
@@ -971,15 +979,31 @@ class ShadingQuestion:
         Questions stacked into one call must agree on every one of them, so
         that each element is computed as it would be alone.
         """
-        k = self.stakes
+        (path,) = self.branches_by_run(1)
+        return path
+
+    def branches_by_run(self, runs: int) -> list[tuple[bool, ...]]:
+        """:meth:`branches` of each of ``runs`` runs of one size whose employees
+        are stacked end to end: each from its own rows, as it would be alone."""
+        k, rows = self.stakes, len(self.mu_attainment)
+
+        def each(test: ArrayLike) -> Array:
+            values = np.asarray(test)
+            if values.ndim and values.shape[0] == rows:  # per employee
+                return values.reshape(runs, -1).any(axis=1)
+            return np.full(runs, bool(np.any(values)))
+
         share = np.asarray(k.formula_share, dtype=float) * np.asarray(k.extrinsic, dtype=float)
-        return (
-            k.anything,
-            k.rewards_understatement,
-            bool(np.any(share)),
-            bool(np.any(np.asarray(k.red_penalty, dtype=float))),
-            bool(np.any(np.asarray(k.goal_weight, dtype=float))),
+        anything = np.logical_or.reduce([each(np.asarray(x) != 0) for x in k.paid()])
+        ratchet, credit = k.understated()
+        tests = (
+            anything,
+            each(ratchet) | each(credit),
+            each(share),
+            each(np.asarray(k.red_penalty, dtype=float)),
+            each(np.asarray(k.goal_weight, dtype=float)),
         )
+        return [tuple(bool(test[r]) for test in tests) for r in range(runs)]
 
     def answer(self) -> ShadingAnswer:
         """``(shading, gain)``: :func:`choose_shading`'s answer."""
