@@ -63,8 +63,8 @@ class Ensemble:
     At each quarter's start the runs are grouped by the policy in force
     (:func:`cohorts`); a cohort of several runs is stepped as one
     :class:`Cohort`, weeks and quarter's end, the others alone.  The
-    quarters' starts, the draws and the records stay each run's own.  A run
-    whose horizon ends drops out.
+    quarters' starts and the draws stay each run's own, and so do its
+    records, made for a cohort at once.  A run whose horizon ends drops out.
     """
 
     def __init__(self, models: Sequence[OKRModel]) -> None:
