@@ -3,8 +3,8 @@
 * Every preset (different sizes, key results, policies, schedules) twice,
   each run with its own seed, as one ensemble: every output table equal to
   the run's alone, exactly.
-* Runs under one policy step as one cohort, weeks and quarters' ends, and
-  answer the week's report choice in one call; a cohort's
+* Runs under one policy step as one cohort (weeks, quarters' starts and
+  ends) and answer the week's report choice in one call; a cohort's
   organisation-wide figures are each organisation's own, bit for bit.
 * The paired runner's batch form gives the paired runner's effects.
 * A worker's ensemble whose run raises reruns its runs alone: the failure is
@@ -29,7 +29,7 @@ from pandas.testing import assert_frame_equal
 from okrsim.experiments import executors
 from okrsim.experiments.effects import paired_effect, paired_effects
 from okrsim.experiments.plan import plan_sweep
-from okrsim.model import OKRModel, ensemble, quarter_end, stacked_choice, week
+from okrsim.model import OKRModel, ensemble, quarter_end, quarter_start, stacked_choice, week
 from okrsim.model.organisation import Organisation
 from okrsim.params import Scenario
 from okrsim.policies import choices
@@ -83,18 +83,26 @@ def test_runs_under_one_policy_step_as_one_cohort(monkeypatch: pytest.MonkeyPatc
     assert stepped == [5 * 3 * scenario.org.team_size] * 26
 
 
-def test_a_cohorts_quarter_ends_once_for_all_its_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    reviewed: list[int] = []
-    real = quarter_end.review
+def test_a_cohorts_quarter_starts_and_ends_once_for_all_its_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stepped: list[tuple[str, int]] = []
 
-    def counted(state: Any, draws: Any) -> Any:
-        reviewed.append(state.workforce.n)
-        return real(state, draws)
+    def counted(module: Any, name: str) -> None:
+        real = getattr(module, name)
 
-    monkeypatch.setattr(quarter_end, "review", counted)
+        def step(state: Any, draws: Any) -> Any:
+            stepped.append((name, state.workforce.n))
+            return real(state, draws)
+
+        monkeypatch.setattr(module, name, step)
+
+    counted(quarter_start, "open_quarter")
+    counted(quarter_end, "review")
     scenario = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 2}})
     run_many([scenario] * 5, [1, 2, 3, 4, 5])
-    assert reviewed == [5 * 3 * scenario.org.team_size] * 2
+    everyone = 5 * 3 * scenario.org.team_size
+    assert stepped == [("open_quarter", everyone), ("review", everyone)] * 2
 
 
 @pytest.mark.parametrize("statistic", [np.mean, np.std, np.var])

@@ -1,9 +1,10 @@
 """Ensembles in the cases where a cohort's runs could part from their runs alone.
 
 * Runs whose schedules meet in one policy in force, their year books out of
-  step (one settled every quarter until then, the other annually): they step
-  apart (:func:`okrsim.model.ensemble.cohorts`), as the paired runner's
-  batch form does for "annual from the start" against "annual from quarter 3".
+  step (one settled every quarter until then, the other annually), or having
+  heard different statements before: they step apart
+  (:func:`okrsim.model.ensemble.cohorts`), as the paired runner's batch form
+  does for "annual from the start" against "annual from quarter 3".
 * A cohort's weekly report choice takes each run's own code path
   (:meth:`~okrsim.policies.choices.ShadingQuestion.branches_by_run`): a run
   whose own arrays make understatement pay, beside one whose arrays do not.
@@ -54,6 +55,18 @@ def test_runs_whose_schedules_meet_in_one_policy_give_each_run_alone() -> None:
     annual = Scenario.from_mapping(base | {"comp": {"coupling": 0.5, "review_cadence": "annual"}})
     assert quarterly.at_quarter(3) == annual.at_quarter(3)  # one policy in force: one cohort
     _each_alone([quarterly, annual], [1, 2])
+
+
+def test_runs_that_heard_different_statements_step_apart_under_one_policy() -> None:
+    """From quarter 3 both runs pay a coupling of 0.5; one was told 0.3 before,
+    so it hears the new coupling stated (its beliefs move by its credibility),
+    the other heard 0.5 from the start and hears nothing new."""
+    change = [{"quarter": 3, "set": {"comp.coupling": 0.5}}]
+    base: dict[str, Any] = {"org": {"n_teams": 2}, "horizon": {"quarters": 4}}
+    switched = Scenario.from_mapping(base | {"comp": {"coupling": 0.3}, "schedule": change})
+    steady = Scenario.from_mapping(base | {"comp": {"coupling": 0.5}, "schedule": change})
+    assert switched.at_quarter(3) == steady.at_quarter(3)  # one policy in force
+    _each_alone([switched, steady], [1, 2])
 
 
 def test_a_paired_effect_of_settling_annually_sooner_runs() -> None:

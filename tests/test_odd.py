@@ -35,6 +35,7 @@ STRUCTURAL = {
     "ensemble": "3",
     "week": "3",
     "stacked_choice": "3",
+    "quarter_start": "3",
     "quarter_end": "3",
     "stacking": "3",
     "workforce": "2.2",

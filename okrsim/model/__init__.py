@@ -5,6 +5,7 @@ module                          ODD section
 ==============================  ===========================================
 :mod:`~okrsim.model.model`      §3 process overview (:class:`OKRModel`)
 :mod:`~okrsim.model.week`       §3 the week's submodels in order, for one run or a cohort
+:mod:`~.quarter_start`          §3 the quarter's start in order, for one run or a cohort
 :mod:`~.quarter_end`            §3 the quarter's end in order, for one run or a cohort
 :mod:`~okrsim.model.ensemble`   §3 runs stepped together (cohorts of one policy)
 :mod:`~.stacking`               §3 a cohort gathered from its runs and handed back

@@ -65,20 +65,18 @@ def draw(rng: np.random.Generator, n: int, team_size: int) -> RuleDraws:
     )
 
 
-def choose(
-    wf: Workforce, scenario: Scenario, rng: np.random.Generator, team_size: int
-) -> RuleDraws:
-    """Each employee's options for the period starting now; returns the quarter's draws.
+def choose(wf: Workforce, scenario: Scenario, draws: RuleDraws) -> None:
+    """Each employee's options for the period starting now, from the quarter's ``draws``.
 
     A period starts where the last one was settled (``period_quarters`` 0)
     or for a newcomer (no option yet); otherwise the options stand.
     ``learn``: a logit over attractions.  ``satisfice``: the habit, as the
     last settled review left it; one who has none yet (a newcomer) picks as
     a learner would with equal attractions — uniformly.  ``optimise``:
-    nothing (the submodels optimise).  The draws are made every quarter
-    whatever the rule and whether a period starts.
+    nothing (the submodels optimise).  The draws (:func:`draw`) are made
+    every quarter whatever the rule and whether a period starts.
     """
-    b, draws = scenario.behaviour, draw(rng, wf.n, team_size)
+    b = scenario.behaviour
     fresh = ((wf.period_quarters == 0) | np.any(wf.rule_option < 0, axis=1))[:, None]
     if b.decision_rule == "learn":
         picked = rules.logit_choice(wf.attraction, b.choice_sensitivity, draws.choice)
@@ -86,7 +84,6 @@ def choose(
     elif b.decision_rule == "satisfice":
         uniform = rules.logit_choice(np.zeros_like(wf.attraction), 0.0, draws.choice)
         wf.rule_option[:] = np.where(wf.rule_option < 0, uniform, wf.rule_option)
-    return draws
 
 
 def option(wf: Workforce, name: str, s: Scenario) -> Array:

@@ -5,9 +5,10 @@ size): each keeps its own scenario, seed streams, draws, state, quarter
 reviews and records, and steps exactly as it would alone.  At each quarter's
 start the runs under the same policy in force form a :class:`Cohort`, whose
 employees, teams and key results are stacked end to end
-(:mod:`okrsim.model.stacking`), and the week's submodels
-(:mod:`okrsim.model.week`) and the quarter's end
-(:mod:`okrsim.model.quarter_end`) run once for the cohort; the report
+(:mod:`okrsim.model.stacking`), and the quarter's start, the week's
+submodels and the quarter's end (:mod:`okrsim.model.quarter_start`,
+:mod:`~okrsim.model.week`, :mod:`~okrsim.model.quarter_end`) run once for
+the cohort; the report
 choices of all cohorts are then answered together where they can be
 (:mod:`okrsim.model.stacked_choice`).  No submodel reads the organisations
 as a whole (organisation-wide figures are each one's own), so every element
@@ -26,14 +27,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from okrsim.model import quarter_end, records, stacking, week, weekly_records
+from okrsim.model import quarter_end, quarter_start, records, stacking, week, weekly_records
 from okrsim.model.decision_rules import RuleDraws
 from okrsim.model.in_force import InForce
 from okrsim.model.model import OKRModel
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
-from okrsim.model.policy_beliefs import Statement
+from okrsim.model.policy_beliefs import Statement, same_statement
 from okrsim.model.quarter_review import Review, YearBook
+from okrsim.model.quarter_start import QuarterStartDraws
 from okrsim.model.stacked_choice import answer_runs
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -60,11 +62,10 @@ def batches[T](items: Sequence[T], employees: int, *, at_least: int = 1) -> list
 class Ensemble:
     """Runs stepped in lockstep, a cohort of each policy as one organisation.
 
-    At each quarter's start the runs are grouped by the policy in force
-    (:func:`cohorts`); a cohort of several runs is stepped as one
-    :class:`Cohort`, weeks and quarter's end, the others alone.  The
-    quarters' starts and the draws stay each run's own, and so do its
-    records, made for a cohort at once.  A run whose horizon ends drops out.
+    At each quarter's start each run reads its policy and draws, and the runs
+    are grouped (:func:`cohorts`); a cohort of several runs steps as one
+    :class:`Cohort`, the others alone.  Draws and records stay each run's
+    own.  A run whose horizon ends drops out.
     """
 
     def __init__(self, models: Sequence[OKRModel]) -> None:
@@ -76,10 +77,14 @@ class Ensemble:
         groups: list[Cohort | OKRModel] = []
         while active:
             assert len({m.week for m in active}) == 1, "an ensemble steps in lockstep"
+            opening = active[0].week_in_quarter == 0  # policies change at a quarter's start
+            starts = {id(m): m.read_quarter() for m in active} if opening else {}
+            if opening or not groups:
+                groups = cohorts(active, opening=opening)
+            for group in groups if opening else ():
+                group.open_quarter([starts[id(m)] for m in _members(group)])
             for model in active:
-                model.begin_week()
-            if active[0].week_in_quarter == 0 or not groups:  # policies change at a quarter's start
-                groups = cohorts(active)
+                model.draws = model.draw_week()
             for group in groups:
                 if isinstance(group, Cohort):
                     group.draw()
@@ -99,13 +104,15 @@ class Ensemble:
             active = [m for m in active if m.running]
 
 
-def cohorts(models: Sequence[OKRModel]) -> list[Cohort | OKRModel]:
+def cohorts(models: Sequence[OKRModel], *, opening: bool = False) -> list[Cohort | OKRModel]:
     """The runs grouped by the policy in force: a :class:`Cohort` of each
     group of two or more, a run alone otherwise.
 
     Runs whose schedules meet in one policy may not be in step: a cohort's
-    runs also have as many quarters awaiting settlement and a ratchet's
-    record or none.
+    runs also have as many quarters awaiting settlement, a ratchet's record
+    or none, and have heard the same statements.  ``opening``: gathered at a
+    quarter's start, which makes the quarter's own state anew
+    (:meth:`Cohort.open_quarter`).
     """
     groups: list[list[OKRModel]] = []
     for model in models:
@@ -115,14 +122,16 @@ def cohorts(models: Sequence[OKRModel]) -> list[Cohort | OKRModel]:
                 break
         else:
             groups.append([model])
-    return [Cohort.gather(group) if len(group) > 1 else group[0] for group in groups]
+    return [
+        Cohort.gather(group, opening=opening) if len(group) > 1 else group[0] for group in groups
+    ]
 
 
 def _in_step(a: OKRModel, b: OKRModel) -> bool:
-    """Whether two runs under one policy have their reviews in step."""
-    return len(a.year.scores) == len(b.year.scores) and (a.last_reported is None) == (
-        b.last_reported is None
-    )
+    """Whether two runs under one policy have their reviews and statements in step."""
+    reviews = len(a.year.scores) == len(b.year.scores)
+    ratchet = (a.last_reported is None) == (b.last_reported is None)
+    return reviews and ratchet and same_statement(a.statement, b.statement)
 
 
 def _stackable(a: OKRModel, b: OKRModel) -> bool:
@@ -130,6 +139,10 @@ def _stackable(a: OKRModel, b: OKRModel) -> bool:
     (organisation-wide figures and records are taken row by row of equal runs)."""
     same_size = (a.workforce.n, a.org.krs) == (b.workforce.n, b.org.krs)
     return _in_step(a, b) and same_size and a.n_quarters == b.n_quarters
+
+
+def _members(group: Cohort | OKRModel) -> list[OKRModel]:
+    return group.members if isinstance(group, Cohort) else [group]
 
 
 def _runs(group: Cohort | OKRModel) -> list[slice]:
@@ -141,28 +154,27 @@ def _runs(group: Cohort | OKRModel) -> list[slice]:
 class Cohort:
     """Runs under one policy as one organisation: their employees end to end.
 
-    A :class:`~okrsim.model.week.WeekState` and a
-    :class:`~okrsim.model.quarter_end.QuarterState`.  Gathered at a quarter's
-    start (:mod:`okrsim.model.stacking`): every array of each run's
-    workforce, tally, team alignment and manager's view is stacked, and the
-    run's own becomes a view of its rows, so what the week does to the
-    cohort it does to each run.  The organisations' structures are stacked
-    with team and colleague numbers moved past the runs before; public
-    figures that differ become each employee's own organisation's
-    (:func:`~okrsim.model.organisation.by_key_result`); organisation-wide
-    counts go to each run's tally (``Tally.parts``) and organisation-wide
-    figures at the quarter's end are each organisation's
+    A state of the week, the quarter's start and its end (:mod:`~.week`,
+    :mod:`~.quarter_start`, :mod:`~.quarter_end`).  Gathered at a quarter's
+    start (:mod:`okrsim.model.stacking`): every array of each run's state is
+    stacked, and the run's own becomes a view of its rows, so what is done to
+    the cohort is done to each run.  Team and colleague numbers move past the
+    runs before; public figures that differ become each employee's own
+    organisation's; organisation-wide counts go to each run's tally
+    (``Tally.parts``) and organisation-wide figures are each organisation's
     (``Organisation.overall``).
     """
 
     members: list[OKRModel]
     rows: list[slice]
+    teams: list[slice]  # each run's teams
     workforce: Workforce
     org: Organisation
     policy: InForce
     public: PublicFigures
     tally: Tally
     alignment: Array
+    priority_error: Array
     manager_view: Array
     year: YearBook
     leniency: Array
@@ -188,40 +200,43 @@ class Cohort:
         return self.members[0].week_in_quarter
 
     @classmethod
-    def gather(cls, members: Sequence[OKRModel]) -> Cohort:
+    def gather(cls, members: Sequence[OKRModel], *, opening: bool = False) -> Cohort:
+        """The runs as one; ``opening``: at a quarter's start, before its own state
+        (tally, alignment, manager's view, rules' draws) is made (:meth:`open_quarter`)."""
         if not all(_stackable(members[0], m) for m in members[1:]):
             raise ValueError("a cohort's runs are of one size and horizon, their reviews in step")
-        ends = np.cumsum([m.workforce.n for m in members])
-        rows = [
-            slice(int(end - m.workforce.n), int(end)) for m, end in zip(members, ends, strict=True)
-        ]
-        teams = np.cumsum([0] + [m.org.n_teams for m in members])[:-1]
+        rows = stacking.end_to_end([m.workforce.n for m in members])
+        teams = stacking.end_to_end([m.org.n_teams for m in members])
+        starts = [part.start for part in teams]
         # each run's teams numbered past those of the runs before
-        team = np.concatenate([m.org.team + t for m, t in zip(members, teams, strict=True)])
-        tally = stacking.fields([m.tally for m in members], rows)
-        tally.parts = [(r, m.tally) for r, m in zip(rows, members, strict=True)]
+        team = np.concatenate([m.org.team + s for m, s in zip(members, starts, strict=True)])
         first = members[0]
+        own = stacking.quarter_own(members, rows, teams, opening=opening)
         return cls(
             members=list(members),
             rows=rows,
+            teams=teams,
             workforce=stacking.fields([m.workforce for m in members], rows, team=team),
-            org=stacking.organisations([m.org for m in members], rows, teams, team),
+            org=stacking.organisations([m.org for m in members], rows, starts, team),
             policy=first.policy,
             public=stacking.public_figures([m.public for m in members], rows),
-            tally=tally,
-            alignment=stacking.arrays(
-                members,
-                "alignment",
-                [slice(t, t + m.org.n_teams) for t, m in zip(teams, members, strict=True)],
-            ),
-            manager_view=stacking.arrays(members, "manager_view", rows),
+            priority_error=stacking.arrays(members, "priority_error", teams),
             year=stacking.year_books([m.year for m in members]),
             leniency=np.concatenate([m.leniency for m in members]),
             last_reported=stacking.last_reported([m.last_reported for m in members]),
-            rule_draws=stacking.rule_draws([m.rule_draws for m in members]),
             statement=first.statement,
             n_quarters=first.n_quarters,
+            tally=own.tally,
+            alignment=own.alignment,
+            manager_view=own.manager_view,
+            rule_draws=own.rule_draws,
         )
+
+    def open_quarter(self, draws: Sequence[QuarterStartDraws]) -> None:
+        """The quarter's start for every run at once, from each run's own ``draws``;
+        what it makes anew is handed to each run as its rows."""
+        quarter_start.open_quarter(self, stacking.quarter_start_draws(draws))
+        stacking.give_quarter_start(self, self.members, self.rows, self.teams)
 
     def draw(self) -> None:
         """The week's draws, each run's from its own streams, end to end."""
@@ -246,12 +261,8 @@ class Cohort:
         return list(zip(self.members, rows, strict=True))
 
     def end_quarter(self) -> None:
-        """The quarter's end for every run at once; each run records its own quarter.
-
-        The draws are each run's, from its own streams; what the quarter's
-        end rebinds (the year book, the reported output the ratchet reads,
-        the public figures) is handed back to each run.
-        """
+        """The quarter's end for every run at once, from each run's own draws; what
+        it rebinds (year book, the ratchet's record, public figures) goes back to each."""
         draws = stacking.quarter_draws(
             [m.draw_quarter() for m in self.members], self.rows, self.workforce.team
         )

@@ -8,6 +8,7 @@ logs the ground truth beside it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,15 +16,12 @@ import pandas as pd
 
 from okrsim.model import (
     alignment,
-    booking,
-    decision_rules,
     outlook,
     policy_beliefs,
     quarter_end,
     quarter_review,
+    quarter_start,
     records,
-    target_setting,
-    turnover,
     week,
     weekly_records,
 )
@@ -153,31 +151,19 @@ class OKRModel(AgentViews):
 
     def start_quarter(self) -> None:
         """The policy in force is read, the tallies reset and targets set."""
+        quarter_start.open_quarter(self, self.read_quarter())
+
+    def read_quarter(self) -> quarter_start.QuarterStartDraws:
+        """The quarter is counted, the policy in force read and the quarter's draws made."""
         self.quarter += 1
         s = self.base_scenario.at_quarter(self.quarter)
-        self.policy = policy = InForce.read(s, peer_attainment=self.public.peers)
-        wf = self.workforce
-        self.statement = policy_beliefs.announce(wf, s, self.statement)
-        booking.open_quarter(wf)
-        wf.reported[:] = 0.0
-        wf.exposed[:] = False
-        wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record
-        self.tally = Tally.start(wf.blocked, wf.raised)
-        self.priority_error = alignment.drift(
-            self.priority_error, s, self.streams["environment"].standard_normal(self.org.n_teams)
-        )
-        self.alignment = alignment.team_alignment(self.priority_error, s)
-        wf.availability[:] = turnover.availability(wf.tenure_weeks, s, weeks=WEEKS_PER_QUARTER)
-        self.rule_draws = decision_rules.choose(wf, s, self.streams["rules"], self.org.team_size)
-        target_setting.quarter_expectations(wf, policy, self.org.aspirational)
-        self.manager_view = target_setting.manager_estimate(wf, policy, self.streams["audit"])
-        if s.okr.enabled:
-            target_setting.set_targets(
-                wf, policy, manager_view=self.manager_view, last_reported=self.last_reported
-            )
-        else:
-            for unset in (wf.target, wf.target_set, wf.offer):
-                unset[:] = np.nan
+        self.policy = InForce.read(s, peer_attainment=self.public.peers)
+        return quarter_start.QuarterStartDraws.draw(self.streams, self.policy, self.org)
+
+    def open_quarter(self, draws: Sequence[quarter_start.QuarterStartDraws]) -> None:
+        """The quarter's start once its policy is read (``draws``: this run's, alone)."""
+        (own,) = draws
+        quarter_start.open_quarter(self, own)
 
     def draw_week(self) -> dict[str, Array]:
         """This week's exogenous draws, in fixed shapes whatever anyone chooses."""

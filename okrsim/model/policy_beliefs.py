@@ -87,6 +87,13 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
+def same_statement(a: Statement | None, b: Statement | None) -> bool:
+    """Whether two statements say the same (nothing said alike), so are heard alike."""
+    if a is None or b is None:
+        return a is b
+    return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in fields(Statement))
+
+
 def announce(
     wf: Workforce,
     scenario: Scenario,

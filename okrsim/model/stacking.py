@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,7 +23,15 @@ from okrsim.model.decision_rules import RuleDraws
 from okrsim.model.organisation import Figure, Organisation, PublicFigures
 from okrsim.model.quarter_end import QuarterDraws
 from okrsim.model.quarter_review import YearBook
+from okrsim.model.quarter_start import QuarterStartDraws, QuarterStartState
+from okrsim.model.tally import Tally
 from okrsim.policies.curves import Array
+
+
+def end_to_end(sizes: Sequence[int]) -> list[slice]:
+    """Consecutive slices of the given sizes: each run's rows (or teams)."""
+    ends = np.cumsum(sizes)
+    return [slice(int(end - size), int(end)) for end, size in zip(ends, sizes, strict=True)]
 
 
 def arrays(holders: Sequence[Any], name: str, rows: Sequence[slice]) -> Array:
@@ -53,8 +61,25 @@ def fields(
     return stacked
 
 
+def parts(holder: Any, rows: Sequence[slice]) -> list[Any]:
+    """Each run's rows of a stacked holder (the inverse of :func:`fields`): a copy
+    whose array fields are views of its rows, its lists new and ``n`` its size."""
+    out = []
+    for part in rows:
+        own = copy.copy(holder)
+        for f in dataclasses.fields(holder):
+            value = getattr(holder, f.name)
+            if isinstance(value, np.ndarray):
+                setattr(own, f.name, value[part])
+            elif isinstance(value, list):
+                setattr(own, f.name, [])
+        own.n = part.stop - part.start
+        out.append(own)
+    return out
+
+
 def organisations(
-    orgs: Sequence[Organisation], rows: Sequence[slice], teams: Array, team: Array
+    orgs: Sequence[Organisation], rows: Sequence[slice], teams: Sequence[int], team: Array
 ) -> Organisation:
     """The organisations as one: teams and colleagues numbered past those before
     (``teams``: each organisation's first team; ``team``: each employee's).
@@ -142,7 +167,58 @@ def last_reported(reported: Sequence[Array | None]) -> Array | None:
 
 def rule_draws(draws: Sequence[RuleDraws]) -> RuleDraws:
     """The quarter's decision-rule draws, end to end."""
-    return RuleDraws(*(np.concatenate(parts) for parts in zip(*draws, strict=True)))
+    return RuleDraws(*(np.concatenate(each) for each in zip(*draws, strict=True)))
+
+
+class QuarterOwn(NamedTuple):
+    """A cohort's state of the quarter in progress, which its start makes anew."""
+
+    tally: Tally
+    alignment: Array  # per team
+    manager_view: Array
+    rule_draws: RuleDraws
+
+
+def quarter_own(
+    runs: Sequence[Any], rows: Sequence[slice], teams: Sequence[slice], *, opening: bool
+) -> QuarterOwn:
+    """The runs' state of the quarter in progress, end to end; empty when
+    ``opening`` a quarter, whose start makes it (``Cohort.open_quarter``)."""
+    if opening:
+        k, none = runs[0].org.krs, np.empty((0, 0))
+        return QuarterOwn(Tally(0, k), np.empty(0), np.empty((0, k)), RuleDraws(none, none, none))
+    tally = fields([r.tally for r in runs], rows)
+    tally.parts = [(part, r.tally) for part, r in zip(rows, runs, strict=True)]
+    return QuarterOwn(
+        tally=tally,
+        alignment=arrays(runs, "alignment", teams),
+        manager_view=arrays(runs, "manager_view", rows),
+        rule_draws=rule_draws([r.rule_draws for r in runs]),
+    )
+
+
+def give_quarter_start(
+    state: QuarterStartState, runs: Sequence[Any], rows: Sequence[slice], teams: Sequence[slice]
+) -> None:
+    """What a cohort's quarter's start made, handed to each run as its rows
+    (the runs' tallies become the cohort's tally's parts)."""
+    tallies = parts(state.tally, rows)
+    state.tally.parts = list(zip(rows, tallies, strict=True))
+    for run, own, team, tally in zip(runs, rows, teams, tallies, strict=True):
+        run.statement, run.tally = state.statement, tally
+        run.priority_error = state.priority_error[team]
+        run.alignment = state.alignment[team]
+        run.manager_view = state.manager_view[own]
+        run.rule_draws = RuleDraws(*(draw[own] for draw in state.rule_draws))
+
+
+def quarter_start_draws(draws: Sequence[QuarterStartDraws]) -> QuarterStartDraws:
+    """Each run's quarter's-start draws, from its own streams, end to end."""
+    return QuarterStartDraws(
+        drift=np.concatenate([d.drift for d in draws]),
+        rules=rule_draws([d.rules for d in draws]),
+        estimate_noise=np.concatenate([d.estimate_noise for d in draws]),
+    )
 
 
 def quarter_draws(

@@ -48,18 +48,24 @@ def quarter_expectations(wf: Workforce, policy: InForce, aspirational: Array) ->
     wf.expected[:] = weekly_forecast(wf, policy, wf.usual_hours) * WEEKS_PER_QUARTER
 
 
-def manager_estimate(wf: Workforce, policy: InForce, rng: np.random.Generator) -> Array:
+def estimate_noise_sd(policy: InForce) -> float:
+    """The sd of a manager's log-noise on capability:
+    ``assumptions.manager_estimate_noise·(1 − judgment.accuracy)``."""
+    s = policy.scenario
+    return s.assumptions.manager_estimate_noise * (1.0 - s.judgment.accuracy)
+
+
+def manager_estimate(wf: Workforce, policy: InForce, noise: Array) -> Array:
     """A manager's estimate of each report's quarterly output per KR, shape (n, k).
 
     The manager knows what the employee knows of the past quarters (hours
     worked, time on key results, help received, output lost to blockers) but judges
-    capability from what it sees of the work: the truth with log-noise of
-    sd ``assumptions.manager_estimate_noise·(1 − judgment.accuracy)`` instead
+    capability from what it sees of the work: the truth with log-noise
+    ``noise`` (normal, sd :func:`estimate_noise_sd`; audit stream) instead
     of the employee's self-assessment.
     """
-    s, krs = policy.scenario, policy.krs
-    noise_sd = s.assumptions.manager_estimate_noise * (1.0 - s.judgment.accuracy)
-    seen = wf.capability * np.exp(rng.normal(0.0, noise_sd, wf.n))
+    krs = policy.krs
+    seen = wf.capability * np.exp(noise)
     own = seen * wf.usual_hours * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
     own = own * wf.availability
     weekly = (own * (1.0 - wf.blocked_loss_belief) + wf.help_belief) / krs
