@@ -222,34 +222,6 @@ def employee_quarter(quarter: int, columns: Mapping[str, Array | float]) -> dict
 
 
 def quarter_metrics(
-    employees: Mapping[str, ArrayLike],
-    *,
-    weekly: Mapping[str, Array],
-    latencies: Array,
-    hidden_weeks: float,
-    blocked_weeks: float,
-    krs: int,
-    hidden_reported: float = float("nan"),
-    hidden_true: float = float("nan"),
-) -> dict[str, float]:
-    """The canonical metrics for one quarter, from its employee table and weeks.
-
-    ``employees``: the columns of the employee table (:func:`employee_quarter`).
-    """
-    (row,) = quarter_metrics_by_run(
-        {name: np.asarray(values)[None] for name, values in employees.items()},
-        weekly=[weekly],
-        latencies=[latencies],
-        hidden_weeks=[hidden_weeks],
-        blocked_weeks=[blocked_weeks],
-        krs=krs,
-        hidden_reported=[hidden_reported],
-        hidden_true=[hidden_true],
-    )
-    return row
-
-
-def quarter_metrics_by_run(
     employees: Mapping[str, Array],
     *,
     weekly: Sequence[Mapping[str, Array]],
@@ -260,12 +232,13 @@ def quarter_metrics_by_run(
     hidden_reported: Sequence[float],
     hidden_true: Sequence[float],
 ) -> list[dict[str, float]]:
-    """:func:`quarter_metrics` of several runs of one size at once, one row each.
+    """The canonical metrics of a quarter for each of one or more runs of one size.
 
-    ``employees``: each column shaped (runs, employees), a run's employee
-    table per row; the other arguments one per run.  Every figure is
-    reduced along each run's row alone (the same pairwise sums as the run's
-    own table), so each run's metrics are those of its table, bit for bit.
+    ``employees``: the columns of the employee table (:func:`employee_quarter`),
+    each shaped (runs, employees), a run's table per row; the other arguments
+    one per run.  Every figure is reduced along each run's row alone (the
+    same pairwise sums as the run's own table), so each run's metrics are
+    those of its table, bit for bit, in a cohort or alone.
     """
     e = {name: np.asarray(values) for name, values in employees.items()}
     n = e["quarter"].shape[-1]
@@ -375,19 +348,24 @@ def failed_bets(explore_time: Array, breakthroughs: Array) -> Array:
     return ((np.asarray(explore_time) > 0) & (np.asarray(breakthroughs) == 0)).astype(float)
 
 
-def _mean(col: ArrayLike) -> Array:
-    """Mean over employees (the last axis), NaNs left out; NaN when no value is finite.
+def nanmeans(values: ArrayLike) -> Array:
+    """``np.nanmean`` along the last axis, bit for bit, without its dispatch.
 
-    ``np.nanmean`` bit for bit (NaNs summed as zeros in the same pairwise
-    sum, over the count of the rest) without its dispatch, which dominated a
-    quarter's metrics; one mean per run where runs are rows.
+    NaNs are summed as zeros in the same pairwise sum, over the count of the
+    rest; a row of NaNs gives NaN.  One mean per row.
     """
-    values = np.asarray(col, dtype=float)
-    missing = np.isnan(values)
-    count = values.shape[-1] - np.count_nonzero(missing, axis=-1)
-    total = np.add.reduce(np.where(missing, 0.0, values), axis=-1)
+    x = np.asarray(values, dtype=float)
+    missing = np.isnan(x)
+    count = x.shape[-1] - np.count_nonzero(missing, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.isfinite(values).any(axis=-1), total / count, np.nan)
+        return np.add.reduce(np.where(missing, 0.0, x), axis=-1) / count
+
+
+def _mean(col: ArrayLike) -> Array:
+    """Mean over employees (the last axis), NaNs left out; NaN when no value is
+    finite (:func:`nanmeans`; dispatch dominated a quarter's metrics)."""
+    values = np.asarray(col, dtype=float)
+    return np.where(np.isfinite(values).any(axis=-1), nanmeans(values), np.nan)
 
 
 def _corr_by_run(x: Array, y: Array) -> list[float]:

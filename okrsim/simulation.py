@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from okrsim.metrics import METRICS, recovery
+from okrsim.metrics import METRICS, nanmeans, recovery
 from okrsim.model import OKRModel, records
 from okrsim.model.ensemble import Ensemble
 from okrsim.model.records import RecordStream
@@ -68,12 +68,7 @@ class RunResult:
         position = {name: i for i, name in enumerate(q.columns)}
         where = np.array([position[m] for m in names], dtype=np.intp)
         columns = np.ascontiguousarray(q.to_numpy(dtype=float)[:, where].T)
-        # np.nanmean of each row, at once: NaNs summed as zeros, over the count of the rest
-        missing = np.isnan(columns)
-        count = columns.shape[1] - np.count_nonzero(missing, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            means = np.add.reduce(np.where(missing, 0.0, columns), axis=1) / count
-        summary = {m: float(v) for m, v in zip(names, means, strict=True)}
+        summary = {m: float(v) for m, v in zip(names, nanmeans(columns), strict=True)}
         final = {m: float(v[-1]) for m, v in zip(names, columns, strict=True)}
         figures = recovery(q, self.scenario.last_change)
         summary |= figures
@@ -128,9 +123,9 @@ def run_many(
 ) -> list[RunResult]:
     """``[run(s, seed) for s, seed in zip(scenarios, seeds)]``, bit for bit, stepped together.
 
-    The runs make their weekly report choices as one array program
+    Runs under one policy step as one organisation, quarter by quarter
     (:class:`~okrsim.model.ensemble.Ensemble`), which saves most of the
-    choice's per-call cost; scenarios may differ in anything, size included.
+    per-call cost; scenarios may differ in anything, size included.
     """
     models = [
         OKRModel(s, seed, weekly_detail=weekly_detail)

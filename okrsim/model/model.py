@@ -151,7 +151,7 @@ class OKRModel(AgentViews):
 
     def start_quarter(self) -> None:
         """The policy in force is read, the tallies reset and targets set."""
-        quarter_start.open_quarter(self, self.read_quarter())
+        self.open_quarter([self.read_quarter()])
 
     def read_quarter(self) -> quarter_start.QuarterStartDraws:
         """The quarter is counted, the policy in force read and the quarter's draws made."""

@@ -176,17 +176,8 @@ def quarter_row(
     employees: Mapping[str, Array], series: WeeklySeries, tally: Tally, *, krs: int
 ) -> dict[str, float]:
     """The quarter's metrics from its employee columns and the run's weekly series so far."""
-    t = tally
-    return metrics.quarter_metrics(
-        employees,
-        weekly=series.last(WEEKS_PER_QUARTER),
-        latencies=t.latency_weeks(),
-        hidden_weeks=float(t.hidden_weeks),
-        blocked_weeks=float(t.blocked_weeks),
-        krs=krs,
-        hidden_reported=_ratio(t.hidden_reported, t.hidden_seen),
-        hidden_true=_ratio(t.hidden_true, t.hidden_seen),
-    )
+    (row,) = quarter_rows(employees, [series], [tally], krs=krs)
+    return row
 
 
 def quarter_rows(
@@ -198,11 +189,11 @@ def quarter_rows(
 ) -> list[dict[str, float]]:
     """:func:`quarter_row` of runs of one size whose employee columns are end to end.
 
-    Each run's metrics come from its own rows (:func:`metrics.quarter_metrics_by_run`),
+    Each run's metrics come from its own rows (:func:`metrics.quarter_metrics`),
     its weekly series and its tally.
     """
     runs = len(tallies)
-    return metrics.quarter_metrics_by_run(
+    return metrics.quarter_metrics(
         {name: np.asarray(values).reshape(runs, -1) for name, values in employees.items()},
         weekly=[series.last(WEEKS_PER_QUARTER) for series in serieses],
         latencies=[t.latency_weeks() for t in tallies],
