@@ -23,6 +23,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import psutil
@@ -138,14 +139,45 @@ def test_local_pool_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) 
 
 
 def test_dask_local_cluster_gives_the_serial_rows(tmp_path: Path, tiny_reference: Path) -> None:
-    with loopback_cluster(n_workers=2) as cluster:
+    from distributed import Client
+
+    with loopback_cluster(n_workers=2) as cluster, Client(cluster.scheduler_address) as client:
+        # Dask's defaults: a profiler sampling the worker, arrays of 1 MiB mapped afresh
+        assert all(w == (["profile", "profile-cycle"], 1) for w in client.run(_setup).values())
         backend = DaskBackend(cluster.scheduler_address)
         try:
             assert backend.workers == 2
+            # set up to run as fast as a pool's workers (okrsim.experiments.dask_worker)
+            assert all(w == ([], 0) for w in client.run(_setup).values())
             run_sweep(plan_sweep(TINY), tmp_path / "dask", backend, chunk_size=1, progress=False)
         finally:
             backend.close()
     assert_same_rows(tmp_path / "dask", tiny_reference)
+
+
+def _setup(dask_worker: Any) -> tuple[list[str], int]:
+    """A worker's profiler callbacks, and how many blocks glibc maps for a new 1 MiB array."""
+    import ctypes
+
+    import numpy as np
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in (
+                *("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+                *("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+            )
+        ]
+
+    mallinfo2 = ctypes.CDLL(None).mallinfo2
+    mallinfo2.restype = MallInfo2
+    before = mallinfo2().hblks
+    array = np.ones(2**17)
+    mapped = int(mallinfo2().hblks - before)
+    del array
+    profiler = sorted(name for name in dask_worker.periodic_callbacks if name.startswith("profile"))
+    return profiler, mapped
 
 
 def test_ensembles_on_every_backend_give_the_sweep_run_run_by_run(

@@ -298,7 +298,8 @@ class DaskBackend:
     The scheduler file, and then a first worker, are waited for up to
     ``wait_for_workers`` seconds.  The scheduler re-runs the tasks of a worker
     that dies on the remaining workers, so the sweep completes; see
-    ``docs/cluster.md``.
+    ``docs/cluster.md``.  Each worker is set up to run chunks as fast as a
+    pool's (:class:`~okrsim.experiments.dask_worker.RunWorker`).
     """
 
     name = "dask"
@@ -312,6 +313,8 @@ class DaskBackend:
     ) -> None:
         from distributed import Client
 
+        from okrsim.experiments.dask_worker import RunWorker
+
         if (address is None) == (scheduler_file is None):
             raise ValueError("give exactly one of a scheduler address and a scheduler file")
         if scheduler_file is not None:
@@ -319,6 +322,8 @@ class DaskBackend:
         self._client = Client(address, scheduler_file=scheduler_file, timeout="30s")
         try:
             self._client.wait_for_workers(1, timeout=wait_for_workers)
+            # every worker, and any that joins later, runs chunks as fast as a pool's
+            self._client.register_plugin(RunWorker())
         except BaseException:
             self._client.close()
             raise
