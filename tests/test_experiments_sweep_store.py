@@ -294,12 +294,14 @@ def test_a_running_sweep_whose_driver_is_gone_reads_as_interrupted(
         assert store.state == "running"
 
 
-def test_adaptive_chunks_start_small_then_target_two_seconds_and_shrink_at_the_end() -> None:
+def test_adaptive_chunks_start_small_target_two_seconds_and_shrink_at_the_end_to_a_floor() -> None:
     sizer = ChunkSizer()
     assert sizer.size(remaining=1000, workers=2) == 1
     sizer.observe(ChunkResult(rows=[{}] * 4, seconds=0.4))  # 0.1 s per run
     assert sizer.size(remaining=1000, workers=2) == 20  # about 2 s of work
     assert sizer.size(remaining=40, workers=2) == 5  # a quarter of each worker's share
+    # but not below a quarter of the target's runs: a chunk's runs step together
+    assert sizer.size(remaining=8, workers=2) == 5
     assert ChunkSizer(7).size(remaining=1, workers=2) == 7
 
 
