@@ -7,7 +7,9 @@ Three measurements (not a timed test; run by hand):
    8 quarters) over and over in this one process, after one warm-up run; then
    the same runs as ensembles (``okrsim.simulation.run_many``, the batches a
    sweep's worker makes), and the ratio.  Target (issue 16): ensembles ≥ 6×
-   the 7.4 runs/s single runs made when it was filed.
+   the 7.4 runs/s single runs made when it was filed.  Then as many runs of
+   ``experiments/sensitivity.toml`` (design points that differ in 8 values
+   each employee reads as its own run's) as a sweep's worker runs a chunk.
 1. **Throughput.** A 200-run sweep of the baseline scenario at 100 employees
    (10 teams of 10) × 12 quarters, on the local pool with 1 and with 2
    workers, and on a 2-worker Dask ``LocalCluster`` (loopback).  Prints
@@ -40,7 +42,7 @@ from pathlib import Path
 
 from machine_load import Load, measured_load
 
-from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend
+from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend, run_chunk
 from okrsim.experiments.plan import plan_sweep
 from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
@@ -50,6 +52,7 @@ from okrsim.simulation import run, run_many
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
+SENSITIVITY = REPO / "experiments" / "sensitivity.toml"
 
 
 def experiment(directory: Path, name: str, runs: int, settings: str) -> Path:
@@ -78,6 +81,21 @@ def experiment(directory: Path, name: str, runs: int, settings: str) -> Path:
 FILED_RATE = 7.4
 #: The issue's target for ensembles, as a multiple of :data:`FILED_RATE`.
 ENSEMBLE_TARGET = 6.0
+
+
+def design_points(runs: int) -> tuple[float, Load]:
+    """Runs per second of the first ``runs`` runs of ``experiments/sensitivity.toml``
+    (design points 8 values apart, 2 replications each) in this process, as a
+    sweep's worker runs one chunk of them (ensembles)."""
+    plan = plan_sweep(SENSITIVITY)
+    run_chunk(plan.chunk(range(runs, runs + 2)))
+    with measured_load() as load:
+        start = time.perf_counter()
+        done = run_chunk(plan.chunk(range(runs)))
+        seconds = time.perf_counter() - start
+    if done.failures:
+        raise SystemExit(done.failures[0]["traceback"])
+    return runs / seconds, load
 
 
 def single_runs(runs: int, *, together: bool = False) -> tuple[float, Load]:
@@ -186,6 +204,11 @@ def main() -> None:
         f"the same runs as ensembles: {ensembles[0]:.2f} runs/s per core, "
         f"{ensembles[0] / single[0]:.2f}× single runs (target ≥ {target:.1f} runs/s: "
         f"{'met' if ensembles[0] >= target else 'NOT MET'}) {ensembles[1].note()}"
+    )
+    points = max((design_points(args.single_runs) for _ in range(args.repeat)), key=lambda r: r[0])
+    print(
+        f"design points of experiments/sensitivity.toml, {args.single_runs} runs as one chunk: "
+        f"{points[0]:.2f} runs/s per core {points[1].note()}"
     )
 
     with tempfile.TemporaryDirectory() as tmp:

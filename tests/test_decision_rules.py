@@ -210,7 +210,7 @@ def test_a_satisficer_at_a_review_searches_only_when_short_of_its_aspiration():
     wf, n = model.workforce, model.workforce.n
     before = wf.rule_option.copy()
     felt = dr.felt_payoff(wf, model.policy, model.tally, model.public)
-    aspiration = dr.realised_payoff(wf, model.policy.scenario, np.ones(n), felt)
+    aspiration = dr.realised_payoff(wf, model.policy, np.ones(n), felt)
     above = update_after(model, np.full(n, 1.01), aspiration=aspiration)
     below = update_after(model, np.full(n, 0.99), aspiration=aspiration)
     assert np.array_equal(above.rule_option, before)
@@ -228,7 +228,7 @@ def test_a_satisficers_first_aspiration_is_what_it_saw_its_teammates_get():
     ratings = np.linspace(0.5, 1.5, n)
     s = model.policy.scenario
     felt = dr.felt_payoff(wf, model.policy, model.tally, model.public)
-    payoff = dr.realised_payoff(wf, s, ratings, felt)
+    payoff = dr.realised_payoff(wf, model.policy, ratings, felt)
     after = update_after(model, ratings)
     peers = dr.teammates(wf, model.org)
     # its own payoff with each teammate's rating, seen through noise, in place of its own

@@ -153,7 +153,7 @@ def test_a_settled_review_credits_the_periods_mean_payoff_to_the_options_held():
     felt = dr.felt_payoff(wf, model.policy, model.tally, model.public)
     payoff = s.behaviour.extrinsic_weight * ratings + (0.6 + felt) / 4.0
     peers = dr.teammates(wf, model.org)
-    seen = dr.seen_payoffs(s, payoff, ratings, peers, model.rule_draws.peer_noise)
+    seen = dr.seen_payoffs(model.policy, payoff, ratings, peers, model.rule_draws.peer_noise)
     foregone, known = rules.peer_payoffs(wf.rule_option[peers], seen)
     expected, _ = rules.update_attractions(
         wf.attraction,

@@ -71,7 +71,7 @@ def surface_blockers(
     )[:, None]
     output_saved = saved_weeks * s.env.blocker_severity * weekly_output
     # the rating mark expected for one more piece of bad news, net of any credit
-    credit = -s.behaviour.extrinsic_weight * wf.bad_news_belief
+    credit = -policy.value("behaviour.extrinsic_weight") * wf.bad_news_belief
     gain = choices.raise_gain(
         output_saved,
         per_output,

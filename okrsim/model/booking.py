@@ -63,7 +63,7 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
     per_value = align * target / by_key_result(public.value_scale)
     seen = p.judged * p.contribution_weight * by_key_result(public.seen_weight)
     reported = p.judged * p.contribution_weight * by_key_result(public.reported_weight)
-    x = s.behaviour.extrinsic_weight
+    x = policy.value("behaviour.extrinsic_weight", per_key_result=True)
     return choices.BookingStakes(
         formula_share=p.coupling * p.own_share / krs,
         claw_back=ratchet_claw_back(wf, policy),

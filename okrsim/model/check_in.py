@@ -116,12 +116,12 @@ def reporting(
         judged_per_attainment=judged_per_attainment,
         catch_probability=catch,
         ratchet_per_attainment=ratchet,
-        extrinsic=s.behaviour.extrinsic_weight,
+        extrinsic=policy.value("behaviour.extrinsic_weight", per_key_result=True),
         honesty_cost=wf.honesty[:, None],
         red_below=red_below,
         red_penalty=red_penalty,
         goal_weight=goal_weight(wf, policy),
-        loss_aversion=s.behaviour.loss_aversion,
+        loss_aversion=policy.value("behaviour.loss_aversion", per_key_result=True),
         goal_reach=s.assumptions.goal_reach,
     )
     options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)

@@ -123,7 +123,8 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
         wf.intrinsic * tally.own_contribution + wf.prosociality * env.help_value * tally.help_given
     ) / public.value_scale
     gap = wf.par * (wf.progress - wf.target) / np.maximum(wf.expected, 1e-9)
-    felt_gap = np.where(gap >= 0.0, gap, b.loss_aversion * gap)
+    loss_aversion = policy.value("behaviour.loss_aversion", per_key_result=True)
+    felt_gap = np.where(gap >= 0.0, gap, loss_aversion * gap)
     goal = b.goal_pull * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
     weeks = np.maximum(tally.weeks_present, 1.0)
     hours = tally.hours / weeks
@@ -142,9 +143,9 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     return value + goal - effort - honesty - stress_price * load
 
 
-def realised_payoff(wf: Workforce, scenario: Scenario, ratings: Array, felt: Array) -> Array:
+def realised_payoff(wf: Workforce, policy: InForce, ratings: Array, felt: Array) -> Array:
     """``X·R + F``: the rating in force weighted by the extrinsic weight, plus what was felt."""
-    return scenario.behaviour.extrinsic_weight * ratings + felt
+    return policy.value("behaviour.extrinsic_weight") * ratings + felt
 
 
 def teammates(wf: Workforce, org: Organisation) -> Array:
@@ -156,7 +157,7 @@ def teammates(wf: Workforce, org: Organisation) -> Array:
 
 
 def seen_payoffs(
-    scenario: Scenario, payoff: Array, ratings: Array, peers: Array, noise: Array
+    policy: InForce, payoff: Array, ratings: Array, peers: Array, noise: Array
 ) -> Array:
     """What each employee would have had with each teammate's options: ``π + X·(R̃_j − R)``.
 
@@ -166,9 +167,9 @@ def seen_payoffs(
     one's own — social learning from observables, not Camerer & Ho's
     foregone payoff.  Shape (n, team size − 1).
     """
-    b = scenario.behaviour
-    seen_rating = ratings[peers] + b.peer_noise * noise
-    return payoff[:, None] + b.extrinsic_weight * (seen_rating - ratings[:, None])
+    seen_rating = ratings[peers] + policy.scenario.behaviour.peer_noise * noise
+    extrinsic = policy.value("behaviour.extrinsic_weight", per_key_result=True)
+    return payoff[:, None] + extrinsic * (seen_rating - ratings[:, None])
 
 
 def update(
@@ -196,14 +197,14 @@ def update(
     b = s.behaviour
     felt = felt_payoff(wf, policy, tally, public)
     if not by_rule(s):
-        return realised_payoff(wf, s, ratings, felt)
+        return realised_payoff(wf, policy, ratings, felt)
     wf.period_payoff += felt
     wf.period_quarters += 1.0
     if not settled:
-        return realised_payoff(wf, s, ratings, felt)
-    payoff = realised_payoff(wf, s, ratings, wf.period_payoff / wf.period_quarters)
+        return realised_payoff(wf, policy, ratings, felt)
+    payoff = realised_payoff(wf, policy, ratings, wf.period_payoff / wf.period_quarters)
     peers = teammates(wf, org)
-    seen = seen_payoffs(s, payoff, ratings, peers, draws.peer_noise)
+    seen = seen_payoffs(policy, payoff, ratings, peers, draws.peer_noise)
     reference = np.where(np.isnan(wf.aspiration), seen.mean(axis=1), wf.aspiration)
     if b.decision_rule == "learn":
         foregone, foregone_seen = rules.peer_payoffs(wf.rule_option[peers], seen)

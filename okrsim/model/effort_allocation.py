@@ -52,7 +52,7 @@ def value_per_output(
     """
     s, krs = policy.scenario, policy.krs
     p = policy.believed(wf.coupling_belief)
-    x = s.behaviour.extrinsic_weight
+    x = policy.value("behaviour.extrinsic_weight", per_key_result=True)
     # Goal-directed work is valued as if it were aimed right: a team does not
     # see its own priority error (okrsim.model.alignment).
     align = s.env.alignment
@@ -86,7 +86,10 @@ def value_per_output(
     pull = (
         s.behaviour.goal_pull
         * choices.goal_pull(
-            mu, sd, loss_aversion=s.behaviour.loss_aversion, reach=s.assumptions.goal_reach
+            mu,
+            sd,
+            loss_aversion=policy.value("behaviour.loss_aversion", per_key_result=True),
+            reach=s.assumptions.goal_reach,
         )
         * wf.intrinsic[:, None]
         / (krs * wf.expected)
@@ -178,8 +181,8 @@ def week_options(
     s, p = policy.scenario, policy.payoff
     coupling = wf.coupling_belief * float(s.okr.enabled)
     judged = 1.0 - coupling
-    env, b, j = s.env, s.behaviour, s.judgment
-    x = b.extrinsic_weight
+    env, j = s.env, s.judgment
+    x = policy.value("behaviour.extrinsic_weight")
     # Juggling many streams of work costs focus on everything one does.
     c_hat = wf.capability_belief * policy.focus
     stall = 1.0 - env.blocker_severity * wf.blocked

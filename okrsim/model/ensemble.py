@@ -3,18 +3,18 @@
 An ensemble holds independent runs (replications, or design points of any
 size): each keeps its own scenario, seed streams, draws, state, quarter
 reviews and records, and steps exactly as it would alone.  At each quarter's
-start the runs under the same policy in force form a :class:`Cohort`, whose
-employees, teams and key results are stacked end to end
-(:mod:`okrsim.model.stacking`), and the quarter's start, the week's
+start the runs under the same policy in force (but for values each employee
+reads as its run's, :data:`~okrsim.model.in_force.EACH_RUN`) form a
+:class:`Cohort`, whose employees, teams and key results are stacked end to
+end (:mod:`okrsim.model.stacking`), and the quarter's start, the week's
 submodels and the quarter's end (:mod:`okrsim.model.quarter_start`,
 :mod:`~okrsim.model.week`, :mod:`~okrsim.model.quarter_end`) run once for
-the cohort; the report
-choices of all cohorts are then answered together where they can be
-(:mod:`okrsim.model.stacked_choice`).  No submodel reads the organisations
-as a whole (organisation-wide figures are each one's own), so every element
-is computed by the same operations on the same numbers as alone: each run's
-results are bit-identical to its run alone (tests/test_ensemble.py holds
-every output table to it).
+the cohort; the report choices of all cohorts are then answered together
+where they can be (:mod:`okrsim.model.stacked_choice`).  No submodel reads
+the organisations as a whole (organisation-wide figures are each one's
+own), so every element is computed by the same operations on the same
+numbers as alone: each run's results are bit-identical to its run alone
+(tests/test_ensemble.py holds every output table to it).
 
 docs/ODD.md §3 (process overview and scheduling).
 """
@@ -29,7 +29,7 @@ import numpy as np
 
 from okrsim.model import quarter_end, quarter_start, records, stacking, week, weekly_records
 from okrsim.model.decision_rules import RuleDraws
-from okrsim.model.in_force import InForce
+from okrsim.model.in_force import InForce, same_but_each
 from okrsim.model.model import OKRModel
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
@@ -105,19 +105,18 @@ class Ensemble:
 
 
 def cohorts(models: Sequence[OKRModel], *, opening: bool = False) -> list[Cohort | OKRModel]:
-    """The runs grouped by the policy in force: a :class:`Cohort` of each
-    group of two or more, a run alone otherwise.
+    """The runs grouped by the policy in force (:func:`~.in_force.same_but_each`):
+    a :class:`Cohort` of each group of two or more, a run alone otherwise.
 
     Runs whose schedules meet in one policy may not be in step: a cohort's
     runs also have as many quarters awaiting settlement, a ratchet's record
     or none, and have heard the same statements.  ``opening``: gathered at a
-    quarter's start, which makes the quarter's own state anew
-    (:meth:`Cohort.open_quarter`).
+    quarter's start, which makes its own state anew (:meth:`Cohort.open_quarter`).
     """
     groups: list[list[OKRModel]] = []
     for model in models:
         for group in groups:
-            if group[0].policy == model.policy and _in_step(group[0], model):
+            if same_but_each(group[0].policy, model.policy) and _in_step(group[0], model):
                 group.append(model)
                 break
         else:
@@ -205,7 +204,8 @@ class Cohort:
         (tally, alignment, manager's view, rules' draws) is made (:meth:`open_quarter`)."""
         if not all(_stackable(members[0], m) for m in members[1:]):
             raise ValueError("a cohort's runs are of one size and horizon, their reviews in step")
-        rows = stacking.end_to_end([m.workforce.n for m in members])
+        sizes = [m.workforce.n for m in members]
+        rows = stacking.end_to_end(sizes)
         teams = stacking.end_to_end([m.org.n_teams for m in members])
         starts = [part.start for part in teams]
         # each run's teams numbered past those of the runs before
@@ -218,7 +218,7 @@ class Cohort:
             teams=teams,
             workforce=stacking.fields([m.workforce for m in members], rows, team=team),
             org=stacking.organisations([m.org for m in members], rows, starts, team),
-            policy=first.policy,
+            policy=first.policy.stacked([m.policy for m in members], sizes),
             public=stacking.public_figures([m.public for m in members], rows),
             priority_error=stacking.arrays(members, "priority_error", teams),
             year=stacking.year_books([m.year for m in members]),

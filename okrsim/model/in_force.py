@@ -10,6 +10,7 @@ docs/ODD.md §7.1 (policy in force and schedule).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +20,31 @@ from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, Curve, curve_for
+
+#: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
+#: Those read in a quarter are read through :meth:`InForce.value`, which gives
+#: each employee its own run's; the traits' distributions and the newcomers'
+#: priors are read only where a run draws its people, from its own scenario.
+#: tests/test_ensemble.py varies every one of them between stacked runs.
+EACH_RUN = frozenset(
+    {
+        *("behaviour.extrinsic_weight", "behaviour.loss_aversion"),
+        *("behaviour.learning_rate", "behaviour.imitation_probability"),
+        # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
+        *("behaviour.capability_sd", "assumptions.perception_share"),
+        *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),
+        *("behaviour.honesty_cost_mean", "assumptions.honesty_cost_log_sd"),
+        *("behaviour.intrinsic_motivation_mean", "assumptions.intrinsic_motivation_log_sd"),
+        *("behaviour.prosociality_mean", "assumptions.prosociality_log_sd"),
+        *("behaviour.mum_cost_mean", "assumptions.mum_cost_log_sd"),
+        *("behaviour.effort_cost_mean", "assumptions.effort_cost_log_sd"),
+        *("behaviour.present_biased_share", "behaviour.present_bias_beta"),
+        "assumptions.present_bias_log_sd",
+        *("behaviour.audit_prior", "behaviour.bad_news_prior", "behaviour.coupling_prior"),
+        *("behaviour.credibility_prior", "behaviour.initial_attraction"),
+        *("assumptions.help_prior", "assumptions.agree_prior"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +72,9 @@ class InForce:
     absolute_curve: Curve
     focus: float
     overhead: float
+    #: Each employee's own run's value of the keys of :data:`EACH_RUN` in which a
+    #: cohort's runs differ, (n,) (:meth:`value`); empty for a run alone.
+    own_values: Mapping[str, Array] = field(default_factory=dict, repr=False, compare=False)
     #: The payoff as last believed (:meth:`believed`), kept while beliefs stand.
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -59,6 +88,30 @@ class InForce:
             focus=1.0 / (1.0 + okr.switching_cost * (okr.krs_per_person - 1)),
             overhead=okr.status_hours if okr.enabled else 0.0,
         )
+
+    def value(self, key: str, *, per_key_result: bool = False) -> float | Array:
+        """``key``'s value (a key of :data:`EACH_RUN`) as each employee weighs it.
+
+        The scenario's, or in a cohort whose runs differ in it, each
+        employee's own run's: shape (n,), or (n, 1) ``per_key_result``.
+        Either way every employee computes with the same number.
+        """
+        own = self.own_values.get(key)
+        if own is None:
+            group, name = key.split(".")
+            scenario_value: float = getattr(getattr(self.scenario, group), name)
+            return scenario_value
+        return own[:, None] if per_key_result else own
+
+    def stacked(self, policies: Sequence[InForce], sizes: Sequence[int]) -> InForce:
+        """This policy for a cohort of runs under ``policies`` (:func:`same_but_each`)
+        with ``sizes`` employees each: values that differ are each employee's own."""
+        own = {}
+        for key in sorted(EACH_RUN):
+            values = [p.value(key) for p in policies]
+            if any(v != values[0] for v in values[1:]):
+                own[key] = np.repeat(np.asarray(values, dtype=float), sizes)
+        return replace(self, own_values=own) if own else self
 
     def believed(self, coupling_belief: Array) -> Payoff:
         """The payoff as each employee weighs it: its own belief of the coupling.
@@ -110,3 +163,25 @@ class InForce:
         if week_in_quarter != 0:
             return 0.0
         return min(okr.negotiation_hours * okr.krs_per_person, 0.9) * 4.0 * pull * (1.0 - pull)
+
+
+def same_but_each(a: InForce, b: InForce) -> bool:
+    """Whether runs under ``a`` and ``b`` can step as one cohort: the same policy,
+    but for values of :data:`EACH_RUN` (which leave what follows from the
+    scenario, payoffs and curves, as they are)."""
+    if a == b:
+        return True
+    derived = ("payoff", "absolute_curve", "focus", "overhead")
+    return all(getattr(a, n) == getattr(b, n) for n in derived) and _but_each(a) == _but_each(b)
+
+
+def _but_each(policy: InForce) -> dict[str, Any]:
+    """The scenario in force as a mapping, without the keys of :data:`EACH_RUN`."""
+    key = policy._memo.get("but_each")
+    if key is None:
+        key = policy.scenario.model_dump()
+        for dotted in EACH_RUN:
+            group, name = dotted.split(".")
+            del key[group][name]
+        policy._memo["but_each"] = key
+    return key

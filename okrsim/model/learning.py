@@ -118,7 +118,7 @@ def learn(
     audits, the ratchet and the pull, which the statements are checked against.
     """
     s = policy.scenario
-    eta = s.behaviour.learning_rate
+    eta = policy.value("behaviour.learning_rate")
     own = s.behaviour.own_experience_weight
     t = tally
 
@@ -184,7 +184,7 @@ def imitate(
         return
     position = (np.arange(wf.n) % org.team_size + offset) % org.team_size
     peer = wf.team * org.team_size + position
-    copy = (imitate_u < policy.scenario.behaviour.imitation_probability) & (ratings[peer] > ratings)
+    copy = (imitate_u < policy.value("behaviour.imitation_probability")) & (ratings[peer] > ratings)
     copied = (
         wf.honesty,
         wf.audit_belief,

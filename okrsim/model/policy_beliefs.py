@@ -203,10 +203,11 @@ def learn(
         # sums move η towards this review's and old evidence fades at that
         # rate; over η they count the observations memory holds (about 1/η
         # reviews' worth), which is what the fit's reliability weighs
-        eta = b.learning_rate
+        rate = policy.value("behaviour.learning_rate", per_key_result=True)
+        eta = np.broadcast_to(rate, (wf.n, 1))
         evidence = wf.rating_evidence
-        evidence[present] += eta * (seen_now[present] - evidence[present])
-        beta, sampling, identified = fit_evidence(evidence / max(eta, 1e-12))
+        evidence[present] += eta[present] * (seen_now[present] - evidence[present])
+        beta, sampling, identified = fit_evidence(evidence / np.maximum(eta, 1e-12))
         learns = identified & present[:, None]
         worth_of = {}
         for belief, anchor, j, sign, (low, high) in (
@@ -222,7 +223,8 @@ def learn(
     checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen.astype(float))
     checked["pull_belief"] = (seen.pull, seen.pull_seen.astype(float))
     far = policy.scenario.assumptions.statement_far
-    update_credibility(wf, Statement.of(policy.scenario), checked, eta=b.learning_rate, far=far)
+    eta_each = policy.value("behaviour.learning_rate")
+    update_credibility(wf, Statement.of(policy.scenario), checked, eta=eta_each, far=far)
 
 
 def update_credibility(
@@ -230,7 +232,7 @@ def update_credibility(
     statement: Statement,
     checked: dict[str, tuple[Array, Array]],
     *,
-    eta: float,
+    eta: float | Array,
     far: float,
 ) -> None:
     """Credibility moves towards how well the statements in force held up.

@@ -98,7 +98,7 @@ def set_targets(
         best, utilities = choices.choose_target(
             relative_sd(s, WEEKS_PER_QUARTER),
             payoff=policy.believed(wf.coupling_belief),
-            extrinsic=s.behaviour.extrinsic_weight,
+            extrinsic=policy.value("behaviour.extrinsic_weight"),
             risk_aversion=wf.risk_aversion,
             honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
             pull=wf.pull_belief,
@@ -181,7 +181,7 @@ def _revision_asked(
     """Which key results an optimiser asks to revise, and the targets it proposes."""
     s = policy.scenario
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
-    x, rel_sd = s.behaviour.extrinsic_weight, relative_sd(s, weeks_left)
+    x, rel_sd = policy.value("behaviour.extrinsic_weight"), relative_sd(s, weeks_left)
     tau, utilities = choices.choose_target(
         rel_sd,
         payoff=p,
@@ -195,7 +195,7 @@ def _revision_asked(
         current / np.maximum(expected, 1e-9),
         rel_sd,
         payoff=p,
-        extrinsic=x,
+        extrinsic=policy.value("behaviour.extrinsic_weight", per_key_result=True),
         risk_aversion=wf.risk_aversion[:, None],
         honesty_cost=0.0,
     )

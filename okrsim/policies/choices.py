@@ -384,7 +384,7 @@ def exploration_weight(
     hazard: ArrayLike,
     judged_per_value: ArrayLike,
     failure_tolerance: float,
-    extrinsic: float,
+    extrinsic: float | Array,
     risk_aversion: ArrayLike,
     settlement_quarters: int,
 ) -> Array:
@@ -497,7 +497,7 @@ def reference_point(
     mu_attainment: ArrayLike,
     sd_attainment: ArrayLike,
     *,
-    loss_aversion: float,
+    loss_aversion: float | Array,
     reach: float = GOAL_REACH,
 ) -> tuple[Array, Array]:
     """A goal as a reference point: the expected value of ending at attainment A, and its slope.
@@ -542,7 +542,7 @@ def goal_excess(
     mu_attainment: ArrayLike,
     sd_attainment: ArrayLike,
     *,
-    loss_aversion: float,
+    loss_aversion: float | Array,
     reach: float = GOAL_REACH,
 ) -> Array:
     """``E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)]``: the goal's kink.
@@ -566,7 +566,7 @@ def goal_pull(
     mu_attainment: ArrayLike,
     sd_attainment: ArrayLike,
     *,
-    loss_aversion: float,
+    loss_aversion: float | Array,
     reach: float = GOAL_REACH,
 ) -> Array:
     """Motivation a target adds to its work, ``1 + (λ − 1)·P(1 − r < A < 1)``.
@@ -699,7 +699,7 @@ class ReportStakes:
     red_below: ArrayLike = -np.inf
     red_penalty: ArrayLike = 0.0
     goal_weight: ArrayLike = 0.0
-    loss_aversion: float = 1.0
+    loss_aversion: float | Array = 1.0
     goal_reach: float = GOAL_REACH
 
     def paid(self) -> tuple[ArrayLike, ...]:

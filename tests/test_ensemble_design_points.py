@@ -1,0 +1,130 @@
+"""Design points step together where they differ only in values each employee reads as its run's.
+
+* Every preset at three design points that differ in every key of
+  ``okrsim.model.in_force.EACH_RUN``: the points step as one cohort, each
+  employee weighing its own run's values, and every output table of each
+  run is its run's alone, bit for bit.  A key read anywhere but through
+  ``InForce.value`` (or a trait read after people are drawn) would give
+  the first run's value to all and fail this.
+* A point that differs in any other value steps apart.
+* ``InForce.value`` gives the scenario's number to a run alone and each
+  employee its own run's in a cohort.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_ensemble import assert_same_run
+
+from okrsim.model import OKRModel, week
+from okrsim.model.in_force import EACH_RUN, same_but_each
+from okrsim.params import Scenario
+from okrsim.seeding import RunSeed
+from okrsim.simulation import run, run_many
+
+REPO = Path(__file__).resolve().parent.parent
+PRESETS = sorted((REPO / "okrsim" / "presets").glob("*.toml"))
+#: Each design point's values: the base's times these (a base of 0 gets 0.05 × them).
+FACTORS = (0.7, 1.0, 1.3)
+
+
+def design_point(base: Scenario, factor: float) -> Scenario:
+    """``base`` with every key of EACH_RUN scaled by ``factor``, within its bounds."""
+    values = {}
+    for key in sorted(EACH_RUN):
+        group, name = key.split(".")
+        value = getattr(getattr(base, group), name)
+        new = value * factor if value else 0.05 * factor
+        for bound in type(getattr(base, group)).model_fields[name].metadata:
+            if getattr(bound, "ge", None) is not None:
+                new = max(new, bound.ge)
+            if getattr(bound, "gt", None) is not None:
+                new = max(new, bound.gt + 1e-3)
+            if getattr(bound, "le", None) is not None:
+                new = min(new, bound.le)
+            if getattr(bound, "lt", None) is not None:
+                new = min(new, bound.lt - 1e-3)
+        values[key] = float(new)
+    return base.with_overrides(values, source=f"design point ×{factor}")
+
+
+def stepped_states(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every state a week is stepped for, as the week starts (filled as runs go)."""
+    states: list[Any] = []
+    real = week.until_reports
+
+    def noted(state: Any) -> Any:
+        states.append(state)
+        return real(state)
+
+    monkeypatch.setattr(week, "until_reports", noted)
+    return states
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])
+def test_design_points_differing_in_each_run_values_step_together_and_give_each_alone(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = Scenario.from_toml(path)
+    points = [design_point(base, factor) for factor in FACTORS]
+    seeds = [RunSeed.of(500 + i) for i in range(len(points))]
+    with monkeypatch.context() as patched:
+        states = stepped_states(patched)
+        together = run_many(points, seeds)
+    n = base.org.n_teams * base.org.team_size
+    cohorts = [s for s in states if s.workforce.n == len(points) * n]
+    assert cohorts, "the design points never stepped as one"
+    # in every key, the points differ, and each employee weighs its own run's value
+    own = cohorts[0].policy.own_values
+    assert own.keys() == EACH_RUN
+    for key, values in own.items():
+        group, name = key.split(".")
+        expected = [getattr(getattr(p, group), name) for p in points]
+        assert np.array_equal(values, np.repeat(expected, n)), key
+    for point, seed, result in zip(points, seeds, together, strict=True):
+        assert_same_run(run(point, seed), result)
+
+
+def test_a_point_that_differs_in_another_value_steps_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 1}})
+    other = base.with_overrides({"behaviour.luck_sd": 0.3}, source="another luck")
+    assert "behaviour.luck_sd" not in EACH_RUN
+    states = stepped_states(monkeypatch)
+    run_many([base, other], [1, 2])
+    assert {s.workforce.n for s in states} == {3 * base.org.team_size}
+
+
+def test_a_value_is_the_scenarios_alone_and_each_employees_own_runs_in_a_cohort() -> None:
+    base = Scenario.from_mapping({"org": {"n_teams": 2}, "horizon": {"quarters": 1}})
+    points = [design_point(base, factor) for factor in (0.5, 1.5)]
+    models = [OKRModel(point, seed) for seed, point in enumerate(points)]
+    for model in models:
+        model.read_quarter()
+    key = "behaviour.extrinsic_weight"
+    alone = models[0].policy.value(key)
+    assert alone == points[0].behaviour.extrinsic_weight
+    assert models[0].policy.value(key, per_key_result=True) == alone
+    a, b = (m.policy for m in models)
+    assert a != b
+    assert same_but_each(a, b)
+    stacked = a.stacked([a, b], [m.workforce.n for m in models])
+    each = stacked.value(key)
+    n = models[0].workforce.n
+    weights = [p.behaviour.extrinsic_weight for p in points]
+    assert np.array_equal(each, np.repeat(weights, n))
+    assert np.shape(stacked.value(key, per_key_result=True)) == (2 * n, 1)
+    # a value the runs share stays the scenario's number
+    shared = "behaviour.learning_rate"
+    only_weight = points[0].with_overrides({key: 2.5}, source="another weight")
+    c = OKRModel(only_weight, 9)
+    c.read_quarter()
+    one_differs = a.stacked([a, c.policy], [n, n])
+    assert one_differs.own_values.keys() == {key}
+    assert one_differs.value(shared) == points[0].behaviour.learning_rate
+    assert a.stacked([a, a], [n, n]) is a
