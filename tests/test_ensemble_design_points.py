@@ -1,6 +1,7 @@
 """Design points step together where they differ only in values each employee reads as its run's.
 
-* Every preset at three design points that differ in every key of
+* Every preset (and the baseline under the ``learn`` and ``satisfice``
+  decision rules) at three design points that differ in every key of
   ``okrsim.model.in_force.EACH_RUN``: the points step as one cohort, each
   employee weighing its own run's values, and every output table of each
   run is its run's alone, bit for bit.  A key read anywhere but through
@@ -65,11 +66,21 @@ def stepped_states(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return states
 
 
-@pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])
+#: Every preset, and the baseline under the two decision rules no preset uses.
+BASES: list[Path | str] = [*PRESETS, "learn", "satisfice"]
+
+
+def base_of(case: Path | str) -> Scenario:
+    if isinstance(case, Path):
+        return Scenario.from_toml(case)
+    return Scenario.from_mapping({"behaviour": {"decision_rule": case}}, source=case)
+
+
+@pytest.mark.parametrize("case", BASES, ids=[b.stem if isinstance(b, Path) else b for b in BASES])
 def test_design_points_differing_in_each_run_values_step_together_and_give_each_alone(
-    path: Path, monkeypatch: pytest.MonkeyPatch
+    case: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = Scenario.from_toml(path)
+    base = base_of(case)
     points = [design_point(base, factor) for factor in FACTORS]
     seeds = [RunSeed.of(500 + i) for i in range(len(points))]
     with monkeypatch.context() as patched:

@@ -51,7 +51,9 @@ def perceived_progress(
     ``√(weeks left / 13)`` (assumption).
     """
     visible = np.sqrt((WEEKS_PER_QUARTER - week_in_quarter) / WEEKS_PER_QUARTER)
-    noise = policy.scenario.behaviour.progress_noise_sd * visible * misperception
+    noise = (
+        policy.value("behaviour.progress_noise_sd", per_key_result=True) * visible * misperception
+    )
     return wf.progress * wf.perception[:, None] * np.exp(noise)
 
 
@@ -231,9 +233,9 @@ def goal_weight(wf: Workforce, policy: InForce) -> Array:
     (Schweitzer, Ordóñez & Douma 2004: goals without pay also raised
     overstatement).
     """
-    b = policy.scenario.behaviour
+    pull = policy.value("behaviour.goal_pull", per_key_result=True)
     target = wf.target * wf.par
-    return b.goal_pull * wf.intrinsic[:, None] * wf.par * target / (policy.krs * wf.expected)
+    return pull * wf.intrinsic[:, None] * wf.par * target / (policy.krs * wf.expected)
 
 
 def form_habits(wf: Workforce) -> None:

@@ -125,7 +125,7 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     gap = wf.par * (wf.progress - wf.target) / np.maximum(wf.expected, 1e-9)
     loss_aversion = policy.value("behaviour.loss_aversion", per_key_result=True)
     felt_gap = np.where(gap >= 0.0, gap, loss_aversion * gap)
-    goal = b.goal_pull * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
+    goal = policy.value("behaviour.goal_pull") * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
     weeks = np.maximum(tally.weeks_present, 1.0)
     hours = tally.hours / weeks
     effort = weeks * rules.effort_cost(hours, wf.effort_cost, elasticity=b.hours_elasticity)
@@ -133,13 +133,17 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     # last check-in's shading (0 where nothing was stated or it was on the record)
     offered = wf.offer / np.maximum(wf.expected, 1e-9)
     offered = np.where(np.isfinite(offered), offered, 1.0).mean(axis=1)
-    stated = (wf.shading**2).mean(axis=1) + b.target_scrutiny * (offered - 1.0) ** 2
+    scrutiny = policy.value("behaviour.target_scrutiny")
+    stated = (wf.shading**2).mean(axis=1) + scrutiny * (offered - 1.0) ** 2
     honesty = wf.honesty * stated
-    strain = np.maximum(hours - 1.0, 0.0) / max(b.max_intensity - 1.0, 1e-9)
-    load = np.clip(strain + tally.overhead / WEEKS_PER_QUARTER, 0.0, 1.0)
-    stress_price = (
-        b.quit_stress_sensitivity / b.quit_pay_sensitivity if b.quit_pay_sensitivity > 0 else 0.0
+    strain = np.maximum(hours - 1.0, 0.0) / np.maximum(
+        policy.value("behaviour.max_intensity") - 1.0, 1e-9
     )
+    load = np.clip(strain + tally.overhead / WEEKS_PER_QUARTER, 0.0, 1.0)
+    to_pay = policy.value("behaviour.quit_pay_sensitivity")
+    to_stress = policy.value("behaviour.quit_stress_sensitivity")
+    priced = np.greater(to_pay, 0.0)
+    stress_price = np.where(priced, to_stress / np.where(priced, to_pay, 1.0), 0.0)
     return value + goal - effort - honesty - stress_price * load
 
 
@@ -167,7 +171,7 @@ def seen_payoffs(
     one's own — social learning from observables, not Camerer & Ho's
     foregone payoff.  Shape (n, team size − 1).
     """
-    seen_rating = ratings[peers] + policy.scenario.behaviour.peer_noise * noise
+    seen_rating = ratings[peers] + policy.value("behaviour.peer_noise", per_key_result=True) * noise
     extrinsic = policy.value("behaviour.extrinsic_weight", per_key_result=True)
     return payoff[:, None] + extrinsic * (seen_rating - ratings[:, None])
 
@@ -216,14 +220,15 @@ def update(
             foregone,
             foregone_seen,
             reference,
-            decay=b.attraction_decay,
-            foregone_weight=b.foregone_weight,
+            decay=policy.value("behaviour.attraction_decay"),
+            foregone_weight=policy.value("behaviour.foregone_weight"),
         )
     else:
         wf.rule_option[:] = rules.satisfice(
             wf.rule_option, payoff, reference, draws.search, b.search_size
         )
-    wf.aspiration[:] = rules.update_aspiration(reference, payoff, b.aspiration_speed)
+    speed = policy.value("behaviour.aspiration_speed")
+    wf.aspiration[:] = rules.update_aspiration(reference, payoff, speed)
     wf.period_payoff[:] = 0.0
     wf.period_quarters[:] = 0.0
     return payoff

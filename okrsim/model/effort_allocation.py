@@ -84,7 +84,7 @@ def value_per_output(
     # Larrick & Wu 1999), in units of one's expected output: an easy target
     # does not make each unit of output count for more.
     pull = (
-        s.behaviour.goal_pull
+        policy.value("behaviour.goal_pull", per_key_result=True)
         * choices.goal_pull(
             mu,
             sd,
@@ -161,8 +161,9 @@ def _plan(
 
 def ceiling(wf: Workforce, policy: InForce) -> Array:
     """The most each employee can work this week: stress takes capacity above a normal week."""
-    b, env = policy.scenario.behaviour, policy.scenario.env
-    return 1.0 + (b.max_intensity - 1.0) * (1.0 - env.stress_capacity * wf.stress)
+    env = policy.scenario.env
+    most = policy.value("behaviour.max_intensity")
+    return 1.0 + (most - 1.0) * (1.0 - env.stress_capacity * wf.stress)
 
 
 def week_options(

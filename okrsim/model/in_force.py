@@ -22,14 +22,22 @@ from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, Curve, curve_for
 
 #: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
-#: Those read in a quarter are read through :meth:`InForce.value`, which gives
-#: each employee its own run's; the traits' distributions and the newcomers'
-#: priors are read only where a run draws its people, from its own scenario.
-#: tests/test_ensemble.py varies every one of them between stacked runs.
+#: Those read in a quarter enter only sums, products and comparisons, and are
+#: read through :meth:`InForce.value`, which gives each employee its own run's;
+#: the traits' distributions and the newcomers' priors are read only where a
+#: run draws its people, from its own scenario.  A value that enters a power,
+#: an exponential or a cached table stays out: an array there could round
+#: differently from a number.  tests/test_ensemble_design_points.py varies
+#: every one of them between stacked runs.
 EACH_RUN = frozenset(
     {
         *("behaviour.extrinsic_weight", "behaviour.loss_aversion"),
         *("behaviour.learning_rate", "behaviour.imitation_probability"),
+        *("behaviour.progress_noise_sd", "behaviour.max_intensity", "behaviour.goal_pull"),
+        *("behaviour.quit_base_rate", "behaviour.quit_pay_sensitivity"),
+        *("behaviour.quit_stress_sensitivity", "behaviour.target_scrutiny"),
+        *("behaviour.own_experience_weight", "behaviour.peer_noise"),
+        *("behaviour.attraction_decay", "behaviour.foregone_weight", "behaviour.aspiration_speed"),
         # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
         *("behaviour.capability_sd", "assumptions.perception_share"),
         *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),

@@ -33,7 +33,7 @@ class Seen(NamedTuple):
     pull_seen: Array
 
 
-def seen_with_own(wf: Workforce, org: Organisation, x: Array, own_weight: float) -> Array:
+def seen_with_own(wf: Workforce, org: Organisation, x: Array, own_weight: float | Array) -> Array:
     """What each employee saw of ``x`` in its team, its own counted ``own_weight`` times.
 
     People weigh their own experience more than what they see of others'
@@ -43,7 +43,11 @@ def seen_with_own(wf: Workforce, org: Organisation, x: Array, own_weight: float)
 
 
 def targets_seen(
-    wf: Workforce, org: Organisation, last_reported: Array | None, *, own_weight: float = 1.0
+    wf: Workforce,
+    org: Organisation,
+    last_reported: Array | None,
+    *,
+    own_weight: float | Array = 1.0,
 ) -> tuple[Array, Array, Array]:
     """How far each employee saw its team's targets follow the manager's ask and last reports.
 
@@ -119,7 +123,7 @@ def learn(
     """
     s = policy.scenario
     eta = policy.value("behaviour.learning_rate")
-    own = s.behaviour.own_experience_weight
+    own = policy.value("behaviour.own_experience_weight")
     t = tally
 
     def toward(belief: Array, seen: Array | float, where: Array | bool = True) -> None:

@@ -175,8 +175,8 @@ def learn(
     for a person.  ``peer_noise`` are the quarter's standard normals
     (2 × n × team size, ``beliefs`` stream), drawn every quarter.
     """
-    b, m = policy.scenario.behaviour, org.team_size
-    noise = b.peer_noise * peer_noise
+    m = org.team_size
+    noise = policy.value("behaviour.peer_noise", per_key_result=True) * peer_noise
     wf.unsettled_news += bad_news(tally)
     wf.unsettled_work += seen_work(tally, org)
     wf.unsettled_quarters += 1.0
@@ -197,7 +197,8 @@ def learn(
         for unsettled in (wf.unsettled_news, wf.unsettled_work, wf.unsettled_quarters):
             unsettled[:] = 0.0
         present = tally.weeks_present > 0
-        weight = np.where(self_seen, b.own_experience_weight, 1.0) * present[members]
+        own = policy.value("behaviour.own_experience_weight", per_key_result=True)
+        weight = np.where(self_seen, own, 1.0) * present[members]
         seen_now = team_evidence(review.ratings[members] + noise[0], regressors, weight)
         # constant-gain recursive least squares (Evans & Honkapohja 2001): the
         # sums move η towards this review's and old evidence fades at that

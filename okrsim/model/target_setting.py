@@ -100,7 +100,7 @@ def set_targets(
             payoff=policy.believed(wf.coupling_belief),
             extrinsic=policy.value("behaviour.extrinsic_weight"),
             risk_aversion=wf.risk_aversion,
-            honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
+            honesty_cost=wf.honesty * policy.value("behaviour.target_scrutiny"),
             pull=wf.pull_belief,
             ask=wf.ask_belief,
             offers=policy.target_offers,
@@ -187,7 +187,7 @@ def _revision_asked(
         payoff=p,
         extrinsic=x,
         risk_aversion=wf.risk_aversion,
-        honesty_cost=wf.honesty * s.behaviour.target_scrutiny,
+        honesty_cost=wf.honesty * policy.value("behaviour.target_scrutiny"),
         offers=policy.target_offers,
     )
     # the target in force was stated already: keeping it costs no new statement

@@ -36,15 +36,14 @@ from okrsim.policies.rating import relative_to_mean
 
 def quit_probability(wf: Workforce, org: Organisation, policy: InForce, ratings: Array) -> Array:
     """Each employee's chance of leaving at this review."""
-    b = policy.scenario.behaviour
     worth = wf.capability_belief / np.maximum(org.overall(np.mean, wf.capability_belief), 1e-9)
     pay = relative_to_mean(
         ratings, org.overall(np.mean, ratings), np.maximum(org.overall(np.std, ratings), 1e-9)
     )
-    base = logit(np.clip(b.quit_base_rate, 1e-6, 1.0 - 1e-6))
-    return expit(
-        base + b.quit_pay_sensitivity * (worth - pay) + b.quit_stress_sensitivity * wf.stress
-    )
+    base = logit(np.clip(policy.value("behaviour.quit_base_rate"), 1e-6, 1.0 - 1e-6))
+    to_pay = policy.value("behaviour.quit_pay_sensitivity")
+    to_stress = policy.value("behaviour.quit_stress_sensitivity")
+    return expit(base + to_pay * (worth - pay) + to_stress * wf.stress)
 
 
 def decide_quits(

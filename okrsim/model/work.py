@@ -172,7 +172,8 @@ def update_stress(
     s, p = policy.scenario, policy.payoff
     coupling = wf.coupling_belief * float(s.okr.enabled)  # the share one believes in
     overhead = policy.overhead + policy.negotiation_hours(week_in_quarter)
-    strain = np.maximum(wf.intensity - 1.0, 0.0) / max(s.behaviour.max_intensity - 1.0, 1e-9)
+    most = policy.value("behaviour.max_intensity")
+    strain = np.maximum(wf.intensity - 1.0, 0.0) / np.maximum(most - 1.0, 1e-9)
     score_sd = np.zeros(wf.n)
     if s.okr.enabled and np.any(coupling):  # a speed short-cut
         mu, sd = outlook

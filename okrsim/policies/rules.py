@@ -184,8 +184,8 @@ def update_attractions(
     foregone_seen: ArrayLike,
     reference: ArrayLike,
     *,
-    decay: float,
-    foregone_weight: float,
+    decay: float | Array,
+    foregone_weight: float | Array,
 ) -> tuple[Array, Array]:
     """Experience-weighted attraction after one more period (Camerer & Ho 1999).
 
@@ -212,10 +212,17 @@ def update_attractions(
     mine = one_hot(chosen)
     seen = np.asarray(foregone_seen, dtype=bool)
     ref = np.asarray(reference, dtype=float)[:, None, None]
-    weight = np.where(mine, 1.0, foregone_weight * seen)
+    weight = np.where(mine, 1.0, _per_option(foregone_weight) * seen)
     reward = np.where(mine, np.asarray(payoff, dtype=float)[:, None, None], foregone) - ref
-    updated = (decay * n_old[:, None, None] * a + weight * reward) / n_new[:, None, None]
+    updated = (_per_option(decay) * n_old[:, None, None] * a + weight * reward) / n_new[
+        :, None, None
+    ]
     return np.where(mine | seen, updated, a), n_new
+
+
+def _per_option(value: float | Array) -> float | Array:
+    """A per-employee ``value`` (n,) as (n, 1, 1), against (n, D, M) options; a number as is."""
+    return value[:, None, None] if isinstance(value, np.ndarray) else value
 
 
 def logit_choice(attraction: ArrayLike, sensitivity: float, uniform: ArrayLike) -> Array:
@@ -234,7 +241,7 @@ def logit_choice(attraction: ArrayLike, sensitivity: float, uniform: ArrayLike) 
     return np.minimum(picked, AVAILABLE.sum(axis=1) - 1)
 
 
-def update_aspiration(aspiration: ArrayLike, outcome: ArrayLike, speed: float) -> Array:
+def update_aspiration(aspiration: ArrayLike, outcome: ArrayLike, speed: float | Array) -> Array:
     """``a ← a + α·(outcome − a)``: the aspiration adapts to outcomes (Cyert & March 1963)."""
     a = np.asarray(aspiration, dtype=float)
     return a + speed * (np.asarray(outcome, dtype=float) - a)
