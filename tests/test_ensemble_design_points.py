@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,18 @@ import pytest
 from test_ensemble import assert_same_run
 
 from okrsim.model import OKRModel, week
+from okrsim.model.ensemble import Ensemble
 from okrsim.model.in_force import EACH_RUN, same_but_each
 from okrsim.params import Scenario
+from okrsim.policies import choices
 from okrsim.seeding import RunSeed
-from okrsim.simulation import run, run_many
+from okrsim.simulation import _result, run_many
 
 REPO = Path(__file__).resolve().parent.parent
 PRESETS = sorted((REPO / "okrsim" / "presets").glob("*.toml"))
-#: Each design point's values: the base's times these (a base of 0 gets 0.05 × them).
-FACTORS = (0.7, 1.0, 1.3)
+#: Each design point's values: the base's times these (a base of 0 gets 0.05 × them;
+#: 0: every key at its lower bound).
+FACTORS = (0.0, 0.7, 1.0, 1.3)
 
 
 def design_point(base: Scenario, factor: float) -> Scenario:
@@ -83,21 +87,67 @@ def test_design_points_differing_in_each_run_values_step_together_and_give_each_
     base = base_of(case)
     points = [design_point(base, factor) for factor in FACTORS]
     seeds = [RunSeed.of(500 + i) for i in range(len(points))]
+    together = [OKRModel(point, seed) for point, seed in zip(points, seeds, strict=True)]
     with monkeypatch.context() as patched:
         states = stepped_states(patched)
-        together = run_many(points, seeds)
+        Ensemble(together).run()
     n = base.org.n_teams * base.org.team_size
     cohorts = [s for s in states if s.workforce.n == len(points) * n]
     assert cohorts, "the design points never stepped as one"
     # in every key, the points differ, and each employee weighs its own run's value
-    own = cohorts[0].policy.own_values
-    assert own.keys() == EACH_RUN
-    for key, values in own.items():
+    for cohort in cohorts:
+        assert cohort.policy.own_values.keys() == EACH_RUN
+    for key, values in cohorts[0].policy.own_values.items():
         group, name = key.split(".")
         expected = [getattr(getattr(p, group), name) for p in points]
         assert np.array_equal(values, np.repeat(expected, n)), key
-    for point, seed, result in zip(points, seeds, together, strict=True):
-        assert_same_run(run(point, seed), result)
+    for model, point, seed in zip(together, points, seeds, strict=True):
+        alone = OKRModel(point, seed)
+        alone.run()
+        assert_same_run(_result(alone), _result(model))
+        assert_same_state(alone.workforce, model.workforce)
+
+
+def assert_same_state(alone: Any, together: Any) -> None:
+    """Every array a run's workforce ends with (choices' utilities, beliefs,
+    habits), bit for bit: what no table shows must not differ either."""
+    for f in dataclasses.fields(alone):
+        mine = getattr(alone, f.name)
+        if isinstance(mine, np.ndarray):
+            theirs = getattr(together, f.name)
+            assert mine.shape == theirs.shape, f.name
+            assert mine.tobytes() == theirs.tobytes(), f.name
+
+
+def test_runs_whose_employees_do_and_do_not_expect_a_pull_choose_targets_as_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether anyone expects the manager's pull picks how the targets' moments
+    are worked out; a run whose employees expect none (credibility 0: the
+    pull announced is not believed) chooses as it would alone beside one
+    whose employees do: each on its own rows."""
+    base = Scenario.from_mapping(
+        {"org": {"n_teams": 2}, "horizon": {"quarters": 1}, "okr": {"target_rule": "negotiated"}}
+    )
+    doubting = base.with_overrides({"behaviour.credibility_prior": 0.0}, source="no credibility")
+    believing = base.with_overrides({"behaviour.credibility_prior": 0.5}, source="credibility")
+    asked: list[tuple[int, bool]] = []
+    real = choices.choose_target
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        pull = np.asarray(kwargs.get("pull", 0.0))
+        asked.append((pull.size, bool(pull.any())))
+        return real(*args, **kwargs)
+
+    together = [OKRModel(doubting, 1), OKRModel(believing, 2)]
+    with monkeypatch.context() as patched:
+        patched.setattr(choices, "choose_target", noted)
+        Ensemble(together).run()
+    n = 2 * base.org.team_size
+    assert asked[:2] == [(n, False), (n, True)]  # the quarter's targets, run by run
+    alone = OKRModel(doubting, 1)
+    alone.run()
+    assert_same_state(alone.workforce, together[0].workforce)
 
 
 def test_a_point_that_differs_in_another_value_steps_apart(
@@ -138,4 +188,4 @@ def test_a_value_is_the_scenarios_alone_and_each_employees_own_runs_in_a_cohort(
     one_differs = a.stacked([a, c.policy], [n, n])
     assert one_differs.own_values.keys() == {key}
     assert one_differs.value(shared) == points[0].behaviour.learning_rate
-    assert a.stacked([a, a], [n, n]) is a
+    assert a.stacked([a, a], [n, n]).own_values == {}

@@ -22,14 +22,14 @@ docs/ODD.md §3 (process overview and scheduling).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from okrsim.model import quarter_end, quarter_start, records, stacking, week, weekly_records
 from okrsim.model.decision_rules import RuleDraws
-from okrsim.model.in_force import InForce, same_but_each
+from okrsim.model.in_force import InForce, cohort_key
 from okrsim.model.model import OKRModel
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
@@ -105,7 +105,7 @@ class Ensemble:
 
 
 def cohorts(models: Sequence[OKRModel], *, opening: bool = False) -> list[Cohort | OKRModel]:
-    """The runs grouped by the policy in force (:func:`~.in_force.same_but_each`):
+    """The runs grouped by the policy in force (:func:`~.in_force.cohort_key`):
     a :class:`Cohort` of each group of two or more, a run alone otherwise.
 
     Runs whose schedules meet in one policy may not be in step: a cohort's
@@ -114,13 +114,14 @@ def cohorts(models: Sequence[OKRModel], *, opening: bool = False) -> list[Cohort
     quarter's start, which makes its own state anew (:meth:`Cohort.open_quarter`).
     """
     groups: list[list[OKRModel]] = []
+    by_policy: dict[Hashable, list[list[OKRModel]]] = {}
     for model in models:
-        for group in groups:
-            if same_but_each(group[0].policy, model.policy) and _in_step(group[0], model):
-                group.append(model)
-                break
-        else:
-            groups.append([model])
+        same = by_policy.setdefault(cohort_key(model.policy), [])
+        group = next((g for g in same if _in_step(g[0], model)), None)
+        if group is None:
+            same.append(group := [])
+            groups.append(group)
+        group.append(model)
     return [
         Cohort.gather(group, opening=opening) if len(group) > 1 else group[0] for group in groups
     ]
@@ -136,8 +137,8 @@ def _in_step(a: OKRModel, b: OKRModel) -> bool:
 def _stackable(a: OKRModel, b: OKRModel) -> bool:
     """Whether two runs can step as one: in step, of one size and horizon
     (organisation-wide figures and records are taken row by row of equal runs)."""
-    same_size = (a.workforce.n, a.org.krs) == (b.workforce.n, b.org.krs)
-    return _in_step(a, b) and same_size and a.n_quarters == b.n_quarters
+    same = (a.workforce.n, a.org.krs, a.n_quarters) == (b.workforce.n, b.org.krs, b.n_quarters)
+    return same and _in_step(a, b)
 
 
 def _members(group: Cohort | OKRModel) -> list[OKRModel]:

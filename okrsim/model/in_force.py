@@ -10,7 +10,7 @@ docs/ODD.md §7.1 (policy in force and schedule).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -83,6 +83,8 @@ class InForce:
     #: Each employee's own run's value of the keys of :data:`EACH_RUN` in which a
     #: cohort's runs differ, (n,) (:meth:`value`); empty for a run alone.
     own_values: Mapping[str, Array] = field(default_factory=dict, repr=False, compare=False)
+    #: How many runs of equal size this policy is in force for, end to end (1 alone).
+    runs: int = field(default=1, compare=False)
     #: The payoff as last believed (:meth:`believed`), kept while beliefs stand.
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -119,7 +121,7 @@ class InForce:
             values = [p.value(key) for p in policies]
             if any(v != values[0] for v in values[1:]):
                 own[key] = np.repeat(np.asarray(values, dtype=float), sizes)
-        return replace(self, own_values=own) if own else self
+        return replace(self, own_values=own, runs=len(policies))
 
     def believed(self, coupling_belief: Array) -> Payoff:
         """The payoff as each employee weighs it: its own belief of the coupling.
@@ -175,21 +177,25 @@ class InForce:
 
 def same_but_each(a: InForce, b: InForce) -> bool:
     """Whether runs under ``a`` and ``b`` can step as one cohort: the same policy,
-    but for values of :data:`EACH_RUN` (which leave what follows from the
-    scenario, payoffs and curves, as they are)."""
-    if a == b:
-        return True
-    derived = ("payoff", "absolute_curve", "focus", "overhead")
-    return all(getattr(a, n) == getattr(b, n) for n in derived) and _but_each(a) == _but_each(b)
+    but for values of :data:`EACH_RUN` (:func:`cohort_key`)."""
+    return cohort_key(a) == cohort_key(b)
 
 
-def _but_each(policy: InForce) -> dict[str, Any]:
-    """The scenario in force as a mapping, without the keys of :data:`EACH_RUN`."""
-    key = policy._memo.get("but_each")
+def cohort_key(policy: InForce) -> Hashable:
+    """What runs must share to step as one cohort: the scenario in force without
+    the keys of :data:`EACH_RUN` (as JSON, whose floats read back exactly), and
+    what follows from it and the public figures (payoffs, curves, focus,
+    overhead).  Made once per policy, so runs are grouped by a look-up."""
+    key = policy._memo.get("cohort_key")
     if key is None:
-        key = policy.scenario.model_dump()
-        for dotted in EACH_RUN:
-            group, name = dotted.split(".")
-            del key[group][name]
-        policy._memo["but_each"] = key
+        scenario = policy.scenario.model_dump_json(exclude=_EXCLUDED)
+        key = (scenario, policy.payoff, policy.absolute_curve, policy.focus, policy.overhead)
+        policy._memo["cohort_key"] = key
     return key
+
+
+#: :data:`EACH_RUN` as pydantic's ``exclude``: group → its keys.
+_EXCLUDED: dict[str, set[str]] = {}
+for _dotted in sorted(EACH_RUN):
+    _group, _name = _dotted.split(".")
+    _EXCLUDED.setdefault(_group, set()).add(_name)

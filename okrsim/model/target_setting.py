@@ -22,6 +22,9 @@ docs/ODD.md §7.3 (target setting).
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 
 from okrsim.model import decision_rules
@@ -95,16 +98,7 @@ def set_targets(
     if decision_rules.by_rule(s):
         offer = decision_rules.option(wf, "offer", s)  # the rule's option is its own habit
     else:
-        best, utilities = choices.choose_target(
-            relative_sd(s, WEEKS_PER_QUARTER),
-            payoff=policy.believed(wf.coupling_belief),
-            extrinsic=policy.value("behaviour.extrinsic_weight"),
-            risk_aversion=wf.risk_aversion,
-            honesty_cost=wf.honesty * policy.value("behaviour.target_scrutiny"),
-            pull=wf.pull_belief,
-            ask=wf.ask_belief,
-            offers=policy.target_offers,
-        )
+        best, utilities = _best_offers(wf, policy)
         wf.target_utilities[:] = utilities
         # Habit: the offer moves part of the way from the multiple offered a
         # quarter ago; one who has offered none yet offers its best response.
@@ -125,6 +119,49 @@ def set_targets(
     wf.offer[:] = own
     wf.target[:] = np.maximum(target / wf.par, 1e-6)
     wf.target_set[:] = wf.target * wf.par
+
+
+def _best_offers(wf: Workforce, policy: InForce) -> tuple[Array, Array]:
+    """Each employee's best offer and every offer's utility (:func:`~.choices.choose_target`).
+
+    Whether anyone expects a pull picks how the targets' score moments are
+    worked out (exactly on the offer grid, or from a table), so in a cohort
+    whose runs differ in it each run chooses on its own rows, as it would
+    alone (:attr:`InForce.runs`).
+    """
+    asked: dict[str, Any] = {
+        "payoff": policy.believed(wf.coupling_belief),
+        "extrinsic": policy.value("behaviour.extrinsic_weight"),
+        "risk_aversion": wf.risk_aversion,
+        "honesty_cost": wf.honesty * policy.value("behaviour.target_scrutiny"),
+        "pull": wf.pull_belief,
+        "ask": wf.ask_belief,
+    }
+    rel_sd, offers = relative_sd(policy.scenario, WEEKS_PER_QUARTER), policy.target_offers
+    pulled = wf.pull_belief.reshape(policy.runs, -1).any(axis=1)
+    if pulled.all() or not pulled.any():
+        return choices.choose_target(rel_sd, **asked, offers=offers)
+    size = wf.n // policy.runs
+    chosen = [
+        choices.choose_target(
+            rel_sd,
+            **{k: _rows(v, slice(r * size, (r + 1) * size), wf.n) for k, v in asked.items()},
+            offers=offers,
+        )
+        for r in range(policy.runs)
+    ]
+    return np.concatenate([b for b, _ in chosen]), np.concatenate([u for _, u in chosen])
+
+
+def _rows(value: Any, part: slice, n: int) -> Any:
+    """``value``'s rows ``part`` where it is per employee (an array of ``n`` rows,
+    or a payoff's such fields); anything else as it is."""
+    if isinstance(value, choices.Payoff):
+        own = {f.name: _rows(getattr(value, f.name), part, n) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **own)
+    if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
+        return value[part]
+    return value
 
 
 def manager_ask(policy: InForce, manager_view: Array, *, done: Array, weeks_left: int) -> Array:
