@@ -1,7 +1,8 @@
 """Design points step together where they differ only in values each employee reads as its run's.
 
 * Every preset (and the baseline under the ``learn`` and ``satisfice``
-  decision rules) at three design points that differ in every key of
+  decision rules, and with revisable targets) at five design points, among
+  them every key's lower and upper bound, that differ in every key of
   ``okrsim.model.in_force.EACH_RUN``: the points step as one cohort, each
   employee weighing its own run's values, and every output table of each
   run is its run's alone, bit for bit.  A key read anywhere but through
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,10 @@ from okrsim.simulation import _result, run_many
 
 REPO = Path(__file__).resolve().parent.parent
 PRESETS = sorted((REPO / "okrsim" / "presets").glob("*.toml"))
-#: Each design point's values: the base's times these (a base of 0 gets 0.05 × them;
-#: 0: every key at its lower bound).
-FACTORS = (0.0, 0.7, 1.0, 1.3)
+#: Each design point's values: the base's times these (a base of 0 gets 0.05 × them),
+#: within bounds: 0 puts every key at its lower bound, infinity at its upper
+#: (or 4 × the base where there is none).
+FACTORS = (0.0, 0.7, 1.0, 1.3, math.inf)
 
 
 def design_point(base: Scenario, factor: float) -> Scenario:
@@ -44,6 +47,14 @@ def design_point(base: Scenario, factor: float) -> Scenario:
         group, name = key.split(".")
         value = getattr(getattr(base, group), name)
         new = value * factor if value else 0.05 * factor
+        if math.isinf(new):
+            new = 4.0 * (value or 0.05)
+            highest = [
+                b.le
+                for b in type(getattr(base, group)).model_fields[name].metadata
+                if getattr(b, "le", None) is not None
+            ]
+            new = highest[0] if highest else new
         for bound in type(getattr(base, group)).model_fields[name].metadata:
             if getattr(bound, "ge", None) is not None:
                 new = max(new, bound.ge)
@@ -70,13 +81,16 @@ def stepped_states(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return states
 
 
-#: Every preset, and the baseline under the two decision rules no preset uses.
-BASES: list[Path | str] = [*PRESETS, "learn", "satisfice"]
+#: Every preset, and the baseline where no preset goes: under the two decision
+#: rules, and with targets revisable mid-quarter.
+BASES: list[Path | str] = [*PRESETS, "learn", "satisfice", "revisions"]
 
 
 def base_of(case: Path | str) -> Scenario:
     if isinstance(case, Path):
         return Scenario.from_toml(case)
+    if case == "revisions":
+        return Scenario.from_mapping({"okr": {"revision_allowed": True}}, source=case)
     return Scenario.from_mapping({"behaviour": {"decision_rule": case}}, source=case)
 
 

@@ -22,13 +22,17 @@ from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, Curve, curve_for
 
 #: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
-#: Those read in a quarter enter only sums, products and comparisons, and are
-#: read through :meth:`InForce.value`, which gives each employee its own run's;
-#: the traits' distributions and the newcomers' priors are read only where a
-#: run draws its people, from its own scenario.  A value that enters a power,
-#: an exponential or a cached table stays out: an array there could round
-#: differently from a number.  tests/test_ensemble_design_points.py varies
-#: every one of them between stacked runs.
+#: Those read in a quarter are read through :meth:`InForce.value`, which gives
+#: each employee its own run's, and meet only operations that are the same on
+#: each element whether the value is a number or an array: sums, products,
+#: comparisons, and functions applied element by element to what was already
+#: an array (``np.exp`` of the progress noise) or one at a time (scipy's
+#: ``logit`` of the quit rate).  The traits' distributions and the newcomers'
+#: priors are read only where a run draws its people, from its own scenario.
+#: A value that is raised to a power, or keys a cached table, stays out: an
+#: array there could round differently from a number.
+#: tests/test_ensemble_design_points.py varies every one of them between
+#: stacked runs.
 EACH_RUN = frozenset(
     {
         *("behaviour.extrinsic_weight", "behaviour.loss_aversion"),
