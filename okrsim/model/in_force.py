@@ -120,11 +120,13 @@ class InForce:
     def stacked(self, policies: Sequence[InForce], sizes: Sequence[int]) -> InForce:
         """This policy for a cohort of runs under ``policies`` (:func:`same_but_each`)
         with ``sizes`` employees each: values that differ are each employee's own."""
+        first = policies[0].scenario
         own = {}
-        for key in sorted(EACH_RUN):
-            values = [p.value(key) for p in policies]
-            if any(v != values[0] for v in values[1:]):
-                own[key] = np.repeat(np.asarray(values, dtype=float), sizes)
+        if any(p.scenario is not first and p.scenario != first for p in policies[1:]):
+            for key, (group, name) in _EACH_RUN_PARTS:
+                values = [getattr(getattr(p.scenario, group), name) for p in policies]
+                if any(v != values[0] for v in values[1:]):
+                    own[key] = np.repeat(np.asarray(values, dtype=float), sizes)
         return replace(self, own_values=own, runs=len(policies))
 
     def believed(self, coupling_belief: Array) -> Payoff:
@@ -198,8 +200,9 @@ def cohort_key(policy: InForce) -> Hashable:
     return key
 
 
+#: The keys of :data:`EACH_RUN` with their group and name, in order.
+_EACH_RUN_PARTS = tuple((key, tuple(key.split("."))) for key in sorted(EACH_RUN))
 #: :data:`EACH_RUN` as pydantic's ``exclude``: group → its keys.
 _EXCLUDED: dict[str, set[str]] = {}
-for _dotted in sorted(EACH_RUN):
-    _group, _name = _dotted.split(".")
+for _key, (_group, _name) in _EACH_RUN_PARTS:
     _EXCLUDED.setdefault(_group, set()).add(_name)
