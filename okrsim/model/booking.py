@@ -95,7 +95,8 @@ def book(
     mu_next = wf.expected / target
     later = (mu_next, relative_sd(s, WEEKS_PER_QUARTER) * mu_next)
     booked = np.maximum(wf.progress, 0.0) / target
-    bound = np.minimum(s.env.booking_bound * wf.expected / target, booked)
+    most = policy.value("env.booking_bound", per_key_result=True)
+    bound = np.minimum(most * wf.expected / target, booked)
     if decision_rules.by_rule(s):  # the rule's option: a share of the bound, either way
         move = decision_rules.option(wf, "booking", s)[:, None] * bound
     else:

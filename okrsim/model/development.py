@@ -17,8 +17,10 @@ from okrsim.params import WEEKS_PER_QUARTER
 
 def develop(wf: Workforce, policy: InForce, tally: Tally) -> None:
     """Grow or erode every employee's capability by the quarter's exploration and stress."""
-    env = policy.scenario.env
     explore = tally.effort[:, 3] / WEEKS_PER_QUARTER
-    growth = env.capability_growth * explore - env.pressure_erosion * wf.stress
+    growth = (
+        policy.value("env.capability_growth") * explore
+        - policy.value("env.pressure_erosion") * wf.stress
+    )
     wf.capability *= 1.0 + growth
     wf.capability_belief *= 1.0 + growth

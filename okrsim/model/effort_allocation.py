@@ -161,9 +161,8 @@ def _plan(
 
 def ceiling(wf: Workforce, policy: InForce) -> Array:
     """The most each employee can work this week: stress takes capacity above a normal week."""
-    env = policy.scenario.env
     most = policy.value("behaviour.max_intensity")
-    return 1.0 + (most - 1.0) * (1.0 - env.stress_capacity * wf.stress)
+    return 1.0 + (most - 1.0) * (1.0 - policy.value("env.stress_capacity") * wf.stress)
 
 
 def week_options(
@@ -194,8 +193,10 @@ def week_options(
     value_motive = x * judged_per_value + wf.intrinsic / public.value_scale
     # Non-OKR work: what is needed this week (demand + backlog) saturates it;
     # neglect turns into backlog that causes incidents.
-    w_bau = value_motive * c_hat * (env.bau_value + env.incident_cost)
-    s_bau = (env.bau_demand + wf.backlog) / c_hat
+    w_bau = (
+        value_motive * c_hat * (policy.value("env.bau_value") + policy.value("env.incident_cost"))
+    )
+    s_bau = (policy.value("env.bau_demand") + wf.backlog) / c_hat
     # Help: value to colleagues, judged credit, and the formula's view of
     # colleagues' results (a gain under team evaluation, a loss under ranking).
     w_help = (
@@ -203,7 +204,7 @@ def week_options(
         + x * judged * p.help_weight * c_hat / public.help_scale
         + x * coupling * formula_value_of_help(wf, org, policy, outlook)
     )
-    s_help = np.full(wf.n, env.help_saturation)
+    s_help = np.full(wf.n, policy.value("env.help_saturation"))
     # Exploration: rare breakthroughs, the first ideas the most promising; a bet
     # whose failure judgment may hold against the rating, priced by risk aversion.
     explore_hours = wf.effort[:, 3] * wf.intensity * (1.0 - policy.overhead)

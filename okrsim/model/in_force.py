@@ -42,6 +42,9 @@ EACH_RUN = frozenset(
         *("behaviour.quit_stress_sensitivity", "behaviour.target_scrutiny"),
         *("behaviour.own_experience_weight", "behaviour.peer_noise"),
         *("behaviour.attraction_decay", "behaviour.foregone_weight", "behaviour.aspiration_speed"),
+        *("env.stress_error", "env.stress_capacity", "env.help_saturation", "env.bau_demand"),
+        *("env.bau_value", "env.incident_cost", "env.backlog_decay", "env.booking_bound"),
+        *("env.capability_growth", "env.pressure_erosion"),
         # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
         *("behaviour.capability_sd", "assumptions.perception_share"),
         *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),

@@ -73,7 +73,7 @@ def work(
     k, bau, help_, explore, visible = (wf.effort * ((1.0 - overhead) * hours)[:, None]).T
     tally.visible_time += visible
     tally.explore_time += explore
-    errors = 1.0 - env.stress_error * wf.stress
+    errors = 1.0 - policy.value("env.stress_error") * wf.stress
     ramp = seat_factor(wf.tenure_weeks, env.ramp_weeks, s.assumptions.ramp_start)
     productivity = wf.capability * draws["luck"] * policy.focus * errors * ramp
     if env.shock_quarter == quarter:
@@ -86,7 +86,8 @@ def work(
     # saturates (help_value·sat·(1 − e^{−r/sat})).
     help_out = productivity * help_
     received = (org.team_mean(help_out) * org.team_size - help_out) / (org.team_size - 1)
-    boost = env.help_value * env.help_saturation * -np.expm1(-received / env.help_saturation)
+    saturation = policy.value("env.help_saturation")
+    boost = env.help_value * saturation * -np.expm1(-received / saturation)
     own_kr = productivity * k
     tally.kr_own += own_kr
     tally.kr_effort += k * policy.focus * errors * ramp
@@ -98,12 +99,12 @@ def work(
     tally.kr_output_by_third[:, :, tally.third(week_in_quarter)] += kr_out
     # Non-OKR work meets the most urgent needs first; the rest becomes backlog,
     # and backlog causes incidents (Holmström & Milgrom's unmeasured task).
-    need = env.bau_demand + wf.backlog
+    need = policy.value("env.bau_demand") + wf.backlog
     done = productivity * bau
     wf.bau_done[:] = done
     met = need * -np.expm1(-done / np.maximum(need, 1e-9))
-    wf.backlog[:] = (need - met) * (1.0 - env.backlog_decay)
-    incidents = env.incident_cost * wf.backlog
+    wf.backlog[:] = (need - met) * (1.0 - policy.value("env.backlog_decay"))
+    incidents = policy.value("env.incident_cost") * wf.backlog
     # Exploration: an exogenous uniform against a choice-driven hazard.
     hazard = env.breakthrough_rate * -np.expm1(-explore / env.exploration_scale)
     breakthrough = draws["breakthrough"] < hazard
@@ -126,14 +127,15 @@ def work(
     # the contribution as if the work were aimed right (``env.alignment``).
     kr_total = rows.total(kr_out)
     goal_work = kr_total + env.breakthrough_value * breakthrough
-    value = alignment * goal_work + env.bau_value * met - incidents
+    bau_value = policy.value("env.bau_value")
+    value = alignment * goal_work + bau_value * met - incidents
     # A breakthrough is luck; the contribution is the exploration's expected
     # value (its promise), which judgment credits only as far as it tolerates
     # failure: φ·promise + (1 − φ)·outcome.
     help_credit = org.share_back(help_out, boost) - boost
     promise = env.breakthrough_value * (hazard - breakthrough)
     contribution = value + alignment * (help_credit + promise)
-    visible_value = env.alignment * goal_work + env.bau_value * met - incidents
+    visible_value = env.alignment * goal_work + bau_value * met - incidents
     tally.kr_output += kr_total
     if week_in_quarter >= LATE_START:
         tally.kr_output_late += kr_total
