@@ -113,7 +113,7 @@ def cohorts(models: Sequence[OKRModel], *, opening: bool = False) -> list[Cohort
     or none, and have heard the same statements.  ``opening``: gathered at a
     quarter's start, which makes its own state anew (:meth:`Cohort.open_quarter`).
     """
-    groups: list[list[OKRModel]] = []
+    groups: list[list[OKRModel]] = []  # in the order of their first run
     by_policy: dict[Hashable, list[list[OKRModel]]] = {}
     for model in models:
         same = by_policy.setdefault(cohort_key(model.policy), [])
@@ -122,9 +122,7 @@ def cohorts(models: Sequence[OKRModel], *, opening: bool = False) -> list[Cohort
             same.append(group := [])
             groups.append(group)
         group.append(model)
-    return [
-        Cohort.gather(group, opening=opening) if len(group) > 1 else group[0] for group in groups
-    ]
+    return [Cohort.gather(g, opening=opening) if len(g) > 1 else g[0] for g in groups]
 
 
 def _in_step(a: OKRModel, b: OKRModel) -> bool:
