@@ -184,7 +184,8 @@ def check_in(
     # organisation's record) is corrected and marked.
     audited = audit_u < s.judgment.audit_probability
     tally.audits += rows.total(audited)
-    caught = audited & (wf.reported - wf.progress > s.judgment.audit_tolerance * target)
+    tolerated = policy.value("judgment.audit_tolerance", per_key_result=True) * target
+    caught = audited & (wf.reported - wf.progress > tolerated)
     if caught.any():
         excess = np.where(caught, (wf.reported - wf.progress) / target, 0.0)
         tally.caught += rows.total(excess)

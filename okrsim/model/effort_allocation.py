@@ -230,10 +230,10 @@ def week_options(
         * judged
         * p.contribution_weight
         * (1.0 - j.centrality)  # a central manager compresses the halo with the rest
-        * j.influence_return
+        * policy.value("judgment.influence_return")
         / public.value_scale
     )
-    s_visible = np.full(wf.n, j.influence_saturation)
+    s_visible = np.full(wf.n, policy.value("judgment.influence_saturation"))
     weights = np.stack([w_bau, w_help, w_explore, w_visible], axis=1)
     scales = np.stack([s_bau, s_help, s_explore, s_visible], axis=1)
     return w_kr, weights, scales

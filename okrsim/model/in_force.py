@@ -45,6 +45,8 @@ EACH_RUN = frozenset(
         *("env.stress_error", "env.stress_capacity", "env.help_saturation", "env.bau_demand"),
         *("env.bau_value", "env.incident_cost", "env.backlog_decay", "env.booking_bound"),
         *("env.capability_growth", "env.pressure_erosion"),
+        *("judgment.recency", "judgment.blocker_penalty", "judgment.audit_tolerance"),
+        *("judgment.influence_return", "judgment.influence_saturation"),
         # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
         *("behaviour.capability_sd", "assumptions.perception_share"),
         *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),

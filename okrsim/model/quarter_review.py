@@ -170,8 +170,12 @@ def judge(
     shrink = true_var / (true_var + noise_var)
     centre = org.overall(np.mean, seen)
     estimate = centre + shrink * (seen - centre)
-    registered = WEEKS_PER_QUARTER * j.influence_saturation
-    halo = j.influence_return * registered * -np.expm1(-t.visible_time / registered)
+    registered = WEEKS_PER_QUARTER * policy.value("judgment.influence_saturation")
+    halo = (
+        policy.value("judgment.influence_return")
+        * registered
+        * -np.expm1(-t.visible_time / registered)
+    )
     mean_help = np.maximum(org.overall(np.mean, t.help_given), 1e-9)
     # ambition as the manager sees it: the target against the manager's estimate
     tau = np.nan_to_num(wf.target * wf.par / manager_view, nan=1.0).mean(axis=1)
@@ -180,7 +184,7 @@ def judge(
     judged = (
         relative_to_mean(estimate + halo, seen_mean, seen_spread, weight=p.contribution_weight)
         + p.help_weight * t.help_given / mean_help
-        + (p.risk_weight * t.raises - j.blocker_penalty * bad_news) / krs
+        + (p.risk_weight * t.raises - policy.value("judgment.blocker_penalty") * bad_news) / krs
         + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
         - p.inflation_penalty * t.caught  # the judged part bears it
     )

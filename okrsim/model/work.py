@@ -143,7 +143,8 @@ def work(
     tally.value += value
     tally.contribution += contribution
     # judgment remembers the quarter's last weeks best (recency)
-    recency = 1.0 + s.judgment.recency * (2.0 * week_in_quarter / (WEEKS_PER_QUARTER - 1) - 1.0)
+    later = 2.0 * week_in_quarter / (WEEKS_PER_QUARTER - 1) - 1.0
+    recency = 1.0 + policy.value("judgment.recency") * later
     seen_credit = help_credit + policy.payoff.failure_tolerance * promise
     tally.seen_contribution += recency * (visible_value + env.alignment * seen_credit)
     tally.own_contribution += visible_value + env.alignment * (help_credit + promise)
