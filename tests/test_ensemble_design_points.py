@@ -94,6 +94,10 @@ def base_of(case: Path | str) -> Scenario:
     return Scenario.from_mapping({"behaviour": {"decision_rule": case}}, source=case)
 
 
+# Every key at its upper bound at once is a world no one works in: in some
+# presets expected output reaches 0 and numpy warns of the division, alone
+# as in the cohort (the tables are compared, NaN for NaN).
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("case", BASES, ids=[b.stem if isinstance(b, Path) else b for b in BASES])
 def test_design_points_differing_in_each_run_values_step_together_and_give_each_alone(
     case: Path | str, monkeypatch: pytest.MonkeyPatch
