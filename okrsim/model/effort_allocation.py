@@ -154,7 +154,7 @@ def _plan(
         present_bias=wf.present_bias,
         elasticity=b.hours_elasticity,
         ceiling=ceiling(wf, policy),
-        floor=policy.scenario.assumptions.intensity_floor,
+        floor=policy.value("assumptions.intensity_floor"),
     )
     return now, later, value_of_time
 
@@ -258,7 +258,7 @@ def allocate_effort(
     """
     if decision_rules.by_rule(policy.scenario):
         chosen = decision_rules.option(wf, "intensity", policy.scenario)
-        floor = policy.scenario.assumptions.intensity_floor
+        floor = policy.value("assumptions.intensity_floor")
         wf.intensity[:] = np.minimum(chosen, np.maximum(ceiling(wf, policy), floor))
         wf.planned_intensity[:] = chosen
         s = policy.scenario
@@ -277,7 +277,7 @@ def allocate_effort(
     adjust = wf.weekly_adjustment(policy.scenario.behaviour.habit_weeks)
     # (a habit cannot carry one past what stress leaves one able to work)
     habit = choices.habitual(wf.intensity, best_intensity, adjust)
-    floor = policy.scenario.assumptions.intensity_floor
+    floor = policy.value("assumptions.intensity_floor")
     wf.intensity[:] = np.minimum(habit, np.maximum(ceiling(wf, policy), floor))
     wf.weights[:] = np.column_stack([w_kr, weights])
     # The split of the hours worked: the saturating activities need the same

@@ -47,6 +47,8 @@ EACH_RUN = frozenset(
         *("env.capability_growth", "env.pressure_erosion"),
         *("judgment.recency", "judgment.blocker_penalty", "judgment.audit_tolerance"),
         *("judgment.influence_return", "judgment.influence_saturation"),
+        *("assumptions.intensity_floor", "assumptions.stress_memory"),
+        *("assumptions.capability_evidence_weeks", "assumptions.statement_far"),
         # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
         *("behaviour.capability_sd", "assumptions.perception_share"),
         *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),
@@ -60,6 +62,9 @@ EACH_RUN = frozenset(
         *("behaviour.audit_prior", "behaviour.bad_news_prior", "behaviour.coupling_prior"),
         *("behaviour.credibility_prior", "behaviour.initial_attraction"),
         *("assumptions.help_prior", "assumptions.agree_prior"),
+        # read only when a run is made or draws its quarter (each from its own)
+        *("assumptions.value_scale_prior", "assumptions.help_scale_prior"),
+        "assumptions.manager_estimate_noise",
     }
 )
 

@@ -158,7 +158,7 @@ def learn(
     toward(wf.blocked_loss_belief, loss, t.kr_own > 0)
     observed = t.kr_own / np.maximum(t.kr_effort, 1e-9)
     seen = regressive(observed, s.behaviour.self_assessment_regression)
-    enough = t.kr_effort > s.assumptions.capability_evidence_weeks
+    enough = t.kr_effort > policy.value("assumptions.capability_evidence_weeks")
     toward(wf.capability_belief, seen, enough)
     return Seen(audit_rate, audits_seen, ratchet, ratcheted, pull, pulled)
 

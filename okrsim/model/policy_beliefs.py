@@ -223,7 +223,7 @@ def learn(
     checked["audit_belief"] = (seen.audit_rate, seen.audits_seen.astype(float))
     checked["ratchet_belief"] = (seen.ratchet, seen.ratchet_seen.astype(float))
     checked["pull_belief"] = (seen.pull, seen.pull_seen.astype(float))
-    far = policy.scenario.assumptions.statement_far
+    far = policy.value("assumptions.statement_far")
     eta_each = policy.value("behaviour.learning_rate")
     update_credibility(wf, Statement.of(policy.scenario), checked, eta=eta_each, far=far)
 
@@ -234,7 +234,7 @@ def update_credibility(
     checked: dict[str, tuple[Array, Array]],
     *,
     eta: float | Array,
-    far: float,
+    far: float | Array,
 ) -> None:
     """Credibility moves towards how well the statements in force held up.
 

@@ -186,7 +186,7 @@ def update_stress(
         (coupling * score_sd) ** 2 + ((1.0 - coupling) * public.judged_sd) ** 2
     ) / np.sqrt(p.settlement_quarters)
     pressure = strain + (1.0 + wf.risk_aversion) / 2.0 * rating_sd + overhead
-    memory = s.assumptions.stress_memory
+    memory = policy.value("assumptions.stress_memory")
     wf.stress[:] = memory * wf.stress + (1.0 - memory) * np.clip(pressure, 0.0, 1.0)
 
 

@@ -434,7 +434,7 @@ def intensity(
     *,
     elasticity: float,
     ceiling: ArrayLike,
-    floor: float = INTENSITY_FLOOR,
+    floor: float | Array = INTENSITY_FLOOR,
 ) -> Array:
     """How hard to work: the intensity ``h`` (1 = a normal week) that maximises
     ``λ·h − κ·h^{1+1/ε}/(1 + 1/ε)``.
@@ -457,7 +457,7 @@ def plan_intensity(
     present_bias: ArrayLike,
     elasticity: float,
     ceiling: ArrayLike,
-    floor: float = INTENSITY_FLOOR,
+    floor: float | Array = INTENSITY_FLOOR,
 ) -> tuple[Array, Array]:
     """This week's intensity and the intensity planned for each later week of the quarter.
 
