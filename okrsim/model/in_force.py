@@ -122,7 +122,7 @@ class InForce:
         """
         own = self.own_values.get(key)
         if own is None:
-            group, name = key.split(".")
+            group, name = _EACH_RUN_PARTS[key]
             scenario_value: float = getattr(getattr(self.scenario, group), name)
             return scenario_value
         return own[:, None] if per_key_result else own
@@ -133,7 +133,7 @@ class InForce:
         first = policies[0].scenario
         own = {}
         if any(p.scenario is not first and p.scenario != first for p in policies[1:]):
-            for key, (group, name) in _EACH_RUN_PARTS:
+            for key, (group, name) in _EACH_RUN_PARTS.items():
                 values = [getattr(getattr(p.scenario, group), name) for p in policies]
                 if any(v != values[0] for v in values[1:]):
                     own[key] = np.repeat(np.asarray(values, dtype=float), sizes)
@@ -210,9 +210,9 @@ def cohort_key(policy: InForce) -> Hashable:
     return key
 
 
-#: The keys of :data:`EACH_RUN` with their group and name, in order.
-_EACH_RUN_PARTS = tuple((key, tuple(key.split("."))) for key in sorted(EACH_RUN))
+#: Each key of :data:`EACH_RUN`, in order, with its group and name.
+_EACH_RUN_PARTS = {key: tuple(key.split(".")) for key in sorted(EACH_RUN)}
 #: :data:`EACH_RUN` as pydantic's ``exclude``: group → its keys.
 _EXCLUDED: dict[str, set[str]] = {}
-for _key, (_group, _name) in _EACH_RUN_PARTS:
+for _group, _name in _EACH_RUN_PARTS.values():
     _EXCLUDED.setdefault(_group, set()).add(_name)

@@ -56,22 +56,24 @@ def answer_runs(
 def _rows_of(question: ShadingQuestion, rows: slice) -> ShadingQuestion:
     """The question of a cohort's run: its rows of every per-employee array."""
     n = len(question.mu_attainment)
-
-    def part(holder: Any) -> Any:
-        own = {
-            f.name: getattr(holder, f.name)[rows]
-            for f in dataclasses.fields(holder)
-            if _stacked(getattr(holder, f.name), n)
-        }
-        return dataclasses.replace(holder, **own)
-
     return ShadingQuestion(
         question.mu_attainment[rows],
         question.sd_attainment[rows],
-        payoff=part(question.payoff),
-        stakes=part(question.stakes),
+        payoff=own_rows(question.payoff, rows, n),
+        stakes=own_rows(question.stakes, rows, n),
         options=question.options,
     )
+
+
+def own_rows[H: (Payoff, ReportStakes)](holder: H, rows: slice, n: int) -> H:
+    """``holder`` with each per-employee array of its ``n`` employees, (n, 1) or
+    (n, k), cut to ``rows`` (one run's of a cohort); the rest as it is."""
+    own = {
+        f.name: getattr(holder, f.name)[rows]
+        for f in dataclasses.fields(holder)
+        if _stacked(getattr(holder, f.name), n)
+    }
+    return dataclasses.replace(holder, **own)
 
 
 def answer_together(questions: Sequence[ShadingQuestion | None]) -> list[ShadingAnswer | None]:

@@ -22,14 +22,12 @@ docs/ODD.md §7.3 (target setting).
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 import numpy as np
 
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.outlook import relative_sd, weekly_forecast
+from okrsim.model.stacked_choice import own_rows
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies import choices
@@ -129,39 +127,28 @@ def _best_offers(wf: Workforce, policy: InForce) -> tuple[Array, Array]:
     whose runs differ in it each run chooses on its own rows, as it would
     alone (:attr:`InForce.runs`).
     """
-    asked: dict[str, Any] = {
-        "payoff": policy.believed(wf.coupling_belief),
+    payoff = policy.believed(wf.coupling_belief)
+    each = {
         "extrinsic": policy.value("behaviour.extrinsic_weight"),
         "risk_aversion": wf.risk_aversion,
         "honesty_cost": wf.honesty * policy.value("behaviour.target_scrutiny"),
         "pull": wf.pull_belief,
         "ask": wf.ask_belief,
     }
-    rel_sd, offers = relative_sd(policy.scenario, WEEKS_PER_QUARTER), policy.target_offers
+    rel_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
     pulled = wf.pull_belief.reshape(policy.runs, -1).any(axis=1)
-    if pulled.all() or not pulled.any():
-        return choices.choose_target(rel_sd, **asked, offers=offers)
-    size = wf.n // policy.runs
+    runs = policy.runs if pulled.any() and not pulled.all() else 1
+    parts = [slice(r * wf.n // runs, (r + 1) * wf.n // runs) for r in range(runs)]
     chosen = [
         choices.choose_target(
             rel_sd,
-            **{k: _rows(v, slice(r * size, (r + 1) * size), wf.n) for k, v in asked.items()},
-            offers=offers,
+            payoff=own_rows(payoff, part, wf.n),
+            **{k: v[part] if isinstance(v, np.ndarray) else v for k, v in each.items()},
+            offers=policy.target_offers,
         )
-        for r in range(policy.runs)
+        for part in parts
     ]
     return np.concatenate([b for b, _ in chosen]), np.concatenate([u for _, u in chosen])
-
-
-def _rows(value: Any, part: slice, n: int) -> Any:
-    """``value``'s rows ``part`` where it is per employee (an array of ``n`` rows,
-    or a payoff's such fields); anything else as it is."""
-    if isinstance(value, choices.Payoff):
-        own = {f.name: _rows(getattr(value, f.name), part, n) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **own)
-    if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
-        return value[part]
-    return value
 
 
 def manager_ask(policy: InForce, manager_view: Array, *, done: Array, weeks_left: int) -> Array:
