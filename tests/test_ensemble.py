@@ -58,9 +58,9 @@ def assert_same_run(alone: RunResult, together: RunResult) -> None:
 
 
 def test_every_preset_twice_in_one_ensemble_gives_each_run_alone() -> None:
-    """38 runs in one ensemble: each preset's two runs form a cohort (unless
-    relative ranking gives each its own curve), and cohorts regroup when a
-    schedule changes the policy."""
+    """38 runs in one ensemble: each preset's two runs form a cohort (a forced
+    ranking's with each run's curve at its own peers), and cohorts regroup
+    when a schedule changes the policy."""
     scenarios = [Scenario.from_toml(path) for path in PRESETS for _ in range(2)]
     assert len({(s.org.n_teams, s.org.team_size, s.okr.krs_per_person) for s in scenarios}) > 3
     seeds = [RunSeed.of(100 + i) for i in range(len(scenarios))]

@@ -111,20 +111,21 @@ def formula_value_of_help(
     # a colleague's attainment rises by help's value over their key results' targets
     lift = wf.capability_belief * s.env.help_value / (policy.krs * target)
     spread = rows.mean(sd)
+    curve = p.curve.flat()  # one number per employee, as these are
     # Only the evaluation in force weighs its term: the other's weight is 0, and
     # 0 × a finite, non-negative gain adds +0, which leaving it out gives too.
     value = np.zeros(wf.n)
     if p.team_weight:
         team_mean = org.team_mean(mu_rep)
         team_gain = (
-            choices.formula_marginal(p.curve, team_mean, spread / np.sqrt(org.team_size))
+            choices.formula_marginal(curve, team_mean, spread / np.sqrt(org.team_size))
             * lift
             / org.team_size
         )
         value = p.team_weight * team_gain
     if p.rank_weight:
         # lifting a colleague moves the peers one is ranked against
-        rank_loss = p.curve.marginal(mu_rep, spread) * lift / (org.team_size - 1)
+        rank_loss = curve.marginal(mu_rep, spread) * lift / (org.team_size - 1)
         value = value - p.rank_weight * rank_loss
     return value
 

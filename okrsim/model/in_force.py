@@ -129,7 +129,8 @@ class InForce:
 
     def stacked(self, policies: Sequence[InForce], sizes: Sequence[int]) -> InForce:
         """This policy for a cohort of runs under ``policies`` (:func:`same_but_each`)
-        with ``sizes`` employees each: values that differ are each employee's own."""
+        with ``sizes`` employees each: values that differ are each employee's own,
+        and so are the score curve's knots and blur (:meth:`Curve.stacked`)."""
         first = policies[0].scenario
         own = {}
         if any(p.scenario is not first and p.scenario != first for p in policies[1:]):
@@ -137,7 +138,10 @@ class InForce:
                 values = [getattr(getattr(p.scenario, group), name) for p in policies]
                 if any(v != values[0] for v in values[1:]):
                     own[key] = np.repeat(np.asarray(values, dtype=float), sizes)
-        return replace(self, own_values=own, runs=len(policies))
+        # a forced ranking's curve sits at each run's own peers
+        curve = Curve.stacked([p.payoff.curve for p in policies], sizes)
+        payoff = self.payoff if curve is self.payoff.curve else replace(self.payoff, curve=curve)
+        return replace(self, payoff=payoff, own_values=own, runs=len(policies))
 
     def believed(self, coupling_belief: Array) -> Payoff:
         """The payoff as each employee weighs it: its own belief of the coupling.
@@ -201,11 +205,14 @@ def cohort_key(policy: InForce) -> Hashable:
     """What runs must share to step as one cohort: the scenario in force without
     the keys of :data:`EACH_RUN` (as JSON, whose floats read back exactly), and
     what follows from it and the public figures (payoffs, curves, focus,
-    overhead).  Made once per policy, so runs are grouped by a look-up."""
+    overhead), but for where the score curve's knots sit and their blur (a
+    forced ranking's follow each run's peers; :meth:`Curve.stacked`).  Made
+    once per policy, so runs are grouped by a look-up."""
     key = policy._memo.get("cohort_key")
     if key is None:
         scenario = policy.scenario.model_dump_json(exclude=_EXCLUDED)
-        key = (scenario, policy.payoff, policy.absolute_curve, policy.focus, policy.overhead)
+        payoff = replace(policy.payoff, curve=policy.payoff.curve.form)
+        key = (scenario, payoff, policy.absolute_curve, policy.focus, policy.overhead)
         policy._memo["cohort_key"] = key
     return key
 

@@ -90,7 +90,15 @@ def ratchet_claw_back(wf: Workforce, policy: InForce) -> Array:
     whole quarter's uncertainty.
     """
     next_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
-    return wf.ratchet_belief[:, None] * _marginal_at_target(policy.payoff.curve, next_sd)
+    curve = policy.payoff.curve
+    if not curve.per_row:
+        return wf.ratchet_belief[:, None] * _marginal_at_target(curve, next_sd)
+    # each run's rows at its own curve (runs stepped together, Curve.stacked)
+    slopes = [
+        np.full(part.stop - part.start, _marginal_at_target(own, next_sd))
+        for part, own in curve.pieces
+    ]
+    return wf.ratchet_belief[:, None] * np.concatenate(slopes)[:, None]
 
 
 @functools.lru_cache(maxsize=choices.CURVES_CACHED)

@@ -3,7 +3,9 @@
 Questions (:class:`~okrsim.policies.choices.ShadingQuestion`) that take the
 same code path in :func:`~okrsim.policies.choices.choose_shading`
 (:meth:`~okrsim.policies.choices.ShadingQuestion.branches`) and agree on
-every scalar it reads and on the curve are stacked along the employee axis,
+every scalar it reads and on the curve are stacked along the employee axis
+(a cohort's curve of its runs' own numbers, :attr:`Curve.per_row`, keeps its
+question apart),
 answered once and split back; every element is then computed by the same
 operations on the same numbers as alone.  A cohort's question is its runs'
 questions already stacked: it is answered whole where every run's rows take
@@ -67,12 +69,16 @@ def _rows_of(question: ShadingQuestion, rows: slice) -> ShadingQuestion:
 
 def own_rows[H: (Payoff, ReportStakes)](holder: H, rows: slice, n: int) -> H:
     """``holder`` with each per-employee array of its ``n`` employees, (n, 1) or
-    (n, k), cut to ``rows`` (one run's of a cohort); the rest as it is."""
-    own = {
-        f.name: getattr(holder, f.name)[rows]
-        for f in dataclasses.fields(holder)
-        if _stacked(getattr(holder, f.name), n)
-    }
+    (n, k), cut to ``rows`` (one run's of a cohort), and a curve whose numbers
+    are each employee's run's made that run's (:meth:`Curve.rows`); the rest
+    as it is."""
+    own = {}
+    for f in dataclasses.fields(holder):
+        value = getattr(holder, f.name)
+        if _stacked(value, n):
+            own[f.name] = value[rows]
+        elif isinstance(value, Curve) and value.per_row:
+            own[f.name] = value.rows(rows)
     return dataclasses.replace(holder, **own)
 
 
@@ -124,7 +130,8 @@ def _scalar(value: Any, rows: int) -> Hashable:
     """A field's value as it enters the stacking key: per-employee arrays are stacked,
     anything else must be equal."""
     if isinstance(value, Curve):
-        return value
+        # a curve of each employee's run's numbers is its question's alone
+        return ("per row", id(value)) if value.per_row else value
     array = np.asarray(value)
     if _stacked(array, rows):
         return ("stacked", array.shape[1])

@@ -180,7 +180,7 @@ def update_stress(
     score_sd = np.zeros(wf.n)
     if s.okr.enabled and np.any(coupling):  # a speed short-cut
         mu, sd = outlook
-        score_sd = score_spread(p.curve, mu, sd) * p.own_share
+        score_sd = score_spread(p.curve.flat(), mu, sd) * p.own_share
     # a rating settled on the mean of n quarters carries 1/√n of a quarter's spread
     rating_sd = np.sqrt(
         (coupling * score_sd) ** 2 + ((1.0 - coupling) * public.judged_sd) ** 2
@@ -197,6 +197,8 @@ def score_spread(curve: Curve, mu: Array, sd: Array) -> Array:
     array operation runs along the employees: the mean over key results is k
     contiguous slabs added in order (the sums numpy's ``mean(axis=…)`` makes
     over that axis), and the sd is taken over each employee's nodes as before.
+    A curve whose numbers are each employee's run's comes :meth:`~Curve.flat`,
+    along the employees.
     """
     attainment = np.ascontiguousarray(sd.T)[:, None, :] * NODES[:, None]
     attainment += np.ascontiguousarray(mu.T)[:, None, :]

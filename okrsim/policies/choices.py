@@ -15,7 +15,7 @@ average employee produces 1 per full week).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -205,7 +205,12 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
     targets that differ by agent (each weighs its offers' *resulting*
     targets) they are read off a table over :data:`TAU_TABLE`, linearly
     interpolated: a table step of 0.0025 is a fiftieth of the offer grid's.
+    Under a curve whose numbers are each employee's run's
+    (:attr:`Curve.per_row`), each run's rows get its own curve's, per
+    employee (targets along the leading axis or shared).
     """
+    if payoff.curve.per_row:
+        return _moments_by_run(tau, rel_sd, payoff)
     if tau.ndim <= 1:
         return _moments(tau, rel_sd, payoff.curve)
     flat = tau.ravel()
@@ -213,6 +218,19 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
         np.interp(flat, TAU_TABLE, column).reshape(tau.shape)
         for column in _moment_table(payoff.curve, rel_sd)
     )
+    return mean, var, shortfall
+
+
+def _moments_by_run(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array]:
+    """:func:`target_moments` of each run's rows under its own curve, stacked."""
+    parts = []
+    for part, curve in payoff.curve.pieces:
+        own = target_moments(
+            tau[part] if tau.ndim > 1 else tau, rel_sd, replace(payoff, curve=curve)
+        )
+        count = part.stop - part.start
+        parts.append([m if tau.ndim > 1 else np.broadcast_to(m, (count, *m.shape)) for m in own])
+    mean, var, shortfall = (np.concatenate(column) for column in zip(*parts, strict=True))
     return mean, var, shortfall
 
 

@@ -26,7 +26,9 @@ Shapes (attainment ``a`` = measured progress / target):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -47,13 +49,19 @@ class Curve:
     Attainment is never negative, so a curve that is linear from 0 is written
     with ``slope`` rather than a ramp at 0: the same function, one normal
     integral fewer to evaluate.
+
+    Runs stepped together whose curves differ only in where the knots sit and
+    how blurred they are (a forced ranking's, against each run's own peers)
+    share one curve whose knots and blur are (n, 1) arrays, each employee's
+    row its own run's numbers (:meth:`stacked`); every element is then
+    computed with the same numbers as alone.
     """
 
     slope: float = 0.0  # linear term, for a ≥ 0
-    ramps: tuple[tuple[float, float], ...] = ()  # (knot, slope)
-    steps: tuple[tuple[float, float], ...] = ()  # (knot, height)
+    ramps: tuple[tuple[float | Array, float], ...] = ()  # (knot, slope)
+    steps: tuple[tuple[float | Array, float], ...] = ()  # (knot, height)
     base: float = 0.0  # the score below every knot
-    blur: float = 0.0  # uncertainty about where the knots are (adds to sigma)
+    blur: float | Array = 0.0  # uncertainty about where the knots are (adds to sigma)
 
     def __call__(self, a: ArrayLike) -> Array:
         a = np.asarray(a, dtype=float)
@@ -71,7 +79,8 @@ class Curve:
         zero second argument (C99 Annex F), at a fifth of its cost.
         """
         s = np.asarray(sigma, dtype=float)
-        return np.maximum(np.hypot(s, self.blur) if self.blur else np.abs(s), 1e-9)
+        blurred = np.ndim(self.blur) > 0 or self.blur
+        return np.maximum(np.hypot(s, self.blur) if blurred else np.abs(s), 1e-9)
 
     def expected(self, mu: ArrayLike, sigma: ArrayLike) -> Array:
         """``E[f(A)]`` for ``A ~ Normal(mu, sigma²)``, elementwise."""
@@ -96,6 +105,91 @@ class Curve:
         for knot, height in self.steps:
             out += height * _pdf((m - knot) / sd) / sd
         return out
+
+    # -- runs stepped together (okrsim.model.ensemble) -----------------------------
+    @property
+    def form(self) -> Curve:
+        """The curve but for where its knots sit and their blur: what runs must
+        share for their curves to be :meth:`stacked`."""
+        return Curve(
+            slope=self.slope,
+            ramps=tuple((0.0, slope) for _, slope in self.ramps),
+            steps=tuple((0.0, height) for _, height in self.steps),
+            base=self.base,
+        )
+
+    @classmethod
+    def stacked(cls, curves: Sequence[Curve], sizes: Sequence[int]) -> Curve:
+        """One curve for runs of ``sizes`` employees each under ``curves`` of one
+        :attr:`form`: the knots and blur as (n, 1) arrays where the curves differ."""
+        first = curves[0]
+        if all(curve == first for curve in curves[1:]):
+            return first
+        assert all(curve.form == first.form for curve in curves), "curves of one form"
+
+        def each(values: list[float | Array]) -> Array:
+            return np.repeat(np.asarray(values, dtype=float), sizes)[:, None]
+
+        return replace(
+            first,
+            ramps=tuple(
+                (each([c.ramps[i][0] for c in curves]), slope)
+                for i, (_, slope) in enumerate(first.ramps)
+            ),
+            steps=tuple(
+                (each([c.steps[i][0] for c in curves]), height)
+                for i, (_, height) in enumerate(first.steps)
+            ),
+            blur=each([c.blur for c in curves]),
+        )
+
+    @property
+    def per_row(self) -> bool:
+        """Whether the knots and blur are each employee's run's (:meth:`stacked`)."""
+        return np.ndim(self.blur) > 0
+
+    def flat(self) -> Curve:
+        """A :attr:`per_row` curve's knots and blur as (n,), for employees along the
+        last axis; a curve of numbers as it is."""
+        if not self.per_row:
+            return self
+        return self._mapped(lambda v: np.asarray(v).reshape(-1))
+
+    def rows(self, part: slice) -> Curve:
+        """The curve of the employees in ``part``: as numbers where they share one."""
+        if not self.per_row:
+            return self
+        cut = self._mapped(lambda v: np.asarray(v)[part])
+        if np.ptp(cut._numbers(), axis=0).any():
+            return cut
+        return cut._mapped(lambda v: float(np.asarray(v).flat[0]))
+
+    @functools.cached_property
+    def pieces(self) -> list[tuple[slice, Curve]]:
+        """Consecutive rows that share their numbers, each with its curve as numbers
+        (one piece of every row for a curve of numbers).  Worked out once a curve."""
+        if not self.per_row:
+            return [(slice(None), self)]
+        numbers = self._numbers()
+        starts = [0, *(np.flatnonzero((numbers[1:] != numbers[:-1]).any(axis=1)) + 1)]
+        ends = [*starts[1:], len(numbers)]
+        return [
+            (slice(start, end), self._mapped(lambda v, at=start: float(np.asarray(v).flat[at])))
+            for start, end in zip(starts, ends, strict=True)
+        ]
+
+    def _numbers(self) -> Array:
+        """Each row's knots and blur, (n, knots + 1)."""
+        knots = [knot for knot, _ in self.ramps + self.steps]
+        return np.column_stack([np.asarray(v).reshape(-1) for v in [*knots, self.blur]])
+
+    def _mapped(self, f: Any) -> Curve:
+        return replace(
+            self,
+            ramps=tuple((f(knot), slope) for knot, slope in self.ramps),
+            steps=tuple((f(knot), height) for knot, height in self.steps),
+            blur=f(self.blur),
+        )
 
 
 def curve_for(comp: Comp) -> Curve:
