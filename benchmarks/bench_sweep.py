@@ -7,7 +7,9 @@ Three measurements (not a timed test; run by hand):
    8 quarters) over and over in this one process, after one warm-up run; then
    the same runs as ensembles (``okrsim.simulation.run_many``, the batches a
    sweep's worker makes), and the ratio.  Target (issue 16): ensembles ≥ 6×
-   the 7.4 runs/s single runs made when it was filed.  Then as many runs of
+   the 7.4 runs/s single runs made when it was filed.  The same for
+   ``scenarios/relative_ranking.toml``, whose runs each weigh a curve at their
+   own peers' results.  Then as many runs of
    ``experiments/sensitivity.toml`` (design points that differ in 8 values
    each employee reads as its own run's) as a sweep's worker runs a chunk.
 1. **Throughput.** A 200-run sweep of the baseline scenario at 100 employees
@@ -52,6 +54,7 @@ from okrsim.simulation import run, run_many
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
+RELATIVE = REPO / "scenarios" / "relative_ranking.toml"
 SENSITIVITY = REPO / "experiments" / "sensitivity.toml"
 
 
@@ -98,10 +101,12 @@ def design_points(runs: int) -> tuple[float, Load]:
     return runs / seconds, load
 
 
-def single_runs(runs: int, *, together: bool = False) -> tuple[float, Load]:
-    """Runs per second of the default scenario in this process: one after another,
-    or ``together`` as the ensembles a sweep's worker makes of them."""
-    scenario = Scenario()
+def single_runs(
+    runs: int, *, together: bool = False, scenario: Scenario | None = None
+) -> tuple[float, Load]:
+    """Runs per second of ``scenario`` (the default one) in this process: one after
+    another, or ``together`` as the ensembles a sweep's worker makes of them."""
+    scenario = scenario or Scenario()
     run(scenario, 0)
     seeds = list(range(1, runs + 1))
     employees = scenario.org.n_teams * scenario.org.team_size
@@ -204,6 +209,22 @@ def main() -> None:
         f"the same runs as ensembles: {ensembles[0]:.2f} runs/s per core, "
         f"{ensembles[0] / single[0]:.2f}× single runs (target ≥ {target:.1f} runs/s: "
         f"{'met' if ensembles[0] >= target else 'NOT MET'}) {ensembles[1].note()}"
+    )
+    ranked = Scenario.from_toml(RELATIVE)
+    relative = [
+        max(
+            (
+                single_runs(args.single_runs, together=t, scenario=ranked)
+                for _ in range(args.repeat)
+            ),
+            key=lambda r: r[0],
+        )
+        for t in (False, True)
+    ]
+    print(
+        f"scenarios/relative_ranking.toml (each run's curve at its own peers): single runs "
+        f"{relative[0][0]:.2f}, ensembles {relative[1][0]:.2f} runs/s per core "
+        f"{relative[1][1].note()}"
     )
     points = max((design_points(args.single_runs) for _ in range(args.repeat)), key=lambda r: r[0])
     print(
