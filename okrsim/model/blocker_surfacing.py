@@ -53,7 +53,7 @@ def surface_blockers(
     if not hidden.any():
         return
     if decision_rules.by_rule(s):  # the rule's option: weeks a blocker waits
-        wait = decision_rules.option(wf, "raise_wait", s)[:, None]
+        wait = decision_rules.option(wf, "raise_wait", policy)[:, None]
         _raise(wf, tally, hidden & (week - wf.onset_week >= wait), week, week_in_quarter)
         return
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter

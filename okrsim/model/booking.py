@@ -98,7 +98,7 @@ def book(
     most = policy.value("env.booking_bound", per_key_result=True)
     bound = np.minimum(most * wf.expected / target, booked)
     if decision_rules.by_rule(s):  # the rule's option: a share of the bound, either way
-        move = decision_rules.option(wf, "booking", s)[:, None] * bound
+        move = decision_rules.option(wf, "booking", policy)[:, None] * bound
     else:
         move = choices.choose_booking(
             bound, now, later, curve=policy.payoff.curve, stakes=stakes(wf, policy, public)

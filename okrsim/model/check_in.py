@@ -168,7 +168,7 @@ def check_in(
         form_habits(wf)
         return
     if answer is None:  # the rule's shading for the quarter, its own habit
-        best, gain = decision_rules.option(wf, "shading", s)[:, None], np.zeros((wf.n, 1))
+        best, gain = decision_rules.option(wf, "shading", policy)[:, None], np.zeros((wf.n, 1))
         adjust = np.ones((wf.n, 1))
     else:
         best, gain = answer

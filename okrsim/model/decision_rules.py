@@ -86,14 +86,14 @@ def choose(wf: Workforce, scenario: Scenario, draws: RuleDraws) -> None:
         wf.rule_option[:] = np.where(wf.rule_option < 0, uniform, wf.rule_option)
 
 
-def option(wf: Workforce, name: str, s: Scenario) -> Array:
+def option(wf: Workforce, name: str, policy: InForce) -> Array:
     """The value of each employee's chosen option for decision ``name``, shape (n,),
-    on the menu the scenario's assumptions set (:func:`okrsim.policies.rules.menu`)."""
-    d = rules.decision(name)
-    chosen = wf.rule_option[:, d]
+    on the menu the scenario's assumptions set (:func:`okrsim.policies.rules.menu`;
+    in a cohort, each employee's run's: :meth:`InForce.option_values`)."""
+    chosen = wf.rule_option[:, rules.decision(name)]
     if np.any(chosen < 0):
         raise ValueError(f"decision {name!r} applied before an option was chosen")
-    return rules.menu(s.assumptions)[d, chosen]
+    return policy.option_values(name, chosen)
 
 
 def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigures) -> Array:

@@ -211,11 +211,12 @@ def week_options(
     explore_hours = wf.effort[:, 3] * wf.intensity * (1.0 - policy.overhead)
     w_explore = choices.exploration_weight(
         value_motive,
-        breakthrough_rate=env.breakthrough_rate,
+        breakthrough_rate=policy.value("env.breakthrough_rate"),
         breakthrough_value=env.breakthrough_value,
         scale=env.exploration_scale,
         # the bet's chance at last week's hours on it, as work counts them
-        hazard=env.breakthrough_rate * -np.expm1(-explore_hours / env.exploration_scale),
+        hazard=policy.value("env.breakthrough_rate")
+        * -np.expm1(-explore_hours / env.exploration_scale),
         judged_per_value=judged_per_value,
         failure_tolerance=p.failure_tolerance,
         extrinsic=x,
@@ -258,15 +259,13 @@ def allocate_effort(
     (:mod:`okrsim.model.decision_rules`).
     """
     if decision_rules.by_rule(policy.scenario):
-        chosen = decision_rules.option(wf, "intensity", policy.scenario)
+        chosen = decision_rules.option(wf, "intensity", policy)
         floor = policy.value("assumptions.intensity_floor")
         wf.intensity[:] = np.minimum(chosen, np.maximum(ceiling(wf, policy), floor))
         wf.planned_intensity[:] = chosen
-        s = policy.scenario
+        side = decision_rules.option(wf, "side", policy)  # a row of the splits
         wf.effort[:] = rules.effort_split(
-            decision_rules.option(wf, "kr_share", s),
-            decision_rules.option(wf, "side", s),
-            lean=s.assumptions.rule_side_lean,
+            decision_rules.option(wf, "kr_share", policy), policy.side_split(side)
         )
         return
     w_kr, weights, scales = week_options(wf, org, policy, outlook, per_output, public)

@@ -17,10 +17,21 @@ from typing import Any
 import numpy as np
 
 from okrsim.params import Scenario
-from okrsim.policies import choices
+from okrsim.policies import choices, rules
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, Curve, curve_for
 
+#: Values that reach the model only through a decision rule's menus of options
+#: (:func:`~okrsim.policies.rules.menu`) and splits of the hours not on key
+#: results (:func:`~okrsim.policies.rules.side_splits`), and, for the plan's
+#: prior, where people are drawn: a cohort whose runs differ in them keeps each
+#: run's menus, and each employee reads its run's (:meth:`InForce.option_values`).
+MENU_KEYS = (
+    *("assumptions.rule_offer_spread", "assumptions.rule_intensity_spread"),
+    *("assumptions.rule_kr_share_spread", "assumptions.kr_plan_prior"),
+    *("assumptions.rule_shading_spread", "assumptions.rule_booking_spread"),
+    "assumptions.rule_side_lean",
+)
 #: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
 #: Those read in a quarter are read through :meth:`InForce.value`, which gives
 #: each employee its own run's, and meet only operations that are the same on
@@ -44,8 +55,9 @@ EACH_RUN = frozenset(
         *("behaviour.attraction_decay", "behaviour.foregone_weight", "behaviour.aspiration_speed"),
         *("env.stress_error", "env.stress_capacity", "env.help_saturation", "env.bau_demand"),
         *("env.bau_value", "env.incident_cost", "env.backlog_decay", "env.booking_bound"),
-        *("env.capability_growth", "env.pressure_erosion"),
+        *("env.capability_growth", "env.pressure_erosion", "env.breakthrough_rate"),
         *("judgment.recency", "judgment.blocker_penalty", "judgment.audit_tolerance"),
+        *("judgment.risk_weight", "judgment.accuracy"),
         *("judgment.influence_return", "judgment.influence_saturation"),
         *("assumptions.intensity_floor", "assumptions.stress_memory"),
         *("assumptions.capability_evidence_weeks", "assumptions.statement_far"),
@@ -65,6 +77,8 @@ EACH_RUN = frozenset(
         # read only when a run is made or draws its quarter (each from its own)
         *("assumptions.value_scale_prior", "assumptions.help_scale_prior"),
         "assumptions.manager_estimate_noise",
+        # a decision rule's menus and splits of the other hours (InForce.option_values)
+        *MENU_KEYS,
     }
 )
 
@@ -99,6 +113,9 @@ class InForce:
     own_values: Mapping[str, Array] = field(default_factory=dict, repr=False, compare=False)
     #: How many runs of equal size this policy is in force for, end to end (1 alone).
     runs: int = field(default=1, compare=False)
+    #: Each run's menus (runs, decisions, options) and splits of the other hours
+    #: (runs, options, activities), where a cohort's runs differ in :data:`MENU_KEYS`.
+    own_menus: tuple[Array, Array] | None = field(default=None, repr=False, compare=False)
     #: The payoff as last believed (:meth:`believed`), kept while beliefs stand.
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -141,7 +158,35 @@ class InForce:
         # a forced ranking's curve sits at each run's own peers
         curve = Curve.stacked([p.payoff.curve for p in policies], sizes)
         payoff = self.payoff if curve is self.payoff.curve else replace(self.payoff, curve=curve)
-        return replace(self, payoff=payoff, own_values=own, runs=len(policies))
+        menus = None
+        if own.keys() & set(MENU_KEYS):
+            assumptions = [p.scenario.assumptions for p in policies]
+            menus = (
+                np.stack([rules.menu(a) for a in assumptions]),
+                np.stack([rules.side_splits(a.rule_side_lean) for a in assumptions]),
+            )
+        return replace(self, payoff=payoff, own_values=own, runs=len(policies), own_menus=menus)
+
+    def option_values(self, decision: str, chosen: Array) -> Array:
+        """The values of a decision rule's options ``chosen`` (indices, (n,)) for
+        ``decision`` on the menu the scenario's assumptions set
+        (:func:`~okrsim.policies.rules.menu`): in a cohort, each employee's run's."""
+        d = rules.decision(decision)
+        if self.own_menus is None:
+            return rules.menu(self.scenario.assumptions)[d, chosen]
+        return self.own_menus[0][self._run_of_rows(len(chosen)), d, chosen]
+
+    def side_split(self, side: Array) -> Array:
+        """Each employee's split of the hours not on key results, (n, 4): row ``side``
+        of :func:`~okrsim.policies.rules.side_splits` (in a cohort, its run's)."""
+        rows = np.asarray(side, dtype=np.int64)
+        if self.own_menus is None:
+            return rules.side_splits(self.scenario.assumptions.rule_side_lean)[rows]
+        return self.own_menus[1][self._run_of_rows(len(rows)), rows]
+
+    def _run_of_rows(self, n: int) -> Array:
+        """Which of :attr:`runs` runs of equal size each of ``n`` rows belongs to."""
+        return np.arange(n) // (n // self.runs)
 
     def believed(self, coupling_belief: Array) -> Payoff:
         """The payoff as each employee weighs it: its own belief of the coupling.

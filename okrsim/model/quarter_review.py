@@ -111,7 +111,7 @@ def okr_signal(
     reported_value = policy.scenario.env.alignment * wf.reported.sum(axis=1)
     okr = reported_value + org.team_mean(seen - reported_value)
     okr_var = np.maximum(org.overall(np.var, okr - seen) - noise_var, 1e-9)
-    precision_seen, precision_okr = 1.0 / max(noise_var, 1e-9), 1.0 / okr_var
+    precision_seen, precision_okr = 1.0 / np.maximum(noise_var, 1e-9), 1.0 / okr_var
     w_seen = precision_seen / (precision_seen + precision_okr)
     combined = w_seen * seen + (1.0 - w_seen) * okr
     return combined, 1.0 / (precision_seen + precision_okr), w_seen, 1.0 - w_seen
@@ -148,7 +148,7 @@ def judge(
     """
     s, p, j, krs = policy.scenario, policy.payoff, policy.scenario.judgment, policy.krs
     t = tally
-    weekly_noise = j.observation_noise * (1.0 - j.accuracy)
+    weekly_noise = j.observation_noise * (1.0 - policy.value("judgment.accuracy"))
     noise_sd = weekly_noise * np.sqrt(WEEKS_PER_QUARTER)  # over a full quarter
     # a quarter's worth of what the manager saw while the seat was filled
     # (a newcomer is judged on its own weeks, not on the vacancy before it)
@@ -161,7 +161,7 @@ def judge(
     seen_mean = org.overall(np.mean, seen)
     seen_spread = np.maximum(org.overall(np.std, seen), 1.0)
     mean_contribution = np.maximum(seen_mean, seen_spread)
-    noise_var: Figure = noise_sd**2
+    noise_var: Figure = noise_sd * noise_sd
     w_seen: Figure = 1.0
     w_reported: Figure = 0.0
     if j.use_okr_context and s.okr.enabled:
@@ -184,7 +184,11 @@ def judge(
     judged = (
         relative_to_mean(estimate + halo, seen_mean, seen_spread, weight=p.contribution_weight)
         + p.help_weight * t.help_given / mean_help
-        + (p.risk_weight * t.raises - policy.value("judgment.blocker_penalty") * bad_news) / krs
+        + (
+            policy.value("judgment.risk_weight") * t.raises
+            - policy.value("judgment.blocker_penalty") * bad_news
+        )
+        / krs
         + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
         - p.inflation_penalty * t.caught  # the judged part bears it
     )

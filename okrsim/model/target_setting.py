@@ -94,7 +94,7 @@ def set_targets(
     """
     s, p = policy.scenario, policy.payoff
     if decision_rules.by_rule(s):
-        offer = decision_rules.option(wf, "offer", s)  # the rule's option is its own habit
+        offer = decision_rules.option(wf, "offer", policy)  # the rule's option is its own habit
     else:
         best, utilities = _best_offers(wf, policy)
         wf.target_utilities[:] = utilities
@@ -185,8 +185,10 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
     current = wf.target * wf.par
     if decision_rules.by_rule(s):
         # the rule's option: ask or not, for the multiple it offers
-        asked = np.broadcast_to(decision_rules.option(wf, "revise", s)[:, None] > 0, current.shape)
-        proposed = decision_rules.option(wf, "offer", s)[:, None] * expected
+        asked = np.broadcast_to(
+            decision_rules.option(wf, "revise", policy)[:, None] > 0, current.shape
+        )
+        proposed = decision_rules.option(wf, "offer", policy)[:, None] * expected
     else:
         asked, proposed = _revision_asked(wf, policy, p, expected, current)
     reference = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)

@@ -106,7 +106,7 @@ def work(
     wf.backlog[:] = (need - met) * (1.0 - policy.value("env.backlog_decay"))
     incidents = policy.value("env.incident_cost") * wf.backlog
     # Exploration: an exogenous uniform against a choice-driven hazard.
-    hazard = env.breakthrough_rate * -np.expm1(-explore / env.exploration_scale)
+    hazard = policy.value("env.breakthrough_rate") * -np.expm1(-explore / env.exploration_scale)
     breakthrough = draws["breakthrough"] < hazard
     # Blockers clear: raised ones faster (the manager's coaching, colleagues' help).
     rate = np.where(

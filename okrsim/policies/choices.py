@@ -86,10 +86,8 @@ class Payoff:
     team_size: int  # colleagues one's own result is averaged with under team evaluation
     contribution_weight: float
     help_weight: float
-    risk_weight: float
     ambition_weight: float
     failure_tolerance: float
-    accuracy: float
     inflation_penalty: float
     settlement_quarters: int  # quarters whose scores are averaged into one rating (1 or 4)
     manager_pull: float  # how far the target moves from one's offer to the manager's ask
@@ -143,10 +141,8 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] | Non
         team_size=s.org.team_size,
         contribution_weight=j.contribution_weight,
         help_weight=j.help_weight,
-        risk_weight=j.risk_weight,
         ambition_weight=j.ambition_weight if okrs else 0.0,
         failure_tolerance=j.failure_tolerance,
-        accuracy=j.accuracy,
         inflation_penalty=j.inflation_penalty,
         settlement_quarters=4 if s.comp.review_cadence == "annual" else 1,
         manager_pull=manager_pull if okrs else 0.0,
@@ -396,7 +392,7 @@ def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLik
 def exploration_weight(
     value_motive: ArrayLike,
     *,
-    breakthrough_rate: float,
+    breakthrough_rate: float | Array,
     breakthrough_value: float,
     scale: float,
     hazard: ArrayLike,

@@ -135,10 +135,11 @@ def chosen_values(option: ArrayLike) -> Array:
     return MENU[np.arange(len(DECISIONS)), idx]
 
 
-def effort_split(kr_share: ArrayLike, side: ArrayLike, *, lean: float) -> Array:
-    """Shares of the hours over (kr, bau, help, explore, visible), shape (n, 5)."""
+def effort_split(kr_share: ArrayLike, side_split: ArrayLike) -> Array:
+    """Shares of the hours over (kr, bau, help, explore, visible), shape (n, 5), from
+    the share on key results and each one's split of the rest (rows of :func:`side_splits`)."""
     kr = np.asarray(kr_share, dtype=float)
-    rest = side_splits(lean)[np.asarray(side, dtype=np.int64)] * (1.0 - kr)[:, None]
+    rest = np.asarray(side_split, dtype=float) * (1.0 - kr)[:, None]
     return np.column_stack([kr, rest])
 
 
