@@ -426,7 +426,9 @@ def test_a_newcomers_forecast_counts_the_weeks_it_will_not_be_productive():
     model = mid_quarter(s)
     wf, policy = model.workforce, model.policy
     tenure = np.array([-6.0, 0.0, 52.0])
-    seats = availability(tenure, s, weeks=WEEKS_PER_QUARTER)
+    seats = availability(
+        tenure, s.env.ramp_weeks, s.assumptions.ramp_start, weeks=WEEKS_PER_QUARTER
+    )
     assert seats[0] < seats[1] < seats[2] == 1.0
     wf.availability[:] = 1.0
     veteran = weekly_forecast(wf, policy)

@@ -327,7 +327,7 @@ def test_an_option_is_never_read_before_it_is_chosen():
     wf = copy.deepcopy(model.workforce)
     wf.rule_option[0] = -1
     with pytest.raises(ValueError, match="offer"):
-        dr.option(wf, "offer", model.policy.scenario)
+        dr.option(wf, "offer", model.policy)
     with pytest.raises(ValueError, match="before"):
         rules.chosen_values(wf.rule_option)
 

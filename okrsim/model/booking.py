@@ -70,7 +70,7 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
         reported_credit=reported * per_value,
         shortfall_weight=p.judged * p.ambition_weight * (1.0 - p.failure_tolerance) / krs,
         value_credit=(x * seen + wf.intrinsic[:, None]) * per_value,
-        loss=s.env.booking_loss,
+        loss=policy.value("env.booking_loss", per_key_result=True),
         extrinsic=x,
     )
 
@@ -106,9 +106,9 @@ def book(
     output = move * target
     moved = np.abs(output)
     wf.progress -= output
-    wf.carry[:] = output - s.env.booking_loss * moved
+    wf.carry[:] = output - policy.value("env.booking_loss", per_key_result=True) * moved
     tally.booked_elsewhere += moved.sum(axis=1)
-    lost = alignment * s.env.booking_loss * moved.sum(axis=1)
+    lost = alignment * policy.value("env.booking_loss") * moved.sum(axis=1)
     tally.value -= lost
     tally.contribution -= lost
     return lost

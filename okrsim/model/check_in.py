@@ -124,7 +124,7 @@ def reporting(
         red_penalty=red_penalty,
         goal_weight=goal_weight(wf, policy),
         loss_aversion=policy.value("behaviour.loss_aversion", per_key_result=True),
-        goal_reach=s.assumptions.goal_reach,
+        goal_reach=policy.value("assumptions.goal_reach", per_key_result=True),
     )
     options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
     question = choices.ShadingQuestion(mu, sd, payoff=p, stakes=stakes, options=options)

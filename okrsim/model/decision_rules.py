@@ -118,9 +118,10 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     it asks what the policy is.
     """
     s = policy.scenario
-    b, env = s.behaviour, s.env
+    b = s.behaviour
     value = (
-        wf.intrinsic * tally.own_contribution + wf.prosociality * env.help_value * tally.help_given
+        wf.intrinsic * tally.own_contribution
+        + wf.prosociality * policy.value("env.help_value") * tally.help_given
     ) / public.value_scale
     gap = wf.par * (wf.progress - wf.target) / np.maximum(wf.expected, 1e-9)
     loss_aversion = policy.value("behaviour.loss_aversion", per_key_result=True)

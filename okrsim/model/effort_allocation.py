@@ -89,7 +89,7 @@ def value_per_output(
             mu,
             sd,
             loss_aversion=policy.value("behaviour.loss_aversion", per_key_result=True),
-            reach=s.assumptions.goal_reach,
+            reach=policy.value("assumptions.goal_reach", per_key_result=True),
         )
         * wf.intrinsic[:, None]
         / (krs * wf.expected)
@@ -109,7 +109,7 @@ def formula_value_of_help(
     mu_rep = rows.mean(mu + wf.shading)
     target = rows.mean(wf.target * wf.par)
     # a colleague's attainment rises by help's value over their key results' targets
-    lift = wf.capability_belief * s.env.help_value / (policy.krs * target)
+    lift = wf.capability_belief * policy.value("env.help_value") / (policy.krs * target)
     spread = rows.mean(sd)
     curve = p.curve.flat()  # one number per employee, as these are
     # Only the evaluation in force weighs its term: the other's weight is 0, and
@@ -182,7 +182,7 @@ def week_options(
     s, p = policy.scenario, policy.payoff
     coupling = wf.coupling_belief * float(s.okr.enabled)
     judged = 1.0 - coupling
-    env, j = s.env, s.judgment
+    env = s.env
     x = policy.value("behaviour.extrinsic_weight")
     # Juggling many streams of work costs focus on everything one does.
     c_hat = wf.capability_belief * policy.focus
@@ -201,7 +201,9 @@ def week_options(
     # Help: value to colleagues, judged credit, and the formula's view of
     # colleagues' results (a gain under team evaluation, a loss under ranking).
     w_help = (
-        (value_motive + wf.prosociality / public.value_scale) * c_hat * env.help_value
+        (value_motive + wf.prosociality / public.value_scale)
+        * c_hat
+        * policy.value("env.help_value")
         + x * judged * p.help_weight * c_hat / public.help_scale
         + x * coupling * formula_value_of_help(wf, org, policy, outlook)
     )
@@ -209,21 +211,21 @@ def week_options(
     # Exploration: rare breakthroughs, the first ideas the most promising; a bet
     # whose failure judgment may hold against the rating, priced by risk aversion.
     explore_hours = wf.effort[:, 3] * wf.intensity * (1.0 - policy.overhead)
+    scale = policy.value("env.exploration_scale")
     w_explore = choices.exploration_weight(
         value_motive,
         breakthrough_rate=policy.value("env.breakthrough_rate"),
-        breakthrough_value=env.breakthrough_value,
-        scale=env.exploration_scale,
+        breakthrough_value=policy.value("env.breakthrough_value"),
+        scale=scale,
         # the bet's chance at last week's hours on it, as work counts them
-        hazard=policy.value("env.breakthrough_rate")
-        * -np.expm1(-explore_hours / env.exploration_scale),
+        hazard=policy.value("env.breakthrough_rate") * -np.expm1(-explore_hours / scale),
         judged_per_value=judged_per_value,
         failure_tolerance=p.failure_tolerance,
         extrinsic=x,
         risk_aversion=wf.risk_aversion,
         settlement_quarters=p.settlement_quarters,
     )
-    s_explore = np.full(wf.n, env.exploration_scale)
+    s_explore = np.full(wf.n, scale)
     # Visibility: time making one's work visible adds to what the manager
     # believes it saw, unshrunk by the manager's doubt about its own view (a
     # halo; Milgrom 1988's influence activity); it creates no value.
@@ -231,7 +233,8 @@ def week_options(
         x
         * judged
         * p.contribution_weight
-        * (1.0 - j.centrality)  # a central manager compresses the halo with the rest
+        # a central manager compresses the halo with the rest
+        * (1.0 - policy.value("judgment.centrality"))
         * policy.value("judgment.influence_return")
         / public.value_scale
     )

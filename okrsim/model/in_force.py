@@ -56,11 +56,15 @@ EACH_RUN = frozenset(
         *("env.stress_error", "env.stress_capacity", "env.help_saturation", "env.bau_demand"),
         *("env.bau_value", "env.incident_cost", "env.backlog_decay", "env.booking_bound"),
         *("env.capability_growth", "env.pressure_erosion", "env.breakthrough_rate"),
+        *("env.breakthrough_value", "env.exploration_scale", "env.help_value"),
+        *("env.booking_loss", "env.ramp_weeks", "env.vacancy_weeks"),
         *("judgment.recency", "judgment.blocker_penalty", "judgment.audit_tolerance"),
-        *("judgment.risk_weight", "judgment.accuracy"),
+        *("judgment.risk_weight", "judgment.accuracy", "judgment.observation_noise"),
+        "judgment.centrality",
         *("judgment.influence_return", "judgment.influence_saturation"),
         *("assumptions.intensity_floor", "assumptions.stress_memory"),
         *("assumptions.capability_evidence_weeks", "assumptions.statement_far"),
+        *("assumptions.goal_reach", "assumptions.ramp_start"),
         # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
         *("behaviour.capability_sd", "assumptions.perception_share"),
         *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),
@@ -76,7 +80,9 @@ EACH_RUN = frozenset(
         *("assumptions.help_prior", "assumptions.agree_prior"),
         # read only when a run is made or draws its quarter (each from its own)
         *("assumptions.value_scale_prior", "assumptions.help_scale_prior"),
-        "assumptions.manager_estimate_noise",
+        *("assumptions.manager_estimate_noise", "judgment.leniency_sd"),
+        # read only into the score curve's knots and blur (Curve.stacked)
+        *("assumptions.edge_uncertainty", "assumptions.peer_attainment_sd_prior"),
         # a decision rule's menus and splits of the other hours (InForce.option_values)
         *MENU_KEYS,
     }

@@ -148,7 +148,9 @@ def judge(
     """
     s, p, j, krs = policy.scenario, policy.payoff, policy.scenario.judgment, policy.krs
     t = tally
-    weekly_noise = j.observation_noise * (1.0 - policy.value("judgment.accuracy"))
+    weekly_noise = policy.value("judgment.observation_noise") * (
+        1.0 - policy.value("judgment.accuracy")
+    )
     noise_sd = weekly_noise * np.sqrt(WEEKS_PER_QUARTER)  # over a full quarter
     # a quarter's worth of what the manager saw while the seat was filled
     # (a newcomer is judged on its own weeks, not on the vacancy before it)
@@ -193,12 +195,13 @@ def judge(
         - p.inflation_penalty * t.caught  # the judged part bears it
     )
     team_mean = org.team_mean(judged)
-    judged = team_mean + (1.0 - j.centrality) * (judged - team_mean) + leniency[org.team]
-    weight = p.contribution_weight * shrink * (1.0 - j.centrality) / mean_contribution
+    central = policy.value("judgment.centrality")
+    judged = team_mean + (1.0 - central) * (judged - team_mean) + leniency[org.team]
+    weight = p.contribution_weight * shrink * (1.0 - central) / mean_contribution
     return Judgment(
         judged=judged,
-        seen_weight=as_figure(shrink * w_seen * (1.0 - j.centrality)),
-        reported_weight=as_figure(shrink * w_reported * (1.0 - j.centrality)),
+        seen_weight=as_figure(shrink * w_seen * (1.0 - central)),
+        reported_weight=as_figure(shrink * w_reported * (1.0 - central)),
         # a manager's leniency lasts: after the first review it is no uncertainty
         judged_sd=as_figure(weight * np.sqrt(noise_var)),
     )

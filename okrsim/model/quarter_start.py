@@ -82,7 +82,12 @@ def open_quarter(state: QuarterStartState, draws: QuarterStartDraws) -> None:
     state.tally = Tally.start(wf.blocked, wf.raised)
     state.priority_error = alignment.drift(state.priority_error, s, draws.drift)
     state.alignment = alignment.team_alignment(state.priority_error, s)
-    wf.availability[:] = turnover.availability(wf.tenure_weeks, s, weeks=WEEKS_PER_QUARTER)
+    wf.availability[:] = turnover.availability(
+        wf.tenure_weeks,
+        policy.value("env.ramp_weeks", per_key_result=True),
+        policy.value("assumptions.ramp_start", per_key_result=True),
+        weeks=WEEKS_PER_QUARTER,
+    )
     state.rule_draws = draws.rules
     decision_rules.choose(wf, s, draws.rules)
     target_setting.quarter_expectations(wf, policy, state.org.aspirational)

@@ -29,7 +29,7 @@ from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation
 from okrsim.model.work import seat_factor
 from okrsim.model.workforce import Workforce
-from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
 from okrsim.policies.rating import relative_to_mean
 
@@ -59,11 +59,14 @@ def hire(wf: Workforce, policy: InForce, left: Array, newcomers: Workforce) -> N
     """Newcomers from the labour market take the leavers' seats after a vacancy."""
     if left.any():
         wf.hire(left, newcomers)
-        wf.tenure_weeks[left] = -float(policy.scenario.env.vacancy_weeks)
+        vacancy = np.asarray(policy.value("env.vacancy_weeks"), dtype=float)
+        wf.tenure_weeks[:] = np.where(left, -vacancy, wf.tenure_weeks)
 
 
-def availability(tenure_weeks: Array, scenario: Scenario, *, weeks: int) -> Array:
-    """Share of the coming ``weeks`` each seat is expected to be productive (its ramp)."""
+def availability(
+    tenure_weeks: Array, ramp_weeks: float | Array, start: float | Array, *, weeks: int
+) -> Array:
+    """Share of the coming ``weeks`` each seat is expected to be productive (its ramp:
+    ``env.ramp_weeks`` from ``assumptions.ramp_start``, a number or (n, 1) per seat)."""
     ahead = tenure_weeks[:, None] + np.arange(weeks)[None, :]
-    ramp = seat_factor(ahead, scenario.env.ramp_weeks, scenario.assumptions.ramp_start)
-    return ramp.mean(axis=1)
+    return seat_factor(ahead, ramp_weeks, start).mean(axis=1)

@@ -34,7 +34,7 @@ from okrsim.policies.curves import Array, Curve, quantile_nodes
 NODES = quantile_nodes(12)
 
 
-def seat_factor(tenure_weeks: Array, ramp_weeks: int, start: float) -> Array:
+def seat_factor(tenure_weeks: Array, ramp_weeks: float | Array, start: float | Array) -> Array:
     """Productivity of a seat: 0 while vacant, then from ``start`` to full over the ramp.
 
     ``start`` is ``assumptions.ramp_start`` (a newcomer's first week).
@@ -60,7 +60,7 @@ def work(
     ``alignment`` is the strategic value of a unit of each employee's
     goal-directed work (its team's).
     """
-    s, env, krs = policy.scenario, policy.scenario.env, policy.krs
+    env, krs = policy.scenario.env, policy.krs
     # status work, target negotiation and any revision asked for last week
     overhead = policy.overhead + policy.negotiation_hours(week_in_quarter) + wf.revision_time
     wf.revision_time[:] = 0.0
@@ -74,7 +74,9 @@ def work(
     tally.visible_time += visible
     tally.explore_time += explore
     errors = 1.0 - policy.value("env.stress_error") * wf.stress
-    ramp = seat_factor(wf.tenure_weeks, env.ramp_weeks, s.assumptions.ramp_start)
+    ramp = seat_factor(
+        wf.tenure_weeks, policy.value("env.ramp_weeks"), policy.value("assumptions.ramp_start")
+    )
     productivity = wf.capability * draws["luck"] * policy.focus * errors * ramp
     if env.shock_quarter == quarter:
         productivity = productivity * (1.0 - env.shock_size)
@@ -87,7 +89,7 @@ def work(
     help_out = productivity * help_
     received = (org.team_mean(help_out) * org.team_size - help_out) / (org.team_size - 1)
     saturation = policy.value("env.help_saturation")
-    boost = env.help_value * saturation * -np.expm1(-received / saturation)
+    boost = policy.value("env.help_value") * saturation * -np.expm1(-received / saturation)
     own_kr = productivity * k
     tally.kr_own += own_kr
     tally.kr_effort += k * policy.focus * errors * ramp
@@ -106,7 +108,9 @@ def work(
     wf.backlog[:] = (need - met) * (1.0 - policy.value("env.backlog_decay"))
     incidents = policy.value("env.incident_cost") * wf.backlog
     # Exploration: an exogenous uniform against a choice-driven hazard.
-    hazard = policy.value("env.breakthrough_rate") * -np.expm1(-explore / env.exploration_scale)
+    hazard = policy.value("env.breakthrough_rate") * -np.expm1(
+        -explore / policy.value("env.exploration_scale")
+    )
     breakthrough = draws["breakthrough"] < hazard
     # Blockers clear: raised ones faster (the manager's coaching, colleagues' help).
     rate = np.where(
@@ -126,14 +130,14 @@ def work(
     # the organisation sees a team's priority error: what a manager can see is
     # the contribution as if the work were aimed right (``env.alignment``).
     kr_total = rows.total(kr_out)
-    goal_work = kr_total + env.breakthrough_value * breakthrough
+    goal_work = kr_total + policy.value("env.breakthrough_value") * breakthrough
     bau_value = policy.value("env.bau_value")
     value = alignment * goal_work + bau_value * met - incidents
     # A breakthrough is luck; the contribution is the exploration's expected
     # value (its promise), which judgment credits only as far as it tolerates
     # failure: φ·promise + (1 − φ)·outcome.
     help_credit = org.share_back(help_out, boost) - boost
-    promise = env.breakthrough_value * (hazard - breakthrough)
+    promise = policy.value("env.breakthrough_value") * (hazard - breakthrough)
     contribution = value + alignment * (help_credit + promise)
     visible_value = env.alignment * goal_work + bau_value * met - incidents
     tally.kr_output += kr_total

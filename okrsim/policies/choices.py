@@ -393,8 +393,8 @@ def exploration_weight(
     value_motive: ArrayLike,
     *,
     breakthrough_rate: float | Array,
-    breakthrough_value: float,
-    scale: float,
+    breakthrough_value: float | Array,
+    scale: float | Array,
     hazard: ArrayLike,
     judged_per_value: ArrayLike,
     failure_tolerance: float,
@@ -512,7 +512,7 @@ def reference_point(
     sd_attainment: ArrayLike,
     *,
     loss_aversion: float | Array,
-    reach: float = GOAL_REACH,
+    reach: float | Array = GOAL_REACH,
 ) -> tuple[Array, Array]:
     """A goal as a reference point: the expected value of ending at attainment A, and its slope.
 
@@ -544,7 +544,7 @@ def reference_point(
 
 
 def _goal_bounds(
-    mu_attainment: ArrayLike, sd_attainment: ArrayLike, reach: float
+    mu_attainment: ArrayLike, sd_attainment: ArrayLike, reach: float | Array
 ) -> tuple[Array, Array, Array]:
     """``((μ − 1 + r)/σ, (μ − 1)/σ, σ)``: where the goal's reach starts and ends, in sds."""
     mu = np.asarray(mu_attainment, dtype=float)
@@ -557,7 +557,7 @@ def goal_excess(
     sd_attainment: ArrayLike,
     *,
     loss_aversion: float | Array,
-    reach: float = GOAL_REACH,
+    reach: float | Array = GOAL_REACH,
 ) -> Array:
     """``E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)]``: the goal's kink.
 
@@ -581,7 +581,7 @@ def goal_pull(
     sd_attainment: ArrayLike,
     *,
     loss_aversion: float | Array,
-    reach: float = GOAL_REACH,
+    reach: float | Array = GOAL_REACH,
 ) -> Array:
     """Motivation a target adds to its work, ``1 + (λ − 1)·P(1 − r < A < 1)``.
 
@@ -714,7 +714,7 @@ class ReportStakes:
     red_penalty: ArrayLike = 0.0
     goal_weight: ArrayLike = 0.0
     loss_aversion: float | Array = 1.0
-    goal_reach: float = GOAL_REACH
+    goal_reach: float | Array = GOAL_REACH
 
     def paid(self) -> tuple[ArrayLike, ...]:
         """The terms of which any non-zero makes a report pay or cost more than honesty."""
@@ -1061,7 +1061,7 @@ class BookingStakes:
     reported_credit: ArrayLike
     shortfall_weight: ArrayLike
     value_credit: ArrayLike
-    loss: float
+    loss: float | Array
     extrinsic: ArrayLike
 
 
