@@ -204,7 +204,7 @@ def week_options(
         (value_motive + wf.prosociality / public.value_scale)
         * c_hat
         * policy.value("env.help_value")
-        + x * judged * p.help_weight * c_hat / public.help_scale
+        + x * judged * p.each("help_weight") * c_hat / public.help_scale
         + x * coupling * formula_value_of_help(wf, org, policy, outlook)
     )
     s_help = np.full(wf.n, policy.value("env.help_saturation"))
@@ -220,7 +220,7 @@ def week_options(
         # the bet's chance at last week's hours on it, as work counts them
         hazard=policy.value("env.breakthrough_rate") * -np.expm1(-explore_hours / scale),
         judged_per_value=judged_per_value,
-        failure_tolerance=p.failure_tolerance,
+        failure_tolerance=p.each("failure_tolerance"),
         extrinsic=x,
         risk_aversion=wf.risk_aversion,
         settlement_quarters=p.settlement_quarters,

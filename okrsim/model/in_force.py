@@ -32,6 +32,16 @@ MENU_KEYS = (
     *("assumptions.rule_shading_spread", "assumptions.rule_booking_spread"),
     "assumptions.rule_side_lean",
 )
+#: Judgment's weights the payoff holds (scenario key → :class:`~.choices.Payoff`
+#: field): a cohort whose runs differ in them holds each employee's run's, (n, 1),
+#: which the choices weigh element by element and the review reads per employee
+#: (:meth:`~.choices.Payoff.each`).
+JUDGMENT_WEIGHTS = {
+    "judgment.help_weight": "help_weight",
+    "judgment.ambition_weight": "ambition_weight",
+    "judgment.failure_tolerance": "failure_tolerance",
+    "judgment.inflation_penalty": "inflation_penalty",
+}
 #: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
 #: Those read in a quarter are read through :meth:`InForce.value`, which gives
 #: each employee its own run's, and meet only operations that are the same on
@@ -85,6 +95,8 @@ EACH_RUN = frozenset(
         *("assumptions.edge_uncertainty", "assumptions.peer_attainment_sd_prior"),
         # a decision rule's menus and splits of the other hours (InForce.option_values)
         *MENU_KEYS,
+        # judgment's weights, in the payoff (Payoff.each)
+        *JUDGMENT_WEIGHTS,
     }
 )
 
@@ -164,6 +176,12 @@ class InForce:
         # a forced ranking's curve sits at each run's own peers
         curve = Curve.stacked([p.payoff.curve for p in policies], sizes)
         payoff = self.payoff if curve is self.payoff.curve else replace(self.payoff, curve=curve)
+        weights: dict[str, Any] = {}
+        for name in JUDGMENT_WEIGHTS.values():
+            values = [getattr(p.payoff, name) for p in policies]
+            if any(v != values[0] for v in values[1:]):
+                weights[name] = np.repeat(np.asarray(values, dtype=float), sizes)[:, None]
+        payoff = replace(payoff, **weights) if weights else payoff
         menus = None
         if own.keys() & set(MENU_KEYS):
             assumptions = [p.scenario.assumptions for p in policies]
@@ -262,7 +280,8 @@ def cohort_key(policy: InForce) -> Hashable:
     key = policy._memo.get("cohort_key")
     if key is None:
         scenario = policy.scenario.model_dump_json(exclude=_EXCLUDED)
-        payoff = replace(policy.payoff, curve=policy.payoff.curve.form)
+        weights: dict[str, Any] = dict.fromkeys(JUDGMENT_WEIGHTS.values(), 0.0)
+        payoff = replace(policy.payoff, curve=policy.payoff.curve.form, **weights)
         key = (scenario, payoff, policy.absolute_curve, policy.focus, policy.overhead)
         policy._memo["cohort_key"] = key
     return key

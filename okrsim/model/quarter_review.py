@@ -185,14 +185,15 @@ def judge(
     bad_news = t.raises + t.red_reports / WEEKS_PER_QUARTER
     judged = (
         relative_to_mean(estimate + halo, seen_mean, seen_spread, weight=p.contribution_weight)
-        + p.help_weight * t.help_given / mean_help
+        + p.each("help_weight") * t.help_given / mean_help
         + (
             policy.value("judgment.risk_weight") * t.raises
             - policy.value("judgment.blocker_penalty") * bad_news
         )
         / krs
-        + p.ambition_weight * ((tau - 1.0) - (1.0 - p.failure_tolerance) * shortfall)
-        - p.inflation_penalty * t.caught  # the judged part bears it
+        + p.each("ambition_weight")
+        * ((tau - 1.0) - (1.0 - p.each("failure_tolerance")) * shortfall)
+        - p.each("inflation_penalty") * t.caught  # the judged part bears it
     )
     team_mean = org.team_mean(judged)
     central = policy.value("judgment.centrality")

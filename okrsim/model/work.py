@@ -149,7 +149,7 @@ def work(
     # judgment remembers the quarter's last weeks best (recency)
     later = 2.0 * week_in_quarter / (WEEKS_PER_QUARTER - 1) - 1.0
     recency = 1.0 + policy.value("judgment.recency") * later
-    seen_credit = help_credit + policy.payoff.failure_tolerance * promise
+    seen_credit = help_credit + policy.payoff.each("failure_tolerance") * promise
     tally.seen_contribution += recency * (visible_value + env.alignment * seen_credit)
     tally.own_contribution += visible_value + env.alignment * (help_credit + promise)
     tally.weeks_present += present

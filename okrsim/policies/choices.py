@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -85,10 +86,12 @@ class Payoff:
     team_weight: float  # 1 = the formula scores the team's attainment
     team_size: int  # colleagues one's own result is averaged with under team evaluation
     contribution_weight: float
-    help_weight: float
-    ambition_weight: float
-    failure_tolerance: float
-    inflation_penalty: float
+    # judgment's weights (JUDGMENT_WEIGHTS): numbers, or each employee's run's as
+    # (n, 1) arrays in a cohort whose runs differ in them (InForce.stacked)
+    help_weight: float | Array
+    ambition_weight: float | Array
+    failure_tolerance: float | Array
+    inflation_penalty: float | Array
     settlement_quarters: int  # quarters whose scores are averaged into one rating (1 or 4)
     manager_pull: float  # how far the target moves from one's offer to the manager's ask
     ratchet_pull: float  # how far it moves to last quarter's reported output (the ratchet)
@@ -97,6 +100,12 @@ class Payoff:
     def judged(self) -> float | Array:
         """Share of the rating that comes from judgment."""
         return 1.0 - self.coupling
+
+    def each(self, name: str) -> float | Array:
+        """Field ``name`` for employees along one axis: the number, or each
+        employee's run's, (n,), where it is held as (n, 1)."""
+        value: Any = getattr(self, name)
+        return value[:, 0] if np.ndim(value) == 2 else value
 
     @property
     def own_share(self) -> float:
@@ -397,7 +406,7 @@ def exploration_weight(
     scale: float | Array,
     hazard: ArrayLike,
     judged_per_value: ArrayLike,
-    failure_tolerance: float,
+    failure_tolerance: float | Array,
     extrinsic: float | Array,
     risk_aversion: ArrayLike,
     settlement_quarters: int,
