@@ -3,7 +3,7 @@
 * Every preset (and the baseline under the ``learn`` and ``satisfice``
   decision rules, and with revisable targets) at five design points, among
   them every key's lower and upper bound, that differ in every key of
-  ``okrsim.model.in_force.EACH_RUN``: the points step as one cohort, each
+  ``okrsim.model.each_run.EACH_RUN``: the points step as one cohort, each
   employee weighing its own run's values, and every output table of each
   run is its run's alone, bit for bit.  A key read anywhere but through
   ``InForce.value`` (or a trait read after people are drawn) would give
@@ -25,8 +25,9 @@ import pytest
 from test_ensemble import assert_same_run
 
 from okrsim.model import OKRModel, week
+from okrsim.model.each_run import EACH_RUN
 from okrsim.model.ensemble import Ensemble
-from okrsim.model.in_force import EACH_RUN, same_but_each
+from okrsim.model.in_force import same_but_each
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.seeding import RunSeed

@@ -110,3 +110,43 @@ def test_forced_ranking_runs_step_as_one_cohort_each_as_alone(
     assert set(stepped) == {len(seeds) * employees}, "one cohort every week"
     for seed, result in zip(seeds, together, strict=True):
         assert_same_run(run(scenario, seed), result)
+
+
+#: Design points under a forced ranking that take the paths a cohort's curve is
+#: cut by run: runs answering the report choice apart (one with nothing riding on
+#: its reports), choosing targets apart (one expecting no manager's pull), and a
+#: curve with no blur beside one with some.
+POINTS = {
+    "report choices apart": ({"behaviour.extrinsic_weight": 0.0}, {}),
+    "targets apart": (
+        {"okr.target_rule": "negotiated"},
+        {
+            "okr.target_rule": "negotiated",
+            "behaviour.credibility_prior": 0.0,
+            "behaviour.learning_rate": 0.0,
+        },
+    ),
+    "no blur": ({"assumptions.edge_uncertainty": 0.0}, {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POINTS))
+def test_forced_ranking_design_points_step_as_one_cohort_each_as_alone(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = Scenario.from_toml(REPO / "scenarios" / "relative_ranking.toml")
+    points = [base.with_overrides(values) for values in POINTS[case] for _ in range(2)]
+    seeds = [31, 32, 33, 34]
+    stepped: list[int] = []
+    real = week.until_reports
+
+    def counted(state: Any) -> Any:
+        stepped.append(state.workforce.n)
+        return real(state)
+
+    monkeypatch.setattr(week, "until_reports", counted)
+    together = run_many(points, seeds)
+    monkeypatch.undo()
+    assert set(stepped) == {len(points) * base.org.n_teams * base.org.team_size}
+    for point, seed, result in zip(points, seeds, together, strict=True):
+        assert_same_run(run(point, seed), result)

@@ -38,6 +38,7 @@ STRUCTURAL = {
     "quarter_start": "3",
     "quarter_end": "3",
     "stacking": "3",
+    "each_run": "3",
     "workforce": "2.2",
     "agents": "2.1",
     "organisation": "2.1",

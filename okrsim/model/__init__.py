@@ -10,6 +10,7 @@ module                          ODD section
 :mod:`~okrsim.model.ensemble`   §3 runs stepped together (cohorts of one policy)
 :mod:`~.stacking`               §3 a cohort gathered from its runs and handed back
 :mod:`~.stacked_choice`         §3 report choices of several runs in one call
+:mod:`~.each_run`               §3 values a cohort's runs may differ in
 :mod:`~okrsim.model.workforce`  §2.2 state variables (struct of arrays)
 :mod:`~okrsim.model.agents`     §2.1 entities (Mesa agents viewing rows)
 :mod:`~.organisation`           §2.1 teams, dependencies; public figures

@@ -172,7 +172,7 @@ def check_in(
         adjust = np.ones((wf.n, 1))
     else:
         best, gain = answer
-        adjust = wf.weekly_adjustment(s.behaviour.habit_weeks)[:, None]
+        adjust = wf.weekly_adjustment(policy.habit_adjustment(1.0))[:, None]
     # Habit: last week's shading moves part of the way to this week's best; a
     # key result on the record is reported truthfully and its habit restarts at 0.
     on_record = wf.raised | wf.exposed

@@ -65,7 +65,7 @@ def draw(rng: np.random.Generator, n: int, team_size: int) -> RuleDraws:
     )
 
 
-def choose(wf: Workforce, scenario: Scenario, draws: RuleDraws) -> None:
+def choose(wf: Workforce, policy: InForce, draws: RuleDraws) -> None:
     """Each employee's options for the period starting now, from the quarter's ``draws``.
 
     A period starts where the last one was settled (``period_quarters`` 0)
@@ -76,10 +76,13 @@ def choose(wf: Workforce, scenario: Scenario, draws: RuleDraws) -> None:
     nothing (the submodels optimise).  The draws (:func:`draw`) are made
     every quarter whatever the rule and whether a period starts.
     """
-    b = scenario.behaviour
+    b = policy.scenario.behaviour
     fresh = ((wf.period_quarters == 0) | np.any(wf.rule_option < 0, axis=1))[:, None]
     if b.decision_rule == "learn":
-        picked = rules.logit_choice(wf.attraction, b.choice_sensitivity, draws.choice)
+        sensitivity = np.asarray(policy.value("behaviour.choice_sensitivity"))
+        if sensitivity.ndim:  # each employee's run's, against its (D, options) attractions
+            sensitivity = sensitivity[:, None, None]
+        picked = rules.logit_choice(wf.attraction, sensitivity, draws.choice)
         wf.rule_option[:] = np.where(fresh, picked, wf.rule_option)
     elif b.decision_rule == "satisfice":
         uniform = rules.logit_choice(np.zeros_like(wf.attraction), 0.0, draws.choice)
@@ -226,7 +229,11 @@ def update(
         )
     else:
         wf.rule_option[:] = rules.satisfice(
-            wf.rule_option, payoff, reference, draws.search, b.search_size
+            wf.rule_option,
+            payoff,
+            reference,
+            draws.search,
+            np.asarray(policy.value("behaviour.search_size")).astype(np.int64),
         )
     speed = policy.value("behaviour.aspiration_speed")
     wf.aspiration[:] = rules.update_aspiration(reference, payoff, speed)

@@ -277,7 +277,7 @@ def allocate_effort(
     )
     # Habit: last week's intensity and split move part of the way to this
     # week's best responses (a newcomer's first choice is its best response).
-    adjust = wf.weekly_adjustment(policy.scenario.behaviour.habit_weeks)
+    adjust = wf.weekly_adjustment(policy.habit_adjustment(1.0))
     # (a habit cannot carry one past what stress leaves one able to work)
     habit = choices.habitual(wf.intensity, best_intensity, adjust)
     floor = policy.value("assumptions.intensity_floor")

@@ -4,7 +4,7 @@ An ensemble holds independent runs (replications, or design points of any
 size): each keeps its own scenario, seed streams, draws, state, quarter
 reviews and records, and steps exactly as it would alone.  At each quarter's
 start the runs under the same policy in force (but for values each employee
-reads as its run's, :data:`~okrsim.model.in_force.EACH_RUN`) form a
+reads as its run's, :data:`~okrsim.model.each_run.EACH_RUN`) form a
 :class:`Cohort`, whose employees, teams and key results are stacked end to
 end (:mod:`okrsim.model.stacking`), and the quarter's start, the week's
 submodels and the quarter's end (:mod:`okrsim.model.quarter_start`,

@@ -10,95 +10,17 @@ docs/ODD.md §7.1 (policy in force and schedule).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from okrsim.model.each_run import EXCLUDED, JUDGMENT_WEIGHTS, MENU_KEYS, PARTS
 from okrsim.params import Scenario
 from okrsim.policies import choices, rules
 from okrsim.policies.choices import Payoff
 from okrsim.policies.curves import Array, Curve, curve_for
-
-#: Values that reach the model only through a decision rule's menus of options
-#: (:func:`~okrsim.policies.rules.menu`) and splits of the hours not on key
-#: results (:func:`~okrsim.policies.rules.side_splits`), and, for the plan's
-#: prior, where people are drawn: a cohort whose runs differ in them keeps each
-#: run's menus, and each employee reads its run's (:meth:`InForce.option_values`).
-MENU_KEYS = (
-    *("assumptions.rule_offer_spread", "assumptions.rule_intensity_spread"),
-    *("assumptions.rule_kr_share_spread", "assumptions.kr_plan_prior"),
-    *("assumptions.rule_shading_spread", "assumptions.rule_booking_spread"),
-    "assumptions.rule_side_lean",
-)
-#: Judgment's weights the payoff holds (scenario key → :class:`~.choices.Payoff`
-#: field): a cohort whose runs differ in them holds each employee's run's, (n, 1),
-#: which the choices weigh element by element and the review reads per employee
-#: (:meth:`~.choices.Payoff.each`).
-JUDGMENT_WEIGHTS = {
-    "judgment.help_weight": "help_weight",
-    "judgment.ambition_weight": "ambition_weight",
-    "judgment.failure_tolerance": "failure_tolerance",
-    "judgment.inflation_penalty": "inflation_penalty",
-}
-#: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
-#: Those read in a quarter are read through :meth:`InForce.value`, which gives
-#: each employee its own run's, and meet only operations that are the same on
-#: each element whether the value is a number or an array: sums, products,
-#: comparisons, and functions applied element by element to what was already
-#: an array (``np.exp`` of the progress noise) or one at a time (scipy's
-#: ``logit`` of the quit rate).  The traits' distributions and the newcomers'
-#: priors are read only where a run draws its people, from its own scenario.
-#: A value that is raised to a power, or keys a cached table, stays out: an
-#: array there could round differently from a number.
-#: tests/test_ensemble_design_points.py varies every one of them between
-#: stacked runs.
-EACH_RUN = frozenset(
-    {
-        *("behaviour.extrinsic_weight", "behaviour.loss_aversion"),
-        *("behaviour.learning_rate", "behaviour.imitation_probability"),
-        *("behaviour.progress_noise_sd", "behaviour.max_intensity", "behaviour.goal_pull"),
-        *("behaviour.quit_base_rate", "behaviour.quit_pay_sensitivity"),
-        *("behaviour.quit_stress_sensitivity", "behaviour.target_scrutiny"),
-        *("behaviour.own_experience_weight", "behaviour.peer_noise"),
-        *("behaviour.attraction_decay", "behaviour.foregone_weight", "behaviour.aspiration_speed"),
-        *("env.stress_error", "env.stress_capacity", "env.help_saturation", "env.bau_demand"),
-        *("env.bau_value", "env.incident_cost", "env.backlog_decay", "env.booking_bound"),
-        *("env.capability_growth", "env.pressure_erosion", "env.breakthrough_rate"),
-        *("env.breakthrough_value", "env.exploration_scale", "env.help_value"),
-        *("env.booking_loss", "env.ramp_weeks", "env.vacancy_weeks"),
-        *("judgment.recency", "judgment.blocker_penalty", "judgment.audit_tolerance"),
-        *("judgment.risk_weight", "judgment.accuracy", "judgment.observation_noise"),
-        "judgment.centrality",
-        *("judgment.influence_return", "judgment.influence_saturation"),
-        *("assumptions.intensity_floor", "assumptions.stress_memory"),
-        *("assumptions.capability_evidence_weeks", "assumptions.statement_far"),
-        *("assumptions.goal_reach", "assumptions.ramp_start"),
-        # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
-        *("behaviour.capability_sd", "assumptions.perception_share"),
-        *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),
-        *("behaviour.honesty_cost_mean", "assumptions.honesty_cost_log_sd"),
-        *("behaviour.intrinsic_motivation_mean", "assumptions.intrinsic_motivation_log_sd"),
-        *("behaviour.prosociality_mean", "assumptions.prosociality_log_sd"),
-        *("behaviour.mum_cost_mean", "assumptions.mum_cost_log_sd"),
-        *("behaviour.effort_cost_mean", "assumptions.effort_cost_log_sd"),
-        *("behaviour.present_biased_share", "behaviour.present_bias_beta"),
-        "assumptions.present_bias_log_sd",
-        *("behaviour.audit_prior", "behaviour.bad_news_prior", "behaviour.coupling_prior"),
-        *("behaviour.credibility_prior", "behaviour.initial_attraction"),
-        *("assumptions.help_prior", "assumptions.agree_prior"),
-        # read only when a run is made or draws its quarter (each from its own)
-        *("assumptions.value_scale_prior", "assumptions.help_scale_prior"),
-        *("assumptions.manager_estimate_noise", "judgment.leniency_sd"),
-        # read only into the score curve's knots and blur (Curve.stacked)
-        *("assumptions.edge_uncertainty", "assumptions.peer_attainment_sd_prior"),
-        # a decision rule's menus and splits of the other hours (InForce.option_values)
-        *MENU_KEYS,
-        # judgment's weights, in the payoff (Payoff.each)
-        *JUDGMENT_WEIGHTS,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -126,7 +48,7 @@ class InForce:
     absolute_curve: Curve
     focus: float
     overhead: float
-    #: Each employee's own run's value of the keys of :data:`EACH_RUN` in which a
+    #: Each employee's own run's value of the keys of :data:`~.each_run.EACH_RUN` in which a
     #: cohort's runs differ, (n,) (:meth:`value`); empty for a run alone.
     own_values: Mapping[str, Array] = field(default_factory=dict, repr=False, compare=False)
     #: How many runs of equal size this policy is in force for, end to end (1 alone).
@@ -149,7 +71,7 @@ class InForce:
         )
 
     def value(self, key: str, *, per_key_result: bool = False) -> float | Array:
-        """``key``'s value (a key of :data:`EACH_RUN`) as each employee weighs it.
+        """``key``'s value (a key of :data:`~.each_run.EACH_RUN`) as each employee weighs it.
 
         The scenario's, or in a cohort whose runs differ in it, each
         employee's own run's: shape (n,), or (n, 1) ``per_key_result``.
@@ -157,10 +79,20 @@ class InForce:
         """
         own = self.own_values.get(key)
         if own is None:
-            group, name = _EACH_RUN_PARTS[key]
+            group, name = PARTS[key]
             scenario_value: float = getattr(getattr(self.scenario, group), name)
             return scenario_value
         return own[:, None] if per_key_result else own
+
+    def value_of(self, key: str, f: Callable[[float], float]) -> float | Array:
+        """``f`` of ``key``'s value (a key of :data:`~.each_run.EACH_RUN`): of the
+        scenario's, or in a cohort whose runs differ in it, of each run's, once a run
+        and on the number as alone, each employee given its run's result, (n,)."""
+        own = self.own_values.get(key)
+        if own is None:
+            return f(float(self.value(key)))
+        size = len(own) // self.runs
+        return np.repeat(np.asarray([f(float(v)) for v in own[::size]]), size)
 
     def stacked(self, policies: Sequence[InForce], sizes: Sequence[int]) -> InForce:
         """This policy for a cohort of runs under ``policies`` (:func:`same_but_each`)
@@ -169,7 +101,7 @@ class InForce:
         first = policies[0].scenario
         own = {}
         if any(p.scenario is not first and p.scenario != first for p in policies[1:]):
-            for key, (group, name) in _EACH_RUN_PARTS.items():
+            for key, (group, name) in PARTS.items():
                 values = [getattr(getattr(p.scenario, group), name) for p in policies]
                 if any(v != values[0] for v in values[1:]):
                     own[key] = np.repeat(np.asarray(values, dtype=float), sizes)
@@ -228,6 +160,13 @@ class InForce:
         self._memo["believed"] = (coupling_belief.copy(), payoff)
         return payoff
 
+    def habit_adjustment(self, weeks_between: float) -> float | Array:
+        """:func:`~.choices.habit_adjustment` of a choice repeated every
+        ``weeks_between`` weeks, at ``behaviour.habit_weeks`` (each run's in a cohort)."""
+        return self.value_of(
+            "behaviour.habit_weeks", lambda weeks: choices.habit_adjustment(weeks_between, weeks)
+        )
+
     @property
     def krs(self) -> int:
         return self.scenario.okr.krs_per_person
@@ -266,30 +205,22 @@ class InForce:
 
 def same_but_each(a: InForce, b: InForce) -> bool:
     """Whether runs under ``a`` and ``b`` can step as one cohort: the same policy,
-    but for values of :data:`EACH_RUN` (:func:`cohort_key`)."""
+    but for values of :data:`~.each_run.EACH_RUN` (:func:`cohort_key`)."""
     return cohort_key(a) == cohort_key(b)
 
 
 def cohort_key(policy: InForce) -> Hashable:
     """What runs must share to step as one cohort: the scenario in force without
-    the keys of :data:`EACH_RUN` (as JSON, whose floats read back exactly), and
+    the keys of :data:`~.each_run.EACH_RUN` (as JSON, whose floats read back exactly), and
     what follows from it and the public figures (payoffs, curves, focus,
     overhead), but for where the score curve's knots sit and their blur (a
     forced ranking's follow each run's peers; :meth:`Curve.stacked`).  Made
     once per policy, so runs are grouped by a look-up."""
     key = policy._memo.get("cohort_key")
     if key is None:
-        scenario = policy.scenario.model_dump_json(exclude=_EXCLUDED)
+        scenario = policy.scenario.model_dump_json(exclude=EXCLUDED)
         weights: dict[str, Any] = dict.fromkeys(JUDGMENT_WEIGHTS.values(), 0.0)
         payoff = replace(policy.payoff, curve=policy.payoff.curve.form, **weights)
         key = (scenario, payoff, policy.absolute_curve, policy.focus, policy.overhead)
         policy._memo["cohort_key"] = key
     return key
-
-
-#: Each key of :data:`EACH_RUN`, in order, with its group and name.
-_EACH_RUN_PARTS = {key: tuple(key.split(".")) for key in sorted(EACH_RUN)}
-#: :data:`EACH_RUN` as pydantic's ``exclude``: group → its keys.
-_EXCLUDED: dict[str, set[str]] = {}
-for _group, _name in _EACH_RUN_PARTS.values():
-    _EXCLUDED.setdefault(_group, set()).add(_name)

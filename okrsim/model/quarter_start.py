@@ -89,7 +89,7 @@ def open_quarter(state: QuarterStartState, draws: QuarterStartDraws) -> None:
         weeks=WEEKS_PER_QUARTER,
     )
     state.rule_draws = draws.rules
-    decision_rules.choose(wf, s, draws.rules)
+    decision_rules.choose(wf, policy, draws.rules)
     target_setting.quarter_expectations(wf, policy, state.org.aspirational)
     state.manager_view = target_setting.manager_estimate(wf, policy, draws.estimate_noise)
     if s.okr.enabled:

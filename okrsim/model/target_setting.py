@@ -101,9 +101,7 @@ def set_targets(
         # Habit: the offer moves part of the way from the multiple offered a
         # quarter ago; one who has offered none yet offers its best response.
         had = np.isfinite(wf.last_tau)
-        adjust = np.where(
-            had, choices.habit_adjustment(WEEKS_PER_QUARTER, s.behaviour.habit_weeks), 1.0
-        )
+        adjust = np.where(had, policy.habit_adjustment(WEEKS_PER_QUARTER), 1.0)
         offer = choices.habitual(np.where(had, wf.last_tau, best), best, adjust)
     wf.last_tau[:] = offer
     own = offer[:, None] * wf.expected

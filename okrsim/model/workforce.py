@@ -272,13 +272,12 @@ class Workforce:
             / (s.env.blocker_rate + s.env.raised_resolve_rate + s.judgment.coach_help),
         )
 
-    def weekly_adjustment(self, habit_weeks: float) -> Array:
-        """Share of the way each employee's weekly choices move to their best responses.
-
-        :func:`~okrsim.policies.choices.habit_adjustment` for a choice made
-        every week; 1 for one who has not made them in its seat yet.
-        """
-        return np.where(self.habitual, choices.habit_adjustment(1.0, habit_weeks), 1.0)
+    def weekly_adjustment(self, weekly: float | Array) -> Array:
+        """Share of the way each employee's weekly choices move to their best responses:
+        ``weekly``, :func:`~okrsim.policies.choices.habit_adjustment` for a choice made
+        every week (a number, or each employee's); 1 for one who has not made them in
+        its seat yet."""
+        return np.where(self.habitual, weekly, 1.0)
 
     def hire(self, seats: Array, newcomers: Workforce) -> None:
         """Newcomers take the ``seats`` (a boolean mask): their traits, beliefs at priors.

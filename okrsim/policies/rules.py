@@ -226,7 +226,7 @@ def _per_option(value: float | Array) -> float | Array:
     return value[:, None, None] if isinstance(value, np.ndarray) else value
 
 
-def logit_choice(attraction: ArrayLike, sensitivity: float, uniform: ArrayLike) -> Array:
+def logit_choice(attraction: ArrayLike, sensitivity: float | Array, uniform: ArrayLike) -> Array:
     """The option each employee picks for each decision by logit over attractions.
 
     ``P(j) ∝ exp(λ·A_j)`` over the menu's options (Camerer & Ho 1999's
@@ -248,7 +248,7 @@ def update_aspiration(aspiration: ArrayLike, outcome: ArrayLike, speed: float | 
     return a + speed * (np.asarray(outcome, dtype=float) - a)
 
 
-def search(option: ArrayLike, uniform: ArrayLike, size: int) -> Array:
+def search(option: ArrayLike, uniform: ArrayLike, size: int | Array) -> Array:
     """A local search: one decision's option moves 1 to ``size`` steps, within its menu.
 
     The decision is picked by ``uniform[:, 0]`` and the move by
@@ -273,7 +273,11 @@ def search(option: ArrayLike, uniform: ArrayLike, size: int) -> Array:
 
 
 def satisfice(
-    option: ArrayLike, outcome: ArrayLike, aspiration: ArrayLike, uniform: ArrayLike, size: int
+    option: ArrayLike,
+    outcome: ArrayLike,
+    aspiration: ArrayLike,
+    uniform: ArrayLike,
+    size: int | Array,
 ) -> Array:
     """Next period's options: the habit where the outcome met the aspiration, else a search.
 
