@@ -320,7 +320,7 @@ def test_reported_results_weigh_more_when_they_track_contribution():
 
 def test_coaching_falls_with_team_size_and_with_the_judged_share():
     def coaching(**overrides: object) -> float:
-        return InForce.read(scenario(**overrides), peer_attainment=(1.0, 0.15)).coaching
+        return float(InForce.read(scenario(**overrides), peer_attainment=(1.0, 0.15)).coaching())
 
     assert coaching(org__team_size=12) < coaching(org__team_size=4)
     assert coaching(comp__coupling=1.0) > coaching(comp__coupling=0.0)

@@ -17,6 +17,7 @@ import numpy as np
 
 from okrsim import rows
 from okrsim.model import decision_rules
+from okrsim.model.each_run import CLEARING_KEYS
 from okrsim.model.in_force import InForce
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -57,10 +58,20 @@ def surface_blockers(
         _raise(wf, tally, hidden & (week - wf.onset_week >= wait), week, week_in_quarter)
         return
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter
-    raised_rate = min(1.0, s.env.raised_resolve_rate + policy.coaching)
-    saved_weeks = choices.expected_blocked_weeks(
-        s.env.self_resolve_rate, weeks_left
-    ) - choices.expected_blocked_weeks(raised_rate, weeks_left)
+
+    def saved(self_rate: float, *raised: float) -> float:
+        rate = policy.raised_clearing(self_rate, *raised)
+        return float(
+            choices.expected_blocked_weeks(self_rate, weeks_left)
+            - choices.expected_blocked_weeks(rate, weeks_left)
+        )
+
+    def later(self_rate: float, *raised: float) -> float:
+        rate = policy.raised_clearing(self_rate, *raised)
+        return float(choices.delay_cost_weeks(self_rate, rate, weeks_left))
+
+    # each run's numbers as alone (powers of the clearing rates), per employee
+    saved_weeks = policy.per_run(CLEARING_KEYS, saved, per_key_result=True)
     weekly_output = (
         wf.capability_belief
         * wf.effort[:, 0]
@@ -80,12 +91,12 @@ def surface_blockers(
         mum_cost=wf.mum_cost[:, None],
     )
     wf.raise_gain[:] = np.where(hidden, gain, 0.0)
-    delay = choices.delay_cost_weeks(s.env.self_resolve_rate, raised_rate, weeks_left)
+    delay = policy.per_run(CLEARING_KEYS, later, per_key_result=True)
     now = hidden & choices.raise_now(
         gain,
         cost=wf.report_gain + wf.mum_cost[:, None] - credit[:, None],
         delay_loss=delay * s.env.blocker_severity * weekly_output * per_output,
-        self_rate=s.env.self_resolve_rate,
+        self_rate=policy.value("env.self_resolve_rate", per_key_result=True),
     )
     _raise(wf, tally, now, week, week_in_quarter)
 

@@ -32,6 +32,12 @@ JUDGMENT_WEIGHTS = {
     "judgment.failure_tolerance": "failure_tolerance",
     "judgment.inflation_penalty": "inflation_penalty",
 }
+#: What a manager's coaching is worked out from (:meth:`~.in_force.InForce.coaching_at`).
+COACHING_KEYS = ("judgment.coach_help", "judgment.review_hours")
+#: The clearing of blockers, raised or not: read per employee where they clear, and
+#: where a blocker's expected weeks are weighed, worked out once a run from its own
+#: numbers as alone (:meth:`~.in_force.InForce.per_run`).
+CLEARING_KEYS = ("env.self_resolve_rate", "env.raised_resolve_rate", *COACHING_KEYS)
 #: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
 #: Those read in a quarter are read through :meth:`~.in_force.InForce.value`,
 #: which gives each employee its own run's, and meet only operations that are
@@ -91,8 +97,10 @@ EACH_RUN = frozenset(
         # the learn rule's sensitivity (an (n, 1, 1) factor) and the satisficer's reach
         *("behaviour.choice_sensitivity", "behaviour.search_size"),
         # the habit's half-life: its share of the way a choice moves, worked out once
-        # a run from its number (InForce.value_of)
+        # a run from its number (InForce.per_run)
         "behaviour.habit_weeks",
+        # blockers' clearing and a manager's coaching
+        *CLEARING_KEYS,
     }
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from okrsim.model.each_run import EXCLUDED, JUDGMENT_WEIGHTS, MENU_KEYS, PARTS
+from okrsim.model.each_run import COACHING_KEYS, EXCLUDED, JUDGMENT_WEIGHTS, MENU_KEYS, PARTS
 from okrsim.params import Scenario
 from okrsim.policies import choices, rules
 from okrsim.policies.choices import Payoff
@@ -84,15 +84,29 @@ class InForce:
             return scenario_value
         return own[:, None] if per_key_result else own
 
-    def value_of(self, key: str, f: Callable[[float], float]) -> float | Array:
-        """``f`` of ``key``'s value (a key of :data:`~.each_run.EACH_RUN`): of the
-        scenario's, or in a cohort whose runs differ in it, of each run's, once a run
-        and on the number as alone, each employee given its run's result, (n,)."""
-        own = self.own_values.get(key)
-        if own is None:
-            return f(float(self.value(key)))
-        size = len(own) // self.runs
-        return np.repeat(np.asarray([f(float(v)) for v in own[::size]]), size)
+    def per_run(
+        self, keys: Sequence[str], f: Callable[..., float], *, per_key_result: bool = False
+    ) -> float | Array:
+        """``f`` of the values of ``keys`` (keys of :data:`~.each_run.EACH_RUN`): of
+        the scenario's, or in a cohort whose runs differ in any, of each run's, once a
+        run and on its numbers as alone, each employee given its run's result: (n,),
+        or (n, 1) ``per_key_result``."""
+        own = [self.own_values.get(key) for key in keys]
+        rows = next((len(values) for values in own if values is not None), 0)
+        if not rows:
+            return f(*(self.value(key) for key in keys))
+        size = rows // self.runs
+        results = [
+            f(
+                *(
+                    self.value(k) if v is None else float(v[r * size])
+                    for k, v in zip(keys, own, strict=True)
+                )
+            )
+            for r in range(self.runs)
+        ]
+        each = np.repeat(np.asarray(results, dtype=float), size)
+        return each[:, None] if per_key_result else each
 
     def stacked(self, policies: Sequence[InForce], sizes: Sequence[int]) -> InForce:
         """This policy for a cohort of runs under ``policies`` (:func:`same_but_each`)
@@ -160,11 +174,16 @@ class InForce:
         self._memo["believed"] = (coupling_belief.copy(), payoff)
         return payoff
 
+    def raised_clearing(self, self_rate: float, raised: float, *coaching: float) -> float:
+        """A raised blocker's weekly clearing chance: ``env.raised_resolve_rate`` plus the
+        manager's coaching (:meth:`coaching_at` of ``coaching``), at most 1."""
+        return min(1.0, raised + self.coaching_at(*coaching))
+
     def habit_adjustment(self, weeks_between: float) -> float | Array:
         """:func:`~.choices.habit_adjustment` of a choice repeated every
         ``weeks_between`` weeks, at ``behaviour.habit_weeks`` (each run's in a cohort)."""
-        return self.value_of(
-            "behaviour.habit_weeks", lambda weeks: choices.habit_adjustment(weeks_between, weeks)
+        return self.per_run(
+            ["behaviour.habit_weeks"], lambda weeks: choices.habit_adjustment(weeks_between, weeks)
         )
 
     @property
@@ -177,17 +196,20 @@ class InForce:
         a = self.scenario.assumptions
         return choices.target_grid(a.min_target_offer, a.max_target_offer)
 
-    @property
-    def coaching(self) -> float:
+    def coaching(self, *, per_key_result: bool = False) -> float | Array:
+        """Extra weekly clearing chance a raised blocker gets from its manager
+        (:meth:`coaching_at`; in a cohort, each employee's run's: :meth:`per_run`)."""
+        return self.per_run(COACHING_KEYS, self.coaching_at, per_key_result=per_key_result)
+
+    def coaching_at(self, coach_help: float, review_hours: float) -> float:
         """Extra weekly clearing chance a raised blocker gets from its manager.
 
-        A manager's time is finite: judging each report takes
-        ``judgment.review_hours`` of it for the judged share of the rating,
-        and that time is taken from coaching.
+        A manager's time is finite: judging each report takes ``review_hours``
+        (``judgment.review_hours``) of it for the judged share of the rating,
+        and that time is taken from coaching (``judgment.coach_help``).
         """
-        s = self.scenario
-        judging = float(self.payoff.judged) * s.judgment.review_hours * s.org.team_size
-        return s.judgment.coach_help * max(0.0, 1.0 - judging)
+        judging = float(self.payoff.judged) * review_hours * self.scenario.org.team_size
+        return coach_help * max(0.0, 1.0 - judging)
 
     def negotiation_hours(self, week_in_quarter: int) -> float:
         """Share of this week spent negotiating targets (a quarter's first week).

@@ -115,8 +115,10 @@ def work(
     # Blockers clear: raised ones faster (the manager's coaching, colleagues' help).
     rate = np.where(
         wf.raised,
-        env.raised_resolve_rate + policy.coaching + np.minimum(received, 1.0)[:, None],
-        env.self_resolve_rate,
+        policy.value("env.raised_resolve_rate", per_key_result=True)
+        + policy.coaching(per_key_result=True)
+        + np.minimum(received, 1.0)[:, None],
+        policy.value("env.self_resolve_rate", per_key_result=True),
     )
     cleared = wf.blocked & (draws["resolve"] < rate)
     never_raised = cleared & ~wf.raised
