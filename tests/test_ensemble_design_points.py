@@ -186,8 +186,8 @@ def test_a_point_that_differs_in_another_value_steps_apart(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     base = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 1}})
-    other = base.with_overrides({"behaviour.luck_sd": 0.3}, source="another luck")
-    assert "behaviour.luck_sd" not in EACH_RUN
+    other = base.with_overrides({"behaviour.hours_elasticity": 0.3}, source="another elasticity")
+    assert "behaviour.hours_elasticity" not in EACH_RUN
     states = stepped_states(monkeypatch)
     run_many([base, other], [1, 2])
     assert {s.workforce.n for s in states} == {3 * base.org.team_size}

@@ -54,9 +54,14 @@ def test_a_stacked_curve_gives_each_runs_rows_its_curve_alone() -> None:
         # employees along the last axis
         assert bits(stacked.flat()(mu.T)[:, rows]) == bits(curve(mu[rows].T))
     # the first and last runs share their numbers but are not neighbours: three pieces
-    assert [(part.start, part.stop) for part, _ in stacked.pieces] == [(0, 4), (4, 7), (7, 12)]
-    assert [curve for _, curve in stacked.pieces] == list(CURVES)
-    assert Curve.stacked([CURVES[0], CURVES[2]], (2, 2)) is CURVES[0]
+    pieces = stacked.pieces(0.2, 12)
+    assert [(part.start, part.stop) for part, _, _ in pieces] == [(0, 4), (4, 7), (7, 12)]
+    assert [curve for _, curve, _ in pieces] == list(CURVES)
+    # a spread per row splits the rows where it changes too
+    one = Curve.stacked(CURVES[:1] * 3, SIZES)
+    spreads = np.repeat([0.1, 0.1, 0.3], SIZES)
+    cut = [(p.start, p.stop, sd) for p, _, sd in one.pieces(spreads, 12)]
+    assert cut == [(0, 7, 0.1), (7, 12, 0.3)]
 
 
 @pytest.mark.parametrize("shared", [True, False])

@@ -28,7 +28,7 @@ from okrsim.policies.curves import Array
 
 def blockers_appear(wf: Workforce, policy: InForce, onset_u: Array, week: int) -> None:
     """New blockers strike unblocked key results; their onset week is kept."""
-    new = ~wf.blocked & (onset_u < policy.scenario.env.blocker_rate)
+    new = ~wf.blocked & (onset_u < policy.value("env.blocker_rate", per_key_result=True))
     wf.blocked |= new
     wf.raised &= ~new
     wf.onset_week[new] = week
@@ -80,7 +80,8 @@ def surface_blockers(
         * policy.focus
         / krs
     )[:, None]
-    output_saved = saved_weeks * s.env.blocker_severity * weekly_output
+    severity = policy.value("env.blocker_severity", per_key_result=True)
+    output_saved = saved_weeks * severity * weekly_output
     # the rating mark expected for one more piece of bad news, net of any credit
     credit = -policy.value("behaviour.extrinsic_weight") * wf.bad_news_belief
     gain = choices.raise_gain(
@@ -95,7 +96,7 @@ def surface_blockers(
     now = hidden & choices.raise_now(
         gain,
         cost=wf.report_gain + wf.mum_cost[:, None] - credit[:, None],
-        delay_loss=delay * s.env.blocker_severity * weekly_output * per_output,
+        delay_loss=delay * severity * weekly_output * per_output,
         self_rate=policy.value("env.self_resolve_rate", per_key_result=True),
     )
     _raise(wf, tally, now, week, week_in_quarter)

@@ -27,7 +27,7 @@ import numpy as np
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import PublicFigures, by_key_result
-from okrsim.model.outlook import attainment_outlook, ratchet_claw_back, relative_sd
+from okrsim.model.outlook import attainment_outlook, policy_sd, ratchet_claw_back
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
@@ -93,7 +93,7 @@ def book(
     now = attainment_outlook(wf, policy, LAST_WEEK, worked=True)
     # next quarter as this one looked at its start: expected output over target
     mu_next = wf.expected / target
-    later = (mu_next, relative_sd(s, WEEKS_PER_QUARTER) * mu_next)
+    later = (mu_next, policy_sd(policy, WEEKS_PER_QUARTER, per_key_result=True) * mu_next)
     booked = np.maximum(wf.progress, 0.0) / target
     most = policy.value("env.booking_bound", per_key_result=True)
     bound = np.minimum(most * wf.expected / target, booked)

@@ -38,6 +38,13 @@ COACHING_KEYS = ("judgment.coach_help", "judgment.review_hours")
 #: where a blocker's expected weeks are weighed, worked out once a run from its own
 #: numbers as alone (:meth:`~.in_force.InForce.per_run`).
 CLEARING_KEYS = ("env.self_resolve_rate", "env.raised_resolve_rate", *COACHING_KEYS)
+#: What one's relative uncertainty about a quarter's output is made of, in the
+#: order :func:`~okrsim.model.outlook.relative_sd` takes them: a number worked out
+#: once a run from its own values, as alone (:func:`~okrsim.model.outlook.policy_sd`).
+SPREAD_KEYS = (
+    *("behaviour.luck_sd", "behaviour.self_knowledge_sd"),
+    *("env.blocker_severity", "env.blocker_rate", "assumptions.blocker_spread"),
+)
 #: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
 #: Those read in a quarter are read through :meth:`~.in_force.InForce.value`,
 #: which gives each employee its own run's, and meet only operations that are
@@ -101,6 +108,9 @@ EACH_RUN = frozenset(
         "behaviour.habit_weeks",
         # blockers' clearing and a manager's coaching
         *CLEARING_KEYS,
+        # one's uncertainty about a quarter's output (and where luck and blockers
+        # strike, per employee; luck is drawn from each run's own scenario)
+        *SPREAD_KEYS,
     }
 )
 

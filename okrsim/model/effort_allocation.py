@@ -182,11 +182,10 @@ def week_options(
     s, p = policy.scenario, policy.payoff
     coupling = wf.coupling_belief * float(s.okr.enabled)
     judged = 1.0 - coupling
-    env = s.env
     x = policy.value("behaviour.extrinsic_weight")
     # Juggling many streams of work costs focus on everything one does.
     c_hat = wf.capability_belief * policy.focus
-    stall = 1.0 - env.blocker_severity * wf.blocked
+    stall = 1.0 - policy.value("env.blocker_severity", per_key_result=True) * wf.blocked
     w_kr = c_hat * rows.mean(per_output * stall)
     # Rating units per unit of value contributed, as judgment was seen to credit it
     # (the judged share, as believed, is the one place exploration's risk reads it).

@@ -84,6 +84,13 @@ class InForce:
             return scenario_value
         return own[:, None] if per_key_result else own
 
+    def kept(self, name: str, make: Callable[[], Any]) -> Any:
+        """``make()``, worked out once while this policy is in force (a quarter's
+        figure read every week)."""
+        if name not in self._memo:
+            self._memo[name] = make()
+        return self._memo[name]
+
     def per_run(
         self, keys: Sequence[str], f: Callable[..., float], *, per_key_result: bool = False
     ) -> float | Array:

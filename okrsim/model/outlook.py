@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 
+from okrsim.model.each_run import SPREAD_KEYS
 from okrsim.model.in_force import InForce
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
@@ -35,11 +36,38 @@ def relative_sd(scenario: Scenario, weeks_left: int) -> float:
     ``assumptions.blocker_spread`` (the form is an assumption).
     """
     s = scenario
+    values = (getattr(getattr(s, group), name) for group, name in map(_parts, SPREAD_KEYS))
+    return _relative_sd(*values, weeks_left=weeks_left)
+
+
+def policy_sd(policy: InForce, weeks_left: int, *, per_key_result: bool = False) -> float | Array:
+    """:func:`relative_sd` under the policy in force: in a cohort whose runs differ
+    in what it is made of, each run's (worked out once a run, as alone), per employee."""
+    return policy.per_run(
+        SPREAD_KEYS,
+        lambda *values: _relative_sd(*values, weeks_left=weeks_left),
+        per_key_result=per_key_result,
+    )
+
+
+def _relative_sd(
+    luck_sd: float,
+    self_knowledge_sd: float,
+    severity: float,
+    rate: float,
+    spread: float,
+    *,
+    weeks_left: int,
+) -> float:
     weeks = max(weeks_left, 1)
-    luck = s.behaviour.luck_sd / np.sqrt(weeks)
-    spread = s.assumptions.blocker_spread
-    blockers = s.env.blocker_severity * np.sqrt(s.env.blocker_rate * weeks) / weeks * spread
-    return float(np.sqrt(luck**2 + s.behaviour.self_knowledge_sd**2 + blockers**2))
+    luck = luck_sd / np.sqrt(weeks)
+    blockers = severity * np.sqrt(rate * weeks) / weeks * spread
+    return float(np.sqrt(luck**2 + self_knowledge_sd**2 + blockers**2))
+
+
+def _parts(key: str) -> tuple[str, str]:
+    group, name = key.split(".")
+    return group, name
 
 
 def weekly_forecast(wf: Workforce, policy: InForce, intensity: Array | float = 1.0) -> Array:
@@ -77,7 +105,7 @@ def attainment_outlook(
     weekly = weekly_forecast(wf, policy, planned)
     target = wf.target * wf.par
     mu = (wf.progress * wf.perception[:, None] + weekly * weeks_left) / target
-    sd = relative_sd(policy.scenario, weeks_left) * weekly * weeks_left / target
+    sd = policy_sd(policy, weeks_left, per_key_result=True) * weekly * weeks_left / target
     return mu, np.maximum(sd, 0.02)
 
 
@@ -89,16 +117,22 @@ def ratchet_claw_back(wf: Workforce, policy: InForce) -> Array:
     unit reported to cost ``α̂·f'`` at next quarter's target, weighed with a
     whole quarter's uncertainty.
     """
-    next_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
+    return wf.ratchet_belief[:, None] * policy.kept("claw_back", lambda: _slope_at_target(policy))
+
+
+def _slope_at_target(policy: InForce) -> float | Array:
+    """The score's slope at attainment 1, next quarter's uncertainty: a number, or in
+    a cohort whose runs' curves or uncertainties differ, each run's, (n, 1)."""
+    next_sd = policy_sd(policy, WEEKS_PER_QUARTER)
     curve = policy.payoff.curve
-    if not curve.per_row:
-        return wf.ratchet_belief[:, None] * _marginal_at_target(curve, next_sd)
-    # each run's rows at its own curve (runs stepped together, Curve.stacked)
+    if not curve.per_row and np.ndim(next_sd) == 0:
+        return _marginal_at_target(curve, float(next_sd))
+    rows = np.size(next_sd) if np.ndim(next_sd) else curve.row_count
     slopes = [
-        np.full(part.stop - part.start, _marginal_at_target(own, next_sd))
-        for part, own in curve.pieces
+        np.full(part.stop - part.start, _marginal_at_target(own, sd))
+        for part, own, sd in curve.pieces(next_sd, rows)
     ]
-    return wf.ratchet_belief[:, None] * np.concatenate(slopes)[:, None]
+    return np.concatenate(slopes)[:, None]
 
 
 @functools.lru_cache(maxsize=choices.CURVES_CACHED)

@@ -26,7 +26,7 @@ import numpy as np
 
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
-from okrsim.model.outlook import relative_sd, weekly_forecast
+from okrsim.model.outlook import policy_sd, weekly_forecast
 from okrsim.model.stacked_choice import own_rows
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
@@ -133,13 +133,13 @@ def _best_offers(wf: Workforce, policy: InForce) -> tuple[Array, Array]:
         "pull": wf.pull_belief,
         "ask": wf.ask_belief,
     }
-    rel_sd = relative_sd(policy.scenario, WEEKS_PER_QUARTER)
+    rel_sd = policy_sd(policy, WEEKS_PER_QUARTER)
     pulled = wf.pull_belief.reshape(policy.runs, -1).any(axis=1)
     runs = policy.runs if pulled.any() and not pulled.all() else 1
     parts = [slice(r * wf.n // runs, (r + 1) * wf.n // runs) for r in range(runs)]
     chosen = [
         choices.choose_target(
-            rel_sd,
+            rel_sd[part] if isinstance(rel_sd, np.ndarray) else rel_sd,
             payoff=own_rows(payoff, part, wf.n),
             **{k: v[part] if isinstance(v, np.ndarray) else v for k, v in each.items()},
             offers=policy.target_offers,
@@ -205,7 +205,7 @@ def _revision_asked(
     """Which key results an optimiser asks to revise, and the targets it proposes."""
     s = policy.scenario
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
-    x, rel_sd = policy.value("behaviour.extrinsic_weight"), relative_sd(s, weeks_left)
+    x, rel_sd = policy.value("behaviour.extrinsic_weight"), policy_sd(policy, weeks_left)
     tau, utilities = choices.choose_target(
         rel_sd,
         payoff=p,

@@ -83,7 +83,8 @@ def work(
     # A KR that needs an upstream team's result stalls while that team is behind.
     dep_blocked = org.dependency_blocked(wf.blocked)
     tally.dependency_weeks += rows.total(dep_blocked)
-    stall = 1.0 - env.blocker_severity * np.maximum(wf.blocked, dep_blocked)
+    severity = policy.value("env.blocker_severity", per_key_result=True)
+    stall = 1.0 - severity * np.maximum(wf.blocked, dep_blocked)
     # Help: each teammate receives an equal part of the team's help; its value
     # saturates (help_value·sat·(1 − e^{−r/sat})).
     help_out = productivity * help_

@@ -162,7 +162,7 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] | Non
 # -- target setting ------------------------------------------------------------
 def target_utility(
     tau: ArrayLike,
-    rel_sd: float,
+    rel_sd: float | Array,
     *,
     payoff: Payoff,
     extrinsic: ArrayLike,
@@ -194,7 +194,7 @@ def target_utility(
     """
     tau = np.asarray(tau, dtype=float)
     stated = tau if offer is None else np.asarray(offer, dtype=float)
-    mean_score, var_score, shortfall = target_moments(tau, float(rel_sd), payoff)
+    mean_score, var_score, shortfall = target_moments(tau, rel_sd, payoff)
     risk = 0.5 * np.asarray(risk_aversion, dtype=float) / payoff.settlement_quarters
     formula = mean_score - risk * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
@@ -202,7 +202,7 @@ def target_utility(
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (stated - 1.0) ** 2
 
 
-def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array]:
+def target_moments(tau: Array, rel_sd: float | Array, payoff: Payoff) -> tuple[Array, Array, Array]:
     """Mean and variance of the score and expected shortfall for targets ``tau``.
 
     They depend only on the target multiple and the relative uncertainty, not
@@ -210,12 +210,13 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
     targets that differ by agent (each weighs its offers' *resulting*
     targets) they are read off a table over :data:`TAU_TABLE`, linearly
     interpolated: a table step of 0.0025 is a fiftieth of the offer grid's.
-    Under a curve whose numbers are each employee's run's
-    (:attr:`Curve.per_row`), each run's rows get its own curve's, per
-    employee (targets along the leading axis or shared).
+    Under a curve whose numbers, or an uncertainty that, are each employee's
+    run's (:attr:`Curve.per_row`; ``rel_sd`` per employee), each run's rows
+    get its own run's, per employee (targets along the leading axis or shared).
     """
-    if payoff.curve.per_row:
+    if payoff.curve.per_row or np.ndim(rel_sd):
         return _moments_by_run(tau, rel_sd, payoff)
+    rel_sd = float(rel_sd)
     if tau.ndim <= 1:
         return _moments(tau, rel_sd, payoff.curve)
     flat = tau.ravel()
@@ -226,13 +227,14 @@ def target_moments(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Ar
     return mean, var, shortfall
 
 
-def _moments_by_run(tau: Array, rel_sd: float, payoff: Payoff) -> tuple[Array, Array, Array]:
-    """:func:`target_moments` of each run's rows under its own curve, stacked."""
+def _moments_by_run(
+    tau: Array, rel_sd: float | Array, payoff: Payoff
+) -> tuple[Array, Array, Array]:
+    """:func:`target_moments` of each run's rows under its own curve and uncertainty."""
+    rows = tau.shape[0] if tau.ndim > 1 else np.size(rel_sd) if np.ndim(rel_sd) else 0
     parts = []
-    for part, curve in payoff.curve.pieces:
-        own = target_moments(
-            tau[part] if tau.ndim > 1 else tau, rel_sd, replace(payoff, curve=curve)
-        )
+    for part, curve, sd in payoff.curve.pieces(rel_sd, rows or payoff.curve.row_count):
+        own = target_moments(tau[part] if tau.ndim > 1 else tau, sd, replace(payoff, curve=curve))
         count = part.stop - part.start
         parts.append([m if tau.ndim > 1 else np.broadcast_to(m, (count, *m.shape)) for m in own])
     mean, var, shortfall = (np.concatenate(column) for column in zip(*parts, strict=True))
@@ -270,7 +272,7 @@ def _moments(tau: Array, rel_sd: float, curve: Curve) -> tuple[Array, Array, Arr
 
 
 def choose_target(
-    rel_sd: float,
+    rel_sd: float | Array,
     *,
     payoff: Payoff,
     extrinsic: ArrayLike,

@@ -26,7 +26,6 @@ Shapes (attainment ``a`` = measured progress / target):
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -164,19 +163,32 @@ class Curve:
             return cut
         return cut._mapped(lambda v: float(np.asarray(v).flat[0]))
 
-    @functools.cached_property
-    def pieces(self) -> list[tuple[slice, Curve]]:
-        """Consecutive rows that share their numbers, each with its curve as numbers
-        (one piece of every row for a curve of numbers).  Worked out once a curve."""
-        if not self.per_row:
-            return [(slice(None), self)]
-        numbers = self._numbers()
+    def pieces(self, spread: float | Array, rows: int) -> list[tuple[slice, Curve, float]]:
+        """Consecutive rows of ``rows`` that share the curve's numbers and ``spread``
+        (a number, or one per row: each run's of a cohort), each with its curve as
+        numbers and its spread as a number: what a use that needs numbers (a cached
+        table, a slope at target) reads each run's rows with."""
+        if not self.per_row and np.ndim(spread) == 0:
+            return [(slice(0, rows), self, float(spread))]
+        spreads = np.broadcast_to(np.asarray(spread, dtype=float), (rows,))
+        numbers = np.column_stack([spreads, *([self._numbers()] if self.per_row else [])])
         starts = [0, *(np.flatnonzero((numbers[1:] != numbers[:-1]).any(axis=1)) + 1)]
-        ends = [*starts[1:], len(numbers)]
+        ends = [*starts[1:], rows]
         return [
-            (slice(start, end), self._mapped(lambda v, at=start: float(np.asarray(v).flat[at])))
+            (slice(start, end), self._at(start), float(spreads[start]))
             for start, end in zip(starts, ends, strict=True)
         ]
+
+    @property
+    def row_count(self) -> int:
+        """How many employees' rows a :attr:`per_row` curve holds (0 for numbers)."""
+        return len(self._numbers()) if self.per_row else 0
+
+    def _at(self, row: int) -> Curve:
+        """Row ``row``'s curve, as numbers."""
+        if not self.per_row:
+            return self
+        return self._mapped(lambda v: float(np.asarray(v).flat[row]))
 
     def _numbers(self) -> Array:
         """Each row's knots and blur, (n, knots + 1)."""
