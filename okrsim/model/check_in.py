@@ -36,6 +36,8 @@ from okrsim.policies.curves import Array
 BIAS_TOLERANCE = 0.1
 #: First week (0-based) of a quarter's last four, where late-quarter behaviour is read.
 LATE_WEEK = 9
+#: The report shadings' extent (:func:`~okrsim.policies.choices.shading_grid`).
+SHADING_EXTENT = ("assumptions.max_shading_down", "assumptions.max_shading_up")
 #: The mid-quarter check-in (0-based: week 7), where falling behind is read for
 #: ``effort_cut_behind``; the weeks up to it and after it are compared.
 MIDPOINT_WEEK = 6
@@ -127,7 +129,10 @@ def reporting(
         goal_reach=policy.value("assumptions.goal_reach", per_key_result=True),
     )
     options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
-    question = choices.ShadingQuestion(mu, sd, payoff=p, stakes=stakes, options=options)
+    by_run = policy.each_run(SHADING_EXTENT, choices.shading_grid) or []
+    question = choices.ShadingQuestion(
+        mu, sd, payoff=p, stakes=stakes, options=options, options_by_run=tuple(by_run)
+    )
     return Reporting(perceived, target, pace_share, question)
 
 

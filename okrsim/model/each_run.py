@@ -111,6 +111,10 @@ EACH_RUN = frozenset(
         # one's uncertainty about a quarter's output (and where luck and blockers
         # strike, per employee; luck is drawn from each run's own scenario)
         *SPREAD_KEYS,
+        # the extents of the report shadings and target offers weighed: a cohort whose
+        # runs differ in them answers those choices run by run, each on its own grid
+        *("assumptions.max_shading_down", "assumptions.max_shading_up"),
+        *("assumptions.min_target_offer", "assumptions.max_target_offer"),
     }
 )
 

@@ -98,12 +98,22 @@ class InForce:
         the scenario's, or in a cohort whose runs differ in any, of each run's, once a
         run and on its numbers as alone, each employee given its run's result: (n,),
         or (n, 1) ``per_key_result``."""
+        results = self.each_run(keys, f)
+        if results is None:
+            return f(*(self.value(key) for key in keys))
+        rows = next(len(v) for v in self.own_values.values())
+        each = np.repeat(np.asarray(results, dtype=float), rows // self.runs)
+        return each[:, None] if per_key_result else each
+
+    def each_run[T](self, keys: Sequence[str], f: Callable[..., T]) -> list[T] | None:
+        """``f`` of each run's values of ``keys``, on its numbers as alone, where a
+        cohort's runs differ in any of them; None where they do not."""
         own = [self.own_values.get(key) for key in keys]
         rows = next((len(values) for values in own if values is not None), 0)
         if not rows:
-            return f(*(self.value(key) for key in keys))
+            return None
         size = rows // self.runs
-        results = [
+        return [
             f(
                 *(
                     self.value(k) if v is None else float(v[r * size])
@@ -112,8 +122,6 @@ class InForce:
             )
             for r in range(self.runs)
         ]
-        each = np.repeat(np.asarray(results, dtype=float), size)
-        return each[:, None] if per_key_result else each
 
     def stacked(self, policies: Sequence[InForce], sizes: Sequence[int]) -> InForce:
         """This policy for a cohort of runs under ``policies`` (:func:`same_but_each`)

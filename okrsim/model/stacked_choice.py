@@ -35,8 +35,9 @@ def answer_runs(
     ``asked``: a state's question and its runs' rows (one slice for a run
     alone, one per run for a cohort).  The code path is chosen by tests on
     whole arrays (:meth:`~ShadingQuestion.branches`), so a cohort whose runs'
-    rows would take different paths alone is answered run by run; the pieces
-    then stack with any question on their path (:func:`answer_together`).
+    rows would take different paths alone, or whose runs weigh different
+    options, is answered run by run; the pieces then stack with any question
+    on their path (:func:`answer_together`).
     """
     pieces: list[ShadingQuestion] = []
     owners: list[int] = []
@@ -44,7 +45,10 @@ def answer_runs(
         if question is None:
             continue
         same_path = len(set(question.branches_by_run(len(rows)))) == 1
-        parts = [question] if same_path else [_rows_of(question, r) for r in rows]
+        if same_path and not question.options_by_run:
+            parts = [question]
+        else:
+            parts = [_rows_of(question, r, i) for i, r in enumerate(rows)]
         pieces.extend(parts)
         owners.extend([index] * len(parts))
     answers: list[ShadingAnswer | None] = [None] * len(asked)
@@ -55,15 +59,16 @@ def answer_runs(
     return answers
 
 
-def _rows_of(question: ShadingQuestion, rows: slice) -> ShadingQuestion:
-    """The question of a cohort's run: its rows of every per-employee array."""
+def _rows_of(question: ShadingQuestion, rows: slice, run: int) -> ShadingQuestion:
+    """The question of a cohort's ``run``: its rows of every per-employee array, and
+    its own options."""
     n = len(question.mu_attainment)
     return ShadingQuestion(
         question.mu_attainment[rows],
         question.sd_attainment[rows],
         payoff=own_rows(question.payoff, rows, n),
         stakes=own_rows(question.stakes, rows, n),
-        options=question.options,
+        options=question.options_by_run[run] if question.options_by_run else question.options,
     )
 
 

@@ -22,6 +22,8 @@ docs/ODD.md §7.3 (target setting).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from okrsim.model import decision_rules
@@ -133,18 +135,39 @@ def _best_offers(wf: Workforce, policy: InForce) -> tuple[Array, Array]:
         "pull": wf.pull_belief,
         "ask": wf.ask_belief,
     }
-    rel_sd = policy_sd(policy, WEEKS_PER_QUARTER)
     pulled = wf.pull_belief.reshape(policy.runs, -1).any(axis=1)
-    runs = policy.runs if pulled.any() and not pulled.all() else 1
+    split = bool(pulled.any() and not pulled.all())
+    return _choose_by_run(wf, policy, payoff, WEEKS_PER_QUARTER, each, split=split)
+
+
+#: The target multiples' extent (:func:`~okrsim.policies.choices.target_grid`).
+OFFER_EXTENT = ("assumptions.min_target_offer", "assumptions.max_target_offer")
+
+
+def _choose_by_run(
+    wf: Workforce,
+    policy: InForce,
+    payoff: choices.Payoff,
+    weeks_left: int,
+    each: dict[str, Any],
+    *,
+    split: bool,
+) -> tuple[Array, Array]:
+    """:func:`~.choices.choose_target` with ``weeks_left``'s uncertainty and the
+    per-employee arguments ``each``: in a cohort, run by run where ``split`` or
+    where its runs weigh different offers (each its own), as each would alone."""
+    rel_sd = policy_sd(policy, weeks_left)
+    grids = policy.each_run(OFFER_EXTENT, choices.target_grid)
+    runs = policy.runs if split or grids is not None else 1
     parts = [slice(r * wf.n // runs, (r + 1) * wf.n // runs) for r in range(runs)]
     chosen = [
         choices.choose_target(
             rel_sd[part] if isinstance(rel_sd, np.ndarray) else rel_sd,
             payoff=own_rows(payoff, part, wf.n),
             **{k: v[part] if isinstance(v, np.ndarray) else v for k, v in each.items()},
-            offers=policy.target_offers,
+            offers=grids[r] if grids is not None else policy.target_offers,
         )
-        for part in parts
+        for r, part in enumerate(parts)
     ]
     return np.concatenate([b for b, _ in chosen]), np.concatenate([u for _, u in chosen])
 
@@ -206,14 +229,12 @@ def _revision_asked(
     s = policy.scenario
     weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
     x, rel_sd = policy.value("behaviour.extrinsic_weight"), policy_sd(policy, weeks_left)
-    tau, utilities = choices.choose_target(
-        rel_sd,
-        payoff=p,
-        extrinsic=x,
-        risk_aversion=wf.risk_aversion,
-        honesty_cost=wf.honesty * policy.value("behaviour.target_scrutiny"),
-        offers=policy.target_offers,
-    )
+    each = {
+        "extrinsic": x,
+        "risk_aversion": wf.risk_aversion,
+        "honesty_cost": wf.honesty * policy.value("behaviour.target_scrutiny"),
+    }
+    tau, utilities = _choose_by_run(wf, policy, p, weeks_left, each, split=False)
     # the target in force was stated already: keeping it costs no new statement
     u_now = choices.target_utility(
         current / np.maximum(expected, 1e-9),

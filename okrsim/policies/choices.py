@@ -997,6 +997,9 @@ class ShadingQuestion:
     payoff: Payoff
     stakes: ReportStakes
     options: Array
+    #: In a cohort whose runs weigh different options, each run's (its rows in
+    #: order, runs of equal size); the question is then answered run by run.
+    options_by_run: tuple[Array, ...] = ()
 
     def branches(self) -> tuple[bool, ...]:
         """The tests :func:`choose_shading` makes on whole arrays, which pick its code path.
