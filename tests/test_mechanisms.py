@@ -573,12 +573,16 @@ def test_no_ratchet_is_seen_where_targets_do_not_follow_reports(rule):
     np.testing.assert_allclose(pull_seen, 0.0, atol=0.05)  # ... so no ratchet is learned
 
 
+def in_force(s: Scenario) -> InForce:
+    return InForce.read(s, peer_attainment=(1.0, 0.15))
+
+
 def test_full_visibility_removes_a_teams_priority_error_and_none_keeps_it():
     error, shock = np.array([0.5, -1.2, 0.0]), np.zeros(3)
     seeing = scenario(env__strategy_visibility=1.0)
     blind = scenario(env__strategy_visibility=0.0, env__okr_visibility=0.0)
-    np.testing.assert_array_equal(drift(error, seeing, shock), 0.0)
-    np.testing.assert_array_equal(drift(error, blind, shock), error)
+    np.testing.assert_array_equal(drift(error, in_force(seeing), shock), 0.0)
+    np.testing.assert_array_equal(drift(error, in_force(blind), shock), error)
 
 
 def test_priorities_spread_further_without_okr_visibility():
@@ -589,8 +593,9 @@ def test_priorities_spread_further_without_okr_visibility():
     spreads = []
     for s in (with_okrs, without):
         error = np.zeros(4000)
+        policy = in_force(s)
         for shock in shocks:
-            error = drift(error, s, shock)
+            error = drift(error, policy, shock)
         spreads.append(error.std())
         v = s.env.strategy_visibility + s.env.okr_visibility * s.okr.enabled
         stationary = s.env.priority_drift / np.sqrt(1.0 - (1.0 - v) ** 2)

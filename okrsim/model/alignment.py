@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim.model.in_force import InForce
 from okrsim.params import Scenario
 from okrsim.policies.curves import Array
 
@@ -29,11 +30,26 @@ def initial_error(rng: np.random.Generator, scenario: Scenario, n_teams: int) ->
     return rng.normal(0.0, 1.0, n_teams) * scenario.env.priority_drift
 
 
-def drift(error: Array, scenario: Scenario, shock: Array) -> Array:
-    """Next quarter's priority errors, given this quarter's standard-normal draws."""
-    env = scenario.env
-    visibility = env.strategy_visibility + env.okr_visibility * float(scenario.okr.enabled)
-    return (1.0 - min(visibility, 1.0)) * error + env.priority_drift * shock
+#: What a team's drift is made of: the two visibilities and the drift's size.
+DRIFT_KEYS = ("env.strategy_visibility", "env.okr_visibility", "env.priority_drift")
+
+
+def drift(error: Array, policy: InForce, shock: Array) -> Array:
+    """Next quarter's priority errors, given this quarter's standard-normal draws
+    (in a cohort, each team at its own run's numbers)."""
+    okrs = float(policy.scenario.okr.enabled)
+
+    def kept(strategy: float, okr: float, _: float) -> float:
+        return 1.0 - min(strategy + okr * okrs, 1.0)
+
+    def size(_: float, __: float, priority_drift: float) -> float:
+        return priority_drift
+
+    teams = len(error)
+    return (
+        policy.per_run(DRIFT_KEYS, kept, along=teams) * error
+        + policy.per_run(DRIFT_KEYS, size, along=teams) * shock
+    )
 
 
 def team_alignment(error: Array, scenario: Scenario) -> Array:

@@ -115,6 +115,8 @@ EACH_RUN = frozenset(
         # runs differ in them answers those choices run by run, each on its own grid
         *("assumptions.max_shading_down", "assumptions.max_shading_up"),
         *("assumptions.min_target_offer", "assumptions.max_target_offer"),
+        # each team's drift in what it aims at: worked out once a run, per team
+        *("env.strategy_visibility", "env.okr_visibility", "env.priority_drift"),
     }
 )
 

@@ -92,16 +92,22 @@ class InForce:
         return self._memo[name]
 
     def per_run(
-        self, keys: Sequence[str], f: Callable[..., float], *, per_key_result: bool = False
+        self,
+        keys: Sequence[str],
+        f: Callable[..., float],
+        *,
+        per_key_result: bool = False,
+        along: int | None = None,
     ) -> float | Array:
         """``f`` of the values of ``keys`` (keys of :data:`~.each_run.EACH_RUN`): of
         the scenario's, or in a cohort whose runs differ in any, of each run's, once a
         run and on its numbers as alone, each employee given its run's result: (n,),
-        or (n, 1) ``per_key_result``."""
+        or (n, 1) ``per_key_result`` (or each of ``along`` entries, the runs' teams
+        end to end, its run's)."""
         results = self.each_run(keys, f)
         if results is None:
             return f(*(self.value(key) for key in keys))
-        rows = next(len(v) for v in self.own_values.values())
+        rows = along or next(len(v) for v in self.own_values.values())
         each = np.repeat(np.asarray(results, dtype=float), rows // self.runs)
         return each[:, None] if per_key_result else each
 

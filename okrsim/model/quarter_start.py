@@ -80,7 +80,7 @@ def open_quarter(state: QuarterStartState, draws: QuarterStartDraws) -> None:
     wf.exposed[:] = False
     wf.raised[:] = wf.raised & wf.blocked  # raised blockers stay on the record
     state.tally = Tally.start(wf.blocked, wf.raised)
-    state.priority_error = alignment.drift(state.priority_error, s, draws.drift)
+    state.priority_error = alignment.drift(state.priority_error, policy, draws.drift)
     state.alignment = alignment.team_alignment(state.priority_error, s)
     wf.availability[:] = turnover.availability(
         wf.tenure_weeks,
