@@ -42,11 +42,15 @@ def relative_sd(scenario: Scenario, weeks_left: int) -> float:
 
 def policy_sd(policy: InForce, weeks_left: int, *, per_key_result: bool = False) -> float | Array:
     """:func:`relative_sd` under the policy in force: in a cohort whose runs differ
-    in what it is made of, each run's (worked out once a run, as alone), per employee."""
-    return policy.per_run(
-        SPREAD_KEYS,
-        lambda *values: _relative_sd(*values, weeks_left=weeks_left),
-        per_key_result=per_key_result,
+    in what it is made of, each run's (worked out once a run, as alone), per employee.
+    Kept for the quarter: the weeks left are all it varies with."""
+    return policy.kept(
+        f"relative_sd {weeks_left} {per_key_result}",
+        lambda: policy.per_run(
+            SPREAD_KEYS,
+            lambda *values: _relative_sd(*values, weeks_left=weeks_left),
+            per_key_result=per_key_result,
+        ),
     )
 
 
