@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pytest
 from test_ensemble import assert_same_run
+from test_ensemble_design_points import stepped_states
 
-from okrsim.model import week
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Curve
@@ -100,21 +100,7 @@ def test_forced_ranking_runs_step_as_one_cohort_each_as_alone(
     for group, values in VARIANTS[variant].items():
         data[group].update(values)
     scenario = Scenario.from_mapping(data)
-    seeds = [21, 22, 23]
-    stepped: list[int] = []
-    real = week.until_reports
-
-    def counted(state: Any) -> Any:
-        stepped.append(state.workforce.n)
-        return real(state)
-
-    monkeypatch.setattr(week, "until_reports", counted)
-    together = run_many([scenario] * len(seeds), seeds)
-    monkeypatch.undo()
-    employees = scenario.org.n_teams * scenario.org.team_size
-    assert set(stepped) == {len(seeds) * employees}, "one cohort every week"
-    for seed, result in zip(seeds, together, strict=True):
-        assert_same_run(run(scenario, seed), result)
+    one_cohort_each_as_alone([scenario] * 3, [21, 22, 23], monkeypatch)
 
 
 #: Design points under a forced ranking that take the paths a cohort's curve is
@@ -141,17 +127,17 @@ def test_forced_ranking_design_points_step_as_one_cohort_each_as_alone(
 ) -> None:
     base = Scenario.from_toml(REPO / "scenarios" / "relative_ranking.toml")
     points = [base.with_overrides(values) for values in POINTS[case] for _ in range(2)]
-    seeds = [31, 32, 33, 34]
-    stepped: list[int] = []
-    real = week.until_reports
+    one_cohort_each_as_alone(points, [31, 32, 33, 34], monkeypatch)
 
-    def counted(state: Any) -> Any:
-        stepped.append(state.workforce.n)
-        return real(state)
 
-    monkeypatch.setattr(week, "until_reports", counted)
-    together = run_many(points, seeds)
-    monkeypatch.undo()
-    assert set(stepped) == {len(points) * base.org.n_teams * base.org.team_size}
+def one_cohort_each_as_alone(
+    points: list[Scenario], seeds: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runs step as one cohort every week, and each gives its run alone."""
+    with monkeypatch.context() as patched:
+        states = stepped_states(patched)
+        together = run_many(points, seeds)
+    employees = points[0].org.n_teams * points[0].org.team_size
+    assert {s.workforce.n for s in states} == {len(points) * employees}, "one cohort every week"
     for point, seed, result in zip(points, seeds, together, strict=True):
         assert_same_run(run(point, seed), result)
