@@ -11,7 +11,10 @@ Three measurements (not a timed test; run by hand):
    ``scenarios/relative_ranking.toml``, whose runs each weigh a curve at their
    own peers' results.  Then as many runs of
    ``experiments/sensitivity.toml`` (design points that differ in 8 values
-   each employee reads as its own run's) as a sweep's worker runs a chunk.
+   each employee reads as its own run's) as a sweep's worker runs a chunk,
+   and as many paired runs of each stage of ``experiments/robustness.toml``
+   (the Morris screen over every input; the Sobol' stage over the inputs the
+   study of docs/ROBUSTNESS.md resolved).
 1. **Throughput.** A 200-run sweep of the baseline scenario at 100 employees
    (10 teams of 10) × 12 quarters, on the local pool with 1 and with 2
    workers, and on a 2-worker Dask ``LocalCluster`` (loopback).  Prints
@@ -46,6 +49,7 @@ from machine_load import Load, measured_load
 
 from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend, run_chunk
 from okrsim.experiments.plan import plan_sweep
+from okrsim.experiments.robustness import load_robustness
 from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
 from okrsim.model.ensemble import batches
@@ -56,6 +60,7 @@ REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
 RELATIVE = REPO / "scenarios" / "relative_ranking.toml"
 SENSITIVITY = REPO / "experiments" / "sensitivity.toml"
+ROBUSTNESS = REPO / "experiments" / "robustness.toml"
 
 
 def experiment(directory: Path, name: str, runs: int, settings: str) -> Path:
@@ -91,6 +96,32 @@ def design_points(runs: int) -> tuple[float, Load]:
     (design points 8 values apart, 2 replications each) in this process, as a
     sweep's worker runs one chunk of them (ensembles)."""
     plan = plan_sweep(SENSITIVITY)
+    run_chunk(plan.chunk(range(runs, runs + 2)))
+    with measured_load() as load:
+        start = time.perf_counter()
+        done = run_chunk(plan.chunk(range(runs)))
+        seconds = time.perf_counter() - start
+    if done.failures:
+        raise SystemExit(done.failures[0]["traceback"])
+    return runs / seconds, load
+
+
+#: The inputs the robustness study's Sobol' stage resolved (docs/ROBUSTNESS.md,
+#: 30 November 2026) and the rule: the stage the benchmark times.
+RESOLVED = (
+    *("behaviour.quit_pay_sensitivity", "behaviour.quit_stress_sensitivity"),
+    *("judgment.risk_weight", "judgment.accuracy", "judgment.blocker_penalty"),
+    *("env.incident_cost", "env.backlog_decay", "env.breakthrough_rate"),
+    *("assumptions.kr_plan_prior", "assumptions.rule_offer_spread"),
+    *("assumptions.rule_shading_spread", "behaviour.decision_rule"),
+)
+
+
+def robustness_stage(stage: str, runs: int) -> tuple[float, Load]:
+    """Paired runs per second of the first ``runs`` of a stage of
+    ``experiments/robustness.toml`` in this process, as a worker runs one chunk."""
+    study = load_robustness(ROBUSTNESS)
+    plan = study.stage_plan(stage, list(RESOLVED) if stage == "resolve" else None)
     run_chunk(plan.chunk(range(runs, runs + 2)))
     with measured_load() as load:
         start = time.perf_counter()
@@ -231,6 +262,16 @@ def main() -> None:
         f"design points of experiments/sensitivity.toml, {args.single_runs} runs as one chunk: "
         f"{points[0]:.2f} runs/s per core {points[1].note()}"
     )
+
+    for stage in ("screen", "resolve"):
+        rate, load = max(
+            (robustness_stage(stage, args.single_runs) for _ in range(args.repeat)),
+            key=lambda r: r[0],
+        )
+        print(
+            f"experiments/robustness.toml, {stage} stage, {args.single_runs} paired runs as "
+            f"one chunk: {rate:.2f} paired runs/s per core {load.note()}"
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
