@@ -71,7 +71,10 @@ def surface_blockers(
         return float(choices.delay_cost_weeks(self_rate, rate, weeks_left))
 
     # each run's numbers as alone (powers of the clearing rates), per employee
-    saved_weeks = policy.per_run(CLEARING_KEYS, saved, per_key_result=True)
+    saved_weeks = policy.kept(
+        f"saved weeks {weeks_left}",
+        lambda: policy.per_run(CLEARING_KEYS, saved, per_key_result=True),
+    )
     weekly_output = (
         wf.capability_belief
         * wf.effort[:, 0]
@@ -92,7 +95,10 @@ def surface_blockers(
         mum_cost=wf.mum_cost[:, None],
     )
     wf.raise_gain[:] = np.where(hidden, gain, 0.0)
-    delay = policy.per_run(CLEARING_KEYS, later, per_key_result=True)
+    delay = policy.kept(
+        f"delay weeks {weeks_left}",
+        lambda: policy.per_run(CLEARING_KEYS, later, per_key_result=True),
+    )
     now = hidden & choices.raise_now(
         gain,
         cost=wf.report_gain + wf.mum_cost[:, None] - credit[:, None],

@@ -202,9 +202,14 @@ class InForce:
 
     def habit_adjustment(self, weeks_between: float) -> float | Array:
         """:func:`~.choices.habit_adjustment` of a choice repeated every
-        ``weeks_between`` weeks, at ``behaviour.habit_weeks`` (each run's in a cohort)."""
-        return self.per_run(
-            ["behaviour.habit_weeks"], lambda weeks: choices.habit_adjustment(weeks_between, weeks)
+        ``weeks_between`` weeks, at ``behaviour.habit_weeks`` (each run's in a cohort);
+        kept for the quarter."""
+        return self.kept(
+            f"habit {weeks_between}",
+            lambda: self.per_run(
+                ["behaviour.habit_weeks"],
+                lambda weeks: choices.habit_adjustment(weeks_between, weeks),
+            ),
         )
 
     @property
@@ -219,8 +224,12 @@ class InForce:
 
     def coaching(self, *, per_key_result: bool = False) -> float | Array:
         """Extra weekly clearing chance a raised blocker gets from its manager
-        (:meth:`coaching_at`; in a cohort, each employee's run's: :meth:`per_run`)."""
-        return self.per_run(COACHING_KEYS, self.coaching_at, per_key_result=per_key_result)
+        (:meth:`coaching_at`; in a cohort, each employee's run's: :meth:`per_run`);
+        kept for the quarter."""
+        return self.kept(
+            f"coaching {per_key_result}",
+            lambda: self.per_run(COACHING_KEYS, self.coaching_at, per_key_result=per_key_result),
+        )
 
     def coaching_at(self, coach_help: float, review_hours: float) -> float:
         """Extra weekly clearing chance a raised blocker gets from its manager.
