@@ -48,7 +48,7 @@ from pathlib import Path
 from machine_load import Load, measured_load
 
 from okrsim.experiments.executors import Backend, DaskBackend, PoolBackend, run_chunk
-from okrsim.experiments.plan import plan_sweep
+from okrsim.experiments.plan import Plan, plan_sweep
 from okrsim.experiments.robustness import load_robustness
 from okrsim.experiments.sweep import run_sweep
 from okrsim.experiments.sweep_store import Store
@@ -95,7 +95,12 @@ def design_points(runs: int) -> tuple[float, Load]:
     """Runs per second of the first ``runs`` runs of ``experiments/sensitivity.toml``
     (design points 8 values apart, 2 replications each) in this process, as a
     sweep's worker runs one chunk of them (ensembles)."""
-    plan = plan_sweep(SENSITIVITY)
+    return chunk_rate(plan_sweep(SENSITIVITY), runs)
+
+
+def chunk_rate(plan: Plan, runs: int) -> tuple[float, Load]:
+    """Runs per second of the first ``runs`` runs of ``plan`` as one chunk in this
+    process, after a warm-up chunk of two others."""
     run_chunk(plan.chunk(range(runs, runs + 2)))
     with measured_load() as load:
         start = time.perf_counter()
@@ -121,15 +126,7 @@ def robustness_stage(stage: str, runs: int) -> tuple[float, Load]:
     """Paired runs per second of the first ``runs`` of a stage of
     ``experiments/robustness.toml`` in this process, as a worker runs one chunk."""
     study = load_robustness(ROBUSTNESS)
-    plan = study.stage_plan(stage, list(RESOLVED) if stage == "resolve" else None)
-    run_chunk(plan.chunk(range(runs, runs + 2)))
-    with measured_load() as load:
-        start = time.perf_counter()
-        done = run_chunk(plan.chunk(range(runs)))
-        seconds = time.perf_counter() - start
-    if done.failures:
-        raise SystemExit(done.failures[0]["traceback"])
-    return runs / seconds, load
+    return chunk_rate(study.stage_plan(stage, list(RESOLVED) if stage == "resolve" else None), runs)
 
 
 def single_runs(
