@@ -31,7 +31,7 @@ from okrsim.model.in_force import same_but_each
 from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.seeding import RunSeed
-from okrsim.simulation import _result, run_many
+from okrsim.simulation import _result, run, run_many
 
 REPO = Path(__file__).resolve().parent.parent
 PRESETS = sorted((REPO / "okrsim" / "presets").glob("*.toml"))
@@ -221,3 +221,22 @@ def test_a_value_is_the_scenarios_alone_and_each_employees_own_runs_in_a_cohort(
     assert one_differs.own_values.keys() == {key}
     assert one_differs.value(shared) == points[0].behaviour.learning_rate
     assert a.stacked([a, a], [n, n]).own_values == {}
+
+
+def test_runs_at_the_self_clearing_rates_bounds_step_together_and_give_each_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The self-clearing rate also prices waiting a week to raise a blocker
+    (``choices.raise_now``): moved alone to its bounds, it flips that decision,
+    which the all-keys points above do not."""
+    base = Scenario.from_toml(REPO / "scenarios" / "baseline.toml").with_overrides(
+        {"horizon.quarters": 2}
+    )
+    points = [base.with_overrides({"env.self_resolve_rate": rate}) for rate in (0.01, 1.0)]
+    seeds = [5, 6]
+    with monkeypatch.context() as patched:
+        states = stepped_states(patched)
+        together = run_many(points, seeds)
+    assert {s.workforce.n for s in states} == {2 * base.org.n_teams * base.org.team_size}
+    for point, seed, result in zip(points, seeds, together, strict=True):
+        assert_same_run(run(point, seed), result)
