@@ -60,14 +60,14 @@ def surface_blockers(
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter
 
     def saved(self_rate: float, *raised: float) -> float:
-        rate = policy.raised_clearing(self_rate, *raised)
+        rate = policy.raised_clearing(*raised)
         return float(
             choices.expected_blocked_weeks(self_rate, weeks_left)
             - choices.expected_blocked_weeks(rate, weeks_left)
         )
 
     def later(self_rate: float, *raised: float) -> float:
-        rate = policy.raised_clearing(self_rate, *raised)
+        rate = policy.raised_clearing(*raised)
         return float(choices.delay_cost_weeks(self_rate, rate, weeks_left))
 
     # each run's numbers as alone (powers of the clearing rates), per employee

@@ -195,7 +195,7 @@ class InForce:
         self._memo["believed"] = (coupling_belief.copy(), payoff)
         return payoff
 
-    def raised_clearing(self, self_rate: float, raised: float, *coaching: float) -> float:
+    def raised_clearing(self, raised: float, *coaching: float) -> float:
         """A raised blocker's weekly clearing chance: ``env.raised_resolve_rate`` plus the
         manager's coaching (:meth:`coaching_at` of ``coaching``), at most 1."""
         return min(1.0, raised + self.coaching_at(*coaching))

@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 
-from okrsim.model.each_run import SPREAD_KEYS
+from okrsim.model.each_run import PARTS, SPREAD_KEYS
 from okrsim.model.in_force import InForce
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
@@ -36,7 +36,7 @@ def relative_sd(scenario: Scenario, weeks_left: int) -> float:
     ``assumptions.blocker_spread`` (the form is an assumption).
     """
     s = scenario
-    values = (getattr(getattr(s, group), name) for group, name in map(_parts, SPREAD_KEYS))
+    values = (getattr(getattr(s, PARTS[key][0]), PARTS[key][1]) for key in SPREAD_KEYS)
     return _relative_sd(*values, weeks_left=weeks_left)
 
 
@@ -67,11 +67,6 @@ def _relative_sd(
     luck = luck_sd / np.sqrt(weeks)
     blockers = severity * np.sqrt(rate * weeks) / weeks * spread
     return float(np.sqrt(luck**2 + self_knowledge_sd**2 + blockers**2))
-
-
-def _parts(key: str) -> tuple[str, str]:
-    group, name = key.split(".")
-    return group, name
 
 
 def weekly_forecast(wf: Workforce, policy: InForce, intensity: Array | float = 1.0) -> Array:
@@ -131,10 +126,9 @@ def _slope_at_target(policy: InForce) -> float | Array:
     curve = policy.payoff.curve
     if not curve.per_row and np.ndim(next_sd) == 0:
         return _marginal_at_target(curve, float(next_sd))
-    rows = np.size(next_sd) if np.ndim(next_sd) else curve.row_count
     slopes = [
         np.full(part.stop - part.start, _marginal_at_target(own, sd))
-        for part, own, sd in curve.pieces(next_sd, rows)
+        for part, own, sd in curve.pieces(next_sd)
     ]
     return np.concatenate(slopes)[:, None]
 

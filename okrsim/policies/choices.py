@@ -231,9 +231,8 @@ def _moments_by_run(
     tau: Array, rel_sd: float | Array, payoff: Payoff
 ) -> tuple[Array, Array, Array]:
     """:func:`target_moments` of each run's rows under its own curve and uncertainty."""
-    rows = tau.shape[0] if tau.ndim > 1 else np.size(rel_sd) if np.ndim(rel_sd) else 0
     parts = []
-    for part, curve, sd in payoff.curve.pieces(rel_sd, rows or payoff.curve.row_count):
+    for part, curve, sd in payoff.curve.pieces(rel_sd, tau.shape[0] if tau.ndim > 1 else None):
         own = target_moments(tau[part] if tau.ndim > 1 else tau, sd, replace(payoff, curve=curve))
         count = part.stop - part.start
         parts.append([m if tau.ndim > 1 else np.broadcast_to(m, (count, *m.shape)) for m in own])

@@ -161,13 +161,18 @@ class Curve:
         cut = self._mapped(lambda v: np.asarray(v)[part])
         if np.ptp(cut._numbers(), axis=0).any():
             return cut
-        return cut._mapped(lambda v: float(np.asarray(v).flat[0]))
+        return cut._at(0)
 
-    def pieces(self, spread: float | Array, rows: int) -> list[tuple[slice, Curve, float]]:
+    def pieces(
+        self, spread: float | Array, rows: int | None = None
+    ) -> list[tuple[slice, Curve, float]]:
         """Consecutive rows of ``rows`` that share the curve's numbers and ``spread``
         (a number, or one per row: each run's of a cohort), each with its curve as
         numbers and its spread as a number: what a use that needs numbers (a cached
-        table, a slope at target) reads each run's rows with."""
+        table, a slope at target) reads each run's rows with.  ``rows`` defaults to
+        the spread's or the curve's rows."""
+        if rows is None:
+            rows = np.size(spread) if np.ndim(spread) else self._row_count
         if not self.per_row and np.ndim(spread) == 0:
             return [(slice(0, rows), self, float(spread))]
         spreads = np.broadcast_to(np.asarray(spread, dtype=float), (rows,))
@@ -180,7 +185,7 @@ class Curve:
         ]
 
     @property
-    def row_count(self) -> int:
+    def _row_count(self) -> int:
         """How many employees' rows a :attr:`per_row` curve holds (0 for numbers)."""
         return len(self._numbers()) if self.per_row else 0
 
