@@ -32,6 +32,11 @@ from pydantic import (
 )
 
 WEEKS_PER_QUARTER = 13
+#: The least output a key result is expected to yield in a quarter: one who
+#: expects to produce nothing (all of its time blocked, none of it up to speed)
+#: expects this, so that what is weighed per unit of expected output stays
+#: finite (numerical; far below any output the model produces).
+LEAST_EXPECTED = 1e-9
 
 
 #: Largest scenario or experiment file read, in bytes.

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
+from test_ensemble_design_points import design_point
 
 from okrsim.metrics import METRICS
 from okrsim.model import WEEKLY_SERIES, Employee, Manager, OKRModel
+from okrsim.model.check_in import goal_weight
 from okrsim.model.outlook import ratchet_claw_back
-from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.model.target_setting import manager_estimate, quarter_expectations
+from okrsim.params import LEAST_EXPECTED, WEEKS_PER_QUARTER, Scenario
 from okrsim.simulation import run
 
 
@@ -203,3 +208,33 @@ def test_each_quarters_records_keep_that_quarters_state(small):
     model.run()
     np.testing.assert_array_equal(first["stress"], stress)
     assert not np.array_equal(first["capability"], model.workforce.capability)
+
+
+def test_one_who_expects_to_produce_nothing_expects_the_least_output_and_weighs_finite_values(
+    small,
+):
+    """All of its time blocked: its forecast is 0, and what it weighs per unit
+    of expected output (the goal's pull, the goal in a report) stays finite."""
+    model = OKRModel(small, 3)
+    model.step()
+    wf, policy = model.workforce, model.policy
+    wf.blocked_loss_belief[0] = 1.0
+    wf.help_belief[0] = 0.0
+    with np.errstate(divide="raise", invalid="raise"):
+        quarter_expectations(wf, policy, np.zeros_like(wf.par, dtype=bool))
+        view = manager_estimate(wf, policy, np.zeros(wf.n))
+        weighed = goal_weight(wf, policy)
+    assert np.all(wf.expected[0] == LEAST_EXPECTED)
+    assert np.all(wf.expected[1:] > LEAST_EXPECTED)
+    assert np.all(view[0] == LEAST_EXPECTED)
+    assert np.all(np.isfinite(weighed))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_world_where_some_expect_to_produce_nothing_runs_without_a_numerical_warning():
+    """Every value that may differ between stacked runs at its upper bound: some
+    employees come to expect no output at all (found in the design-point test)."""
+    corner = design_point(Scenario().with_overrides({"okr.revision_allowed": True}), math.inf)
+    quarterly = run(corner, 500).quarterly
+    shown = quarterly[["sandbagging_index", "attainment", "true_attainment"]].to_numpy()
+    assert np.isfinite(shown).all()

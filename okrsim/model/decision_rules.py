@@ -126,7 +126,7 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
         wf.intrinsic * tally.own_contribution
         + wf.prosociality * policy.value("env.help_value") * tally.help_given
     ) / public.value_scale
-    gap = wf.par * (wf.progress - wf.target) / np.maximum(wf.expected, 1e-9)
+    gap = wf.par * (wf.progress - wf.target) / wf.expected
     loss_aversion = policy.value("behaviour.loss_aversion", per_key_result=True)
     felt_gap = np.where(gap >= 0.0, gap, loss_aversion * gap)
     goal = policy.value("behaviour.goal_pull") * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
@@ -135,7 +135,7 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     effort = weeks * rules.effort_cost(hours, wf.effort_cost, elasticity=b.hours_elasticity)
     # what it stated: the offer (as a multiple of its expected output) and its
     # last check-in's shading (0 where nothing was stated or it was on the record)
-    offered = wf.offer / np.maximum(wf.expected, 1e-9)
+    offered = wf.offer / wf.expected
     offered = np.where(np.isfinite(offered), offered, 1.0).mean(axis=1)
     scrutiny = policy.value("behaviour.target_scrutiny")
     stated = (wf.shading**2).mean(axis=1) + scrutiny * (offered - 1.0) ** 2

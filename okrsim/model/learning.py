@@ -144,7 +144,7 @@ def learn(
             toward(wf.ratchet_belief, ratchet, ratcheted)
             np.clip(wf.ratchet_belief, 0.0, 1.0, out=wf.ratchet_belief)
         # the ask heard this quarter, as a multiple of one's own expected output
-        wf.ask_belief[:] = np.nanmean(wf.ask / np.maximum(wf.expected, 1e-9), axis=1)
+        wf.ask_belief[:] = np.nanmean(wf.ask / wf.expected, axis=1)
     # revisions agreed among those the team asked for
     team_asked = org.team_total(t.revision_requests)[wf.team]
     team_agreed = org.team_total(t.revisions)[wf.team]

@@ -31,7 +31,7 @@ from okrsim.model.in_force import InForce
 from okrsim.model.outlook import policy_sd, weekly_forecast
 from okrsim.model.stacked_choice import own_rows
 from okrsim.model.workforce import Workforce
-from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.params import LEAST_EXPECTED, WEEKS_PER_QUARTER
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
 
@@ -43,12 +43,17 @@ def quarter_expectations(wf: Workforce, policy: InForce, aspirational: Array) ->
     """Each key result's expected output and par for the quarter starting now.
 
     Output is expected at the hours one usually works (learned from one's
-    quarters), and the quarter's plan starts from them.
+    quarters), and the quarter's plan starts from them.  One who expects to
+    produce nothing (all of its time blocked, or none of it up to speed)
+    expects :data:`~okrsim.params.LEAST_EXPECTED`: what is weighed per unit of expected
+    output stays finite.
     """
     s = policy.scenario
     wf.par[:] = np.where(aspirational, s.okr.aspirational_par, 1.0)
     wf.planned_intensity[:] = wf.usual_hours
-    wf.expected[:] = weekly_forecast(wf, policy, wf.usual_hours) * WEEKS_PER_QUARTER
+    wf.expected[:] = np.maximum(
+        weekly_forecast(wf, policy, wf.usual_hours) * WEEKS_PER_QUARTER, LEAST_EXPECTED
+    )
 
 
 def estimate_noise_sd(policy: InForce) -> float:
@@ -65,14 +70,16 @@ def manager_estimate(wf: Workforce, policy: InForce, noise: Array) -> Array:
     worked, time on key results, help received, output lost to blockers) but judges
     capability from what it sees of the work: the truth with log-noise
     ``noise`` (normal, sd :func:`estimate_noise_sd`; audit stream) instead
-    of the employee's self-assessment.
+    of the employee's self-assessment.  Like the employee's, it is at least
+    :data:`~okrsim.params.LEAST_EXPECTED`.
     """
     krs = policy.krs
     seen = wf.capability * np.exp(noise)
     own = seen * wf.usual_hours * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
     own = own * wf.availability
     weekly = (own * (1.0 - wf.blocked_loss_belief) + wf.help_belief) / krs
-    return (weekly * WEEKS_PER_QUARTER)[:, None] * np.ones((1, krs))
+    quarterly = np.maximum(weekly * WEEKS_PER_QUARTER, LEAST_EXPECTED)
+    return quarterly[:, None] * np.ones((1, krs))
 
 
 def set_targets(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from okrsim.params import LEAST_EXPECTED
 from okrsim.params import WEEKS_PER_QUARTER as W
 from okrsim.reference import payoffs as pay
 from okrsim.reference.evidence import Evidence
@@ -191,7 +192,10 @@ class Employee(mesa.Agent):
         )
         self.par = [s.okr.aspirational_par if a else 1.0 for a in aspirational]
         self.planned_intensity = self.usual_hours
-        self.expected = [W * self.weekly_forecast(self.usual_hours)] * self.terms.krs
+        # at least LEAST_EXPECTED (ODD §7.3): what is weighed per unit stays finite
+        self.expected = [max(W * self.weekly_forecast(self.usual_hours), LEAST_EXPECTED)] * (
+            self.terms.krs
+        )
 
     def target_utility(self, tau: float, offer: float, rel_sd: float, honesty: float) -> float:
         """U(τ) of ODD §7.3: the certainty-equivalent score, ambition, and the cost of the offer.
@@ -681,7 +685,7 @@ class Employee(mesa.Agent):
             if self.model.last_reported is not None:
                 toward("ratchet_belief", *seen["ratchet_belief"])
                 self.ratchet_belief = min(max(self.ratchet_belief, 0.0), 1.0)
-            asks = [a / max(e, 1e-9) for a, e in zip(self.ask, self.expected, strict=True)]
+            asks = [a / e for a, e in zip(self.ask, self.expected, strict=True)]
             self.ask_belief = sum(asks) / len(asks)
         toward("agree_belief", *seen["agree_belief"])
         toward("kr_plan", tally.kr_time / max(tally.hours, 1e-9), tally.hours > 0)
@@ -737,7 +741,7 @@ class Manager(mesa.Agent):
         own = seen * employee.usual_hours * employee.kr_plan * (1.0 - t.overhead) * t.focus
         own *= employee.availability
         weekly = (own * (1.0 - employee.blocked_loss_belief) + employee.help_belief) / t.krs
-        return weekly * W
+        return max(weekly * W, LEAST_EXPECTED)
 
     def set_targets(self, view: dict[int, float]) -> None:
         """T̃ = O + π_m·(σ_s·M − O) + α_r·(R − O): the target rule moves each offer (ODD §7.3)."""
