@@ -173,8 +173,8 @@ def test_a_point_that_differs_in_another_value_steps_apart(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     base = Scenario.from_mapping({"org": {"n_teams": 3}, "horizon": {"quarters": 1}})
-    other = base.with_overrides({"behaviour.hours_elasticity": 0.3}, source="another elasticity")
-    assert "behaviour.hours_elasticity" not in EACH_RUN
+    other = base.with_overrides({"comp.coupling": 0.9}, source="another coupling")
+    assert "comp.coupling" not in EACH_RUN
     states = stepped_states(monkeypatch)
     run_many([base, other], [1, 2])
     assert {s.workforce.n for s in states} == {3 * base.org.team_size}

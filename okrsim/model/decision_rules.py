@@ -120,8 +120,6 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     (``quit_stress_sensitivity`` over ``quit_pay_sensitivity``).  Nothing in
     it asks what the policy is.
     """
-    s = policy.scenario
-    b = s.behaviour
     value = (
         wf.intrinsic * tally.own_contribution
         + wf.prosociality * policy.value("env.help_value") * tally.help_given
@@ -132,7 +130,9 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     goal = policy.value("behaviour.goal_pull") * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
     weeks = np.maximum(tally.weeks_present, 1.0)
     hours = tally.hours / weeks
-    effort = weeks * rules.effort_cost(hours, wf.effort_cost, elasticity=b.hours_elasticity)
+    effort = weeks * rules.effort_cost(
+        hours, wf.effort_cost, elasticity=policy.number("behaviour.hours_elasticity")
+    )
     # what it stated: the offer (as a multiple of its expected output) and its
     # last check-in's shading (0 where nothing was stated or it was on the record)
     offered = wf.offer / wf.expected

@@ -54,8 +54,9 @@ SPREAD_KEYS = (
 #: ``logit`` of the quit rate).  The traits' distributions and the newcomers'
 #: priors are read only where a run draws its people, from its own scenario.
 #: The kinds below are read as their comments say.  A value that is raised to a
-#: power, or keys a cached table, stays out: an array there could round
-#: differently from a number.
+#: power is kept a number: each run's rows are raised to its own
+#: (:mod:`okrsim.blocks`), as an array there could round differently from a
+#: number.  A value that keys a cached table stays out.
 #: tests/test_ensemble_design_points.py varies every one of them between
 #: stacked runs.
 EACH_RUN = frozenset(
@@ -117,6 +118,9 @@ EACH_RUN = frozenset(
         *("assumptions.min_target_offer", "assumptions.max_target_offer"),
         # each team's drift in what it aims at: worked out once a run, per team
         *("env.strategy_visibility", "env.okr_visibility", "env.priority_drift"),
+        # exponents of powers: each run's rows raised to its own number, as alone
+        # (InForce.number, okrsim.blocks.each_block)
+        *("behaviour.hours_elasticity", "behaviour.self_assessment_regression"),
     }
 )
 

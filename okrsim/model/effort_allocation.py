@@ -147,13 +147,12 @@ def _plan(
 ) -> tuple[Array, Array, Array]:
     """This week's intensity, the one planned for each later week of the quarter,
     and the marginal value of a share of the week (rating units)."""
-    b = policy.scenario.behaviour
     _, value_of_time = choices.effort_split(w_kr, weights, scales)
     now, later = choices.plan_intensity(
         value_of_time * (1.0 - policy.overhead),
         wf.effort_cost,
         present_bias=wf.present_bias,
-        elasticity=b.hours_elasticity,
+        elasticity=policy.number("behaviour.hours_elasticity"),
         ceiling=ceiling(wf, policy),
         floor=policy.value("assumptions.intensity_floor"),
     )

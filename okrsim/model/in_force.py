@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from okrsim.blocks import PerBlock
 from okrsim.model.each_run import COACHING_KEYS, EXCLUDED, JUDGMENT_WEIGHTS, MENU_KEYS, PARTS
 from okrsim.params import Scenario
 from okrsim.policies import choices, rules
@@ -83,6 +84,13 @@ class InForce:
             scenario_value: float = getattr(getattr(self.scenario, group), name)
             return scenario_value
         return own[:, None] if per_key_result else own
+
+    def number(self, key: str) -> PerBlock:
+        """``key``'s value where it must stay a number (a power's exponent): the
+        scenario's, or in a cohort whose runs differ in it, each run's, as a tuple
+        (:func:`okrsim.blocks.each_block` applies each to its run's rows)."""
+        each = self.each_run([key], float)
+        return float(self.value(key)) if each is None else tuple(each)
 
     def kept(self, name: str, make: Callable[[], Any]) -> Any:
         """``make()``, worked out once while this policy is in force (a quarter's

@@ -157,7 +157,7 @@ def learn(
     loss = 1.0 - t.kr_stalled / np.maximum(t.kr_own, 1e-9)
     toward(wf.blocked_loss_belief, loss, t.kr_own > 0)
     observed = t.kr_own / np.maximum(t.kr_effort, 1e-9)
-    seen = regressive(observed, s.behaviour.self_assessment_regression)
+    seen = regressive(observed, policy.number("behaviour.self_assessment_regression"))
     enough = t.kr_effort > policy.value("assumptions.capability_evidence_weeks")
     toward(wf.capability_belief, seen, enough)
     return Seen(audit_rate, audits_seen, ratchet, ratcheted, pull, pulled)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from okrsim import metrics
+from okrsim.blocks import PerBlock, each_block
 from okrsim.model.rating_evidence import EVIDENCE_SIZE
 from okrsim.params import Assumptions, Behaviour, Scenario
 from okrsim.policies import choices, rules
@@ -34,14 +35,17 @@ def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, si
     return mean * np.exp(rng.normal(-0.5 * log_sd**2, log_sd, size))
 
 
-def regressive(capability: Array, regression: float) -> Array:
+def regressive(capability: Array, regression: PerBlock) -> Array:
     """A self-assessment pulled towards the average: ``c^(1 − κ)`` (mean capability 1).
 
     Estimates of one's own performance are regressive — the able underrate
     and the less able overrate themselves (Kruger & Dunning 1999; Moore &
-    Healy 2008); ``κ`` is how far towards the mean (assumption: 0.3).
+    Healy 2008); ``κ`` is how far towards the mean (assumption: 0.3), one
+    per block of rows in a cohort (:mod:`okrsim.blocks`).
     """
-    return np.power(np.maximum(capability, 1e-9), 1.0 - regression)
+    return each_block(
+        lambda c, kappa: np.power(c, 1.0 - kappa), np.maximum(capability, 1e-9), regression
+    )
 
 
 @dataclass

@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from okrsim import rows
+from okrsim.blocks import PerBlock, each_block
 from okrsim.params import Assumptions, Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
 from okrsim.policies.rating import rank_bands, rank_curve
@@ -456,7 +457,7 @@ def intensity(
     marginal_value: ArrayLike,
     cost: ArrayLike,
     *,
-    elasticity: float,
+    elasticity: PerBlock,
     ceiling: ArrayLike,
     floor: float | Array = INTENSITY_FLOOR,
 ) -> Array:
@@ -467,10 +468,10 @@ def intensity(
     responds to pay, Prendergast 1999), with constant elasticity ``ε`` of
     intensity to its marginal value ``λ``: ``h = (λ/κ)^ε``, kept between a
     floor (one is present for the contracted week; assumption: half) and a
-    ceiling.
+    ceiling.  ``elasticity`` may be one per block of rows (:mod:`okrsim.blocks`).
     """
     lam = np.maximum(np.asarray(marginal_value, dtype=float), 1e-12)
-    h = np.power(lam / np.asarray(cost, dtype=float), elasticity)
+    h = each_block(np.power, lam / np.asarray(cost, dtype=float), elasticity)
     return np.clip(h, floor, np.maximum(np.asarray(ceiling, dtype=float), floor))
 
 
@@ -479,7 +480,7 @@ def plan_intensity(
     cost: ArrayLike,
     *,
     present_bias: ArrayLike,
-    elasticity: float,
+    elasticity: PerBlock,
     ceiling: ArrayLike,
     floor: float | Array = INTENSITY_FLOOR,
 ) -> tuple[Array, Array]:

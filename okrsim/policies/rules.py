@@ -28,6 +28,7 @@ import functools
 import numpy as np
 from numpy.typing import ArrayLike
 
+from okrsim.blocks import PerBlock, each_block, each_row
 from okrsim.params import WEEKS_PER_QUARTER, Assumptions
 from okrsim.policies.curves import Array
 
@@ -143,15 +144,21 @@ def effort_split(kr_share: ArrayLike, side_split: ArrayLike) -> Array:
     return np.column_stack([kr, rest])
 
 
-def effort_cost(intensity: ArrayLike, cost: ArrayLike, *, elasticity: float) -> Array:
+def effort_cost(intensity: ArrayLike, cost: ArrayLike, *, elasticity: PerBlock) -> Array:
     """A week's personal cost of working at ``intensity``: ``κ·h^{1+1/ε}/(1 + 1/ε)``.
 
     The cost whose optimum :func:`okrsim.policies.choices.intensity` finds
-    (Holmström & Milgrom 1991's convex cost of effort).
+    (Holmström & Milgrom 1991's convex cost of effort).  ``elasticity`` may
+    be one per block of rows (:mod:`okrsim.blocks`).
     """
-    power = 1.0 + 1.0 / max(elasticity, MIN_COST_ELASTICITY)
     h = np.maximum(np.asarray(intensity, dtype=float), 0.0)
-    return np.asarray(cost, dtype=float) * h**power / power
+    powered = each_block(lambda x, e: x ** cost_power(e), h, elasticity)
+    return np.asarray(cost, dtype=float) * powered / each_row(cost_power, elasticity, h)
+
+
+def cost_power(elasticity: float) -> float:
+    """The power of intensity in a week's cost, ``1 + 1/ε``."""
+    return 1.0 + 1.0 / max(elasticity, MIN_COST_ELASTICITY)
 
 
 def one_hot(option: ArrayLike) -> Array:
