@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_levers import mid_quarter, scenario
 
-from okrsim.model import OKRModel, rating_evidence
+from okrsim.model import OKRModel, rating_evidence, stacking
 from okrsim.model import policy_beliefs as pb
 from okrsim.model.effort_allocation import allocate_effort, value_per_output
 from okrsim.model.learning import Seen, seen_with_own
@@ -215,15 +215,35 @@ def test_a_statement_moves_belief_and_anchor_and_discounts_old_evidence():
     wf.rating_evidence[:] = 1.0
     wf.coupling_belief[:] = 0.6  # learned; the anchor is still the market's prior
     prior = s.behaviour.coupling_prior
-    stated = pb.announce(wf, s, None)
+    stated = pb.announce(wf, pb.Statement.of(s), None)
     np.testing.assert_allclose(wf.coupling_anchor, prior + 0.4 * (0.8 - prior))
     np.testing.assert_allclose(wf.coupling_belief, 0.6 + 0.4 * (0.8 - 0.6))
     np.testing.assert_allclose(wf.rating_evidence, 0.6)
     # the same statement again is no news: old evidence keeps its weight
-    pb.announce(wf, s, stated)
+    pb.announce(wf, pb.Statement.of(s), stated)
     np.testing.assert_allclose(wf.rating_evidence, 0.6)
     # no statement of bad news: its anchor stays the prior
     np.testing.assert_array_equal(wf.bad_news_anchor, s.behaviour.bad_news_prior)
+
+
+def test_in_a_cohort_a_stated_audit_rate_is_news_only_to_the_runs_that_stated_another():
+    """Two runs' employees end to end: the first heard 0.2 before, the second 0.05."""
+    s = scenario(judgment__audit_probability=0.2)
+    wf = market(s)
+    half = wf.n // 2
+    wf.credibility[:] = 0.5
+    wf.audit_belief[:] = 0.1
+    before = stacking.statements(
+        [pb.Statement.of(s), pb.Statement.of(scenario(judgment__audit_probability=0.05))],
+        [half, wf.n - half],
+    )
+    assert before is not None
+    assert pb.same_statement(before, pb.Statement.of(s))  # each run's own rate apart
+    pb.announce(wf, pb.Statement.of(s), before)
+    np.testing.assert_array_equal(wf.audit_belief[:half], 0.1)
+    np.testing.assert_allclose(wf.audit_belief[half:], 0.1 + 0.5 * (0.2 - 0.1))
+    alone = [stacking.give_statement(before, rows) for rows in (slice(0, half), slice(half, None))]
+    assert [statement.audit_belief for statement in alone if statement] == [0.2, 0.05]
 
 
 # -- decisions weigh the belief, not the policy ---------------------------------------
@@ -264,7 +284,7 @@ def test_a_statement_moves_beliefs_by_credibility(credibility):
     wf = market(s)
     wf.credibility[:] = credibility
     prior = s.behaviour.coupling_prior
-    stated = pb.announce(wf, s, None)
+    stated = pb.announce(wf, pb.Statement.of(s), None)
     np.testing.assert_allclose(wf.coupling_belief, prior + credibility * (0.8 - prior))
     np.testing.assert_allclose(
         wf.audit_belief, s.behaviour.audit_prior + credibility * (0.2 - s.behaviour.audit_prior)
@@ -272,10 +292,10 @@ def test_a_statement_moves_beliefs_by_credibility(credibility):
     np.testing.assert_array_equal(wf.ratchet_belief, 0.0)  # no commitment: nothing said
     # the same statement again is no news; a changed one is
     after = wf.coupling_belief.copy()
-    stated = pb.announce(wf, s, stated)
+    stated = pb.announce(wf, pb.Statement.of(s), stated)
     np.testing.assert_array_equal(wf.coupling_belief, after)
     lower = s.with_overrides({"comp.coupling": 0.2})
-    pb.announce(wf, lower, stated)
+    pb.announce(wf, pb.Statement.of(lower), stated)
     np.testing.assert_allclose(wf.coupling_belief, after + credibility * (0.2 - after))
 
 
@@ -298,7 +318,7 @@ def test_newcomers_hear_what_is_stated_on_arrival():
     seats = np.zeros(wf.n, dtype=bool)
     seats[[0, 5]] = True
     wf.coupling_belief[seats] = s.behaviour.coupling_prior
-    pb.announce(wf, s, pb.Statement.of(s), seats=seats)
+    pb.announce(wf, pb.Statement.of(s), pb.Statement.of(s), seats=seats)
     cred = s.behaviour.credibility_prior
     prior = s.behaviour.coupling_prior
     np.testing.assert_allclose(wf.coupling_belief[seats], prior + cred * (0.8 - prior))
@@ -477,7 +497,7 @@ def test_newcomers_hear_the_stated_pull_and_ask_by_credibility(rule, pull):
     seats[[1, 7]] = True
     wf.pull_belief[seats] = 0.0  # the newcomers' market prior
     wf.ask_belief[seats] = 1.0
-    pb.announce(wf, s, stated, seats=seats)
+    pb.announce(wf, pb.Statement.of(s), stated, seats=seats)
     cred = s.behaviour.credibility_prior
     np.testing.assert_allclose(wf.pull_belief[seats], cred * pull)
     np.testing.assert_allclose(wf.ask_belief[seats], 1.0 + cred * 0.3)
@@ -489,9 +509,9 @@ def test_a_changed_target_rule_is_heard_and_without_okrs_nothing_is_said():
     assigned = self_set.with_overrides({"okr.target_rule": "assigned"})
     wf = market(self_set)
     wf.credibility[:] = 0.5
-    stated = pb.announce(wf, self_set, None)
+    stated = pb.announce(wf, pb.Statement.of(self_set), None)
     np.testing.assert_array_equal(wf.pull_belief, 0.0)
-    pb.announce(wf, assigned, stated)
+    pb.announce(wf, pb.Statement.of(assigned), stated)
     np.testing.assert_allclose(wf.pull_belief, 0.5)
     none = pb.Statement.of(self_set.with_overrides({"okr.enabled": False}))
     assert np.isnan(none.pull_belief)

@@ -227,3 +227,29 @@ def test_runs_at_the_self_clearing_rates_bounds_step_together_and_give_each_alon
     assert {s.workforce.n for s in states} == {2 * base.org.n_teams * base.org.team_size}
     for point, seed, result in zip(points, seeds, together, strict=True):
         assert_same_run(run(point, seed), result)
+
+
+def test_runs_that_heard_different_audit_rates_hear_a_scheduled_one_each_as_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The audit rate is stated: each run's employees hear their own run's, and a
+    rate scheduled for all is news only to the runs that stated another before."""
+    base = Scenario.from_mapping(
+        {
+            "org": {"n_teams": 3},
+            "horizon": {"quarters": 4},
+            "schedule": [{"quarter": 3, "set": {"judgment.audit_probability": 0.2}}],
+        }
+    )
+    points = [base.with_overrides({"judgment.audit_probability": p}) for p in (0.2, 0.02, 0.6)]
+    together = [OKRModel(point, RunSeed.of(70 + i)) for i, point in enumerate(points)]
+    with monkeypatch.context() as patched:
+        states = stepped_states(patched)
+        Ensemble(together).run()
+    n = base.org.n_teams * base.org.team_size
+    assert {s.workforce.n for s in states} == {3 * n}
+    for i, (model, point) in enumerate(zip(together, points, strict=True)):
+        alone = OKRModel(point, RunSeed.of(70 + i))
+        alone.run()
+        assert_same_run(_result(alone), _result(model))
+        assert_same_state(alone.workforce, model.workforce)

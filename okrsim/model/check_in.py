@@ -187,7 +187,7 @@ def check_in(
     wf.reported[:] = np.where(on_record, wf.progress, np.maximum(perceived + slant, 0.0))
     # Audits: a checked report that overstates the books (what is booked, the
     # organisation's record) is corrected and marked.
-    audited = audit_u < s.judgment.audit_probability
+    audited = audit_u < policy.value("judgment.audit_probability", per_key_result=True)
     tally.audits += rows.total(audited)
     tolerated = policy.value("judgment.audit_tolerance", per_key_result=True) * target
     caught = audited & (wf.reported - wf.progress > tolerated)

@@ -121,6 +121,9 @@ EACH_RUN = frozenset(
         # exponents of powers: each run's rows raised to its own number, as alone
         # (InForce.number, okrsim.blocks.each_block)
         *("behaviour.hours_elasticity", "behaviour.self_assessment_regression"),
+        # the audit rate: compared per employee at the check-in, and stated to each
+        # employee as its run's (policy_beliefs.Statement.in_force)
+        "judgment.audit_probability",
     }
 )
 

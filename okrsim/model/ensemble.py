@@ -223,7 +223,7 @@ class Cohort:
             year=stacking.year_books([m.year for m in members]),
             leniency=np.concatenate([m.leniency for m in members]),
             last_reported=stacking.last_reported([m.last_reported for m in members]),
-            statement=first.statement,
+            statement=stacking.statements([m.statement for m in members], sizes),
             n_quarters=first.n_quarters,
             tally=own.tally,
             alignment=own.alignment,

@@ -20,7 +20,8 @@ docs/ODD.md §7.13 (beliefs about the policy).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -46,16 +47,23 @@ ANCHORS = {"coupling_belief": "coupling_anchor", "bad_news_belief": "bad_news_an
 EVIDENCE_OF = "coupling_belief"
 
 
+#: What is stated of a value a cohort's runs may differ in (:data:`~.each_run.EACH_RUN`):
+#: Statement field → scenario key.  In a cohort each employee hears its own run's.
+STATED_EACH_RUN = {"audit_belief": "judgment.audit_probability"}
+
+
 @dataclass(frozen=True)
 class Statement:
     """What the organisation says of its policy (NaN: nothing said).
 
-    Each field is named after the ``Workforce`` belief it speaks to.
+    Each field is named after the ``Workforce`` belief it speaks to.  In a
+    cohort of runs, a field of :data:`STATED_EACH_RUN` in which the runs
+    differ holds each employee's run's, shape (n,).
     """
 
     coupling_belief: float
     ratchet_belief: float
-    audit_belief: float
+    audit_belief: float | Array
     pull_belief: float
     ask_belief: float
 
@@ -82,26 +90,40 @@ class Statement:
             ask_belief=targets * okr.assigned_stretch,
         )
 
+    @classmethod
+    def in_force(cls, policy: InForce) -> Statement:
+        """The statement of the policy in force (:meth:`of`), each employee's run's
+        where a cohort's runs differ in what is stated."""
+        own: dict[str, Any] = {field: policy.value(key) for field, key in STATED_EACH_RUN.items()}
+        return replace(cls.of(policy.scenario), **own)
 
-def _same(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
+
+def same(stated: float | Array, before: float | Array) -> Array:
+    """Where what is stated is what was stated before (nothing said alike), elementwise."""
+    return np.asarray((stated == before) | (np.isnan(stated) & np.isnan(before)))
 
 
 def same_statement(a: Statement | None, b: Statement | None) -> bool:
-    """Whether two statements say the same (nothing said alike), so are heard alike."""
+    """Whether two runs heard statements alike (nothing said alike), so that they
+    hear the next one alike: each may have heard its own of :data:`STATED_EACH_RUN`
+    (a cohort's statement holds each run's; :func:`~.stacking.statements`)."""
     if a is None or b is None:
         return a is b
-    return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in fields(Statement))
+    return all(
+        same(getattr(a, f.name), getattr(b, f.name)).all()
+        for f in fields(Statement)
+        if f.name not in STATED_EACH_RUN
+    )
 
 
 def announce(
     wf: Workforce,
-    scenario: Scenario,
+    statement: Statement,
     previous: Statement | None,
     *,
     seats: Array | None = None,
 ) -> Statement:
-    """Each listener moves a belief towards each new statement by its credibility.
+    """Each listener moves a belief towards each new part of ``statement`` by its credibility.
 
     ``b ← b + κ·(stated − b)``: with κ = 0 a statement changes nothing, with
     κ = 1 the belief becomes what is stated; a belief's anchor moves alike.
@@ -111,14 +133,16 @@ def announce(
     A statement is heard when it is new (``previous`` is ``None``: the first
     quarter) or differs from the previous one; ``seats`` (a mask) limits the
     listeners to newcomers, who hear every statement in force on arrival.
-    Returns the statement in force.
+    Returns ``statement``, now in force.
     """
-    statement = Statement.of(scenario)
-    listeners = np.ones(wf.n, dtype=bool) if seats is None else seats
+    everyone = np.ones(wf.n, dtype=bool) if seats is None else seats
     for field in fields(Statement):
         stated = getattr(statement, field.name)
-        new = previous is None or not _same(stated, getattr(previous, field.name))
-        if math.isnan(stated) or not (new or seats is not None):
+        said = ~np.isnan(stated)
+        if previous is not None and seats is None:
+            said = said & ~same(stated, getattr(previous, field.name))
+        listeners = everyone & said
+        if not listeners.any():
             continue
         for name in (field.name, ANCHORS.get(field.name)):
             if name is not None:
@@ -225,7 +249,7 @@ def learn(
     checked["pull_belief"] = (seen.pull, seen.pull_seen.astype(float))
     far = policy.value("assumptions.statement_far")
     eta_each = policy.value("behaviour.learning_rate")
-    update_credibility(wf, Statement.of(policy.scenario), checked, eta=eta_each, far=far)
+    update_credibility(wf, Statement.in_force(policy), checked, eta=eta_each, far=far)
 
 
 def update_credibility(
@@ -253,7 +277,7 @@ def update_credibility(
     least, checks = np.ones(wf.n), np.zeros(wf.n)
     for name, (value, worth) in checked.items():
         stated = getattr(statement, name)
-        if math.isnan(stated):
+        if np.isnan(stated).all():
             continue
         agreement = np.clip(1.0 - np.abs(value - stated) / far, 0.0, 1.0)
         least = np.minimum(least, 1.0 - worth * (1.0 - agreement))

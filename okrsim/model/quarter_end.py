@@ -125,7 +125,8 @@ def renew(
     )
     development.develop(wf, policy, tally)
     turnover.hire(wf, policy, left, draws.newcomers)
-    policy_beliefs.announce(wf, policy.scenario, state.statement, seats=left)
+    stated = policy_beliefs.Statement.in_force(policy)
+    policy_beliefs.announce(wf, stated, state.statement, seats=left)
     # the newcomer brings no report to ratchet on and no record to settle
     last_reported[left] = np.nan
     state.year.forget(left, org)

@@ -74,7 +74,8 @@ def open_quarter(state: QuarterStartState, draws: QuarterStartDraws) -> None:
     """Step 1 of the quarter's first week, after the policy in force is read."""
     wf, policy = state.workforce, state.policy
     s = policy.scenario
-    state.statement = policy_beliefs.announce(wf, s, state.statement)
+    stated = policy_beliefs.Statement.in_force(policy)
+    state.statement = policy_beliefs.announce(wf, stated, state.statement)
     booking.open_quarter(wf)
     wf.reported[:] = 0.0
     wf.exposed[:] = False

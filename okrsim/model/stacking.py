@@ -21,6 +21,7 @@ import numpy as np
 
 from okrsim.model.decision_rules import RuleDraws
 from okrsim.model.organisation import Figure, Organisation, PublicFigures
+from okrsim.model.policy_beliefs import STATED_EACH_RUN, Statement, same
 from okrsim.model.quarter_end import QuarterDraws
 from okrsim.model.quarter_review import YearBook
 from okrsim.model.quarter_start import QuarterStartDraws, QuarterStartState
@@ -179,6 +180,32 @@ class QuarterOwn(NamedTuple):
     rule_draws: RuleDraws
 
 
+def statements(held: Sequence[Statement | None], sizes: Sequence[int]) -> Statement | None:
+    """The statements each of a cohort's runs last heard (None: nothing yet), as one:
+    a field in which they differ holds each employee's run's (only
+    :data:`~.policy_beliefs.STATED_EACH_RUN` may; :func:`~.policy_beliefs.same_statement`)."""
+    first, own = held[0], dict[str, Any]()
+    if first is None:
+        return None
+    for name in STATED_EACH_RUN:
+        values = [getattr(statement, name) for statement in held]
+        if not all(same(v, values[0]) for v in values[1:]):
+            own[name] = np.repeat(np.asarray(values, dtype=float), sizes)
+    return dataclasses.replace(first, **own)
+
+
+def give_statement(statement: Statement | None, rows: slice) -> Statement | None:
+    """What the run whose employees are ``rows`` of a cohort last heard, as alone."""
+    if statement is None:
+        return None
+    each: dict[str, Any] = {
+        f.name: float(value[rows.start])
+        for f in dataclasses.fields(statement)
+        if isinstance(value := getattr(statement, f.name), np.ndarray)
+    }
+    return dataclasses.replace(statement, **each)
+
+
 def quarter_own(
     runs: Sequence[Any], rows: Sequence[slice], teams: Sequence[slice], *, opening: bool
 ) -> QuarterOwn:
@@ -205,7 +232,8 @@ def give_quarter_start(
     tallies = parts(state.tally, rows)
     state.tally.parts = list(zip(rows, tallies, strict=True))
     for run, own, team, tally in zip(runs, rows, teams, tallies, strict=True):
-        run.statement, run.tally = state.statement, tally
+        run.statement = give_statement(state.statement, own)
+        run.tally = tally
         run.priority_error = state.priority_error[team]
         run.alignment = state.alignment[team]
         run.manager_view = state.manager_view[own]
