@@ -33,7 +33,8 @@ def each_block(f: Callable[[Array, float], Array], x: Array, value: PerBlock) ->
 
 def each_row(f: Callable[[float], float], value: PerBlock, x: Array) -> float | Array:
     """``f(value)``, or with one value per block of ``x``'s rows, each row its block's
-    ``f(value)``: shape (rows,)."""
+    ``f(value)``, shaped to broadcast against ``x`` along its rows."""
     if not isinstance(value, tuple):
         return f(value)
-    return np.repeat(np.array([f(v) for v in value], dtype=float), len(x) // len(value))
+    each = np.repeat(np.array([f(v) for v in value], dtype=float), len(x) // len(value))
+    return each.reshape(each.shape + (1,) * (np.ndim(x) - 1))

@@ -10,6 +10,9 @@ what people believe of the announcement and what they see, not at once.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from test_levers import mid_quarter, scenario
@@ -354,6 +357,27 @@ def test_credibility_rises_when_statements_hold_and_falls_when_they_do_not(
     unchecked = {name: (np.full(wf.n, missed), np.zeros(wf.n))}
     pb.update_credibility(wf, stated, unchecked, eta=eta, far=s.assumptions.statement_far)
     np.testing.assert_array_equal(wf.credibility, prior)
+
+
+def test_credibility_checks_a_statement_only_where_it_was_made():
+    """A cohort's statement may say something in one run and nothing in another:
+    each employee's credibility moves as its run's alone would."""
+    s = scenario()
+    said, unsaid = (replace(pb.Statement.of(s), ratchet_belief=v) for v in (0.0, math.nan))
+    wf = market(s)
+    half = wf.n // 2
+    both = replace(said, ratchet_belief=np.repeat([math.nan, 0.0], [half, wf.n - half]))
+    checked = {"ratchet_belief": (np.full(wf.n, 0.9), np.ones(wf.n))}
+    far, eta = s.assumptions.statement_far, s.behaviour.learning_rate
+    alone = []
+    for statement in (unsaid, said):
+        one = market(s)
+        pb.update_credibility(one, statement, checked, eta=eta, far=far)
+        alone.append(one.credibility)
+    pb.update_credibility(wf, both, checked, eta=eta, far=far)
+    assert wf.credibility[:half].tobytes() == alone[0][:half].tobytes()
+    assert wf.credibility[half:].tobytes() == alone[1][half:].tobytes()
+    assert not np.array_equal(alone[0], alone[1])
 
 
 @pytest.fixture(scope="module")

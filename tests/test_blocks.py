@@ -27,6 +27,14 @@ def test_the_whole_array_is_split_along_its_rows_whatever_its_other_axes() -> No
     apart = each_block(np.power, x, (0.5, 2.0))
     assert apart.shape == (6, 2)
     assert np.array_equal(apart[3:], np.power(x[3:], 2.0))
+    each = each_row(lambda v: v, (1.0, 2.0), x)
+    assert np.array_equal(np.broadcast_to(each, x.shape), [[1.0, 1.0]] * 3 + [[2.0, 2.0]] * 3)
+    rng = np.random.default_rng(2)
+    for hours in (rng.uniform(0.5, 1.5, (4, 4)), rng.uniform(0.5, 1.5, (6, 3))):
+        cost = rules.effort_cost(hours, 1.0, elasticity=(0.5, 1.0))
+        halves = zip(np.split(hours, 2), (0.5, 1.0), strict=True)
+        alone = [rules.effort_cost(h, 1.0, elasticity=e) for h, e in halves]
+        assert cost.tobytes() == np.concatenate(alone).tobytes()
 
 
 @pytest.mark.parametrize(

@@ -277,10 +277,11 @@ def update_credibility(
     least, checks = np.ones(wf.n), np.zeros(wf.n)
     for name, (value, worth) in checked.items():
         stated = getattr(statement, name)
-        if np.isnan(stated).all():
+        said = ~np.isnan(stated)  # in a cohort, each employee's run's
+        if not said.any():
             continue
         agreement = np.clip(1.0 - np.abs(value - stated) / far, 0.0, 1.0)
-        least = np.minimum(least, 1.0 - worth * (1.0 - agreement))
-        checks = np.maximum(checks, worth)
+        least = np.minimum(least, np.where(said, 1.0 - worth * (1.0 - agreement), 1.0))
+        checks = np.maximum(checks, np.where(said, worth, 0.0))
     # as far as anything could be checked at all
     wf.credibility[:] = wf.credibility + eta * checks * (least - wf.credibility)
