@@ -9,6 +9,7 @@
   ``InForce.value`` (or a trait read after people are drawn) would give
   the first run's value to all and fail this.
 * A point that differs in any other value steps apart.
+* Every input the robustness study varies is one of them.
 * ``InForce.value`` gives the scenario's number to a run alone and each
   employee its own run's in a cohort.
 """
@@ -24,6 +25,7 @@ import numpy as np
 import pytest
 from test_ensemble import assert_same_run
 
+from okrsim.experiments.robustness import load_robustness
 from okrsim.model import OKRModel, week
 from okrsim.model.each_run import EACH_RUN
 from okrsim.model.ensemble import Ensemble
@@ -253,3 +255,11 @@ def test_runs_that_heard_different_audit_rates_hear_a_scheduled_one_each_as_alon
         alone.run()
         assert_same_run(_result(alone), _result(model))
         assert_same_state(alone.workforce, model.workforce)
+
+
+def test_every_input_the_robustness_study_varies_may_differ_within_a_cohort() -> None:
+    """So that its design points step together, one cohort per decision rule
+    (docs/ROBUSTNESS.md, the README's performance section)."""
+    study = load_robustness(REPO / "experiments" / "robustness.toml")
+    assert len(study.ranges) == 111
+    assert set(study.ranges) <= EACH_RUN
