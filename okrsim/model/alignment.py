@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim.model.each_run import DRIFT_KEYS
 from okrsim.model.in_force import InForce
 from okrsim.params import Scenario
 from okrsim.policies.curves import Array
@@ -30,25 +31,19 @@ def initial_error(rng: np.random.Generator, scenario: Scenario, n_teams: int) ->
     return rng.normal(0.0, 1.0, n_teams) * scenario.env.priority_drift
 
 
-#: What a team's drift is made of: the two visibilities and the drift's size.
-DRIFT_KEYS = ("env.strategy_visibility", "env.okr_visibility", "env.priority_drift")
-
-
 def drift(error: Array, policy: InForce, shock: Array) -> Array:
     """Next quarter's priority errors, given this quarter's standard-normal draws
     (in a cohort, each team at its own run's numbers)."""
     okrs = float(policy.scenario.okr.enabled)
 
-    def kept(strategy: float, okr: float, _: float) -> float:
+    def kept(strategy: float, okr: float) -> float:
         return 1.0 - min(strategy + okr * okrs, 1.0)
 
-    def size(_: float, __: float, priority_drift: float) -> float:
-        return priority_drift
-
+    visibility, size = DRIFT_KEYS[:2], DRIFT_KEYS[2:]
     teams = len(error)
     return (
-        policy.per_run(DRIFT_KEYS, kept, along=teams) * error
-        + policy.per_run(DRIFT_KEYS, size, along=teams) * shock
+        policy.per_run(visibility, kept, along=teams) * error
+        + policy.per_run(size, float, along=teams) * shock
     )
 
 

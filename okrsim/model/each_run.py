@@ -45,6 +45,9 @@ SPREAD_KEYS = (
     *("behaviour.luck_sd", "behaviour.self_knowledge_sd"),
     *("env.blocker_severity", "env.blocker_rate", "assumptions.blocker_spread"),
 )
+#: What a team's drift in what it aims at is made of: the two visibilities, then
+#: the drift's size (:func:`~okrsim.model.alignment.drift`).
+DRIFT_KEYS = ("env.strategy_visibility", "env.okr_visibility", "env.priority_drift")
 #: Scenario values the runs of one cohort may differ in (:mod:`okrsim.model.ensemble`).
 #: Those read in a quarter are read through :meth:`~.in_force.InForce.value`,
 #: which gives each employee its own run's, and meet only operations that are
@@ -117,7 +120,7 @@ EACH_RUN = frozenset(
         *("assumptions.max_shading_down", "assumptions.max_shading_up"),
         *("assumptions.min_target_offer", "assumptions.max_target_offer"),
         # each team's drift in what it aims at: worked out once a run, per team
-        *("env.strategy_visibility", "env.okr_visibility", "env.priority_drift"),
+        *DRIFT_KEYS,
         # exponents of powers: each run's rows raised to its own number, as alone
         # (InForce.number, okrsim.blocks.each_block)
         *("behaviour.hours_elasticity", "behaviour.self_assessment_regression"),

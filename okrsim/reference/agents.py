@@ -193,9 +193,8 @@ class Employee(mesa.Agent):
         self.par = [s.okr.aspirational_par if a else 1.0 for a in aspirational]
         self.planned_intensity = self.usual_hours
         # at least LEAST_EXPECTED (ODD §7.3): what is weighed per unit stays finite
-        self.expected = [max(W * self.weekly_forecast(self.usual_hours), LEAST_EXPECTED)] * (
-            self.terms.krs
-        )
+        expected = max(W * self.weekly_forecast(self.usual_hours), LEAST_EXPECTED)
+        self.expected = [expected] * self.terms.krs
 
     def target_utility(self, tau: float, offer: float, rel_sd: float, honesty: float) -> float:
         """U(τ) of ODD §7.3: the certainty-equivalent score, ambition, and the cost of the offer.
