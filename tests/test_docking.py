@@ -168,6 +168,14 @@ class Unratcheted(Employee):
         self.ratchet_belief = 0.0
 
 
+#: How far apart the two implementations' quarterly outcomes may be: they sum
+#: in different orders, and where the model is ill-conditioned that rounding is
+#: amplified.  With the forced ranking's prior spread moved alone, nudging it
+#: by one part in 10¹⁵ moves the model's own second-quarter outcomes by 7·10⁻¹⁰;
+#: the reference there departs by 3·10⁻⁹.  A mechanism missed shows as 10⁻⁶ or more.
+SAME_OUTCOME = {"rel": 1e-8, "abs": 1e-12}
+
+
 def differing_outcomes(s: Scenario, seed: int, employee_type: type[Employee]) -> list[str]:
     """Quarter outcomes where the reference, run with the model's own seed, departs from it."""
     model = run(s, seed).quarterly
@@ -176,7 +184,7 @@ def differing_outcomes(s: Scenario, seed: int, employee_type: type[Employee]) ->
         f"q{q + 1}.{o}"
         for q, row in enumerate(rows)
         for o in OUTCOMES
-        if row[o] != pytest.approx(model[o].iloc[q], rel=1e-9, abs=1e-12, nan_ok=True)
+        if row[o] != pytest.approx(model[o].iloc[q], nan_ok=True, **SAME_OUTCOME)
     ]
 
 

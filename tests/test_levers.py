@@ -8,6 +8,7 @@ common random numbers; none relies on a per-policy behaviour constant.
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -53,14 +54,21 @@ def mid_quarter(s: Scenario, weeks: int = 20, seed: int = 1) -> OKRModel:
     return model
 
 
+#: Each model's plan for the quarter's later weeks before it was first reweighed.
+_PLANS: weakref.WeakKeyDictionary[OKRModel, np.ndarray] = weakref.WeakKeyDictionary()
+
+
 def reweigh(model: OKRModel, s: Scenario) -> np.ndarray:
     """The week's effort split the same agents would choose under scenario ``s``.
 
     Their best response: last week's habit is set aside (as for a newcomer),
-    so that one lever's effect on the choice is seen whole.
+    so that one lever's effect on the choice is seen whole.  Each call starts
+    from the plan the agents held before the first (a choice writes the plan
+    its outlook reads), so calls on one model differ only in what the test moved.
     """
     wf, org = model.workforce, model.org
     wf.habitual[:] = False
+    wf.planned_intensity[:] = _PLANS.setdefault(model, wf.planned_intensity.copy())
     policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
     outlook = attainment_outlook(wf, policy, model.week_in_quarter)
     per_output = value_per_output(wf, org, policy, outlook, model.public)

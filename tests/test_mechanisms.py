@@ -106,6 +106,30 @@ def test_the_same_people_work_harder_when_key_result_output_is_worth_more():
     assert wf.intensity.mean() > before.mean()
 
 
+def test_a_goal_adds_value_to_output_only_where_it_may_be_missed():
+    """The same agents in the same state, the goal's pull on and off: an easy
+    target (sure to be met) or one far out of reach adds nothing to a unit of
+    key-result output; one just within reach adds the most."""
+    s = scenario()
+    model = mid_quarter(s, weeks=6)
+    wf = model.workforce
+    with_pull = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    without = InForce.read(
+        s.with_overrides({"behaviour.goal_pull": 0.0}), peer_attainment=model.public.peer_attainment
+    )
+
+    def value(policy: InForce, mu: float) -> np.ndarray:
+        outlook = (np.full_like(wf.target, mu), np.full_like(wf.target, 0.05))
+        return value_per_output(wf, model.org, policy, outlook, model.public)
+
+    for sure_or_hopeless in (2.0, 0.2):
+        np.testing.assert_allclose(
+            value(with_pull, sure_or_hopeless), value(without, sure_or_hopeless), rtol=1e-12
+        )
+    within_reach = value(with_pull, 0.9) - value(without, 0.9)
+    assert np.all(within_reach > 0)
+
+
 def test_the_same_people_work_harder_when_effort_costs_them_less():
     s = scenario(behaviour__max_intensity=2.0)
     model = mid_quarter(s)

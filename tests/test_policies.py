@@ -146,10 +146,11 @@ def test_goal_pull_rises_with_difficulty_then_fades_out_of_reach():
     mus = np.array([2.0, 1.2, 1.0, 1.0 - reach / 2])
     pull = choices.goal_pull(mus, 0.02, loss_aversion=2.25)
     assert np.all(np.diff(pull) >= 0)  # harder (lower expected attainment) pulls more ...
-    assert pull[-1] == pytest.approx(2.25, abs=1e-3)
-    assert pull[0] == pytest.approx(1.0, abs=1e-6)
+    assert pull[-1] == pytest.approx(1.25, abs=1e-3)  # λ − 1 just short of it
+    assert pull[0] == 0.0  # a goal sure to be met adds nothing
     hopeless = choices.goal_pull(1.0 - 2 * reach, 0.02, loss_aversion=2.25)
-    assert hopeless == pytest.approx(1.0, abs=1e-3)  # ... until it is out of reach
+    assert hopeless == pytest.approx(0.0, abs=1e-3)  # ... nor one out of reach
+    assert np.all(choices.goal_pull(mus, 0.02, loss_aversion=1.0) == 0.0)  # no loss aversion
 
 
 def test_expected_blocked_weeks_shrinks_with_resolution_rate():

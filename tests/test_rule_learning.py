@@ -97,20 +97,22 @@ def test_ones_own_contribution_holds_neither_failure_tolerance_nor_recency():
     assert not np.array_equal(tallies[0].seen_contribution, tallies[1].seen_contribution)
 
 
-def test_the_goal_missed_costs_loss_aversion_times_the_goal_beaten():
-    """Same agents: output a tenth over or under target, in units of expected output."""
+def test_a_goal_missed_costs_loss_aversion_less_one_and_a_goal_beaten_adds_nothing():
+    """Same agents and output: a target a tenth above, at, or a tenth below it,
+    in units of expected output.  The output itself is valued alike (its
+    contribution); what the goal adds is the shortfall's kink."""
     model = quarter_run("learn")
     felt = {}
-    for sign in (1.0, -1.0):
+    for sign in (1.0, 0.0, -1.0):
         wf = copy.deepcopy(model.workforce)
         wf.par[:] = 1.0
-        wf.target[:] = wf.expected
-        wf.progress[:] = wf.expected * (1.0 + sign * 0.1)
+        wf.progress[:] = wf.expected
+        wf.target[:] = wf.expected * (1.0 - sign * 0.1)
         felt[sign] = dr.felt_payoff(wf, model.policy, model.tally, model.public)
     b = model.policy.scenario.behaviour
-    gain = b.goal_pull * model.workforce.intrinsic * 0.1
-    diff = felt[1.0] - felt[-1.0]
-    assert diff == pytest.approx(gain * (1.0 + b.loss_aversion))
+    unit = b.goal_pull * model.workforce.intrinsic * 0.1
+    assert np.array_equal(felt[1.0], felt[0.0])  # beaten or met: no kink reached
+    assert felt[0.0] - felt[-1.0] == pytest.approx(unit * (b.loss_aversion - 1.0))
 
 
 def test_pay_uncertainty_reaches_the_felt_payoff_only_through_ratings_received():

@@ -67,9 +67,9 @@ def test_trust_moves_over_quarters_after_the_switch(lagged: Comparison) -> None:
     belief = gap(lagged, "coupling_belief")
     # a year of coupling taught people that scores decide ratings
     assert belief.loc[SWITCH - 1, "ci_low"] > 0.3
-    # the announcement moves beliefs by credibility at once — below those who
-    # heard the decoupling on arrival, when they believed statements less ...
-    assert belief.loc[SWITCH, "ci_high"] < 0
+    # the announcement, heard by the credibility a coupled year earned, closes
+    # most of the gap at once ...
+    assert belief.loc[SWITCH, "ci_high"] < 0.2 * belief.loc[SWITCH - 1, "diff"]
     # ... and the first decoupled review is still read beside the coupled
     # year's ratings (discounted, not erased, by the announcement)
     after = switched(lagged, "coupling_belief")
@@ -80,8 +80,8 @@ def test_trust_moves_over_quarters_after_the_switch(lagged: Comparison) -> None:
 def test_targets_follow_beliefs_over_quarters_after_the_switch(lagged: Comparison) -> None:
     sandbagging = gap(lagged, "sandbagging_index")
     assert sandbagging.loc[SWITCH - 1, "ci_low"] > 0
-    # targets overshoot with the announcement ...
-    assert sandbagging.loc[SWITCH, "ci_high"] < 0
+    # targets follow the announcement most of the way at once ...
+    assert sandbagging.loc[SWITCH, "ci_high"] < 0.2 * sandbagging.loc[SWITCH - 1, "diff"]
     # ... and move again as the first decoupled review is read: not one step
     after = switched(lagged, "sandbagging_index")
     assert paired_difference(after[SWITCH], after[SWITCH + 1]).ci_low > 0

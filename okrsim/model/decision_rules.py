@@ -108,9 +108,10 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     alignment, exploration at its expected value, no rater's recency:
     ``Tally.own_contribution``; the optimiser's intrinsic motive) relative
     to the mean contribution, and the value of the help it gave to those it
-    cared for; the goal met or missed, its output Y against its target T in
-    units of its expected output, gains at slope 1 and shortfalls at the
-    loss aversion λ (Heath, Larrick & Wu 1999; the optimiser's goal pull);
+    cared for; what the goal adds, a shortfall of its output Y below its
+    target T in units of its expected output felt λ − 1 more than the
+    output itself, ``ℓ(x) = (λ − 1)·min(x, 0)`` (Heath, Larrick & Wu 1999;
+    the kink the optimiser's goal pull weighs);
     less the cost of the hours it worked (at the quarter's average
     intensity), the honesty cost of the target it offered and of the
     shading of its last check-in (weekly statements before it are free),
@@ -126,7 +127,7 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     ) / public.value_scale
     gap = wf.par * (wf.progress - wf.target) / wf.expected
     loss_aversion = policy.value("behaviour.loss_aversion", per_key_result=True)
-    felt_gap = np.where(gap >= 0.0, gap, loss_aversion * gap)
+    felt_gap = (loss_aversion - 1.0) * np.minimum(gap, 0.0)
     goal = policy.value("behaviour.goal_pull") * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
     weeks = np.maximum(tally.weeks_present, 1.0)
     hours = tally.hours / weeks

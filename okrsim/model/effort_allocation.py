@@ -81,8 +81,8 @@ def value_per_output(
         formula -= ratchet_claw_back(wf, policy)
     extrinsic = p.coupling * formula * per_unit + judged
     # The goal's pull is over output relative to the target, Y − T (Heath,
-    # Larrick & Wu 1999), in units of one's expected output: an easy target
-    # does not make each unit of output count for more.
+    # Larrick & Wu 1999), in units of one's expected output: its kink, so a
+    # target sure to be met, or out of reach, adds nothing to a unit's value.
     pull = (
         policy.value("behaviour.goal_pull", per_key_result=True)
         * choices.goal_pull(

@@ -525,7 +525,7 @@ def reference_point(
     loss_aversion: float | Array,
     reach: float | Array = GOAL_REACH,
 ) -> tuple[Array, Array]:
-    """A goal as a reference point: the expected value of ending at attainment A, and its slope.
+    """A goal as a reference point: what it adds to the value of ending at attainment A; its slope.
 
     A goal is a reference point (Heath, Larrick & Wu 1999): a unit of
     attainment just below it is felt ``λ`` times as much as one above it
@@ -533,24 +533,27 @@ def reference_point(
     distance: a goal missed by more than ``reach`` (``r``,
     ``assumptions.goal_reach``) of the target weighs no more than one already
     met (commitment to a goal out of reach falls; Locke & Latham 2002; the
-    reach is calibrated).  So
+    reach is calibrated).  Above the goal, and below its reach, a unit of
+    output is worth what it is worth without a goal (its value, intrinsic and
+    judged, counted elsewhere); what the goal adds is the kink:
 
-    ``v(a) = a + (λ − 1)·(clip(a, 1 − r, 1) − (1 − r))``
+    ``v(a) = (λ − 1)·(clip(a, 1 − r, 1) − (1 − r))``
 
     and for ``A ~ N(μ, σ)``, with ``G(z) = z·Φ(z) + φ(z)`` (the integral of Φ),
 
-    ``E v(A) = μ + (λ − 1)·σ·[G((μ − 1 + r)/σ) − G((μ − 1)/σ)]``,
-    ``dE v/dμ = 1 + (λ − 1)·P(1 − r < A < 1)``.
+    ``E v(A) = (λ − 1)·σ·[G((μ − 1 + r)/σ) − G((μ − 1)/σ)]``,
+    ``dE v/dμ = (λ − 1)·P(1 − r < A < 1)``.
 
-    Effort weighs the slope (:func:`goal_pull`: harder goals pull more, then
-    level off); a report weighs the value of the attainment it shows
-    (:func:`report_utility`: a report just short of the goal is the one most
-    worth shading up; Schweitzer, Ordóñez & Douma 2004).
+    So a goal sure to be met, or out of reach, adds nothing: an easy goal
+    does no better than none, and a hard one within reach pulls most (Locke
+    & Latham 2002).  Effort weighs the slope (:func:`goal_pull`); a report
+    weighs the value of the attainment it shows (:func:`report_utility`: a
+    report just short of the goal is the one most worth shading up;
+    Schweitzer, Ordóñez & Douma 2004).
     """
-    mu = np.asarray(mu_attainment, dtype=float)
     return (
-        mu + goal_excess(mu, sd_attainment, loss_aversion=loss_aversion, reach=reach),
-        goal_pull(mu, sd_attainment, loss_aversion=loss_aversion, reach=reach),
+        goal_excess(mu_attainment, sd_attainment, loss_aversion=loss_aversion, reach=reach),
+        goal_pull(mu_attainment, sd_attainment, loss_aversion=loss_aversion, reach=reach),
     )
 
 
@@ -570,9 +573,9 @@ def goal_excess(
     loss_aversion: float | Array,
     reach: float | Array = GOAL_REACH,
 ) -> Array:
-    """``E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)]``: the goal's kink.
+    """``E v(A) = (λ − 1)·σ·[G(lower) − G(upper)]``: the goal's kink.
 
-    The loss-aversion excess of :func:`reference_point`'s value.
+    :func:`reference_point`'s value.
 
     ``G(z) = z·Φ(z) + φ(z)`` is the integral of Φ.  What a report weighs
     (:func:`report_utility`).
@@ -594,14 +597,15 @@ def goal_pull(
     loss_aversion: float | Array,
     reach: float | Array = GOAL_REACH,
 ) -> Array:
-    """Motivation a target adds to its work, ``1 + (λ − 1)·P(1 − r < A < 1)``.
+    """Motivation a target adds to its work, ``(λ − 1)·P(1 − r < A < 1)``.
 
     The slope of :func:`reference_point`'s value: harder goals pull more
-    effort, and a goal out of reach pulls no harder than one already met — so
-    performance rises with difficulty and then levels off (Locke & Latham 2002).
+    effort, and a goal out of reach pulls no more than one sure to be met,
+    which pulls nothing — so performance rises with difficulty and then
+    levels off (Locke & Latham 2002).
     """
     lower, upper, _ = _goal_bounds(mu_attainment, sd_attainment, reach)
-    return 1.0 + (loss_aversion - 1.0) * (ndtr(lower) - ndtr(upper))
+    return (loss_aversion - 1.0) * (ndtr(lower) - ndtr(upper))
 
 
 # -- habits ------------------------------------------------------------------------

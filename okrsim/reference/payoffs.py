@@ -160,17 +160,17 @@ def relative_sd(scenario: Scenario, weeks_left: int) -> float:
 
 
 def goal_pull(mu: float, sd: float, loss_aversion: float, reach: float) -> float:
-    """g = 1 + (λ − 1)·P(1 − r_g < A < 1): the goal's pull on a unit of attainment (ODD §7.5).
+    """g = (λ − 1)·P(1 − r_g < A < 1): the goal's pull on a unit of attainment (ODD §7.5).
 
     ``reach``: r_g, ``assumptions.goal_reach``.
     """
     sd = max(sd, 1e-9)
     within = normal_cdf((mu - 1.0 + reach) / sd) - normal_cdf((mu - 1.0) / sd)
-    return 1.0 + (loss_aversion - 1.0) * within
+    return (loss_aversion - 1.0) * within
 
 
 def goal_excess(mu: float, sd: float, loss_aversion: float, reach: float) -> float:
-    """E[v(A) − A] = (λ − 1)·σ·[G(lower) − G(upper)], G(z) = zΦ(z) + φ(z) (ODD §7.7).
+    """E v(A) = (λ − 1)·σ·[G(lower) − G(upper)], G(z) = zΦ(z) + φ(z) (ODD §7.7).
 
     ``reach``: r_g, ``assumptions.goal_reach``.
     """
