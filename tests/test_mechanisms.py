@@ -445,6 +445,25 @@ def test_a_vacant_seat_produces_nothing_and_a_newcomer_ramps_up():
     assert tally.kr_own[1:].sum() > own[1:].sum()
 
 
+def test_a_vacant_seat_feels_no_strain_whatever_intensity_its_newcomer_to_be_chose():
+    """Same seat and state, occupied and vacant: the hours chosen strain only
+    the one who works them; pay uncertainty and overhead stay."""
+    s = scenario()
+    model = mid_quarter(s)
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    outlook = attainment_outlook(model.workforce, policy, model.week_in_quarter)
+    stress = {}
+    for tenure in (10.0, -3.0):
+        wf = copy.deepcopy(model.workforce)
+        wf.intensity[0], wf.stress[0], wf.tenure_weeks[0] = 1.15, 0.0, tenure
+        update_stress(wf, policy, outlook, model.public, week_in_quarter=model.week_in_quarter)
+        stress[tenure] = wf.stress[0]
+    memory = s.assumptions.stress_memory
+    strain = 0.15 / (s.behaviour.max_intensity - 1.0)
+    assert stress[10.0] - stress[-3.0] == pytest.approx((1.0 - memory) * strain)
+    assert stress[-3.0] > 0.0  # overhead and pay uncertainty remain
+
+
 def test_a_newcomers_forecast_counts_the_weeks_it_will_not_be_productive():
     s = scenario()
     model = mid_quarter(s)
