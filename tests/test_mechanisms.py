@@ -464,6 +464,21 @@ def test_a_vacant_seat_feels_no_strain_whatever_intensity_its_newcomer_to_be_cho
     assert stress[-3.0] > 0.0  # overhead and pay uncertainty remain
 
 
+def test_the_public_value_scale_is_the_contribution_judgment_saw_not_the_truth():
+    """The same quarter's end three times: the true contribution moved, or what
+    judgment could see of it; only the second moves V̄."""
+    model = mid_quarter(scenario(), weeks=WEEKS_PER_QUARTER - 1)
+    ends = {}
+    for moved in ("nothing", "contribution", "seen_contribution"):
+        twin = copy.deepcopy(model)
+        if moved != "nothing":
+            getattr(twin.tally, moved)[:] *= 5.0
+        twin.step()
+        ends[moved] = np.asarray(twin.public.value_scale)
+    np.testing.assert_array_equal(ends["contribution"], ends["nothing"])
+    assert np.all(ends["seen_contribution"] > ends["nothing"])
+
+
 def test_a_newcomers_forecast_counts_the_weeks_it_will_not_be_productive():
     s = scenario()
     model = mid_quarter(s)

@@ -260,7 +260,9 @@ def refresh_public_figures(
         per_person = review.measured.mean(axis=1)
         spread = np.maximum(org.overall(np.std, per_person), 0.02)
         public.peer_attainment = (org.overall(np.mean, per_person), as_figure(spread))
-    public.value_scale = as_figure(np.maximum(org.overall(np.mean, tally.contribution), 1.0))
+    # the contribution judgment saw (at the strategy's stated alignment), not
+    # the true value, which no one in the organisation sees
+    public.value_scale = as_figure(np.maximum(org.overall(np.mean, tally.seen_contribution), 1.0))
     public.help_scale = as_figure(np.maximum(org.overall(np.mean, tally.help_given), 0.05))
     public.seen_weight = review.judgment.seen_weight
     public.reported_weight = review.judgment.reported_weight

@@ -273,7 +273,8 @@ class ReferenceModel(mesa.Model):
                 for quarter in (*self.scores, *self.judged):
                     quarter[e.seat] = math.nan
         tallies = [e.tally for e in self.employees]
-        self.public.value_scale = max(sum(t.contribution for t in tallies) / len(tallies), 1.0)
+        seen_mean = sum(t.seen_contribution for t in tallies) / len(tallies)
+        self.public.value_scale = max(seen_mean, 1.0)
         self.public.help_scale = max(sum(t.help_given for t in tallies) / len(tallies), 0.05)
         self.public.seen_weight, self.public.reported_weight, self.public.judged_sd = judgment
         if self.terms.okrs:  # what ranks are formed on: each one's mean measured attainment
