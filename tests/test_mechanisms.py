@@ -23,6 +23,7 @@ from test_levers import mid_quarter, reweigh, scenario
 
 from okrsim.model import OKRModel
 from okrsim.model.alignment import drift
+from okrsim.model.blocker_surfacing import believed_clearing
 from okrsim.model.effort_allocation import allocate_effort, value_per_output
 from okrsim.model.in_force import InForce
 from okrsim.model.learning import ratchet_seen
@@ -352,6 +353,23 @@ def test_coaching_falls_with_team_size_and_with_the_judged_share():
     assert coaching(comp__coupling=1.0) == pytest.approx(s.judgment.coach_help)
     assert coaching(comp__coupling=0.0) == pytest.approx(
         s.judgment.coach_help * (1 - s.judgment.review_hours * s.org.team_size)
+    )
+
+
+def test_who_raises_a_blocker_expects_the_coaching_of_the_coupling_it_believes():
+    """The same agents under the same true policy, only their belief moved: the
+    believed judged share sets the coaching they expect; the true rate clears."""
+    s = scenario(comp__coupling=0.0)
+    model = mid_quarter(s)
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    wf = copy.deepcopy(model.workforce)
+    wf.coupling_belief[:] = 0.0
+    as_stated = believed_clearing(wf, policy)
+    np.testing.assert_allclose(as_stated, s.env.raised_resolve_rate + policy.coaching())
+    wf.coupling_belief[:] = 1.0  # believed: no manager time goes to judging
+    assert np.all(believed_clearing(wf, policy) > as_stated)
+    np.testing.assert_allclose(
+        believed_clearing(wf, policy), s.env.raised_resolve_rate + s.judgment.coach_help
     )
 
 

@@ -17,7 +17,6 @@ import numpy as np
 
 from okrsim import rows
 from okrsim.model import decision_rules
-from okrsim.model.each_run import CLEARING_KEYS
 from okrsim.model.in_force import InForce
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
@@ -58,23 +57,17 @@ def surface_blockers(
         _raise(wf, tally, hidden & (week - wf.onset_week >= wait), week, week_in_quarter)
         return
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter
-
-    def saved(self_rate: float, *raised: float) -> float:
-        rate = policy.raised_clearing(*raised)
-        return float(
-            choices.expected_blocked_weeks(self_rate, weeks_left)
-            - choices.expected_blocked_weeks(rate, weeks_left)
-        )
-
-    def later(self_rate: float, *raised: float) -> float:
-        rate = policy.raised_clearing(*raised)
-        return float(choices.delay_cost_weeks(self_rate, rate, weeks_left))
-
-    # each run's numbers as alone (powers of the clearing rates), per employee
-    saved_weeks = policy.kept(
-        f"saved weeks {weeks_left}",
-        lambda: policy.per_run(CLEARING_KEYS, saved, per_key_result=True),
+    # each run's numbers as alone (a power of the clearing rate), per employee
+    self_weeks = policy.kept(
+        f"self-cleared weeks {weeks_left}",
+        lambda: policy.per_run(
+            ("env.self_resolve_rate",),
+            lambda rate: float(choices.expected_blocked_weeks(rate, weeks_left)),
+            per_key_result=True,
+        ),
     )
+    raised_rate = believed_clearing(wf, policy)
+    saved_weeks = self_weeks - choices.expected_blocked_weeks(raised_rate, weeks_left)
     weekly_output = (
         wf.capability_belief
         * wf.effort[:, 0]
@@ -95,17 +88,37 @@ def surface_blockers(
         mum_cost=wf.mum_cost[:, None],
     )
     wf.raise_gain[:] = np.where(hidden, gain, 0.0)
-    delay = policy.kept(
-        f"delay weeks {weeks_left}",
-        lambda: policy.per_run(CLEARING_KEYS, later, per_key_result=True),
-    )
+    self_rate = policy.value("env.self_resolve_rate", per_key_result=True)
+    delay = choices.delay_cost_weeks(self_rate, raised_rate, weeks_left)
     now = hidden & choices.raise_now(
         gain,
         cost=wf.report_gain + wf.mum_cost[:, None] - credit[:, None],
         delay_loss=delay * severity * weekly_output * per_output,
-        self_rate=policy.value("env.self_resolve_rate", per_key_result=True),
+        self_rate=self_rate,
     )
     _raise(wf, tally, now, week, week_in_quarter)
+
+
+def believed_clearing(wf: Workforce, policy: InForce) -> Array:
+    """A raised blocker's weekly clearing chance as each employee expects it, (n, 1).
+
+    ``env.raised_resolve_rate`` plus the manager's coaching, less the time
+    judging takes from it (:meth:`~.in_force.InForce.coaching_at`) at the
+    judged share the employee believes, ``1 − c̃_i``; at most 1.  The true
+    rate, at the judged share in force, is what clears blockers
+    (:func:`okrsim.model.work.work`).
+    """
+    judged = policy.believed(wf.coupling_belief).judged
+    judging = (
+        judged
+        * policy.value("judgment.review_hours", per_key_result=True)
+        * policy.scenario.org.team_size
+    )
+    coaching = policy.value("judgment.coach_help", per_key_result=True) * np.maximum(
+        0.0, 1.0 - judging
+    )
+    raised = policy.value("env.raised_resolve_rate", per_key_result=True)
+    return np.minimum(1.0, raised + coaching)
 
 
 def _raise(wf: Workforce, tally: Tally, now: Array, week: int, week_in_quarter: int) -> None:

@@ -203,11 +203,6 @@ class InForce:
         self._memo["believed"] = (coupling_belief.copy(), payoff)
         return payoff
 
-    def raised_clearing(self, raised: float, *coaching: float) -> float:
-        """A raised blocker's weekly clearing chance: ``env.raised_resolve_rate`` plus the
-        manager's coaching (:meth:`coaching_at` of ``coaching``), at most 1."""
-        return min(1.0, raised + self.coaching_at(*coaching))
-
     def habit_adjustment(self, weeks_between: float) -> float | Array:
         """:func:`~.choices.habit_adjustment` of a choice repeated every
         ``weeks_between`` weeks, at ``behaviour.habit_weeks`` (each run's in a cohort);

@@ -285,7 +285,8 @@ class Employee(mesa.Agent):
         """Raise each hidden blocker now, or wait, or never (ODD §7.4)."""
         s, t = self.model.in_force, self.terms
         env, n = s.env, W - self.model.week_in_quarter
-        raised_rate = min(1.0, env.raised_resolve_rate + t.coaching)
+        # the manager's coaching as one expects it: at the judged share one believes
+        raised_rate = min(1.0, env.raised_resolve_rate + t.coaching_at(self.believed_coupling))
         saved = pay.blocked_weeks(env.self_resolve_rate, n) - pay.blocked_weeks(raised_rate, n)
         weekly = self.capability_belief * self.effort[KR] * self.intensity
         weekly *= (1.0 - t.overhead) * t.focus / t.krs

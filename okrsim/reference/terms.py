@@ -77,8 +77,12 @@ class Terms:
     @property
     def coaching(self) -> float:
         """χ′ = χ·max(0, 1 − (1 − c)·t_J·N): coaching left after judging."""
+        return self.coaching_at(self.coupling)
+
+    def coaching_at(self, coupling: float) -> float:
+        """χ′ at the coupling ``coupling`` (an employee's belief of it, 7.4)."""
         j, n = self.scenario.judgment, self.scenario.org.team_size
-        return j.coach_help * max(0.0, 1.0 - (1.0 - self.coupling) * j.review_hours * n)
+        return j.coach_help * max(0.0, 1.0 - (1.0 - coupling) * j.review_hours * n)
 
     def negotiation_hours(self, week_in_quarter: int) -> float:
         """Share of a quarter's first week spent negotiating: min(h·K, 0.9)·4π_m(1 − π_m)."""
