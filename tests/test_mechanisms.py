@@ -24,10 +24,11 @@ from test_levers import mid_quarter, reweigh, scenario
 from okrsim.model import OKRModel
 from okrsim.model.alignment import drift
 from okrsim.model.blocker_surfacing import believed_clearing
+from okrsim.model.check_in import reporting
 from okrsim.model.effort_allocation import allocate_effort, value_per_output
 from okrsim.model.in_force import InForce
 from okrsim.model.learning import ratchet_seen
-from okrsim.model.outlook import attainment_outlook, weekly_forecast
+from okrsim.model.outlook import attainment_outlook, ratchet_claw_back, weekly_forecast
 from okrsim.model.quarter_review import Judgment, judge, measured_scores
 from okrsim.model.target_setting import set_targets
 from okrsim.model.turnover import availability, decide_quits, hire, quit_probability
@@ -651,6 +652,35 @@ def test_no_ratchet_is_seen_where_targets_do_not_follow_reports(rule):
 
 def in_force(s: Scenario) -> InForce:
     return InForce.read(s, peer_attainment=(1.0, 0.15))
+
+
+@pytest.mark.parametrize("evaluation", ["absolute", "team"])
+def test_a_believed_ratchet_costs_as_much_of_the_score_as_ones_own_result_moves(evaluation):
+    """The same agents, only their ratchet belief moved: a unit reported now
+    gives back next quarter's score as far as one's own result moves it — all
+    of it under one's own score, 1/N of it under the team's mean — in effort
+    as in the report choice."""
+    s = scenario(comp__evaluation=evaluation, comp__coupling=0.8)
+    model = mid_quarter(s)
+    policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
+    own_share = 1.0 if evaluation == "absolute" else 1.0 / s.org.team_size
+    wf = copy.deepcopy(model.workforce)
+    wf.coupling_belief[:] = 0.8
+    outlook = attainment_outlook(wf, policy, model.week_in_quarter)
+    values, stakes = [], []
+    for belief in (0.0, 0.5):
+        wf.ratchet_belief[:] = belief
+        values.append(value_per_output(wf, model.org, policy, outlook, model.public))
+        stakes.append(reporting(wf, policy, outlook, model.public, model.draws, week_in_quarter=3))
+    claw = ratchet_claw_back(wf, policy)  # at the belief 0.5
+    x, krs = s.behaviour.extrinsic_weight, s.okr.krs_per_person
+    per_unit = 1.0 / (krs * wf.target * wf.par)
+    np.testing.assert_allclose(values[0] - values[1], x * 0.8 * own_share * claw * per_unit)
+    question = stakes[1].question
+    assert question is not None
+    np.testing.assert_allclose(
+        question.stakes.ratchet_per_attainment, 0.8 * own_share * claw / krs, rtol=1e-12
+    )
 
 
 def test_full_visibility_removes_a_teams_priority_error_and_none_keeps_it():

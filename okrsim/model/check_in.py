@@ -109,7 +109,7 @@ def reporting(
         * target
         / by_key_result(public.value_scale)
     )
-    ratchet = p.coupling * ratchet_claw_back(wf, policy) / krs
+    ratchet = p.coupling * p.own_share * ratchet_claw_back(wf, policy) / krs
     # A red status is bad news: the shading below which this week's report
     # shows red, and what the employee believes red costs in judgment.
     red_below = s.okr.red_pace - perceived / (target * pace_share)

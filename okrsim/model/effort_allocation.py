@@ -78,7 +78,8 @@ def value_per_output(
                 * choices.formula_marginal(p.curve, team_mean, team_sd)
                 / org.team_size
             )
-        formula -= ratchet_claw_back(wf, policy)
+        # next quarter's score lost, as much of it as one's own result moves
+        formula -= p.own_share * ratchet_claw_back(wf, policy)
     extrinsic = p.coupling * formula * per_unit + judged
     # The goal's pull is over output relative to the target, Y − T (Heath,
     # Larrick & Wu 1999), in units of one's expected output: its kink, so a

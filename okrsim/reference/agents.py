@@ -274,7 +274,7 @@ class Employee(mesa.Agent):
         formula = (1.0 - t.team_scored) * t.curve.marginal(mu + self.shading[k], sd)
         if t.team_scored:  # one's attainment moves the team's mean by 1/N
             formula += t.curve.marginal(self.team_outlook(), sd / math.sqrt(size)) / size
-        formula -= self.claw_back()
+        formula -= t.own_share * self.claw_back()
         extrinsic = c * formula / (t.krs * goal) + judged
         pull = pay.goal_pull(mu, sd, s.behaviour.loss_aversion, s.assumptions.goal_reach)
         pull *= s.behaviour.goal_pull
@@ -551,7 +551,7 @@ class Employee(mesa.Agent):
         extrinsic = c * t.own_share / t.krs * t.curve.expected(mu + s_, sd)
         extrinsic += per_attainment * s_
         extrinsic -= catch * (1.0 - c) * j.inflation_penalty * max(s_, 0.0)
-        extrinsic -= c * self.claw_back() / t.krs * (mu + s_)
+        extrinsic -= c * t.own_share * self.claw_back() / t.krs * (mu + s_)
         if s_ < sc.okr.red_pace - perceived / (goal * pace):
             extrinsic -= self.bad_news_belief / W
         weight = b.goal_pull * self.intrinsic * self.par[k] * goal / (t.krs * self.expected[k])
