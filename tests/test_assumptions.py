@@ -86,7 +86,7 @@ BOOKKEEPING: tuple[tuple[str, float | str, str], ...] = (
     ("in_force", 0.9, "numerical cap: negotiating never takes the whole week"),
     ("outlook", 0.02, "numerical floor of an outlook's sd"),
     ("quarter_review", 0.02, "floor of the peers' spread, the rank curve's (numerical)"),
-    ("quarter_review", 0.05, "floor of the help yardstick, judgment's normaliser (numerical)"),
+    ("quarter_review", 0.05, "floor of the public help scale H̄ (numerical)"),
     ("policy_beliefs", 12, "the variance of a uniform belief over its range, (b − a)²/12"),
     ("rating_evidence", "RATING_REGRESSORS", "array layout of the rating evidence"),
     ("rating_evidence", "EVIDENCE_SIZE", "array layout of the rating evidence"),
