@@ -600,7 +600,7 @@ class Behaviour(_Group):
         description="Chance at each review of copying a better-rated peer's habits",
     )
     effort_cost_mean: float = Field(
-        0.24,
+        0.17,
         ge=0.01,
         le=100.0,
         title="Average cost of effort",

@@ -320,10 +320,20 @@ def test_the_reference_follows_the_model_with_every_assumption_moved_at_once():
 
 
 def test_moving_the_assumptions_moves_the_reference():
-    # matching the model is worth something only if the moves change the run
-    moved = ReferenceModel(scenario_with({**WHERE_ASSUMPTIONS_ACT, **MOVED_ASSUMPTIONS}), 3)
-    default = ReferenceModel(scenario_with(WHERE_ASSUMPTIONS_ACT), 3)
-    pairs = list(zip(moved.run(), default.run(), strict=True))
+    # matching the model is worth something only if the moves change the runs
+    # the docking compares (seeds 3 and 4; a small organisation's quit rate is
+    # a count, which one seed may leave where it was)
+    pairs = [
+        pair
+        for seed in (3, 4)
+        for pair in zip(
+            ReferenceModel(
+                scenario_with({**WHERE_ASSUMPTIONS_ACT, **MOVED_ASSUMPTIONS}), seed
+            ).run(),
+            ReferenceModel(scenario_with(WHERE_ASSUMPTIONS_ACT), seed).run(),
+            strict=True,
+        )
+    ]
     changed = [o for o in OUTCOMES if any(a[o] != b[o] for a, b in pairs)]
     assert changed == list(OUTCOMES)
 

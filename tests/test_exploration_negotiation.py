@@ -332,7 +332,11 @@ def test_nobody_asks_when_asking_costs_more_than_any_gain_or_agreement_is_not_ex
 
 
 def test_coupling_brings_more_requests_and_a_disagreeing_manager_agrees_to_fewer():
-    decoupled, coupled = at_revision(0.0), at_revision(0.8)
+    # the same agents at the revision week, only their belief of the coupling moved
+    coupled = at_revision(0.8)
+    decoupled = copy.deepcopy(coupled)
+    decoupled.workforce.coupling_belief[:] = 0.0
+    coupled.workforce.coupling_belief[:] = 0.8
     _, asked_decoupled, _ = revise(decoupled)
     _, asked_coupled, agreed_expecting_less = revise(coupled, view_scale=0.7)
     assert asked_coupled.sum() > asked_decoupled.sum()

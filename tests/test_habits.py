@@ -129,6 +129,7 @@ def test_the_target_offer_moves_part_of_the_way_from_last_quarters():
     last = model.workforce.last_tau.copy()
     assert np.isfinite(last).all()
     coupled = {"comp__coupling": 0.8}
+    model.workforce.coupling_belief[:] = 0.8  # who have heard the coupling, and believe it
     fresh = copy.deepcopy(model)
     fresh.workforce.last_tau[:] = np.nan
     policy = InForce.read(scenario(**coupled), peer_attainment=fresh.public.peer_attainment)
