@@ -464,23 +464,41 @@ def test_a_vacant_seat_produces_nothing_and_a_newcomer_ramps_up():
     assert tally.kr_own[1:].sum() > own[1:].sum()
 
 
-def test_a_vacant_seat_feels_no_strain_whatever_intensity_its_newcomer_to_be_chose():
+@pytest.mark.parametrize("vacant", [-3.0, 0.0])
+def test_a_vacant_seat_feels_no_strain_whatever_intensity_its_newcomer_to_be_chose(vacant):
     """Same seat and state, occupied and vacant: the hours chosen strain only
-    the one who works them; pay uncertainty and overhead stay."""
+    the one who works them; pay uncertainty and overhead stay.  Stress comes
+    after the week's work has counted the week, so a seat vacant this week
+    shows at most 0 (it was −1 when the week began)."""
     s = scenario()
     model = mid_quarter(s)
     policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
     outlook = attainment_outlook(model.workforce, policy, model.week_in_quarter)
     stress = {}
-    for tenure in (10.0, -3.0):
+    for tenure in (10.0, vacant):
         wf = copy.deepcopy(model.workforce)
         wf.intensity[0], wf.stress[0], wf.tenure_weeks[0] = 1.15, 0.0, tenure
         update_stress(wf, policy, outlook, model.public, week_in_quarter=model.week_in_quarter)
         stress[tenure] = wf.stress[0]
     memory = s.assumptions.stress_memory
     strain = 0.15 / (s.behaviour.max_intensity - 1.0)
-    assert stress[10.0] - stress[-3.0] == pytest.approx((1.0 - memory) * strain)
-    assert stress[-3.0] > 0.0  # overhead and pay uncertainty remain
+    assert stress[10.0] - stress[vacant] == pytest.approx((1.0 - memory) * strain)
+    assert stress[vacant] > 0.0  # overhead and pay uncertainty remain
+
+
+def test_a_seat_vacant_when_the_week_began_feels_no_strain_at_its_end():
+    """Through a whole step: the seat's tenure is −1 at the week's start."""
+    s = scenario()
+    model = mid_quarter(s)
+    twins = [copy.deepcopy(model) for _ in range(2)]
+    for twin, tenure in zip(twins, (-1.0, -2.0), strict=True):
+        twin.workforce.tenure_weeks[0] = tenure
+        twin.workforce.stress[0] = 0.0
+    for twin in twins:
+        twin.step()
+    # vacant for the whole week either way: the same stress, with no strain in it
+    assert twins[0].workforce.stress[0] == twins[1].workforce.stress[0]
+    assert twins[0].workforce.tenure_weeks[0] == 0.0
 
 
 def test_the_public_value_scale_is_the_contribution_judgment_saw_not_the_truth():

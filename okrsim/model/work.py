@@ -184,7 +184,8 @@ def update_stress(
     overhead = policy.overhead + policy.negotiation_hours(week_in_quarter)
     most = policy.value("behaviour.max_intensity")
     # a vacant seat's newcomer-to-be works no hours: no strain, whatever it chose
-    hours = np.where(wf.tenure_weeks >= 0, wf.intensity, 1.0)
+    # (the week's work has counted the week: a seat filled this week is ≥ 1)
+    hours = np.where(wf.tenure_weeks >= 1, wf.intensity, 1.0)
     strain = np.maximum(hours - 1.0, 0.0) / np.maximum(most - 1.0, 1e-9)
     score_sd = np.zeros(wf.n)
     if s.okr.enabled and np.any(coupling):  # a speed short-cut

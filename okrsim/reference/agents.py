@@ -509,7 +509,7 @@ class Employee(mesa.Agent):
         """
         s, t, m = self.model.in_force, self.terms, self.model
         c = self.believed_coupling
-        hours = self.intensity if self.tenure_weeks >= 0 else 1.0  # a vacant seat works none
+        hours = self.intensity if self.tenure_weeks >= 1 else 1.0  # a vacant seat works none
         strain = max(hours - 1.0, 0.0) / max(s.behaviour.max_intensity - 1.0, 1e-9)
         score_sd = 0.0
         if t.okrs and c != 0:
