@@ -583,7 +583,7 @@ class Behaviour(_Group):
         ge=1.0,
         le=5.0,
         title="Loss aversion about missing a goal",
-        description="Slope of falling short of a goal relative to exceeding it",
+        description="A shortfall from a goal weighs this many times a gain above it",
     )
     learning_rate: float = Field(
         0.3,

@@ -331,7 +331,7 @@ def test_nobody_asks_when_asking_costs_more_than_any_gain_or_agreement_is_not_ex
     assert asked.sum() == agreed.sum() == 0
 
 
-def test_coupling_brings_more_requests_and_a_disagreeing_manager_agrees_to_fewer():
+def test_a_believed_coupling_brings_more_requests_and_a_disagreeing_manager_agrees_to_fewer():
     # the same agents at the revision week, only their belief of the coupling moved
     coupled = at_revision(0.8)
     decoupled = copy.deepcopy(coupled)

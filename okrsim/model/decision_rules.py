@@ -111,7 +111,8 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
     cared for; what the goal adds, a shortfall of its output Y below its
     target T in units of its expected output felt λ − 1 more than the
     output itself, ``ℓ(x) = (λ − 1)·min(x, 0)`` (Heath, Larrick & Wu 1999;
-    the kink the optimiser's goal pull weighs);
+    the optimiser's goal pull weighs the same kink, but only within reach of
+    the goal: a shortfall felt here has no such cut-off);
     less the cost of the hours it worked (at the quarter's average
     intensity), the honesty cost of the target it offered and of the
     shading of its last check-in (weekly statements before it are free),

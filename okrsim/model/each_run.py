@@ -34,9 +34,9 @@ JUDGMENT_WEIGHTS = {
 }
 #: What a manager's coaching is worked out from (:meth:`~.in_force.InForce.coaching_at`).
 COACHING_KEYS = ("judgment.coach_help", "judgment.review_hours")
-#: The clearing of blockers, raised or not: read per employee where they clear, and
-#: where a blocker's expected weeks are weighed, worked out once a run from its own
-#: numbers as alone (:meth:`~.in_force.InForce.per_run`).
+#: The clearing of blockers, raised or not: read per employee where they clear and
+#: where a raise is weighed (a blocker left alone clears in expected weeks worked
+#: out once a run from its own numbers, as alone: :meth:`~.in_force.InForce.per_run`).
 CLEARING_KEYS = ("env.self_resolve_rate", "env.raised_resolve_rate", *COACHING_KEYS)
 #: What one's relative uncertainty about a quarter's output is made of, in the
 #: order :func:`~okrsim.model.outlook.relative_sd` takes them: a number worked out

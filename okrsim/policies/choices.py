@@ -790,8 +790,8 @@ def report_utility(
     quarter's target with reported output (``ratchet_per_attainment · (A + s)``);
     a report that shows red (``s < red_below``) costs ``red_penalty``, the mark
     the employee expects for bad news; the goal is a reference point for the
-    attainment the report shows, ``goal_weight · E[v(A + s) − (A + s)]``:
-    the loss-aversion excess of :func:`reference_point`'s value, ``λ − 1``
+    attainment the report shows, ``goal_weight · E v(A + s)``:
+    :func:`reference_point`'s value, the goal's kink, ``λ − 1``
     per unit shown within reach just short of the goal and nothing above it
     or out of reach — self-image, which pays whether or not anyone reads the
     report, for showing a goal met rather than missed (Schweitzer, Ordóñez &
