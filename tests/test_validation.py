@@ -61,6 +61,8 @@ def test_reproduced_patterns_hold_in_the_quick_run(quick):
         elif verdict == "partly":
             assert rows["pass"].any(), rows.to_string()
             assert not rows["pass"].all(), f"{pattern} now holds in full: update VALIDATION.md"
+        else:  # not reproduced in the full run; the quick run may pass a check of it
+            assert not rows["pass"].all(), f"{pattern} now holds in full: update VALIDATION.md"
 
 
 def test_validate_refuses_too_few_replications(tmp_path, capsys):
