@@ -115,6 +115,25 @@ def test_a_goal_missed_costs_loss_aversion_less_one_and_a_goal_beaten_adds_nothi
     assert felt[0.0] - felt[-1.0] == pytest.approx(unit * (b.loss_aversion - 1.0))
 
 
+def test_a_goal_out_of_reach_is_felt_no_more_the_further_it_is_missed():
+    """Same agents and target: output 40 % or 60 % short of it (beyond the
+    goal's reach of 30 %) feels the same; within reach each unit counts."""
+    model = quarter_run("learn")
+    reach = model.policy.scenario.assumptions.goal_reach
+    felt = {}
+    for short in (0.4, 0.6, 0.0, 0.1):
+        wf = copy.deepcopy(model.workforce)
+        wf.par[:] = 1.0
+        wf.target[:] = wf.expected
+        wf.progress[:] = wf.expected * (1.0 - short)
+        felt[short] = dr.felt_payoff(wf, model.policy, model.tally, model.public)
+    assert reach < 0.4
+    np.testing.assert_array_equal(felt[0.4], felt[0.6])
+    b = model.policy.scenario.behaviour
+    unit = b.goal_pull * model.workforce.intrinsic * 0.1
+    assert felt[0.0] - felt[0.1] == pytest.approx(unit * (b.loss_aversion - 1.0))
+
+
 def test_pay_uncertainty_reaches_the_felt_payoff_only_through_ratings_received():
     """Stress from the believed rating spread is not felt; strain above a normal week is."""
     model = quarter_run("learn")

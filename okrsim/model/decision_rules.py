@@ -102,17 +102,18 @@ def option(wf: Workforce, name: str, policy: InForce) -> Array:
 def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigures) -> Array:
     """The quarter's payoff as each employee felt it, less its rating, in rating units.
 
-    ``(m·C/V̄ + p·h_v·H/V̄) + g·m·Σ_k π_k·ℓ((Y_k − T_k)/E_k)/K − Σ_weeks κ·C(h̄)
+    ``(m·C/V̄ + p·h_v·H/V̄) + γ·m·Σ_k ℓ_k/K − Σ_weeks κ·C(h̄)
     − h·(s² + σ_T·(τ − 1)²) − β_S/β_pay·L``: the value it intrinsically cares
     about — its own contribution as it sees it (at the strategy's stated
     alignment, exploration at its expected value, no rater's recency:
     ``Tally.own_contribution``; the optimiser's intrinsic motive) relative
     to the mean contribution, and the value of the help it gave to those it
-    cared for; what the goal adds, a shortfall of its output Y below its
-    target T in units of its expected output felt λ − 1 more than the
-    output itself, ``ℓ(x) = (λ − 1)·min(x, 0)`` (Heath, Larrick & Wu 1999;
-    the optimiser's goal pull weighs the same kink, but only within reach of
-    the goal: a shortfall felt here has no such cut-off);
+    cared for; what the goal adds, the kink the optimiser's pull and reports
+    weigh (Heath, Larrick & Wu 1999): a shortfall of its output Y below its
+    effective target T̃ = π·T, in units of its expected output E, felt λ − 1
+    more than the output itself, within the goal's reach r and no further
+    (commitment to a goal out of reach falls),
+    ``ℓ_k = (λ − 1)·π_k·clip(Y_k − T̃_k, −r·T̃_k, 0)/E_k``;
     less the cost of the hours it worked (at the quarter's average
     intensity), the honesty cost of the target it offered and of the
     shading of its last check-in (weekly statements before it are free),
@@ -126,9 +127,11 @@ def felt_payoff(wf: Workforce, policy: InForce, tally: Tally, public: PublicFigu
         wf.intrinsic * tally.own_contribution
         + wf.prosociality * policy.value("env.help_value") * tally.help_given
     ) / public.value_scale
-    gap = wf.par * (wf.progress - wf.target) / wf.expected
+    goal_set = wf.target * wf.par
+    reach = policy.value("assumptions.goal_reach", per_key_result=True)
+    shortfall = np.clip(wf.progress - goal_set, -reach * goal_set, 0.0)
     loss_aversion = policy.value("behaviour.loss_aversion", per_key_result=True)
-    felt_gap = (loss_aversion - 1.0) * np.minimum(gap, 0.0)
+    felt_gap = (loss_aversion - 1.0) * wf.par * shortfall / wf.expected
     goal = policy.value("behaviour.goal_pull") * wf.intrinsic * np.nan_to_num(felt_gap).mean(axis=1)
     weeks = np.maximum(tally.weeks_present, 1.0)
     hours = tally.hours / weeks
