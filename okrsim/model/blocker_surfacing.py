@@ -103,19 +103,16 @@ def believed_clearing(wf: Workforce, policy: InForce) -> Array:
     """A raised blocker's weekly clearing chance as each employee expects it, (n, 1).
 
     ``env.raised_resolve_rate`` plus the manager's coaching, less the time
-    judging takes from it (:meth:`~.in_force.InForce.coaching_at`) at the
+    judging takes from it (:func:`~okrsim.policies.choices.coaching_left`) at the
     judged share the employee believes, ``1 − c̃_i``; at most 1.  The true
     rate, at the judged share in force, is what clears blockers
     (:func:`okrsim.model.work.work`).
     """
-    judged = policy.believed(wf.coupling_belief).judged
-    judging = (
-        judged
-        * policy.value("judgment.review_hours", per_key_result=True)
-        * policy.scenario.org.team_size
-    )
-    coaching = policy.value("judgment.coach_help", per_key_result=True) * np.maximum(
-        0.0, 1.0 - judging
+    coaching = choices.coaching_left(
+        policy.value("judgment.coach_help", per_key_result=True),
+        policy.value("judgment.review_hours", per_key_result=True),
+        policy.believed(wf.coupling_belief).judged,
+        policy.scenario.org.team_size,
     )
     raised = policy.value("env.raised_resolve_rate", per_key_result=True)
     return np.minimum(1.0, raised + coaching)

@@ -241,8 +241,11 @@ class InForce:
         (``judgment.review_hours``) of it for the judged share of the rating,
         and that time is taken from coaching (``judgment.coach_help``).
         """
-        judging = float(self.payoff.judged) * review_hours * self.scenario.org.team_size
-        return coach_help * max(0.0, 1.0 - judging)
+        return float(
+            choices.coaching_left(
+                coach_help, review_hours, float(self.payoff.judged), self.scenario.org.team_size
+            )
+        )
 
     def negotiation_hours(self, week_in_quarter: int) -> float:
         """Share of this week spent negotiating targets (a quarter's first week).

@@ -639,6 +639,16 @@ def habitual(previous: ArrayLike, best: ArrayLike, adjustment: ArrayLike) -> Arr
 
 
 # -- blocker surfacing -----------------------------------------------------------
+def coaching_left(
+    coach_help: ArrayLike, review_hours: ArrayLike, judged: ArrayLike, team_size: int
+) -> Array:
+    """``χ·max(0, 1 − J·t_J·N)``: the extra weekly clearing chance a raised blocker
+    gets from its manager, whose time judging each of its ``N`` reports for the
+    judged share ``J`` takes ``t_J`` of, from coaching ``χ``."""
+    judging = np.asarray(judged, dtype=float) * review_hours * team_size
+    return np.asarray(coach_help, dtype=float) * np.maximum(0.0, 1.0 - judging)
+
+
 def expected_blocked_weeks(resolve_rate: ArrayLike, weeks_left: ArrayLike) -> Array:
     """Expected weeks a blocker still blocks, geometric clearing capped by the quarter.
 
