@@ -55,6 +55,19 @@ def test_the_fit_recovers_the_coupling_and_the_mark_for_bad_news_from_clean_rati
     assert np.all(rating_evidence.reliability(variance, 1 / 12) > 0.999)
 
 
+def test_regressors_that_move_together_are_not_identified_and_leave_no_nan():
+    """The fit inverts X'WX by its cofactors: where the regressors move exactly
+    together it cannot tell them apart, says so, and gives finite numbers."""
+    rng = np.random.default_rng(5)
+    work = rng.normal(1.0, 0.3, 30)
+    for score, news in ((work.copy(), rng.poisson(0.5, 30).astype(float)), (work, 2.0 * work)):
+        beta, variance, identified = one_observer(work + 0.1, score, news, work)
+        assert not identified[0]
+        assert not identified[2]
+        assert np.all(np.isfinite(beta))
+        assert not np.any(np.isnan(variance))
+
+
 def test_scores_that_track_unseen_work_read_as_coupling():
     """Ratings follow work only; scores follow work too: a blurred view of work
     leaves the score standing in for it (confounding), a clear view does not."""

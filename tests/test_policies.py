@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from okrsim import portable
 from okrsim.params import Comp, Scenario
 from okrsim.policies import choices
 from okrsim.policies.choices import Payoff
@@ -286,7 +287,7 @@ def test_the_weekly_search_weighs_the_report_utility_itself(curve: str) -> None:
 
 def _water_filling_every_round(w0: np.ndarray, w: np.ndarray, s: np.ndarray) -> np.ndarray:
     """The log of λ by water-filling run for all J rounds, for rows the saturating work fills."""
-    log_w = np.log(w)
+    log_w = portable.log(w)
     active = np.ones(w.shape, dtype=bool)
     for _ in range(w.shape[-1]):
         weight = np.where(active, s, 0.0)
@@ -302,9 +303,9 @@ def test_water_filling_stops_only_where_another_round_would_change_nothing():
     s = rng.uniform(0.05, 0.6, (2000, 4))
     _, value_of_time = choices.effort_split(w0, w, s)
     # rows whose saturating work alone would fill the week at λ = w0
-    filled = (s * np.maximum(np.log(w) - np.log(w0)[:, None], 0.0)).sum(axis=1) > 1.0
+    filled = (s * np.maximum(portable.log(w) - portable.log(w0)[:, None], 0.0)).sum(axis=1) > 1.0
     assert 100 < filled.sum() < 1900  # both regimes are exercised
-    expected = np.exp(_water_filling_every_round(w0[filled], w[filled], s[filled]))
+    expected = portable.exp(_water_filling_every_round(w0[filled], w[filled], s[filled]))
     assert np.array_equal(value_of_time[filled], expected)
 
 

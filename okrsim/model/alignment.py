@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from okrsim import portable
 from okrsim.model.each_run import DRIFT_KEYS
 from okrsim.model.in_force import InForce
 from okrsim.params import Scenario
@@ -49,4 +50,4 @@ def drift(error: Array, policy: InForce, shock: Array) -> Array:
 
 def team_alignment(error: Array, scenario: Scenario) -> Array:
     """Strategic value per unit of each team's goal-directed work."""
-    return scenario.env.alignment * np.exp(-0.5 * error**2)
+    return scenario.env.alignment * portable.exp(-0.5 * error**2)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from okrsim import metrics, rows
+from okrsim import metrics, portable, rows
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import PublicFigures, by_key_result
@@ -56,7 +56,7 @@ def perceived_progress(
     noise = (
         policy.value("behaviour.progress_noise_sd", per_key_result=True) * visible * misperception
     )
-    return wf.progress * wf.perception[:, None] * np.exp(noise)
+    return wf.progress * wf.perception[:, None] * portable.exp(noise)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def reporting(
     p = policy.believed(wf.coupling_belief)
     mu, sd = outlook
     weeks_left = WEEKS_PER_QUARTER - week_in_quarter - 1
-    catch = 1.0 - (1.0 - wf.audit_belief[:, None]) ** max(weeks_left, 1)
+    catch = 1.0 - portable.power(1.0 - wf.audit_belief[:, None], max(weeks_left, 1))
     formula_share = p.coupling * p.own_share / krs
     # judgment that reads reported results credits a unit of reported
     # attainment on a key result as that much of its target's value

@@ -53,7 +53,7 @@ DRIFT_KEYS = ("env.strategy_visibility", "env.okr_visibility", "env.priority_dri
 #: which gives each employee its own run's, and meet only operations that are
 #: the same on each element whether the value is a number or an array: sums, products,
 #: comparisons, and functions applied element by element to what was already
-#: an array (``np.exp`` of the progress noise) or one at a time (scipy's
+#: an array (:func:`okrsim.portable.exp` of the progress noise) or one at a time (scipy's
 #: ``logit`` of the quit rate).  The traits' distributions and the newcomers'
 #: priors are read only where a run draws its people, from its own scenario.
 #: The kinds below are read as their comments say.  A value that is raised to a

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from okrsim import rows
+from okrsim import portable, rows
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures, by_key_result
@@ -217,7 +217,7 @@ def week_options(
         breakthrough_value=policy.value("env.breakthrough_value"),
         scale=scale,
         # the bet's chance at last week's hours on it, as work counts them
-        hazard=policy.value("env.breakthrough_rate") * -np.expm1(-explore_hours / scale),
+        hazard=policy.value("env.breakthrough_rate") * -portable.expm1(-explore_hours / scale),
         judged_per_value=judged_per_value,
         failure_tolerance=p.each("failure_tolerance"),
         extrinsic=x,

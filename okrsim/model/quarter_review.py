@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from okrsim import portable
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Figure, Organisation, PublicFigures, as_figure
 from okrsim.model.tally import Tally
@@ -176,7 +177,7 @@ def judge(
     halo = (
         policy.value("judgment.influence_return")
         * registered
-        * -np.expm1(-t.visible_time / registered)
+        * -portable.expm1(-t.visible_time / registered)
     )
     mean_help = np.maximum(org.overall(np.mean, t.help_given), 1e-9)
     # ambition as the manager sees it: the target against the manager's estimate

@@ -37,13 +37,15 @@ def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
     """
     total = weight.sum(axis=1)
     w = weight / np.maximum(total, 1e-300)[:, None]
-    x = regressors - np.einsum("nm,nmp->np", w, regressors)[:, None, :]
+    # sums written out, not einsum or BLAS, whose order of adding depends on the CPU
+    x = regressors - (w[:, :, None] * regressors).sum(axis=1)[:, None, :]
     y = rating - (w * rating).sum(axis=1, keepdims=True)
+    wx = weight[:, :, None] * x
     return np.column_stack(
         [
-            np.einsum("nm,nmp,nmq->npq", weight, x, x).reshape(len(y), P * P),
-            np.einsum("nm,nmp,nm->np", weight, x, y),
-            np.einsum("nm,nm->n", weight, y * y),
+            (wx[:, :, :, None] * x[:, :, None, :]).sum(axis=1).reshape(len(y), P * P),
+            (wx * y[:, :, None]).sum(axis=1),
+            (weight * y * y).sum(axis=1),
             total,
             (total > 0).astype(float),
         ]
@@ -70,14 +72,34 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     xtx = np.where(both, xtx, np.where(eye, 1.0, 0.0))
     xty = np.where(varies, xty, 0.0)
     ridge = 1e-12 * np.maximum(np.diagonal(xtx, axis1=1, axis2=2).max(axis=1), 1e-12)
-    inverse = np.linalg.inv(xtx + ridge[:, None, None] * eye)
-    beta = np.einsum("npq,nq->np", inverse, xty)
-    spread = np.diagonal(inverse, axis1=1, axis2=2)
+    inverse, invertible = _inverse(xtx + ridge[:, None, None] * eye)
+    beta = (inverse * xty[:, None, :]).sum(axis=2)
+    spread = np.where(invertible[:, None], np.diagonal(inverse, axis1=1, axis2=2), np.inf)
     # the variance a regressor has beyond what the others explain, 1/(X'WX)⁻¹_jj
     identified = varies & (1.0 / np.maximum(spread, 1e-300) > 1e-6 * total[:, None] * variance)
-    rss = np.maximum(yty - np.einsum("np,np->n", beta, xty), 0.0)
+    rss = np.maximum(yty - (beta * xty).sum(axis=1), 0.0)
     noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
     return beta, noise[:, None] * spread, identified
+
+
+def _inverse(matrices: Array) -> tuple[Array, Array]:
+    """Inverses of 3×3 matrices (n, 3, 3) by their cofactors, and which could be
+    inverted (a determinant above 0; the others' inverses are 0).
+
+    Written out so that every CPU gives the same bits (LAPACK's kernels are
+    chosen by the CPU).  The cofactor of (i, j) is the 2×2 determinant of the
+    rows and columns after it, cyclically (i + 1, then i + 2 ≡ i − 1), which
+    carries its sign for 3×3: ``RATING_REGRESSORS`` is 3.
+    """
+    after, before = np.roll(matrices, -1, axis=1), np.roll(matrices, 1, axis=1)
+    cofactor = np.roll(after, -1, axis=2) * np.roll(before, 1, axis=2) - np.roll(
+        after, 1, axis=2
+    ) * np.roll(before, -1, axis=2)
+    det = (matrices[:, 0, :] * cofactor[:, 0, :]).sum(axis=1)
+    invertible = det > 0.0
+    scale = np.where(invertible, det, 1.0)[:, None, None]
+    inverse = np.where(invertible[:, None, None], cofactor.transpose(0, 2, 1) / scale, 0.0)
+    return inverse, invertible
 
 
 def fit_ratings(rating: Array, regressors: Array, weight: Array) -> tuple[Array, Array, Array]:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from okrsim import portable
 from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.outlook import policy_sd, weekly_forecast
@@ -74,7 +75,7 @@ def manager_estimate(wf: Workforce, policy: InForce, noise: Array) -> Array:
     :data:`~okrsim.params.LEAST_EXPECTED`.
     """
     krs = policy.krs
-    seen = wf.capability * np.exp(noise)
+    seen = wf.capability * portable.exp(noise)
     own = seen * wf.usual_hours * wf.kr_plan * (1.0 - policy.overhead) * policy.focus
     own = own * wf.availability
     weekly = (own * (1.0 - wf.blocked_loss_belief) + wf.help_belief) / krs

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from okrsim import rows
+from okrsim import portable, rows
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import Organisation, PublicFigures
 from okrsim.model.outlook import Outlook
@@ -90,7 +90,7 @@ def work(
     help_out = productivity * help_
     received = (org.team_mean(help_out) * org.team_size - help_out) / (org.team_size - 1)
     saturation = policy.value("env.help_saturation")
-    boost = policy.value("env.help_value") * saturation * -np.expm1(-received / saturation)
+    boost = policy.value("env.help_value") * saturation * -portable.expm1(-received / saturation)
     own_kr = productivity * k
     tally.kr_own += own_kr
     tally.kr_effort += k * policy.focus * errors * ramp
@@ -105,11 +105,11 @@ def work(
     need = policy.value("env.bau_demand") + wf.backlog
     done = productivity * bau
     wf.bau_done[:] = done
-    met = need * -np.expm1(-done / np.maximum(need, 1e-9))
+    met = need * -portable.expm1(-done / np.maximum(need, 1e-9))
     wf.backlog[:] = (need - met) * (1.0 - policy.value("env.backlog_decay"))
     incidents = policy.value("env.incident_cost") * wf.backlog
     # Exploration: an exogenous uniform against a choice-driven hazard.
-    hazard = policy.value("env.breakthrough_rate") * -np.expm1(
+    hazard = policy.value("env.breakthrough_rate") * -portable.expm1(
         -explore / policy.value("env.exploration_scale")
     )
     breakthrough = draws["breakthrough"] < hazard

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from okrsim import metrics
+from okrsim import metrics, portable
 from okrsim.blocks import PerBlock, each_block
 from okrsim.model.rating_evidence import EVIDENCE_SIZE
 from okrsim.params import Assumptions, Behaviour, Scenario
@@ -32,7 +32,7 @@ def lognormal_with_mean(rng: np.random.Generator, mean: float, log_sd: float, si
 
     The normal draws are made whatever the mean, so later draws do not shift.
     """
-    return mean * np.exp(rng.normal(-0.5 * log_sd**2, log_sd, size))
+    return mean * portable.exp(rng.normal(-0.5 * log_sd**2, log_sd, size))
 
 
 def regressive(capability: Array, regression: PerBlock) -> Array:
@@ -44,7 +44,7 @@ def regressive(capability: Array, regression: PerBlock) -> Array:
     per block of rows in a cohort (:mod:`okrsim.blocks`).
     """
     return each_block(
-        lambda c, kappa: np.power(c, 1.0 - kappa), np.maximum(capability, 1e-9), regression
+        lambda c, kappa: portable.power(c, 1.0 - kappa), np.maximum(capability, 1e-9), regression
     )
 
 
@@ -202,7 +202,7 @@ class Workforce:
         b, a = behaviour, assumptions
         capability = lognormal_with_mean(rng, 1.0, b.capability_sd, n)
         knowledge_error = rng.normal(0.0, b.self_knowledge_sd, n)
-        perception = np.exp(rng.normal(0.0, a.perception_share * b.self_knowledge_sd, n))
+        perception = portable.exp(rng.normal(0.0, a.perception_share * b.self_knowledge_sd, n))
         risk_aversion = lognormal_with_mean(rng, b.risk_aversion_mean, a.risk_aversion_log_sd, n)
         honesty = lognormal_with_mean(rng, b.honesty_cost_mean, a.honesty_cost_log_sd, n)
         intrinsic = lognormal_with_mean(
@@ -229,7 +229,7 @@ class Workforce:
             effort_cost=effort_cost,
             present_bias=present_bias,
             capability_belief=regressive(capability, b.self_assessment_regression)
-            * np.exp(knowledge_error),
+            * portable.exp(knowledge_error),
             honesty=honesty.copy(),
             audit_belief=np.full(n, behaviour.audit_prior),
             bad_news_belief=np.full(n, behaviour.bad_news_prior),

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
-from okrsim import rows
+from okrsim import portable, rows
 from okrsim.blocks import PerBlock, each_block
 from okrsim.params import Assumptions, Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
@@ -367,8 +367,8 @@ def effort_split(
     (Holmström & Milgrom 1991).  Returns shares ``(…, 1 + J)``, key results first,
     and ``λ``, the marginal value of an hour (in the weights' units).
     """
-    log_w = np.log(np.maximum(np.asarray(weights, dtype=float), 1e-12))
-    log_lam_all = np.log(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12))
+    log_w = portable.log(np.maximum(np.asarray(weights, dtype=float), 1e-12))
+    log_lam_all = portable.log(np.maximum(np.asarray(linear_weight, dtype=float), 1e-12))
     if log_lam_all.shape != log_w.shape[:-1]:
         log_lam_all = np.broadcast_to(log_lam_all, log_w.shape[:-1])
     log_lam_all = np.array(log_lam_all, dtype=float)
@@ -392,7 +392,7 @@ def effort_split(
         others[over] = so * np.maximum(log_wo - log_lam[..., None], 0.0)
         log_lam_all[over] = log_lam
     kr = 1.0 - rows.total(others)
-    return np.concatenate([kr[..., None], others], axis=-1), np.exp(log_lam_all)
+    return np.concatenate([kr[..., None], others], axis=-1), portable.exp(log_lam_all)
 
 
 def effort_shares(linear_weight: ArrayLike, weights: ArrayLike, scales: ArrayLike) -> Array:
@@ -471,7 +471,7 @@ def intensity(
     ceiling.  ``elasticity`` may be one per block of rows (:mod:`okrsim.blocks`).
     """
     lam = np.maximum(np.asarray(marginal_value, dtype=float), 1e-12)
-    h = each_block(np.power, lam / np.asarray(cost, dtype=float), elasticity)
+    h = each_block(portable.power, lam / np.asarray(cost, dtype=float), elasticity)
     return np.clip(h, floor, np.maximum(np.asarray(ceiling, dtype=float), floor))
 
 
@@ -585,7 +585,7 @@ def goal_excess(
     g = (
         lower * phi_l
         - upper * phi_u
-        + (np.exp(-0.5 * lower**2) - np.exp(-0.5 * upper**2)) / _SQRT_2PI
+        + (portable.exp(-0.5 * lower**2) - portable.exp(-0.5 * upper**2)) / _SQRT_2PI
     )
     return (loss_aversion - 1.0) * sd * g
 
@@ -656,7 +656,7 @@ def expected_blocked_weeks(resolve_rate: ArrayLike, weeks_left: ArrayLike) -> Ar
     """
     r = np.clip(np.asarray(resolve_rate, dtype=float), 1e-6, 1.0)
     n = np.asarray(weeks_left, dtype=float)
-    return (1.0 - (1.0 - r) ** n) / r
+    return (1.0 - portable.power(1.0 - r, n)) / r
 
 
 def raise_gain(
@@ -944,7 +944,7 @@ class _ShadingTerms:
 
 def _integrated_cdf(z: Array) -> Array:
     """``G(z) = z·Φ(z) + φ(z)``, the integral of the normal CDF up to ``z``."""
-    return z * ndtr(z) + np.exp(-0.5 * z * z) / _SQRT_2PI
+    return z * ndtr(z) + portable.exp(-0.5 * z * z) / _SQRT_2PI
 
 
 def choose_shading(

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr, ndtri
 
+from okrsim import portable
 from okrsim.params import Comp
 
 Array = NDArray[Any]
@@ -232,4 +233,4 @@ def quantile_nodes(n: int = 16) -> Array:
 
 
 def _pdf(z: Array) -> Array:
-    return np.exp(-0.5 * z * z) / _SQRT_2PI
+    return portable.exp(-0.5 * z * z) / _SQRT_2PI

@@ -28,6 +28,7 @@ import functools
 import numpy as np
 from numpy.typing import ArrayLike
 
+from okrsim import portable
 from okrsim.blocks import PerBlock, each_block, each_row
 from okrsim.params import WEEKS_PER_QUARTER, Assumptions
 from okrsim.policies.curves import Array
@@ -152,7 +153,7 @@ def effort_cost(intensity: ArrayLike, cost: ArrayLike, *, elasticity: PerBlock) 
     be one per block of rows (:mod:`okrsim.blocks`).
     """
     h = np.maximum(np.asarray(intensity, dtype=float), 0.0)
-    powered = each_block(lambda x, e: x ** cost_power(e), h, elasticity)
+    powered = each_block(lambda x, e: portable.power(x, cost_power(e)), h, elasticity)
     return np.asarray(cost, dtype=float) * powered / each_row(cost_power, elasticity, h)
 
 
@@ -241,7 +242,7 @@ def logit_choice(attraction: ArrayLike, sensitivity: float | Array, uniform: Arr
     Returns option indices (n, D).
     """
     a = np.where(AVAILABLE, sensitivity * np.asarray(attraction, dtype=float), -np.inf)
-    weights = np.exp(a - a.max(axis=-1, keepdims=True))
+    weights = portable.exp(a - a.max(axis=-1, keepdims=True))
     cdf = np.cumsum(weights, axis=-1)
     threshold = np.asarray(uniform, dtype=float)[..., None] * cdf[..., -1:]
     picked = (cdf <= threshold).sum(axis=-1)

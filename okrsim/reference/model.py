@@ -18,6 +18,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
+from okrsim import portable
 from okrsim.params import WEEKS_PER_QUARTER as W
 from okrsim.params import Scenario, ScenarioError
 from okrsim.reference import learning, review
@@ -176,12 +177,14 @@ class ReferenceModel(mesa.Model):
         b, a = self.base.behaviour, self.base.assumptions
 
         def lognormal(mean: float, log_sd: float) -> np.ndarray:
-            return mean * np.exp(rng.normal(-0.5 * log_sd**2, log_sd, n))
+            return mean * portable.exp(rng.normal(-0.5 * log_sd**2, log_sd, n))
 
         columns = {
             "capability": lognormal(1.0, b.capability_sd),
             "knowledge_error": rng.normal(0.0, b.self_knowledge_sd, n),
-            "perception": np.exp(rng.normal(0.0, a.perception_share * b.self_knowledge_sd, n)),
+            "perception": portable.exp(
+                rng.normal(0.0, a.perception_share * b.self_knowledge_sd, n)
+            ),
             "risk_aversion": lognormal(b.risk_aversion_mean, a.risk_aversion_log_sd),
             "honesty_trait": lognormal(b.honesty_cost_mean, a.honesty_cost_log_sd),
             "intrinsic": lognormal(b.intrinsic_motivation_mean, a.intrinsic_motivation_log_sd),
