@@ -6,17 +6,20 @@ What it does
 :func:`count_work` runs okrsim once and counts, per agent-week, the values it draws
 from each random distribution and the elements it passes to each special function
 (``scipy.special.ndtr``, ``ndtri``, ``expit``, ``logit``; numpy's ``exp``, ``expm1``,
-``log``, ``log1p``, ``sqrt``, ``power``, ``hypot``, ``tanh``).  To count, the run's
+``log``, ``log1p``, ``sqrt``, ``power``, ``hypot``, ``tanh``, and :mod:`okrsim.portable`'s
+``exp``, ``expm1``, ``log``, ``power``, counted as numpy's).  To count, the run's
 generators are replaced by a :class:`numpy.random.Generator` subclass that shares
 their bit generators (so the run draws exactly what it would have drawn), and the
 functions are wrapped where ``okrsim.model.*`` and ``okrsim.policies.*`` look them
-up (their module globals ``ndtr``, … and ``np``); everything is restored afterwards.
+up (their module globals ``ndtr``, …, ``np`` and ``portable``); everything is
+restored afterwards.
 Only this benchmark process is touched.
 
 :class:`FusedKernel` is sized from those counts for ``n`` employees: one float64
 buffer per distribution and per function, allocated once.  Each :meth:`FusedKernel.week`
 makes every draw (``rng.standard_normal(out=…)``, ``rng.random(out=…)``, …) and
-every evaluation (``ndtr(x, out=…)``) into preallocated buffers: one pass, no
+every evaluation (``ndtr(x, out=…)``; numpy's ufunc for a portable function, which
+is no dearer) into preallocated buffers: one pass, no
 temporaries, in blocks of :data:`BLOCK` elements so that the buffers stay in cache.
 
 Why it is a lower bound
@@ -58,6 +61,7 @@ from scipy import special
 import okrsim.model
 import okrsim.model.model
 import okrsim.policies
+from okrsim import portable
 from okrsim.model import OKRModel
 from okrsim.params import Scenario
 
@@ -87,6 +91,8 @@ DRAW_METHODS = (
 SPECIAL = ("ndtr", "ndtri", "expit", "logit")
 #: Transcendental numpy ufuncs okrsim's modules call as ``np.<name>``.
 NUMPY = ("exp", "expm1", "log", "log1p", "sqrt", "power", "hypot", "tanh")
+#: okrsim's elementary functions (:mod:`okrsim.portable`), counted as numpy's.
+PORTABLE = ("exp", "expm1", "log", "power")
 #: The packages whose modules are instrumented.
 PACKAGES = (okrsim.model, okrsim.policies)
 
@@ -123,16 +129,17 @@ def _counted(function: Callable[..., Any], key: str, counts: Counter[str]) -> Ca
     return call
 
 
-class _CountingNumpy(types.ModuleType):
-    """``numpy`` as one module sees it, with :data:`NUMPY` counted."""
+class _CountingModule(types.ModuleType):
+    """A module as okrsim's modules see it, with the functions ``names`` counted."""
 
-    def __init__(self, counts: Counter[str]) -> None:
-        super().__init__("numpy")
-        for name in NUMPY:
-            setattr(self, name, _counted(getattr(np, name), f"eval {name}", counts))
+    def __init__(self, module: types.ModuleType, names: tuple[str, ...], counts: Counter[str]):
+        super().__init__(module.__name__)
+        self._module = module
+        for name in names:
+            setattr(self, name, _counted(getattr(module, name), f"eval {name}", counts))
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(np, name)
+        return getattr(self._module, name)
 
 
 def _modules() -> Iterator[types.ModuleType]:
@@ -156,7 +163,10 @@ def counting(counts: Counter[str]) -> Iterator[None]:
             made[name] = generator
         return made
 
-    numpy_view = _CountingNumpy(counts)
+    views = {
+        "np": (np, _CountingModule(np, NUMPY, counts)),
+        "portable": (portable, _CountingModule(portable, PORTABLE, counts)),
+    }
     try:
         saved.append((okrsim.model.model, "streams", streams))
         okrsim.model.model.streams = counting_streams
@@ -166,9 +176,10 @@ def counting(counts: Counter[str]) -> Iterator[None]:
                 if names.get(name) is getattr(special, name):
                     saved.append((module, name, names[name]))
                     setattr(module, name, _counted(names[name], f"eval {name}", counts))
-            if names.get("np") is np:
-                saved.append((module, "np", np))
-                module.np = numpy_view  # type: ignore[attr-defined]
+            for alias, (real, view) in views.items():
+                if names.get(alias) is real:
+                    saved.append((module, alias, real))
+                    setattr(module, alias, view)
         yield
     finally:
         for module, name, value in reversed(saved):
