@@ -37,9 +37,9 @@ def exp(x: ArrayLike) -> Array:
 
 
 def log(x: ArrayLike) -> Array:
-    """``ln x``, elementwise: the C library's ``log`` (0 gives −∞, a negative number NaN)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(special.boxcox(x, 0.0))
+    """``ln x``, elementwise: the C library's ``log`` (0 gives −∞ and a negative
+    number NaN, with numpy's warnings, as ``np.log``)."""
+    return np.asarray(special.boxcox(x, 0.0))
 
 
 def expm1(x: ArrayLike) -> Array:
@@ -48,12 +48,13 @@ def expm1(x: ArrayLike) -> Array:
 
 
 def power(x: ArrayLike, y: ArrayLike) -> Array:
-    """``xʸ`` for ``x ≥ 0``, elementwise: ``e^(y·ln x)`` (0 to a positive power is 0,
-    to the power 0 is 1).  Its error is the rounding of ``ln x`` magnified by
-    ``|y·ln x|``: a few units in the last place at the model's sizes."""
+    """``xʸ`` for ``x ≥ 0``, elementwise: ``e^(y·ln x)``, and ``0ʸ`` is 0, 1 or ∞ as
+    ``y`` is above, at or below 0.  Its error is the rounding of ``ln x``
+    magnified by ``|y·ln x|``: a few units in the last place at the model's sizes."""
     base = np.asarray(x, dtype=float)
-    with np.errstate(invalid="ignore"):  # 0 to the power 0: −∞ · 0, taken as 1 below
-        exponent = np.asarray(y, dtype=float) * log(base)
-    if base.size and not np.all(base):
-        exponent = np.where(np.isnan(exponent) & (base == 0.0), 0.0, exponent)
-    return exp(exponent)
+    if base.all():
+        return exp(np.multiply(y, special.boxcox(base, 0.0)))
+    zero = base == 0.0
+    powered = exp(np.multiply(y, special.boxcox(np.where(zero, 1.0, base), 0.0)))
+    at_zero = np.where(np.greater(y, 0.0), 0.0, np.where(np.equal(y, 0.0), 1.0, np.inf))
+    return np.where(zero, at_zero, powered)
