@@ -14,9 +14,12 @@ Runs, in one process:
    and the ratio to :mod:`fused_kernel` (the same draws and special-function
    evaluations, fused; target ≤ 2.0 at 1,000 employees or more).  The work is
    counted once, at 1,000 employees over 52 weeks, and the kernel is sized
-   from it per agent-week at every size.  The largest size runs one quarter
-   and at most two timings; a size above the scenario's organisation bound is
-   reported as such.
+   from it per agent-week at every size.  At 1,000 employees it also prints
+   the kernel with numpy's CPU-specific ``exp``, ``log``, ``expm1`` and
+   ``power`` (the kernel of earlier measurements) and whether the Boltzmann
+   targets, in µs per agent-week, lie above the kernel's lower bound at all.
+   The largest size runs one quarter and at most two timings; a size above
+   the scenario's organisation bound is reported as such.
 3. Every mechanism on at the default size (12 teams of 8), batched: runs of
    one scenario stepped together as the ensembles a sweep's worker makes
    (:func:`okrsim.model.ensemble.batches`; ``--quick``: two runs), µs per
@@ -169,8 +172,9 @@ def verdict(met: bool) -> str:
     return "met" if met else "NOT MET"
 
 
-def against_boltzmann(repeat: int) -> None:
-    """Throughputs at 1,000 employees and their ratio to Mesa's Boltzmann wealth model."""
+def against_boltzmann(repeat: int) -> float:
+    """Throughputs at 1,000 employees and their ratio to Mesa's Boltzmann wealth
+    model; returns Boltzmann's agent-steps per second."""
     boltz = 1000 * 100 / best_of(boltzmann_run, repeat)
     print(f"Mesa Boltzmann wealth: {boltz:12,.0f} agent-steps/s (1,000 agents, 32x32, 100 steps)")
     for name, scenario, targets in (
@@ -185,10 +189,13 @@ def against_boltzmann(repeat: int) -> None:
             + "".join(f"(target >= {t:.1f}: {verdict(ratio >= t)}) " for t in targets)
             + f" peak traced memory {mem:6.1f} MB (target <= 500: {verdict(mem <= 500)})"
         )
+    return boltz
 
 
-def against_kernel(repeat: int, quick: bool) -> None:
-    """µs per agent-week with every mechanism on, by size, and the ratio to the fused kernel."""
+def against_kernel(repeat: int, quick: bool, boltzmann: float) -> None:
+    """µs per agent-week with every mechanism on, by size, and the ratio to the fused
+    kernel; at 1,000 employees, also the kernel with numpy's CPU-specific functions
+    and what the Boltzmann targets ask per agent-week (``boltzmann``: agent-steps/s)."""
     work = count_work(every_mechanism(), WEEKS)
     print_work(work, f"every mechanism, {EMPLOYEES:,} employees, {WEEKS} weeks")
     print("every mechanism, us per agent-week (model construction included):")
@@ -215,6 +222,19 @@ def against_kernel(repeat: int, quick: bool) -> None:
             f"  {label}, {span}, best of {times}: okrsim {us:8.3f} us  "
             f"fused kernel {kernel:8.4f} us  ratio {ratio:6.2f} ({target})"
         )
+        if size.employees == EMPLOYEES:
+            numpy_kernel = kernel_us_per_agent_week(work, EMPLOYEES, weeks, times, True)
+            print(
+                f"    the kernel with numpy's CPU-specific exp, log, expm1, power: "
+                f"{numpy_kernel:.4f} us (okrsim / it: {us / numpy_kernel:.2f})"
+            )
+            for target in EVERY_MECHANISM_TARGETS:
+                needed = 1e6 / (target * boltzmann)
+                print(
+                    f"    {target:.0f}x Boltzmann asks for {needed:.3f} us per agent-week: "
+                    + ("above" if needed > kernel else "BELOW")
+                    + " the fused kernel's lower bound"
+                )
 
 
 def batched(repeat: int, quick: bool) -> None:
@@ -258,8 +278,8 @@ def main() -> None:
         raise SystemExit(2)
     repeat = 1 if args.quick else args.repeat
     with measured_load() as load:
-        against_boltzmann(repeat)
-        against_kernel(repeat, args.quick)
+        boltzmann = against_boltzmann(repeat)
+        against_kernel(repeat, args.quick, boltzmann)
         batched(repeat, args.quick)
     print(load.describe())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

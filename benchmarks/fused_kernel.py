@@ -18,9 +18,13 @@ Only this benchmark process is touched.
 :class:`FusedKernel` is sized from those counts for ``n`` employees: one float64
 buffer per distribution and per function, allocated once.  Each :meth:`FusedKernel.week`
 makes every draw (``rng.standard_normal(out=…)``, ``rng.random(out=…)``, …) and
-every evaluation (``ndtr(x, out=…)``; numpy's ufunc for a portable function, which
-is no dearer) into preallocated buffers: one pass, no
+every evaluation (``ndtr(x, out=…)``; for a portable function, the C-library
+function :mod:`okrsim.portable` calls, which is what the model must pay for it:
+numpy's own ``exp`` is several times cheaper on a CPU with AVX-512, but its bits
+depend on the CPU) into preallocated buffers: one pass, no
 temporaries, in blocks of :data:`BLOCK` elements so that the buffers stay in cache.
+``numpy_functions=True`` uses numpy's ufuncs instead, the kernel of earlier
+measurements, for comparison.
 
 Why it is a lower bound
 -----------------------
@@ -93,6 +97,15 @@ SPECIAL = ("ndtr", "ndtri", "expit", "logit")
 NUMPY = ("exp", "expm1", "log", "log1p", "sqrt", "power", "hypot", "tanh")
 #: okrsim's elementary functions (:mod:`okrsim.portable`), counted as numpy's.
 PORTABLE = ("exp", "expm1", "log", "power")
+#: okrsim.portable's functions writing into a buffer: the C library's, as the model calls them.
+PORTABLE_INTO: dict[str, Callable[..., Any]] = {
+    "exp": lambda x, out: special.inv_boxcox(x, 0.0, out=out),
+    "log": lambda x, out: special.boxcox(x, 0.0, out=out),
+    "expm1": special.expm1,
+    "power": lambda x, y, out: special.inv_boxcox(
+        np.multiply(special.boxcox(x, 0.0, out=out), y, out=out), 0.0, out=out
+    ),
+}
 #: The packages whose modules are instrumented.
 PACKAGES = (okrsim.model, okrsim.policies)
 
@@ -231,6 +244,8 @@ class FusedKernel:
     work: dict[str, float]
     employees: int
     seed: int = 1
+    #: numpy's ufuncs for okrsim.portable's functions (cheaper, CPU-specific bits).
+    numpy_functions: bool = False
 
     def __post_init__(self) -> None:
         rng = np.random.default_rng(self.seed)
@@ -244,7 +259,12 @@ class FusedKernel:
             if verb == "draw":
                 function = getattr(rng, name)
             else:
-                function = getattr(special, name) if name in SPECIAL else getattr(np, name)
+                if name in SPECIAL:
+                    function = getattr(special, name)
+                elif name in PORTABLE and not self.numpy_functions:
+                    function = PORTABLE_INTO[name]
+                else:
+                    function = getattr(np, name)
                 x = rng.random(block) if name in _ON_UNIFORMS else rng.standard_normal(block)
                 args = (x, 1.5) if name == "power" else (x,)
                 if name == "hypot":
@@ -265,10 +285,10 @@ class FusedKernel:
 
 
 def kernel_us_per_agent_week(
-    work: dict[str, float], employees: int, weeks: int, repeat: int
+    work: dict[str, float], employees: int, weeks: int, repeat: int, numpy_functions: bool = False
 ) -> float:
     """Best of ``repeat`` timings of the kernel, in µs per agent-week."""
-    kernel = FusedKernel(work, employees)
+    kernel = FusedKernel(work, employees, numpy_functions=numpy_functions)
     best = min(kernel.seconds(weeks) for _ in range(repeat))
     return best / (employees * weeks) * 1e6
 
@@ -293,9 +313,11 @@ def main() -> None:
     work = count_work(every_mechanism(), args.weeks)
     print_work(work, f"every mechanism, 1,000 employees, {args.weeks} weeks")
     us = kernel_us_per_agent_week(work, args.employees, args.weeks, args.repeat)
+    numpy_us = kernel_us_per_agent_week(work, args.employees, args.weeks, args.repeat, True)
     print(
         f"fused kernel: {args.employees:,} employees x {args.weeks} weeks: "
-        f"{us:.4f} us per agent-week (best of {args.repeat})"
+        f"{us:.4f} us per agent-week (best of {args.repeat}); "
+        f"with numpy's CPU-specific exp, log, expm1, power: {numpy_us:.4f} us"
     )
 
 

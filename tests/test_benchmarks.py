@@ -17,10 +17,12 @@ from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pandas as pd
 
 import okrsim.model.model
 import okrsim.policies.choices
+from okrsim import portable
 from okrsim.params import Scenario
 from okrsim.simulation import run
 
@@ -68,6 +70,14 @@ QUICK_LINES = [
         r"\((target <= 2\.0: (met|NOT MET)|no target below 1,000)\)"
     ),
     re.compile(
+        rf"    the kernel with numpy's CPU-specific exp, log, expm1, power: {NUMBER} us "
+        rf"\(okrsim / it: {NUMBER}\)"
+    ),
+    re.compile(
+        rf"    [13]x Boltzmann asks for {NUMBER} us per agent-week: (above|BELOW) "
+        r"the fused kernel's lower bound"
+    ),
+    re.compile(
         rf" +{NUMBER} employees \({NUMBER} teams of \d+\): above the organisation bound \(.+\)"
     ),
     re.compile(
@@ -94,6 +104,7 @@ def test_bench_model_quick_prints_every_figure_with_its_target() -> None:
     assert "draw standard_normal" in done.stdout
     assert "eval ndtr" in done.stdout
     assert "runs stepped together" in done.stdout
+    assert sum("x Boltzmann asks for" in line for line in lines) == 2
 
 
 def test_fused_kernel_prints_counted_work_and_its_time() -> None:
@@ -104,8 +115,23 @@ def test_fused_kernel_prints_counted_work_and_its_time() -> None:
     assert work
     assert all(WORK.fullmatch(line) for line in work)
     assert re.fullmatch(
-        rf"fused kernel: 200 employees x 13 weeks: {NUMBER} us per agent-week \(best of 1\)", last
+        rf"fused kernel: 200 employees x 13 weeks: {NUMBER} us per agent-week \(best of 1\); "
+        rf"with numpy's CPU-specific exp, log, expm1, power: {NUMBER} us",
+        last,
     )
+
+
+def test_kernel_evaluates_the_models_portable_functions() -> None:
+    """The kernel pays for exp, log, expm1 and power what the model pays: the
+    portable functions' bits, not numpy's CPU-specific ones."""
+    fused_kernel = load_fused_kernel()
+    x = np.random.default_rng(3).random(4096)
+    for name in fused_kernel.PORTABLE:
+        into = fused_kernel.PORTABLE_INTO[name]
+        out = np.empty_like(x)
+        args = (x, 1.5) if name == "power" else (x,)
+        into(*args, out=out)
+        np.testing.assert_array_equal(out, getattr(portable, name)(*args))
 
 
 def test_bad_repeat_is_one_error_line_and_exit_2() -> None:
