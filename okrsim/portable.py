@@ -1,4 +1,4 @@
-"""Elementary functions that give the same bits on every x86-64 CPU.
+"""Elementary functions that give the same bits on every x86-64 CPU with AVX2 and FMA.
 
 numpy picks, when it loads, machine code for ``exp``, ``log``, ``expm1`` and
 ``power`` by what the CPU can do: with AVX-512 its own vector code (Intel's
@@ -14,10 +14,12 @@ CPU-specific code paths, and ``scipy.special.inv_boxcox(x, 0)`` is defined as
 the C library's ``exp(x)``, ``boxcox(x, 0)`` as its ``log(x)`` (the Box-Cox
 transform at λ = 0); ``scipy.special.expm1`` is Cephes' series near 0 and
 ``exp(x) − 1`` beyond.  scipy's ``ndtr``, ``ndtri``, ``expit`` and ``logit``,
-which the model uses as they are, are such loops too.  glibc's functions
-give the same bits on every x86-64 CPU with FMA (it picks its FMA variant on
-all of them: Intel since 2013, AMD since 2012), so a run is the same bits on
-any such machine with the same environment (tests/test_portable.py).
+which the model uses as they are, are such loops too.  glibc picks its FMA
+variants of ``exp``, ``log`` and ``pow`` on every x86-64 CPU with both FMA
+and AVX2 (x86-64-v3: Intel since Haswell, 2013; AMD since Excavator, 2015,
+and every Zen), so a run is the same bits on any such machine with the same
+C library and packages (tests/test_portable.py); older CPUs, or a virtual
+machine that hides AVX2, get glibc's other variants and other last bits.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def exp(x: ArrayLike) -> Array:
 
 def log(x: ArrayLike) -> Array:
     """``ln x``, elementwise: the C library's ``log`` (0 gives −∞ and a negative
-    number NaN, with numpy's warnings, as ``np.log``)."""
+    number NaN, as ``np.log``, but without its warnings)."""
     return np.asarray(special.boxcox(x, 0.0))
 
 
@@ -48,9 +50,13 @@ def expm1(x: ArrayLike) -> Array:
 
 
 def power(x: ArrayLike, y: ArrayLike) -> Array:
-    """``xʸ`` for ``x ≥ 0``, elementwise: ``e^(y·ln x)``, and ``0ʸ`` is 0, 1 or ∞ as
-    ``y`` is above, at or below 0.  Its error is the rounding of ``ln x``
-    magnified by ``|y·ln x|``: a few units in the last place at the model's sizes."""
+    """``xʸ`` for finite ``x ≥ 0``, elementwise: ``e^(y·ln x)``, and ``0ʸ`` is 0, 1
+    or ∞ as ``y`` is above, at or below 0.  A negative ``x`` gives NaN (numpy's
+    power gives a real number for an integer ``y``), as do ``∞⁰``, ``1^∞`` and a
+    NaN anywhere (numpy gives 1 for the first two).  Its error is the rounding of ``ln x``
+    magnified by ``|y·ln x|``: up to a few tens of units in the last place at
+    the model's sizes, and an integer power is not exact (``power(2, 3)`` is
+    8 − 2⁻⁴⁹)."""
     base = np.asarray(x, dtype=float)
     if base.all():
         return exp(np.multiply(y, special.boxcox(base, 0.0)))

@@ -1,5 +1,6 @@
-"""Elementary functions that give the same bits on every CPU (:mod:`okrsim.portable`),
-and a run's results that do not depend on numpy's CPU-specific code."""
+"""Elementary functions whose bits do not depend on numpy's choice of machine code
+(:mod:`okrsim.portable`), and a run's results that do not depend on numpy's
+CPU-specific code."""
 
 from __future__ import annotations
 
@@ -103,15 +104,53 @@ def test_the_simulation_calls_none_of_numpys_cpu_specific_functions() -> None:
     found = []
     for path in files:
         for node in ast.walk(ast.parse(path.read_text())):
-            named = (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Name)
-                and node.value.id in ("np", "numpy")
-                and node.attr in _CPU_SPECIFIC
-            )
-            if named or isinstance(node, ast.MatMult):
+            if _cpu_specific(node):
                 found.append(f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}")
     assert not found, f"use okrsim.portable or write the sums out: {found}"
+
+
+def _cpu_specific(node: ast.AST) -> bool:
+    """Whether ``node`` calls code whose bits numpy or BLAS choose by the CPU:
+    ``np.exp`` and its kind, however imported; a product of arrays (``@``,
+    ``.dot``); linear algebra; ``**`` with an exponent other than 2, which on
+    arrays is numpy's power (scalars use ``math.pow``)."""
+    if isinstance(node, ast.Attribute):
+        on_numpy = isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy")
+        return (on_numpy and node.attr in _CPU_SPECIFIC) or node.attr == "dot"
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        names = {alias.name for alias in node.names}
+        return module.endswith("linalg") or (
+            module.startswith("numpy") and bool(names & _CPU_SPECIFIC)
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        return not (isinstance(node.right, ast.Constant) and node.right.value == 2)
+    return isinstance(node, ast.MatMult)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "np.exp(x)",
+        "numpy.power(x, y)",
+        "from numpy import exp",
+        "from numpy.linalg import inv",
+        "from scipy.linalg import solve",
+        "a.dot(b)",
+        "a @ b",
+        "x ** 1.5",
+        "x ** y",
+    ],
+)
+def test_the_check_finds_cpu_specific_code(code: str) -> None:
+    assert any(_cpu_specific(node) for node in ast.walk(ast.parse(code)))
+
+
+@pytest.mark.parametrize(
+    "code", ["portable.exp(x)", "np.sqrt(x)", "np.hypot(x, y)", "x ** 2", "math.pow(x, y)"]
+)
+def test_the_check_passes_portable_code(code: str) -> None:
+    assert not any(_cpu_specific(node) for node in ast.walk(ast.parse(code)))
 
 
 def _dispatched_features() -> list[str]:

@@ -15,6 +15,7 @@ average employee produces 1 per full week).
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -625,7 +626,7 @@ def habit_adjustment(weeks_between: float, habit_weeks: float) -> float:
     """
     if habit_weeks <= 0.0:
         return 1.0
-    return float(1.0 - (1.0 - HABIT_FORMED) ** (weeks_between / habit_weeks))
+    return 1.0 - math.pow(1.0 - HABIT_FORMED, weeks_between / habit_weeks)
 
 
 def habitual(previous: ArrayLike, best: ArrayLike, adjustment: ArrayLike) -> Array:

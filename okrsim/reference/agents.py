@@ -121,7 +121,7 @@ class Employee(mesa.Agent):
         self.mum_cost = traits["mum_cost"]
         self.effort_cost = traits["effort_cost"]
         self.present_bias = traits["present_bias"]
-        regressed = self.capability ** (1.0 - b.self_assessment_regression)
+        regressed = math.pow(self.capability, 1.0 - b.self_assessment_regression)
         self.capability_belief = regressed * math.exp(traits["knowledge_error"])
         self.honesty = self.honesty_trait
         self.audit_belief, self.bad_news_belief = b.audit_prior, b.bad_news_prior
@@ -544,7 +544,7 @@ class Employee(mesa.Agent):
         mu, sd = outlook
         goal = self.target[k] * self.par[k]
         weeks_left = W - wiq - 1
-        catch = 1.0 - (1.0 - self.audit_belief) ** max(weeks_left, 1)
+        catch = 1.0 - math.pow(1.0 - self.audit_belief, max(weeks_left, 1))
         pace = (wiq + 1) / W
         per_attainment = (1.0 - c) * j.contribution_weight * public.reported_weight
         per_attainment *= sc.env.alignment * goal / public.value_scale
@@ -698,7 +698,7 @@ class Employee(mesa.Agent):
             tally.kr_own > 0,
         )
         observed = tally.kr_own / max(tally.kr_effort, 1e-9)
-        regressed = max(observed, 1e-9) ** (1.0 - b.self_assessment_regression)
+        regressed = math.pow(max(observed, 1e-9), 1.0 - b.self_assessment_regression)
         enough = tally.kr_effort > s.assumptions.capability_evidence_weeks
         toward("capability_belief", regressed, enough)
 

@@ -186,7 +186,7 @@ def goal_excess(mu: float, sd: float, loss_aversion: float, reach: float) -> flo
 def blocked_weeks(rate: float, weeks: float) -> float:
     """B(r, n) = (1 − (1 − r)^n)/r: expected weeks a blocker still blocks (ODD §4.6)."""
     r = min(max(rate, 1e-6), 1.0)
-    return (1.0 - (1.0 - r) ** weeks) / r
+    return (1.0 - math.pow(1.0 - r, weeks)) / r
 
 
 def delay_weeks(self_rate: float, raised_rate: float, weeks: float) -> float:
@@ -230,7 +230,7 @@ def effort_intensity(
 
     ``floor``: ``assumptions.intensity_floor``, the contracted week's presence.
     """
-    hours = (max(value, 1e-12) / cost) ** elasticity
+    hours = math.pow(max(value, 1e-12) / cost, elasticity)
     return min(max(hours, floor), max(ceiling, floor))
 
 
@@ -238,7 +238,7 @@ def habit_share(weeks_between: float, habit_weeks: float) -> float:
     """a = 1 − 0.05^(Δ/H): how far a habitual choice moves towards the best one (ODD §4.3)."""
     if habit_weeks <= 0.0:
         return 1.0
-    return 1.0 - 0.05 ** (weeks_between / habit_weeks)
+    return 1.0 - math.pow(0.05, weeks_between / habit_weeks)
 
 
 def seat_factor(tenure_weeks: float, ramp_weeks: int, start: float) -> float:
