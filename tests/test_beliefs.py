@@ -56,8 +56,8 @@ def test_the_fit_recovers_the_coupling_and_the_mark_for_bad_news_from_clean_rati
 
 
 def test_regressors_that_move_together_are_not_identified_and_leave_no_nan():
-    """The fit inverts X'WX by its cofactors: where the regressors move exactly
-    together it cannot tell them apart, says so, and gives finite numbers."""
+    """The fit inverts X'WX from its LDLᵀ factors: where the regressors move
+    exactly together it cannot tell them apart, says so, and gives finite numbers."""
     rng = np.random.default_rng(5)
     work = rng.normal(1.0, 0.3, 30)
     for score, news in ((work.copy(), rng.poisson(0.5, 30).astype(float)), (work, 2.0 * work)):
@@ -66,6 +66,30 @@ def test_regressors_that_move_together_are_not_identified_and_leave_no_nan():
         assert not identified[2]
         assert np.all(np.isfinite(beta))
         assert not np.any(np.isnan(variance))
+
+
+def test_one_review_of_a_team_of_two_identifies_nothing():
+    """Centred on the review, two members' regressors lie on one line: whatever
+    the ratings, no coefficient can be told apart (the pivots are the ridge's
+    size, not rounding noise)."""
+    rng = np.random.default_rng(11)
+    for _ in range(500):
+        rating, score, news, work = (rng.normal(size=2) for _ in range(4))
+        _, variance, identified = one_observer(rating, score, news, work)
+        assert not identified.any()
+        assert not np.any(np.isnan(variance))
+
+
+def test_evidence_that_cannot_be_inverted_is_unidentified_with_infinite_doubt():
+    """A pivot at or below 0 (here an indefinite X'WX, and ratings that never
+    moved): β is 0, each coefficient's sampling variance ∞, not NaN."""
+    evidence = np.zeros((1, rating_evidence.EVIDENCE_SIZE))
+    evidence[0, :9] = [1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    evidence[0, 13:] = [40.0, 1.0]  # Σw, reviews; Σw·xy and Σw·y² are 0
+    beta, variance, identified = rating_evidence.fit_evidence(evidence)
+    assert not identified.any()
+    np.testing.assert_array_equal(beta, 0.0)
+    np.testing.assert_array_equal(variance, np.inf)
 
 
 def test_scores_that_track_unseen_work_read_as_coupling():

@@ -71,35 +71,56 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     both = varies[:, :, None] & varies[:, None, :]
     xtx = np.where(both, xtx, np.where(eye, 1.0, 0.0))
     xty = np.where(varies, xty, 0.0)
-    ridge = 1e-12 * np.maximum(np.diagonal(xtx, axis1=1, axis2=2).max(axis=1), 1e-12)
-    inverse, invertible = _inverse(xtx + ridge[:, None, None] * eye)
+    # a ridge of 10⁻¹² of each regressor's own variance: whether a regressor is
+    # told apart from the others does not depend on the units of another
+    ridge = 1e-12 * np.diagonal(xtx, axis1=1, axis2=2)
+    inverse, invertible = _inverse(xtx + ridge[:, :, None] * eye)
     beta = (inverse * xty[:, None, :]).sum(axis=2)
-    spread = np.where(invertible[:, None], np.diagonal(inverse, axis1=1, axis2=2), np.inf)
+    spread = np.diagonal(inverse, axis1=1, axis2=2)  # 0 where not invertible
     # the variance a regressor has beyond what the others explain, 1/(X'WX)⁻¹_jj
-    identified = varies & (1.0 / np.maximum(spread, 1e-300) > 1e-6 * total[:, None] * variance)
+    beyond = 1.0 / np.maximum(spread, 1e-300)
+    identified = varies & invertible[:, None] & (beyond > 1e-6 * total[:, None] * variance)
     rss = np.maximum(yty - (beta * xty).sum(axis=1), 0.0)
     noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
-    return beta, noise[:, None] * spread, identified
+    return beta, np.where(invertible[:, None], noise[:, None] * spread, np.inf), identified
 
 
 def _inverse(matrices: Array) -> tuple[Array, Array]:
-    """Inverses of 3×3 matrices (n, 3, 3) by their cofactors, and which could be
-    inverted (a determinant above 0; the others' inverses are 0).
+    """Inverses of symmetric positive-definite 3×3 matrices (n, 3, 3) from their
+    LDLᵀ factors, and which could be inverted (every pivot above 0; the
+    others' inverses are 0).
 
-    Written out so that every CPU gives the same bits (LAPACK's kernels are
-    chosen by the CPU).  The cofactor of (i, j) is the 2×2 determinant of the
-    rows and columns after it, cyclically (i + 1, then i + 2 ≡ i − 1), which
-    carries its sign for 3×3: ``RATING_REGRESSORS`` is 3.
+    ``A = L·D·Lᵀ``, ``L`` unit lower triangular, so ``A⁻¹ = Σ_k m_k·m_kᵀ / d_k``
+    with ``m_k`` the rows of ``L⁻¹``.  A pivot ``d_k`` is the variance of
+    regressor k beyond what the ones before it explain, found to the rounding
+    of the matrix's own entries (the factorisation is backward stable for such
+    matrices without pivoting), so regressors that move together leave a
+    pivot of the ridge's size and a huge inverse, as LAPACK's would; a
+    determinant from cofactors is lost in rounding there.  Written out so
+    that every CPU gives the same bits (LAPACK's kernels are chosen by the
+    CPU); ``RATING_REGRESSORS`` is 3.
     """
-    after, before = np.roll(matrices, -1, axis=1), np.roll(matrices, 1, axis=1)
-    cofactor = np.roll(after, -1, axis=2) * np.roll(before, 1, axis=2) - np.roll(
-        after, 1, axis=2
-    ) * np.roll(before, -1, axis=2)
-    det = (matrices[:, 0, :] * cofactor[:, 0, :]).sum(axis=1)
-    invertible = det > 0.0
-    scale = np.where(invertible, det, 1.0)[:, None, None]
-    inverse = np.where(invertible[:, None, None], cofactor.transpose(0, 2, 1) / scale, 0.0)
-    return inverse, invertible
+    a = matrices
+    d1 = a[:, 0, 0]
+    safe1 = np.where(d1 > 0.0, d1, 1.0)
+    l21, l31 = a[:, 1, 0] / safe1, a[:, 2, 0] / safe1
+    d2 = a[:, 1, 1] - l21 * a[:, 1, 0]
+    safe2 = np.where(d2 > 0.0, d2, 1.0)
+    e32 = a[:, 2, 1] - l31 * a[:, 1, 0]
+    l32 = e32 / safe2
+    d3 = a[:, 2, 2] - l31 * a[:, 2, 0] - l32 * e32
+    invertible = (d1 > 0.0) & (d2 > 0.0) & (d3 > 0.0)
+    zero, one = np.zeros_like(d1), np.ones_like(d1)
+    rows = (
+        (np.stack([one, zero, zero], axis=1), safe1),
+        (np.stack([-l21, one, zero], axis=1), safe2),
+        (np.stack([l21 * l32 - l31, -l32, one], axis=1), np.where(d3 > 0.0, d3, 1.0)),
+    )
+    (m1, p1), (m2, p2), (m3, p3) = (
+        (m[:, :, None] * m[:, None, :], pivot[:, None, None]) for m, pivot in rows
+    )
+    inverse = m1 / p1 + m2 / p2 + m3 / p3
+    return np.where(invertible[:, None, None], inverse, 0.0), invertible
 
 
 def fit_ratings(rating: Array, regressors: Array, weight: Array) -> tuple[Array, Array, Array]:

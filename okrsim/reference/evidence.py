@@ -9,6 +9,7 @@ the fit is reliable.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 #: What ratings are read against: score, bad news, work.
@@ -83,10 +84,11 @@ class Evidence:
             for a in range(P)
         ]
         rhs = [xy[j] if varies[j] else 0.0 for j in range(P)]
-        ridge = 1e-12 * max(max(m[j][j] for j in range(P)), 1e-12)
         inverse = _inverse(
-            [[m[a][b] + (ridge if a == b else 0.0) for b in range(P)] for a in range(P)]
+            [[m[a][b] + (1e-12 * m[a][a] if a == b else 0.0) for b in range(P)] for a in range(P)]
         )
+        if inverse is None:  # nothing can be told apart
+            return [0.0] * P, [math.inf] * P, [False] * P
         beta = [sum(inverse[a][b] * rhs[b] for b in range(P)) for a in range(P)]
         spread = [inverse[j][j] for j in range(P)]
         identified = [
@@ -103,13 +105,22 @@ def reliability(sampling_variance: float, belief_variance: float) -> float:
     return belief_variance / (belief_variance + sampling_variance)
 
 
-def _inverse(m: list[list[float]]) -> list[list[float]]:
-    """The inverse of a 3 × 3 matrix by cofactors."""
-    (a, b, c), (d, e, f), (g, h, i) = m
-    cof = [
-        [e * i - f * h, -(d * i - f * g), d * h - e * g],
-        [-(b * i - c * h), a * i - c * g, -(a * h - b * g)],
-        [b * f - c * e, -(a * f - c * d), a * e - b * d],
-    ]
-    det = a * cof[0][0] + b * cof[0][1] + c * cof[0][2]
-    return [[cof[col][row] / det for col in range(3)] for row in range(3)]
+def _inverse(m: list[list[float]]) -> list[list[float]] | None:
+    """The inverse of a symmetric positive-definite 3 × 3 matrix from its LDLᵀ
+    factors, or None if a pivot is not above 0 (as the model's
+    ``rating_evidence._inverse``)."""
+    d1 = m[0][0]
+    if d1 <= 0.0:
+        return None
+    l21, l31 = m[1][0] / d1, m[2][0] / d1
+    d2 = m[1][1] - l21 * m[1][0]
+    if d2 <= 0.0:
+        return None
+    e32 = m[2][1] - l31 * m[1][0]
+    l32 = e32 / d2
+    d3 = m[2][2] - l31 * m[2][0] - l32 * e32
+    if d3 <= 0.0:
+        return None
+    # the rows of L⁻¹, each with its pivot: A⁻¹ = Σ_k m_k·m_kᵀ / d_k
+    rows = (([1.0, 0.0, 0.0], d1), ([-l21, 1.0, 0.0], d2), ([l21 * l32 - l31, -l32, 1.0], d3))
+    return [[sum(r[a] * r[b] / d for r, d in rows) for b in range(P)] for a in range(P)]
