@@ -16,8 +16,9 @@ transform at λ = 0); ``scipy.special.expm1`` is Cephes' series near 0 and
 ``exp(x) − 1`` beyond.  scipy's ``ndtr``, ``ndtri``, ``expit`` and ``logit``,
 which the model uses as they are, are such loops too.  glibc picks its FMA
 variants of ``exp``, ``log`` and ``pow`` on every x86-64 CPU with both FMA
-and AVX2 (x86-64-v3: Intel since Haswell, 2013; AMD since Excavator, 2015,
-and every Zen), so a run is the same bits on any such machine with the same
+and AVX2 (Intel's Core processors since Haswell, 2013, though not every
+Pentium, Celeron or Atom since; AMD's since Excavator, 2015, and every Zen),
+so a run is the same bits on any such machine with the same
 C library and packages (tests/test_portable.py); older CPUs, or a virtual
 machine that hides AVX2, get glibc's other variants and other last bits.
 """

@@ -27,6 +27,7 @@ from okrsim.model.target_setting import set_targets
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies.choices import payoff_for
+from okrsim.reference.evidence import Evidence
 from okrsim.seeding import replication_seeds
 from okrsim.simulation import run
 
@@ -80,16 +81,42 @@ def test_one_review_of_a_team_of_two_identifies_nothing():
         assert not np.any(np.isnan(variance))
 
 
-def test_evidence_that_cannot_be_inverted_is_unidentified_with_infinite_doubt():
-    """A pivot at or below 0 (here an indefinite X'WX, and ratings that never
-    moved): β is 0, each coefficient's sampling variance ∞, not NaN."""
+def test_a_pivot_rounded_below_its_ridge_is_raised_to_it():
+    """X'WX a hair from singular can come out indefinite after rounding (here
+    exactly: score and bad news at a correlation above 1).  Those two are not
+    told apart, the third regressor still is, and nothing is NaN."""
     evidence = np.zeros((1, rating_evidence.EVIDENCE_SIZE))
     evidence[0, :9] = [1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0]
-    evidence[0, 13:] = [40.0, 1.0]  # Σw, reviews; Σw·xy and Σw·y² are 0
+    evidence[0, 9:12] = [0.0, 0.0, 0.5]  # Σw·xy: ratings move with work alone
+    evidence[0, 12:] = [1.0, 40.0, 1.0]  # Σw·y², Σw, reviews
     beta, variance, identified = rating_evidence.fit_evidence(evidence)
-    assert not identified.any()
-    np.testing.assert_array_equal(beta, 0.0)
-    np.testing.assert_array_equal(variance, np.inf)
+    np.testing.assert_array_equal(identified[0], [False, False, True])
+    assert beta[0, 2] == pytest.approx(0.5)
+    assert np.all(np.isfinite(variance))
+
+
+def test_a_review_remembered_with_gain_one_is_that_review_to_the_bit():
+    rng = np.random.default_rng(2)
+    old, seen = rng.normal(size=(2, 50, rating_evidence.EVIDENCE_SIZE)) * 1e3
+    np.testing.assert_array_equal(rating_evidence.remember(old, seen, 1.0), seen)
+    np.testing.assert_array_equal(rating_evidence.remember(old, seen, 0.0), old)
+
+
+def test_the_reference_models_fit_is_the_models_to_the_bit():
+    """The same sums, fitted by the vectorised model and by the per-agent
+    reference (okrsim.reference.evidence), regressors collinear or not."""
+    rng = np.random.default_rng(4)
+    for size in (2, 3, 8):
+        rating, score, news, work = rng.normal(size=(4, size))
+        for news_seen in (news, 2.0 * score):
+            regressors = np.stack([score, news_seen, work], axis=-1)
+            weight = rng.uniform(0.5, 3.0, size)
+            evidence = rating_evidence.team_evidence(rating[None], regressors[None], weight[None])
+            model = rating_evidence.fit_evidence(evidence)
+            e = evidence[0].tolist()
+            reference = Evidence([e[0:3], e[3:6], e[6:9]], e[9:12], e[12], e[13], e[14])
+            for ours, theirs in zip(model, reference.fit(1.0), strict=True):
+                np.testing.assert_array_equal(ours[0], np.asarray(theirs))
 
 
 def test_scores_that_track_unseen_work_read_as_coupling():

@@ -29,7 +29,7 @@ from okrsim.model.in_force import InForce
 from okrsim.model.learning import Seen
 from okrsim.model.organisation import Organisation
 from okrsim.model.quarter_review import Review
-from okrsim.model.rating_evidence import fit_evidence, reliability, team_evidence
+from okrsim.model.rating_evidence import fit_evidence, reliability, remember, team_evidence
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
@@ -231,7 +231,7 @@ def learn(
         rate = policy.value("behaviour.learning_rate", per_key_result=True)
         eta = np.broadcast_to(rate, (wf.n, 1))
         evidence = wf.rating_evidence
-        evidence[present] += eta[present] * (seen_now[present] - evidence[present])
+        evidence[present] = remember(evidence[present], seen_now[present], eta[present])
         beta, sampling, identified = fit_evidence(evidence / np.maximum(eta, 1e-12))
         learns = identified & present[:, None]
         worth_of = {}

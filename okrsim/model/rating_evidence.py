@@ -13,6 +13,7 @@ docs/ODD.md §7.13 (beliefs about the policy).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from okrsim.policies.curves import Array
 
@@ -52,6 +53,12 @@ def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
     )
 
 
+def remember(evidence: Array, seen: Array, gain: ArrayLike) -> Array:
+    """Evidence after a review: ``(1 − η)·E + η·seen``, constant-gain least
+    squares (Evans & Honkapohja 2001); at ``η = 1`` exactly this review's."""
+    return (1.0 - np.asarray(gain)) * evidence + np.asarray(gain) * seen
+
+
 def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     """Each observer's weighted least-squares fit of ratings on what it saw.
 
@@ -71,44 +78,56 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     both = varies[:, :, None] & varies[:, None, :]
     xtx = np.where(both, xtx, np.where(eye, 1.0, 0.0))
     xty = np.where(varies, xty, 0.0)
-    # a ridge of 10⁻¹² of each regressor's own variance: whether a regressor is
+    # a ridge of 10⁻¹² of each regressor's own Σw·x²: whether a regressor is
     # told apart from the others does not depend on the units of another
     ridge = 1e-12 * np.diagonal(xtx, axis1=1, axis2=2)
-    inverse, invertible = _inverse(xtx + ridge[:, :, None] * eye)
-    beta = (inverse * xty[:, None, :]).sum(axis=2)
+    inverse, invertible = _inverse(xtx + ridge[:, :, None] * eye, ridge)
+    beta = _in_order(inverse * xty[:, None, :])
     spread = np.diagonal(inverse, axis1=1, axis2=2)  # 0 where not invertible
     # the variance a regressor has beyond what the others explain, 1/(X'WX)⁻¹_jj
     beyond = 1.0 / np.maximum(spread, 1e-300)
     identified = varies & invertible[:, None] & (beyond > 1e-6 * total[:, None] * variance)
-    rss = np.maximum(yty - (beta * xty).sum(axis=1), 0.0)
+    rss = np.maximum(yty - _in_order(beta * xty), 0.0)
     noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
     return beta, np.where(invertible[:, None], noise[:, None] * spread, np.inf), identified
 
 
-def _inverse(matrices: Array) -> tuple[Array, Array]:
-    """Inverses of symmetric positive-definite 3×3 matrices (n, 3, 3) from their
-    LDLᵀ factors, and which could be inverted (every pivot above 0; the
-    others' inverses are 0).
+def _in_order(terms: Array) -> Array:
+    """Sums over the last axis, added first to last (as the reference model
+    adds them; numpy's reduction may pair them otherwise)."""
+    total = terms[..., 0]
+    for j in range(1, terms.shape[-1]):
+        total = total + terms[..., j]
+    return total
+
+
+def _inverse(matrices: Array, ridge: Array) -> tuple[Array, Array]:
+    """Inverses of 3×3 matrices (n, 3, 3) that are positive semi-definite
+    plus ``ridge`` (n, 3) on the diagonal, from their LDLᵀ factors, and which
+    could be inverted (every pivot above 0, false only for a NaN; the others'
+    inverses are 0).
 
     ``A = L·D·Lᵀ``, ``L`` unit lower triangular, so ``A⁻¹ = Σ_k m_k·m_kᵀ / d_k``
     with ``m_k`` the rows of ``L⁻¹``.  A pivot ``d_k`` is the variance of
-    regressor k beyond what the ones before it explain, found to the rounding
-    of the matrix's own entries (the factorisation is backward stable for such
-    matrices without pivoting), so regressors that move together leave a
-    pivot of the ridge's size and a huge inverse, as LAPACK's would; a
-    determinant from cofactors is lost in rounding there.  Written out so
-    that every CPU gives the same bits (LAPACK's kernels are chosen by the
-    CPU); ``RATING_REGRESSORS`` is 3.
+    regressor k beyond what the ones before it explain (plus its ridge),
+    found to about the rounding of the matrix's entries (the factorisation is
+    backward stable for such matrices without pivoting), so regressors that
+    move together leave a pivot of the ridge's size and a huge inverse, as
+    LAPACK's would; a determinant from cofactors is lost in rounding there.
+    In exact arithmetic no pivot is below its ridge, so one that rounding
+    took below it (evidence a hair from singular) is raised to it.  Written
+    out so that every CPU gives the same bits (LAPACK's kernels are chosen by
+    the CPU); ``RATING_REGRESSORS`` is 3.
     """
     a = matrices
-    d1 = a[:, 0, 0]
+    d1 = np.maximum(a[:, 0, 0], ridge[:, 0])
     safe1 = np.where(d1 > 0.0, d1, 1.0)
     l21, l31 = a[:, 1, 0] / safe1, a[:, 2, 0] / safe1
-    d2 = a[:, 1, 1] - l21 * a[:, 1, 0]
+    d2 = np.maximum(a[:, 1, 1] - l21 * a[:, 1, 0], ridge[:, 1])
     safe2 = np.where(d2 > 0.0, d2, 1.0)
     e32 = a[:, 2, 1] - l31 * a[:, 1, 0]
     l32 = e32 / safe2
-    d3 = a[:, 2, 2] - l31 * a[:, 2, 0] - l32 * e32
+    d3 = np.maximum(a[:, 2, 2] - l31 * a[:, 2, 0] - l32 * e32, ridge[:, 2])
     invertible = (d1 > 0.0) & (d2 > 0.0) & (d3 > 0.0)
     zero, one = np.zeros_like(d1), np.ones_like(d1)
     rows = (

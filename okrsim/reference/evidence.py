@@ -47,14 +47,18 @@ class Evidence:
         return e
 
     def move_towards(self, seen: Evidence, gain: float) -> None:
-        """E ← E + η·(seen − E): constant-gain least squares (Evans & Honkapohja 2001)."""
+        """E ← (1 − η)·E + η·seen: constant-gain least squares (Evans & Honkapohja 2001)."""
+
+        def mixed(old: float, new: float) -> float:
+            return (1.0 - gain) * old + gain * new
+
         for a in range(P):
-            self.xy[a] += gain * (seen.xy[a] - self.xy[a])
+            self.xy[a] = mixed(self.xy[a], seen.xy[a])
             for b in range(P):
-                self.xx[a][b] += gain * (seen.xx[a][b] - self.xx[a][b])
-        self.yy += gain * (seen.yy - self.yy)
-        self.total += gain * (seen.total - self.total)
-        self.reviews += gain * (seen.reviews - self.reviews)
+                self.xx[a][b] = mixed(self.xx[a][b], seen.xx[a][b])
+        self.yy = mixed(self.yy, seen.yy)
+        self.total = mixed(self.total, seen.total)
+        self.reviews = mixed(self.reviews, seen.reviews)
 
     def scale(self, factor: float) -> None:
         """Old evidence counts less (a statement of the coupling makes it less relevant)."""
@@ -84,18 +88,19 @@ class Evidence:
             for a in range(P)
         ]
         rhs = [xy[j] if varies[j] else 0.0 for j in range(P)]
+        ridge = [1e-12 * m[j][j] for j in range(P)]
         inverse = _inverse(
-            [[m[a][b] + (1e-12 * m[a][a] if a == b else 0.0) for b in range(P)] for a in range(P)]
+            [[m[a][b] + (ridge[a] if a == b else 0.0) for b in range(P)] for a in range(P)], ridge
         )
         if inverse is None:  # nothing can be told apart
             return [0.0] * P, [math.inf] * P, [False] * P
-        beta = [sum(inverse[a][b] * rhs[b] for b in range(P)) for a in range(P)]
+        beta = [_in_order([inverse[a][b] * rhs[b] for b in range(P)]) for a in range(P)]
         spread = [inverse[j][j] for j in range(P)]
         identified = [
             varies[j] and 1.0 / max(spread[j], 1e-300) > 1e-6 * total * variance[j]
             for j in range(P)
         ]
-        rss = max(yy - sum(b * v for b, v in zip(beta, rhs, strict=True)), 0.0)
+        rss = max(yy - _in_order([b * v for b, v in zip(beta, rhs, strict=True)]), 0.0)
         noise = rss / max(total - P - reviews, 1.0)
         return beta, [noise * s for s in spread], identified
 
@@ -105,22 +110,31 @@ def reliability(sampling_variance: float, belief_variance: float) -> float:
     return belief_variance / (belief_variance + sampling_variance)
 
 
-def _inverse(m: list[list[float]]) -> list[list[float]] | None:
-    """The inverse of a symmetric positive-definite 3 × 3 matrix from its LDLᵀ
-    factors, or None if a pivot is not above 0 (as the model's
-    ``rating_evidence._inverse``)."""
-    d1 = m[0][0]
-    if d1 <= 0.0:
+def _inverse(m: list[list[float]], ridge: list[float]) -> list[list[float]] | None:
+    """The inverse of a 3 × 3 matrix, positive semi-definite plus ``ridge`` on
+    its diagonal, from its LDLᵀ factors, each pivot at least its ridge; None
+    if a pivot is not above 0 (as the model's ``rating_evidence._inverse``)."""
+    d1 = max(m[0][0], ridge[0])
+    if not d1 > 0.0:
         return None
     l21, l31 = m[1][0] / d1, m[2][0] / d1
-    d2 = m[1][1] - l21 * m[1][0]
-    if d2 <= 0.0:
+    d2 = max(m[1][1] - l21 * m[1][0], ridge[1])
+    if not d2 > 0.0:
         return None
     e32 = m[2][1] - l31 * m[1][0]
     l32 = e32 / d2
-    d3 = m[2][2] - l31 * m[2][0] - l32 * e32
-    if d3 <= 0.0:
+    d3 = max(m[2][2] - l31 * m[2][0] - l32 * e32, ridge[2])
+    if not d3 > 0.0:
         return None
     # the rows of L⁻¹, each with its pivot: A⁻¹ = Σ_k m_k·m_kᵀ / d_k
     rows = (([1.0, 0.0, 0.0], d1), ([-l21, 1.0, 0.0], d2), ([l21 * l32 - l31, -l32, 1.0], d3))
-    return [[sum(r[a] * r[b] / d for r, d in rows) for b in range(P)] for a in range(P)]
+    return [[_in_order([r[a] * r[b] / d for r, d in rows]) for b in range(P)] for a in range(P)]
+
+
+def _in_order(terms: list[float]) -> float:
+    """The terms added first to last, as the model adds them (Python's ``sum``
+    compensates for rounding since 3.12, and would differ in the last bits)."""
+    total = terms[0]
+    for term in terms[1:]:
+        total += term
+    return total
