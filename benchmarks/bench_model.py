@@ -223,7 +223,9 @@ def against_kernel(repeat: int, quick: bool, boltzmann: float) -> None:
             f"fused kernel {kernel:8.4f} us  ratio {ratio:6.2f} ({target})"
         )
         if size.employees == EMPLOYEES:
-            numpy_kernel = kernel_us_per_agent_week(work, EMPLOYEES, weeks, times, True)
+            numpy_kernel = kernel_us_per_agent_week(
+                work, EMPLOYEES, weeks, times, numpy_functions=True
+            )
             print(
                 f"    the kernel with numpy's CPU-specific exp, log, expm1, power: "
                 f"{numpy_kernel:.4f} us (okrsim / it: {us / numpy_kernel:.2f})"

@@ -313,7 +313,9 @@ def main() -> None:
     work = count_work(every_mechanism(), args.weeks)
     print_work(work, f"every mechanism, 1,000 employees, {args.weeks} weeks")
     us = kernel_us_per_agent_week(work, args.employees, args.weeks, args.repeat)
-    numpy_us = kernel_us_per_agent_week(work, args.employees, args.weeks, args.repeat, True)
+    numpy_us = kernel_us_per_agent_week(
+        work, args.employees, args.weeks, args.repeat, numpy_functions=True
+    )
     print(
         f"fused kernel: {args.employees:,} employees x {args.weeks} weeks: "
         f"{us:.4f} us per agent-week (best of {args.repeat}); "

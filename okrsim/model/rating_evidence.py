@@ -120,20 +120,19 @@ def _inverse(matrices: Array, ridge: Array) -> tuple[Array, Array]:
     the CPU); ``RATING_REGRESSORS`` is 3.
     """
     a = matrices
+    # every pivot is at least its ridge (> 0), so only a NaN can leave one at 0 or below
     d1 = np.maximum(a[:, 0, 0], ridge[:, 0])
-    safe1 = np.where(d1 > 0.0, d1, 1.0)
-    l21, l31 = a[:, 1, 0] / safe1, a[:, 2, 0] / safe1
+    l21, l31 = a[:, 1, 0] / d1, a[:, 2, 0] / d1
     d2 = np.maximum(a[:, 1, 1] - l21 * a[:, 1, 0], ridge[:, 1])
-    safe2 = np.where(d2 > 0.0, d2, 1.0)
     e32 = a[:, 2, 1] - l31 * a[:, 1, 0]
-    l32 = e32 / safe2
+    l32 = e32 / d2
     d3 = np.maximum(a[:, 2, 2] - l31 * a[:, 2, 0] - l32 * e32, ridge[:, 2])
     invertible = (d1 > 0.0) & (d2 > 0.0) & (d3 > 0.0)
     zero, one = np.zeros_like(d1), np.ones_like(d1)
     rows = (
-        (np.stack([one, zero, zero], axis=1), safe1),
-        (np.stack([-l21, one, zero], axis=1), safe2),
-        (np.stack([l21 * l32 - l31, -l32, one], axis=1), np.where(d3 > 0.0, d3, 1.0)),
+        (np.stack([one, zero, zero], axis=1), d1),
+        (np.stack([-l21, one, zero], axis=1), d2),
+        (np.stack([l21 * l32 - l31, -l32, one], axis=1), d3),
     )
     (m1, p1), (m2, p2), (m3, p3) = (
         (m[:, :, None] * m[:, None, :], pivot[:, None, None]) for m, pivot in rows
