@@ -507,6 +507,12 @@ RUN_MANIFEST: Final = (
         "each metric's unit",
     ),
     ("versions", "versions of Python and the libraries that decide the results", NONE),
+    (
+        "numerics",
+        "the machine's numerics: a fingerprint of the last bits of the compiled functions a "
+        "run uses, the CPU and the C library (okrsim.provenance)",
+        NONE,
+    ),
 )
 
 SWEEP_IDS: Final = (
@@ -527,6 +533,12 @@ SWEEP_MANIFEST: Final = (
     ("n_runs", "runs planned (points × replications)", COUNT),
     ("columns", "name and Arrow type of every column of runs, series and failures", NONE),
     ("versions", "versions of Python and the libraries that decide the results", NONE),
+    (
+        "computed_on",
+        "each environment its runs were computed in (versions and numerics, okrsim.provenance), "
+        "in the order first seen; more than one means its rows are not one machine's bits",
+        NONE,
+    ),
     ("created", "when the sweep was created (UTC, ISO 8601)", NONE),
     (
         "status",

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 from collections.abc import Iterable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -27,21 +25,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from okrsim import provenance
 from okrsim.data_dictionary import annotate
 from okrsim.params import Scenario
 from okrsim.seeding import SeedLike
 from okrsim.simulation import RunResult, run
-
-
-def versions() -> dict[str, str]:
-    """Versions of okrsim and the libraries that decide its results."""
-    out = {"python": platform.python_version()}
-    for pkg in ("okrsim", "mesa", "numpy", "pandas", "scipy", "pydantic", "pyarrow"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "unknown"
-    return out
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path, *, file: str | None = None) -> Path:
@@ -190,7 +178,8 @@ def write_run(
             "seed": {"entropy": result.seed.entropy, "spawn_key": list(result.seed.spawn_key)},
             "files": sorted({f"{name}.parquet" for name in tables} | set(streamed)),
             "summary": result.summary,
-            "versions": versions(),
+            "versions": provenance.versions(),
+            "numerics": provenance.numerics(),
         },
         d / "manifest.json",
     )

@@ -2,8 +2,10 @@
 
 Three scenarios × two seeds are run and every table of each run's results is
 reduced to a SHA-256 of its columns' names, dtypes and raw values.  The
-fingerprints are stored in ``tests/golden/fingerprints.json``; a refactor
-must reproduce them bit for bit.  A deliberate change of behaviour
+fingerprints are stored in ``tests/golden/fingerprints.json``, and the
+numerics of the machine that made them (:func:`okrsim.provenance.numerics`)
+in ``tests/golden/numerics.json``; a refactor must reproduce them bit for
+bit, on a machine with the same numerics.  A deliberate change of behaviour
 regenerates them once, with ``make golden``, in a commit that says which
 behaviour changed and why.
 
@@ -22,6 +24,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 FINGERPRINTS = ROOT / "tests" / "golden" / "fingerprints.json"
+NUMERICS = ROOT / "tests" / "golden" / "numerics.json"
 SCENARIOS = ("coupled", "cross_team_dependencies", "decouple_in_year_two")
 SEEDS = (1, 20261130)
 
@@ -56,9 +59,12 @@ def fingerprints() -> dict[str, dict[str, str]]:
 
 
 def main() -> int:
+    from okrsim.provenance import numerics
+
     FINGERPRINTS.parent.mkdir(parents=True, exist_ok=True)
     FINGERPRINTS.write_text(json.dumps(fingerprints(), indent=2, sort_keys=True) + "\n")
-    print(f"wrote {FINGERPRINTS.relative_to(ROOT)}")
+    NUMERICS.write_text(json.dumps(numerics(), indent=2, sort_keys=True) + "\n")
+    print(f"wrote {FINGERPRINTS.relative_to(ROOT)} and {NUMERICS.relative_to(ROOT)}")
     return 0
 
 

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from okrsim import provenance
 from okrsim.cli import main
 from okrsim.comparison import COMPARISON_COLUMNS
 
@@ -58,6 +59,7 @@ def test_run_writes_parquet_and_manifest(tmp_path):
     assert manifest["seed"]["entropy"] == 3
     assert manifest["scenario"]["comp"]["coupling"] == 0.8
     assert {"okrsim", "mesa", "numpy"} <= set(manifest["versions"])
+    assert manifest["numerics"] == provenance.numerics()
     rows = duckdb.sql(f"select count(*) from '{tmp_path / 'employees.parquet'}'").fetchall()
     assert rows == [(2 * 3 * 8,)]
 

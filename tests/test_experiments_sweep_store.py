@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import textwrap
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
+from okrsim import provenance
 from okrsim.cli import main
 from okrsim.experiments.executors import ChunkResult, PoolBackend, SerialBackend, run_chunk
 from okrsim.experiments.plan import plan_sweep
@@ -98,6 +100,7 @@ def test_store_layout_has_manifest_design_and_no_temporary_files(tiny_sweep: Pat
     assert manifest["status"]["state"] == "complete"
     assert manifest["experiment"]["experiment"]["name"] == "tiny"
     assert {"numpy", "mesa", "pyarrow"} <= set(manifest["versions"])
+    assert manifest["computed_on"] == [provenance.environment()]
     assert len(store.read_design()) == 6
     assert pq.read_table(tiny_sweep / "failures.parquet").num_rows == 0
     assert not list(tiny_sweep.rglob("*.tmp"))
@@ -598,3 +601,40 @@ def test_a_damaged_series_part_takes_its_runs_part_aside_so_both_are_run_again(
     assert (out / "quarantine" / "runs" / victim.name).is_file()
     for read in (Store.read_runs, Store.read_series):
         assert_frame_equal(read(Store.open(out)), read(Store.open(reference)), check_exact=True)
+
+
+def test_a_chunk_from_another_environment_is_stored_with_a_warning_that_says_what_differs(
+    tmp_path: Path,
+) -> None:
+    """A sweep resumed with another numpy, or on a machine whose numerics differ: its rows
+    are kept, the manifest lists both environments and the warning names the difference."""
+    plan = plan_sweep(TINY)
+    store = Store(tmp_path / "s")
+    with store.lock():
+        store.prepare(plan, resume=False)
+        with warnings.catch_warnings(record=True) as quiet:
+            warnings.simplefilter("always")
+            store.write_chunk(run_chunk(plan.chunk([0, 1])))
+            store.write_chunk(run_chunk(plan.chunk([2])))  # the same environment
+        here = provenance.environment()
+        elsewhere = {
+            "versions": {**here["versions"], "numpy": "9.9.9"},
+            "numerics": {**here["numerics"], "fingerprint": "0123456789abcdef"},
+        }
+        moved = [run_chunk(plan.chunk([i])) for i in (3, 4)]
+        for chunk in moved:
+            chunk.environment = elsewhere
+        with pytest.warns(StoreWarning) as caught:
+            store.write_chunk(moved[0])
+        with warnings.catch_warnings(record=True) as again:
+            warnings.simplefilter("always")
+            store.write_chunk(moved[1])  # warned once per environment
+    assert not quiet
+    assert not again
+    (warning,) = caught
+    text = str(warning.message)
+    assert f"numpy {here['versions']['numpy']} → 9.9.9" in text
+    assert f"numerics {here['numerics']['fingerprint']} (" in text
+    assert "→ 0123456789abcdef (" in text
+    assert Store.open(tmp_path / "s").manifest["computed_on"] == [here, elsewhere]
+    assert sorted(Store.open(tmp_path / "s").completed_ids()) == [0, 1, 2, 3, 4]

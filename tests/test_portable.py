@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from golden_runs import FINGERPRINTS
 
-from okrsim import portable
+from okrsim import portable, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,7 +169,8 @@ def test_golden_runs_are_the_same_bits_with_numpys_cpu_specific_code_turned_off(
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(_dispatched_features())}
     script = (
         "import json, sys; sys.path.insert(0, 'tests'); "
-        "from golden_runs import fingerprints; print(json.dumps(fingerprints()))"
+        "from golden_runs import fingerprints; from okrsim.provenance import numerics; "
+        "print(json.dumps([fingerprints(), numerics()]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -180,4 +181,7 @@ def test_golden_runs_are_the_same_bits_with_numpys_cpu_specific_code_turned_off(
         timeout=600,
         check=True,
     )
-    assert json.loads(done.stdout) == json.loads(FINGERPRINTS.read_text())
+    runs, numerics = json.loads(done.stdout)
+    assert runs == json.loads(FINGERPRINTS.read_text())
+    # the numerics fingerprint, too, sees only what decides a run's bits
+    assert numerics == provenance.numerics()

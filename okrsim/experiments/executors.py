@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from okrsim import provenance
 from okrsim.experiments.plan import BATCH_RUNNERS, Chunk, RunTask
 from okrsim.model import ensemble
 from okrsim.params import Scenario
@@ -40,6 +41,8 @@ class ChunkResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     #: Worker time spent on the chunk's runs (sizes later chunks; not stored).
     seconds: float = 0.0
+    #: Where the runs were computed (:func:`okrsim.provenance.environment`).
+    environment: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve_runner(path: str) -> Callable[..., Any]:
@@ -132,6 +135,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             out.rows.append(row)
             out.series.extend(series)
     out.seconds = time.perf_counter() - start
+    out.environment = provenance.environment()
     return out
 
 

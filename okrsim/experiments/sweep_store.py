@@ -2,7 +2,8 @@
 
 Layout of a sweep directory ``DIR``::
 
-    manifest.json          the experiment as loaded, its design hash, versions, status
+    manifest.json          the experiment as loaded, its design hash, versions, the
+                           environments its runs were computed in, status
     design.parquet         one row per design point (point_id, swept values, raw sample)
     runs/part-*.parquet    one tidy row per completed run
     series/part-*.parquet  one row per run and quarter (if outcomes.series)
@@ -30,6 +31,13 @@ emptied, overwritten) is skipped by readers with a :class:`StoreWarning` and,
 by a resumed sweep, moved to ``quarantine/`` so that its runs are run again;
 a run stored twice counts once; a lost ``design.parquet`` is planned again
 from the manifest's experiment.
+
+Every chunk says where it was computed (:func:`okrsim.provenance.environment`):
+the manifest lists each environment its runs came from, and a chunk from an
+environment unlike the first — other package versions, or a machine whose
+numerics differ, as on a mixed cluster or a sweep resumed elsewhere — is
+stored with a :class:`StoreWarning` that says what differs: its rows are
+valid runs, but not the bits the first environment would give.
 """
 
 from __future__ import annotations
@@ -39,12 +47,10 @@ import datetime as dt
 import fcntl
 import json
 import os
-import platform
 import secrets
 import shutil
 import warnings
 from collections.abc import Iterable, Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +59,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from okrsim import provenance
 from okrsim.data_dictionary import annotate
 from okrsim.experiments.executors import ChunkResult
 from okrsim.experiments.plan import Plan, canonical_json
@@ -81,18 +88,6 @@ _KIND_TYPES: dict[str, pa.DataType] = {
     "bool": pa.bool_(),
     "category": pa.string(),
 }
-_VERSIONED = (
-    "okrsim",
-    "mesa",
-    "numpy",
-    "pandas",
-    "pyarrow",
-    "pydantic",
-    "scipy",
-    "salib",
-    "dask",
-    "distributed",
-)
 
 
 def run_schema(plan: Plan) -> pa.Schema:
@@ -123,17 +118,6 @@ def _schema_to_json(schema: pa.Schema) -> list[list[str]]:
 def _schema_from_json(columns: list[list[str]]) -> pa.Schema:
     types = {"int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_(), "string": pa.string()}
     return pa.schema([(name, types[kind]) for name, kind in columns])
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python and the libraries that shape a run's numbers."""
-    out = {"python": platform.python_version()}
-    for name in _VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 class StoreWarning(UserWarning):
@@ -221,7 +205,8 @@ class Store:
                 "series": _schema_to_json(series_schema(plan)),
                 "failures": _schema_to_json(failure_schema(plan)),
             },
-            "versions": versions(),
+            "versions": provenance.versions(),
+            "computed_on": [],
             "created": _now(),
             "status": {"state": "running"},
         }
@@ -355,6 +340,8 @@ class Store:
         ids = [r["run_id"] for r in result.rows] + [f["run_id"] for f in result.failures]
         if not ids:
             return
+        if result.environment:
+            self.note_environment(result.environment)
         name = f"part-{min(ids):09d}-{secrets.token_hex(4)}.parquet"
         if result.series:
             table = pa.Table.from_pylist(result.series, schema=self.schema("series"))
@@ -365,6 +352,23 @@ class Store:
         if result.rows:
             table = pa.Table.from_pylist(result.rows, schema=self.schema("runs"))
             self._write_atomic(table, self.runs_dir / name)
+
+    def note_environment(self, environment: dict[str, Any]) -> None:
+        """Record where a chunk was computed; warn if unlike where the first one was (module
+        docstring).  A sweep begun before environments were recorded starts its list here."""
+        seen: list[dict[str, Any]] = list(self.manifest.get("computed_on", []))
+        if any(canonical_json(e) == canonical_json(environment) for e in seen):
+            return
+        if seen:
+            changed = "; ".join(provenance.differences(seen[0], environment))
+            warnings.warn(
+                f"{self.root}: runs are now computed in another environment than its first "
+                f"runs ({changed}); they are valid runs but not the bits the first "
+                "environment would give (docs/cluster.md)",
+                StoreWarning,
+                stacklevel=3,
+            )
+        self.write_manifest({**self.manifest, "computed_on": [*seen, environment]})
 
     def _write_atomic(self, table: pa.Table, path: Path) -> None:
         """Write ``table`` under a temporary name, then rename; every field described."""

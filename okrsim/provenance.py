@@ -1,0 +1,167 @@
+"""What a run's numbers depend on besides its scenario and seed: the libraries'
+versions and the machine's numerics.
+
+The same scenario and seed give the same bits wherever both are the same.
+The *numerics* are the last bits of the functions the simulation leaves to
+compiled code: the C library's ``exp``, ``log``, ``pow`` and ``hypot``
+(:mod:`okrsim.portable`), scipy's ``ndtr``, ``ndtri``, ``expit`` and
+``logit``, and numpy's random draws.  glibc picks its variants of some of
+them by the CPU (its FMA code where the CPU has both FMA and AVX2), and a
+last bit is enough to tip a later choice in a run, so a machine whose
+numerics differ gives other runs: as valid, but not the same bits.
+
+:func:`numerics` fingerprints them: a SHA-256 of each function's values at
+fixed arguments.  Two machines with different fingerprints cannot give the
+same bits for every run; two with the same fingerprint computed every
+compared value alike (strong evidence that they agree, not a proof: only
+those arguments are compared).  Run and sweep manifests record both
+(:mod:`okrsim.run_store`, :mod:`okrsim.experiments.sweep_store`), and a sweep
+warns when a chunk of its runs comes from a machine or environment unlike
+the one its earlier runs came from.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import platform
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from okrsim import portable
+
+#: The packages whose versions decide a run's results, or a sweep's and its store's.
+VERSIONED = (
+    "okrsim",
+    "mesa",
+    "numpy",
+    "scipy",
+    "networkx",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "salib",
+    "dask",
+    "distributed",
+)
+#: Hex digits of the numerics fingerprint kept (64 bits: a chance collision is negligible).
+FINGERPRINT_DIGITS = 16
+#: Arguments per function: enough that glibc's FMA and non-FMA variants differ on some.
+ARGUMENTS = 4001
+
+
+@functools.cache
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that decide the results."""
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@functools.cache
+def numerics() -> dict[str, str]:
+    """This machine's numerics: ``fingerprint`` (module docstring), ``cpu``, ``libc``."""
+    name, release = platform.libc_ver()
+    return {
+        "fingerprint": _fingerprint(),
+        "cpu": _cpu(),
+        "libc": f"{name} {release}" if name else "unknown",
+    }
+
+
+def environment() -> dict[str, Any]:
+    """What decides the bits of the runs computed in this process: versions and numerics."""
+    return {"versions": versions(), "numerics": numerics()}
+
+
+def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """What changed from one :func:`environment` to another, one phrase each."""
+    old_v, new_v = before.get("versions", {}), after.get("versions", {})
+    changed = [
+        f"{name} {old_v.get(name, 'not recorded')} → {new_v.get(name, 'not recorded')}"
+        for name in sorted(set(old_v) | set(new_v))
+        if old_v.get(name) != new_v.get(name)
+    ]
+    old_n, new_n = before.get("numerics", {}), after.get("numerics", {})
+    if old_n.get("fingerprint") != new_n.get("fingerprint"):
+        changed.append(f"numerics {_numerics_text(old_n)} → {_numerics_text(new_n)}")
+    return changed
+
+
+def _numerics_text(n: Mapping[str, str]) -> str:
+    return (
+        f"{n.get('fingerprint', 'not recorded')} "
+        f"({n.get('cpu', 'cpu unknown')}, {n.get('libc', 'libc unknown')})"
+    )
+
+
+def _fingerprint() -> str:
+    """SHA-256 of every compiled function's values at fixed arguments (module docstring).
+
+    The arguments are quotients of integers, which every IEEE machine rounds
+    alike; they span the ranges the model uses and far beyond.
+    """
+    k = np.arange(ARGUMENTS, dtype=float)
+    signed = (k - ARGUMENTS // 2) / 97.0  # −20.6 … 20.6
+    positive = (k + 1.0) / 311.0  # 0.003 … 12.9
+    unit = (k + 1.0) / (ARGUMENTS + 1.0)  # (0, 1)
+    values = [
+        portable.exp(signed),
+        portable.exp(-0.5 * signed * signed),
+        portable.log(positive),
+        portable.expm1(signed / 64.0),
+        portable.power(positive, signed / 7.0),
+        np.hypot(signed, positive),
+        special.ndtr(signed),
+        special.ndtri(unit),
+        special.expit(signed),
+        special.logit(unit),
+        np.array([math.pow(p, 1.0 / 3.0) for p in positive[::40]]),
+        np.array([math.log(p) for p in positive[::40]]),
+    ]
+    draws = np.random.Generator(np.random.PCG64(20261202))
+    values += [
+        draws.standard_normal(ARGUMENTS),
+        draws.normal(1.0, 0.3, ARGUMENTS),
+        draws.random(ARGUMENTS),
+        draws.integers(0, 1_000_003, ARGUMENTS).astype(float),
+    ]
+    digest = hashlib.sha256()
+    for v in values:
+        digest.update(np.ascontiguousarray(v, dtype="<f8").tobytes())
+    return digest.hexdigest()[:FINGERPRINT_DIGITS]
+
+
+def _cpu() -> str:
+    """The architecture and, on x86-64 Linux, whether glibc's FMA variants apply."""
+    machine = platform.machine() or "unknown architecture"
+    if machine not in ("x86_64", "AMD64"):
+        return machine
+    flags = _cpu_flags()
+    if flags is None:
+        return f"{machine}, CPU features unknown"
+    has = {"avx2", "fma"} <= flags
+    return f"{machine} with AVX2 and FMA" if has else f"{machine} without both AVX2 and FMA"
+
+
+def _cpu_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str] | None:
+    """The first processor's feature flags (Linux), or None where they cannot be read."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "flags":
+            return frozenset(value.split())
+    return None
