@@ -9,7 +9,8 @@ Runs, in one process:
    1,000 agents on a 32×32 grid for 100 steps.  Prints throughputs, their ratios
    (targets, every mechanism on: ≥ 1.0 for the model's mechanisms, ≥ 3.0 for
    the performance work; the baseline's ratio is printed beside them) and
-   okrsim's peak memory (target ≤ 500 MB).
+   okrsim's peak memory (target ≤ 500 MB).  The three are timed in turn, round
+   by round, and each ratio is also given round by round (median and range).
 2. Every mechanism on at 100, 1,000 and 100,000 employees: µs per agent-week,
    and the ratio to :mod:`fused_kernel` (the same draws and special-function
    evaluations, fused; target ≤ 2.0 at 1,000 employees or more).  The work is
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
@@ -174,18 +176,38 @@ def verdict(met: bool) -> str:
 
 def against_boltzmann(repeat: int) -> float:
     """Throughputs at 1,000 employees and their ratio to Mesa's Boltzmann wealth
-    model; returns Boltzmann's agent-steps per second."""
-    boltz = 1000 * 100 / best_of(boltzmann_run, repeat)
+    model; returns Boltzmann's agent-steps per second.
+
+    The three are timed in turn, ``repeat`` rounds: each figure is its best
+    round, and beside each ratio are the ratios of the rounds, round by round
+    (their median and range), which a machine whose speed drifts moves less.
+    """
+    timed = {
+        "boltzmann": boltzmann_run,
+        "baseline": okrsim_run(baseline()),
+        "every mechanism": okrsim_run(every_mechanism()),
+    }
+    rounds: dict[str, list[float]] = {name: [] for name in timed}
+    for _ in range(repeat):
+        for name, fn in timed.items():
+            rounds[name].append(best_of(fn, 1))
+    boltz = 1000 * 100 / min(rounds["boltzmann"])
     print(f"Mesa Boltzmann wealth: {boltz:12,.0f} agent-steps/s (1,000 agents, 32x32, 100 steps)")
     for name, scenario, targets in (
         ("baseline", baseline(), ()),
         ("every mechanism", every_mechanism(), EVERY_MECHANISM_TARGETS),
     ):
-        rate = EMPLOYEES * WEEKS / best_of(okrsim_run(scenario), repeat)
+        rate = EMPLOYEES * WEEKS / min(rounds[name])
         mem = peak_memory_mb(okrsim_run(scenario))
         ratio = rate / boltz
+        paired = sorted(
+            (EMPLOYEES * WEEKS / t) / (1000 * 100 / b)
+            for t, b in zip(rounds[name], rounds["boltzmann"], strict=True)
+        )
         print(
             f"okrsim {name:<16} {rate:12,.0f} agent-weeks/s  ratio {ratio:5.2f} "
+            f"(round by round: median {statistics.median(paired):.2f}, "
+            f"{paired[0]:.2f}-{paired[-1]:.2f} over {len(paired)}) "
             + "".join(f"(target >= {t:.1f}: {verdict(ratio >= t)}) " for t in targets)
             + f" peak traced memory {mem:6.1f} MB (target <= 500: {verdict(mem <= 500)})"
         )

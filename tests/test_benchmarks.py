@@ -58,6 +58,7 @@ QUICK_LINES = [
     re.compile(rf"Mesa Boltzmann wealth: +{NUMBER} agent-steps/s \(1,000 agents.*\)"),
     re.compile(
         rf"okrsim (baseline|every mechanism) +{NUMBER} agent-weeks/s  ratio +{NUMBER} "
+        rf"\(round by round: median {NUMBER}, {NUMBER}-{NUMBER} over \d+\) "
         r"(\(target >= (1\.0|3\.0): (met|NOT MET)\) )*"
         rf" peak traced memory +{NUMBER} MB \(target <= 500: (met|NOT MET)\)"
     ),
