@@ -372,7 +372,7 @@ def test_a_longer_stress_memory_keeps_more_of_last_weeks_stress():
             s.with_overrides({"assumptions.stress_memory": memory}),
             peer_attainment=model.public.peer_attainment,
         )
-        update_stress(wf, policy, model.outlook, model.public, week_in_quarter=5)
+        update_stress(wf, model.org, policy, model.outlook, model.public, week_in_quarter=5)
         after[memory] = wf.stress.copy()
     pressure = (after[0.5] - 0.5 * before) / 0.5
     np.testing.assert_allclose(after[0.92], 0.92 * before + 0.08 * pressure)

@@ -339,7 +339,7 @@ def test_uncertain_pay_and_long_hours_raise_stress():
     def stress_after(public: PublicFigures, intensity: float) -> np.ndarray:
         before, hours = wf.stress.copy(), wf.intensity.copy()
         wf.intensity[:] = intensity
-        update_stress(wf, policy, out, public, week_in_quarter=model.week_in_quarter)
+        update_stress(wf, model.org, policy, out, public, week_in_quarter=model.week_in_quarter)
         after = wf.stress.copy()
         wf.stress[:], wf.intensity[:] = before, hours
         return after

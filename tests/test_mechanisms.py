@@ -464,6 +464,38 @@ def test_a_vacant_seat_produces_nothing_and_a_newcomer_ramps_up():
     assert tally.kr_own[1:].sum() > own[1:].sum()
 
 
+def test_a_vacant_seat_receives_no_help():
+    """Same team and state, a seat filled and then vacant: the vacant seat's key
+    results gain nothing from its teammates' help (the team's help is divided
+    among the seats still filled), and other teams are untouched."""
+    base = mid_quarter(scenario(), weeks=5)
+    team = base.org.team == base.org.team[0]
+    boosts = {}
+    for vacant in (False, True):
+        model = copy.deepcopy(base)
+        wf = model.workforce
+        if vacant:
+            wf.tenure_weeks[0] = -3.0
+        before = wf.produced.copy()
+        model.begin_week()
+        draws = model.draws
+        work(
+            wf,
+            model.org,
+            model.policy,
+            draws,
+            model.tally,
+            alignment=model.alignment[model.org.team],
+            quarter=model.quarter,
+            week=model.week,
+            week_in_quarter=model.week_in_quarter,
+        )
+        boosts[vacant] = (wf.produced - before).sum(axis=1)
+    assert boosts[True][0] == 0.0
+    assert boosts[False][0] > 0.0
+    np.testing.assert_array_equal(boosts[True][~team], boosts[False][~team])
+
+
 @pytest.mark.parametrize("vacant", [-3.0, 0.0])
 def test_a_vacant_seat_feels_no_strain_whatever_intensity_its_newcomer_to_be_chose(vacant):
     """Same seat and state, occupied and vacant: the hours chosen strain only
@@ -478,7 +510,9 @@ def test_a_vacant_seat_feels_no_strain_whatever_intensity_its_newcomer_to_be_cho
     for tenure in (10.0, vacant):
         wf = copy.deepcopy(model.workforce)
         wf.intensity[0], wf.stress[0], wf.tenure_weeks[0] = 1.15, 0.0, tenure
-        update_stress(wf, policy, outlook, model.public, week_in_quarter=model.week_in_quarter)
+        update_stress(
+            wf, model.org, policy, outlook, model.public, week_in_quarter=model.week_in_quarter
+        )
         stress[tenure] = wf.stress[0]
     memory = s.assumptions.stress_memory
     strain = 0.15 / (s.behaviour.max_intensity - 1.0)
@@ -570,7 +604,7 @@ def test_an_annual_settlement_halves_the_stress_of_pay_uncertainty():
     for s in (quarterly, annual):
         policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
         wf.stress[:] = 0.0
-        update_stress(wf, policy, model.outlook, model.public, week_in_quarter=5)
+        update_stress(wf, model.org, policy, model.outlook, model.public, week_in_quarter=5)
         added.append(wf.stress / (1.0 - s.assumptions.stress_memory) - policy.overhead)
     assert np.all(added[0] > 0.0)
     np.testing.assert_allclose(added[1], 0.5 * added[0])

@@ -52,16 +52,18 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
     """What rides on each key result's booking, per unit of this quarter's attainment.
 
     The formula's and judgment's shares of the rating are as the employee
-    believes them; judgment's credit for reported output and for the value
-    seen is as it was seen to work at the last review; a ratchet as believed; next quarter's
-    target is taken to be this quarter's (assumption).
+    believes them; judgment's credit for reported output is as it was seen to
+    work at the last review; a ratchet as believed; next quarter's target is
+    taken to be this quarter's (assumption).  The value a moved unit loses
+    costs the employee only its intrinsic value: the manager saw the output
+    when it was produced, whichever quarter books it, so judgment's credit
+    for contribution seen does not move with the booking.
     """
     s, p, krs = policy.scenario, policy.believed(wf.coupling_belief), policy.krs
     target = wf.target * wf.par
     align = s.env.alignment
     # value units of one unit of attainment
     per_value = align * target / by_key_result(public.value_scale)
-    seen = p.judged * p.contribution_weight * by_key_result(public.seen_weight)
     reported = p.judged * p.contribution_weight * by_key_result(public.reported_weight)
     x = policy.value("behaviour.extrinsic_weight", per_key_result=True)
     return choices.BookingStakes(
@@ -69,7 +71,7 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
         claw_back=ratchet_claw_back(wf, policy),
         reported_credit=reported * per_value,
         shortfall_weight=p.judged * p.ambition_weight * (1.0 - p.failure_tolerance) / krs,
-        value_credit=(x * seen + wf.intrinsic[:, None]) * per_value,
+        value_credit=wf.intrinsic[:, None] * per_value,
         loss=policy.value("env.booking_loss", per_key_result=True),
         extrinsic=x,
     )

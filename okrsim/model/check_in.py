@@ -96,8 +96,9 @@ def reporting(
         return Reporting(perceived, target, pace_share, None)
     p = policy.believed(wf.coupling_belief)
     mu, sd = outlook
-    weeks_left = WEEKS_PER_QUARTER - week_in_quarter - 1
-    catch = 1.0 - portable.power(1.0 - wf.audit_belief[:, None], max(weeks_left, 1))
+    # this week's audit, which checks the report about to be made, and each later week's
+    audits_left = WEEKS_PER_QUARTER - week_in_quarter
+    catch = 1.0 - portable.power(1.0 - wf.audit_belief[:, None], audits_left)
     formula_share = p.coupling * p.own_share / krs
     # judgment that reads reported results credits a unit of reported
     # attainment on a key result as that much of its target's value

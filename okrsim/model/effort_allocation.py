@@ -110,7 +110,10 @@ def formula_value_of_help(
     mu_rep = rows.mean(mu + wf.shading)
     target = rows.mean(wf.target * wf.par)
     # a colleague's attainment rises by help's value over their key results' targets
-    lift = wf.capability_belief * policy.value("env.help_value") / (policy.krs * target)
+    # (an hour of help delivers ĉ·F, focus included, as at work)
+    lift = (
+        wf.capability_belief * policy.focus * policy.value("env.help_value") / (policy.krs * target)
+    )
     spread = rows.mean(sd)
     curve = p.curve.flat()  # one number per employee, as these are
     # Only the evaluation in force weighs its term: the other's weight is 0, and
@@ -197,12 +200,16 @@ def week_options(
         value_motive * c_hat * (policy.value("env.bau_value") + policy.value("env.incident_cost"))
     )
     s_bau = (policy.value("env.bau_demand") + wf.backlog) / c_hat
+    # Help lands as colleagues' key-result output and a breakthrough as
+    # goal-directed value: both are worth the strategy's stated alignment a unit,
+    # as a unit of one's own key-result work is (value_per_output).
+    align = s.env.alignment
     # Help: value to colleagues, judged credit, and the formula's view of
     # colleagues' results (a gain under team evaluation, a loss under ranking).
     w_help = (
         (value_motive + wf.prosociality / public.value_scale)
         * c_hat
-        * policy.value("env.help_value")
+        * (policy.value("env.help_value") * align)
         + x * judged * p.each("help_weight") * c_hat / public.help_scale
         + x * coupling * formula_value_of_help(wf, org, policy, outlook)
     )
@@ -214,7 +221,7 @@ def week_options(
     w_explore = choices.exploration_weight(
         value_motive,
         breakthrough_rate=policy.value("env.breakthrough_rate"),
-        breakthrough_value=policy.value("env.breakthrough_value"),
+        breakthrough_value=policy.value("env.breakthrough_value") * align,
         scale=scale,
         # the bet's chance at last week's hours on it, as work counts them
         hazard=policy.value("env.breakthrough_rate") * -portable.expm1(-explore_hours / scale),

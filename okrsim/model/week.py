@@ -92,7 +92,7 @@ def until_reports(state: WeekState) -> check_in.Reporting:
         lost = booking.book(wf, policy, public, tally, alignment=team_alignment)
         state.week_value = state.week_value - lost
     state.outlook = outlook.attainment_outlook(wf, policy, wiq, worked=True)
-    work.update_stress(wf, policy, state.outlook, public, week_in_quarter=wiq)
+    work.update_stress(wf, org, policy, state.outlook, public, week_in_quarter=wiq)
     return check_in.reporting(wf, policy, state.outlook, public, draws, week_in_quarter=wiq)
 
 

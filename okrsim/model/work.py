@@ -85,10 +85,13 @@ def work(
     tally.dependency_weeks += rows.total(dep_blocked)
     severity = policy.value("env.blocker_severity", per_key_result=True)
     stall = 1.0 - severity * np.maximum(wf.blocked, dep_blocked)
-    # Help: each teammate receives an equal part of the team's help; its value
-    # saturates (help_value·sat·(1 − e^{−r/sat})).
+    # Help: each teammate in a seat receives an equal part of the team's help (a
+    # vacant seat, which produces nothing, receives none); its value saturates
+    # (help_value·sat·(1 − e^{−r/sat})).
     help_out = productivity * help_
-    received = (org.team_mean(help_out) * org.team_size - help_out) / (org.team_size - 1)
+    others = org.team_mean(present) * org.team_size - present
+    given = org.team_mean(help_out) * org.team_size - help_out
+    received = present * given / np.maximum(others, 1.0)
     saturation = policy.value("env.help_saturation")
     boost = policy.value("env.help_value") * saturation * -portable.expm1(-received / saturation)
     own_kr = productivity * k
@@ -165,14 +168,22 @@ def work(
 
 
 def update_stress(
-    wf: Workforce, policy: InForce, outlook: Outlook, public: PublicFigures, *, week_in_quarter: int
+    wf: Workforce,
+    org: Organisation,
+    policy: InForce,
+    outlook: Outlook,
+    public: PublicFigures,
+    *,
+    week_in_quarter: int,
 ) -> None:
     """Stress: strain, pay uncertainty and overhead, averaged over about a quarter.
 
     ``pressure = (h − 1)⁺/(h_max − 1) + (1 + ρ)/2·sd(rating) + overhead``:
     strain from working above a normal week (up to the most one can
     sustain), the uncertainty of one's rating as the employee sees it — the
-    formula's share of the spread of its score (its outlook) and judgment's
+    formula's share of the spread of its score (its outlook; under team
+    evaluation the team's mean outlook, whose spread is one's own over √N, as
+    :func:`~okrsim.model.effort_allocation.value_per_output` weighs it) and judgment's
     share of the spread judged ratings showed at the last review, less by
     √n when a rating settles on the mean of n quarters — weighed by risk
     aversion, and the week's status overhead (the form and weights are
@@ -190,7 +201,12 @@ def update_stress(
     score_sd = np.zeros(wf.n)
     if s.okr.enabled and np.any(coupling):  # a speed short-cut
         mu, sd = outlook
-        score_sd = score_spread(p.curve.flat(), mu, sd) * p.own_share
+        if p.team_weight:  # everyone is scored on the team's mean attainment
+            team_mu = org.team_mean(rows.mean(mu))[:, None]
+            team_sd = (rows.mean(sd) / np.sqrt(org.team_size))[:, None]
+            score_sd = score_spread(p.curve.flat(), team_mu, team_sd)
+        else:
+            score_sd = score_spread(p.curve.flat(), mu, sd)
     # a rating settled on the mean of n quarters carries 1/√n of a quarter's spread
     rating_sd = np.sqrt(
         (coupling * score_sd) ** 2 + ((1.0 - coupling) * public.judged_sd) ** 2

@@ -176,12 +176,13 @@ def target_utility(
 
     .. math::
 
-        U(τ) = X\\,[c\\,o\\,CE_ρ(f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
+        U(τ) = X\\,[CE_ρ(c\\,o\\,f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
                - h\\,(τ_o-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
 
     with ``c`` the coupling, ``o`` the share of the score one's own result
     moves (1, or 1/n under team evaluation), ``f`` the score curve, ``CE_ρ``
-    its certainty equivalent ``E f − ρ/(2n)·Var f`` (CARA utility with normal
+    the certainty equivalent of the formula's part of the rating,
+    ``c·o·E f − ρ/(2n)·(c·o)²·Var f`` (CARA utility over the rating with normal
     noise; the form Holmström & Milgrom 1991 use; ``n`` the quarters whose
     scores are averaged into one settled rating, so a quarter's own risk in
     an annual settlement is a quarter of its variance over four quarters'
@@ -198,9 +199,11 @@ def target_utility(
     stated = tau if offer is None else np.asarray(offer, dtype=float)
     mean_score, var_score, shortfall = target_moments(tau, rel_sd, payoff)
     risk = 0.5 * np.asarray(risk_aversion, dtype=float) / payoff.settlement_quarters
-    formula = mean_score - risk * var_score
+    # the formula's part of the rating is c·o·f: its variance is (c·o)²·Var f
+    share = payoff.coupling * payoff.own_share
+    formula = mean_score - risk * share * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
-    extrinsic_u = payoff.coupling * payoff.own_share * formula + payoff.judged * ambition
+    extrinsic_u = share * formula + payoff.judged * ambition
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (stated - 1.0) ** 2
 
 
@@ -810,29 +813,53 @@ def report_utility(
     them; claiming more where the goal is met or out of reach earns only what
     the other terms pay); and misstating
     costs ``h·s²`` (Gneezy 2005's cost of lying; quadratic by assumption).
+    A report that overstates (``s > 0``) and is caught is corrected to the
+    books, and the key result is reported from the books for the rest of the
+    quarter (:mod:`okrsim.model.check_in`): what the final report buys — the
+    formula's score, judgment's credit, the ratchet, the goal's self-image —
+    is then what an honest report buys, so it is kept with probability
+    ``1 − catch_probability``.  Audits look for overstatement, so an
+    understated report is never caught.  The red status is this week's and is
+    weighed as reported (assumption: the chance that this week's audit
+    corrects the report before its status is read is left out).
     Snow, Keil & Wallace
     (2007) found status reports biased about 60 % of the time, optimistic
     2 : 1 — the climate the defaults are calibrated to.
     """
     k = stakes
     s = np.asarray(shading, dtype=float)
-    reported_mu = np.asarray(mu_attainment, dtype=float) + s
-    share, per_att, ratchet, red_cost = (
-        np.asarray(x, dtype=float)
-        for x in (k.formula_share, k.judged_per_attainment, k.ratchet_per_attainment, k.red_penalty)
-    )
-    # Terms a policy leaves at zero are skipped: this runs for every key result weekly.
+    catch = np.asarray(k.catch_probability, dtype=float)
+    red_cost = np.asarray(k.red_penalty, dtype=float)
     caught = payoff.judged * payoff.inflation_penalty * np.maximum(s, 0.0)
-    extrinsic_u = -np.asarray(k.catch_probability) * caught
-    if np.any(share):
-        extrinsic_u = extrinsic_u + share * payoff.curve.expected(reported_mu, sd_attainment)
-    if np.any(per_att):
-        extrinsic_u = extrinsic_u + per_att * s
-    if np.any(ratchet):
-        extrinsic_u = extrinsic_u - ratchet * reported_mu
+    extrinsic_u = -catch * caught
     if np.any(red_cost):
         extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(k.red_below))
     utility = np.asarray(k.extrinsic) * extrinsic_u - np.asarray(k.honesty_cost) * s**2
+    # what the final report buys is lost if it is caught: it is then the books'
+    kept = np.where(s > 0.0, 1.0 - catch, 1.0)
+    bought = _report_paid(s, mu_attainment, sd_attainment, payoff, k)
+    honest = _report_paid(np.zeros(()), mu_attainment, sd_attainment, payoff, k)
+    return utility + kept * (bought - honest) + honest
+
+
+def _report_paid(
+    s: Array, mu_attainment: ArrayLike, sd_attainment: ArrayLike, payoff: Payoff, k: ReportStakes
+) -> Array:
+    """:func:`report_utility`'s terms in the final report, ``A + s``: the formula's score,
+    judgment's credit, the ratchet and the goal's self-image (0 where a policy leaves them)."""
+    reported_mu = np.asarray(mu_attainment, dtype=float) + s
+    share, per_att, ratchet = (
+        np.asarray(x, dtype=float)
+        for x in (k.formula_share, k.judged_per_attainment, k.ratchet_per_attainment)
+    )
+    paid = np.zeros(np.broadcast_shapes(reported_mu.shape, share.shape))
+    if np.any(share):
+        paid = paid + share * payoff.curve.expected(reported_mu, sd_attainment)
+    if np.any(per_att):
+        paid = paid + per_att * s
+    if np.any(ratchet):
+        paid = paid - ratchet * reported_mu
+    paid = np.asarray(k.extrinsic) * paid
     goal_weight = np.asarray(k.goal_weight, dtype=float)
     if np.any(goal_weight):
         # only the goal's kink: a report earns self-image by showing a goal
@@ -840,8 +867,8 @@ def report_utility(
         shown = goal_excess(
             reported_mu, sd_attainment, loss_aversion=k.loss_aversion, reach=k.goal_reach
         )
-        utility = utility + goal_weight * shown
-    return utility
+        paid = paid + goal_weight * shown
+    return paid
 
 
 def shading_gains(
@@ -861,20 +888,23 @@ def shading_gains(
     CDFs it needs.  Terms a policy leaves at zero are skipped.  A test holds
     it to :func:`report_utility`.
     """
-    return _ShadingTerms.of(mu_attainment, sd_attainment, payoff, stakes)(
-        np.asarray(shading, dtype=float)
-    )
+    terms = _ShadingTerms.of(mu_attainment, sd_attainment, payoff, stakes)
+    s = np.asarray(shading, dtype=float)
+    return terms.utility(s, terms.paid(s), terms.paid(np.zeros(())))
 
 
 @dataclass(frozen=True)
 class _ShadingTerms:
     """:func:`report_utility`'s terms in the shading ``s``, per key result.
 
-    ``u(s) = s·linear + s⁺·over − h·s² − red·1{s < red_below}
-    + Σ ramp·G(a + s/σ_c) + Σ step·Φ(a + s/σ_c) + goal·[G(l + s/σ) − G(u + s/σ)]``,
-    with ``G(z) = z·Φ(z) + φ(z)``, up to terms that do not move with ``s``.
+    ``u(s) = k(s)·[p(s) − p(0)] + s⁺·over − h·s² − red·1{s < red_below}``, with
+    what the final report buys ``p(s) = s·linear + Σ ramp·G(a + s/σ_c)
+    + Σ step·Φ(a + s/σ_c) + goal·[G(l + s/σ) − G(u + s/σ)]``, kept as
+    ``k(s) = 1 − catch`` where ``s > 0`` and wholly otherwise, and
+    ``G(z) = z·Φ(z) + φ(z)``, up to terms that do not move with ``s``.
     """
 
+    keep: Array
     linear: Array
     over: Array
     honesty: Array
@@ -913,6 +943,7 @@ class _ShadingTerms:
         goal_weight = np.asarray(k.goal_weight, dtype=float)
         lower, upper, sd = _goal_bounds(mu, sigma, k.goal_reach)
         return cls(
+            keep=1.0 - np.asarray(k.catch_probability, dtype=float),
             linear=linear,
             over=over,
             honesty=np.asarray(k.honesty_cost, dtype=float),
@@ -927,10 +958,18 @@ class _ShadingTerms:
             goal_span=lower - upper,
         )
 
-    def __call__(self, s: Array) -> Array:
-        u = s * self.linear + np.maximum(s, 0.0) * self.over - (s * s) * self.honesty
+    def utility(self, s: Array, paid: Array, honest: Array) -> Array:
+        """``u(s)`` from ``paid`` = :meth:`paid` at ``s`` and ``honest`` = :meth:`paid` at 0."""
+        bought = paid - honest
+        u = np.where(s > 0.0, self.keep * bought, bought)
+        u = u + (np.maximum(s, 0.0) * self.over - (s * s) * self.honesty)
         if self.red is not None:
             u = u - self.red * (s < self.red_below)
+        return u
+
+    def paid(self, s: Array) -> Array:
+        """``p(s)``: what a final report shaded by ``s`` buys, up to a constant."""
+        u = s * self.linear
         if self.ramps or self.steps:
             moved = s * self.inv_curve_sd
             for coefficient, z in self.ramps:
@@ -980,17 +1019,21 @@ def choose_shading(
     gains = _ShadingTerms.of(mu, sd_attainment, payoff, stakes)
     zero = int(np.flatnonzero(grid == 0.0)[0])
     coarse = grid[zero % 3 :: 3]
-    u_coarse = gains(coarse.reshape((-1,) + (1,) * mu.ndim))
+    honest = int(np.flatnonzero(coarse == 0.0)[0])
+    coarse_s = coarse.reshape((-1,) + (1,) * mu.ndim)
+    paid = gains.paid(coarse_s)
+    paid_honest = paid[honest]
+    u_coarse = gains.utility(coarse_s, paid, paid_honest)
     at = np.argmax(u_coarse, axis=0)
     best = coarse[at]
     u_best = np.take_along_axis(u_coarse, at[None], axis=0)[0]
     below = np.clip(best - step, grid[0], grid[-1])
     above = np.clip(best + step, grid[0], grid[-1])
-    u_below, u_above = gains(np.stack([below, above]))
+    pair = np.stack([below, above])
+    u_below, u_above = gains.utility(pair, gains.paid(pair), paid_honest)
     nearer = np.where(u_above > u_below, above, below)
     u_near = np.maximum(u_below, u_above)
     shading = np.where(u_near > u_best, nearer, best)
-    honest = int(np.flatnonzero(coarse == 0.0)[0])
     gain = np.maximum(u_near, u_best) - u_coarse[honest]
     return np.round(shading, 2), gain
 
@@ -1080,9 +1123,9 @@ class BookingStakes:
     reported output; ``shortfall_weight``: judgment's mark per unit a key
     result falls short of its target (ambition, less the failure tolerance);
     ``value_credit``: what a unit of output is worth to the employee for the
-    value it creates (intrinsic, and judgment's credit for contribution
-    seen); ``loss``: the share of a moved unit lost; ``extrinsic``: the
-    weight on the rating.
+    value it creates (intrinsic: judgment saw the output when it was made,
+    whichever quarter books it); ``loss``: the share of a moved unit lost;
+    ``extrinsic``: the weight on the rating.
     """
 
     formula_share: ArrayLike

@@ -208,10 +208,11 @@ class Employee(mesa.Agent):
         mean = sum(scores) / len(scores)
         var = sum((x - mean) ** 2 for x in scores) / len(scores)
         shortfall = sum(max(1.0 - a, 0.0) for a in attainments) / len(attainments)
-        formula = mean - 0.5 * self.risk_aversion / t.settlement_quarters * var
+        share = c * t.own_share  # the formula's part of the rating is c·o·f
+        formula = mean - 0.5 * self.risk_aversion / t.settlement_quarters * share * var
         tolerance = s.judgment.failure_tolerance
         ambition = t.ambition_weight * ((tau - 1.0) - (1.0 - tolerance) * shortfall)
-        extrinsic = c * t.own_share * formula + (1.0 - c) * ambition
+        extrinsic = share * formula + (1.0 - c) * ambition
         return s.behaviour.extrinsic_weight * extrinsic - honesty * (offer - 1.0) ** 2
 
     def set_target(self) -> None:
@@ -316,15 +317,18 @@ class Employee(mesa.Agent):
         )
         motive = x * judged_per_value + self.intrinsic / public.value_scale
         w_bau = motive * c_hat * (env.bau_value + env.incident_cost)
-        w_help = (motive + self.prosociality / public.value_scale) * c_hat * env.help_value
+        # help and a breakthrough are goal-directed value, at the stated alignment
+        w_help = (motive + self.prosociality / public.value_scale) * c_hat
+        w_help *= env.help_value * env.alignment
         w_help += x * (1.0 - c) * j.help_weight * c_hat / public.help_scale
         w_help += x * c * self.formula_value_of_help()
         explored = self.effort[EXPLORE] * self.intensity * (1.0 - t.overhead)
         hazard = env.breakthrough_rate * -math.expm1(-explored / env.exploration_scale)
         exposure = judged_per_value * (1.0 - j.failure_tolerance)
+        value = env.breakthrough_value * env.alignment
         premium = x * 0.5 * self.risk_aversion / t.settlement_quarters * exposure**2
-        premium *= env.breakthrough_value * (1.0 - 2.0 * hazard)
-        rate = env.breakthrough_rate * env.breakthrough_value / env.exploration_scale
+        premium *= value * (1.0 - 2.0 * hazard)
+        rate = env.breakthrough_rate * value / env.exploration_scale
         w_explore = max(rate * (motive - premium), 0.0)
         w_visible = x * (1.0 - c) * j.contribution_weight * (1.0 - j.centrality)
         w_visible *= j.influence_return / public.value_scale
@@ -340,14 +344,14 @@ class Employee(mesa.Agent):
     def formula_value_of_help(self) -> float:
         """Hf: the formula score a unit of help gains (team evaluation) or loses (ranking) (§7.5).
 
-        A colleague's attainment rises by L = ĉ·v_h/(K·mean_k T̃) per unit of help.
+        A colleague's attainment rises by L = ĉ·F·v_h/(K·mean_k T̃) per unit of help.
         """
         t, env = self.terms, self.model.in_force.env
         if not t.okrs or not (t.team_scored or t.ranked):
             return 0.0
         size = self.model.in_force.org.team_size
         goal = sum(g * p for g, p in zip(self.target, self.par, strict=True)) / t.krs
-        lift = self.capability_belief * env.help_value / (t.krs * goal)
+        lift = self.capability_belief * t.focus * env.help_value / (t.krs * goal)
         spread = sum(sd for _, sd in self.outlook) / t.krs
         if t.team_scored:  # lifting a colleague lifts the team's mean
             return t.curve.marginal(self.team_outlook(), spread / math.sqrt(size)) * lift / size
@@ -499,8 +503,8 @@ class Employee(mesa.Agent):
         reported = (1.0 - c) * j.contribution_weight * public.reported_weight * per_value
         marked = (1.0 - c) * t.ambition_weight * (1.0 - j.failure_tolerance) / t.krs
         extrinsic = c * t.own_share / t.krs * score + reported * (d_next - d) - marked * short
-        valued = x * (1.0 - c) * j.contribution_weight * public.seen_weight + self.intrinsic
-        return x * extrinsic - valued * per_value * (d - d_next)
+        # the value a moved unit loses is one's own loss: the manager saw it when made
+        return x * extrinsic - self.intrinsic * per_value * (d - d_next)
 
     def feel_stress(self) -> None:
         """Stress from strain, pay uncertainty and overhead, kept with memory m (ODD §7.6).
@@ -515,10 +519,18 @@ class Employee(mesa.Agent):
         if t.okrs and c != 0:
             weeks_left = W - m.week_in_quarter - 1
             outlook = [self.forecast(k, weeks_left) for k in range(t.krs)]
-            means = [sum(t.curve(mu + sd * z) for mu, sd in outlook) / t.krs for z in pay.NODES]
+            if t.team_scored:  # scored on the team's mean: its spread is one's own over √N
+                members = m.managers[self.team].members
+                team_mu = sum(
+                    sum(e.forecast(k, weeks_left)[0] for k in range(t.krs)) / t.krs for e in members
+                ) / len(members)
+                spread = sum(sd for _, sd in outlook) / t.krs / math.sqrt(s.org.team_size)
+                outlook = [(team_mu, spread)]
+            means = [
+                sum(t.curve(mu + sd * z) for mu, sd in outlook) / len(outlook) for z in pay.NODES
+            ]
             centre = sum(means) / len(means)
             score_sd = math.sqrt(sum((v - centre) ** 2 for v in means) / len(means))
-            score_sd *= t.own_share
         rating_sd = math.hypot(c * score_sd, (1.0 - c) * m.public.judged_sd)
         rating_sd /= math.sqrt(t.settlement_quarters)
         overhead = t.overhead + t.negotiation_hours(m.week_in_quarter)
@@ -543,20 +555,30 @@ class Employee(mesa.Agent):
         c, wiq = self.believed_coupling, m.week_in_quarter
         mu, sd = outlook
         goal = self.target[k] * self.par[k]
-        weeks_left = W - wiq - 1
-        catch = 1.0 - math.pow(1.0 - self.audit_belief, max(weeks_left, 1))
+        # this week's audit (after the report) and each later week's
+        catch = 1.0 - math.pow(1.0 - self.audit_belief, W - wiq)
         pace = (wiq + 1) / W
         per_attainment = (1.0 - c) * j.contribution_weight * public.reported_weight
         per_attainment *= sc.env.alignment * goal / public.value_scale
-        extrinsic = c * t.own_share / t.krs * t.curve.expected(mu + s_, sd)
-        extrinsic += per_attainment * s_
-        extrinsic -= catch * (1.0 - c) * j.inflation_penalty * max(s_, 0.0)
-        extrinsic -= c * t.own_share * self.claw_back() / t.krs * (mu + s_)
+        weight = b.goal_pull * self.intrinsic * self.par[k] * goal / (t.krs * self.expected[k])
+
+        def bought(shade: float) -> float:
+            """What the final report buys: score, credit, ratchet, the goal's self-image."""
+            paid = c * t.own_share / t.krs * t.curve.expected(mu + shade, sd)
+            paid += per_attainment * shade
+            paid -= c * t.own_share * self.claw_back() / t.krs * (mu + shade)
+            reach = sc.assumptions.goal_reach
+            shown = weight * pay.goal_excess(mu + shade, sd, b.loss_aversion, reach)
+            return b.extrinsic_weight * paid + shown
+
+        # an overstatement caught is corrected to the books: what it bought is lost
+        kept = 1.0 - catch if s_ > 0.0 else 1.0
+        honest = bought(0.0)
+        extrinsic = -catch * (1.0 - c) * j.inflation_penalty * max(s_, 0.0)
         if s_ < sc.okr.red_pace - perceived / (goal * pace):
             extrinsic -= self.bad_news_belief / W
-        weight = b.goal_pull * self.intrinsic * self.par[k] * goal / (t.krs * self.expected[k])
-        shown = weight * pay.goal_excess(mu + s_, sd, b.loss_aversion, sc.assumptions.goal_reach)
-        return b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2 + shown
+        utility = b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2
+        return utility + kept * (bought(s_) - honest) + honest
 
     def rewards_understatement(self) -> bool:
         """Whether reporting less could pay: a believed ratchet, or negative credit for reports."""
@@ -765,11 +787,17 @@ class Manager(mesa.Agent):
             e.ask_revision(self.model.view[e.seat])
 
     def share_help(self) -> None:
-        """Each gets an equal part of the others' help; helpers are credited pro rata (§7.6)."""
+        """Each in a seat gets an equal part of the others' help, a vacant seat none;
+        helpers are credited pro rata (§7.6)."""
         s = self.model.in_force
-        env, n = s.env, len(self.members)
+        env = s.env
+        seated = [e.tenure_weeks >= 0 for e in self.members]
+        others = max(sum(seated) - 1, 1)
         given = sum(e.help_out for e in self.members)
-        received = [(given - e.help_out) / (n - 1) for e in self.members]
+        received = [
+            (given - e.help_out) / others if here else 0.0
+            for e, here in zip(self.members, seated, strict=True)
+        ]
         boosts = [
             env.help_value * env.help_saturation * -math.expm1(-r / env.help_saturation)
             for r in received

@@ -1,0 +1,182 @@
+"""Decisions weigh what the payoffs really are, no more and no less.
+
+Decision-level checks, each with one lever moved for the same agents in the
+same state: a report that an audit catches is corrected to the books, so
+what it bought is lost (not only a penalty paid); the catch chance counts the
+audit of the report being made; moving output across the quarter's end costs
+no judged credit, because the manager saw the output when it was made; the
+risk of a target's score is priced on the formula's share of the rating,
+squared, as CARA utility prices it; and help and exploration are goal-directed
+value, worth the strategy's alignment a unit, as key-result work is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from test_levers import mid_quarter, scenario
+
+from okrsim import portable
+from okrsim.model import booking
+from okrsim.model.check_in import reporting
+from okrsim.model.effort_allocation import value_per_output, week_options
+from okrsim.model.in_force import InForce
+from okrsim.model.outlook import attainment_outlook
+from okrsim.model.work import update_stress
+from okrsim.params import WEEKS_PER_QUARTER
+from okrsim.policies import choices
+
+
+# -- a caught report ------------------------------------------------------------------
+def shading_at(catch: float) -> tuple[np.ndarray, np.ndarray]:
+    """The best shading and its gain just short of a step bonus, with no penalty for
+    being caught: only the loss of what the report buys can deter."""
+    payoff = dataclasses.replace(
+        choices.payoff_for(scenario(comp__bonus_curve="step", comp__coupling=0.8)),
+        inflation_penalty=0.0,
+    )
+    stakes = choices.ReportStakes(
+        formula_share=0.2,
+        judged_per_attainment=0.0,
+        catch_probability=np.array([catch]),
+        ratchet_per_attainment=0.0,
+        extrinsic=1.0,
+        honesty_cost=np.array([0.5]),
+    )
+    return choices.choose_shading(np.array([0.9]), np.array([0.08]), payoff=payoff, stakes=stakes)
+
+
+def test_a_report_sure_to_be_caught_buys_nothing_and_a_likelier_catch_deters_more():
+    shading = {c: shading_at(c) for c in (0.0, 0.5, 1.0)}
+    assert shading[0.0][0][0] > shading[0.5][0][0] > shading[1.0][0][0] == 0.0
+    assert shading[0.0][1][0] > shading[0.5][1][0] > shading[1.0][1][0] == 0.0
+
+
+def test_the_report_utility_keeps_what_an_overstatement_buys_only_if_it_is_not_caught():
+    payoff = choices.payoff_for(scenario(comp__coupling=0.5))
+    stakes = dict(
+        formula_share=0.125,
+        judged_per_attainment=0.05,
+        ratchet_per_attainment=0.02,
+        extrinsic=1.5,
+        honesty_cost=0.8,
+        goal_weight=0.1,
+        loss_aversion=2.0,
+    )
+    s = np.array([-0.1, 0.0, 0.15])
+
+    def utility(catch: float) -> np.ndarray:
+        k = choices.ReportStakes(catch_probability=catch, **stakes)
+        return choices.report_utility(s, 0.85, 0.1, payoff=payoff, stakes=k)
+
+    never, half = utility(0.0), utility(0.5)
+    # an understatement is never caught; half the gain of an overstatement is kept,
+    # and half of the audit's penalty on it is paid
+    penalty = payoff.judged * payoff.inflation_penalty * 0.15 * 1.5
+    honesty = 0.8 * 0.15**2
+    assert never[0] == half[0]
+    assert never[1] == half[1]
+    np.testing.assert_allclose(
+        half[2] - half[1], 0.5 * (never[2] - never[1] + honesty) - honesty - 0.5 * penalty
+    )
+
+
+def test_the_chance_of_being_caught_counts_this_weeks_audit_and_each_later_one():
+    s = scenario(judgment__audit_probability=0.1)
+    model = mid_quarter(s, weeks=3)
+    wf, policy = model.workforce, model.policy
+    believed = wf.audit_belief[:, None]
+    for week in (0, 6, WEEKS_PER_QUARTER - 1):
+        outlook = attainment_outlook(wf, policy, week)
+        asked = reporting(wf, policy, outlook, model.public, model.draws, week_in_quarter=week)
+        assert asked.question is not None
+        catch = asked.question.stakes.catch_probability
+        audits = WEEKS_PER_QUARTER - week
+        np.testing.assert_allclose(catch, 1.0 - portable.power(1.0 - believed, audits))
+    np.testing.assert_allclose(catch, believed, rtol=1e-12)  # the last week: its own audit
+
+
+# -- booking across the quarter's end ------------------------------------------------------
+def test_moving_output_across_the_quarters_end_costs_no_judged_credit_for_value_seen():
+    s = scenario(comp__coupling=0.3)
+    model = mid_quarter(s, weeks=12)
+    wf, policy, public = model.workforce, model.policy, model.public
+    seen_more = dataclasses.replace(public, seen_weight=2.0 * public.seen_weight + 0.5)
+    reported_more = dataclasses.replace(public, reported_weight=2.0 * public.reported_weight + 0.5)
+    base = booking.stakes(wf, policy, public)
+    np.testing.assert_array_equal(
+        booking.stakes(wf, policy, seen_more).value_credit, base.value_credit
+    )
+    # what the books report is credited in the quarter that books it
+    assert not np.array_equal(
+        booking.stakes(wf, policy, reported_more).reported_credit, base.reported_credit
+    )
+
+
+# -- a target's risk ---------------------------------------------------------------------
+def test_a_targets_risk_is_priced_on_the_formulas_share_of_the_rating_squared():
+    tau = choices.TARGET_GRID
+
+    def premium(coupling: float) -> np.ndarray:
+        payoff = choices.payoff_for(scenario(comp__coupling=coupling, comp__bonus_curve="step"))
+        common = dict(payoff=payoff, extrinsic=1.0, honesty_cost=0.0)
+        safe = choices.target_utility(tau, 0.2, risk_aversion=0.0, **common)
+        risky = choices.target_utility(tau, 0.2, risk_aversion=2.0, **common)
+        return safe - risky
+
+    np.testing.assert_allclose(premium(0.6), 4.0 * premium(0.3), rtol=1e-12)
+    assert np.all(premium(0.3) >= 0.0)
+    assert np.any(premium(0.3) > 0.0)
+
+
+# -- help and exploration at the strategy's alignment -------------------------------------
+def weights_at(alignment: float) -> tuple[np.ndarray, np.ndarray]:
+    """Key-result work's weight and the four others' for the same agents, at ``alignment``,
+    with the rating and the goal's pull out of it: what is left is the value work creates."""
+    s = scenario(behaviour__extrinsic_weight=0.0, behaviour__goal_pull=0.0)
+    model = mid_quarter(s, weeks=5)
+    moved = s.with_overrides({"env.alignment": alignment})
+    policy = InForce.read(moved, peer_attainment=model.public.peer_attainment)
+    wf = model.workforce
+    outlook = attainment_outlook(wf, policy, model.week_in_quarter)
+    per_output = value_per_output(wf, model.org, policy, outlook, model.public)
+    w_kr, weights, _ = week_options(wf, model.org, policy, outlook, per_output, model.public)
+    return w_kr, weights
+
+
+def test_help_and_exploration_are_worth_the_alignment_a_unit_as_key_result_work_is():
+    w_kr, weights = weights_at(1.0)
+    half_kr, half = weights_at(0.5)
+    np.testing.assert_allclose(half_kr, 0.5 * w_kr, rtol=1e-12)
+    np.testing.assert_allclose(half[:, 1:3], 0.5 * weights[:, 1:3], rtol=1e-12)  # help, explore
+    np.testing.assert_array_equal(half[:, 0], weights[:, 0])  # non-OKR work is not aimed
+    assert np.all(weights[:, 1:3] > 0.0)
+
+
+# -- pay uncertainty under team evaluation ----------------------------------------------
+def pay_uncertainty(evaluation: str) -> np.ndarray:
+    """The score's spread each employee's stress weighs, everyone's outlook the same and
+    inside the linear curve's range: rating = score (c = 1), no strain."""
+    s = scenario(comp__evaluation=evaluation, comp__coupling=1.0, comp__bonus_curve="linear")
+    model = mid_quarter(s, weeks=3)
+    wf, org, policy = model.workforce, model.org, model.policy
+    wf.coupling_belief[:] = 1.0
+    wf.intensity[:] = 1.0
+    memory = policy.value("assumptions.stress_memory")
+    pressure = []
+    for spread in (0.0, 0.15):
+        wf.stress[:] = 0.0
+        outlook = (np.full((wf.n, org.krs), 0.6), np.full((wf.n, org.krs), spread))
+        update_stress(wf, org, policy, outlook, model.public, week_in_quarter=5)
+        pressure.append(wf.stress / (1.0 - memory))
+    return (pressure[1] - pressure[0]) * 2.0 / (1.0 + wf.risk_aversion)
+
+
+def test_under_team_evaluation_pay_uncertainty_is_the_team_means_not_a_share_of_ones_own():
+    """Scored on the team's mean, a member's score spreads as the mean of N outlooks,
+    1/√N of its own: not 1/N of it, as if teammates' results carried no risk."""
+    own, team = pay_uncertainty("absolute"), pay_uncertainty("team")
+    size = scenario().org.team_size
+    assert np.all(own > 0.0)
+    np.testing.assert_allclose(team, own / np.sqrt(size), rtol=1e-9)
