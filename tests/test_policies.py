@@ -309,6 +309,20 @@ def test_water_filling_stops_only_where_another_round_would_change_nothing():
     assert np.array_equal(value_of_time[filled], expected)
 
 
+def test_where_the_saturating_work_fills_the_week_key_results_get_exactly_nothing():
+    """Not the rounding of 1 − Σ others, which falls either side of 0 and made a
+    choice that reads ``kr_own > 0`` differ between two exact implementations."""
+    rng = np.random.default_rng(12)
+    w0 = rng.lognormal(-1.0, 1.0, 2000)
+    w = rng.lognormal(0.0, 1.5, (2000, 4))
+    s = rng.uniform(0.05, 0.6, (2000, 4))
+    shares, _ = choices.effort_split(w0, w, s)
+    filled = (s * np.maximum(portable.log(w) - portable.log(w0)[:, None], 0.0)).sum(axis=1) > 1.0
+    assert np.all(shares[filled, 0] == 0.0)
+    assert np.all(shares[~filled, 0] > 0.0)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=0.0, atol=1e-12)
+
+
 def test_a_knot_without_blur_is_met_at_the_sigma_hypot_would_give():
     sigma = np.concatenate(
         [np.random.default_rng(5).lognormal(-2.0, 3.0, 10_000), [0.0, -0.0, 5e-324, -2.5, np.inf]]

@@ -395,7 +395,9 @@ def effort_split(
                 break
         others[over] = so * np.maximum(log_wo - log_lam[..., None], 0.0)
         log_lam_all[over] = log_lam
-    kr = 1.0 - rows.total(others)
+    # where the saturating activities fill the week, key results get nothing:
+    # exactly 0, not the rounding of 1 − Σ others (which can fall either side)
+    kr = np.where(over, 0.0, 1.0 - rows.total(others))
     return np.concatenate([kr[..., None], others], axis=-1), portable.exp(log_lam_all)
 
 

@@ -212,7 +212,8 @@ def water_fill(
     logs = [math.log(max(w, 1e-12)) for w in weights]
     log_lam = math.log(w0)
     shares = [s * max(lw - log_lam, 0.0) for lw, s in zip(logs, scales, strict=True)]
-    if sum(shares) > 1.0:
+    filled = sum(shares) > 1.0  # the saturating activities fill the week: none for key results
+    if filled:
         active = [True] * len(logs)
         for _ in logs:
             total = sum(s for s, on in zip(scales, active, strict=True) if on)
@@ -220,7 +221,7 @@ def water_fill(
             log_lam = (weighted - 1.0) / total
             active = [lw > log_lam for lw in logs]
         shares = [s * max(lw - log_lam, 0.0) for lw, s in zip(logs, scales, strict=True)]
-    return [1.0 - sum(shares), *shares], math.exp(log_lam)
+    return [0.0 if filled else 1.0 - sum(shares), *shares], math.exp(log_lam)
 
 
 def effort_intensity(
