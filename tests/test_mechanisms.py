@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_exploration_negotiation import work_a_week
 from test_levers import mid_quarter, reweigh, scenario
 
 from okrsim.model import OKRModel
@@ -478,18 +479,7 @@ def test_a_vacant_seat_receives_no_help():
             wf.tenure_weeks[0] = -3.0
         before = wf.produced.copy()
         model.begin_week()
-        draws = model.draws
-        work(
-            wf,
-            model.org,
-            model.policy,
-            draws,
-            model.tally,
-            alignment=model.alignment[model.org.team],
-            quarter=model.quarter,
-            week=model.week,
-            week_in_quarter=model.week_in_quarter,
-        )
+        work_a_week(model, model.draws)
         boosts[vacant] = (wf.produced - before).sum(axis=1)
     assert boosts[True][0] == 0.0
     assert boosts[False][0] > 0.0

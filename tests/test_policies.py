@@ -296,15 +296,21 @@ def _water_filling_every_round(w0: np.ndarray, w: np.ndarray, s: np.ndarray) -> 
     return log_lam
 
 
-def test_water_filling_stops_only_where_another_round_would_change_nothing():
-    rng = np.random.default_rng(11)
+def random_weeks(seed: int) -> tuple[np.ndarray, ...]:
+    """2,000 random weeks' weights and scales, and which of them the saturating work
+    alone would fill at λ = w0 (both regimes are exercised)."""
+    rng = np.random.default_rng(seed)
     w0 = rng.lognormal(-1.0, 1.0, 2000)
     w = rng.lognormal(0.0, 1.5, (2000, 4))
     s = rng.uniform(0.05, 0.6, (2000, 4))
-    _, value_of_time = choices.effort_split(w0, w, s)
-    # rows whose saturating work alone would fill the week at λ = w0
     filled = (s * np.maximum(portable.log(w) - portable.log(w0)[:, None], 0.0)).sum(axis=1) > 1.0
-    assert 100 < filled.sum() < 1900  # both regimes are exercised
+    assert 100 < filled.sum() < 1900
+    return w0, w, s, filled
+
+
+def test_water_filling_stops_only_where_another_round_would_change_nothing():
+    w0, w, s, filled = random_weeks(11)
+    _, value_of_time = choices.effort_split(w0, w, s)
     expected = portable.exp(_water_filling_every_round(w0[filled], w[filled], s[filled]))
     assert np.array_equal(value_of_time[filled], expected)
 
@@ -312,12 +318,8 @@ def test_water_filling_stops_only_where_another_round_would_change_nothing():
 def test_where_the_saturating_work_fills_the_week_key_results_get_exactly_nothing():
     """Not the rounding of 1 − Σ others, which falls either side of 0 and made a
     choice that reads ``kr_own > 0`` differ between two exact implementations."""
-    rng = np.random.default_rng(12)
-    w0 = rng.lognormal(-1.0, 1.0, 2000)
-    w = rng.lognormal(0.0, 1.5, (2000, 4))
-    s = rng.uniform(0.05, 0.6, (2000, 4))
+    w0, w, s, filled = random_weeks(12)
     shares, _ = choices.effort_split(w0, w, s)
-    filled = (s * np.maximum(portable.log(w) - portable.log(w0)[:, None], 0.0)).sum(axis=1) > 1.0
     assert np.all(shares[filled, 0] == 0.0)
     assert np.all(shares[~filled, 0] > 0.0)
     np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=0.0, atol=1e-12)
