@@ -301,6 +301,36 @@ def test_a_manager_agrees_only_to_move_towards_its_own_expectation(current, prop
         assert min(current, reference) <= moved <= max(current, reference)
 
 
+def test_a_manager_agrees_to_the_target_its_rule_would_set_from_its_own_forecast():
+    """The same requests, heard by managers whose rules differ only in their pull:
+    where employees set targets (π_m = 0) the manager's reference is its own
+    forecast, where it assigns them (π_m = 1) its stretched ask, so the same
+    requests to lower a target are agreed more often under the first; and an
+    agreed target never goes past the reference."""
+    model = at_revision(0.8, "self_set")
+    s = model.policy.scenario
+    weeks_left = WEEKS_PER_QUARTER - (REVISION_WEEK + 1)
+    outcome = {}
+    for rule in ("self_set", "assigned"):
+        m = copy.deepcopy(model)
+        policy = InForce.read(
+            s.with_overrides({"okr.target_rule": rule}), peer_attainment=m.public.peer_attainment
+        )
+        wf = m.workforce
+        before = wf.target * wf.par
+        forecast = wf.reported + m.manager_view * weeks_left / WEEKS_PER_QUARTER
+        asked, agreed = revise_targets(wf, policy, manager_view=m.manager_view)
+        outcome[rule] = (asked, agreed.sum())
+        if rule == "self_set":
+            moved = wf.target * wf.par != before
+            assert moved.any()
+            low, high = np.minimum(before, forecast), np.maximum(before, forecast)
+            after = (wf.target * wf.par)[moved]
+            assert np.all((after >= low[moved] - 1e-12) & (after <= high[moved] + 1e-12))
+    np.testing.assert_array_equal(outcome["self_set"][0], outcome["assigned"][0])
+    assert outcome["self_set"][1] > outcome["assigned"][1]
+
+
 def test_a_revision_happens_only_when_both_sides_agree_and_costs_time():
     model = at_revision(0.8)
     before = model.workforce.target.copy()

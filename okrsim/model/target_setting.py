@@ -199,8 +199,10 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
     target utility, times its belief that the manager agrees — beats the
     time asking costs (``okr.revision_hours`` of a week per key result, at
     its marginal value of time).  The manager agrees only to move a target
-    towards the one it would ask for now (:func:`manager_ask`, from the
-    reported progress and its own view), and no further.  The time asked is
+    towards the one the rule in force would set now from the manager's side
+    — its forecast from the reported progress and its own view, moved by the
+    rule's pull towards its ask (:func:`manager_ask`), as a quarter's target
+    is moved from the offer — and no further.  The time asked is
     taken from next week.  Under a decision rule other than optimise, whether
     to ask and the multiple asked for are the rule's options
     (:mod:`okrsim.model.decision_rules`).  Returns each employee's numbers of
@@ -220,7 +222,11 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
         proposed = decision_rules.option(wf, "offer", policy)[:, None] * expected
     else:
         asked, proposed = _revision_asked(wf, policy, p, expected, current)
-    reference = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)
+    # the target the rule would set from the manager's own forecast: its ask
+    # where it sets targets, its forecast where employees do, a blend between
+    forecast = done + manager_view * (weeks_left / WEEKS_PER_QUARTER)
+    ask = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)
+    reference = forecast + policy.payoff.manager_pull * (ask - forecast)
     # a reference equal to the target up to rounding is no reason to move it
     reference = np.where(np.isclose(reference, current, rtol=1e-9, atol=0.0), current, reference)
     agreed = asked & choices.manager_agrees(current, proposed, reference)

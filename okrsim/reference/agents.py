@@ -675,7 +675,10 @@ class Employee(mesa.Agent):
             asked += 1
             self.tally.revision_requests += 1
             proposed = best * expected
-            reference = s.okr.assigned_stretch * (done + view * weeks_left / W)
+            # the target the rule would set from the manager's forecast (§7.3)
+            forecast = done + view * weeks_left / W
+            ask = s.okr.assigned_stretch * forecast
+            reference = forecast + t.manager_pull * (ask - forecast)
             if abs(reference - current) <= 1e-9 * abs(current):
                 reference = current  # equal up to rounding: no reason to move
             if (proposed - current) * (reference - current) > 0:
