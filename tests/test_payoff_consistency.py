@@ -23,6 +23,7 @@ from okrsim.model.check_in import reporting
 from okrsim.model.effort_allocation import value_per_output, week_options
 from okrsim.model.in_force import InForce
 from okrsim.model.outlook import attainment_outlook
+from okrsim.model.quarter_review import okr_measure
 from okrsim.model.work import update_stress
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies import choices
@@ -180,3 +181,33 @@ def test_under_team_evaluation_pay_uncertainty_is_the_team_means_not_a_share_of_
     size = scenario().org.team_size
     assert np.all(own > 0.0)
     np.testing.assert_allclose(team, own / np.sqrt(size), rtol=1e-9)
+
+
+# -- judgment's credit for a report ---------------------------------------------------------
+def test_a_report_is_credited_as_far_as_it_moves_the_managers_okr_measure():
+    """Judgment reads one's reported value beside one's team's mean of what it saw
+    beyond reports, and one's own report is in that mean: a unit of it moves one's
+    measure by α(1 − 1/N), and that is the credit the report choice expects."""
+    s = scenario(judgment__use_okr_context=True, comp__coupling=0.3)
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER + 5)  # a review has been seen
+    wf, org, policy, public = model.workforce, model.org, model.policy, model.public
+    assert np.all(np.asarray(public.reported_weight) > 0.0)
+    seen = np.linspace(0.5, 1.5, wf.n)
+    base = okr_measure(wf.reported, org, s.env.alignment, seen)
+    bumped = wf.reported.copy()
+    bumped[0, 0] += 0.01
+    slope = (okr_measure(bumped, org, s.env.alignment, seen)[0] - base[0]) / 0.01
+    np.testing.assert_allclose(slope, s.env.alignment * (1.0 - 1.0 / org.team_size), rtol=1e-9)
+    outlook = attainment_outlook(wf, policy, 5)
+    asked = reporting(wf, policy, outlook, public, model.draws, week_in_quarter=5)
+    assert asked.question is not None
+    p = policy.believed(wf.coupling_belief)
+    credit = (
+        p.judged
+        * p.contribution_weight
+        * np.asarray(public.reported_weight)
+        * slope
+        * (wf.target * wf.par)
+        / np.asarray(public.value_scale)
+    )
+    np.testing.assert_allclose(asked.question.stakes.judged_per_attainment, credit, rtol=1e-9)

@@ -28,6 +28,7 @@ from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import PublicFigures, by_key_result
 from okrsim.model.outlook import attainment_outlook, policy_sd, ratchet_claw_back
+from okrsim.model.quarter_review import own_report_share
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
@@ -64,7 +65,12 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
     align = s.env.alignment
     # value units of one unit of attainment
     per_value = align * target / by_key_result(public.value_scale)
-    reported = p.judged * p.contribution_weight * by_key_result(public.reported_weight)
+    reported = (
+        p.judged
+        * p.contribution_weight
+        * by_key_result(public.reported_weight)
+        * own_report_share(s.org.team_size)  # one's own report is in the team mean too
+    )
     x = policy.value("behaviour.extrinsic_weight", per_key_result=True)
     return choices.BookingStakes(
         formula_share=p.coupling * p.own_share / krs,

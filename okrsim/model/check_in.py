@@ -25,6 +25,7 @@ from okrsim.model import decision_rules
 from okrsim.model.in_force import InForce
 from okrsim.model.organisation import PublicFigures, by_key_result
 from okrsim.model.outlook import Outlook, ratchet_claw_back
+from okrsim.model.quarter_review import own_report_share
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
@@ -101,12 +102,13 @@ def reporting(
     catch = 1.0 - portable.power(1.0 - wf.audit_belief[:, None], audits_left)
     formula_share = p.coupling * p.own_share / krs
     # judgment that reads reported results credits a unit of reported
-    # attainment on a key result as that much of its target's value
+    # attainment on a key result as that much of its target's value, less the
+    # part its own report adds to the team mean the measure takes off it
     judged_per_attainment = (
         p.judged
         * p.contribution_weight
         * by_key_result(public.reported_weight)
-        * s.env.alignment
+        * (s.env.alignment * own_report_share(s.org.team_size))
         * target
         / by_key_result(public.value_scale)
     )

@@ -94,6 +94,26 @@ class Judgment:
     judged_sd: Figure  # sd of judged ratings around contribution (rating units)
 
 
+def okr_measure(reported: Array, org: Organisation, alignment: float, seen: Array) -> Array:
+    """Each employee's contribution as reported results tell it: its reported
+    key-result output at the strategy's stated alignment, and the rest at its
+    team's mean of what the manager saw beyond reported output.
+
+    One's own report is in that team mean too, so a unit of it moves one's
+    measure by ``alignment·(1 − 1/N)``: what the report choice and booking
+    expect judgment's reading of reports to credit (:mod:`okrsim.model.check_in`,
+    :mod:`okrsim.model.booking`).
+    """
+    reported_value = alignment * reported.sum(axis=1)
+    return reported_value + org.team_mean(seen - reported_value)
+
+
+def own_report_share(team_size: int) -> float:
+    """How much of a unit of one's own reported value reaches one's own
+    :func:`okr_measure`: ``1 − 1/N``."""
+    return 1.0 - 1.0 / team_size
+
+
 def okr_signal(
     wf: Workforce, org: Organisation, policy: InForce, seen: Array, noise_var: Figure
 ) -> tuple[Array, Figure, Figure, Figure]:
@@ -109,8 +129,7 @@ def okr_signal(
     complements).  Returns the combined signal, its noise variance and the
     two weights.
     """
-    reported_value = policy.scenario.env.alignment * wf.reported.sum(axis=1)
-    okr = reported_value + org.team_mean(seen - reported_value)
+    okr = okr_measure(wf.reported, org, policy.scenario.env.alignment, seen)
     okr_var = np.maximum(org.overall(np.var, okr - seen) - noise_var, 1e-9)
     precision_seen, precision_okr = 1.0 / np.maximum(noise_var, 1e-9), 1.0 / okr_var
     w_seen = precision_seen / (precision_seen + precision_okr)

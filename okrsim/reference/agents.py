@@ -501,6 +501,7 @@ class Employee(mesa.Agent):
             mu_next + d_next, sd_next
         )
         reported = (1.0 - c) * j.contribution_weight * public.reported_weight * per_value
+        reported *= 1.0 - 1.0 / s.org.team_size  # one's own report is in the team mean too
         marked = (1.0 - c) * t.ambition_weight * (1.0 - j.failure_tolerance) / t.krs
         extrinsic = c * t.own_share / t.krs * score + reported * (d_next - d) - marked * short
         # the value a moved unit loses is one's own loss: the manager saw it when made
@@ -560,6 +561,7 @@ class Employee(mesa.Agent):
         pace = (wiq + 1) / W
         per_attainment = (1.0 - c) * j.contribution_weight * public.reported_weight
         per_attainment *= sc.env.alignment * goal / public.value_scale
+        per_attainment *= 1.0 - 1.0 / sc.org.team_size  # one's own report is in the team mean
         weight = b.goal_pull * self.intrinsic * self.par[k] * goal / (t.krs * self.expected[k])
 
         def bought(shade: float) -> float:
