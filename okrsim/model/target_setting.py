@@ -115,8 +115,9 @@ def set_targets(
         offer = choices.habitual(np.where(had, wf.last_tau, best), best, adjust)
     wf.last_tau[:] = offer
     own = offer[:, None] * wf.expected
-    ask = manager_ask(policy, manager_view, done=np.zeros_like(own), weeks_left=WEEKS_PER_QUARTER)
-    target = own + p.manager_pull * (ask - own)
+    forecast = manager_forecast(manager_view, done=np.zeros_like(own), weeks_left=WEEKS_PER_QUARTER)
+    ask = manager_ask(policy, forecast)
+    target = ruled_target(policy, own, ask)
     wf.ask[:] = ask
     if last_reported is not None:
         # a newcomer has no report of its own to ratchet on (NaN)
@@ -180,14 +181,20 @@ def _choose_by_run(
     return np.concatenate([b for b, _ in chosen]), np.concatenate([u for _, u in chosen])
 
 
-def manager_ask(policy: InForce, manager_view: Array, *, done: Array, weeks_left: int) -> Array:
-    """The target a manager asks for: its stretch on its own forecast of the output.
+def manager_forecast(manager_view: Array, *, done: Array, weeks_left: int) -> Array:
+    """A manager's forecast of a quarter's output: ``done + view·weeks_left/13``, what
+    is reported done so far and its estimate of the rest of the quarter."""
+    return done + manager_view * (weeks_left / WEEKS_PER_QUARTER)
 
-    ``stretch·(done + view·weeks_left/13)``: what is reported done so far
-    and the manager's estimate of the rest of the quarter.
-    """
-    forecast = done + manager_view * (weeks_left / WEEKS_PER_QUARTER)
+
+def manager_ask(policy: InForce, forecast: Array) -> Array:
+    """The target a manager asks for: its stretch on its own forecast of the output."""
     return policy.scenario.okr.assigned_stretch * forecast
+
+
+def ruled_target(policy: InForce, own: Array, ask: Array) -> Array:
+    """The target the rule in force makes of ``own``: moved by its pull towards ``ask``."""
+    return own + policy.payoff.manager_pull * (ask - own)
 
 
 def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tuple[Array, Array]:
@@ -224,9 +231,8 @@ def revise_targets(wf: Workforce, policy: InForce, *, manager_view: Array) -> tu
         asked, proposed = _revision_asked(wf, policy, p, expected, current)
     # the target the rule would set from the manager's own forecast: its ask
     # where it sets targets, its forecast where employees do, a blend between
-    forecast = done + manager_view * (weeks_left / WEEKS_PER_QUARTER)
-    ask = manager_ask(policy, manager_view, done=done, weeks_left=weeks_left)
-    reference = forecast + policy.payoff.manager_pull * (ask - forecast)
+    forecast = manager_forecast(manager_view, done=done, weeks_left=weeks_left)
+    reference = ruled_target(policy, forecast, manager_ask(policy, forecast))
     # a reference equal to the target up to rounding is no reason to move it
     reference = np.where(np.isclose(reference, current, rtol=1e-9, atol=0.0), current, reference)
     agreed = asked & choices.manager_agrees(current, proposed, reference)

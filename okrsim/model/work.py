@@ -202,11 +202,9 @@ def update_stress(
     if s.okr.enabled and np.any(coupling):  # a speed short-cut
         mu, sd = outlook
         if p.team_weight:  # everyone is scored on the team's mean attainment
-            team_mu = org.team_mean(rows.mean(mu))[:, None]
-            team_sd = (rows.mean(sd) / np.sqrt(org.team_size))[:, None]
-            score_sd = score_spread(p.curve.flat(), team_mu, team_sd)
-        else:
-            score_sd = score_spread(p.curve.flat(), mu, sd)
+            mu = org.team_mean(rows.mean(mu))[:, None]
+            sd = (rows.mean(sd) / np.sqrt(org.team_size))[:, None]
+        score_sd = score_spread(p.curve.flat(), mu, sd)
     # a rating settled on the mean of n quarters carries 1/√n of a quarter's spread
     rating_sd = np.sqrt(
         (coupling * score_sd) ** 2 + ((1.0 - coupling) * public.judged_sd) ** 2
