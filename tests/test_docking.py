@@ -318,11 +318,11 @@ def test_the_reference_follows_the_model_with_every_assumption_moved_at_once():
 
 def test_moving_the_assumptions_moves_the_reference():
     # matching the model is worth something only if the moves change the runs
-    # the docking compares (seeds 3 to 8: a small organisation's quit rate is a
-    # count of a few quits, which several seeds in a row may leave where it was)
+    # the docking compares (seeds 3 and 4; a small organisation's quit rate is
+    # a count, which one seed may leave where it was)
     pairs = [
         pair
-        for seed in range(3, 9)
+        for seed in (3, 4)
         for pair in zip(
             ReferenceModel(
                 scenario_with({**WHERE_ASSUMPTIONS_ACT, **MOVED_ASSUMPTIONS}), seed

@@ -3,8 +3,7 @@
 Decision-level checks, each with one lever moved for the same agents in the
 same state: a report that an audit catches is corrected to the books, so
 what it bought is lost (not only a penalty paid); the catch chance counts the
-audit of the report being made, and an audit catches the slant due in its
-week, and none within its tolerance; moving output across the quarter's end costs
+audit of the report being made; moving output across the quarter's end costs
 no judged credit, because the manager saw the output when it was made; the
 risk of a target's score is priced on the formula's share of the rating,
 squared, as CARA utility prices it; and help and exploration are goal-directed
@@ -41,7 +40,7 @@ def shading_at(catch: float) -> tuple[np.ndarray, np.ndarray]:
     stakes = choices.ReportStakes(
         formula_share=0.2,
         judged_per_attainment=0.0,
-        audit_rate=np.array([catch]),  # one audit left: the last week's
+        catch_probability=np.array([catch]),
         ratchet_per_attainment=0.0,
         extrinsic=1.0,
         honesty_cost=np.array([0.5]),
@@ -69,7 +68,7 @@ def test_the_report_utility_keeps_what_an_overstatement_buys_only_if_it_is_not_c
     s = np.array([-0.1, 0.0, 0.15])
 
     def utility(catch: float) -> np.ndarray:
-        k = choices.ReportStakes(audit_rate=catch, **stakes)  # the last week's audit
+        k = choices.ReportStakes(catch_probability=catch, **stakes)
         return choices.report_utility(s, 0.85, 0.1, payoff=payoff, stakes=k)
 
     never, half = utility(0.0), utility(0.5)
@@ -85,7 +84,7 @@ def test_the_report_utility_keeps_what_an_overstatement_buys_only_if_it_is_not_c
 
 
 def test_the_chance_of_being_caught_counts_this_weeks_audit_and_each_later_one():
-    s = scenario(judgment__audit_probability=0.1, judgment__audit_tolerance=0.0)
+    s = scenario(judgment__audit_probability=0.1)
     model = mid_quarter(s, weeks=3)
     wf, policy = model.workforce, model.policy
     believed = wf.audit_belief[:, None]
@@ -93,70 +92,10 @@ def test_the_chance_of_being_caught_counts_this_weeks_audit_and_each_later_one()
         outlook = attainment_outlook(wf, policy, week)
         asked = reporting(wf, policy, outlook, model.public, model.draws, week_in_quarter=week)
         assert asked.question is not None
-        uncaught, _ = asked.question.stakes.audit_risk(0.2)
+        catch = asked.question.stakes.catch_probability
         audits = WEEKS_PER_QUARTER - week
-        np.testing.assert_allclose(1.0 - uncaught, 1.0 - portable.power(1.0 - believed, audits))
-    np.testing.assert_allclose(1.0 - uncaught, believed, rtol=1e-12)  # the last week: its own
-
-
-def brute_force_risk(
-    shading: float, rate: float, tolerance: float, week: int
-) -> tuple[float, float]:
-    """Every week's audit in turn, from this week's: catches the slant due that week
-    if it exceeds the tolerance, and the first catch ends the quarter's reporting."""
-    alive, caught = 1.0, 0.0
-    for t in range(week, WEEKS_PER_QUARTER):
-        slant = shading * (t + 1) / WEEKS_PER_QUARTER
-        if slant > tolerance:
-            caught += alive * rate * slant
-            alive *= 1.0 - rate
-    return alive, caught / shading if shading > 0 else 0.0
-
-
-def test_an_audit_catches_the_slant_due_that_week_and_none_within_the_tolerance():
-    for week in (0, 5, 12):
-        for tolerance in (0.0, 0.05, 0.3):
-            k = choices.ReportStakes(
-                formula_share=0.1,
-                judged_per_attainment=0.0,
-                ratchet_per_attainment=0.0,
-                extrinsic=1.0,
-                honesty_cost=0.5,
-                audit_rate=0.15,
-                audit_tolerance=tolerance,
-                week=week,
-            )
-            shadings = np.array([-0.2, 0.0, 0.05, 0.1, 0.25, 0.5])
-            uncaught, exposure = k.audit_risk(shadings)
-            for s, u, e in zip(shadings, uncaught, exposure, strict=True):
-                expected = brute_force_risk(s, 0.15, tolerance, week)
-                np.testing.assert_allclose((u, e), expected, rtol=1e-12, atol=1e-15)
-            # a slant the tolerance lets pass all quarter is never caught
-            assert np.all((uncaught == 1.0) == (shadings <= tolerance))
-            # an early catch finds less than the final report claims
-            assert np.all(exposure <= 1.0 - uncaught + 1e-15)
-
-
-def test_an_audit_that_lets_small_slants_pass_deters_less_of_them():
-    """The same people in the same week, only the audits' tolerance moved: what an
-    audit would let pass to the quarter's end is not feared."""
-    chosen = {}
-    for tolerance in (0.0, 0.15):
-        s = scenario(
-            comp__coupling=0.8,
-            judgment__audit_probability=0.3,
-            judgment__audit_tolerance=tolerance,
-            behaviour__audit_prior=0.3,
-        )
-        model = mid_quarter(s, weeks=8)
-        wf, policy = model.workforce, model.policy
-        outlook = attainment_outlook(wf, policy, 8)
-        asked = reporting(wf, policy, outlook, model.public, model.draws, week_in_quarter=8)
-        assert asked.question is not None
-        chosen[tolerance] = asked.question.answer()
-    assert np.all(chosen[0.15][0] >= chosen[0.0][0])
-    assert np.mean(chosen[0.15][0] > chosen[0.0][0]) > 0.05
-    assert np.all(chosen[0.15][1] >= chosen[0.0][1] - 1e-12)
+        np.testing.assert_allclose(catch, 1.0 - portable.power(1.0 - believed, audits))
+    np.testing.assert_allclose(catch, believed, rtol=1e-12)  # the last week: its own audit
 
 
 # -- booking across the quarter's end ------------------------------------------------------

@@ -177,7 +177,7 @@ def stakes(**changes: object) -> choices.ReportStakes:
     base: dict[str, object] = dict(
         formula_share=0.0,
         judged_per_attainment=0.0,
-        audit_rate=0.0,
+        catch_probability=0.0,
         ratchet_per_attainment=0.0,
         extrinsic=1.5,
         honesty_cost=1.0,
@@ -190,7 +190,7 @@ def test_no_payoff_from_a_report_means_an_honest_report():
         np.array([0.6, 1.0]),
         0.1,
         payoff=payoff(comp__coupling=0.0),
-        stakes=stakes(audit_rate=0.1),
+        stakes=stakes(catch_probability=0.1),
     )
     np.testing.assert_array_equal(shading, 0.0)
     np.testing.assert_array_equal(gain, 0.0)
@@ -222,7 +222,7 @@ def test_audits_deter_inflation_where_judgment_counts():
         np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5)
     )
     watched, _ = choices.choose_shading(
-        np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5, audit_rate=0.5)
+        np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5, catch_probability=0.5)
     )
     assert watched[0] < free[0]
 
@@ -271,7 +271,7 @@ def test_the_weekly_search_weighs_the_report_utility_itself(curve: str) -> None:
     k = stakes(
         formula_share=rng.uniform(0, 0.5, (n, 2)),
         judged_per_attainment=rng.uniform(-0.1, 0.2, (n, 2)),
-        audit_rate=rng.uniform(0, 0.5, (n, 2)),
+        catch_probability=rng.uniform(0, 0.5, (n, 2)),
         ratchet_per_attainment=rng.uniform(0, 0.3, (n, 2)),
         honesty_cost=rng.uniform(0.3, 3, (n, 1)),
         red_below=rng.uniform(-0.2, 0.3, (n, 2)),

@@ -97,6 +97,9 @@ def reporting(
         return Reporting(perceived, target, pace_share, None)
     p = policy.believed(wf.coupling_belief)
     mu, sd = outlook
+    # this week's audit, which checks the report about to be made, and each later week's
+    audits_left = WEEKS_PER_QUARTER - week_in_quarter
+    catch = 1.0 - portable.power(1.0 - wf.audit_belief[:, None], audits_left)
     formula_share = p.coupling * p.own_share / krs
     # judgment that reads reported results credits a unit of reported
     # attainment on a key result as that much of its target's value, less the
@@ -118,6 +121,7 @@ def reporting(
     stakes = choices.ReportStakes(
         formula_share=formula_share,
         judged_per_attainment=judged_per_attainment,
+        catch_probability=catch,
         ratchet_per_attainment=ratchet,
         extrinsic=policy.value("behaviour.extrinsic_weight", per_key_result=True),
         honesty_cost=wf.honesty[:, None],
@@ -126,10 +130,6 @@ def reporting(
         goal_weight=goal_weight(wf, policy),
         loss_aversion=policy.value("behaviour.loss_aversion", per_key_result=True),
         goal_reach=policy.value("assumptions.goal_reach", per_key_result=True),
-        # this week's audit, which checks the report about to be made, and each later week's
-        audit_rate=wf.audit_belief[:, None],
-        audit_tolerance=policy.value("judgment.audit_tolerance", per_key_result=True),
-        week=week_in_quarter,
     )
     options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
     by_run = policy.each_run(SHADING_EXTENT, choices.shading_grid) or []

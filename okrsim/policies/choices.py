@@ -25,7 +25,7 @@ from scipy.special import ndtr
 
 from okrsim import portable, rows
 from okrsim.blocks import PerBlock, each_block
-from okrsim.params import WEEKS_PER_QUARTER, Assumptions, Scenario
+from okrsim.params import Assumptions, Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
 from okrsim.policies.rating import rank_bands, rank_curve
 
@@ -723,11 +723,8 @@ class ReportStakes:
 
     ``formula_share``: the formula's weight on the graded attainment;
     ``judged_per_attainment``: judgment's credit per unit of reported
-    attainment; ``audit_rate``: the believed weekly chance that a report is
-    audited, ``audit_tolerance`` the overstatement (a share of the target) an
-    audit lets pass, and ``week`` the week of the quarter the report is made
-    in (:meth:`audit_risk`; the defaults: no audit, and one check-in left);
-    ``ratchet_per_attainment``: next quarter's score
+    attainment; ``catch_probability``: the chance an audit catches inflation
+    before the quarter ends; ``ratchet_per_attainment``: next quarter's score
     lost per unit reported (≥ 0); ``red_below``/``red_penalty``: the shading
     below which this week's report shows red, and the mark expected for it;
     ``extrinsic``: the weight on the rating; ``honesty_cost``: the cost of
@@ -740,12 +737,10 @@ class ReportStakes:
 
     formula_share: ArrayLike
     judged_per_attainment: ArrayLike
+    catch_probability: ArrayLike
     ratchet_per_attainment: ArrayLike
     extrinsic: ArrayLike
     honesty_cost: ArrayLike
-    audit_rate: ArrayLike = 0.0
-    audit_tolerance: ArrayLike = 0.0
-    week: int = WEEKS_PER_QUARTER - 1
     red_below: ArrayLike = -np.inf
     red_penalty: ArrayLike = 0.0
     goal_weight: ArrayLike = 0.0
@@ -761,29 +756,6 @@ class ReportStakes:
             self.red_penalty,
             self.goal_weight,
         )
-
-    def audit_risk(self, shading: ArrayLike) -> tuple[Array, Array]:
-        """What audits make of a report shaded by ``shading`` and kept so to the quarter's end.
-
-        Returns ``(uncaught, exposure)``: the chance that no audit catches it,
-        and the overstatement an audit is expected to catch per unit of
-        shading, in units of the target (the penalty's base).  A report kept
-        shaded by ``s > 0`` overstates the books by ``s·(t + 1)/W`` of the
-        target at week ``t`` (the slant grows with the progress due), so the
-        audit of week ``t`` catches it from the first week it exceeds the
-        tolerance, ``t* = max(week, ⌊τ·W/s⌋)``, on (this week's audit, which
-        checks the report about to be made, included), and the first catch
-        ends it (the key result is then reported from the books):
-        ``uncaught = (1 − â)^(W − t*)`` and
-        ``exposure = Σ_{t ≥ t*} â·(1 − â)^(t − t*)·(t + 1)/W``
-        (:func:`audit_outlook`, :func:`first_catchable`).  A report not
-        shaded up is never caught: ``(1, 0)``.  The employee takes what it
-        perceives for the books (assumption: it cannot see its own
-        misjudgement, which an audit adds to the slant).
-        """
-        uncaught, exposure = audit_outlook(self.audit_rate, self.week)
-        start = first_catchable(shading, self.audit_tolerance, self.week) - self.week
-        return np.choose(start, uncaught), np.choose(start, exposure)
 
     def understated(self) -> tuple[Array, Array]:
         """Where reporting less could pay (:attr:`rewards_understatement`): a
@@ -813,40 +785,6 @@ class ReportStakes:
         return any(bool(np.any(where)) for where in self.understated())
 
 
-def audit_outlook(rate: ArrayLike, week: int) -> tuple[Array, Array]:
-    """For an overstatement first catchable at week ``t`` (``week ≤ t ≤ W``, W = none):
-    the chance no audit catches it and the slant caught per unit of shading.
-
-    Returns ``(uncaught, exposure)``, each of shape ``(W − week + 1,) +
-    shape(rate)``, row ``t − week``: ``(1 − â)^(W − t)`` and
-    ``Σ_{u=t}^{W−1} â·(1 − â)^(u − t)·(u + 1)/W``, by the recursions
-    ``uncaught_t = (1 − â)·uncaught_{t+1}`` and ``exposure_t = â·(t + 1)/W +
-    (1 − â)·exposure_{t+1}`` from ``(1, 0)`` at ``W`` (each week's audit
-    either catches it, with the slant due that week, or passes it on).
-    ``rate`` is the believed weekly audit chance â.
-    """
-    a = np.asarray(rate, dtype=float)
-    passed = 1.0 - a
-    uncaught, exposure = [np.ones_like(a)], [np.zeros_like(a)]
-    for t in range(WEEKS_PER_QUARTER - 1, week - 1, -1):
-        uncaught.append(passed * uncaught[-1])
-        exposure.append(a * (t + 1) / WEEKS_PER_QUARTER + passed * exposure[-1])
-    return np.stack(uncaught[::-1]), np.stack(exposure[::-1])
-
-
-def first_catchable(shading: ArrayLike, tolerance: ArrayLike, week: int) -> Array:
-    """The first week from ``week`` whose audit catches a report kept shaded by ``s``.
-
-    The slant is ``s·(t + 1)/W`` of the target at week ``t`` and an audit
-    catches one above the tolerance τ: ``t ≥ ⌊τ·W/s⌋``.  W (no week) for
-    ``s ≤ 0`` or a slant that never exceeds τ; integers.
-    """
-    s = np.asarray(shading, dtype=float)
-    up = s > 0.0
-    first = np.floor(np.asarray(tolerance) * WEEKS_PER_QUARTER / np.where(up, s, 1.0))
-    return np.where(up, np.clip(first, week, WEEKS_PER_QUARTER), WEEKS_PER_QUARTER).astype(np.intp)
-
-
 def report_utility(
     shading: ArrayLike,
     mu_attainment: ArrayLike,
@@ -863,10 +801,8 @@ def report_utility(
     The graded attainment is what is reported, ``A + s``; the formula pays
     ``formula_share · E f(A + s)``; judgment that uses reported attainment
     credits ``judged_per_attainment · s``; an audit that catches inflation
-    costs ``(1 − c)·inflation_penalty`` per unit of target it catches (in the
-    judged part of the rating), ``exposure · s⁺`` expected
-    (:meth:`ReportStakes.audit_risk`: later audits catch a larger slant, and
-    none catches one within the tolerance); a ratchet raises next
+    costs ``(1 − c)·inflation_penalty · s⁺`` (in the judged part of the
+    rating) with probability ``catch_probability``; a ratchet raises next
     quarter's target with reported output (``ratchet_per_attainment · (A + s)``);
     a report that shows red (``s < red_below``) costs ``red_penalty``, the mark
     the employee expects for bad news; the goal is a reference point for the
@@ -883,8 +819,8 @@ def report_utility(
     books, and the key result is reported from the books for the rest of the
     quarter (:mod:`okrsim.model.check_in`): what the final report buys — the
     formula's score, judgment's credit, the ratchet, the goal's self-image —
-    is then what an honest report buys, so it is kept with the chance that
-    no audit catches it, ``uncaught``.  Audits look for overstatement, so an
+    is then what an honest report buys, so it is kept with probability
+    ``1 − catch_probability``.  Audits look for overstatement, so an
     understated report is never caught.  The red status is this week's and is
     weighed as reported (assumption: the chance that this week's audit
     corrects the report before its status is read is left out).
@@ -894,14 +830,15 @@ def report_utility(
     """
     k = stakes
     s = np.asarray(shading, dtype=float)
-    kept, exposure = k.audit_risk(s)
+    catch = np.asarray(k.catch_probability, dtype=float)
     red_cost = np.asarray(k.red_penalty, dtype=float)
     caught = payoff.judged * payoff.inflation_penalty * np.maximum(s, 0.0)
-    extrinsic_u = -exposure * caught
+    extrinsic_u = -catch * caught
     if np.any(red_cost):
         extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(k.red_below))
     utility = np.asarray(k.extrinsic) * extrinsic_u - np.asarray(k.honesty_cost) * s**2
     # what the final report buys is lost if it is caught: it is then the books'
+    kept = np.where(s > 0.0, 1.0 - catch, 1.0)
     bought = _report_paid(s, mu_attainment, sd_attainment, payoff, k)
     honest = _report_paid(np.zeros(()), mu_attainment, sd_attainment, payoff, k)
     return utility + kept * (bought - honest) + honest
@@ -962,18 +899,14 @@ def shading_gains(
 class _ShadingTerms:
     """:func:`report_utility`'s terms in the shading ``s``, per key result.
 
-    ``u(s) = k(s)·[p(s) − p(0)] + s⁺·e(s)·over − h·s² − red·1{s < red_below}``,
-    with what the final report buys ``p(s) = s·linear + Σ ramp·G(a + s/σ_c)
-    + Σ step·Φ(a + s/σ_c) + goal·[G(l + s/σ) − G(u + s/σ)]``, kept with the
-    chance ``k(s)`` that no audit catches it and ``e(s)`` the slant an audit
-    is expected to catch per unit (:meth:`ReportStakes.audit_risk`), and
+    ``u(s) = k(s)·[p(s) − p(0)] + s⁺·over − h·s² − red·1{s < red_below}``, with
+    what the final report buys ``p(s) = s·linear + Σ ramp·G(a + s/σ_c)
+    + Σ step·Φ(a + s/σ_c) + goal·[G(l + s/σ) − G(u + s/σ)]``, kept as
+    ``k(s) = 1 − catch`` where ``s > 0`` and wholly otherwise, and
     ``G(z) = z·Φ(z) + φ(z)``, up to terms that do not move with ``s``.
     """
 
-    uncaught: Array  # audit_outlook's, by the week a slant is first catchable
-    exposure: Array
-    tolerance: ArrayLike
-    week: int
+    keep: Array
     linear: Array
     over: Array
     honesty: Array
@@ -1001,8 +934,7 @@ class _ShadingTerms:
             + x * np.asarray(k.judged_per_attainment, dtype=float)
             - x * np.asarray(k.ratchet_per_attainment, dtype=float)
         )
-        over = -x * (payoff.judged * payoff.inflation_penalty)
-        uncaught, exposure = audit_outlook(k.audit_rate, k.week)
+        over = -x * np.asarray(k.catch_probability) * (payoff.judged * payoff.inflation_penalty)
         red_cost = np.asarray(k.red_penalty, dtype=float)
         sd_c = np.maximum(np.hypot(sigma, curve.blur), 1e-9)
         paid = bool(np.any(share))
@@ -1013,10 +945,7 @@ class _ShadingTerms:
         goal_weight = np.asarray(k.goal_weight, dtype=float)
         lower, upper, sd = _goal_bounds(mu, sigma, k.goal_reach)
         return cls(
-            uncaught=uncaught,
-            exposure=exposure,
-            tolerance=k.audit_tolerance,
-            week=k.week,
+            keep=1.0 - np.asarray(k.catch_probability, dtype=float),
             linear=linear,
             over=over,
             honesty=np.asarray(k.honesty_cost, dtype=float),
@@ -1033,10 +962,9 @@ class _ShadingTerms:
 
     def utility(self, s: Array, paid: Array, honest: Array) -> Array:
         """``u(s)`` from ``paid`` = :meth:`paid` at ``s`` and ``honest`` = :meth:`paid` at 0."""
-        start = first_catchable(s, self.tolerance, self.week) - self.week
-        u = np.choose(start, self.uncaught) * (paid - honest)
-        caught = np.maximum(s, 0.0) * np.choose(start, self.exposure)
-        u = u + (caught * self.over - (s * s) * self.honesty)
+        bought = paid - honest
+        u = np.where(s > 0.0, self.keep * bought, bought)
+        u = u + (np.maximum(s, 0.0) * self.over - (s * s) * self.honesty)
         if self.red is not None:
             u = u - self.red * (s < self.red_below)
         return u
@@ -1101,9 +1029,8 @@ def choose_shading(
     at = np.argmax(u_coarse, axis=0)
     best = coarse[at]
     u_best = np.take_along_axis(u_coarse, at[None], axis=0)[0]
-    # the neighbours as the grid holds them (to the cent), not a rounding away
-    below = np.round(np.clip(best - step, grid[0], grid[-1]), 2)
-    above = np.round(np.clip(best + step, grid[0], grid[-1]), 2)
+    below = np.clip(best - step, grid[0], grid[-1])
+    above = np.clip(best + step, grid[0], grid[-1])
     pair = np.stack([below, above])
     u_below, u_above = gains.utility(pair, gains.paid(pair), paid_honest)
     nearer = np.where(u_above > u_below, above, below)

@@ -556,6 +556,8 @@ class Employee(mesa.Agent):
         c, wiq = self.believed_coupling, m.week_in_quarter
         mu, sd = outlook
         goal = self.target[k] * self.par[k]
+        # this week's audit (after the report) and each later week's
+        catch = 1.0 - math.pow(1.0 - self.audit_belief, W - wiq)
         pace = (wiq + 1) / W
         per_attainment = (1.0 - c) * j.contribution_weight * public.reported_weight
         per_attainment *= sc.env.alignment * goal / public.value_scale
@@ -572,33 +574,13 @@ class Employee(mesa.Agent):
             return b.extrinsic_weight * paid + shown
 
         # an overstatement caught is corrected to the books: what it bought is lost
-        kept, exposure = self.audit_risk(s_)
+        kept = 1.0 - catch if s_ > 0.0 else 1.0
         honest = bought(0.0)
-        extrinsic = -exposure * ((1.0 - c) * j.inflation_penalty * max(s_, 0.0))
+        extrinsic = -catch * (1.0 - c) * j.inflation_penalty * max(s_, 0.0)
         if s_ < sc.okr.red_pace - perceived / (goal * pace):
             extrinsic -= self.bad_news_belief / W
         utility = b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2
         return utility + kept * (bought(s_) - honest) + honest
-
-    def audit_risk(self, s_: float) -> tuple[float, float]:
-        """(uncaught, exposure) of a report kept shaded by s to the quarter's end (ODD §7.7).
-
-        The slant is s·(t + 1)/W of the target at week t; the audits of this
-        week and each later one catch it from the first week it exceeds the
-        tolerance, t* = max(this week, ⌊τ·W/s⌋), and the first catch ends it:
-        uncaught = (1 − â)^(W − t*), exposure = Σ_{t ≥ t*} â·(1 − â)^(t − t*)·(t + 1)/W.
-        """
-        week = self.model.week_in_quarter
-        if s_ <= 0.0:
-            return 1.0, 0.0
-        tolerance = self.model.in_force.judgment.audit_tolerance
-        first = min(max(math.floor(tolerance * W / s_), week), W)
-        rate = self.audit_belief
-        passed = 1.0 - rate
-        uncaught, exposure = 1.0, 0.0
-        for t in range(W - 1, first - 1, -1):
-            uncaught, exposure = passed * uncaught, rate * (t + 1) / W + passed * exposure
-        return uncaught, exposure
 
     def rewards_understatement(self) -> bool:
         """Whether reporting less could pay: a believed ratchet, or negative credit for reports."""
