@@ -120,6 +120,31 @@ def test_the_reference_models_fit_is_the_models_to_the_bit():
                 np.testing.assert_array_equal(ours[0], np.asarray(theirs))
 
 
+def test_reviews_remembered_and_a_statement_leave_the_two_fits_equal_to_the_bit():
+    """Five reviews of a team of eight remembered with gain 0.3, a statement
+    scaling the evidence between them: the model's sums and fit and the
+    reference's, built review by review from the same ratings, agree bit for bit."""
+    rng = np.random.default_rng(9)
+    eta = 0.3
+    evidence = np.zeros((1, rating_evidence.EVIDENCE_SIZE))
+    reference = Evidence()
+    for review in range(5):
+        rating, score, news, work = rng.normal(size=(4, 8))
+        regressors = np.stack([np.full(8, score[0]), news, work], axis=-1)
+        weight = np.where(np.arange(8) == 0, 3.0, 1.0)
+        seen = rating_evidence.team_evidence(rating[None], regressors[None], weight[None])
+        evidence = rating_evidence.remember(evidence, seen, eta)
+        reference.move_towards(
+            Evidence.of_review(rating.tolist(), regressors.tolist(), weight.tolist()), eta
+        )
+        if review == 2:  # a statement of the coupling, heard with credibility 0.4
+            evidence *= 0.6
+            reference.scale(0.6)
+        model = rating_evidence.fit_evidence(evidence / eta)
+        for ours, theirs in zip(model, reference.fit(eta), strict=True):
+            np.testing.assert_array_equal(ours[0], np.asarray(theirs))
+
+
 def test_scores_that_track_unseen_work_read_as_coupling():
     """Ratings follow work only; scores follow work too: a blurred view of work
     leaves the score standing in for it (confounding), a clear view does not."""
