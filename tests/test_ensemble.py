@@ -226,6 +226,7 @@ def test_questions_on_different_code_paths_are_answered_apart() -> None:
         settlement_quarters=1,
         manager_pull=0.0,
         ratchet_pull=0.0,
+        centrality=0.2,
     )
 
     def question(ratchet: float) -> choices.ShadingQuestion:

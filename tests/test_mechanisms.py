@@ -207,7 +207,8 @@ def test_people_spend_more_time_on_visibility_when_their_manager_sees_less():
 
 
 def test_a_central_manager_compresses_the_halo_as_it_compresses_real_work():
-    """``judge`` pulls the whole judged rating, halo included, towards the team's mean."""
+    """``judge`` pulls the whole judged rating, halo included, towards the team's mean:
+    one's own halo reaches one's rating by 1 − κ_c·(1 − 1/N), as the rest does."""
     spread = scenario(judgment__influence_return=5.0, judgment__centrality=0.0)
     central = spread.with_overrides({"judgment.centrality": 0.5})
     model = mid_quarter(spread)
@@ -215,7 +216,8 @@ def test_a_central_manager_compresses_the_halo_as_it_compresses_real_work():
     reweigh(model, spread)
     halo_spread = model.workforce.weights[:, 4].copy()
     reweigh(model, central)
-    np.testing.assert_allclose(model.workforce.weights[:, 4], 0.5 * halo_spread)
+    reach = 1.0 - 0.5 * (1.0 - 1.0 / spread.org.team_size)
+    np.testing.assert_allclose(model.workforce.weights[:, 4], reach * halo_spread)
 
 
 def test_nobody_spends_time_on_visibility_when_it_registers_nothing():
@@ -290,7 +292,44 @@ def test_centrality_compresses_each_team_around_its_mean():
     np.testing.assert_allclose(
         b.judged - org.team_mean(b.judged), 0.5 * (a.judged - org.team_mean(a.judged))
     )
-    assert b.seen_weight == pytest.approx(0.5 * a.seen_weight)
+    # one's own contribution is in the team's mean it is pulled towards
+    reach = 1.0 - 0.5 * (1.0 - 1.0 / spread.org.team_size)
+    assert b.seen_weight == pytest.approx(reach * a.seen_weight)
+
+
+@pytest.mark.parametrize("centrality", [0.0, 0.2, 0.7])
+def test_what_judgment_adds_to_ones_score_reaches_ones_rating_by_the_judged_reach(centrality):
+    """The same people at the same review, one employee's inflation caught moved:
+    its judged rating falls by the penalty times ``Payoff.judged_reach``, the
+    share the choices weigh it at (the others' by the rest, through the mean)."""
+    s = scenario(**WIDE, judgment__centrality=centrality)
+    model = at_review(s)
+    before = judged_under(model, s)
+    model.tally.caught[0] += 0.1
+    after = judged_under(model, s)
+    payoff = choices.payoff_for(s)
+    assert before.judged[0] - after.judged[0] == pytest.approx(
+        0.1 * s.judgment.inflation_penalty * payoff.judged_reach, rel=1e-9
+    )
+
+
+def test_a_report_alone_reaches_ones_rating_by_what_the_pull_passes():
+    """One report raised at the review moves no team's mean of the OKR measure (one's
+    own up, each teammate's down), so a central manager passes 1 − κ_c of it, and
+    publishes the weight of reported results so."""
+    s = scenario(**WIDE, judgment__use_okr_context=True, judgment__accuracy=0.2)
+    model = at_review(s)
+    moved = {}
+    for centrality in (0.0, 0.5):
+        s_c = s.with_overrides({"judgment.centrality": centrality})
+        before = judged_under(model, s_c)
+        model.workforce.reported[0, 0] += 0.05
+        after = judged_under(model, s_c)
+        model.workforce.reported[0, 0] -= 0.05
+        moved[centrality] = (after.judged[0] - before.judged[0], before.reported_weight)
+    assert moved[0.0][0] > 0.0
+    assert moved[0.5][0] == pytest.approx(0.5 * moved[0.0][0], rel=1e-3)
+    assert moved[0.5][1] == pytest.approx(0.5 * moved[0.0][1], rel=1e-12)
 
 
 def test_recency_weighs_the_quarters_last_weeks_more():
@@ -334,7 +373,7 @@ def test_reported_results_weigh_more_when_they_track_contribution():
     inflation = np.exp(np.random.default_rng(8).normal(0.0, 0.6, wf.reported.shape))
     wf.reported[:] = wf.progress * inflation  # the same work, reported inflated
     inflated = judged_under(model, s)
-    k = 1.0 - s.judgment.centrality
+    k = 1.0 - s.judgment.centrality * (1.0 - 1.0 / s.org.team_size)
     assert honest.reported_weight > honest.seen_weight
     assert inflated.reported_weight < honest.reported_weight
     assert inflated.seen_weight > honest.seen_weight

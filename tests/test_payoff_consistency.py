@@ -73,8 +73,8 @@ def test_the_report_utility_keeps_what_an_overstatement_buys_only_if_it_is_not_c
 
     never, half = utility(0.0), utility(0.5)
     # an understatement is never caught; half the gain of an overstatement is kept,
-    # and half of the audit's penalty on it is paid
-    penalty = payoff.judged * payoff.inflation_penalty * 0.15 * 1.5
+    # and half of the audit's penalty on it is paid, as far as it reaches the rating
+    penalty = payoff.judged * payoff.inflation_penalty * payoff.judged_reach * 0.15 * 1.5
     honesty = 0.8 * 0.15**2
     assert never[0] == half[0]
     assert never[1] == half[1]
@@ -96,6 +96,45 @@ def test_the_chance_of_being_caught_counts_this_weeks_audit_and_each_later_one()
         audits = WEEKS_PER_QUARTER - week
         np.testing.assert_allclose(catch, 1.0 - portable.power(1.0 - believed, audits))
     np.testing.assert_allclose(catch, believed, rtol=1e-12)  # the last week: its own audit
+
+
+# -- what reaches one's rating of one's judged score -------------------------------------
+def test_judged_credit_and_penalties_are_weighed_as_far_as_they_reach_ones_rating():
+    """The same choices under managers who differ only in their pull to the team's
+    mean: ambition's credit (targets, booking) and an audit's penalty (reports)
+    are weighed at 1 − κ_c·(1 − 1/N) a unit, what the review pays."""
+    s = scenario(comp__coupling=0.0)
+    n = s.org.team_size
+    tau = np.linspace(0.8, 1.4, 7)
+    seen = {}
+    for centrality in (0.0, 0.6):
+        payoff = dataclasses.replace(choices.payoff_for(s), centrality=centrality)
+        target = choices.target_utility(
+            tau, 0.2, payoff=payoff, extrinsic=1.0, risk_aversion=0.5, honesty_cost=0.0
+        )
+        k = choices.ReportStakes(
+            formula_share=0.0,
+            judged_per_attainment=0.0,
+            catch_probability=0.4,
+            ratchet_per_attainment=0.0,
+            extrinsic=1.0,
+            honesty_cost=0.0,
+        )
+        report = choices.report_utility(np.array([0.2]), 0.9, 0.1, payoff=payoff, stakes=k)
+        seen[centrality] = (target, report)
+    reach = 1.0 - 0.6 * (1.0 - 1.0 / n)
+    for central, free in zip(seen[0.6], seen[0.0], strict=True):
+        np.testing.assert_allclose(central, reach * free, rtol=1e-12)
+    assert np.all(seen[0.0][1] < 0.0)  # the penalty is all a report weighs here
+    model = mid_quarter(scenario(judgment__centrality=0.6), weeks=12)
+    wf, policy, public = model.workforce, model.policy, model.public
+    central = booking.stakes(wf, policy, public).shortfall_weight
+    free = booking.stakes(
+        wf,
+        dataclasses.replace(policy, payoff=dataclasses.replace(policy.payoff, centrality=0.0)),
+        public,
+    ).shortfall_weight
+    np.testing.assert_allclose(central, reach * free, rtol=1e-12)
 
 
 # -- booking across the quarter's end ------------------------------------------------------

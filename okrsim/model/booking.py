@@ -76,7 +76,10 @@ def stakes(wf: Workforce, policy: InForce, public: PublicFigures) -> choices.Boo
         formula_share=p.coupling * p.own_share / krs,
         claw_back=ratchet_claw_back(wf, policy),
         reported_credit=reported * per_value,
-        shortfall_weight=p.judged * p.ambition_weight * (1.0 - p.failure_tolerance) / krs,
+        shortfall_weight=p.judged
+        * (p.ambition_weight * p.judged_reach)
+        * (1.0 - p.failure_tolerance)
+        / krs,
         value_credit=wf.intrinsic[:, None] * per_value,
         loss=policy.value("env.booking_loss", per_key_result=True),
         extrinsic=x,

@@ -31,6 +31,7 @@ JUDGMENT_WEIGHTS = {
     "judgment.ambition_weight": "ambition_weight",
     "judgment.failure_tolerance": "failure_tolerance",
     "judgment.inflation_penalty": "inflation_penalty",
+    "judgment.centrality": "centrality",
 }
 #: What a manager's coaching is worked out from (:meth:`~.in_force.InForce.coaching_at`).
 COACHING_KEYS = ("judgment.coach_help", "judgment.review_hours")
@@ -78,7 +79,6 @@ EACH_RUN = frozenset(
         *("env.booking_loss", "env.ramp_weeks", "env.vacancy_weeks"),
         *("judgment.recency", "judgment.blocker_penalty", "judgment.audit_tolerance"),
         *("judgment.risk_weight", "judgment.accuracy", "judgment.observation_noise"),
-        "judgment.centrality",
         *("judgment.influence_return", "judgment.influence_saturation"),
         *("assumptions.intensity_floor", "assumptions.stress_memory"),
         *("assumptions.capability_evidence_weeks", "assumptions.statement_far"),

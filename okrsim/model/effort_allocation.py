@@ -210,7 +210,7 @@ def week_options(
         (value_motive + wf.prosociality / public.value_scale)
         * c_hat
         * (policy.value("env.help_value") * align)
-        + x * judged * p.each("help_weight") * c_hat / public.help_scale
+        + x * judged * (p.each("help_weight") * p.each("judged_reach")) * c_hat / public.help_scale
         + x * coupling * formula_value_of_help(wf, org, policy, outlook)
     )
     s_help = np.full(wf.n, policy.value("env.help_saturation"))
@@ -240,7 +240,7 @@ def week_options(
         * judged
         * p.contribution_weight
         # a central manager compresses the halo with the rest
-        * (1.0 - policy.value("judgment.centrality"))
+        * p.each("judged_reach")
         * policy.value("judgment.influence_return")
         / public.value_scale
     )

@@ -25,7 +25,13 @@ from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
-from okrsim.policies.rating import forced_distribution, rank_bands, rating, relative_to_mean
+from okrsim.policies.rating import (
+    forced_distribution,
+    judged_reach,
+    rank_bands,
+    rating,
+    relative_to_mean,
+)
 
 
 @dataclass
@@ -218,10 +224,15 @@ def judge(
     team_mean = org.team_mean(judged)
     central = policy.value("judgment.centrality")
     judged = team_mean + (1.0 - central) * (judged - team_mean) + leniency[org.team]
-    weight = p.contribution_weight * shrink * (1.0 - central) / mean_contribution
+    # what reaches one's own rating of a change in one's own judged score; a
+    # report alone moves no team's mean of the OKR measure (okr_measure: one's
+    # own up by (1 - 1/N) of it, each teammate's down by 1/N), so the pull
+    # passes 1 - centrality of it
+    reach = judged_reach(central, org.team_size)
+    weight = p.contribution_weight * shrink * reach / mean_contribution
     return Judgment(
         judged=judged,
-        seen_weight=as_figure(shrink * w_seen * (1.0 - central)),
+        seen_weight=as_figure(shrink * w_seen * reach),
         reported_weight=as_figure(shrink * w_reported * (1.0 - central)),
         # a manager's leniency lasts: after the first review it is no uncertainty
         judged_sd=as_figure(weight * np.sqrt(noise_var)),

@@ -27,7 +27,7 @@ from okrsim import portable, rows
 from okrsim.blocks import PerBlock, each_block
 from okrsim.params import Assumptions, Scenario
 from okrsim.policies.curves import Array, Curve, curve_for, quantile_nodes
-from okrsim.policies.rating import rank_bands, rank_curve
+from okrsim.policies.rating import judged_reach, rank_bands, rank_curve
 
 #: How many target multiples an employee weighs (search precision).
 TARGET_OFFERS = 23
@@ -97,6 +97,8 @@ class Payoff:
     settlement_quarters: int  # quarters whose scores are averaged into one rating (1 or 4)
     manager_pull: float  # how far the target moves from one's offer to the manager's ask
     ratchet_pull: float  # how far it moves to last quarter's reported output (the ratchet)
+    # the manager's pull towards the team's mean (a judgment weight, as those above)
+    centrality: float | Array
 
     @property
     def judged(self) -> float | Array:
@@ -108,6 +110,12 @@ class Payoff:
         employee's run's, (n,), where it is held as (n, 1)."""
         value: Any = getattr(self, name)
         return value[:, 0] if np.ndim(value) == 2 else value
+
+    @property
+    def judged_reach(self) -> Array:
+        """Share of what judgment adds to one's own score that reaches one's judged
+        rating, ``1 − κ_c·(1 − 1/N)`` (:func:`~okrsim.policies.rating.judged_reach`)."""
+        return judged_reach(self.centrality, self.team_size)
 
     @property
     def own_share(self) -> float:
@@ -158,6 +166,7 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] | Non
         settlement_quarters=4 if s.comp.review_cadence == "annual" else 1,
         manager_pull=manager_pull if okrs else 0.0,
         ratchet_pull=s.okr.ratchet_strength if (ratcheted and okrs) else 0.0,
+        centrality=j.centrality,
     )
 
 
@@ -176,7 +185,7 @@ def target_utility(
 
     .. math::
 
-        U(τ) = X\\,[CE_ρ(c\\,o\\,f(A)) + (1-c)\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
+        U(τ) = X\\,[CE_ρ(c\\,o\\,f(A)) + (1-c)\\,ρ_J\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
                - h\\,(τ_o-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
 
     with ``c`` the coupling, ``o`` the share of the score one's own result
@@ -187,7 +196,9 @@ def target_utility(
     scores are averaged into one settled rating, so a quarter's own risk in
     an annual settlement is a quarter of its variance over four quarters'
     pay),
-    ``φ`` the failure tolerance and ``h`` the honesty cost of stating an
+    ``ρ_J`` the share of judgment's credit that reaches one's own rating
+    (:attr:`Payoff.judged_reach`), ``φ`` the failure tolerance and ``h`` the
+    honesty cost of stating an
     offer ``τ_o`` one does not believe (a forecast is a statement; assumption
     after Gneezy 2005's cost of lying); the offer is the target itself
     unless a rule moves it (``offer`` not given).  Goals are weighed as the
@@ -203,7 +214,8 @@ def target_utility(
     share = payoff.coupling * payoff.own_share
     formula = mean_score - risk * share * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
-    extrinsic_u = share * formula + payoff.judged * ambition
+    # what judgment adds to one's score reaches one's rating by judged_reach
+    extrinsic_u = share * formula + payoff.judged * (payoff.judged_reach * ambition)
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (stated - 1.0) ** 2
 
 
@@ -801,8 +813,9 @@ def report_utility(
     The graded attainment is what is reported, ``A + s``; the formula pays
     ``formula_share · E f(A + s)``; judgment that uses reported attainment
     credits ``judged_per_attainment · s``; an audit that catches inflation
-    costs ``(1 − c)·inflation_penalty · s⁺`` (in the judged part of the
-    rating) with probability ``catch_probability``; a ratchet raises next
+    costs ``(1 − c)·ρ_J·inflation_penalty · s⁺`` (in the judged part of the
+    rating, as far as it reaches one's own: :attr:`Payoff.judged_reach`) with
+    probability ``catch_probability``; a ratchet raises next
     quarter's target with reported output (``ratchet_per_attainment · (A + s)``);
     a report that shows red (``s < red_below``) costs ``red_penalty``, the mark
     the employee expects for bad news; the goal is a reference point for the
@@ -832,7 +845,8 @@ def report_utility(
     s = np.asarray(shading, dtype=float)
     catch = np.asarray(k.catch_probability, dtype=float)
     red_cost = np.asarray(k.red_penalty, dtype=float)
-    caught = payoff.judged * payoff.inflation_penalty * np.maximum(s, 0.0)
+    penalty = payoff.inflation_penalty * payoff.judged_reach
+    caught = payoff.judged * penalty * np.maximum(s, 0.0)
     extrinsic_u = -catch * caught
     if np.any(red_cost):
         extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(k.red_below))
@@ -934,7 +948,8 @@ class _ShadingTerms:
             + x * np.asarray(k.judged_per_attainment, dtype=float)
             - x * np.asarray(k.ratchet_per_attainment, dtype=float)
         )
-        over = -x * np.asarray(k.catch_probability) * (payoff.judged * payoff.inflation_penalty)
+        penalty = payoff.inflation_penalty * payoff.judged_reach
+        over = -x * np.asarray(k.catch_probability) * (payoff.judged * penalty)
         red_cost = np.asarray(k.red_penalty, dtype=float)
         sd_c = np.maximum(np.hypot(sigma, curve.blur), 1e-9)
         paid = bool(np.any(share))

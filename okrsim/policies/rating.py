@@ -71,6 +71,19 @@ RANK_BANDS = rank_bands(Comp())
 EDGE_UNCERTAINTY = Assumptions().edge_uncertainty
 
 
+def judged_reach(centrality: ArrayLike, team_size: int) -> Array:
+    """Share of a change in one's own judged score that reaches one's judged rating.
+
+    A manager pulls each judged rating towards the team's mean by the
+    centrality κ_c: ``J_i = J̄ + (1 − κ_c)·(raw_i − J̄)``, and one's own raw
+    score is one of the N in that mean, so ``dJ_i/d raw_i = 1 − κ_c·(1 − 1/N)``
+    (:func:`okrsim.model.quarter_review.judge`).  Whatever judgment adds to
+    one's raw score (credit for help or ambition, a penalty for inflation
+    caught, the contribution seen, a halo) reaches one's rating by this share.
+    """
+    return 1.0 - np.asarray(centrality, dtype=float) * (1.0 - 1.0 / team_size)
+
+
 def rating(score: ArrayLike, judged: ArrayLike, *, coupling: float | Array) -> Array:
     """Formulaic share ``coupling`` of the rating comes from the OKR score.
 

@@ -212,7 +212,7 @@ class Employee(mesa.Agent):
         formula = mean - 0.5 * self.risk_aversion / t.settlement_quarters * share * var
         tolerance = s.judgment.failure_tolerance
         ambition = t.ambition_weight * ((tau - 1.0) - (1.0 - tolerance) * shortfall)
-        extrinsic = share * formula + (1.0 - c) * ambition
+        extrinsic = share * formula + (1.0 - c) * (t.judged_reach * ambition)
         return s.behaviour.extrinsic_weight * extrinsic - honesty * (offer - 1.0) ** 2
 
     def set_target(self) -> None:
@@ -320,7 +320,7 @@ class Employee(mesa.Agent):
         # help and a breakthrough are goal-directed value, at the stated alignment
         w_help = (motive + self.prosociality / public.value_scale) * c_hat
         w_help *= env.help_value * env.alignment
-        w_help += x * (1.0 - c) * j.help_weight * c_hat / public.help_scale
+        w_help += x * (1.0 - c) * (j.help_weight * t.judged_reach) * c_hat / public.help_scale
         w_help += x * c * self.formula_value_of_help()
         explored = self.effort[EXPLORE] * self.intensity * (1.0 - t.overhead)
         hazard = env.breakthrough_rate * -math.expm1(-explored / env.exploration_scale)
@@ -330,7 +330,7 @@ class Employee(mesa.Agent):
         premium *= value * (1.0 - 2.0 * hazard)
         rate = env.breakthrough_rate * value / env.exploration_scale
         w_explore = max(rate * (motive - premium), 0.0)
-        w_visible = x * (1.0 - c) * j.contribution_weight * (1.0 - j.centrality)
+        w_visible = x * (1.0 - c) * j.contribution_weight * t.judged_reach
         w_visible *= j.influence_return / public.value_scale
         weights = [w_bau, w_help, w_explore, w_visible]
         scales = [
@@ -502,7 +502,8 @@ class Employee(mesa.Agent):
         )
         reported = (1.0 - c) * j.contribution_weight * public.reported_weight * per_value
         reported *= 1.0 - 1.0 / s.org.team_size  # one's own report is in the team mean too
-        marked = (1.0 - c) * t.ambition_weight * (1.0 - j.failure_tolerance) / t.krs
+        marked = (1.0 - c) * (t.ambition_weight * t.judged_reach) * (1.0 - j.failure_tolerance)
+        marked /= t.krs
         extrinsic = c * t.own_share / t.krs * score + reported * (d_next - d) - marked * short
         # the value a moved unit loses is one's own loss: the manager saw it when made
         return x * extrinsic - self.intrinsic * per_value * (d - d_next)
@@ -576,7 +577,7 @@ class Employee(mesa.Agent):
         # an overstatement caught is corrected to the books: what it bought is lost
         kept = 1.0 - catch if s_ > 0.0 else 1.0
         honest = bought(0.0)
-        extrinsic = -catch * (1.0 - c) * j.inflation_penalty * max(s_, 0.0)
+        extrinsic = -catch * (1.0 - c) * (j.inflation_penalty * t.judged_reach) * max(s_, 0.0)
         if s_ < sc.okr.red_pace - perceived / (goal * pace):
             extrinsic -= self.bad_news_belief / W
         utility = b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2

@@ -102,10 +102,12 @@ def review(
         for e in m.members:
             judged[e.seat] = team_mean + (1.0 - j.centrality) * (raw[e.seat] - team_mean)
             judged[e.seat] += m.leniency
-    weight = j.contribution_weight * shrink * (1.0 - j.centrality) / yardstick
+    # what reaches one's own rating of a change in one's own judged score
+    reach = t.judged_reach
+    weight = j.contribution_weight * shrink * reach / yardstick
     judgment = (
-        shrink * w_seen * (1.0 - j.centrality),
-        shrink * w_reported * (1.0 - j.centrality),
+        shrink * w_seen * reach,
+        shrink * w_reported * (1.0 - j.centrality),  # a report moves no team mean
         weight * math.sqrt(noise_var),
     )
     model.scores.append(scores)
