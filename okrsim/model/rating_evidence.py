@@ -19,13 +19,12 @@ from okrsim.policies.curves import Array
 
 #: What ratings are read against: score, bad news, work.
 RATING_REGRESSORS = 3
-#: Evidence kept per employee (averages of Σw·xxᵀ, Σw·xy, Σw·y², Σw, Σw·x, Σw·y).
-EVIDENCE_SIZE = RATING_REGRESSORS**2 + 2 * RATING_REGRESSORS + 3
+#: Evidence kept per employee (averages of Σw·xxᵀ, Σw·xy, Σw·y², Σw, reviews).
+EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
 
 P = RATING_REGRESSORS
-#: Layout of ``Workforce.rating_evidence``: Σw·xxᵀ, Σw·xy, Σw·y², Σw, Σw·x, Σw·y.
-_XX, _XY, _YY, _W = slice(0, P * P), slice(P * P, P * P + P), P * P + P, P * P + P + 1
-_X, _Y = slice(P * P + P + 2, P * P + 2 * P + 2), P * P + 2 * P + 2
+#: Layout of ``Workforce.rating_evidence``: Σw·xxᵀ, Σw·xy, Σw·y², Σw, reviews.
+_XX, _XY, _YY, _W, _Q = slice(0, P * P), slice(P * P, P * P + P), P * P + P, P * P + P + 1, -1
 
 
 def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
@@ -33,28 +32,23 @@ def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
 
     ``rating`` (n, m): the ratings observer i saw of the m members of its
     team; ``regressors`` (n, m, P): what it saw beside them; ``weight``
-    (n, m), in observations (one's own counting more).  The sums are not
-    centred: the fit takes one intercept over every review remembered
-    (:func:`fit_evidence`), so that what moved a whole team's ratings from
-    one review to the next — a team score, under team evaluation — is
-    evidence too.
+    (n, m), in observations (one's own counting more).  Both sides are
+    centred on the review's weighted means (an intercept per review absorbs
+    the team's level that quarter: leniency, the rating scale).
     """
-    # sums over the members written out in order, not einsum, BLAS or numpy's
-    # pairwise sum, whose order of adding depends on the CPU or the size
-    x, y = regressors, rating
+    total = weight.sum(axis=1)
+    w = weight / np.maximum(total, 1e-300)[:, None]
+    # sums written out, not einsum or BLAS, whose order of adding depends on the CPU
+    x = regressors - (w[:, :, None] * regressors).sum(axis=1)[:, None, :]
+    y = rating - (w * rating).sum(axis=1, keepdims=True)
     wx = weight[:, :, None] * x
-
-    def over_members(terms: Array) -> Array:
-        return _in_order(np.moveaxis(terms, 1, -1))
-
     return np.column_stack(
         [
-            over_members(wx[:, :, :, None] * x[:, :, None, :]).reshape(len(y), P * P),
-            over_members(wx * y[:, :, None]),
-            over_members(weight * y * y),
-            over_members(weight),
-            over_members(wx),
-            over_members(weight * y),
+            (wx[:, :, :, None] * x[:, :, None, :]).sum(axis=1).reshape(len(y), P * P),
+            (wx * y[:, :, None]).sum(axis=1),
+            (weight * y * y).sum(axis=1),
+            total,
+            (total > 0).astype(float),
         ]
     )
 
@@ -68,24 +62,16 @@ def remember(evidence: Array, seen: Array, gain: ArrayLike) -> Array:
 def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     """Each observer's weighted least-squares fit of ratings on what it saw.
 
-    Fits ``rating = a + Σ β_j x_j`` to the evidence, one intercept ``a`` over
-    every review remembered: a manager's lasting leniency is one level, and
-    the reviews differ in what they saw.  The sums are centred on their
-    weighted means here (``Σw·xxᵀ − Σw·x·x̄ᵀ``, …).  Returns ``β`` (n, P),
-    each coefficient's sampling variance ``s²·(X'WX)⁻¹_jj`` (s² the residual
-    variance: how much the evidence can say), and whether each coefficient
-    could be told apart: a regressor that never varied, or moved exactly
-    with the others, is not identified.
+    Fits ``rating = a_q + Σ β_j x_j`` (an intercept per review) to the
+    evidence.  Returns ``β`` (n, P), each coefficient's sampling variance
+    ``s²·(X'WX)⁻¹_jj`` (s² the residual variance: how much the evidence can
+    say), and whether each coefficient could be told apart: a regressor that
+    never varied, or moved exactly with the others, is not identified.
     """
     n = len(evidence)
-    total = evidence[:, _W]
-    weights = np.maximum(total, 1e-300)
-    sum_x, sum_y = evidence[:, _X], evidence[:, _Y]
-    mean_x, mean_y = sum_x / weights[:, None], sum_y / weights
-    xtx = evidence[:, _XX].reshape(n, P, P) - mean_x[:, :, None] * sum_x[:, None, :]
-    xty = evidence[:, _XY] - sum_x * mean_y[:, None]
-    yty = evidence[:, _YY] - sum_y * mean_y
-    variance = np.diagonal(xtx, axis1=1, axis2=2) / weights[:, None]
+    xtx = evidence[:, _XX].reshape(n, P, P)
+    xty, yty, total = evidence[:, _XY], evidence[:, _YY], evidence[:, _W]
+    variance = np.diagonal(xtx, axis1=1, axis2=2) / np.maximum(total, 1e-300)[:, None]
     varies = variance > 1e-10
     # a regressor that does not vary is left out (its row and column replaced)
     eye = np.eye(P, dtype=bool)[None]
@@ -102,7 +88,7 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     beyond = 1.0 / np.maximum(spread, 1e-300)
     identified = varies & invertible[:, None] & (beyond > 1e-6 * total[:, None] * variance)
     rss = np.maximum(yty - _in_order(beta * xty), 0.0)
-    noise = rss / np.maximum(total - P - 1.0, 1.0)
+    noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
     return beta, np.where(invertible[:, None], noise[:, None] * spread, np.inf), identified
 
 

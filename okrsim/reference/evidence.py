@@ -3,8 +3,8 @@
 An observer sees, for each member of its team, a rating beside three things
 (score, bad news, an impression of the work).  It keeps weighted
 least-squares sums, averaged over reviews with a constant gain, and fits
-``rating = a + β·x`` from them, one intercept over every review remembered;
-a coefficient is believed as far as the fit is reliable.
+``rating = a_review + β·x`` from them; a coefficient is believed as far as
+the fit is reliable.
 """
 
 from __future__ import annotations
@@ -18,30 +18,32 @@ P = 3
 
 @dataclass
 class Evidence:
-    """Σw·xxᵀ, Σw·xy, Σw·y², Σw, Σw·x and Σw·y, each a constant-gain average."""
+    """Σw·xxᵀ, Σw·xy, Σw·y², Σw and the reviews seen, each a constant-gain average."""
 
     xx: list[list[float]] = field(default_factory=lambda: [[0.0] * P for _ in range(P)])
     xy: list[float] = field(default_factory=lambda: [0.0] * P)
     yy: float = 0.0
     total: float = 0.0
-    x: list[float] = field(default_factory=lambda: [0.0] * P)
-    y: float = 0.0
+    reviews: float = 0.0
 
     @classmethod
     def of_review(
         cls, ratings: list[float], regressors: list[list[float]], weights: list[float]
     ) -> Evidence:
-        """One review's sums, not centred (the fit centres them over every review)."""
-        e = cls()
-        for w, x, y in zip(weights, regressors, ratings, strict=True):
+        """One review's sums, both sides centred on the review's weighted means."""
+        total = sum(weights)
+        share = [w / total if total > 0 else 0.0 for w in weights]
+        x_mean = [sum(s * x[j] for s, x in zip(share, regressors, strict=True)) for j in range(P)]
+        y_mean = sum(s * y for s, y in zip(share, ratings, strict=True))
+        xs = [[x[j] - x_mean[j] for j in range(P)] for x in regressors]
+        ys = [y - y_mean for y in ratings]
+        e = cls(total=total, reviews=1.0 if total > 0 else 0.0)
+        for w, x, y in zip(weights, xs, ys, strict=True):
             for a in range(P):
                 e.xy[a] += w * x[a] * y
-                e.x[a] += w * x[a]
                 for b in range(P):
                     e.xx[a][b] += w * x[a] * x[b]
             e.yy += w * y * y
-            e.total += w
-            e.y += w * y
         return e
 
     def move_towards(self, seen: Evidence, gain: float) -> None:
@@ -52,45 +54,34 @@ class Evidence:
 
         for a in range(P):
             self.xy[a] = mixed(self.xy[a], seen.xy[a])
-            self.x[a] = mixed(self.x[a], seen.x[a])
             for b in range(P):
                 self.xx[a][b] = mixed(self.xx[a][b], seen.xx[a][b])
         self.yy = mixed(self.yy, seen.yy)
         self.total = mixed(self.total, seen.total)
-        self.y = mixed(self.y, seen.y)
+        self.reviews = mixed(self.reviews, seen.reviews)
 
     def scale(self, factor: float) -> None:
         """Old evidence counts less (a statement of the coupling makes it less relevant)."""
         self.xx = [[factor * v for v in row] for row in self.xx]
         self.xy = [factor * v for v in self.xy]
-        self.x = [factor * v for v in self.x]
         self.yy *= factor
         self.total *= factor
-        self.y *= factor
+        self.reviews *= factor
 
     def fit(self, gain: float) -> tuple[list[float], list[float], list[bool]]:
         """β, each coefficient's sampling variance s²·(X′WX)⁻¹_jj, and whether it is identified.
 
         The sums over the gain count the observations memory holds (about 1/η
-        reviews); they are centred on their weighted means (one intercept).
-        A regressor whose weighted variance is ≤ 10⁻¹⁰ is left out; one whose
-        variance beyond the others', 1/(X′WX)⁻¹_jj, is ≤ 10⁻⁶ of its own is
-        not identified.  s² is the residual sum of squares over Σw − P − 1
-        (at least 1).
+        reviews).  A regressor whose weighted variance is ≤ 10⁻¹⁰ is left out;
+        one whose variance beyond the others', 1/(X′WX)⁻¹_jj, is ≤ 10⁻⁶ of its
+        own is not identified.  s² is the residual sum of squares over
+        Σw − P − reviews (at least 1).
         """
         g = max(gain, 1e-12)
-        total = self.total / g
-        weights = max(total, 1e-300)
-        sum_x = [v / g for v in self.x]
-        mean_x = [v / weights for v in sum_x]
-        mean_y = (self.y / g) / weights
-        xx = [
-            [v / g - mean_x[a] * sum_x[b] for b, v in enumerate(row)]
-            for a, row in enumerate(self.xx)
-        ]
-        xy = [v / g - s * mean_y for v, s in zip(self.xy, sum_x, strict=True)]
-        yy = self.yy / g - (self.y / g) * mean_y
-        variance = [xx[j][j] / weights for j in range(P)]
+        xx = [[v / g for v in row] for row in self.xx]
+        xy = [v / g for v in self.xy]
+        yy, total, reviews = self.yy / g, self.total / g, self.reviews / g
+        variance = [xx[j][j] / max(total, 1e-300) for j in range(P)]
         varies = [v > 1e-10 for v in variance]
         m = [
             [xx[a][b] if varies[a] and varies[b] else float(a == b) for b in range(P)]
@@ -110,7 +101,7 @@ class Evidence:
             for j in range(P)
         ]
         rss = max(yy - _in_order([b * v for b, v in zip(beta, rhs, strict=True)]), 0.0)
-        noise = rss / max(total - P - 1.0, 1.0)
+        noise = rss / max(total - P - reviews, 1.0)
         return beta, [noise * s for s in spread], identified
 
 
