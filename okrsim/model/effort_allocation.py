@@ -185,6 +185,8 @@ def week_options(
     s, p = policy.scenario, policy.payoff
     coupling = wf.coupling_belief * float(s.okr.enabled)
     judged = 1.0 - coupling
+    # what judgment adds to one's score reaches one's rating by this share
+    reach = p.each("judged_reach")
     x = policy.value("behaviour.extrinsic_weight")
     # Juggling many streams of work costs focus on everything one does.
     c_hat = wf.capability_belief * policy.focus
@@ -210,7 +212,7 @@ def week_options(
         (value_motive + wf.prosociality / public.value_scale)
         * c_hat
         * (policy.value("env.help_value") * align)
-        + x * judged * (p.each("help_weight") * p.each("judged_reach")) * c_hat / public.help_scale
+        + x * judged * (p.each("help_weight") * reach) * c_hat / public.help_scale
         + x * coupling * formula_value_of_help(wf, org, policy, outlook)
     )
     s_help = np.full(wf.n, policy.value("env.help_saturation"))
@@ -240,7 +242,7 @@ def week_options(
         * judged
         * p.contribution_weight
         # a central manager compresses the halo with the rest
-        * p.each("judged_reach")
+        * reach
         * policy.value("judgment.influence_return")
         / public.value_scale
     )

@@ -118,6 +118,12 @@ class Payoff:
         return judged_reach(self.centrality, self.team_size)
 
     @property
+    def caught_penalty(self) -> Array:
+        """Judged score lost per unit of inflation an audit catches, as far as it
+        reaches one's own judged rating: ``inflation_penalty·ρ_J``."""
+        return self.inflation_penalty * self.judged_reach
+
+    @property
     def own_share(self) -> float:
         """How much of the formula's score one's own result moves (1/n of a team's mean)."""
         return 1.0 - self.team_weight * (1.0 - 1.0 / self.team_size)
@@ -845,8 +851,7 @@ def report_utility(
     s = np.asarray(shading, dtype=float)
     catch = np.asarray(k.catch_probability, dtype=float)
     red_cost = np.asarray(k.red_penalty, dtype=float)
-    penalty = payoff.inflation_penalty * payoff.judged_reach
-    caught = payoff.judged * penalty * np.maximum(s, 0.0)
+    caught = payoff.judged * payoff.caught_penalty * np.maximum(s, 0.0)
     extrinsic_u = -catch * caught
     if np.any(red_cost):
         extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(k.red_below))
@@ -948,8 +953,7 @@ class _ShadingTerms:
             + x * np.asarray(k.judged_per_attainment, dtype=float)
             - x * np.asarray(k.ratchet_per_attainment, dtype=float)
         )
-        penalty = payoff.inflation_penalty * payoff.judged_reach
-        over = -x * np.asarray(k.catch_probability) * (payoff.judged * penalty)
+        over = -x * np.asarray(k.catch_probability) * (payoff.judged * payoff.caught_penalty)
         red_cost = np.asarray(k.red_penalty, dtype=float)
         sd_c = np.maximum(np.hypot(sigma, curve.blur), 1e-9)
         paid = bool(np.any(share))
