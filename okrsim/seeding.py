@@ -31,6 +31,9 @@ Every random draw in a run comes from one of these streams:
     a satisficer's search, and the noise in each employee's impression of
     its teammates' payoffs — drawn every quarter under every rule, the
     optimiser's included, so the rule never shifts another draw.
+``standing``
+    what the organisation hears of each team's mean rating and work at a
+    review, drawn every quarter for every team.
 
 Two scenarios that differ only in policy, run with the same seed, therefore
 face the same workforce and the same shocks (common random numbers), and the
@@ -56,6 +59,7 @@ STREAMS: Final = (
     "labour",
     "beliefs",
     "rules",
+    "standing",
 )
 #: Largest root seed: seeds are stored in int64 Parquet columns.
 MAX_SEED: Final = 2**63 - 1

@@ -14,6 +14,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_levers import mid_quarter, scenario
 
@@ -27,9 +28,10 @@ from okrsim.model.target_setting import set_targets
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
 from okrsim.policies.choices import payoff_for
-from okrsim.reference.evidence import Evidence
+from okrsim.reference.evidence import Evidence, precision_weighted
 from okrsim.seeding import replication_seeds
 from okrsim.simulation import run
+from okrsim.stats import paired_difference
 
 SCENARIOS = "scenarios"
 
@@ -88,7 +90,7 @@ def test_a_pivot_rounded_below_its_ridge_is_raised_to_it():
     evidence = np.zeros((1, rating_evidence.EVIDENCE_SIZE))
     evidence[0, :9] = [1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0]
     evidence[0, 9:12] = [0.0, 0.0, 0.5]  # Σw·xy: ratings move with work alone
-    evidence[0, 12:] = [1.0, 40.0, 1.0]  # Σw·y², Σw, reviews
+    evidence[0, 12:] = [1.0, 40.0, 40.0, 1.0]  # Σw·y², Σw, observations, reviews
     beta, variance, identified = rating_evidence.fit_evidence(evidence)
     np.testing.assert_array_equal(identified[0], [False, False, True])
     assert beta[0, 2] == pytest.approx(0.5)
@@ -114,7 +116,7 @@ def test_the_reference_models_fit_is_the_models_to_the_bit():
             evidence = rating_evidence.team_evidence(rating[None], regressors[None], weight[None])
             model = rating_evidence.fit_evidence(evidence)
             e = evidence[0].tolist()
-            reference = Evidence([e[0:3], e[3:6], e[6:9]], e[9:12], e[12], e[13], e[14])
+            reference = Evidence([e[0:3], e[3:6], e[6:9]], e[9:12], *e[12:16])
             for ours, theirs in zip(model, reference.fit(1.0), strict=True):
                 np.testing.assert_array_equal(ours[0], np.asarray(theirs))
 
@@ -184,8 +186,18 @@ def learn_at_review(model: OKRModel, review: Review, rng: np.random.Generator) -
     through ``rng``'s noise)."""
     wf = model.workforce
     noise = rng.standard_normal((2, wf.n, model.org.team_size))
+    team_noise = rng.standard_normal((2, model.org.n_teams))
     seen = nothing_seen(wf.n)
-    pb.learn(wf, model.org, model.policy, model.tally, review, seen, peer_noise=noise)
+    pb.learn(
+        wf,
+        model.org,
+        model.policy,
+        model.tally,
+        review,
+        seen,
+        peer_noise=noise,
+        team_noise=team_noise,
+    )
 
 
 def nothing_seen(n: int) -> Seen:
@@ -216,6 +228,7 @@ def settle_once(s: Scenario, anchor: float, ratings_of, *, seed: int = 5) -> Wor
     wf, tally = model.workforce, model.tally
     wf.coupling_anchor[:] = anchor
     wf.rating_evidence[:] = 0.0
+    wf.standing_evidence[:] = 0.0
     rng = np.random.default_rng(seed)
     score = rng.uniform(0.6, 1.2, wf.n)
     review = review_of(model, ratings_of(score, pb.seen_work(tally, model.org), rng), score)
@@ -259,6 +272,109 @@ def test_with_nothing_to_tell_scores_apart_the_belief_is_the_anchor():
     rng = np.random.default_rng(5)
     learn_at_review(model, review, rng)
     np.testing.assert_array_equal(wf.coupling_belief, 0.35)
+
+
+def team_scores(model: OKRModel, rng: np.random.Generator) -> np.ndarray:
+    """A score per team, the same for each of its members (team evaluation)."""
+    return rng.uniform(0.6, 1.2, model.org.n_teams)[model.workforce.team]
+
+
+@pytest.mark.parametrize("coupling", [0.2, 0.7])
+def test_under_team_evaluation_the_coupling_is_read_from_the_teams_standing(coupling):
+    """Everyone in a team has the team's score, so one's own team says nothing of
+    the coupling; the teams' published standing does, and the belief is the fit."""
+    s = scenario(behaviour__peer_noise=0.0, comp__evaluation="team", org__n_teams=12)
+    model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+    wf, tally = model.workforce, model.tally
+    wf.coupling_anchor[:] = 0.5
+    rng = np.random.default_rng(6)
+    score = team_scores(model, rng)
+    ratings = coupling * score + 0.5 * pb.seen_work(tally, model.org)
+    learn_at_review(model, review_of(model, ratings, score), rng)
+    np.testing.assert_allclose(wf.coupling_belief, coupling, atol=1e-6)
+
+
+def test_under_team_evaluation_the_same_people_believe_what_the_standing_shows():
+    """The same people at the same review, the teams' ratings following their
+    scores by more or less (seen through the usual noise): the belief follows."""
+    s = scenario(comp__evaluation="team", org__n_teams=12)
+    believed = []
+    for coupling in (0.0, 0.4, 0.8):
+        model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+        rng = np.random.default_rng(7)
+        score = team_scores(model, rng)
+        ratings = coupling * score + 0.5 * pb.seen_work(model.tally, model.org)
+        ratings = ratings + rng.normal(0.0, 0.3, len(score))
+        learn_at_review(model, review_of(model, ratings, score), rng)
+        believed.append(model.workforce.coupling_belief.copy())
+    assert np.all(believed[0] < believed[1])
+    assert np.all(believed[1] < believed[2])
+
+
+def test_each_coefficient_weighs_the_two_comparisons_by_their_precision():
+    """One's own team and the teams' standing are not pooled into one regression:
+    each coefficient is the precision-weighted mean of the fits that identify it
+    (the score here from the standing alone, bad news from both, work from both
+    with an exact estimate taken alone); the reference gives the same."""
+    own = (
+        np.array([[0.0, -0.2, 0.5]]),
+        np.array([[np.inf, 0.01, 0.0]]),
+        np.array([[False, True, True]]),
+    )
+    teams = (
+        np.array([[0.6, -0.8, 0.1]]),
+        np.array([[0.05, 0.03, 0.02]]),
+        np.array([[True, True, True]]),
+    )
+    beta, sampling, identified = rating_evidence.precision_weighted((own, teams))
+    # bad news: (−0.2/0.01 − 0.8/0.03)/(1/0.01 + 1/0.03) = −0.35, variance 1/(100 + 33.3)
+    np.testing.assert_allclose(beta, [[0.6, -0.35, 0.5]])
+    np.testing.assert_allclose(sampling, [[0.05, 0.0075, 0.0]])
+    assert identified.all()
+    reference = precision_weighted(
+        [tuple(part[0].tolist() for part in fit) for fit in (own, teams)]
+    )
+    for ours, theirs in zip((beta, sampling, identified), reference, strict=True):
+        np.testing.assert_array_equal(ours[0], theirs)
+
+
+def test_four_observations_fit_their_points_and_say_nothing_however_weighted():
+    """Four teams, or a team of four with one's own weight 3: one intercept and
+    three coefficients pass through the points, so the residual says nothing of
+    the noise and the fit is not believed; five leave one to spare."""
+    rng = np.random.default_rng(8)
+    for seen, spare in ((4, False), (5, True)):
+        for own in (1.0, 3.0):
+            weight = np.ones((1, seen))
+            weight[0, 0] = own
+            evidence = rating_evidence.team_evidence(
+                rng.normal(size=(1, seen)), rng.normal(size=(1, seen, 3)), weight
+            )
+            assert rating_evidence.spare_freedom(evidence)[0] == spare
+
+
+def test_under_individual_evaluation_ones_own_team_still_sets_beliefs_apart(monkeypatch):
+    """The same people at the same review, with and without what is heard of the
+    teams: the standing, heard alike by all, moves beliefs towards its reading,
+    and what each sees of its own team keeps them apart."""
+    s = scenario(org__n_teams=12)
+    nothing = np.zeros((s.org.n_teams * s.org.team_size, rating_evidence.EVIDENCE_SIZE))
+    beliefs = {}
+    for heard in (True, False):
+        if not heard:
+            monkeypatch.setattr(pb, "standing_seen", lambda *_, **__: nothing)
+        model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
+        wf, tally = model.workforce, model.tally
+        wf.coupling_anchor[:] = 0.0
+        rng = np.random.default_rng(9)
+        score = rng.uniform(0.6, 1.2, wf.n)
+        ratings = 0.6 * score + 0.5 * pb.seen_work(tally, model.org) + rng.normal(0, 0.2, wf.n)
+        learn_at_review(model, review_of(model, ratings, score), rng)
+        assert wf.standing_evidence.any() == heard
+        beliefs[heard] = wf.coupling_belief.copy()
+    assert beliefs[True].std() > 0.01
+    # more evidence: further from the anchor (0), towards the coupling (0.6)
+    assert beliefs[True].mean() > beliefs[False].mean()
 
 
 def test_noisy_evidence_leaves_the_belief_between_anchor_and_fit():
@@ -490,10 +606,12 @@ def test_beliefs_carry_over_the_switch_and_move_by_credibility():
 
 @pytest.fixture(scope="module")
 def decoupling():
-    """Coupling belief per quarter, 3 paired seeds: the decoupling announced, and made silently."""
+    """Coupling belief per quarter, 10 paired seeds: the decoupling announced, and made
+    silently (a silent decoupling's fall is slow: over a quarter it is within the
+    noise of 10 seeds, over three it is not)."""
     announced = Scenario.from_toml(f"{SCENARIOS}/decouple_in_year_two.toml")
     silent = announced.with_overrides({"comp.stated_coupling": 0.8})
-    seeds = replication_seeds(21, 3)
+    seeds = replication_seeds(21, 10)
     return {
         name: np.array([run(s, seed).quarterly["coupling_belief"].to_numpy() for seed in seeds])
         for name, s in (("announced", announced), ("silent", silent))
@@ -508,10 +626,9 @@ def test_after_decoupling_the_belief_falls_by_what_is_believed_and_seen(decoupli
     assert np.all(announced[:, q[5]] > 0.05)
     # unannounced: only what is seen moves it, over several quarters
     mean = silent.mean(axis=0)
-    assert mean[q[6]] < mean[q[5]]
-    assert mean[q[8]] < mean[q[6]]
+    assert mean[q[8]] < mean[q[5]]
     assert mean[q[12]] < mean[q[8]]
-    assert np.all(silent[:, q[12]] < silent[:, q[4]])
+    assert paired_difference(pd.Series(silent[:, q[4]]), pd.Series(silent[:, q[12]])).ci_high < 0
     # the same people believe less in scores once told, every quarter after
     assert np.all(announced[:, q[5] :] < silent[:, q[5] :])
 

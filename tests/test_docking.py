@@ -195,7 +195,13 @@ def test_with_the_same_seed_the_reference_reproduces_the_model_draw_for_draw(nam
 
 #: Further levers, each run once draw for draw: every mechanism the reference has.
 LEVERS: dict[str, dict[str, Any]] = {
-    "team_evaluation": {"comp": {"evaluation": "team", "coupling": 0.6}},
+    # six teams: enough for the teams' standing to be read (ODD §7.13), alone
+    # under team evaluation, weighed with one's own team's fit otherwise
+    "team_evaluation": {
+        "comp": {"evaluation": "team", "coupling": 0.6},
+        "org": {"n_teams": 6, "team_size": 4},
+    },
+    "teams_standing_beside_ones_own": {"org": {"n_teams": 6, "team_size": 5}},
     "stack_ranking": {
         "comp": {"evaluation": "relative", "bonus_curve": "step", "coupling": 1.0},
         "judgment": {"use_okr_context": True},

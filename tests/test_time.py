@@ -52,7 +52,10 @@ def gap(comparison: Comparison, metric: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def lagged() -> Comparison:
-    return decoupling({}, reps=10)
+    # a belief read partly from the teams' standing, heard alike across an
+    # organisation, varies more from run to run: 60 paired replications hold
+    # these claims at every seed tried (13 to 15), 10 did not
+    return decoupling({}, reps=60)
 
 
 def switched(comparison: Comparison, metric: str) -> pd.DataFrame:

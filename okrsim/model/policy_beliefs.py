@@ -5,8 +5,10 @@ believes a coupling c̃ (how much the OKR score moves its rating) and a mark
 b^N per piece of bad news.  What it believed before any evidence is its
 *anchor*; at every settled review it fits ratings to what it saw — its own
 and its teammates' formula scores, bad news and ratings, with an impression
-of each one's work beside them (:mod:`okrsim.model.rating_evidence`) — and believes the fit
-as far as it is reliable, the anchor for the rest.  The organisation
+of each one's work beside them (:mod:`okrsim.model.rating_evidence`), and
+the same of the organisation's teams, each team's means as one observation
+(:func:`standing_seen`) — and believes the two fits, weighed by their
+precision, as far as they are reliable, the anchor for the rest.  The organisation
 *states* its policy — the coupling, how targets are set, a commitment not to
 ratchet, its audit rate — at the first quarter, whenever a stated value
 changes, and to each newcomer on arrival (:func:`announce`); each employee
@@ -29,7 +31,14 @@ from okrsim.model.in_force import InForce
 from okrsim.model.learning import Seen
 from okrsim.model.organisation import Organisation
 from okrsim.model.quarter_review import Review
-from okrsim.model.rating_evidence import fit_evidence, reliability, remember, team_evidence
+from okrsim.model.rating_evidence import (
+    fit_evidence,
+    precision_weighted,
+    reliability,
+    remember,
+    spare_freedom,
+    team_evidence,
+)
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
@@ -151,6 +160,7 @@ def announce(
         if field.name == EVIDENCE_OF:
             kept = np.where(listeners, 1.0 - wf.credibility, 1.0)
             wf.rating_evidence *= kept[:, None]
+            wf.standing_evidence *= kept[:, None]
     return statement
 
 
@@ -170,6 +180,52 @@ def seen_work(tally: Tally, org: Organisation) -> Array:
     )
 
 
+def standing_seen(
+    org: Organisation,
+    review: Review,
+    news: Array,
+    work: Array,
+    present: Array,
+    *,
+    noise: Array,
+    peer_sd: float | Array,
+) -> Array:
+    """One review's evidence of the teams' standing, per employee: each team of
+    its organisation as one observation (:func:`team_evidence`'s layout).
+
+    Each team's mean score (the score its ratings settled on) is public, as
+    OKR tools show it, and the bad news its members brought is on record;
+    its mean rating and the mean impression of its work are heard as the
+    mean of its members', each heard as a teammate's: through noise of sd
+    ``peer_sd``/√k over its k members present (assumptions).  What is heard
+    of a team is heard alike across the organisation (``noise``, 2 × teams
+    standard normals: rating, then work).  ``news`` and ``work`` are per
+    employee, averaged over the quarters the review settles; a team none of
+    whom was present weighs 0.
+    """
+    m, teams = org.team_size, org.n_teams // org.runs
+    here = present.astype(float)
+    count = org.team_total(here)
+
+    def mean(x: Array) -> Array:
+        return org.team_total(x * here) / np.maximum(count, 1.0)
+
+    # each team's members share a run, and so its peer noise
+    blur = np.broadcast_to(peer_sd, (org.n, 1))[::m, 0] / np.sqrt(np.maximum(count, 1.0))
+    rating = mean(review.ratings) + blur * noise[0]
+    regressors = np.stack(
+        [mean(review.settled_score), mean(news), mean(work) + blur * noise[1]], axis=-1
+    )
+    weight = (count > 0).astype(float)
+    # one observer per organisation (organisations stacked end to end), its evidence everyone's
+    by_run = team_evidence(
+        rating.reshape(org.runs, teams),
+        regressors.reshape(org.runs, teams, -1),
+        weight.reshape(org.runs, teams),
+    )
+    return by_run[org.team // teams]
+
+
 def learn(
     wf: Workforce,
     org: Organisation,
@@ -179,6 +235,7 @@ def learn(
     seen: Seen,
     *,
     peer_noise: Array,
+    team_noise: Array,
 ) -> None:
     """At a settled review each employee fits how ratings moved, then rates the statements.
 
@@ -196,11 +253,18 @@ def learn(
     Controlling for the impression of work separates the rating for the
     score from the rating for the work it reflects only as far as the
     impression is sharp: what noise leaves is confounding, as it would be
-    for a person.  ``peer_noise`` are the quarter's standard normals
-    (2 × n × team size, ``beliefs`` stream), drawn every quarter.
+    for a person.  It also reads the teams' standing (:func:`standing_seen`),
+    a fit kept alike and believed only with a residual degree of freedom to
+    spare, and weighs the two estimates of each coefficient by their
+    precision (:func:`~okrsim.model.rating_evidence.precision_weighted`):
+    under team evaluation the score varies between teams, hardly within one.
+    ``peer_noise`` (2 × n × team size, ``beliefs`` stream) and ``team_noise``
+    (2 × teams, ``standing`` stream) are the quarter's standard normals,
+    drawn every quarter.
     """
     m = org.team_size
-    noise = policy.value("behaviour.peer_noise", per_key_result=True) * peer_noise
+    peer_sd = policy.value("behaviour.peer_noise", per_key_result=True)
+    noise = peer_sd * peer_noise
     wf.unsettled_news += bad_news(tally)
     wf.unsettled_work += seen_work(tally, org)
     wf.unsettled_quarters += 1.0
@@ -210,13 +274,9 @@ def learn(
         self_seen = members == np.arange(wf.n)[:, None]
         noise = np.where(self_seen, 0.0, noise)
         quarters = np.maximum(wf.unsettled_quarters, 1.0)
+        news, work = wf.unsettled_news / quarters, wf.unsettled_work / quarters
         regressors = np.stack(
-            [
-                review.settled_score[members],
-                (wf.unsettled_news / quarters)[members],
-                (wf.unsettled_work / quarters)[members] + noise[1],
-            ],
-            axis=-1,
+            [review.settled_score[members], news[members], work[members] + noise[1]], axis=-1
         )
         for unsettled in (wf.unsettled_news, wf.unsettled_work, wf.unsettled_quarters):
             unsettled[:] = 0.0
@@ -224,15 +284,23 @@ def learn(
         own = policy.value("behaviour.own_experience_weight", per_key_result=True)
         weight = np.where(self_seen, own, 1.0) * present[members]
         seen_now = team_evidence(review.ratings[members] + noise[0], regressors, weight)
+        standing_now = standing_seen(
+            org, review, news, work, present, noise=team_noise, peer_sd=peer_sd
+        )
         # constant-gain recursive least squares (Evans & Honkapohja 2001): the
         # sums move η towards this review's and old evidence fades at that
         # rate; over η they count the observations memory holds (about 1/η
         # reviews' worth), which is what the fit's reliability weighs
         rate = policy.value("behaviour.learning_rate", per_key_result=True)
         eta = np.broadcast_to(rate, (wf.n, 1))
-        evidence = wf.rating_evidence
-        evidence[present] = remember(evidence[present], seen_now[present], eta[present])
-        beta, sampling, identified = fit_evidence(evidence / np.maximum(eta, 1e-12))
+        for evidence, now in ((wf.rating_evidence, seen_now), (wf.standing_evidence, standing_now)):
+            evidence[present] = remember(evidence[present], now[present], eta[present])
+        held = np.maximum(eta, 1e-12)
+        fits = []
+        for evidence in (wf.rating_evidence / held, wf.standing_evidence / held):
+            fitted, variance, told = fit_evidence(evidence)
+            fits.append((fitted, variance, told & spare_freedom(evidence)[:, None]))
+        beta, sampling, identified = precision_weighted(tuple(fits))
         learns = identified & present[:, None]
         worth_of = {}
         for belief, anchor, j, sign, (low, high) in (

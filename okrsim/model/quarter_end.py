@@ -43,6 +43,7 @@ class QuarterDraws(NamedTuple):
     quit_u: Array  # (n,) uniforms against each one's chance of leaving (labour)
     newcomers: Workforce  # a candidate per seat from the labour market (labour)
     peer_noise: Array  # (2, n, team size) standard normals: ratings and work seen (beliefs)
+    team_noise: Array  # (2, teams) standard normals: teams' rating, work heard (standing)
     imitate_u: Array  # (n,) uniforms: who looks at a teammate (decisions)
     imitate_offset: Array  # (n,) which teammate, 1 to team size − 1 places on (decisions)
 
@@ -58,6 +59,7 @@ class QuarterDraws(NamedTuple):
             quit_u=labour.random(n),
             newcomers=Workforce.from_market(labour, scenario),
             peer_noise=streams["beliefs"].standard_normal((2, n, team_size)),
+            team_noise=streams["standing"].standard_normal((2, scenario.org.n_teams)),
             imitate_u=decisions.random(n),
             imitate_offset=decisions.integers(1, team_size, n),
         )
@@ -111,7 +113,16 @@ def renew(
     decision_rules.update(
         wf, org, policy, tally, state.public, review.ratings, state.rule_draws, review.settled
     )
-    policy_beliefs.learn(wf, org, policy, tally, review, seen, peer_noise=draws.peer_noise)
+    policy_beliefs.learn(
+        wf,
+        org,
+        policy,
+        tally,
+        review,
+        seen,
+        peer_noise=draws.peer_noise,
+        team_noise=draws.team_noise,
+    )
     # Ratchet: the organisation keeps last quarter's reported output for the rule.
     last_reported = state.last_reported = wf.reported.copy()
     learning.imitate(

@@ -19,20 +19,23 @@ from okrsim.policies.curves import Array
 
 #: What ratings are read against: score, bad news, work.
 RATING_REGRESSORS = 3
-#: Evidence kept per employee (averages of Σw·xxᵀ, Σw·xy, Σw·y², Σw, reviews).
-EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 3
+#: Evidence kept per employee (averages of Σw·xxᵀ, Σw·xy, Σw·y², Σw, observations, reviews).
+EVIDENCE_SIZE = RATING_REGRESSORS**2 + RATING_REGRESSORS + 4
 
 P = RATING_REGRESSORS
-#: Layout of ``Workforce.rating_evidence``: Σw·xxᵀ, Σw·xy, Σw·y², Σw, reviews.
-_XX, _XY, _YY, _W, _Q = slice(0, P * P), slice(P * P, P * P + P), P * P + P, P * P + P + 1, -1
+#: Layout of ``Workforce.rating_evidence`` and ``standing_evidence``:
+#: Σw·xxᵀ, Σw·xy, Σw·y², Σw, observations (members or teams seen, unweighted), reviews.
+_XX, _XY, _YY = slice(0, P * P), slice(P * P, P * P + P), P * P + P
+_W, _N, _Q = P * P + P + 1, P * P + P + 2, -1
 
 
 def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
     """One review's evidence per observer, shape (n, :data:`EVIDENCE_SIZE`).
 
     ``rating`` (n, m): the ratings observer i saw of the m members of its
-    team; ``regressors`` (n, m, P): what it saw beside them; ``weight``
-    (n, m), in observations (one's own counting more).  Both sides are
+    team (or, for the teams' standing, one row per organisation and one
+    column per team); ``regressors`` (n, m, P): what it saw beside them;
+    ``weight`` (n, m), in observations (one's own counting more).  Both sides are
     centred on the review's weighted means (an intercept per review absorbs
     the team's level that quarter: leniency, the rating scale).
     """
@@ -48,6 +51,7 @@ def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
             (wx * y[:, :, None]).sum(axis=1),
             (weight * y * y).sum(axis=1),
             total,
+            (weight > 0).sum(axis=1).astype(float),
             (total > 0).astype(float),
         ]
     )
@@ -90,6 +94,53 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     rss = np.maximum(yty - _in_order(beta * xty), 0.0)
     noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
     return beta, np.where(invertible[:, None], noise[:, None] * spread, np.inf), identified
+
+
+def spare_freedom(evidence: Array) -> Array:
+    """Whether evidence has a residual degree of freedom to spare: observations
+    (members or teams seen, however weighted) − P − reviews ≥ 1 over what
+    memory holds.  A review with no more observations than coefficients and
+    an intercept passes through its points, and its residual says nothing
+    of the noise; over several reviews the count is of discounted
+    observations (four pass from their second review on at η ≤ 2/3)."""
+    return evidence[:, _N] - P - evidence[:, _Q] >= 1.0
+
+
+def precision_weighted(
+    fits: tuple[tuple[Array, Array, Array], ...],
+) -> tuple[Array, Array, Array]:
+    """Each coefficient as the precision-weighted mean of the fits that identify it.
+
+    ``fits`` are :func:`fit_evidence`'s answers from independent comparisons
+    (one's own team, the teams' standing), each its own regression with its
+    own controls.  Coefficient by coefficient, the estimates are averaged
+    with weights 1/v (v the sampling variance), and the average's sampling
+    variance is 1/Σ(1/v): two independent estimates of one quantity combined
+    as a Bayesian would.  The fits are not pooled into one regression, which
+    would read one rule into both where judgment's pull towards a team's mean
+    makes the coefficients on work differ within and between teams.  A
+    coefficient only one fit identifies is that fit's; an estimate with no
+    sampling variance is taken alone; one no fit identifies keeps the first
+    fit's numbers, marked not identified.
+    """
+    betas = np.stack([np.asarray(f[0], dtype=float) for f in fits])
+    variances = np.stack([np.asarray(f[1], dtype=float) for f in fits])
+    known = np.stack([np.asarray(f[2], dtype=bool) for f in fits])
+    counted = known.sum(axis=0)
+    exact = known & (variances <= 0.0)
+    # the first exact estimate, else the first identified one, else the first fit's
+    first = np.argmax(np.where(exact.any(axis=0), exact, known), axis=0)
+    beta = np.take_along_axis(betas, first[None], axis=0)[0]
+    sampling = np.take_along_axis(variances, first[None], axis=0)[0]
+    blend = (counted > 1) & ~exact.any(axis=0)
+    precision = np.where(known & blend, 1.0 / np.where(known & blend, variances, 1.0), 0.0)
+    total = np.maximum(_in_order(np.moveaxis(precision, 0, -1)), 1e-300)
+    mean = _in_order(np.moveaxis(precision * betas, 0, -1)) / total
+    return (
+        np.where(blend, mean, beta),
+        np.where(blend, 1.0 / total, sampling),
+        counted > 0,
+    )
 
 
 def _in_order(terms: Array) -> Array:

@@ -258,6 +258,7 @@ def quarter_draws(
         quit_u=np.concatenate([d.quit_u for d in draws]),
         newcomers=fields([d.newcomers for d in draws], rows, team=team, views=False),
         peer_noise=np.concatenate([d.peer_noise for d in draws], axis=1),
+        team_noise=np.concatenate([d.team_noise for d in draws], axis=1),
         imitate_u=np.concatenate([d.imitate_u for d in draws]),
         imitate_offset=np.concatenate([d.imitate_offset for d in draws]),
     )

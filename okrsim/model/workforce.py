@@ -87,6 +87,7 @@ class Workforce:
     coupling_belief: Array  # believed share of the rating the OKR score decides
     credibility: Array  # how far the organisation's statements are believed
     rating_evidence: Array  # ratings seen beside scores, bad news and work (LS sums)
+    standing_evidence: Array  # likewise for the teams' standing (LS sums)
     coupling_anchor: Array  # c̃ before evidence: prior moved by statements (ODD §7.13)
     bad_news_anchor: Array  # likewise for the bad-news mark
     unsettled_news: Array  # bad news brought over the quarters awaiting settlement
@@ -244,6 +245,7 @@ class Workforce:
             coupling_belief=np.full(n, behaviour.coupling_prior),
             credibility=np.full(n, behaviour.credibility_prior),
             rating_evidence=np.zeros((n, EVIDENCE_SIZE)),
+            standing_evidence=np.zeros((n, EVIDENCE_SIZE)),
             coupling_anchor=np.full(n, behaviour.coupling_prior),
             bad_news_anchor=np.full(n, behaviour.bad_news_prior),
             unsettled_news=np.zeros(n),

@@ -129,7 +129,7 @@ class Employee(mesa.Agent):
         self.agree_belief = a.agree_prior
         self.coupling_belief, self.credibility = b.coupling_prior, b.credibility_prior
         self.coupling_anchor, self.bad_news_anchor = b.coupling_prior, b.bad_news_prior
-        self.evidence = Evidence()
+        self.evidence, self.standing = Evidence(), Evidence()
         self.unsettled_news = self.unsettled_work = self.unsettled_quarters = 0.0
         self.kr_plan, self.help_belief, self.usual_hours = a.kr_plan_prior, a.help_prior, 1.0
         resolve = env.blocker_rate + env.raised_resolve_rate + j.coach_help
@@ -741,6 +741,7 @@ class Employee(mesa.Agent):
                     setattr(self, belief, now + self.credibility * (stated - now))
             if name == "coupling_belief":
                 self.evidence.scale(1.0 - self.credibility)
+                self.standing.scale(1.0 - self.credibility)
 
     def develop(self) -> None:
         """Capability grows with exploration and erodes under stress (ODD §7.11)."""

@@ -1,7 +1,8 @@
 """Reading ratings: one observer's least-squares evidence and its fit (ODD §7.13).
 
 An observer sees, for each member of its team, a rating beside three things
-(score, bad news, an impression of the work).  It keeps weighted
+(score, bad news, an impression of the work), and the same of each team of
+its organisation.  It keeps weighted
 least-squares sums, averaged over reviews with a constant gain, and fits
 ``rating = a_review + β·x`` from them; a coefficient is believed as far as
 the fit is reliable.
@@ -18,12 +19,14 @@ P = 3
 
 @dataclass
 class Evidence:
-    """Σw·xxᵀ, Σw·xy, Σw·y², Σw and the reviews seen, each a constant-gain average."""
+    """Σw·xxᵀ, Σw·xy, Σw·y², Σw, the observations (unweighted) and the reviews seen,
+    each a constant-gain average."""
 
     xx: list[list[float]] = field(default_factory=lambda: [[0.0] * P for _ in range(P)])
     xy: list[float] = field(default_factory=lambda: [0.0] * P)
     yy: float = 0.0
     total: float = 0.0
+    observations: float = 0.0
     reviews: float = 0.0
 
     @classmethod
@@ -37,7 +40,11 @@ class Evidence:
         y_mean = sum(s * y for s, y in zip(share, ratings, strict=True))
         xs = [[x[j] - x_mean[j] for j in range(P)] for x in regressors]
         ys = [y - y_mean for y in ratings]
-        e = cls(total=total, reviews=1.0 if total > 0 else 0.0)
+        e = cls(
+            total=total,
+            observations=float(sum(1 for w in weights if w > 0)),
+            reviews=1.0 if total > 0 else 0.0,
+        )
         for w, x, y in zip(weights, xs, ys, strict=True):
             for a in range(P):
                 e.xy[a] += w * x[a] * y
@@ -58,6 +65,7 @@ class Evidence:
                 self.xx[a][b] = mixed(self.xx[a][b], seen.xx[a][b])
         self.yy = mixed(self.yy, seen.yy)
         self.total = mixed(self.total, seen.total)
+        self.observations = mixed(self.observations, seen.observations)
         self.reviews = mixed(self.reviews, seen.reviews)
 
     def scale(self, factor: float) -> None:
@@ -66,6 +74,7 @@ class Evidence:
         self.xy = [factor * v for v in self.xy]
         self.yy *= factor
         self.total *= factor
+        self.observations *= factor
         self.reviews *= factor
 
     def fit(self, gain: float) -> tuple[list[float], list[float], list[bool]]:
@@ -103,6 +112,38 @@ class Evidence:
         rss = max(yy - _in_order([b * v for b, v in zip(beta, rhs, strict=True)]), 0.0)
         noise = rss / max(total - P - reviews, 1.0)
         return beta, [noise * s for s in spread], identified
+
+
+def spare_freedom(evidence: Evidence, gain: float) -> bool:
+    """Whether evidence has a residual degree of freedom to spare: observations
+    (unweighted) − P − reviews ≥ 1 over what memory holds."""
+    g = max(gain, 1e-12)
+    return evidence.observations / g - P - evidence.reviews / g >= 1.0
+
+
+def precision_weighted(
+    fits: list[tuple[list[float], list[float], list[bool]]],
+) -> tuple[list[float], list[float], list[bool]]:
+    """Each coefficient as the mean of the fits that identify it, weighted by
+    1/v, its sampling variance 1/Σ(1/v) (ODD §7.13); one identifying fit, or an
+    exact one (v = 0): that fit's; none: the first fit's, unidentified."""
+    beta, sampling, identified = [], [], []
+    for j in range(P):
+        known = [f for f in fits if f[2][j]]
+        exact = [f for f in known if f[1][j] <= 0.0]
+        if exact or len(known) < 2:
+            chosen = (exact or known or [fits[0]])[0]
+            beta.append(chosen[0][j])
+            sampling.append(chosen[1][j])
+        else:
+            precision = [1.0 / f[1][j] for f in known]
+            total = max(_in_order(precision), 1e-300)
+            beta.append(
+                _in_order([p * f[0][j] for p, f in zip(precision, known, strict=True)]) / total
+            )
+            sampling.append(1.0 / total)
+        identified.append(bool(known))
+    return beta, sampling, identified
 
 
 def reliability(sampling_variance: float, belief_variance: float) -> float:

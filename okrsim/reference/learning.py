@@ -15,7 +15,7 @@ import numpy as np
 from okrsim.params import WEEKS_PER_QUARTER as W
 from okrsim.reference import payoffs as pay
 from okrsim.reference.agents import Employee
-from okrsim.reference.evidence import Evidence, reliability
+from okrsim.reference.evidence import Evidence, precision_weighted, reliability, spare_freedom
 
 if TYPE_CHECKING:
     from okrsim.reference.model import ReferenceModel
@@ -76,6 +76,7 @@ def learn_policy(
     b, es = model.in_force.behaviour, model.employees
     size = model.in_force.org.team_size
     noise = b.peer_noise * model.streams["beliefs"].standard_normal((2, len(es), size))
+    team_noise = model.streams["standing"].standard_normal((2, len(model.managers)))
     per_week = [e.tally.seen_contribution / max(e.tally.weeks_present, 1.0) for e in es]
     mean_work, work_spread = sum(per_week) / len(es), pay.spread(per_week, 1e-9)
     for e, work in zip(es, per_week, strict=True):
@@ -93,8 +94,11 @@ def learn_policy(
         }
         for e in es:
             e.unsettled_news = e.unsettled_work = e.unsettled_quarters = 0.0
+        heard = Evidence.of_review(
+            *standing_heard(model, ratings, settled_score, observed, team_noise)
+        )
         for i in es:
-            fitted[i.seat] = read_ratings(model, i, ratings, settled_score, observed, noise)
+            fitted[i.seat] = read_ratings(model, i, ratings, settled_score, observed, noise, heard)
     eta, far = b.learning_rate, model.in_force.assumptions.statement_far
     for e in es:
         checked = {name: (v, float(ok)) for name, (v, ok) in seen[e.seat].items()}
@@ -111,6 +115,42 @@ def learn_policy(
         e.credibility += eta * checks * (least - e.credibility)
 
 
+def standing_heard(
+    model: ReferenceModel,
+    ratings: list[float],
+    settled_score: list[float],
+    observed: dict[int, tuple[float, float]],
+    noise: np.ndarray,
+) -> tuple[list[float], list[list[float]], list[float]]:
+    """Each team's standing as the organisation hears it (ODD §7.13): its mean
+    rating, and beside it its mean score, bad news and work over its members
+    present, the rating and work through noise of sd peer_noise/√k; weight 0
+    for a team none of whom was present."""
+    b = model.in_force.behaviour
+    ys, xs, ws = [], [], []
+    for t, m in enumerate(model.managers):
+        here = [j for j in m.members if j.tally.weeks_present > 0]
+        count = max(float(len(here)), 1.0)
+
+        def mean(values: list[float], count: float = count) -> float:
+            total = 0.0
+            for value in values:
+                total += value
+            return total / count
+
+        blur = b.peer_noise / math.sqrt(count)
+        ys.append(mean([ratings[j.seat] for j in here]) + blur * float(noise[0, t]))
+        xs.append(
+            [
+                mean([settled_score[j.seat] for j in here]),
+                mean([observed[j.seat][0] for j in here]),
+                mean([observed[j.seat][1] for j in here]) + blur * float(noise[1, t]),
+            ]
+        )
+        ws.append(1.0 if here else 0.0)
+    return ys, xs, ws
+
+
 def read_ratings(
     model: ReferenceModel,
     i: Employee,
@@ -118,8 +158,11 @@ def read_ratings(
     settled_score: list[float],
     observed: dict[int, tuple[float, float]],
     noise: np.ndarray,
+    heard: Evidence,
 ) -> tuple[float, float]:
-    """Observer i's fit of its team's ratings; beliefs move from their anchors by reliability.
+    """Observer i's fit of its team's ratings and of the teams' standing
+    (``heard``, this review's), each coefficient the two fits' estimates
+    weighed by their precision; beliefs move from their anchors by reliability.
 
     Returns the fitted coupling and what it is worth (its reliability).
     """
@@ -137,7 +180,13 @@ def read_ratings(
     if i.tally.weeks_present <= 0:
         return 0.0, 0.0
     i.evidence.move_towards(Evidence.of_review(ys, xs, ws), b.learning_rate)
-    beta, sampling, identified = i.evidence.fit(b.learning_rate)
+    i.standing.move_towards(heard, b.learning_rate)
+    fits = []
+    for evidence in (i.evidence, i.standing):
+        fitted, variance, told = evidence.fit(b.learning_rate)
+        spare = spare_freedom(evidence, b.learning_rate)
+        fits.append((fitted, variance, [known and spare for known in told]))
+    beta, sampling, identified = precision_weighted(fits)
     worths = []
     for name, anchor_name, j_, sign, (low, high) in (
         ("coupling_belief", "coupling_anchor", 0, 1.0, (0.0, 1.0)),
