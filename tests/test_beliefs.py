@@ -24,6 +24,7 @@ from okrsim.model.effort_allocation import allocate_effort, value_per_output
 from okrsim.model.learning import Seen, seen_with_own
 from okrsim.model.outlook import attainment_outlook
 from okrsim.model.quarter_review import Judgment, Review
+from okrsim.model.rating_evidence import bad_news, seen_work
 from okrsim.model.target_setting import set_targets
 from okrsim.model.workforce import Workforce
 from okrsim.params import WEEKS_PER_QUARTER, Scenario
@@ -213,7 +214,7 @@ def test_with_no_bad_news_in_sight_the_fear_stays_while_the_coupling_is_learned(
     tally.red_reports[:] = 0
     rng = np.random.default_rng(5)
     score = rng.uniform(0.6, 1.2, wf.n)
-    ratings = 0.9 * score + 0.5 * pb.seen_work(tally, model.org)  # a coupling of 0.9, seen clearly
+    ratings = 0.9 * score + 0.5 * seen_work(tally, model.org)  # a coupling of 0.9, seen clearly
     before_news = wf.bad_news_belief.copy()
     review = review_of(model, ratings, score)
     learn_at_review(model, review, rng)
@@ -231,7 +232,7 @@ def settle_once(s: Scenario, anchor: float, ratings_of, *, seed: int = 5) -> Wor
     wf.standing_evidence[:] = 0.0
     rng = np.random.default_rng(seed)
     score = rng.uniform(0.6, 1.2, wf.n)
-    review = review_of(model, ratings_of(score, pb.seen_work(tally, model.org), rng), score)
+    review = review_of(model, ratings_of(score, seen_work(tally, model.org), rng), score)
     learn_at_review(model, review, rng)
     return wf
 
@@ -247,7 +248,7 @@ def test_an_impression_of_work_keeps_its_order_when_the_work_is_worth_less_than_
     present = np.maximum(tally.weeks_present, 1.0)
     tally.seen_contribution -= loss * present  # every week worth ``loss`` less, for everyone
     per_week = tally.seen_contribution / present
-    seen = pb.seen_work(tally, model.org)
+    seen = seen_work(tally, model.org)
     order = np.argsort(per_week, kind="stable")
     assert np.all(np.diff(seen[order]) >= 0)
     assert seen.mean() == pytest.approx(1.0)
@@ -268,7 +269,7 @@ def test_with_nothing_to_tell_scores_apart_the_belief_is_the_anchor():
     wf.coupling_anchor[:] = 0.35
     wf.coupling_belief[:] = 0.8  # whatever it believed before
     score = np.full(wf.n, 0.9)
-    review = review_of(model, 0.5 * pb.seen_work(tally, model.org), score)
+    review = review_of(model, 0.5 * seen_work(tally, model.org), score)
     rng = np.random.default_rng(5)
     learn_at_review(model, review, rng)
     np.testing.assert_array_equal(wf.coupling_belief, 0.35)
@@ -289,7 +290,7 @@ def test_under_team_evaluation_the_coupling_is_read_from_the_teams_standing(coup
     wf.coupling_anchor[:] = 0.5
     rng = np.random.default_rng(6)
     score = team_scores(model, rng)
-    ratings = coupling * score + 0.5 * pb.seen_work(tally, model.org)
+    ratings = coupling * score + 0.5 * seen_work(tally, model.org)
     learn_at_review(model, review_of(model, ratings, score), rng)
     np.testing.assert_allclose(wf.coupling_belief, coupling, atol=1e-6)
 
@@ -303,7 +304,7 @@ def test_under_team_evaluation_the_same_people_believe_what_the_standing_shows()
         model = mid_quarter(s, weeks=WEEKS_PER_QUARTER - 1)
         rng = np.random.default_rng(7)
         score = team_scores(model, rng)
-        ratings = coupling * score + 0.5 * pb.seen_work(model.tally, model.org)
+        ratings = coupling * score + 0.5 * seen_work(model.tally, model.org)
         ratings = ratings + rng.normal(0.0, 0.3, len(score))
         learn_at_review(model, review_of(model, ratings, score), rng)
         believed.append(model.workforce.coupling_belief.copy())
@@ -368,7 +369,7 @@ def test_under_individual_evaluation_ones_own_team_still_sets_beliefs_apart(monk
         wf.coupling_anchor[:] = 0.0
         rng = np.random.default_rng(9)
         score = rng.uniform(0.6, 1.2, wf.n)
-        ratings = 0.6 * score + 0.5 * pb.seen_work(tally, model.org) + rng.normal(0, 0.2, wf.n)
+        ratings = 0.6 * score + 0.5 * seen_work(tally, model.org) + rng.normal(0, 0.2, wf.n)
         learn_at_review(model, review_of(model, ratings, score), rng)
         assert wf.standing_evidence.any() == heard
         beliefs[heard] = wf.coupling_belief.copy()
@@ -649,7 +650,7 @@ def test_the_fitted_mark_for_bad_news_has_the_sign_of_the_true_one(quarters_sett
         tally.raises[:] = rng.poisson(0.8, wf.n)
         tally.red_reports[:] = 0.0
         tally.seen_contribution[:] = rng.uniform(5.0, 15.0, wf.n)
-        judged.append(0.5 * pb.seen_work(tally, model.org) - 0.2 * pb.bad_news(tally))
+        judged.append(0.5 * seen_work(tally, model.org) - 0.2 * bad_news(tally))
         settled = quarter % quarters_settled == 0
         ratings = 0.3 * score + np.mean(judged, axis=0)
         review = review_of(model, ratings, score, settled=settled)

@@ -5,10 +5,10 @@ believes a coupling c̃ (how much the OKR score moves its rating) and a mark
 b^N per piece of bad news.  What it believed before any evidence is its
 *anchor*; at every settled review it fits ratings to what it saw — its own
 and its teammates' formula scores, bad news and ratings, with an impression
-of each one's work beside them (:mod:`okrsim.model.rating_evidence`), and
-the same of the organisation's teams, each team's means as one observation
-(:func:`standing_seen`) — and believes the two fits, weighed by their
-precision, as far as they are reliable, the anchor for the rest.  The organisation
+of each one's work beside them, and the same of the organisation's teams,
+each team's means as one observation (:mod:`okrsim.model.rating_evidence`) —
+and believes the two fits, weighed by their precision, as far as they are
+reliable, the anchor for the rest.  The organisation
 *states* its policy — the coupling, how targets are set, a commitment not to
 ratchet, its audit rate — at the first quarter, whenever a stated value
 changes, and to each newcomer on arrival (:func:`announce`); each employee
@@ -32,19 +32,19 @@ from okrsim.model.learning import Seen
 from okrsim.model.organisation import Organisation
 from okrsim.model.quarter_review import Review
 from okrsim.model.rating_evidence import (
-    fit_evidence,
-    precision_weighted,
+    bad_news,
+    believed_fit,
     reliability,
     remember,
-    spare_freedom,
+    seen_work,
+    standing_seen,
     team_evidence,
 )
 from okrsim.model.tally import Tally
 from okrsim.model.workforce import Workforce
-from okrsim.params import WEEKS_PER_QUARTER, Scenario
+from okrsim.params import Scenario
 from okrsim.policies import choices
 from okrsim.policies.curves import Array
-from okrsim.policies.rating import relative_to_mean
 
 #: The range each belief is clipped to: a share for the coupling, a rating
 #: mark per piece of bad news that may be a credit (negative).
@@ -164,68 +164,6 @@ def announce(
     return statement
 
 
-def bad_news(tally: Tally) -> Array:
-    """Pieces of bad news each brought this quarter: raised blockers, plus red
-    reports counted so that a key result red all quarter is one piece."""
-    return tally.raises + tally.red_reports / WEEKS_PER_QUARTER
-
-
-def seen_work(tally: Tally, org: Organisation) -> Array:
-    """The impression of each one's work a colleague can form: what it was seen
-    to contribute per week in its seat (at the strategy's stated alignment,
-    recent weeks weighing more, as a manager sees it), over the organisation's mean."""
-    per_week = tally.seen_contribution / np.maximum(tally.weeks_present, 1.0)
-    return relative_to_mean(
-        per_week, org.overall(np.mean, per_week), np.maximum(org.overall(np.std, per_week), 1e-9)
-    )
-
-
-def standing_seen(
-    org: Organisation,
-    review: Review,
-    news: Array,
-    work: Array,
-    present: Array,
-    *,
-    noise: Array,
-    peer_sd: float | Array,
-) -> Array:
-    """One review's evidence of the teams' standing, per employee: each team of
-    its organisation as one observation (:func:`team_evidence`'s layout).
-
-    Each team's mean score (the score its ratings settled on) is public, as
-    OKR tools show it, and the bad news its members brought is on record;
-    its mean rating and the mean impression of its work are heard as the
-    mean of its members', each heard as a teammate's: through noise of sd
-    ``peer_sd``/√k over its k members present (assumptions).  What is heard
-    of a team is heard alike across the organisation (``noise``, 2 × teams
-    standard normals: rating, then work).  ``news`` and ``work`` are per
-    employee, averaged over the quarters the review settles; a team none of
-    whom was present weighs 0.
-    """
-    m, teams = org.team_size, org.n_teams // org.runs
-    here = present.astype(float)
-    count = org.team_total(here)
-
-    def mean(x: Array) -> Array:
-        return org.team_total(x * here) / np.maximum(count, 1.0)
-
-    # each team's members share a run, and so its peer noise
-    blur = np.broadcast_to(peer_sd, (org.n, 1))[::m, 0] / np.sqrt(np.maximum(count, 1.0))
-    rating = mean(review.ratings) + blur * noise[0]
-    regressors = np.stack(
-        [mean(review.settled_score), mean(news), mean(work) + blur * noise[1]], axis=-1
-    )
-    weight = (count > 0).astype(float)
-    # one observer per organisation (organisations stacked end to end), its evidence everyone's
-    by_run = team_evidence(
-        rating.reshape(org.runs, teams),
-        regressors.reshape(org.runs, teams, -1),
-        weight.reshape(org.runs, teams),
-    )
-    return by_run[org.team // teams]
-
-
 def learn(
     wf: Workforce,
     org: Organisation,
@@ -254,10 +192,9 @@ def learn(
     score from the rating for the work it reflects only as far as the
     impression is sharp: what noise leaves is confounding, as it would be
     for a person.  It also reads the teams' standing (:func:`standing_seen`),
-    a fit kept alike and believed only with a residual degree of freedom to
-    spare, and weighs the two estimates of each coefficient by their
-    precision (:func:`~okrsim.model.rating_evidence.precision_weighted`):
-    under team evaluation the score varies between teams, hardly within one.
+    kept alike, and weighs the two fits by their precision
+    (:func:`believed_fit`): under team evaluation the score varies between
+    teams, hardly within one.
     ``peer_noise`` (2 × n × team size, ``beliefs`` stream) and ``team_noise``
     (2 × teams, ``standing`` stream) are the quarter's standard normals,
     drawn every quarter.
@@ -296,11 +233,9 @@ def learn(
         for evidence, now in ((wf.rating_evidence, seen_now), (wf.standing_evidence, standing_now)):
             evidence[present] = remember(evidence[present], now[present], eta[present])
         held = np.maximum(eta, 1e-12)
-        fits = []
-        for evidence in (wf.rating_evidence / held, wf.standing_evidence / held):
-            fitted, variance, told = fit_evidence(evidence)
-            fits.append((fitted, variance, told & spare_freedom(evidence)[:, None]))
-        beta, sampling, identified = precision_weighted(tuple(fits))
+        beta, sampling, identified = believed_fit(
+            wf.rating_evidence / held, wf.standing_evidence / held
+        )
         learns = identified & present[:, None]
         worth_of = {}
         for belief, anchor, j, sign, (low, high) in (

@@ -2,9 +2,10 @@
 
 An employee who wants to know how its rating is made can only read the
 ratings it sees against what it sees beside them — formula scores, bad
-news, an impression of the work.  This module keeps that evidence as
-weighted least-squares sums per observer, fits it, and says how far a fit
-is worth believing; :mod:`okrsim.model.policy_beliefs` turns the fits into
+news, an impression of the work — in its own team and in the teams'
+standing.  This module says what is seen, keeps it as weighted
+least-squares sums per observer, fits it, and says how far a fit is worth
+believing; :mod:`okrsim.model.policy_beliefs` turns the fits into
 beliefs.
 
 docs/ODD.md §7.13 (beliefs about the policy).
@@ -12,10 +13,19 @@ docs/ODD.md §7.13 (beliefs about the policy).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike
 
+from okrsim.params import WEEKS_PER_QUARTER
 from okrsim.policies.curves import Array
+from okrsim.policies.rating import relative_to_mean
+
+if TYPE_CHECKING:  # they import the workforce, which imports this module's layout
+    from okrsim.model.organisation import Organisation
+    from okrsim.model.quarter_review import Review
+    from okrsim.model.tally import Tally
 
 #: What ratings are read against: score, bad news, work.
 RATING_REGRESSORS = 3
@@ -57,6 +67,68 @@ def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
     )
 
 
+def bad_news(tally: Tally) -> Array:
+    """Pieces of bad news each brought this quarter: raised blockers, plus red
+    reports counted so that a key result red all quarter is one piece."""
+    return tally.raises + tally.red_reports / WEEKS_PER_QUARTER
+
+
+def seen_work(tally: Tally, org: Organisation) -> Array:
+    """The impression of each one's work a colleague can form: what it was seen
+    to contribute per week in its seat (at the strategy's stated alignment,
+    recent weeks weighing more, as a manager sees it), over the organisation's mean."""
+    per_week = tally.seen_contribution / np.maximum(tally.weeks_present, 1.0)
+    return relative_to_mean(
+        per_week, org.overall(np.mean, per_week), np.maximum(org.overall(np.std, per_week), 1e-9)
+    )
+
+
+def standing_seen(
+    org: Organisation,
+    review: Review,
+    news: Array,
+    work: Array,
+    present: Array,
+    *,
+    noise: Array,
+    peer_sd: float | Array,
+) -> Array:
+    """One review's evidence of the teams' standing, per employee: each team of
+    its organisation as one observation (:func:`team_evidence`'s layout).
+
+    Each team's mean score (the score its ratings settled on) is public, as
+    OKR tools show it, and the bad news its members brought is on record;
+    its mean rating and the mean impression of its work are heard as the
+    mean of its members', each heard as a teammate's: through noise of sd
+    ``peer_sd``/√k over its k members present (assumptions).  What is heard
+    of a team is heard alike across the organisation (``noise``, 2 × teams
+    standard normals: rating, then work).  ``news`` and ``work`` are per
+    employee, averaged over the quarters the review settles; a team none of
+    whom was present weighs 0.
+    """
+    m, teams = org.team_size, org.n_teams // org.runs
+    here = present.astype(float)
+    count = org.team_total(here)
+
+    def mean(x: Array) -> Array:
+        return org.team_total(x * here) / np.maximum(count, 1.0)
+
+    # each team's members share a run, and so its peer noise
+    blur = np.broadcast_to(peer_sd, (org.n, 1))[::m, 0] / np.sqrt(np.maximum(count, 1.0))
+    rating = mean(review.ratings) + blur * noise[0]
+    regressors = np.stack(
+        [mean(review.settled_score), mean(news), mean(work) + blur * noise[1]], axis=-1
+    )
+    weight = (count > 0).astype(float)
+    # one observer per organisation (organisations stacked end to end), its evidence everyone's
+    by_run = team_evidence(
+        rating.reshape(org.runs, teams),
+        regressors.reshape(org.runs, teams, -1),
+        weight.reshape(org.runs, teams),
+    )
+    return by_run[org.team // teams]
+
+
 def remember(evidence: Array, seen: Array, gain: ArrayLike) -> Array:
     """Evidence after a review: ``(1 − η)·E + η·seen``, constant-gain least
     squares (Evans & Honkapohja 2001); at ``η = 1`` exactly this review's."""
@@ -94,6 +166,19 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     rss = np.maximum(yty - _in_order(beta * xty), 0.0)
     noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
     return beta, np.where(invertible[:, None], noise[:, None] * spread, np.inf), identified
+
+
+def believed_fit(*parts: Array) -> tuple[Array, Array, Array]:
+    """The fit of ratings an observer believes, from independent parts of its
+    evidence (its own team's, the teams' standing): each part fitted
+    (:func:`fit_evidence`), believed only with a residual degree of freedom
+    to spare (:func:`spare_freedom`), and the parts weighed by their
+    precision (:func:`precision_weighted`)."""
+    fits = []
+    for evidence in parts:
+        beta, sampling, identified = fit_evidence(evidence)
+        fits.append((beta, sampling, identified & spare_freedom(evidence)[:, None]))
+    return precision_weighted(tuple(fits))
 
 
 def spare_freedom(evidence: Array) -> Array:
