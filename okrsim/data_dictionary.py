@@ -495,6 +495,12 @@ SEED_COLUMNS: Final = (
     ("spawn_key", "the run's spawn key under the root seed (rebuilds the run exactly)", NONE),
 )
 
+#: The ``versions`` of a run's or a sweep's manifest (okrsim.provenance.versions).
+VERSIONS: Final = (
+    "versions of Python and the libraries that decide the results, and okrsim's own code as "
+    "`okrsim source`, a hash of its modules and presets (okrsim.provenance.source)"
+)
+
 RUN_MANIFEST: Final = (
     ("scenario_file", "the scenario file the run was loaded from", NONE),
     ("scenario", "the full validated scenario, every key with its value", NONE),
@@ -506,7 +512,7 @@ RUN_MANIFEST: Final = (
         "scheduled change)",
         "each metric's unit",
     ),
-    ("versions", "versions of Python and the libraries that decide the results", NONE),
+    ("versions", VERSIONS, NONE),
     (
         "numerics",
         "the machine's numerics: a fingerprint of the last bits of the compiled functions a "
@@ -532,7 +538,7 @@ SWEEP_MANIFEST: Final = (
     ("n_points", "design points", COUNT),
     ("n_runs", "runs planned (points × replications)", COUNT),
     ("columns", "name and Arrow type of every column of runs, series and failures", NONE),
-    ("versions", "versions of Python and the libraries that decide the results", NONE),
+    ("versions", VERSIONS, NONE),
     (
         "computed_on",
         "each environment its runs were computed in (versions and numerics, okrsim.provenance), "

@@ -1,5 +1,11 @@
-"""What a run's numbers depend on besides its scenario and seed: the libraries'
-versions and the machine's numerics.
+"""What a run's numbers depend on besides its scenario and seed: okrsim's own code,
+the libraries' versions and the machine's numerics.
+
+okrsim's version number does not change with every change to its code, so
+:func:`versions` also names the code itself, ``okrsim source``: a SHA-256 of
+the package's modules and presets (:func:`source`), the front ends that never
+touch a run's numbers left out.  A sweep refuses to resume with other code
+than it began with (:mod:`okrsim.experiments.sweep_store`).
 
 The same scenario and seed give the same bits wherever both are the same.
 The *numerics* are the last bits of the functions the simulation leaves to
@@ -50,7 +56,12 @@ VERSIONED = (
     "dask",
     "distributed",
 )
-#: Hex digits of the numerics fingerprint kept (64 bits: a chance collision is negligible).
+#: The name :func:`versions` gives okrsim's code (:func:`source`).
+SOURCE = "okrsim source"
+#: Parts of the package that show or report runs but never compute them (not in :func:`source`).
+FRONT_ENDS = ("dashboard", "report")
+#: Hex digits of the numerics fingerprint and of the source hash kept (64 bits: a chance
+#: collision is negligible).
 FINGERPRINT_DIGITS = 16
 #: Arguments per function: enough that glibc's FMA and non-FMA variants differ on some.
 ARGUMENTS = 4001
@@ -58,14 +69,33 @@ ARGUMENTS = 4001
 
 @functools.cache
 def versions() -> dict[str, str]:
-    """Versions of Python and of the packages that decide the results."""
+    """Versions of Python, of the packages that decide the results and of okrsim's code."""
     out = {"python": platform.python_version()}
     for name in VERSIONED:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
+    out[SOURCE] = source()
     return out
+
+
+def source(package: Path = Path(__file__).parent) -> str:
+    """SHA-256 of okrsim's code: every module and preset under ``package`` but the
+    :data:`FRONT_ENDS`, each file's path and bytes, in path order."""
+    digest = hashlib.sha256()
+    files = sorted(
+        path
+        for pattern in ("*.py", "*.toml")
+        for path in package.rglob(pattern)
+        if path.relative_to(package).parts[0] not in FRONT_ENDS
+    )
+    for path in files:
+        name = path.relative_to(package).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(len(name).to_bytes(8, "little") + name)
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()[:FINGERPRINT_DIGITS]
 
 
 @functools.cache

@@ -171,6 +171,48 @@ def test_resume_refuses_a_different_experiment(tiny_sweep: Path, tmp_path: Path)
     assert "base scenario org.n_teams" in message
 
 
+def _began_with_source(source: str | None, tiny_sweep: Path, out: Path) -> Path:
+    """A copy of the tiny sweep whose manifest says it began with ``source`` (``None``: a
+    sweep begun before okrsim's code was recorded)."""
+    shutil.copytree(tiny_sweep, out)
+    store = Store.open(out)
+    versions = dict(store.manifest["versions"])
+    if source is None:
+        del versions[provenance.SOURCE]
+    else:
+        versions[provenance.SOURCE] = source
+    store.write_manifest({**store.manifest, "versions": versions})
+    return out
+
+
+def test_resume_refuses_other_okrsim_code_and_keeps_the_runs(
+    tiny_sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Runs of two models do not mix: resumed by other code than it began with, a sweep
+    (even a complete one, as ``okrsim validate --out`` resumes its sweeps) is an input
+    error that names both and leaves what is stored untouched."""
+    out = _began_with_source("0123456789abcdef", tiny_sweep, tmp_path / "s")
+    before = Store.open(out).read_runs()
+    assert cli("sweep", str(TINY), "-o", str(out), "--resume", "--executor", "serial") == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    here = provenance.versions()[provenance.SOURCE]
+    assert f"{out}: cannot resume: its runs were computed by other okrsim code" in line
+    assert f"okrsim source 0123456789abcdef ≠ {here} here" in line
+    assert "sweep into a new directory" in line
+    assert_frame_equal(Store.open(out).read_runs(), before, check_exact=True)
+
+
+def test_a_sweep_begun_before_the_code_was_recorded_resumes(
+    tiny_sweep: Path, tmp_path: Path
+) -> None:
+    out = _began_with_source(None, tiny_sweep, tmp_path / "s")
+    summary = run_sweep(plan_sweep(TINY), out, SerialBackend(), resume=True, progress=False)
+    assert (summary.already, summary.done) == (18, 0)
+    assert_frame_equal(
+        Store.open(out).read_runs(), Store.open(tiny_sweep).read_runs(), check_exact=True
+    )
+
+
 def test_rerun_reproduces_a_row_exactly(
     tiny_sweep: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -638,3 +680,26 @@ def test_a_chunk_from_another_environment_is_stored_with_a_warning_that_says_wha
     assert "→ 0123456789abcdef (" in text
     assert Store.open(tmp_path / "s").manifest["computed_on"] == [here, elsewhere]
     assert sorted(Store.open(tmp_path / "s").completed_ids()) == [0, 1, 2, 3, 4]
+    assert "valid runs but not the bits" in text
+
+
+def test_a_chunk_computed_by_other_okrsim_code_is_flagged_as_another_model(
+    tmp_path: Path,
+) -> None:
+    plan = plan_sweep(TINY)
+    store = Store(tmp_path / "s")
+    with store.lock():
+        store.prepare(plan, resume=False)
+        store.write_chunk(run_chunk(plan.chunk([0])))
+        here = provenance.environment()
+        other = run_chunk(plan.chunk([1]))
+        other.environment = {
+            **here,
+            "versions": {**here["versions"], provenance.SOURCE: "0123456789abcdef"},
+        }
+        with pytest.warns(StoreWarning) as caught:
+            store.write_chunk(other)
+    (warning,) = caught
+    text = str(warning.message)
+    assert f"okrsim source {here['versions'][provenance.SOURCE]} → 0123456789abcdef" in text
+    assert "they are runs of another model" in text

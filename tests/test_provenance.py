@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,5 +76,26 @@ def test_cpu_flags_are_read_from_the_first_processor(tmp_path: Path) -> None:
 
 def test_versions_cover_the_packages_that_decide_results() -> None:
     versions = provenance.versions()
-    assert set(versions) == {"python", *provenance.VERSIONED}
+    assert set(versions) == {"python", *provenance.VERSIONED, provenance.SOURCE}
+    assert versions[provenance.SOURCE] == provenance.source()
     assert versions["numpy"] != "not installed"
+
+
+def test_the_source_hash_moves_with_the_model_code_but_not_with_the_front_ends(
+    tmp_path: Path,
+) -> None:
+    """A copy of the package hashes alike; a changed model module moves the hash, a
+    changed dashboard or report module does not, and neither does a compiled file."""
+    package = Path(provenance.__file__).parent
+    copy = tmp_path / "okrsim"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    original = provenance.source(copy)
+    assert original == provenance.source()
+    assert len(original) == provenance.FINGERPRINT_DIGITS
+    for front_end in provenance.FRONT_ENDS:
+        (copy / front_end / "__init__.py").write_text("# shown, not computed\n")
+    (copy / "model" / "stale.pyc").write_bytes(b"compiled")
+    assert provenance.source(copy) == original
+    week = copy / "model" / "week.py"
+    week.write_text(week.read_text() + "\n")
+    assert provenance.source(copy) != original

@@ -37,7 +37,10 @@ the manifest lists each environment its runs came from, and a chunk from an
 environment unlike the first — other package versions, or a machine whose
 numerics differ, as on a mixed cluster or a sweep resumed elsewhere — is
 stored with a :class:`StoreWarning` that says what differs: its rows are
-valid runs, but not the bits the first environment would give.
+valid runs, but not the bits the first environment would give — unless
+okrsim's own code differs (``okrsim source``, :mod:`okrsim.provenance`): they
+are then runs of another model, and the warning says so.  A sweep is not
+resumed with other okrsim code than it began with.
 """
 
 from __future__ import annotations
@@ -298,13 +301,16 @@ class Store:
         self.write_manifest(manifest)
 
     def check_matches(self, plan: Plan) -> None:
-        """Refuse to resume a sweep of a different experiment.
+        """Refuse to resume a sweep of a different experiment, or with other okrsim code.
 
         Raises
         ------
         ScenarioError
-            Naming the directory and which parts of the experiment differ.
+            Naming the directory and which parts of the experiment differ, or
+            the code it began with and the code here (a sweep begun before the
+            code was recorded is resumed).
         """
+        self._check_source()
         old = self.manifest.get("design_hash")
         if old == plan.design_hash:
             return
@@ -329,6 +335,17 @@ class Store:
             f"(design hash {str(old)[:12]} ≠ {plan.design_hash[:12]}; changed: {what}). "
             f"Resume with the experiment file it was made from "
             f"({self.manifest.get('experiment_file')}), or sweep into a new directory"
+        )
+
+    def _check_source(self) -> None:
+        began = self.manifest.get("versions", {}).get(provenance.SOURCE)
+        here = provenance.versions()[provenance.SOURCE]
+        if began is None or began == here:
+            return
+        raise ScenarioError(
+            f"{self.root}: cannot resume: its runs were computed by other okrsim code "
+            f"({provenance.SOURCE} {began} ≠ {here} here), and runs of two models do not "
+            "mix. Resume it with the okrsim it began with, or sweep into a new directory"
         )
 
     # -- writing ------------------------------------------------------------
@@ -361,10 +378,18 @@ class Store:
             return
         if seen:
             changed = "; ".join(provenance.differences(seen[0], environment))
+            began, now = (
+                e.get("versions", {}).get(provenance.SOURCE) for e in (seen[0], environment)
+            )
+            meaning = (
+                "they are runs of another model: give every worker the okrsim this sweep "
+                "began with and rerun them into a new directory"
+                if began and now and began != now
+                else "they are valid runs but not the bits the first environment would give"
+            )
             warnings.warn(
                 f"{self.root}: runs are now computed in another environment than its first "
-                f"runs ({changed}); they are valid runs but not the bits the first "
-                "environment would give (docs/cluster.md)",
+                f"runs ({changed}); {meaning} (docs/cluster.md)",
                 StoreWarning,
                 stacklevel=3,
             )
