@@ -45,7 +45,8 @@ def team_evidence(rating: Array, regressors: Array, weight: Array) -> Array:
     ``rating`` (n, m): the ratings observer i saw of the m members of its
     team (or, for the teams' standing, one row per organisation and one
     column per team); ``regressors`` (n, m, P): what it saw beside them;
-    ``weight`` (n, m), in observations (one's own counting more).  Both sides are
+    ``weight`` (n, m), how much each counts (one's own more; read as precisions,
+    :func:`fit_evidence`), and counted as one observation each.  Both sides are
     centred on the review's weighted means (an intercept per review absorbs
     the team's level that quarter: leniency, the rating scale).
     """
@@ -143,6 +144,11 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     ``s²·(X'WX)⁻¹_jj`` (s² the residual variance: how much the evidence can
     say), and whether each coefficient could be told apart: a regressor that
     never varied, or moved exactly with the others, is not identified.
+
+    The weights are read as precisions, so s² is the weighted residual sum
+    of squares over observations − P − reviews, the observations counted
+    unweighted: one's own rating, however much it counts, is one draw of
+    the noise.
     """
     n = len(evidence)
     xtx = evidence[:, _XX].reshape(n, P, P)
@@ -164,7 +170,7 @@ def fit_evidence(evidence: Array) -> tuple[Array, Array, Array]:
     beyond = 1.0 / np.maximum(spread, 1e-300)
     identified = varies & invertible[:, None] & (beyond > 1e-6 * total[:, None] * variance)
     rss = np.maximum(yty - _in_order(beta * xty), 0.0)
-    noise = rss / np.maximum(total - P - evidence[:, _Q], 1.0)
+    noise = rss / np.maximum(evidence[:, _N] - P - evidence[:, _Q], 1.0)
     return beta, np.where(invertible[:, None], noise[:, None] * spread, np.inf), identified
 
 

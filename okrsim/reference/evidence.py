@@ -84,7 +84,8 @@ class Evidence:
         reviews).  A regressor whose weighted variance is ≤ 10⁻¹⁰ is left out;
         one whose variance beyond the others', 1/(X′WX)⁻¹_jj, is ≤ 10⁻⁶ of its
         own is not identified.  s² is the residual sum of squares over
-        Σw − P − reviews (at least 1).
+        observations − P − reviews (at least 1): one's own review, however
+        weighted, is one draw of the noise.
         """
         g = max(gain, 1e-12)
         xx = [[v / g for v in row] for row in self.xx]
@@ -110,7 +111,7 @@ class Evidence:
             for j in range(P)
         ]
         rss = max(yy - _in_order([b * v for b, v in zip(beta, rhs, strict=True)]), 0.0)
-        noise = rss / max(total - P - reviews, 1.0)
+        noise = rss / max(self.observations / g - P - reviews, 1.0)
         return beta, [noise * s for s in spread], identified
 
 
