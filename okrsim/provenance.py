@@ -80,6 +80,13 @@ def versions() -> dict[str, str]:
     return out
 
 
+def source_of(record: Mapping[str, Any]) -> str | None:
+    """The okrsim code a manifest or an :func:`environment` names (``None`` if it
+    predates :data:`SOURCE`)."""
+    named: str | None = record.get("versions", {}).get(SOURCE)
+    return named
+
+
 def source(package: Path = Path(__file__).parent) -> str:
     """SHA-256 of okrsim's code: every module and preset under ``package`` but the
     :data:`FRONT_ENDS`, each file's path and bytes, in path order."""

@@ -338,8 +338,7 @@ class Store:
         )
 
     def _check_source(self) -> None:
-        began = self.manifest.get("versions", {}).get(provenance.SOURCE)
-        here = provenance.versions()[provenance.SOURCE]
+        began, here = provenance.source_of(self.manifest), provenance.versions()[provenance.SOURCE]
         if began is None or began == here:
             return
         raise ScenarioError(
@@ -378,9 +377,7 @@ class Store:
             return
         if seen:
             changed = "; ".join(provenance.differences(seen[0], environment))
-            began, now = (
-                e.get("versions", {}).get(provenance.SOURCE) for e in (seen[0], environment)
-            )
+            began, now = provenance.source_of(seen[0]), provenance.source_of(environment)
             meaning = (
                 "they are runs of another model: give every worker the okrsim this sweep "
                 "began with and rerun them into a new directory"

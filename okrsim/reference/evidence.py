@@ -91,6 +91,7 @@ class Evidence:
         xx = [[v / g for v in row] for row in self.xx]
         xy = [v / g for v in self.xy]
         yy, total, reviews = self.yy / g, self.total / g, self.reviews / g
+        observations = self.observations / g
         variance = [xx[j][j] / max(total, 1e-300) for j in range(P)]
         varies = [v > 1e-10 for v in variance]
         m = [
@@ -111,7 +112,7 @@ class Evidence:
             for j in range(P)
         ]
         rss = max(yy - _in_order([b * v for b, v in zip(beta, rhs, strict=True)]), 0.0)
-        noise = rss / max(self.observations / g - P - reviews, 1.0)
+        noise = rss / max(observations - P - reviews, 1.0)
         return beta, [noise * s for s in spread], identified
 
 
