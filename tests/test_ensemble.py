@@ -233,7 +233,7 @@ def test_questions_on_different_code_paths_are_answered_apart() -> None:
         stakes = choices.ReportStakes(
             formula_share=mu[:, :1] * 0 + 0.2,
             judged_per_attainment=mu * 0 + 0.1,
-            catch_probability=mu * 0 + 0.2,
+            audit_rate=mu * 0 + 0.2,
             ratchet_per_attainment=mu[:, :1] * 0 + ratchet,
             extrinsic=1.0,
             honesty_cost=mu[:, :1] * 0 + 0.5,

@@ -155,7 +155,7 @@ def goal_stakes(loss_aversion: float, **changes: object) -> choices.ReportStakes
     base: dict[str, object] = {
         "formula_share": 0.0,
         "judged_per_attainment": 0.0,
-        "catch_probability": 0.0,
+        "audit_rate": 0.0,
         "ratchet_per_attainment": 0.0,
         "extrinsic": 1.5,
         "honesty_cost": 1.2,
@@ -229,7 +229,7 @@ def test_without_a_reason_to_understate_no_report_on_the_whole_grid_is_shaded_do
         loss,
         formula_share=formula,
         judged_per_attainment=credit,
-        catch_probability=catch,
+        audit_rate=catch,
         goal_weight=goal,
         honesty_cost=honesty,
         red_below=0.7 - mu,

@@ -112,6 +112,7 @@ def test_a_neutral_policy_leaves_reports_unshaded(small):
             "judgment.use_okr_context": False,
             "behaviour.bad_news_prior": 0.0,  # nothing to fear from a red report either
             "behaviour.goal_pull": 0.0,  # nor to gain in self-image from showing a goal met
+            "judgment.audit_probability": 0.0,  # nor to fear an audit of a misjudged report
             **KNOWN,
         }
     )

@@ -15,11 +15,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from test_levers import mid_quarter, scenario
 
 from okrsim import portable
 from okrsim.model import booking
-from okrsim.model.check_in import reporting
+from okrsim.model.check_in import audit_outlook, reporting
 from okrsim.model.effort_allocation import value_per_output, week_options
 from okrsim.model.in_force import InForce
 from okrsim.model.outlook import attainment_outlook
@@ -40,7 +41,7 @@ def shading_at(catch: float) -> tuple[np.ndarray, np.ndarray]:
     stakes = choices.ReportStakes(
         formula_share=0.2,
         judged_per_attainment=0.0,
-        catch_probability=np.array([catch]),
+        audit_rate=np.array([catch]),
         ratchet_per_attainment=0.0,
         extrinsic=1.0,
         honesty_cost=np.array([0.5]),
@@ -68,7 +69,7 @@ def test_the_report_utility_keeps_what_an_overstatement_buys_only_if_it_is_not_c
     s = np.array([-0.1, 0.0, 0.15])
 
     def utility(catch: float) -> np.ndarray:
-        k = choices.ReportStakes(catch_probability=catch, **stakes)
+        k = choices.ReportStakes(audit_rate=catch, **stakes)
         return choices.report_utility(s, 0.85, 0.1, payoff=payoff, stakes=k)
 
     never, half = utility(0.0), utility(0.5)
@@ -92,10 +93,49 @@ def test_the_chance_of_being_caught_counts_this_weeks_audit_and_each_later_one()
         outlook = attainment_outlook(wf, policy, week)
         asked = reporting(wf, policy, outlook, model.public, model.draws, week_in_quarter=week)
         assert asked.question is not None
-        catch = asked.question.stakes.catch_probability
+        k = asked.question.stakes
         audits = WEEKS_PER_QUARTER - week
+        np.testing.assert_array_equal(k.audit_rate, believed)
+        assert k.audits_left == audits
+        # a report any audit would catch is caught unless every audit left misses it
+        catch = choices.audit_checks(k.audit_rate, k.audits_left, 1.0)
         np.testing.assert_allclose(catch, 1.0 - portable.power(1.0 - believed, audits))
     np.testing.assert_allclose(catch, believed, rtol=1e-12)  # the last week: its own audit
+
+
+@pytest.mark.parametrize("week", [0, 6, 11])
+def test_the_audits_one_expects_are_the_worlds_audits_of_a_misjudged_report(week: int) -> None:
+    """The chance that an audit catches a report shaded by ``s`` for the rest of the
+    quarter, and the overstatement it then counts, as the employee weighs them
+    (:func:`check_in.audit_outlook`, :func:`choices.audit_found`,
+    :func:`choices.audit_checks`), against the world's rule simulated week by
+    week: each week's audit with chance â, this week's misjudgement of progress
+    (:func:`check_in.perceived_progress`) on top of a lasting bias, caught iff
+    reported − books > τ·T.  Where audits are rare, as at the defaults, the
+    two agree closely; where every week is audited the employee's single
+    representative week overstates the catch a little (it errs towards
+    caution), and the catch rises with the audit rate in both."""
+    W, sigma_p, lasting, tolerance = WEEKS_PER_QUARTER, 0.25, 0.06, 0.05
+    rng = np.random.default_rng(week)
+    n = 60_000
+    pace, sd = audit_outlook(np.array([1.0]), sigma_p, lasting, week)
+    for rate, close in ((0.02, 0.015), (0.3, 0.1), (1.0, 0.15)):
+        for s in (-0.1, 0.0, 0.1, 0.2):
+            bias = rng.normal(0.0, lasting, n)
+            caught, counted = np.zeros(n, dtype=bool), np.zeros(n)
+            for v in range(week, W):
+                due = (v + 1) / W
+                noise = sigma_p * np.sqrt((W - v) / W) * rng.standard_normal(n)
+                over = due * (np.exp(noise + bias) - 1.0) + s * due
+                new = (rng.random(n) < rate) & ~caught & (over > tolerance)
+                counted[new], caught = over[new], caught | new
+            found, excess = choices.audit_found(s, pace, tolerance, sd)
+            checks = choices.audit_checks(rate, W - week, found)
+            assert float(np.ravel(checks * found)[0]) == pytest.approx(caught.mean(), abs=close)
+            expected = float(np.ravel(checks * excess)[0])
+            assert expected == pytest.approx(counted.mean(), rel=0.6, abs=0.005)
+            if rate == 0.02:
+                assert expected == pytest.approx(counted.mean(), rel=0.2, abs=0.001)
 
 
 # -- what reaches one's rating of one's judged score -------------------------------------
@@ -115,7 +155,7 @@ def test_judged_credit_and_penalties_are_weighed_as_far_as_they_reach_ones_ratin
         k = choices.ReportStakes(
             formula_share=0.0,
             judged_per_attainment=0.0,
-            catch_probability=0.4,
+            audit_rate=0.4,
             ratchet_per_attainment=0.0,
             extrinsic=1.0,
             honesty_cost=0.0,

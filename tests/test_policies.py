@@ -177,7 +177,7 @@ def stakes(**changes: object) -> choices.ReportStakes:
     base: dict[str, object] = dict(
         formula_share=0.0,
         judged_per_attainment=0.0,
-        catch_probability=0.0,
+        audit_rate=0.0,
         ratchet_per_attainment=0.0,
         extrinsic=1.5,
         honesty_cost=1.0,
@@ -190,7 +190,7 @@ def test_no_payoff_from_a_report_means_an_honest_report():
         np.array([0.6, 1.0]),
         0.1,
         payoff=payoff(comp__coupling=0.0),
-        stakes=stakes(catch_probability=0.1),
+        stakes=stakes(audit_rate=0.1),
     )
     np.testing.assert_array_equal(shading, 0.0)
     np.testing.assert_array_equal(gain, 0.0)
@@ -222,9 +222,85 @@ def test_audits_deter_inflation_where_judgment_counts():
         np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5)
     )
     watched, _ = choices.choose_shading(
-        np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5, catch_probability=0.5)
+        np.array([0.9]), 0.1, payoff=p, stakes=stakes(formula_share=0.5, audit_rate=0.5)
     )
     assert watched[0] < free[0]
+
+
+def test_an_audit_tolerance_one_knows_invites_overstatement_up_to_it():
+    """The same employees, the same audits and pay; only the tolerance moves."""
+    p = payoff(comp__coupling=0.5, judgment__inflation_penalty=2.0)
+    mu = np.full(3, 0.9)
+
+    def shading(tolerance: float) -> np.ndarray:
+        k = stakes(formula_share=0.5, audit_rate=0.6, audit_tolerance=tolerance)
+        return choices.choose_shading(mu, 0.1, payoff=p, stakes=k)[0]
+
+    strict, lenient = shading(0.0), shading(0.15)
+    assert np.all(lenient > strict)
+    # an overstatement within the tolerance is never caught, so it is weighed
+    # as if there were no audit at all
+    free = choices.choose_shading(mu, 0.1, payoff=p, stakes=stakes(formula_share=0.5))[0]
+    assert np.all(lenient >= np.minimum(free, 0.15))
+
+
+def test_audits_that_may_catch_a_misjudged_report_make_reporting_below_it_pay():
+    """Nothing but an audit rides on the report: with one's progress taken as the
+    books an honest report is safe; with it misjudged, a lower report is safer."""
+    p = payoff(comp__coupling=0.0, judgment__inflation_penalty=2.0)
+    mu = np.full(2, 0.9)
+
+    def shading(sd: float) -> np.ndarray:
+        k = stakes(audit_rate=0.5, audit_tolerance=0.05, catch_pace=0.5, catch_sd=sd)
+        return choices.choose_shading(mu, 0.1, payoff=p, stakes=k)[0]
+
+    np.testing.assert_array_equal(shading(0.0), 0.0)
+    assert np.all(shading(0.15) < 0)
+    assert np.all(shading(0.3) <= shading(0.15))
+
+
+def test_with_the_books_known_and_no_tolerance_an_audit_catches_any_overstatement():
+    """catch_sd = 0, τ = 0, pace 1: the audit's terms are a certain catch of s > 0."""
+    p = payoff(comp__coupling=0.5, judgment__inflation_penalty=1.5)
+    s = choices.SHADING_GRID
+    found, excess = choices.audit_found(s, 1.0, 0.0, 0.0)
+    np.testing.assert_array_equal(found, (s > 0).astype(float))
+    np.testing.assert_array_equal(excess, np.maximum(s, 0.0))
+    catch = 0.3
+    k = stakes(formula_share=0.4, audit_rate=catch)
+    u = choices.report_utility(s, 0.9, 0.1, payoff=p, stakes=k)
+    # what the report buys, without the cost of misstating (h = 1) or the audit
+    free = stakes(formula_share=0.4, honesty_cost=0.0)
+    bought = choices.report_utility(s, 0.9, 0.1, payoff=p, stakes=free)
+    penalty = 1.5 * float(np.asarray(p.judged_reach)) * 0.5 * catch * np.maximum(s, 0.0)
+    honest = bought[s == 0.0]
+    expected = np.where(s > 0, (1 - catch) * (bought - honest) + honest, bought)
+    np.testing.assert_allclose(u, expected - 1.5 * penalty - s**2, atol=1e-12)
+
+
+def test_more_audits_never_invite_more_overstatement():
+    """The same employees at the same week; only the believed audit rate moves
+    (0 to every report checked): the best shading never rises with it.  (Where
+    a red status costs something, more audits can tip someone behind pace out
+    of an understatement into the green: docs/ODD.md §7.7.)"""
+    p = payoff(comp__coupling=0.5, judgment__inflation_penalty=1.0)
+    mu = np.linspace(0.6, 1.2, 7)
+    shadings = []
+    for rate in (0.0, 0.02, 0.1, 0.3, 0.6, 1.0):
+        k = stakes(
+            formula_share=0.5,
+            audit_rate=rate,
+            audits_left=13,
+            audit_tolerance=0.05,
+            catch_pace=0.54,
+            catch_sd=0.08,
+            goal_weight=0.3,
+            loss_aversion=2.0,
+        )
+        shadings.append(choices.choose_shading(mu, 0.1, payoff=p, stakes=k)[0])
+    steps = np.diff(np.array(shadings), axis=0)
+    assert np.all(steps <= 0.0)
+    assert np.all(shadings[-1] < shadings[0])
 
 
 def test_a_red_status_that_costs_something_is_avoided_by_shading_up():
@@ -271,13 +347,16 @@ def test_the_weekly_search_weighs_the_report_utility_itself(curve: str) -> None:
     k = stakes(
         formula_share=rng.uniform(0, 0.5, (n, 2)),
         judged_per_attainment=rng.uniform(-0.1, 0.2, (n, 2)),
-        catch_probability=rng.uniform(0, 0.5, (n, 2)),
+        audit_rate=rng.uniform(0, 0.5, (n, 2)),
         ratchet_per_attainment=rng.uniform(0, 0.3, (n, 2)),
         honesty_cost=rng.uniform(0.3, 3, (n, 1)),
         red_below=rng.uniform(-0.2, 0.3, (n, 2)),
         red_penalty=rng.uniform(0, 0.2, (n, 1)),
         goal_weight=rng.uniform(0, 1, (n, 1)),
         loss_aversion=2.25,
+        audit_tolerance=rng.uniform(0, 0.1, (n, 1)),
+        catch_pace=rng.uniform(0.1, 1, (n, 1)),
+        catch_sd=np.where(rng.random((n, 2)) < 0.2, 0.0, rng.uniform(0, 0.2, (n, 2))),
     )
     options = choices.SHADING_GRID.reshape(-1, 1, 1)
     full = choices.report_utility(options, mu, sd, payoff=p, stakes=k)

@@ -60,6 +60,28 @@ def perceived_progress(
     return wf.progress * wf.perception[:, None] * portable.exp(noise)
 
 
+def audit_outlook(
+    pace_seen: Array, noise_sd: float | Array, lasting_sd: float | Array, week_in_quarter: int
+) -> tuple[Array, Array]:
+    """The pace and the misjudgement at which the employee expects audits to read its report.
+
+    The audits left this quarter (this week's, which checks the report about
+    to be made, and each later week's) are weighed at the share of the target
+    due in the middle of them, ``catch_pace``, and at how far one's perceived
+    progress may then be from the books, in shares of the target,
+    ``catch_sd``: progress seen at that pace (``pace_seen`` of it, as now)
+    misjudged as :func:`perceived_progress` misjudges it then, log-sd
+    ``σ_p·√(weeks left then / W)``, and by one's lasting bias, whose spread
+    ``lasting_sd`` one knows but not its value (linearised).  Returns
+    ``(catch_pace, catch_sd)``.
+    """
+    catch_pace = (week_in_quarter + 1 + WEEKS_PER_QUARTER) / (2 * WEEKS_PER_QUARTER)
+    weekly = noise_sd * noise_sd * (1.0 + 1.0 / WEEKS_PER_QUARTER - catch_pace)
+    return np.full(np.shape(pace_seen), catch_pace), pace_seen * catch_pace * np.sqrt(
+        weekly + lasting_sd * lasting_sd
+    )
+
+
 @dataclass(frozen=True)
 class Reporting:
     """The week's check-in up to the choice of shading.
@@ -97,9 +119,16 @@ def reporting(
         return Reporting(perceived, target, pace_share, None)
     p = policy.believed(wf.coupling_belief)
     mu, sd = outlook
-    # this week's audit, which checks the report about to be made, and each later week's
-    audits_left = WEEKS_PER_QUARTER - week_in_quarter
-    catch = 1.0 - portable.power(1.0 - wf.audit_belief[:, None], audits_left)
+    pace_share_seen = perceived / (target * pace_share)
+    lasting_sd = policy.value("assumptions.perception_share", per_key_result=True) * policy.value(
+        "behaviour.self_knowledge_sd", per_key_result=True
+    )
+    catch_pace, catch_sd = audit_outlook(
+        pace_share_seen,
+        policy.value("behaviour.progress_noise_sd", per_key_result=True),
+        lasting_sd,
+        week_in_quarter,
+    )
     formula_share = p.coupling * p.own_share / krs
     # judgment that reads reported results credits a unit of reported
     # attainment on a key result as that much of its target's value, less the
@@ -115,13 +144,14 @@ def reporting(
     ratchet = p.coupling * p.own_share * ratchet_claw_back(wf, policy) / krs
     # A red status is bad news: the shading below which this week's report
     # shows red, and what the employee believes red costs in judgment.
-    red_below = s.okr.red_pace - perceived / (target * pace_share)
+    red_below = s.okr.red_pace - pace_share_seen
     # (a key result red all quarter is one piece of bad news)
     red_penalty = wf.bad_news_belief[:, None] / WEEKS_PER_QUARTER
     stakes = choices.ReportStakes(
         formula_share=formula_share,
         judged_per_attainment=judged_per_attainment,
-        catch_probability=catch,
+        audit_rate=wf.audit_belief[:, None],
+        audits_left=WEEKS_PER_QUARTER - week_in_quarter,
         ratchet_per_attainment=ratchet,
         extrinsic=policy.value("behaviour.extrinsic_weight", per_key_result=True),
         honesty_cost=wf.honesty[:, None],
@@ -130,6 +160,9 @@ def reporting(
         goal_weight=goal_weight(wf, policy),
         loss_aversion=policy.value("behaviour.loss_aversion", per_key_result=True),
         goal_reach=policy.value("assumptions.goal_reach", per_key_result=True),
+        audit_tolerance=policy.value("judgment.audit_tolerance", per_key_result=True),
+        catch_pace=catch_pace,
+        catch_sd=catch_sd,
     )
     options = choices.shading_grid(s.assumptions.max_shading_down, s.assumptions.max_shading_up)
     by_run = policy.each_run(SHADING_EXTENT, choices.shading_grid) or []

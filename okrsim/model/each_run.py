@@ -83,8 +83,12 @@ EACH_RUN = frozenset(
         *("assumptions.intensity_floor", "assumptions.stress_memory"),
         *("assumptions.capability_evidence_weeks", "assumptions.statement_far"),
         *("assumptions.goal_reach", "assumptions.ramp_start"),
+        # the spread of one's lasting misjudgement of progress: drawn into people,
+        # and weighed with the self-knowledge spread at the check-in, element by
+        # element (okrsim.model.check_in.audit_outlook)
+        "assumptions.perception_share",
         # read only when people are drawn (okrsim.model.workforce.Workforce.draw)
-        *("behaviour.capability_sd", "assumptions.perception_share"),
+        "behaviour.capability_sd",
         *("behaviour.risk_aversion_mean", "assumptions.risk_aversion_log_sd"),
         *("behaviour.honesty_cost_mean", "assumptions.honesty_cost_log_sd"),
         *("behaviour.intrinsic_motivation_mean", "assumptions.intrinsic_motivation_log_sd"),

@@ -741,8 +741,16 @@ class ReportStakes:
 
     ``formula_share``: the formula's weight on the graded attainment;
     ``judged_per_attainment``: judgment's credit per unit of reported
-    attainment; ``catch_probability``: the chance an audit catches inflation
-    before the quarter ends; ``ratchet_per_attainment``: next quarter's score
+    attainment; ``audit_rate``: the believed chance, each week, that an audit
+    checks the report, with ``audits_left`` audits to come this quarter (this
+    week's among them), each of which catches the report if it then
+    overstates the books by more than ``audit_tolerance`` (a share of the
+    target); ``catch_pace``: the share of the target due by the week an audit
+    is taken to come, so that a shading ``s`` then overstates by
+    ``s·catch_pace``; ``catch_sd``: the sd, in shares of the target, of how
+    far one's perceived progress may then be from the books
+    (:func:`okrsim.model.check_in.audit_outlook`; 0: one's perception is taken
+    as the books); ``ratchet_per_attainment``: next quarter's score
     lost per unit reported (≥ 0); ``red_below``/``red_penalty``: the shading
     below which this week's report shows red, and the mark expected for it;
     ``extrinsic``: the weight on the rating; ``honesty_cost``: the cost of
@@ -755,7 +763,7 @@ class ReportStakes:
 
     formula_share: ArrayLike
     judged_per_attainment: ArrayLike
-    catch_probability: ArrayLike
+    audit_rate: ArrayLike
     ratchet_per_attainment: ArrayLike
     extrinsic: ArrayLike
     honesty_cost: ArrayLike
@@ -764,6 +772,10 @@ class ReportStakes:
     goal_weight: ArrayLike = 0.0
     loss_aversion: float | Array = 1.0
     goal_reach: float | Array = GOAL_REACH
+    audits_left: ArrayLike = 1
+    audit_tolerance: ArrayLike = 0.0
+    catch_pace: ArrayLike = 1.0
+    catch_sd: ArrayLike = 0.0
 
     def paid(self) -> tuple[ArrayLike, ...]:
         """The terms of which any non-zero makes a report pay or cost more than honesty."""
@@ -773,14 +785,22 @@ class ReportStakes:
             self.ratchet_per_attainment,
             self.red_penalty,
             self.goal_weight,
+            self.misjudged_audit(),
         )
 
-    def understated(self) -> tuple[Array, Array]:
+    def misjudged_audit(self) -> Array:
+        """Where an audit may catch even an honest report: one's perceived progress
+        may overstate the books (``audit_rate·catch_sd > 0``)."""
+        return np.asarray(self.audit_rate) * np.asarray(self.catch_sd) > 0
+
+    def understated(self) -> tuple[Array, Array, Array]:
         """Where reporting less could pay (:attr:`rewards_understatement`): a
-        ratchet believed, negative credit for reported attainment."""
+        ratchet believed, negative credit for reported attainment, an audit
+        that may catch one's misjudged progress."""
         return (
             np.asarray(self.ratchet_per_attainment) > 0,
             np.asarray(self.judged_per_attainment) < 0,
+            self.misjudged_audit(),
         )
 
     @property
@@ -792,13 +812,16 @@ class ReportStakes:
     def rewards_understatement(self) -> bool:
         """Whether reporting less than perceived could pay.
 
-        Of the terms of :func:`report_utility`, only two fall as the report
+        Of the terms of :func:`report_utility`, three fall as the report
         rises: a ratchet believed (a higher report now raises next quarter's
-        target, so protecting it pays) and negative credit for reported
-        attainment.  The formula's curve, the goal as a reference point (even
+        target, so protecting it pays), negative credit for reported
+        attainment, and an audit that may catch a report which, as perceived,
+        overstates the books (a lower report is less likely to exceed the
+        tolerance).  The formula's curve, the goal as a reference point (even
         one already passed: its value never falls with what is shown, as
-        ``λ ≥ 1``), a red status and an audit's catch all reward a report
-        that is no lower, and misstating costs either way.
+        ``λ ≥ 1``) and a red status all reward a report that is no lower, an
+        audit of a report taken to match the books catches only an
+        overstatement, and misstating costs either way.
         """
         return any(bool(np.any(where)) for where in self.understated())
 
@@ -818,10 +841,12 @@ def report_utility(
     status it shows moves by ``s`` and the final report by ``s`` of the target.
     The graded attainment is what is reported, ``A + s``; the formula pays
     ``formula_share · E f(A + s)``; judgment that uses reported attainment
-    credits ``judged_per_attainment · s``; an audit that catches inflation
-    costs ``(1 − c)·ρ_J·inflation_penalty · s⁺`` (in the judged part of the
-    rating, as far as it reaches one's own: :attr:`Payoff.judged_reach`) with
-    probability ``catch_probability``; a ratchet raises next
+    credits ``judged_per_attainment · s``; an audit catches a report that
+    overstates the books by more than ``audit_tolerance``, which, with one's
+    view of one's progress misjudged, even an honest report may do
+    (:func:`audit_found`, :func:`audit_checks`), and the overstatement caught
+    costs ``(1 − c)·ρ_J·inflation_penalty`` per unit (in the judged part of the
+    rating, as far as it reaches one's own: :attr:`Payoff.judged_reach`); a ratchet raises next
     quarter's target with reported output (``ratchet_per_attainment · (A + s)``);
     a report that shows red (``s < red_below``) costs ``red_penalty``, the mark
     the employee expects for bad news; the goal is a reference point for the
@@ -834,13 +859,17 @@ def report_utility(
     them; claiming more where the goal is met or out of reach earns only what
     the other terms pay); and misstating
     costs ``h·s²`` (Gneezy 2005's cost of lying; quadratic by assumption).
-    A report that overstates (``s > 0``) and is caught is corrected to the
-    books, and the key result is reported from the books for the rest of the
-    quarter (:mod:`okrsim.model.check_in`): what the final report buys — the
+    A report that is caught is corrected to the books, and the key result is
+    reported from the books for the rest of the quarter
+    (:mod:`okrsim.model.check_in`): what the final report buys — the
     formula's score, judgment's credit, the ratchet, the goal's self-image —
-    is then what an honest report buys, so it is kept with probability
-    ``1 − catch_probability``.  Audits look for overstatement, so an
-    understated report is never caught.  The red status is this week's and is
+    is then taken as what an honest report buys, so what an overstatement
+    buys is kept only if no audit catches it.  An honest or understated
+    report caught is weighed as kept (assumption: that the books a catch
+    reveals lie below one's view of one's progress, which the final report
+    would then show, is left out; weighing an understatement caught as the
+    honest report would have had a catch *restore* what understating cost,
+    the opposite of what the books do).  The red status is this week's and is
     weighed as reported (assumption: the chance that this week's audit
     corrects the report before its status is read is left out).
     Snow, Keil & Wallace
@@ -849,18 +878,61 @@ def report_utility(
     """
     k = stakes
     s = np.asarray(shading, dtype=float)
-    catch = np.asarray(k.catch_probability, dtype=float)
     red_cost = np.asarray(k.red_penalty, dtype=float)
-    caught = payoff.judged * payoff.caught_penalty * np.maximum(s, 0.0)
-    extrinsic_u = -catch * caught
+    found, excess = audit_found(s, k.catch_pace, k.audit_tolerance, k.catch_sd)
+    checks = audit_checks(k.audit_rate, k.audits_left, found)
+    extrinsic_u = -checks * payoff.judged * payoff.caught_penalty * excess
     if np.any(red_cost):
         extrinsic_u = extrinsic_u - red_cost * (s < np.asarray(k.red_below))
     utility = np.asarray(k.extrinsic) * extrinsic_u - np.asarray(k.honesty_cost) * s**2
-    # what the final report buys is lost if it is caught: it is then the books'
-    kept = np.where(s > 0.0, 1.0 - catch, 1.0)
+    # what an overstatement buys is lost if it is caught: the report is then the books'
+    kept = 1.0 - checks * found * (s > 0.0)
     bought = _report_paid(s, mu_attainment, sd_attainment, payoff, k)
     honest = _report_paid(np.zeros(()), mu_attainment, sd_attainment, payoff, k)
     return utility + kept * (bought - honest) + honest
+
+
+def audit_found(
+    shading: ArrayLike, pace: ArrayLike, tolerance: ArrayLike, sd: ArrayLike
+) -> tuple[Array, Array]:
+    """What an audit of a report shaded by ``shading`` finds, as the employee expects it.
+
+    The report overstates the books by ``Y = s·pace + e``: the shading at the
+    pace due when the audit comes, and ``e ~ N(0, sd²)``, how far one's
+    perceived progress may be from the books, in shares of the target.  An
+    audit catches it if ``Y`` exceeds the tolerance ``τ``.  Returns the chance
+    it does, ``Φ(d)``, and the overstatement it then counts, in expectation,
+    ``E[Y·1{Y > τ}] = m·Φ(d) + sd·φ(d)``, with ``m = s·pace`` and
+    ``d = (m − τ)/sd``; with ``sd = 0``, ``1{m > τ}`` and ``m·1{m > τ}``.
+    """
+    m = np.asarray(shading, dtype=float) * np.asarray(pace, dtype=float)
+    sd = np.asarray(sd, dtype=float)
+    over = m - np.asarray(tolerance, dtype=float)
+    sure = sd <= 0.0
+    d = np.where(sure, np.where(over > 0.0, np.inf, -np.inf), over / np.where(sure, 1.0, sd))
+    found = ndtr(d)
+    return found, m * found + sd * portable.exp(-0.5 * d * d) / _SQRT_2PI
+
+
+def audit_checks(rate: ArrayLike, left: ArrayLike, found: ArrayLike) -> Array:
+    """The audits expected to check a report before one catches it: ``â·Σ_{j<n} (1 − â·F)^j``.
+
+    Each of the ``left`` (``n``) audits to come checks the report with chance
+    ``rate`` (``â``) and finds it over the tolerance with chance ``found``
+    (``F``, :func:`audit_found`), until one does: it is then caught, with
+    chance ``1 − (1 − â·F)^n``, which is this times ``F``, and the
+    overstatement caught is this times what one audit counts.  With ``F = 0``
+    (or ``â = 0``) every audit left checks it in vain: ``â·n``.
+    """
+    rate, found = np.asarray(rate, dtype=float), np.asarray(found, dtype=float)
+    n = np.asarray(left, dtype=float)
+    x = rate * found
+    # (1 − (1 − x)^n)/x, and where x is small its series to x², which is as
+    # exact (the quotient would lose the digits 1 − (1 − x)^n cancels)
+    large = x > 1e-4
+    quotient = (1.0 - portable.power(1.0 - x, n)) / np.where(large, x, 1.0)
+    series = n - n * (n - 1.0) / 2.0 * x + n * (n - 1.0) * (n - 2.0) / 6.0 * (x * x)
+    return rate * np.where(large, quotient, series)
 
 
 def _report_paid(
@@ -918,14 +990,22 @@ def shading_gains(
 class _ShadingTerms:
     """:func:`report_utility`'s terms in the shading ``s``, per key result.
 
-    ``u(s) = k(s)·[p(s) − p(0)] + s⁺·over − h·s² − red·1{s < red_below}``, with
+    ``u(s) = k(s)·[p(s) − p(0)] + c·E·over − h·s² − red·1{s < red_below}``, with
     what the final report buys ``p(s) = s·linear + Σ ramp·G(a + s/σ_c)
     + Σ step·Φ(a + s/σ_c) + goal·[G(l + s/σ) − G(u + s/σ)]``, kept as
-    ``k(s) = 1 − catch`` where ``s > 0`` and wholly otherwise, and
+    ``k(s) = 1 − c·F`` for ``s > 0`` and 1 otherwise, where an audit finds
+    the report over the tolerance with chance ``F`` and counts ``E`` of it
+    (:func:`audit_found`), ``c``
+    audits are expected to check it before one catches it (:func:`audit_checks`)
+    and ``over`` is the penalty per unit caught, and
     ``G(z) = z·Φ(z) + φ(z)``, up to terms that do not move with ``s``.
     """
 
-    keep: Array
+    rate: Array | None
+    left: Array
+    catch_pace: Array
+    tolerance: Array
+    catch_sd: Array
     linear: Array
     over: Array
     honesty: Array
@@ -953,7 +1033,7 @@ class _ShadingTerms:
             + x * np.asarray(k.judged_per_attainment, dtype=float)
             - x * np.asarray(k.ratchet_per_attainment, dtype=float)
         )
-        over = -x * np.asarray(k.catch_probability) * (payoff.judged * payoff.caught_penalty)
+        over = -x * (payoff.judged * payoff.caught_penalty)
         red_cost = np.asarray(k.red_penalty, dtype=float)
         sd_c = np.maximum(np.hypot(sigma, curve.blur), 1e-9)
         paid = bool(np.any(share))
@@ -963,8 +1043,13 @@ class _ShadingTerms:
         steps = tuple((share * height, (mu - knot) / sd_c) for knot, height in curve.steps if paid)
         goal_weight = np.asarray(k.goal_weight, dtype=float)
         lower, upper, sd = _goal_bounds(mu, sigma, k.goal_reach)
+        rate = np.asarray(k.audit_rate, dtype=float)
         return cls(
-            keep=1.0 - np.asarray(k.catch_probability, dtype=float),
+            rate=rate if np.any(rate) else None,
+            left=np.asarray(k.audits_left, dtype=float),
+            catch_pace=np.asarray(k.catch_pace, dtype=float),
+            tolerance=np.asarray(k.audit_tolerance, dtype=float),
+            catch_sd=np.asarray(k.catch_sd, dtype=float),
             linear=linear,
             over=over,
             honesty=np.asarray(k.honesty_cost, dtype=float),
@@ -982,8 +1067,11 @@ class _ShadingTerms:
     def utility(self, s: Array, paid: Array, honest: Array) -> Array:
         """``u(s)`` from ``paid`` = :meth:`paid` at ``s`` and ``honest`` = :meth:`paid` at 0."""
         bought = paid - honest
-        u = np.where(s > 0.0, self.keep * bought, bought)
-        u = u + (np.maximum(s, 0.0) * self.over - (s * s) * self.honesty)
+        u = bought - (s * s) * self.honesty
+        if self.rate is not None:
+            found, excess = audit_found(s, self.catch_pace, self.tolerance, self.catch_sd)
+            checks = audit_checks(self.rate, self.left, found)
+            u = u + checks * (excess * self.over - found * np.where(s > 0.0, bought, 0.0))
         if self.red is not None:
             u = u - self.red * (s < self.red_below)
         return u
@@ -1025,8 +1113,9 @@ def choose_shading(
 
     The search scores every third point of the grid (:func:`shading_gains`),
     then the two neighbours of the best one.  Shading down can only pay
-    when reported output raises future targets (a ratchet) or reports lower
-    pay (:attr:`ReportStakes.rewards_understatement`), so without those the
+    when reported output raises future targets (a ratchet), reports lower
+    pay, or an audit may catch one's misjudged progress
+    (:attr:`ReportStakes.rewards_understatement`), so without those the
     negative half of the grid is skipped; with nothing riding on the report
     the answer is 0.  The habit (:func:`habitual`) applies to the choice
     returned here.
@@ -1102,10 +1191,10 @@ class ShadingQuestion:
 
         share = np.asarray(k.formula_share, dtype=float) * np.asarray(k.extrinsic, dtype=float)
         anything = np.logical_or.reduce([each(np.asarray(x) != 0) for x in k.paid()])
-        ratchet, credit = k.understated()
         tests = (
             anything,
-            each(ratchet) | each(credit),
+            np.logical_or.reduce([each(where) for where in k.understated()]),
+            each(np.asarray(k.audit_rate, dtype=float)),
             each(share),
             each(np.asarray(k.red_penalty, dtype=float)),
             each(np.asarray(k.goal_weight, dtype=float)),

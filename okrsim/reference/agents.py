@@ -557,9 +557,13 @@ class Employee(mesa.Agent):
         c, wiq = self.believed_coupling, m.week_in_quarter
         mu, sd = outlook
         goal = self.target[k] * self.par[k]
-        # this week's audit (after the report) and each later week's
-        catch = 1.0 - math.pow(1.0 - self.audit_belief, W - wiq)
         pace = (wiq + 1) / W
+        lasting = sc.assumptions.perception_share * b.self_knowledge_sd
+        catch_pace, catch_sd = pay.audit_outlook(
+            perceived / (goal * pace), b.progress_noise_sd, lasting, wiq
+        )
+        found, excess = pay.audit_found(s_, catch_pace, j.audit_tolerance, catch_sd)
+        checks = pay.audit_checks(self.audit_belief, W - wiq, found)
         per_attainment = (1.0 - c) * j.contribution_weight * public.reported_weight
         per_attainment *= sc.env.alignment * goal / public.value_scale
         per_attainment *= 1.0 - 1.0 / sc.org.team_size  # one's own report is in the team mean
@@ -575,13 +579,23 @@ class Employee(mesa.Agent):
             return b.extrinsic_weight * paid + shown
 
         # an overstatement caught is corrected to the books: what it bought is lost
-        kept = 1.0 - catch if s_ > 0.0 else 1.0
+        kept = 1.0 - checks * found if s_ > 0.0 else 1.0
         honest = bought(0.0)
-        extrinsic = -catch * (1.0 - c) * (j.inflation_penalty * t.judged_reach) * max(s_, 0.0)
+        extrinsic = -checks * (1.0 - c) * (j.inflation_penalty * t.judged_reach) * excess
         if s_ < sc.okr.red_pace - perceived / (goal * pace):
             extrinsic -= self.bad_news_belief / W
         utility = b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2
         return utility + kept * (bought(s_) - honest) + honest
+
+    def misjudged_audit(self, k: int, perceived: float) -> bool:
+        """Whether an audit may catch this key result's report even if honest (§7.7)."""
+        m = self.model
+        pace = (m.week_in_quarter + 1) / W
+        seen = perceived / (self.target[k] * self.par[k] * pace)
+        b, a = m.in_force.behaviour, m.in_force.assumptions
+        lasting = a.perception_share * b.self_knowledge_sd
+        _, sd = pay.audit_outlook(seen, b.progress_noise_sd, lasting, m.week_in_quarter)
+        return self.audit_belief * sd > 0.0
 
     def rewards_understatement(self) -> bool:
         """Whether reporting less could pay: a believed ratchet, or negative credit for reports."""
@@ -597,7 +611,7 @@ class Employee(mesa.Agent):
         is weighed only where something rewards understatement (ODD §7.7).
         """
         grid = pay.shadings(self.model.in_force.assumptions)
-        if not self.rewards_understatement():
+        if not (self.rewards_understatement() or self.misjudged_audit(k, perceived)):
             grid = tuple(g for g in grid if g >= 0.0)
         zero = grid.index(0.0)
         coarse = grid[zero % 3 :: 3]

@@ -183,6 +183,34 @@ def goal_excess(mu: float, sd: float, loss_aversion: float, reach: float) -> flo
     return (loss_aversion - 1.0) * sd * (integral(lower) - integral(upper))
 
 
+def audit_outlook(
+    pace_seen: float, noise_sd: float, lasting_sd: float, week: int
+) -> tuple[float, float]:
+    """The pace and the misjudgement at which the audits left are weighed (§7.7).
+
+    The pace due in the middle of the weeks left, (w + 1 + W)/(2W), and progress
+    seen at ``pace_seen`` of pace misjudged then by log-sd √(σ_p²·(1 + 1/W − pace)
+    + σ_ψ²), in shares of the target.
+    """
+    pace = (week + 1 + WEEKS_PER_QUARTER) / (2 * WEEKS_PER_QUARTER)
+    weekly = noise_sd * noise_sd * (1.0 + 1.0 / WEEKS_PER_QUARTER - pace)
+    return pace, pace_seen * pace * math.sqrt(weekly + lasting_sd * lasting_sd)
+
+
+def audit_checks(rate: float, left: int, found: float) -> float:
+    """Audits expected to check a report before one catches it: â·Σ_{j<n} (1 − â·F)^j (§7.7)."""
+    return rate * sum(math.pow(1.0 - rate * found, j) for j in range(left))
+
+
+def audit_found(shading: float, pace: float, tolerance: float, sd: float) -> tuple[float, float]:
+    """P(an audit finds Y > τ) and E[Y·1{Y > τ}], Y = s·pace + N(0, sd²) (§7.7)."""
+    m = shading * pace
+    if sd <= 0.0:
+        return (1.0, m) if m > tolerance else (0.0, 0.0)
+    d = (m - tolerance) / sd
+    return normal_cdf(d), m * normal_cdf(d) + sd * normal_pdf(d)
+
+
 def blocked_weeks(rate: float, weeks: float) -> float:
     """B(r, n) = (1 − (1 − r)^n)/r: expected weeks a blocker still blocks (ODD §4.6)."""
     r = min(max(rate, 1e-6), 1.0)
