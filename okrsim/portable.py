@@ -13,7 +13,8 @@ Python's :mod:`math` calls, whatever the CPU: scipy's ufuncs have no
 CPU-specific code paths, and ``scipy.special.inv_boxcox(x, 0)`` is defined as
 the C library's ``exp(x)``, ``boxcox(x, 0)`` as its ``log(x)`` (the Box-Cox
 transform at λ = 0); ``scipy.special.expm1`` is Cephes' series near 0 and
-``exp(x) − 1`` beyond.  scipy's ``ndtr``, ``ndtri``, ``expit`` and ``logit``,
+``exp(x) − 1`` beyond, ``scipy.special.log1p`` Cephes' likewise with ``log``.
+scipy's ``ndtr``, ``ndtri``, ``expit`` and ``logit``,
 which the model uses as they are, are such loops too.  glibc picks its FMA
 variants of ``exp``, ``log`` and ``pow`` on every x86-64 CPU with both FMA
 and AVX2 (Intel's Core processors since Haswell, 2013, though not every
@@ -48,6 +49,11 @@ def log(x: ArrayLike) -> Array:
 def expm1(x: ArrayLike) -> Array:
     """``eˣ − 1``, elementwise, to full relative precision near 0."""
     return np.asarray(special.expm1(x))
+
+
+def log1p(x: ArrayLike) -> Array:
+    """``ln(1 + x)``, elementwise, to full relative precision near 0 (−∞ at −1)."""
+    return np.asarray(special.log1p(x))
 
 
 def power(x: ArrayLike, y: ArrayLike) -> Array:

@@ -66,8 +66,6 @@ BOOKKEEPING: tuple[tuple[str, float | str, str], ...] = (
     ("choices", "HABIT_FORMED", "defines the unit of behaviour.habit_weeks (Lally et al. 2010)"),
     ("choices", 3, "the shading search scores every third option first (search, not choice)"),
     ("choices", 4, "quarters in a year: an annual settlement averages four quarters"),
-    ("choices", 1e-4, "numerical: where audit_checks' series replaces its quotient"),
-    ("choices", 6.0, "numerical: 3! in audit_checks' series (a Taylor coefficient)"),
     ("curves", 16, "default number of quadrature nodes (numerical)"),
     ("curves", 0.5, "quadrature nodes at the middles of equal-probability cells"),
     ("rating", 0.5, "a rank's percentile is read at the middle of its slot"),

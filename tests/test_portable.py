@@ -50,6 +50,12 @@ def test_expm1_keeps_its_relative_precision_near_zero(wide: np.ndarray) -> None:
     assert _ulps(portable.expm1(x), exact).max() <= 4.0
 
 
+def test_log1p_keeps_its_relative_precision_near_zero(wide: np.ndarray) -> None:
+    x = np.concatenate([portable.expm1(wide[np.abs(wide) < 30.0]), [-1e-300, 1e-18, 1e300]])
+    exact = np.array([math.log1p(v) for v in x])
+    assert _ulps(portable.log1p(x), exact).max() <= 4.0
+
+
 def test_power_is_close_to_the_c_librarys() -> None:
     rng = np.random.default_rng(3)
     base, exponent = rng.uniform(1e-6, 3.0, 20_000), rng.uniform(-3.0, 3.0, 20_000)

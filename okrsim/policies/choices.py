@@ -906,12 +906,33 @@ def audit_found(
     ``d = (m − τ)/sd``; with ``sd = 0``, ``1{m > τ}`` and ``m·1{m > τ}``.
     """
     m = np.asarray(shading, dtype=float) * np.asarray(pace, dtype=float)
-    sd = np.asarray(sd, dtype=float)
-    over = m - np.asarray(tolerance, dtype=float)
-    sure = sd <= 0.0
-    d = np.where(sure, np.where(over > 0.0, np.inf, -np.inf), over / np.where(sure, 1.0, sd))
+    return _found(m, m - np.asarray(tolerance, dtype=float), _Misjudged.of(sd))
+
+
+@dataclass(frozen=True)
+class _Misjudged:
+    """:func:`audit_found`'s terms in the misjudgement's sd, worked out once per key result."""
+
+    sd: Array
+    inv_sd: Array  # 1/sd (1 where sd = 0)
+    density: Array  # sd/√(2π)
+    sure: Array | None  # where sd = 0 (None: nowhere)
+
+    @classmethod
+    def of(cls, sd: ArrayLike) -> _Misjudged:
+        sd = np.asarray(sd, dtype=float)
+        sure = sd <= 0.0
+        inv_sd = 1.0 / np.where(sure, 1.0, sd)
+        return cls(sd, inv_sd, sd / _SQRT_2PI, sure if np.any(sure) else None)
+
+
+def _found(m: Array, over: Array, e: _Misjudged) -> tuple[Array, Array]:
+    """:func:`audit_found` from ``m = s·pace`` and ``over = m − τ``."""
+    d = over * e.inv_sd
+    if e.sure is not None:  # elsewhere d is the same whichever way this goes
+        d = np.where(e.sure, np.where(over > 0.0, np.inf, -np.inf), d)
     found = ndtr(d)
-    return found, m * found + sd * portable.exp(-0.5 * d * d) / _SQRT_2PI
+    return found, m * found + e.density * portable.exp(-0.5 * d * d)
 
 
 def audit_checks(rate: ArrayLike, left: ArrayLike, found: ArrayLike) -> Array:
@@ -927,12 +948,10 @@ def audit_checks(rate: ArrayLike, left: ArrayLike, found: ArrayLike) -> Array:
     rate, found = np.asarray(rate, dtype=float), np.asarray(found, dtype=float)
     n = np.asarray(left, dtype=float)
     x = rate * found
-    # (1 − (1 − x)^n)/x, and where x is small its series to x², which is as
-    # exact (the quotient would lose the digits 1 − (1 − x)^n cancels)
-    large = x > 1e-4
-    quotient = (1.0 - portable.power(1.0 - x, n)) / np.where(large, x, 1.0)
-    series = n - n * (n - 1.0) / 2.0 * x + n * (n - 1.0) * (n - 2.0) / 6.0 * (x * x)
-    return rate * np.where(large, quotient, series)
+    # 1 − (1 − x)^n to full precision however small x is
+    some = x > 0.0
+    caught = -portable.expm1(n * portable.log1p(-x))
+    return rate * np.where(some, caught / np.where(some, x, 1.0), n)
 
 
 def _report_paid(
@@ -1005,7 +1024,7 @@ class _ShadingTerms:
     left: Array
     catch_pace: Array
     tolerance: Array
-    catch_sd: Array
+    misjudged: _Misjudged
     linear: Array
     over: Array
     honesty: Array
@@ -1049,7 +1068,7 @@ class _ShadingTerms:
             left=np.asarray(k.audits_left, dtype=float),
             catch_pace=np.asarray(k.catch_pace, dtype=float),
             tolerance=np.asarray(k.audit_tolerance, dtype=float),
-            catch_sd=np.asarray(k.catch_sd, dtype=float),
+            misjudged=_Misjudged.of(k.catch_sd),
             linear=linear,
             over=over,
             honesty=np.asarray(k.honesty_cost, dtype=float),
@@ -1069,7 +1088,8 @@ class _ShadingTerms:
         bought = paid - honest
         u = bought - (s * s) * self.honesty
         if self.rate is not None:
-            found, excess = audit_found(s, self.catch_pace, self.tolerance, self.catch_sd)
+            m = s * self.catch_pace
+            found, excess = _found(m, m - self.tolerance, self.misjudged)
             checks = audit_checks(self.rate, self.left, found)
             u = u + checks * (excess * self.over - found * np.where(s > 0.0, bought, 0.0))
         if self.red is not None:
