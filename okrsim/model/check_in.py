@@ -62,7 +62,7 @@ def perceived_progress(
 
 def audit_outlook(
     pace_seen: Array, noise_sd: float | Array, lasting_sd: float | Array, week_in_quarter: int
-) -> tuple[Array, Array]:
+) -> tuple[float, Array]:
     """The pace and the misjudgement at which the employee expects audits to read its report.
 
     The audits left this quarter (this week's, which checks the report about
@@ -77,9 +77,7 @@ def audit_outlook(
     """
     catch_pace = (week_in_quarter + 1 + WEEKS_PER_QUARTER) / (2 * WEEKS_PER_QUARTER)
     weekly = noise_sd * noise_sd * (1.0 + 1.0 / WEEKS_PER_QUARTER - catch_pace)
-    return np.full(np.shape(pace_seen), catch_pace), pace_seen * catch_pace * np.sqrt(
-        weekly + lasting_sd * lasting_sd
-    )
+    return catch_pace, pace_seen * catch_pace * np.sqrt(weekly + lasting_sd * lasting_sd)
 
 
 @dataclass(frozen=True)

@@ -913,7 +913,6 @@ def audit_found(
 class _Misjudged:
     """:func:`audit_found`'s terms in the misjudgement's sd, worked out once per key result."""
 
-    sd: Array
     inv_sd: Array  # 1/sd (1 where sd = 0)
     density: Array  # sd/√(2π)
     sure: Array | None  # where sd = 0 (None: nowhere)
@@ -923,7 +922,7 @@ class _Misjudged:
         sd = np.asarray(sd, dtype=float)
         sure = sd <= 0.0
         inv_sd = 1.0 / np.where(sure, 1.0, sd)
-        return cls(sd, inv_sd, sd / _SQRT_2PI, sure if np.any(sure) else None)
+        return cls(inv_sd, sd / _SQRT_2PI, sure if np.any(sure) else None)
 
 
 def _found(m: Array, over: Array, e: _Misjudged) -> tuple[Array, Array]:

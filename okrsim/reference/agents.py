@@ -558,10 +558,7 @@ class Employee(mesa.Agent):
         mu, sd = outlook
         goal = self.target[k] * self.par[k]
         pace = (wiq + 1) / W
-        lasting = sc.assumptions.perception_share * b.self_knowledge_sd
-        catch_pace, catch_sd = pay.audit_outlook(
-            perceived / (goal * pace), b.progress_noise_sd, lasting, wiq
-        )
+        catch_pace, catch_sd = self.audit_view(k, perceived)
         found, excess = pay.audit_found(s_, catch_pace, j.audit_tolerance, catch_sd)
         checks = pay.audit_checks(self.audit_belief, W - wiq, found)
         per_attainment = (1.0 - c) * j.contribution_weight * public.reported_weight
@@ -587,15 +584,18 @@ class Employee(mesa.Agent):
         utility = b.extrinsic_weight * extrinsic - self.honesty_cost * s_**2
         return utility + kept * (bought(s_) - honest) + honest
 
-    def misjudged_audit(self, k: int, perceived: float) -> bool:
-        """Whether an audit may catch this key result's report even if honest (§7.7)."""
+    def audit_view(self, k: int, perceived: float) -> tuple[float, float]:
+        """The pace and the misjudgement at which key result k's audits left are weighed (§7.7)."""
         m = self.model
         pace = (m.week_in_quarter + 1) / W
         seen = perceived / (self.target[k] * self.par[k] * pace)
         b, a = m.in_force.behaviour, m.in_force.assumptions
         lasting = a.perception_share * b.self_knowledge_sd
-        _, sd = pay.audit_outlook(seen, b.progress_noise_sd, lasting, m.week_in_quarter)
-        return self.audit_belief * sd > 0.0
+        return pay.audit_outlook(seen, b.progress_noise_sd, lasting, m.week_in_quarter)
+
+    def misjudged_audit(self, k: int, perceived: float) -> bool:
+        """Whether an audit may catch this key result's report even if honest (§7.7)."""
+        return self.audit_belief * self.audit_view(k, perceived)[1] > 0.0
 
     def rewards_understatement(self) -> bool:
         """Whether reporting less could pay: a believed ratchet, or negative credit for reports."""
