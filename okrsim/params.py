@@ -283,6 +283,14 @@ class Comp(_Group):
         title="Attainment cap of the bonus",
         description="Attainment above which the linear and floor-and-cap curves stop paying",
     )
+    target_credit: float = Field(
+        0.0,
+        ge=0.0,
+        le=2.0,
+        title="Credit in the formula for the target stated",
+        description="Formula score per unit of one's target above the manager's estimate "
+        "(0: the score pays for attainment alone; Weitzman 1976, Gonik 1978)",
+    )
     evaluation: Literal["absolute", "relative", "team"] = Field(
         "absolute",
         title="Judged on own, ranked or team result",

@@ -216,6 +216,8 @@ LEVERS: dict[str, dict[str, Any]] = {
         "comp": {"bonus_curve": "floor_cap"},
     },
     "no_okrs": {"okr": {"enabled": False}},
+    # the formula pays for the target stated as well as for attainment
+    "a_credit_for_the_target": {"comp": {"coupling": 0.8, "target_credit": 1.5}},
     # work worth less than nothing on average, seen blind: contributions and
     # impressions of work are read in units of their spread (ODD §7.8, §7.13)
     "a_collapsing_organisation": {

@@ -62,6 +62,24 @@ def test_inflated_reports_follow_the_pay_for_reported_attainment(coupled_vs_deco
     assert coupled_vs_decoupled.loc["attainment", "ci_low"] > 0
 
 
+@pytest.mark.slow
+def test_coupling_lowers_sandbagging_where_the_formula_pays_for_the_target():
+    """The sign of coupling's effect on sandbagging is the payoff's, not the model's.
+
+    Under a score that pays for attainment alone a lower target always
+    scores better, so coupling raises sandbagging; a formula that also
+    credits the target stated (``comp.target_credit``, Weitzman 1976, Gonik
+    1978) by more than a higher target costs in attainment turns it round.
+    """
+    base = Scenario.from_toml(SCENARIOS / "decoupled.toml").with_overrides({"horizon.quarters": 4})
+    plain = coupling_effect(base, "sandbagging_index", 10, 2026)
+    credited = coupling_effect(
+        base.with_overrides({"comp.target_credit": 1.5}), "sandbagging_index", 10, 2026
+    )
+    assert mean_ci(plain)[1] > 0
+    assert mean_ci(credited)[2] < 0
+
+
 def coupling_effect(base: Scenario, metric: str, reps: int, seed: int) -> np.ndarray:
     """Per replication: metric under coupling minus under decoupling (common random numbers)."""
     seeds = replication_seeds(seed, reps)

@@ -141,7 +141,7 @@ def judged_after_a_week(phi: float, breakthrough_draw: float) -> tuple[np.ndarra
     explorer = int(np.argmax(wf.effort[:, 3]))
     draws["breakthrough"][explorer] = breakthrough_draw
     work_a_week(model, draws)
-    measured, _, _ = measured_scores(wf, model.org, model.policy)
+    measured, _, _ = measured_scores(wf, model.org, model.policy, model.manager_view)
     judgment = judge(
         wf,
         model.org,

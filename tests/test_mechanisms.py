@@ -55,7 +55,7 @@ def at_review(s: Scenario, seed: int = 3) -> OKRModel:
 def judged_under(model: OKRModel, s: Scenario, leniency: np.ndarray | None = None) -> Judgment:
     """How the same quarter would be judged under scenario ``s`` (same observation draws)."""
     policy = InForce.read(s, peer_attainment=model.public.peer_attainment)
-    measured, _, _ = measured_scores(model.workforce, model.org, policy)
+    measured, _, _ = measured_scores(model.workforce, model.org, policy, model.manager_view)
     return judge(
         model.workforce,
         model.org,
@@ -412,6 +412,26 @@ def test_who_raises_a_blocker_expects_the_coaching_of_the_coupling_it_believes()
     np.testing.assert_allclose(
         believed_clearing(wf, policy), s.env.raised_resolve_rate + s.judgment.coach_help
     )
+
+
+def test_the_formula_credits_the_target_stated_against_the_managers_estimate():
+    """The same quarter scored with and without a credit for the target: the score
+    moves by exactly ``κ·(τ̂ − 1)``, τ̂ the targets over the manager's estimate, and
+    only the score (what judgment sees does not move)."""
+    s = scenario(**WIDE, comp__coupling=0.8)
+    model = at_review(s)
+    wf = model.workforce
+    scored = {}
+    for credit in (0.0, 1.5):
+        policy = InForce.read(
+            s.with_overrides({"comp.target_credit": credit}),
+            peer_attainment=model.public.peer_attainment,
+        )
+        scored[credit] = measured_scores(wf, model.org, policy, model.manager_view)
+    stated = (wf.target * wf.par / model.manager_view).mean(axis=1)
+    assert np.ptp(stated) > 0.05  # targets differ from the manager's estimates
+    np.testing.assert_allclose(scored[1.5][2] - scored[0.0][2], 1.5 * (stated - 1.0), atol=1e-12)
+    np.testing.assert_array_equal(scored[1.5][0], scored[0.0][0])
 
 
 # -- 2. people come and go -------------------------------------------------------------

@@ -3,7 +3,8 @@
 Measured attainment is reported output over target (a shared key result is
 graded on both owners' results); the formula score is the bonus curve of it —
 of one's own attainment, the team's, or one's band among peers under a
-forced distribution.  Judgment is the manager's view of the quarter: true
+forced distribution, plus any credit the formula gives for the target stated
+against the manager's estimate.  Judgment is the manager's view of the quarter: true
 contribution seen through observation noise, help given, raised blockers and
 bad news, ambition against the manager's estimate, reported attainment as
 context, and inflation caught by audits.  The rating blends the two by the
@@ -63,10 +64,20 @@ class Review:
     settled_score: Array  # the score the rating settled on (the year's mean if annual)
 
 
+def stated_ambition(wf: Workforce, manager_view: Array) -> Array:
+    """Each employee's targets against the manager's estimate of its output,
+    ``τ̂``, the mean over its key results (1 where no target is set)."""
+    return np.nan_to_num(wf.target * wf.par / manager_view, nan=1.0).mean(axis=1)
+
+
 def measured_scores(
-    wf: Workforce, org: Organisation, policy: InForce
+    wf: Workforce, org: Organisation, policy: InForce, manager_view: Array
 ) -> tuple[Array, Array, Array]:
-    """Measured and true attainment per key result and each employee's formula score."""
+    """Measured and true attainment per key result and each employee's formula score.
+
+    The score is the curve's, plus the formula's credit for the target
+    stated, ``κ·(τ̂ − 1)`` (``comp.target_credit``; 0 by default).
+    """
     p = policy.payoff
     if not policy.scenario.okr.enabled:
         nan = np.full((wf.n, org.krs), np.nan)
@@ -87,6 +98,7 @@ def measured_scores(
         score = team_score
     else:
         score = own_score
+    score = score + p.target_credit * (stated_ambition(wf, manager_view) - 1.0)
     return measured, true_att, score
 
 
@@ -206,7 +218,7 @@ def judge(
     )
     mean_help = np.maximum(org.overall(np.mean, t.help_given), 1e-9)
     # ambition as the manager sees it: the target against the manager's estimate
-    tau = np.nan_to_num(wf.target * wf.par / manager_view, nan=1.0).mean(axis=1)
+    tau = stated_ambition(wf, manager_view)
     shortfall = np.nan_to_num(np.maximum(1.0 - measured, 0.0)).mean(axis=1)
     bad_news = t.raises + t.red_reports / WEEKS_PER_QUARTER
     judged = (
@@ -254,7 +266,7 @@ def review(
 ) -> Review:
     """Score, judge and (at a settlement) rate every employee."""
     p = policy.payoff
-    measured, true_att, score = measured_scores(wf, org, policy)
+    measured, true_att, score = measured_scores(wf, org, policy, manager_view)
     judgment = judge(
         wf,
         org,

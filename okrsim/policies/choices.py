@@ -99,6 +99,9 @@ class Payoff:
     ratchet_pull: float  # how far it moves to last quarter's reported output (the ratchet)
     # the manager's pull towards the team's mean (a judgment weight, as those above)
     centrality: float | Array
+    # the formula's score per unit of one's target above the manager's estimate
+    # (comp.target_credit; 0 without OKRs)
+    target_credit: float = 0.0
 
     @property
     def judged(self) -> float | Array:
@@ -173,6 +176,7 @@ def payoff_for(scenario: Scenario, *, peer_attainment: tuple[float, float] | Non
         manager_pull=manager_pull if okrs else 0.0,
         ratchet_pull=s.okr.ratchet_strength if (ratcheted and okrs) else 0.0,
         centrality=j.centrality,
+        target_credit=s.comp.target_credit if okrs else 0.0,
     )
 
 
@@ -191,11 +195,17 @@ def target_utility(
 
     .. math::
 
-        U(τ) = X\\,[CE_ρ(c\\,o\\,f(A)) + (1-c)\\,ρ_J\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
+        U(τ) = X\\,[CE_ρ(c\\,o\\,f(A)) + c\\,κ\\,(τ-1)
+               + (1-c)\\,ρ_J\\,ω_{amb}((τ-1) - (1-φ)E(1-A)^+)]
                - h\\,(τ_o-1)^2,\\qquad A = Y/T \\sim (1 + σ z)/τ
 
     with ``c`` the coupling, ``o`` the share of the score one's own result
-    moves (1, or 1/n under team evaluation), ``f`` the score curve, ``CE_ρ``
+    moves (1, or 1/n under team evaluation), ``f`` the score curve, ``κ`` the
+    formula's credit per unit of the target stated above the manager's
+    estimate (``comp.target_credit``; Weitzman 1976's and Gonik 1978's
+    schemes, which pay for the forecast as well as the result, so that a
+    higher target can pay under the formula; the manager's estimate taken
+    as one's own expected output, as for judgment's ambition), ``CE_ρ``
     the certainty equivalent of the formula's part of the rating,
     ``c·o·E f − ρ/(2n)·(c·o)²·Var f`` (CARA utility over the rating with normal
     noise; the form Holmström & Milgrom 1991 use; ``n`` the quarters whose
@@ -221,7 +231,9 @@ def target_utility(
     formula = mean_score - risk * share * var_score
     ambition = payoff.ambition_weight * ((tau - 1.0) - (1.0 - payoff.failure_tolerance) * shortfall)
     # what judgment adds to one's score reaches one's rating by judged_reach
-    extrinsic_u = share * formula + payoff.judged * (payoff.judged_reach * ambition)
+    # the formula's credit for the target stated is one's own, whatever the evaluation
+    credit = payoff.coupling * payoff.target_credit * (tau - 1.0)
+    extrinsic_u = share * formula + credit + payoff.judged * (payoff.judged_reach * ambition)
     return np.asarray(extrinsic) * extrinsic_u - np.asarray(honesty_cost) * (stated - 1.0) ** 2
 
 

@@ -212,7 +212,8 @@ class Employee(mesa.Agent):
         formula = mean - 0.5 * self.risk_aversion / t.settlement_quarters * share * var
         tolerance = s.judgment.failure_tolerance
         ambition = t.ambition_weight * ((tau - 1.0) - (1.0 - tolerance) * shortfall)
-        extrinsic = share * formula + (1.0 - c) * (t.judged_reach * ambition)
+        credit = c * t.target_credit * (tau - 1.0)  # the formula's, for the target stated
+        extrinsic = share * formula + credit + (1.0 - c) * (t.judged_reach * ambition)
         return s.behaviour.extrinsic_weight * extrinsic - honesty * (offer - 1.0) ** 2
 
     def set_target(self) -> None:

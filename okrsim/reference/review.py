@@ -20,6 +20,7 @@ from okrsim.params import Assumptions
 from okrsim.reference import payoffs as pay
 
 if TYPE_CHECKING:
+    from okrsim.reference.agents import Employee
     from okrsim.reference.model import ReferenceModel
 
 
@@ -85,7 +86,7 @@ def review(
         estimate = centre + shrink * (v - centre)
         halo = j.influence_return * registered * -math.expm1(-e.tally.visible_time / registered)
         if t.okrs:
-            tau = sum(e.target[k] * e.par[k] / model.view[e.seat] for k in range(t.krs)) / t.krs
+            tau = stated_ambition(model, e)
             shortfall = sum(max(1.0 - a, 0.0) for a in row) / t.krs
         else:
             tau, shortfall = 1.0, 0.0
@@ -127,11 +128,27 @@ def review(
     return list(model.last_rating), settled, settled_score, judgment
 
 
+def stated_ambition(model: ReferenceModel, e: Employee) -> float:
+    """τ̂: ``e``'s targets against the manager's estimate of its output, the mean over its KRs."""
+    t = model.terms
+    return sum(e.target[k] * e.par[k] / model.view[e.seat] for k in range(t.krs)) / t.krs
+
+
 def scores_of(model: ReferenceModel, measured: list[list[float]]) -> list[float]:
-    """Formula scores: of own, ranked or team attainment, shared KRs graded on both teams'."""
+    """Formula scores: the curve's, plus the credit for the target stated, κ·(τ̂ − 1)."""
     t, es = model.terms, model.employees
     if not t.okrs:
         return [0.0] * len(es)
+    curve = curve_scores(model, measured)
+    return [
+        x + t.target_credit * (stated_ambition(model, e) - 1.0)
+        for x, e in zip(curve, es, strict=True)
+    ]
+
+
+def curve_scores(model: ReferenceModel, measured: list[list[float]]) -> list[float]:
+    """The curve's scores: of own, ranked or team attainment, shared KRs graded on both teams'."""
+    t, es = model.terms, model.employees
     means = [sum(row) / t.krs for row in measured]
     team_measured = [sum(means[e.seat] for e in m.members) / len(m.members) for m in model.managers]
     graded = []

@@ -30,6 +30,7 @@ class Terms:
     manager_pull: float  # π_m
     ratchet_pull: float  # α_r
     ambition_weight: float  # ω_a (0 without OKRs)
+    target_credit: float  # κ: the formula's credit for the target stated (0 without OKRs)
     judged_reach: float  # 1 − κ_c·(1 − 1/N): what reaches one's rating of one's judged score
     focus: float  # F
     overhead: float  # o: status hours (0 without OKRs)
@@ -57,6 +58,7 @@ class Terms:
             manager_pull=pull if okr.enabled else 0.0,
             ratchet_pull=ratchet if okr.enabled else 0.0,
             ambition_weight=s.judgment.ambition_weight if okr.enabled else 0.0,
+            target_credit=s.comp.target_credit if okr.enabled else 0.0,
             judged_reach=1.0 - s.judgment.centrality * (1.0 - 1.0 / s.org.team_size),
             focus=1.0 / (1.0 + okr.switching_cost * (okr.krs_per_person - 1)),
             overhead=okr.status_hours if okr.enabled else 0.0,
