@@ -110,17 +110,25 @@ PORTABLE_INTO: dict[str, Callable[..., Any]] = {
 PACKAGES = (okrsim.model, okrsim.policies)
 
 
+#: The key under which :func:`counting` adds up the seconds spent inside the draws
+#: and special functions it counts.
+INSIDE = "seconds inside"
+
+
 class CountingGenerator(np.random.Generator):
     """A generator that counts the values each drawing method returns."""
 
     counts: Counter[str]
+    seconds: dict[str, float]
 
 
 def _counting_method(name: str) -> Callable[..., Any]:
     draw = getattr(np.random.Generator, name)
 
     def method(self: CountingGenerator, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
         result = draw(self, *args, **kwargs)
+        self.seconds[INSIDE] = self.seconds.get(INSIDE, 0.0) + time.perf_counter() - start
         # shuffle works in place and returns None: it draws one value per element.
         drawn = result if result is not None else (args[0] if args else kwargs["x"])
         self.counts[f"draw {DRAW_KIND.get(name, 'random')}"] += int(np.size(drawn))
@@ -133,9 +141,13 @@ for _name in DRAW_METHODS:
     setattr(CountingGenerator, _name, _counting_method(_name))
 
 
-def _counted(function: Callable[..., Any], key: str, counts: Counter[str]) -> Callable[..., Any]:
+def _counted(
+    function: Callable[..., Any], key: str, counts: Counter[str], seconds: dict[str, float]
+) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
         result = function(*args, **kwargs)
+        seconds[INSIDE] = seconds.get(INSIDE, 0.0) + time.perf_counter() - start
         counts[key] += int(np.size(result))
         return result
 
@@ -145,11 +157,17 @@ def _counted(function: Callable[..., Any], key: str, counts: Counter[str]) -> Ca
 class _CountingModule(types.ModuleType):
     """A module as okrsim's modules see it, with the functions ``names`` counted."""
 
-    def __init__(self, module: types.ModuleType, names: tuple[str, ...], counts: Counter[str]):
+    def __init__(
+        self,
+        module: types.ModuleType,
+        names: tuple[str, ...],
+        counts: Counter[str],
+        seconds: dict[str, float],
+    ):
         super().__init__(module.__name__)
         self._module = module
         for name in names:
-            setattr(self, name, _counted(getattr(module, name), f"eval {name}", counts))
+            setattr(self, name, _counted(getattr(module, name), f"eval {name}", counts, seconds))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._module, name)
@@ -163,22 +181,25 @@ def _modules() -> Iterator[types.ModuleType]:
 
 
 @contextmanager
-def counting(counts: Counter[str]) -> Iterator[None]:
-    """Count okrsim's draws and special-function evaluations into ``counts`` meanwhile."""
+def counting(counts: Counter[str], seconds: dict[str, float] | None = None) -> Iterator[None]:
+    """Count okrsim's draws and special-function evaluations into ``counts`` meanwhile,
+    and the seconds spent inside them into ``seconds[INSIDE]``."""
     saved: list[tuple[types.ModuleType, str, Any]] = []
     streams = okrsim.model.model.streams
+    seconds = {} if seconds is None else seconds
 
     def counting_streams(seed: Any) -> dict[str, np.random.Generator]:
         made: dict[str, np.random.Generator] = {}
         for name, real in streams(seed).items():
             generator = CountingGenerator(real.bit_generator)
             generator.counts = counts
+            generator.seconds = seconds
             made[name] = generator
         return made
 
     views = {
-        "np": (np, _CountingModule(np, NUMPY, counts)),
-        "portable": (portable, _CountingModule(portable, PORTABLE, counts)),
+        "np": (np, _CountingModule(np, NUMPY, counts, seconds)),
+        "portable": (portable, _CountingModule(portable, PORTABLE, counts, seconds)),
     }
     try:
         saved.append((okrsim.model.model, "streams", streams))
@@ -188,7 +209,8 @@ def counting(counts: Counter[str]) -> Iterator[None]:
             for name in SPECIAL:
                 if names.get(name) is getattr(special, name):
                     saved.append((module, name, names[name]))
-                    setattr(module, name, _counted(names[name], f"eval {name}", counts))
+                    wrapped = _counted(names[name], f"eval {name}", counts, seconds)
+                    setattr(module, name, wrapped)
             for alias, (real, view) in views.items():
                 if names.get(alias) is real:
                     saved.append((module, alias, real))
@@ -208,6 +230,25 @@ def count_work(scenario: Scenario, weeks: int, seed: int = 1) -> dict[str, float
             model.step()
     agent_weeks = scenario.n_employees * weeks
     return {key: counts[key] / agent_weeks for key in sorted(counts)}
+
+
+def us_inside(scenario: Scenario, weeks: int, repeat: int, seed: int = 1) -> float:
+    """µs per agent-week okrsim spends inside its draws and special functions, as it
+    calls them (construction + ``weeks`` steps; the least of ``repeat`` runs).
+
+    The rest of a run's time is its other work — numpy's arithmetic, masks,
+    temporaries and dispatch, and the interpreter — which no faster draw or
+    special function can remove.
+    """
+    best = float("inf")
+    for _ in range(repeat):
+        seconds: dict[str, float] = {}
+        with counting(Counter(), seconds):
+            model = OKRModel(scenario, seed)
+            for _ in range(weeks):
+                model.step()
+        best = min(best, seconds.get(INSIDE, 0.0))
+    return best / (scenario.n_employees * weeks) * 1e6
 
 
 #: Each special function's input: uniform draws in (0, 1) or standard normal draws.

@@ -75,8 +75,13 @@ QUICK_LINES = [
         rf"\(okrsim / it: {NUMBER}\)"
     ),
     re.compile(
+        rf"    inside its draws and special functions: {NUMBER} us; "
+        rf"everything else: -?{NUMBER} us"
+    ),
+    re.compile(
         rf"    [13]x Boltzmann asks for {NUMBER} us per agent-week: (above|BELOW) "
-        r"the fused kernel's lower bound"
+        r"the fused kernel's lower bound; (above|BELOW) what okrsim spends outside its "
+        r"draws and special functions"
     ),
     re.compile(
         rf" +{NUMBER} employees \({NUMBER} teams of \d+\): above the organisation bound \(.+\)"
@@ -106,6 +111,7 @@ def test_bench_model_quick_prints_every_figure_with_its_target() -> None:
     assert "eval ndtr" in done.stdout
     assert "runs stepped together" in done.stdout
     assert sum("x Boltzmann asks for" in line for line in lines) == 2
+    assert sum("inside its draws and special functions" in line for line in lines) == 1
 
 
 def test_fused_kernel_prints_counted_work_and_its_time() -> None:
@@ -158,9 +164,11 @@ def test_counting_changes_no_result_and_puts_everything_back() -> None:
         okrsim.policies.choices.np,
     )
     counts: Counter[str] = Counter()
-    with fused_kernel.counting(counts):
+    seconds: dict[str, float] = {}
+    with fused_kernel.counting(counts, seconds):
         counted = run(scenario, 7)
     plain = run(scenario, 7)
+    assert seconds.get(fused_kernel.INSIDE, 0.0) > 0  # the time inside what it counts
     pd.testing.assert_frame_equal(counted.quarterly, plain.quarterly)
     pd.testing.assert_frame_equal(counted.employees, plain.employees)
     assert counts["draw standard_normal"] > 0
