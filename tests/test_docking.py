@@ -216,8 +216,16 @@ LEVERS: dict[str, dict[str, Any]] = {
         "comp": {"bonus_curve": "floor_cap"},
     },
     "no_okrs": {"okr": {"enabled": False}},
-    # the formula pays for the target stated as well as for attainment
+    # the formula pays for the target stated as well as for attainment: alone,
+    # under a ratchet, and beside a forced ranking
     "a_credit_for_the_target": {"comp": {"coupling": 0.8, "target_credit": 1.5}},
+    "a_credit_for_the_target_under_a_ratchet": {
+        "comp": {"coupling": 0.8, "target_credit": 1.5},
+        "okr": {"target_rule": "ratchet"},
+    },
+    "a_credit_for_the_target_ranked": {
+        "comp": {"coupling": 0.8, "target_credit": 1.0, "evaluation": "relative"},
+    },
     # work worth less than nothing on average, seen blind: contributions and
     # impressions of work are read in units of their spread (ODD §7.8, §7.13)
     "a_collapsing_organisation": {

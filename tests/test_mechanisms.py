@@ -416,22 +416,23 @@ def test_who_raises_a_blocker_expects_the_coaching_of_the_coupling_it_believes()
 
 def test_the_formula_credits_the_target_stated_against_the_managers_estimate():
     """The same quarter scored with and without a credit for the target: the score
-    moves by exactly ``κ·(τ̂ − 1)``, τ̂ the targets over the manager's estimate, and
-    only the score (what judgment sees does not move)."""
-    s = scenario(**WIDE, comp__coupling=0.8)
+    moves by exactly ``κ·mean_k (T_k − M_k)/M_k`` (T the target, aspirational ones at
+    their par, M the manager's estimate), and judgment does not move."""
+    s = scenario(**WIDE, comp__coupling=0.8, okr__aspirational_share=0.5)
     model = at_review(s)
     wf = model.workforce
-    scored = {}
+    scored, judged = {}, {}
     for credit in (0.0, 1.5):
-        policy = InForce.read(
-            s.with_overrides({"comp.target_credit": credit}),
-            peer_attainment=model.public.peer_attainment,
-        )
-        scored[credit] = measured_scores(wf, model.org, policy, model.manager_view)
-    stated = (wf.target * wf.par / model.manager_view).mean(axis=1)
-    assert np.ptp(stated) > 0.05  # targets differ from the manager's estimates
-    np.testing.assert_allclose(scored[1.5][2] - scored[0.0][2], 1.5 * (stated - 1.0), atol=1e-12)
-    np.testing.assert_array_equal(scored[1.5][0], scored[0.0][0])
+        credited = s.with_overrides({"comp.target_credit": credit})
+        policy = InForce.read(credited, peer_attainment=model.public.peer_attainment)
+        scored[credit] = measured_scores(wf, model.org, policy, model.manager_view)[2]
+        judged[credit] = judged_under(model, credited).judged
+    target, view = wf.target * wf.par, model.manager_view
+    expected = 1.5 * ((target - view) / view).mean(axis=1)
+    assert np.ptp(expected) > 0.05
+    assert np.any(wf.par != 1.0)  # aspirational key results are graded at their par
+    np.testing.assert_allclose(scored[1.5] - scored[0.0], expected, atol=1e-12)
+    np.testing.assert_array_equal(judged[1.5], judged[0.0])
 
 
 # -- 2. people come and go -------------------------------------------------------------
