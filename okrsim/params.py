@@ -289,7 +289,7 @@ class Comp(_Group):
         le=2.0,
         title="Credit in the formula for the target stated",
         description="Formula score per unit of one's target above the manager's estimate "
-        "(0: the score pays for attainment alone; Weitzman 1976, Gonik 1978)",
+        "(0: the score pays for attainment alone)",
     )
     evaluation: Literal["absolute", "relative", "team"] = Field(
         "absolute",

@@ -68,8 +68,8 @@ def test_coupling_lowers_sandbagging_where_the_formula_pays_for_the_target():
 
     Under a score that pays for attainment alone a lower target always
     scores better, so coupling raises sandbagging; a formula that also
-    credits the target stated (``comp.target_credit``, Weitzman 1976, Gonik
-    1978) by more than a higher target costs in attainment turns it round.
+    credits the target stated (``comp.target_credit``) by more than a higher
+    target costs in attainment turns it round.
     """
     base = Scenario.from_toml(SCENARIOS / "decoupled.toml").with_overrides({"horizon.quarters": 4})
     plain = coupling_effect(base, "sandbagging_index", 10, 2026)

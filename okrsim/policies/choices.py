@@ -202,10 +202,11 @@ def target_utility(
     with ``c`` the coupling, ``o`` the share of the score one's own result
     moves (1, or 1/n under team evaluation), ``f`` the score curve, ``κ`` the
     formula's credit per unit of the target stated above the manager's
-    estimate (``comp.target_credit``; Weitzman 1976's and Gonik 1978's
-    schemes, which pay for the forecast as well as the result, so that a
-    higher target can pay under the formula; the manager's estimate taken
-    as one's own expected output, as for judgment's ambition), ``CE_ρ``
+    estimate (``comp.target_credit``: the formula's counterpart of judgment's
+    ambition credit, the credit half of Weitzman 1976's and Gonik 1978's
+    forecast schemes without their charge for shortfall; the manager's
+    estimate taken as one's own expected output, as for judgment's
+    ambition, its noise not weighed), ``CE_ρ``
     the certainty equivalent of the formula's part of the rating,
     ``c·o·E f − ρ/(2n)·(c·o)²·Var f`` (CARA utility over the rating with normal
     noise; the form Holmström & Milgrom 1991 use; ``n`` the quarters whose
