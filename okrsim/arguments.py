@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -20,6 +21,19 @@ def shown(value: object) -> str:
     from okrsim.params import shown as quote  # loaded on error only: --help stays fast
 
     return quote(value)
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as an error message quotes it: whole, for the file name is at its end.
+
+    Only a name longer than any file system allows is shortened (as
+    :func:`okrsim.params.shown` would); the ``error:`` line shortens a long
+    one in its middle (:func:`okrsim.cli.shorten`).
+    """
+    from okrsim.params import PATH_CHARS
+
+    text = str(path)
+    return repr(text) if len(text) <= PATH_CHARS else shown(text)
 
 
 def name_exists(path: str | Path) -> bool:
@@ -77,8 +91,12 @@ def reps(text: str) -> int:
 
 
 def workers(text: str) -> int:
-    """Parallel processes: 0 (all cores) up to :data:`MAX_WORKERS`."""
-    return whole(text, 0, MAX_WORKERS)
+    """Parallel processes: 1 up to :data:`MAX_WORKERS`.
+
+    Every command's ``--workers`` takes this type, so each refuses the same
+    values with the same words; all cores is what leaving the flag out means.
+    """
+    return whole(text, 1, MAX_WORKERS)
 
 
 def finite(text: str) -> float:
@@ -111,7 +129,7 @@ def open_unit(text: str) -> float:
 def out_dir(text: str) -> str:
     """A directory to write into: existing, or creatable where a directory can be."""
     if text.strip() and name_exists(text) and not Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"{shown(text)} is a file; expected a directory")
+        raise argparse.ArgumentTypeError(f"{shown_path(text)} is a file; expected a directory")
     _usable(text, "a directory", inside=True)
     return text
 
@@ -119,7 +137,7 @@ def out_dir(text: str) -> str:
 def out_file(text: str) -> str:
     """A file to write: not a directory, in a directory that exists or can be made."""
     if text.strip() and name_exists(text) and Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"{shown(text)} is a directory; expected a file name")
+        raise argparse.ArgumentTypeError(f"{shown_path(text)} is a directory; expected a file name")
     _usable(text, "a file name", inside=False)
     return text
 
@@ -146,8 +164,29 @@ def _usable(text: str, what: str, *, inside: bool) -> Path:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise argparse.ArgumentTypeError(
-            f"{shown(text)}: {shown(str(ancestor))} is a file, so nothing can be written under it"
+            f"{shown_path(text)}: {shown_path(ancestor)} is a file, "
+            "so nothing can be written under it"
         )
     if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{shown(text)}: {shown(str(ancestor))} is not writable")
+        raise argparse.ArgumentTypeError(
+            f"{shown_path(text)}: {shown_path(ancestor)} is not writable"
+        )
+    _probe(text, ancestor)
     return path
+
+
+def _probe(text: str, directory: Path) -> None:
+    """Make and remove a directory in ``directory``, so a command that cannot write fails now.
+
+    :func:`os.access` answers yes to root everywhere, and for file systems
+    that refuse every new name (``/proc``, ``/sys``, a read-only mount): only
+    trying tells, and trying before the simulation means its results are not
+    lost to a failed write at the end.  Nothing is left behind.
+    """
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".okrsim-probe-", dir=directory))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise argparse.ArgumentTypeError(
+            f"{shown_path(text)}: cannot write under {shown_path(directory)}: {reason}"
+        ) from None

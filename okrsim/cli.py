@@ -1,9 +1,9 @@
 """The ``okrsim`` command line: parse → Scenario → run → show.
 
 Every command's bad input (unknown key, out-of-range or wrongly typed value,
-malformed TOML, missing file, a bad flag) ends with one ``error:`` line naming
-the file or flag, the dotted key and what was expected, and exit code 2 —
-never a traceback.
+malformed TOML, missing file, a bad flag, an output that cannot be written)
+ends with one ``error:`` line naming the file or flag, the dotted key and what
+was expected, and exit code 2 — never a traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -31,6 +32,10 @@ EXIT_BAD_INPUT = 2
 SHOWN_PROBLEMS = 3
 #: Characters of one problem in an ``error:`` line.
 PROBLEM_CHARS = 300
+#: Characters a long quoted value or path keeps when a problem is shortened.
+SPAN_CHARS = 32
+#: What a shortened problem is shortened in: quoted values, then any run of non-blanks.
+_SPAN = re.compile(r"""(?<!\w)'[^'\n]*'(?!\w)|(?<!\w)"[^"\n]*"(?!\w)|\S+""")
 
 HEADLINE_METRICS = (
     "sandbagging_index",
@@ -72,6 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingExtra as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        raise  # stdout closed by its reader: not an output of the command's
+    except OSError as exc:
+        # Every command's outputs fail here alike: a full disk, a file system
+        # that refuses the name, a file made unwritable while the command ran.
+        print(error_line(write_error(exc, getattr(args, "out", None))), file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -104,7 +116,9 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         flag, sep, rest = message.partition(": ")
         if flag.startswith("argument ") and sep:
-            message = f"{flag.removeprefix('argument ').split('/')[-1]}: {rest}"
+            # "-o/--out" and "--out/-o" alike are blamed on the long name
+            names = flag.removeprefix("argument ").split("/")
+            message = f"{max(names, key=len)}: {rest}"
         else:
             message = f"{self.prog}: {message}"
         raise UsageError(message)
@@ -113,16 +127,79 @@ class Parser(argparse.ArgumentParser):
 def error_line(message: str) -> str:
     """One ``error:`` line from a message of one problem per line.
 
-    The first :data:`SHOWN_PROBLEMS` problems are given, each cut to
-    :data:`PROBLEM_CHARS` characters, and the rest counted, so the line is
-    short whatever the input held.
+    The first :data:`SHOWN_PROBLEMS` problems are given, each shortened to
+    :data:`PROBLEM_CHARS` characters (:func:`shorten`), and the rest counted,
+    so the line is short whatever the input held.
     """
     problems = [p for p in message.splitlines() if p.strip()] or ["(no message)"]
-    shown = [p if len(p) <= PROBLEM_CHARS else p[: PROBLEM_CHARS - 1] + "…" for p in problems]
-    line = "; ".join(shown[:SHOWN_PROBLEMS])
+    line = "; ".join(shorten(p) for p in problems[:SHOWN_PROBLEMS])
     if len(problems) > SHOWN_PROBLEMS:
         line += f"; and {len(problems) - SHOWN_PROBLEMS} more problems"
     return f"error: {line}"
+
+
+def shorten(problem: str, limit: int = PROBLEM_CHARS) -> str:
+    """``problem`` in at most ``limit`` characters, its reason and advice kept.
+
+    A problem is long because of what it quotes (a path, a value), not its
+    words, and the words that matter come last ("…; pass --resume").  So the
+    longest quoted values and runs of non-blanks are cut in the middle first,
+    each to no fewer than :data:`SPAN_CHARS` characters (a path keeps its
+    start and its file name); only if that is not enough is the middle of the
+    problem itself cut.
+    """
+    if len(problem) <= limit:
+        return problem
+    spans = [m.span() for m in _SPAN.finditer(problem)]
+    lengths = sorted((b - a for a, b in spans), reverse=True)
+    excess = len(problem) - limit
+
+    def saved(cap: int) -> int:
+        return sum(n - cap for n in lengths if n > cap)
+
+    # the largest cap on a span's length that saves enough, if any does
+    lo, hi = SPAN_CHARS, max(lengths[0], SPAN_CHARS)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if saved(mid) >= excess else (lo, mid - 1)
+    parts, end = [], 0
+    for a, b in spans:
+        parts += [problem[end:a], _middle_cut(problem[a:b], lo)]
+        end = b
+    text = "".join([*parts, problem[end:]])
+    return text if len(text) <= limit else _middle_cut(text, limit)
+
+
+def _middle_cut(text: str, limit: int) -> str:
+    """``text`` in ``limit`` characters: its start and (more of) its end, "…" between.
+
+    A quoted value keeps its quotes.
+    """
+    if len(text) <= limit:
+        return text
+    quote = text[0] if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"" else ""
+    inner = text[len(quote) : len(text) - len(quote)]
+    keep = limit - 1 - 2 * len(quote)
+    head = keep * 2 // 5
+    return f"{quote}{inner[:head]}…{inner[len(inner) - (keep - head) :]}{quote}"
+
+
+def write_error(exc: OSError, out: str | None) -> str:
+    """The problem of an output that could not be written, blamed on ``--out``.
+
+    A file the error names outside ``out`` (an input, say) is named itself.
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    name = None if exc.filename is None else os.fsdecode(exc.filename)
+    if out is None or (name is not None and not _within(name, out)):
+        return f"{arguments.shown_path(name)}: {reason}" if name else f"cannot write: {reason}"
+    return f"--out: cannot write {arguments.shown_path(name or out)}: {reason}"
+
+
+def _within(name: str, out: str) -> bool:
+    """Whether ``name`` is ``out`` or a file under it."""
+    a, b = Path(name).absolute(), Path(out).absolute()
+    return a == b or b in a.parents
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=arguments.workers,
-        default=0,
+        default=None,
         help="parallel processes (default: all cores); results do not depend on it",
     )
     p.add_argument(
@@ -251,18 +328,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Files ``compare`` writes to ``--out``, in the order its summary line names them.
+COMPARE_OUTPUTS = (
+    "comparison.csv",
+    "report.html",
+    "by_quarter.csv",
+    "runs.parquet",
+    "quarterly.parquet",
+    "weekly.parquet",
+    "scenarios.json",
+)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from okrsim.params import ScenarioError
 
+    overrides = [] if args.quarters is None else [f"horizon.quarters={args.quarters}"]
+    # loaded first, so that a file that is missing is said to be missing
+    scenarios = load_all(args.scenarios, overrides, flag="--quarters")
     if len(args.scenarios) < 2:
         raise ScenarioError("compare: give at least two scenario files")
-    overrides = [] if args.quarters is None else [f"horizon.quarters={args.quarters}"]
-    scenarios = load_all(args.scenarios, overrides, flag="--quarters")
     metrics = _metric_list(args.metrics)  # bad input fails before the model loads
 
     from okrsim.comparison import compare
     from okrsim.report.pages import comparison_report, write
-    from okrsim.run_store import write_json, write_parquet
+    from okrsim.run_store import write_csv, write_json, write_parquet
 
     workers = args.workers or os.cpu_count() or 1
     started = time.perf_counter()
@@ -270,8 +360,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    comparison.table.to_csv(out / "comparison.csv", index=False)
-    comparison.by_quarter.to_csv(out / "by_quarter.csv", index=False)
+    write_csv(comparison.table, out / "comparison.csv")
+    write_csv(comparison.by_quarter, out / "by_quarter.csv")
     write_json(
         {name: s.model_dump(mode="json") for name, s in comparison.scenarios.items()},
         out / "scenarios.json",
@@ -286,7 +376,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     n = len(comparison.runs)
     print(
         f"{n} runs ({args.reps} paired replications × {len(scenarios)} scenarios) in "
-        f"{elapsed:.1f} s; wrote {out}/comparison.csv and {out}/report.html"
+        f"{elapsed:.1f} s; wrote {out}/: {', '.join(COMPARE_OUTPUTS)}"
     )
     return 0
 
@@ -353,11 +443,16 @@ def parse_overrides(items: Sequence[str], *, flag: str = "--set") -> dict[str, o
 
 def _metric_list(spec: str | None) -> list[str]:
     from okrsim.metrics import METRICS
-    from okrsim.params import ScenarioError
+    from okrsim.params import ScenarioError, shown
 
     if spec is None:
         return list(HEADLINE_METRICS)
     names = [m.strip() for m in spec.split(",") if m.strip()]
+    if not names:
+        raise ScenarioError(
+            f"--metrics: expected comma-separated metric names, e.g. attainment,true_value, "
+            f"got {shown(spec)}"
+        )
     unknown = [m for m in names if m not in METRICS]
     if unknown:
         raise ScenarioError(

@@ -14,9 +14,10 @@ a run that held them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -44,14 +45,31 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, *, file: str | None = N
     ------
     KeyError
         If a column is not in the data dictionary.
+    OSError
+        If it cannot be written (:func:`_atomically`).
     """
     p = Path(path)
     table = _documented(frame, file or f"run/{p.name}")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary(p)
-    pq.write_table(table, tmp)
-    os.replace(tmp, p)
-    return p
+    return _atomically(p, lambda tmp: pq.write_table(table, tmp))
+
+
+def _atomically(path: Path, write: Callable[[Path], object]) -> Path:
+    """``write`` to a temporary name beside ``path``, then rename it into place.
+
+    A failed write (a full disk, a directory in the way) leaves no temporary
+    file and raises an :class:`OSError` that names ``path`` (not the temporary
+    name), which ``okrsim`` reports as one ``error: --out: …`` line.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    return path
 
 
 def _documented(frame: pd.DataFrame, file: str) -> pa.Table:
@@ -64,14 +82,15 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as CSV (no index) atomically."""
+    return _atomically(Path(path), lambda tmp: frame.to_csv(tmp, index=False))
+
+
 def write_json(data: Any, path: str | Path) -> Path:
     """Write JSON atomically, pretty-printed."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary(p)
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, p)
-    return p
+    text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+    return _atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 class ParquetStream:

@@ -442,9 +442,9 @@ def flag_cases(rng: np.random.Generator, n: int, files: dict[str, str]) -> Itera
             {
                 "--reps": ("1", "0", "-2", "x", "100001", "2.5"),
                 "--seed": ("-1", "x"),
-                "--workers": ("-1", "x", "100000"),
+                "--workers": ("0", "-1", "x", "100000"),
                 "--quarters": ("0", "201", "2.5", "x", "-1"),
-                "--metrics": ("nope", "attainment,nope"),
+                "--metrics": ("nope", "attainment,nope", "", ","),
                 "--out": ("", "afile", "afile/sub"),
             },
         ),
@@ -472,7 +472,7 @@ def flag_cases(rng: np.random.Generator, n: int, files: dict[str, str]) -> Itera
             {
                 "--reps": ("1", "x", "0"),
                 "--seed": ("-1",),
-                "--workers": ("-1",),
+                "--workers": ("0", "-1"),
                 "--out": ("", ".", "afile/r.html"),
             },
         ),

@@ -262,7 +262,7 @@ def add_executor_flags(parser: argparse.ArgumentParser, *, dask: str) -> None:
     """
     parser.add_argument(
         "--workers",
-        type=arguments.positive,
+        type=arguments.workers,
         metavar="N",
         help=f"local pool size (default: all cores, here {os.cpu_count()})",
     )
@@ -320,9 +320,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     if args.dry_run:
         exp = plan.experiment
         print(
-            f"{exp.path}: {plan.design.kind} design, {plan.n_points} points × "
-            f"{plan.replications} replications = {plan.n_runs} runs "
-            f"(seed {exp.seed}, crn = {str(exp.crn).lower()}); all points valid"
+            f"{exp.path}: {plan.design.kind} design, {_count(plan.n_points, 'point')} × "
+            f"{_count(plan.replications, 'replication')} = {_count(plan.n_runs, 'run')} "
+            f"(seed {exp.seed}, crn = {str(exp.crn).lower()}); "
+            f"{'the point is' if plan.n_points == 1 else 'all points'} valid"
         )
         for axis in plan.design.axes:
             print(f"  axis {axis.key}: {_axis_text(axis.describe())}")
@@ -557,6 +558,11 @@ def main_table(result: Analysis) -> str:
 
 
 # -- argument types ------------------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 point``, ``3 points``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _axis_text(d: dict[str, Any]) -> str:

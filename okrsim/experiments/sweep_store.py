@@ -171,6 +171,7 @@ class Store:
             differs); or if it is a non-empty directory that holds no sweep.
         """
         exists = (self.root / MANIFEST).is_file()
+        self._refuse_run_output()
         if exists and not resume:
             raise ScenarioError(
                 f"{self.root}: already holds a sweep; pass --resume to continue it, "
@@ -262,6 +263,11 @@ class Store:
                 manifest = json.loads(path.read_bytes())
             except (OSError, ValueError) as exc:
                 raise ScenarioError(f"{path}: unreadable manifest: {_why(exc)}") from None
+            if _is_run_manifest(manifest):
+                raise ScenarioError(
+                    f"{self.root}: holds the output of okrsim run, not a sweep; "
+                    "give a directory okrsim sweep wrote"
+                )
             problem = _manifest_problem(manifest)
             if problem:
                 raise ScenarioError(f"{path}: {problem}; the sweep directory is damaged")
@@ -305,7 +311,7 @@ class Store:
 
         Raises
         ------
-        ScenarioError
+        ResumeMismatch
             Naming the directory and which parts of the experiment differ, or
             the code it began with and the code here (a sweep begun before the
             code was recorded is resumed).
@@ -330,21 +336,27 @@ class Store:
             changed.remove("base_scenario")
             changed.extend(f"base scenario {k}" for k in keys)
         what = ", ".join(changed) or "the design points"
-        raise ScenarioError(
-            f"{self.root}: cannot resume: it holds a sweep of a different experiment "
-            f"(design hash {str(old)[:12]} ≠ {plan.design_hash[:12]}; changed: {what}). "
+        raise ResumeMismatch(
+            self.root,
+            f"it holds a sweep of a different experiment "
+            f"(design hash {str(old)[:12]} ≠ {plan.design_hash[:12]}; changed: {what})",
             f"Resume with the experiment file it was made from "
-            f"({self.manifest.get('experiment_file')}), or sweep into a new directory"
+            f"({self.manifest.get('experiment_file')}), or sweep into a new directory",
+            changed=changed,
+            manifest=self.manifest,
         )
 
     def _check_source(self) -> None:
         began, here = provenance.source_of(self.manifest), provenance.versions()[provenance.SOURCE]
         if began is None or began == here:
             return
-        raise ScenarioError(
-            f"{self.root}: cannot resume: its runs were computed by other okrsim code "
-            f"({provenance.SOURCE} {began} ≠ {here} here), and runs of two models do not "
-            "mix. Resume it with the okrsim it began with, or sweep into a new directory"
+        raise ResumeMismatch(
+            self.root,
+            f"its runs were computed by other okrsim code "
+            f"({provenance.SOURCE} {began} ≠ {here} here), and runs of two models do not mix",
+            "Resume it with the okrsim it began with, or sweep into a new directory",
+            changed=[],
+            manifest=self.manifest,
         )
 
     # -- writing ------------------------------------------------------------
@@ -433,6 +445,7 @@ class Store:
         the lock moves damaged parts aside (:meth:`_damaged`); readers skip
         them.
         """
+        self._refuse_run_output()  # before the lock file is left in it
         self.root.mkdir(parents=True, exist_ok=True)
         with (self.root / LOCK).open("w") as fh:
             try:
@@ -447,6 +460,14 @@ class Store:
             finally:
                 self._writer = False
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _refuse_run_output(self) -> None:
+        """Refuse to sweep into the directory of ``okrsim run`` (it has a manifest too)."""
+        if _holds_one_run(self.root / MANIFEST):
+            raise ScenarioError(
+                f"{self.root}: holds the output of okrsim run, not a sweep; "
+                "choose another output directory"
+            )
 
     def discard_incomplete(self) -> None:
         """Repair the directory before a session adds to it.
@@ -812,6 +833,48 @@ def _close(writers: dict[Path, pq.ParquetWriter]) -> None:
     for writer in writers.values():
         writer.close()
     writers.clear()
+
+
+class ResumeMismatch(ScenarioError):
+    """A sweep refused to resume: its directory holds another experiment, or other code's runs.
+
+    The message is ``<root>: cannot resume: <reason>. <advice>``.  ``changed``
+    names what of the experiment differs (plan keys, ``base scenario <key>``;
+    empty when the code does) and ``manifest`` is the stored sweep's, so that a
+    command which writes the experiment itself (``okrsim validate``) can keep
+    the reason and give advice in its own flags.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        reason: str,
+        advice: str,
+        *,
+        changed: list[str],
+        manifest: dict[str, Any],
+    ) -> None:
+        super().__init__(f"{root}: cannot resume: {reason}. {advice}")
+        self.reason = reason
+        self.changed = changed
+        self.manifest = manifest
+
+
+def _is_run_manifest(manifest: Any) -> bool:
+    """Whether ``manifest`` is the ``manifest.json`` of ``okrsim run`` (one run), not a sweep's."""
+    return (
+        isinstance(manifest, dict)
+        and "design_hash" not in manifest
+        and {"scenario", "seed", "summary"} <= manifest.keys()
+    )
+
+
+def _holds_one_run(path: Path) -> bool:
+    """Whether the manifest at ``path`` is one of ``okrsim run`` (unreadable: no)."""
+    try:
+        return _is_run_manifest(json.loads(path.read_bytes()))
+    except (OSError, ValueError):
+        return False
 
 
 def _manifest_problem(manifest: Any) -> str | None:

@@ -120,10 +120,15 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def _report_from_scenarios(args: argparse.Namespace) -> str:
+    from okrsim.arguments import name_exists, shown_path
     from okrsim.cli import load_all
     from okrsim.params import ScenarioError
 
     if len(args.inputs) < 2:
+        if not name_exists(args.inputs[0]):
+            raise ScenarioError(
+                f"{shown_path(args.inputs[0])}: no such scenario file or results directory"
+            )
         raise ScenarioError("report: give at least two scenario files, or one results directory")
     reps = 20 if args.reps is None else args.reps
     scenarios = load_all(args.inputs)  # bad input fails before the model loads

@@ -36,7 +36,7 @@ def add_commands(subparsers: Any) -> None:
     )
     p.add_argument(
         "--workers",
-        type=arguments.positive,
+        type=arguments.workers,
         default=None,
         help="parallel processes (default: all cores); results do not depend on it",
     )

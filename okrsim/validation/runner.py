@@ -21,10 +21,12 @@ from okrsim.experiments.executors import make_backend
 from okrsim.experiments.plan import plan_experiment
 from okrsim.experiments.spec import experiment_from_mapping
 from okrsim.experiments.sweep import run_sweep
-from okrsim.experiments.sweep_store import Store
+from okrsim.experiments.sweep_store import ResumeMismatch, Store
 from okrsim.metrics import METRICS
+from okrsim.params import ScenarioError
 from okrsim.report import figures
 from okrsim.report.render import page, write
+from okrsim.run_store import write_csv
 from okrsim.validation.patterns import PATTERNS, Pattern, Runs
 
 #: Replications, organisation and horizon of a full and a quick validation run.
@@ -97,20 +99,50 @@ def validate(
         mapping = experiment_mapping(name, spec, reps=reps, quick=quick)
         experiment = experiment_from_mapping(mapping, source=f"validation sweep {name}")
         store_dir = root / "sweeps" / name
-        run_sweep(
-            plan_experiment(experiment),
-            store_dir,
-            backend,
-            resume=store_dir.exists(),
-            progress=progress,
-        )
+        try:
+            run_sweep(
+                plan_experiment(experiment),
+                store_dir,
+                backend,
+                resume=store_dir.exists(),
+                progress=progress,
+            )
+        except ResumeMismatch as exc:
+            raise ScenarioError(_other_settings(root, exc)) from None
         runs[name] = Store(store_dir).read_runs()
     table = check_all(runs)
     root.mkdir(parents=True, exist_ok=True)
-    csv = root / "validation.csv"
-    table.to_csv(csv, index=False)
+    csv = write_csv(table, root / "validation.csv")
     html = write(validation_report(table, runs, reps=reps, quick=quick), root / "validation.html")
     return Validation(table=table, csv=csv, html=html)
+
+
+def _other_settings(root: Path, exc: ResumeMismatch) -> str:
+    """Why ``root`` cannot be resumed, with advice in ``validate``'s flags.
+
+    The stored sweep's experiment is :func:`experiment_mapping`'s, so its
+    replications are ``--reps`` and its organisation says whether it was
+    ``--quick``; runs of other okrsim code are resumed by no flag.
+    """
+    if not exc.changed:
+        return f"{root}: cannot resume: {exc.reason}; give a new --out"
+    raw = exc.manifest.get("experiment")
+    raw = raw if isinstance(raw, dict) else {}
+    head = raw.get("experiment")
+    reps = head.get("replications") if isinstance(head, dict) else None
+    settings = raw.get("set")
+    quick = isinstance(settings, dict) and all(
+        settings.get(k) == v
+        for k, v in QUICK["set"].items()  # type: ignore[attr-defined]
+    )
+    made = " ".join([f"--reps {reps}"] if isinstance(reps, int) else []) + (
+        " --quick" if quick else ""
+    )
+    return (
+        f"{root}: cannot resume: it holds a validation run made with other flags "
+        f"(changed: {', '.join(exc.changed)}); run validate with the flags it was made with "
+        f"({made.strip() or 'the same --reps and --quick'}), or give a new --out"
+    )
 
 
 def check_all(runs: Runs) -> pd.DataFrame:
