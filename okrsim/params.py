@@ -74,9 +74,18 @@ def shown(value: Any) -> str:
     """``repr(value)`` shortened to :data:`SHOWN_CHARS` characters for an error message.
 
     A message quotes the offending value so the user can find it, but a 10 MB
-    value must not make a 10 MB line.
+    value must not make a 10 MB line.  Booleans, alone or in an array, are
+    written as the TOML file wrote them (``true``, not Python's ``True``).
     """
-    return _short(repr(value))
+    return _short(_as_written(value))
+
+
+def _as_written(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return f"[{', '.join(_as_written(v) for v in value)}]"
+    return repr(value)
 
 
 class _Group(BaseModel):

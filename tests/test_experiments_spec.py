@@ -390,7 +390,7 @@ def test_ready_made_experiments_are_valid(path: Path) -> None:
         ("", "comp.coupling = {low = nan, high = 1, steps = 3}", "low = nan must be a finite"),
         ("", "comp.coupling = {low = 0, high = 1, steps = 3.0}", "steps = 3.0 must be a whole"),
         ("", 'comp.coupling = ["0.5", 1]', "comp.coupling = '0.5' must be a number"),
-        ('name = "t"\nseed = 1\nreplications = true', "", "replications = True must be a whole"),
+        ('name = "t"\nseed = 1\nreplications = true', "", "replications = true must be a whole"),
         ('name = "t"\nseed = "7"', "", "experiment.seed = '7' must be a whole number"),
         (f'name = "{"n" * 101}"\nseed = 1', "", "string should have at most 100 characters"),
     ],

@@ -140,7 +140,7 @@ def test_every_scenario_file_loads(path):
     ("text", "expected"),
     [
         ('[comp]\ncoupling = "0.5"\n', "comp.coupling = '0.5' must be a number"),
-        ("[comp]\ncoupling = true\n", "comp.coupling = True must be a number"),
+        ("[comp]\ncoupling = true\n", "comp.coupling = true must be a number"),
         ("[org]\nn_teams = 2.0\n", "org.n_teams = 2.0 must be a whole number"),
         ('[org]\nn_teams = "7"\n', "org.n_teams = '7' must be a whole number"),
         ("[okr]\nenabled = 1\n", "okr.enabled = 1 must be true or false"),
