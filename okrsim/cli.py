@@ -202,6 +202,75 @@ def _within(name: str, out: str) -> bool:
     return a == b or b in a.parents
 
 
+#: The file by which a directory is known as a command's output (the data dictionary's key);
+#: ``run`` and ``sweep`` are told apart by their ``manifest.json`` (:func:`output_of`).
+OUTPUT_SIGNS = {
+    "robustness": "robustness/robustness.json",
+    "validate": "validate/validation.csv",
+    "compare": "compare/comparison.csv",
+}
+#: What the experiments of ``okrsim validate``'s sweeps are named by (``validation-ratchet``),
+#: so a validation interrupted before its ``validation.csv`` is known by its sweeps.
+VALIDATION_SWEEP_PREFIX = "validation-"
+
+
+def output_of(directory: str | Path) -> str | None:
+    """The okrsim command whose output ``directory`` holds; ``None`` if none's (or no directory).
+
+    A sweep directory that ``okrsim analyze`` has written into is a sweep's.
+    """
+    from okrsim.run_store import MANIFEST, holds_one_run
+
+    d = Path(directory)
+    if not d.is_dir():
+        return None
+    for command, key in OUTPUT_SIGNS.items():
+        if (d / key.partition("/")[2]).is_file():
+            return command
+    if (d / MANIFEST).is_file():
+        return "run" if holds_one_run(d) else "sweep"
+    if any(_validation_sweep(m) for m in d.glob(f"sweeps/*/{MANIFEST}")):
+        return "validate"
+    return None
+
+
+def _validation_sweep(manifest: Path) -> bool:
+    """Whether ``manifest`` is that of a sweep ``okrsim validate`` ran (unreadable: no)."""
+    import json
+
+    try:
+        name = json.loads(manifest.read_bytes())["plan"]["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return isinstance(name, str) and name.startswith(VALIDATION_SWEEP_PREFIX)
+
+
+def claim_out(out: str | Path, command: str) -> str | None:
+    """Refuse an ``--out`` that holds another command's output; say what it holds.
+
+    ``command`` may write into a new or empty directory, one of other files
+    (left alone), or its own earlier output, which it resumes or replaces.
+
+    Returns
+    -------
+    The command whose output ``out`` holds: ``command`` or ``None``.
+
+    Raises
+    ------
+    ScenarioError
+        If ``out`` holds the output of another command, before anything runs.
+    """
+    from okrsim.params import ScenarioError
+
+    holder = output_of(out)
+    if holder not in (None, command):
+        raise ScenarioError(
+            f"--out: {arguments.shown_path(out)} holds the output of okrsim {holder}, "
+            f"not of okrsim {command}; give another --out"
+        )
+    return holder
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="okrsim",
@@ -318,6 +387,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     out = Path(args.out)
+    claim_out(out, "run")
     result = run_to(
         scenario, args.seed, out, weekly_detail=args.weekly_detail, source=args.scenario
     )
@@ -349,6 +419,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise ScenarioError("compare: give at least two scenario files")
     metrics = _metric_list(args.metrics)  # bad input fails before the model loads
+    out = Path(args.out)
+    claim_out(out, "compare")
 
     from okrsim.comparison import compare
     from okrsim.report.pages import comparison_report, write
@@ -358,7 +430,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     comparison = compare(scenarios, reps=args.reps, seed=args.seed, workers=workers, progress=True)
     elapsed = time.perf_counter() - started
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(comparison.table, out / "comparison.csv")
     write_csv(comparison.by_quarter, out / "by_quarter.csv")

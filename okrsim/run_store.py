@@ -27,10 +27,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from okrsim import provenance
-from okrsim.data_dictionary import annotate
+from okrsim.data_dictionary import FILES, annotate
 from okrsim.params import Scenario
 from okrsim.seeding import SeedLike
 from okrsim.simulation import RunResult, run
+
+#: Every file ``okrsim run`` may write to its ``--out`` (the data dictionary's ``run/*``).
+RUN_FILES = frozenset(f.key.removeprefix("run/") for f in FILES if f.key.startswith("run/"))
+MANIFEST = "manifest.json"
+
+
+def is_run_manifest(manifest: Any) -> bool:
+    """Whether ``manifest`` is the ``manifest.json`` of ``okrsim run`` (one run), not a sweep's."""
+    return (
+        isinstance(manifest, dict)
+        and "design_hash" not in manifest
+        and {"scenario", "seed", "summary"} <= manifest.keys()
+    )
+
+
+def holds_one_run(directory: str | Path) -> bool:
+    """Whether ``directory``'s manifest is one of ``okrsim run`` (unreadable or missing: no)."""
+    try:
+        return is_run_manifest(json.loads((Path(directory) / MANIFEST).read_bytes()))
+    except (OSError, ValueError):
+        return False
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path, *, file: str | None = None) -> Path:
@@ -166,10 +187,19 @@ def run_to(
     horizon; then the weekly and quarterly tables and the manifest
     (:func:`write_run`).  The returned result holds the weekly and quarterly
     tables and the summary; its per-employee tables are empty.
+
+    If ``out`` held a run before, the files of that run this one does not
+    write (``employee_weeks.parquet`` of a run with weekly detail, say) are
+    removed once this run is written, so the directory holds one run, not
+    two mixed; files that are not a run's (:data:`RUN_FILES`) are never
+    touched.
     """
+    earlier = {p.name for p in Path(out).iterdir()} & RUN_FILES if holds_one_run(out) else set()
     with ParquetStream(out) as stream:
         result = run(scenario, seed, weekly_detail=weekly_detail, stream=stream)
     write_run(result, out, source=source, streamed=stream.files)
+    for name in sorted(earlier - {MANIFEST, *_files(result, stream.files)}):
+        (Path(out) / name).unlink(missing_ok=True)
     return result
 
 
@@ -195,11 +225,16 @@ def write_run(
             "scenario_file": source,
             "scenario": result.scenario.model_dump(mode="json"),
             "seed": {"entropy": result.seed.entropy, "spawn_key": list(result.seed.spawn_key)},
-            "files": sorted({f"{name}.parquet" for name in tables} | set(streamed)),
+            "files": _files(result, streamed),
             "summary": result.summary,
             "versions": provenance.versions(),
             "numerics": provenance.numerics(),
         },
-        d / "manifest.json",
+        d / MANIFEST,
     )
     return d
+
+
+def _files(result: RunResult, streamed: Iterable[str]) -> list[str]:
+    """The table files a run's manifest lists: those written whole and those streamed."""
+    return sorted({f"{name}.parquet" for name in result.tables()} | set(streamed))

@@ -9,6 +9,7 @@ advice at the end of the line survive a long path.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsim.cli import PROBLEM_CHARS, shorten
+from okrsim.cli import OUTPUT_SIGNS, PROBLEM_CHARS, VALIDATION_SWEEP_PREFIX, output_of, shorten
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -212,20 +213,29 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("argv", "advice"),
-    [
-        (["sweep", "experiments/tiny.toml", "-o", "{run}"], "choose another output directory"),
-        (["sweep", "experiments/tiny.toml", "-o", "{run}", "--resume"], "choose another"),
-        (["analyze", "{run}"], "give a directory okrsim sweep wrote"),
-        (["report", "{run}"], "give a directory okrsim sweep wrote"),
-        (["rerun", "{run}", "0"], "give a directory okrsim sweep wrote"),
-    ],
-    ids=["sweep", "sweep --resume", "analyze", "report", "rerun"],
+    "argv",
+    [["analyze", "{run}"], ["report", "{run}"], ["rerun", "{run}", "0"]],
+    ids=lambda argv: argv[0],
 )
-def test_a_run_directory_is_called_the_output_of_okrsim_run(run_dir, argv, advice):
+def test_a_run_directory_is_called_the_output_of_okrsim_run(run_dir, argv):
     before = sorted(p.name for p in run_dir.iterdir())
     argv = [a.replace("{run}", str(run_dir)) for a in argv]
-    refused(okrsim(*argv), f"error: {run_dir}: holds the output of okrsim run, not a sweep", advice)
+    refused(
+        okrsim(*argv),
+        f"error: {run_dir}: holds the output of okrsim run, not a sweep",
+        "give a directory okrsim sweep wrote",
+    )
+    assert sorted(p.name for p in run_dir.iterdir()) == before  # not even a lock file
+
+
+@pytest.mark.parametrize("flags", [[], ["--resume"], ["--dry-run"]], ids=" ".join)
+def test_a_sweep_into_a_run_directory_is_refused_naming_out(run_dir, flags):
+    before = sorted(p.name for p in run_dir.iterdir())
+    refused(
+        okrsim("sweep", "experiments/tiny.toml", "-o", str(run_dir), *flags),
+        f"error: --out: '{run_dir}' holds the output of okrsim run, not of okrsim sweep; "
+        "give another --out",
+    )
     assert sorted(p.name for p in run_dir.iterdir()) == before  # not even a lock file
 
 
@@ -260,3 +270,184 @@ def test_compare_names_every_file_it_wrote(tmp_path):
     last = out.stdout.strip().splitlines()[-1]
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == sorted(last.split(f"wrote {tmp_path}/: ")[1].split(", "))
+
+
+# -- 9. an output directory holds one command's output --------------------------------
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("sweep")
+    out = tmp / "sweep"
+    done = okrsim("sweep", str(experiment(tmp)), "-o", str(out), "--executor", "serial")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("compare") / "compare"
+    done = okrsim("compare", *TWO, *SMALL, "--out", str(out), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def listing(d: Path) -> list[tuple[str, int]]:
+    return sorted((str(p.relative_to(d)), p.stat().st_mtime_ns) for p in d.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "holder"),
+    [
+        (["validate", "--quick", "--reps", "2", "--out", "{sweep}"], "sweep"),
+        (["validate", "--quick", "--reps", "2", "--out", "{compare}"], "compare"),
+        (["validate", "--quick", "--reps", "2", "--out", "{run}"], "run"),
+        (["compare", *TWO, *SMALL, "--out", "{sweep}"], "sweep"),
+        (["compare", *TWO, *SMALL, "--out", "{run}"], "run"),
+        (["run", TWO[0], "--out", "{sweep}"], "sweep"),
+        (["run", TWO[0], "--out", "{compare}"], "compare"),
+        (["robustness", "--quick", "--out", "{sweep}"], "sweep"),
+        (["robustness", "--quick", "--out", "{compare}"], "compare"),
+        (["sweep", "experiments/tiny.toml", "-o", "{compare}"], "compare"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else f"{v[0]}-into-{v[-1].strip('{}')}",
+)
+def test_a_command_refuses_an_out_holding_another_commands_output(
+    argv, holder, sweep_dir, compare_dir, run_dir
+):
+    """One line naming --out, what the directory holds and the fix; nothing in it changes."""
+    dirs = {"{sweep}": sweep_dir, "{compare}": compare_dir, "{run}": run_dir}
+    target = dirs[next(a for a in argv if a in dirs)]
+    before = listing(target)
+    out = okrsim(*[str(dirs.get(a, a)) for a in argv])
+    refused(
+        out,
+        f"error: --out: '{target}' holds the output of okrsim {holder}, "
+        f"not of okrsim {argv[0]}; give another --out",
+    )
+    assert "runs:" not in out.stderr  # refused before anything ran
+    assert listing(target) == before
+
+
+def test_a_run_into_an_earlier_run_replaces_it_and_nothing_else(tmp_path):
+    out = tmp_path / "run"
+    one = ["--set", "horizon.quarters=1", "--out", str(out)]
+    assert okrsim("run", TWO[1], *one, "--weekly-detail").returncode == 0
+    (out / "notes.txt").write_text("mine")
+    again = okrsim("run", TWO[0], *one)
+    assert again.returncode == 0, again.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_file"] == TWO[0]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*manifest["files"], "manifest.json", "notes.txt"]
+    )
+    assert "employee_weeks.parquet" not in manifest["files"]
+
+
+def test_compare_into_an_earlier_compare_overwrites_its_own_files(tmp_path):
+    out = tmp_path / "compare"
+    first = okrsim("compare", *TWO, *SMALL, "--out", str(out), "--workers", "1")
+    assert first.returncode == 0, first.stderr
+    again = okrsim("compare", *TWO[::-1], *SMALL, "--out", str(out), "--workers", "1")
+    assert again.returncode == 0, again.stderr
+    assert "comparison.csv" in again.stdout
+
+
+def test_analyze_again_removes_its_own_earlier_prim_tables_only(tmp_path):
+    out = tmp_path / "tiny"
+    done = okrsim("sweep", "experiments/tiny.toml", "-o", str(out), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    first = okrsim("analyze", str(out), "--where", "attainment > 0")
+    assert first.returncode == 0, first.stderr
+    assert (out / "analysis" / "prim_box.csv").is_file()
+    (out / "analysis" / "mine.csv").write_text("kept")
+    again = okrsim("analyze", str(out))
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in (out / "analysis").iterdir()) == ["mine.csv", "point_means.csv"]
+
+
+def test_an_interrupted_validation_is_known_by_its_sweeps(tmp_path):
+    """Before validation.csv is written, a validate directory holds only sweeps/<name>/."""
+    out = tmp_path / "v"
+    (out / "sweeps" / "ratchet").mkdir(parents=True)
+    manifest = {"design_hash": "x", "plan": {"name": f"{VALIDATION_SWEEP_PREFIX}ratchet"}}
+    (out / "sweeps" / "ratchet" / "manifest.json").write_text(json.dumps(manifest))
+    assert output_of(out) == "validate"
+    refused(
+        okrsim("run", TWO[0], "--out", str(out)),
+        "holds the output of okrsim validate, not of okrsim run",
+    )
+    (out / "sweeps" / "ratchet" / "manifest.json").write_text(json.dumps({"plan": {"name": "a"}}))
+    assert output_of(out) is None  # sweeps of one's own under sweeps/: not validate's
+
+
+def test_every_output_sign_is_a_file_the_data_dictionary_documents():
+    from okrsim.data_dictionary import FILES
+    from okrsim.experiments.robustness import MANIFEST
+
+    keys = {f.key for f in FILES}
+    assert set(OUTPUT_SIGNS.values()) <= keys
+    assert OUTPUT_SIGNS["robustness"] == f"robustness/{MANIFEST}"
+
+
+# -- 10. a dry run refuses what the sweep would refuse ------------------------------------
+
+
+@pytest.mark.parametrize("flags", [["--resume"], []], ids=["--resume", "new"])
+def test_a_dry_run_into_another_experiments_sweep_refuses_as_the_run_does(
+    sweep_dir, tmp_path, flags
+):
+    other = str(experiment(tmp_path, reps=2))
+    before = listing(sweep_dir)
+    dry = okrsim("sweep", other, *flags, "--dry-run", "-o", str(sweep_dir))
+    real = okrsim("sweep", other, *flags, "-o", str(sweep_dir), "--executor", "serial")
+    assert refused(dry) == refused(real)
+    assert "would write" not in dry.stdout
+    assert listing(sweep_dir) == before
+
+
+def test_a_dry_run_of_the_same_experiment_says_it_would_resume(sweep_dir, tmp_path):
+    before = listing(sweep_dir)
+    dry = okrsim("sweep", str(experiment(tmp_path)), "--resume", "--dry-run", "-o", str(sweep_dir))
+    assert dry.returncode == 0, dry.stderr
+    assert f"would resume the sweep in {sweep_dir};" in dry.stdout
+    assert listing(sweep_dir) == before
+
+
+# -- 11. small messages ---------------------------------------------------------------------
+
+
+def test_robustness_of_a_directory_says_a_robustness_file_was_expected(tmp_path):
+    refused(
+        okrsim("robustness", str(tmp_path)),
+        f"error: {tmp_path}: is a directory; expected a robustness file (TOML)",
+    )
+
+
+def test_sweep_of_a_scenario_file_says_sweep_takes_an_experiment_file():
+    refused(
+        okrsim("sweep", TWO[1], "--dry-run"),
+        f"error: {TWO[1]}: this looks like a scenario file: okrsim run and okrsim compare take "
+        "scenarios, okrsim sweep takes an experiment file (see experiments/)",
+    )
+
+
+def test_sweep_of_a_broken_experiment_file_gets_no_scenario_hint(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(ONE_POINT.format(reps=0))
+    line = refused(okrsim("sweep", str(bad), "--dry-run"), "replications")
+    assert "scenario file" not in line
+
+
+@pytest.mark.parametrize("how", ["file", "--set"])
+def test_a_boolean_where_a_number_is_expected_is_echoed_as_toml_writes_it(tmp_path, how):
+    bad = tmp_path / "bool.toml"
+    bad.write_text("[comp]\ncoupling = true\n")
+    argv = [str(bad)] if how == "file" else [TWO[0], "--set", "comp.coupling=true"]
+    line = refused(okrsim("run", *argv, "--out", str(tmp_path / "o")), "comp.coupling = true must")
+    assert "True" not in line
+
+
+def test_validate_out_help_documents_its_default():
+    text = " ".join(okrsim("validate", "--help").stdout.split())
+    assert "(default out/validation)" in text

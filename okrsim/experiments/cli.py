@@ -311,12 +311,26 @@ def sweep_command(args: argparse.Namespace) -> int:
         raise ScenarioError("sweep: --executor serial runs one run at a time; drop --workers")
 
     # Flags are checked before the model's libraries load, so a wrong one fails at once.
+    from okrsim.cli import claim_out
     from okrsim.experiments.executors import make_backend
     from okrsim.experiments.plan import DEFAULT_MAX_RUNS, plan_sweep
     from okrsim.experiments.sweep import SweepInterrupted, run_sweep
+    from okrsim.experiments.sweep_store import Store
 
-    plan = plan_sweep(args.experiment, max_runs=args.max_runs or DEFAULT_MAX_RUNS)
+    try:
+        plan = plan_sweep(args.experiment, max_runs=args.max_runs or DEFAULT_MAX_RUNS)
+    except ScenarioError as exc:
+        if _looks_like_scenario(args.experiment):
+            raise ScenarioError(
+                f"{args.experiment}: this looks like a scenario file: okrsim run and okrsim "
+                "compare take scenarios, okrsim sweep takes an experiment file (see experiments/)"
+                f"\n{exc}"
+            ) from None
+        raise
     out = Path(args.out) if args.out else Path("out") / "sweeps" / plan.experiment.name
+    claim_out(out, "sweep")
+    # what the sweep would refuse, the dry run refuses too, and neither writes a thing first
+    resumes = Store(out).check(plan, resume=args.resume)
     if args.dry_run:
         exp = plan.experiment
         print(
@@ -328,7 +342,8 @@ def sweep_command(args: argparse.Namespace) -> int:
         for axis in plan.design.axes:
             print(f"  axis {axis.key}: {_axis_text(axis.describe())}")
         print(f"  outcomes: {exp.outcomes.statistic} of {', '.join(exp.metrics)}")
-        print(f"  would write to {out}; design hash {plan.design_hash[:16]}")
+        where = f"resume the sweep in {out}" if resumes else f"write to {out}"
+        print(f"  would {where}; design hash {plan.design_hash[:16]}")
         return 0
     try:
         backend = make_backend(
@@ -412,9 +427,15 @@ def robustness_command(args: argparse.Namespace) -> int:
         if args.file
         else _shipped_experiment("robustness_quick.toml" if args.quick else "robustness.toml")
     )
+    if path.is_dir():
+        raise ScenarioError(
+            f"{path}: is a directory; expected a robustness file (TOML), "
+            "e.g. experiments/robustness.toml"
+        )
     if not path.is_file():
         raise ScenarioError(f"{path}: no such robustness file")
 
+    from okrsim.cli import claim_out
     from okrsim.experiments.executors import make_backend
     from okrsim.experiments.robustness import load_robustness, run_robustness
     from okrsim.experiments.sweep import SweepInterrupted
@@ -422,6 +443,7 @@ def robustness_command(args: argparse.Namespace) -> int:
 
     robustness = load_robustness(path)
     out = Path(args.out) if args.out else Path("out") / "robustness" / robustness.name
+    claim_out(out, "robustness")
     try:
         backend = make_backend(
             "dask" if dask else "local",
@@ -511,6 +533,9 @@ def analyze_command(args: argparse.Namespace) -> int:
             min_coverage=args.min_coverage,
             peel_alpha=args.peel_alpha,
         )
+    # an earlier analysis's tables that this one did not write (a PRIM box without --where)
+    for name in sorted(_analysis_files() - {path.name for path in result.csvs.values()}):
+        (Path(args.dir) / "analysis" / name).unlink(missing_ok=True)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for w in {str(w.message) for w in caught}:
@@ -526,6 +551,25 @@ def analyze_command(args: argparse.Namespace) -> int:
             f"density {box.density:.2f}, mass {box.mass:.2f}: {box.describe()}"
         )
     return 0
+
+
+def _analysis_files() -> set[str]:
+    """The CSVs ``analyze`` may write to DIR/analysis/ (the data dictionary's)."""
+    from okrsim.data_dictionary import FILES
+
+    prefix = "analyze/analysis/"
+    return {f.key.removeprefix(prefix) for f in FILES if f.key.startswith(prefix)}
+
+
+def _looks_like_scenario(path: str) -> bool:
+    """Whether the file at ``path`` reads as a scenario: no [experiment], only scenario tables."""
+    from okrsim.params import Scenario, ScenarioError, read_toml
+
+    try:
+        data = read_toml(path)
+    except ScenarioError:
+        return False
+    return bool(data) and data.keys() <= Scenario.model_fields.keys()
 
 
 def main_table(result: Analysis) -> str:

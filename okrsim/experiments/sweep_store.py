@@ -67,6 +67,7 @@ from okrsim.data_dictionary import annotate
 from okrsim.experiments.executors import ChunkResult
 from okrsim.experiments.plan import Plan, canonical_json
 from okrsim.params import ScenarioError
+from okrsim.run_store import holds_one_run, is_run_manifest
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -166,6 +167,23 @@ class Store:
         Raises
         ------
         ScenarioError
+            As :meth:`check` does.
+        """
+        if self.check(plan, resume=resume):
+            self.discard_incomplete()
+            self._repair_design(plan)
+        else:
+            self.create(plan)
+
+    def check(self, plan: Plan, *, resume: bool) -> bool:
+        """Whether ``plan`` resumes the sweep here (true) or starts a new one; writes nothing.
+
+        What :meth:`prepare` refuses, this refuses too, so that a dry run
+        says what the sweep would say.
+
+        Raises
+        ------
+        ScenarioError
             If the directory already holds a sweep and ``resume`` is false; if
             it holds a sweep of a different experiment (the design hash
             differs); or if it is a non-empty directory that holds no sweep.
@@ -179,15 +197,13 @@ class Store:
             )
         if exists:
             self.check_matches(plan)
-            self.discard_incomplete()
-            self._repair_design(plan)
-            return
+            return True
         if self.root.exists() and any(p.name != LOCK for p in self.root.iterdir()):
             raise ScenarioError(
                 f"{self.root}: exists and is not empty, but holds no sweep ({MANIFEST}); "
                 "choose another output directory"
             )
-        self.create(plan)
+        return False
 
     def create(self, plan: Plan) -> None:
         """Write the manifest and the design of a new sweep."""
@@ -263,7 +279,7 @@ class Store:
                 manifest = json.loads(path.read_bytes())
             except (OSError, ValueError) as exc:
                 raise ScenarioError(f"{path}: unreadable manifest: {_why(exc)}") from None
-            if _is_run_manifest(manifest):
+            if is_run_manifest(manifest):
                 raise ScenarioError(
                     f"{self.root}: holds the output of okrsim run, not a sweep; "
                     "give a directory okrsim sweep wrote"
@@ -463,7 +479,7 @@ class Store:
 
     def _refuse_run_output(self) -> None:
         """Refuse to sweep into the directory of ``okrsim run`` (it has a manifest too)."""
-        if _holds_one_run(self.root / MANIFEST):
+        if holds_one_run(self.root):
             raise ScenarioError(
                 f"{self.root}: holds the output of okrsim run, not a sweep; "
                 "choose another output directory"
@@ -858,23 +874,6 @@ class ResumeMismatch(ScenarioError):
         self.reason = reason
         self.changed = changed
         self.manifest = manifest
-
-
-def _is_run_manifest(manifest: Any) -> bool:
-    """Whether ``manifest`` is the ``manifest.json`` of ``okrsim run`` (one run), not a sweep's."""
-    return (
-        isinstance(manifest, dict)
-        and "design_hash" not in manifest
-        and {"scenario", "seed", "summary"} <= manifest.keys()
-    )
-
-
-def _holds_one_run(path: Path) -> bool:
-    """Whether the manifest at ``path`` is one of ``okrsim run`` (unreadable: no)."""
-    try:
-        return _is_run_manifest(json.loads(path.read_bytes()))
-    except (OSError, ValueError):
-        return False
 
 
 def _manifest_problem(manifest: Any) -> str | None:

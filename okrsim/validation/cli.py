@@ -32,7 +32,10 @@ def add_commands(subparsers: Any) -> None:
         help="replications per design point (default 20; 12 with --quick)",
     )
     p.add_argument(
-        "--out", type=arguments.out_dir, default="out/validation", help="output directory"
+        "--out",
+        type=arguments.out_dir,
+        default="out/validation",
+        help="output directory (default out/validation); the same directory resumes",
     )
     p.add_argument(
         "--workers",
@@ -44,8 +47,10 @@ def add_commands(subparsers: Any) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
+    from okrsim.cli import claim_out
     from okrsim.validation.runner import validate  # after the flags are checked: it loads the model
 
+    claim_out(args.out, "validate")
     started = time.perf_counter()
     result = validate(args.out, quick=args.quick, reps=args.reps, workers=args.workers)
     table = result.table

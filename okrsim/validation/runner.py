@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from okrsim.cli import VALIDATION_SWEEP_PREFIX
 from okrsim.experiments.executors import make_backend
 from okrsim.experiments.plan import plan_experiment
 from okrsim.experiments.spec import experiment_from_mapping
@@ -69,7 +70,7 @@ def experiment_mapping(
     size = QUICK if quick else FULL
     return {
         "experiment": {
-            "name": f"validation-{name}",
+            "name": f"{VALIDATION_SWEEP_PREFIX}{name}",
             "description": f"okrsim validate: sweep {name}",
             "design": "grid",
             "replications": reps,
