@@ -261,7 +261,8 @@ def against_kernel(repeat: int, quick: bool, boltzmann: float) -> None:
             for times_boltzmann in EVERY_MECHANISM_TARGETS:
                 needed = 1e6 / (times_boltzmann * boltzmann)
                 print(
-                    f"    {times_boltzmann:.0f}x Boltzmann asks for {needed:.3f} us per agent-week: "
+                    f"    {times_boltzmann:.0f}x Boltzmann asks for {needed:.3f} us "
+                    "per agent-week: "
                     + ("above" if needed > kernel else "BELOW")
                     + " the fused kernel's lower bound; "
                     + ("above" if needed > rest else "BELOW")
